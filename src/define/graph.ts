@@ -1,0 +1,105 @@
+import type { StepContext, Step } from './types.js';
+
+/**
+ * The committed form of a workflow: a tree of nodes, each with a path segment that is stable across
+ * processes and restarts (it depends only on the definition). The executor joins segments with "/" to
+ * get journal keys such as `parallel#2/charge`, `loop#3[4]/inc` or `child/step`.
+ */
+
+export type ConditionFn = (ctx: StepContext) => boolean | Promise<boolean>;
+export type LoopConditionFn = (ctx: StepContext & { iterationCount: number }) => boolean | Promise<boolean>;
+export type MapFn = (ctx: StepContext) => unknown;
+export type SleepMsFn = (ctx: StepContext) => number | Promise<number>;
+export type SleepUntilFn = (ctx: StepContext) => Date | number | Promise<Date | number>;
+
+/** What can be placed where a step goes: a step, or a committed workflow (nested). */
+export interface WorkflowNodeTarget {
+  readonly component: 'WORKFLOW';
+  readonly id: string;
+  readonly description?: string;
+  graph(): readonly GraphNode[];
+}
+
+export type StepNode = { type: 'step'; segment: string; step: Step };
+export type NestedNode = { type: 'workflow'; segment: string; workflow: WorkflowNodeTarget & Record<string, any> };
+export type UnitNode = StepNode | NestedNode;
+
+export type GraphNode =
+  | UnitNode
+  | { type: 'parallel'; segment: string; children: UnitNode[] }
+  | { type: 'branch'; segment: string; conditions: ConditionFn[]; children: UnitNode[] }
+  | { type: 'loop'; segment: string; mode: 'dowhile' | 'dountil'; cond: LoopConditionFn; child: UnitNode }
+  | { type: 'foreach'; segment: string; concurrency: number; child: UnitNode }
+  | { type: 'map'; segment: string; fn: MapFn }
+  | { type: 'sleep'; segment: string; duration: number | SleepMsFn }
+  | { type: 'sleepUntil'; segment: string; date: Date | SleepUntilFn };
+
+/** Mastra-compatible serialised step graph (what the dashboard draws). */
+export type SerializedNode =
+  | { type: 'step'; step: SerializedStep }
+  | { type: 'parallel'; steps: SerializedNode[] }
+  | { type: 'conditional'; steps: SerializedNode[]; serializedConditions: { id: string; fn: string }[] }
+  | { type: 'loop'; step: SerializedStep; serializedCondition: { id: string; fn: string }; loopType: 'dowhile' | 'dountil' }
+  | { type: 'foreach'; step: SerializedStep; opts: { concurrency: number } }
+  | { type: 'map'; id: string }
+  | { type: 'sleep'; id: string; duration?: number; fn?: string }
+  | { type: 'sleepUntil'; id: string; date?: string; fn?: string };
+
+export interface SerializedStep {
+  id: string;
+  description?: string;
+  component?: 'WORKFLOW';
+  serializedStepFlow?: SerializedNode[];
+}
+
+function serializeUnit(n: UnitNode): SerializedStep {
+  if (n.type === 'step') return { id: n.step.id, ...(n.step.description ? { description: n.step.description } : {}) };
+  return {
+    id: n.workflow.id,
+    ...(n.workflow.description ? { description: n.workflow.description } : {}),
+    component: 'WORKFLOW',
+    serializedStepFlow: serializeGraph(n.workflow.graph()),
+  };
+}
+
+export function serializeGraph(nodes: readonly GraphNode[]): SerializedNode[] {
+  return nodes.map((n): SerializedNode => {
+    switch (n.type) {
+      case 'step':
+      case 'workflow':
+        return { type: 'step', step: serializeUnit(n) };
+      case 'parallel':
+        return { type: 'parallel', steps: n.children.map((c) => ({ type: 'step', step: serializeUnit(c) })) };
+      case 'branch':
+        return {
+          type: 'conditional',
+          steps: n.children.map((c) => ({ type: 'step', step: serializeUnit(c) })),
+          serializedConditions: n.conditions.map((fn, i) => ({ id: `${n.children[i]?.segment}-condition`, fn: String(fn) })),
+        };
+      case 'loop':
+        return {
+          type: 'loop',
+          step: serializeUnit(n.child),
+          serializedCondition: { id: `${n.child.segment}-condition`, fn: String(n.cond) },
+          loopType: n.mode,
+        };
+      case 'foreach':
+        return { type: 'foreach', step: serializeUnit(n.child), opts: { concurrency: n.concurrency } };
+      case 'map':
+        return { type: 'map', id: n.segment };
+      case 'sleep':
+        return typeof n.duration === 'number'
+          ? { type: 'sleep', id: n.segment, duration: n.duration }
+          : { type: 'sleep', id: n.segment, fn: String(n.duration) };
+      case 'sleepUntil':
+        return n.date instanceof Date
+          ? { type: 'sleepUntil', id: n.segment, date: n.date.toISOString() }
+          : { type: 'sleepUntil', id: n.segment, fn: String(n.date) };
+    }
+  });
+}
+
+/** The id a unit node shows under in results and events. */
+export function unitId(n: UnitNode): string {
+  return n.type === 'step' ? n.step.id : n.workflow.id;
+}

@@ -1,0 +1,140 @@
+import type { SerializedError } from '../errors.js';
+import type { RunStatus } from '../store/types.js';
+import type { RequestContext } from './request-context.js';
+import type { SerializedNode } from './graph.js';
+
+/**
+ * Public shapes of runs and results. They live with the definitions (pure types) so a workflow can be
+ * typed without importing the engine; the engine implements them.
+ */
+
+export type { RunStatus };
+
+export interface TracingOptions {
+  /** 1-32 hex characters. */
+  traceId?: string;
+  parentSpanId?: string;
+  metadata?: Record<string, unknown>;
+  tags?: string[];
+}
+
+export interface StartOptions<TInput = any, TState = any> {
+  inputData?: TInput;
+  initialState?: TState;
+  requestContext?: RequestContext | Record<string, unknown>;
+  tracingOptions?: TracingOptions;
+  metadata?: Record<string, unknown>;
+  traceId?: string;
+  outputOptions?: { includeState?: boolean };
+}
+
+export interface ResumeOptions<TResume = any> {
+  step?: string | string[] | { id: string };
+  resumeData?: TResume;
+  label?: string;
+  requestContext?: RequestContext | Record<string, unknown>;
+}
+
+export interface CreateRunOptions {
+  runId?: string;
+  resourceId?: string;
+}
+
+export interface StepResult {
+  status: 'running' | 'success' | 'failed' | 'suspended' | 'waiting';
+  payload: unknown;
+  output?: unknown;
+  error?: SerializedError;
+  suspendPayload?: unknown;
+  resumePayload?: unknown;
+  startedAt: number;
+  endedAt?: number;
+  suspendedAt?: number;
+  resumedAt?: number;
+  attempts: number;
+}
+
+interface ResultBase<TInput> {
+  runId: string;
+  input: TInput;
+  steps: Record<string, StepResult>;
+  state?: Record<string, unknown>;
+  traceId?: string;
+}
+
+export type WorkflowResult<TInput = any, TOutput = any> =
+  | (ResultBase<TInput> & { status: 'success'; result: TOutput })
+  | (ResultBase<TInput> & { status: 'failed'; error: SerializedError })
+  | (ResultBase<TInput> & { status: 'suspended'; suspended: string[][]; suspendPayload: Record<string, unknown> })
+  | (ResultBase<TInput> & { status: 'pending' | 'running' | 'waiting' | 'canceled'; statusReason?: string });
+
+export interface WorkflowEvent {
+  type: string;
+  runId: string;
+  from: 'WORKFLOW';
+  payload: Record<string, unknown>;
+}
+
+export interface StreamHandle<TInput = any, TOutput = any> {
+  runId: string;
+  fullStream: ReadableStream<WorkflowEvent> & AsyncIterable<WorkflowEvent>;
+  result: Promise<WorkflowResult<TInput, TOutput>>;
+  /** Current status of the run (updated as events flow). */
+  readonly status: RunStatus;
+}
+
+export interface RunHandle<TInput = any, TOutput = any, TState = any> {
+  readonly runId: string;
+  readonly workflowId: string;
+  readonly resourceId: string | undefined;
+  start(opts?: StartOptions<TInput, TState>): Promise<WorkflowResult<TInput, TOutput>>;
+  startAsync(opts?: StartOptions<TInput, TState>): Promise<{ runId: string }>;
+  stream(opts?: StartOptions<TInput, TState>): StreamHandle<TInput, TOutput>;
+  resume(opts?: ResumeOptions): Promise<WorkflowResult<TInput, TOutput>>;
+  resumeAsync(opts?: ResumeOptions): Promise<{ runId: string }>;
+  cancel(): Promise<void>;
+}
+
+export interface ResultQueryOptions {
+  includeState?: boolean;
+  withNestedWorkflows?: boolean;
+}
+
+export interface RunView {
+  runId: string;
+  workflowName: string;
+  resourceId: string | undefined;
+  status: RunStatus;
+  statusReason?: string;
+  createdAt: Date;
+  updatedAt: Date;
+  payload: unknown;
+  result?: unknown;
+  error?: SerializedError;
+  steps: Record<string, StepResult>;
+  state: Record<string, unknown>;
+  requestContext: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  traceId?: string;
+  serializedStepGraph: SerializedNode[];
+}
+
+export interface ListRunsOptions {
+  status?: RunStatus | RunStatus[];
+  resourceId?: string;
+  fromDate?: Date | number;
+  toDate?: Date | number;
+  /** 0-based page number. */
+  page?: number;
+  perPage?: number;
+}
+
+export interface RunSummary {
+  runId: string;
+  workflowName: string;
+  resourceId: string | undefined;
+  status: RunStatus;
+  statusReason?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}

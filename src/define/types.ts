@@ -1,0 +1,97 @@
+import type { RequestContext } from './request-context.js';
+import type { AnySchema, InferOut } from './schema.js';
+
+/** Options of `suspend(payload, options)`. */
+export interface SuspendOptions {
+  resumeLabel?: string | string[];
+}
+
+export interface StepWriter {
+  /** Emits a `workflow-step-output` event carrying `chunk`. */
+  write(chunk: unknown): Promise<void>;
+  /** Passes a custom event (its `type` must start with `data-`) through to stream readers. */
+  custom(event: { type: `data-${string}`; [key: string]: unknown }): Promise<void>;
+}
+
+/** Everything a step's `execute` (and a `.map` function, and conditions) receives. */
+export interface StepContext<TInput = any, TState = any, TResume = any, TSuspend = any> {
+  inputData: TInput;
+  state: TState;
+  setState(partial: Partial<TState>): Promise<void>;
+  getStepResult(step: { id: string } | string): any;
+  getInitData<T = any>(): T;
+  suspend(payload?: TSuspend, options?: SuspendOptions): Promise<never>;
+  resumeData: TResume | undefined;
+  /** Ends the run with status `success` and this result. */
+  bail(result: unknown): never;
+  /** Ends the run as `canceled`. */
+  abort(): void;
+  abortSignal: AbortSignal;
+  requestContext: RequestContext;
+  writer: StepWriter;
+  /** 0-based index of the current attempt. */
+  retryCount: number;
+  runId: string;
+  workflowId: string;
+  resourceId: string | undefined;
+}
+
+export interface RetryConfig {
+  /** Extra attempts after the first one fails (0 = no retry). */
+  attempts?: number;
+  /** Delay before a retry, in ms. */
+  delay?: number;
+  /** 'fixed' (default) waits `delay` every time; 'exponential' doubles it per attempt. */
+  backoff?: 'fixed' | 'exponential';
+  /** Upper bound for exponential backoff, in ms. */
+  maxDelay?: number;
+}
+
+export interface StepConfig<
+  TId extends string,
+  TInSchema extends AnySchema,
+  TOutSchema extends AnySchema,
+  TResumeSchema extends AnySchema | undefined = undefined,
+  TSuspendSchema extends AnySchema | undefined = undefined,
+  TStateSchema extends AnySchema | undefined = undefined,
+> {
+  id: TId;
+  description?: string;
+  inputSchema: TInSchema;
+  outputSchema: TOutSchema;
+  resumeSchema?: TResumeSchema;
+  suspendSchema?: TSuspendSchema;
+  stateSchema?: TStateSchema;
+  /** Retries of this step; overrides the workflow's `retryConfig.attempts`. */
+  retries?: number;
+  /** Per-attempt timeout: fires `abortSignal` and fails the attempt. */
+  timeoutMs?: number;
+  metadata?: Record<string, unknown>;
+  execute: (
+    ctx: StepContext<
+      InferOut<TInSchema>,
+      TStateSchema extends AnySchema ? InferOut<TStateSchema> : any,
+      TResumeSchema extends AnySchema ? InferOut<TResumeSchema> : any,
+      TSuspendSchema extends AnySchema ? InferOut<TSuspendSchema> : any
+    >,
+  ) => Promise<InferOut<TOutSchema>> | InferOut<TOutSchema>;
+}
+
+/** A step definition. TIn is what it accepts, TOut what it returns. */
+export interface Step<TId extends string = string, TIn = any, TOut = any> {
+  readonly component: 'STEP';
+  readonly id: TId;
+  readonly description?: string;
+  readonly inputSchema: AnySchema;
+  readonly outputSchema: AnySchema;
+  readonly resumeSchema?: AnySchema;
+  readonly suspendSchema?: AnySchema;
+  readonly stateSchema?: AnySchema;
+  readonly retries?: number;
+  readonly timeoutMs?: number;
+  readonly metadata?: Record<string, unknown>;
+  readonly execute: (ctx: StepContext<any, any, any, any>) => unknown;
+  /** Phantom fields carrying types only. */
+  readonly __in?: TIn;
+  readonly __out?: TOut;
+}

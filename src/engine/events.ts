@@ -1,0 +1,63 @@
+import type { WorkflowEvent } from '../define/run-types.js';
+
+type Listener = (e: WorkflowEvent) => void;
+
+/**
+ * In-process fan-out of run events. Emitting costs one map lookup when nobody listens, so the hot
+ * path pays nothing for streaming it does not use.
+ */
+export class EventHub {
+  private readonly listeners = new Map<string, Set<Listener>>();
+
+  has(runId: string): boolean {
+    return this.listeners.has(runId);
+  }
+
+  emit(runId: string, type: string, payload: Record<string, unknown>): void {
+    const set = this.listeners.get(runId);
+    if (!set) return;
+    const event: WorkflowEvent = { type, runId, from: 'WORKFLOW', payload };
+    for (const l of set) l(event);
+  }
+
+  subscribe(runId: string, listener: Listener): () => void {
+    let set = this.listeners.get(runId);
+    if (!set) this.listeners.set(runId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(runId) === set) this.listeners.delete(runId);
+    };
+  }
+}
+
+/** A ReadableStream of one run's events that closes after `workflow-finish` (or when `close` is called). */
+export function eventStream(
+  hub: EventHub,
+  runId: string,
+): { stream: ReadableStream<WorkflowEvent> & AsyncIterable<WorkflowEvent>; close: () => void } {
+  let unsubscribe: () => void = () => {};
+  let controller!: ReadableStreamDefaultController<WorkflowEvent>;
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    unsubscribe();
+    controller.close();
+  };
+  const stream = new ReadableStream<WorkflowEvent>({
+    start(c) {
+      controller = c;
+      unsubscribe = hub.subscribe(runId, (e) => {
+        if (closed) return;
+        c.enqueue(e);
+        if (e.type === 'workflow-finish') close();
+      });
+    },
+    cancel() {
+      closed = true;
+      unsubscribe();
+    },
+  });
+  return { stream: stream as ReadableStream<WorkflowEvent> & AsyncIterable<WorkflowEvent>, close };
+}

@@ -1,0 +1,209 @@
+import { RequestContext } from '../define/request-context.js';
+import type { AnyWorkflow } from '../define/workflow.js';
+import { LeaseLostError, serializeError, type SerializedError } from '../errors.js';
+import type { ClaimedRun, JournalEntry, RunPatch, RunRecord, RunStatus } from '../store/types.js';
+import { applyRunPatch } from '../store/shared/run-rules.js';
+import type { EventHub } from './events.js';
+import type { GroupCommitter } from './group-commit.js';
+import type { Outcome, Value } from './outcome.js';
+import { decode, encode } from './payload.js';
+import type { Scope } from './scope.js';
+import { walkSequence } from './walker.js';
+
+export interface ExecutionHost {
+  committer: GroupCommitter;
+  events: EventHub;
+  maxPayloadBytes: number;
+  /** Sleeps and retry delays up to this long wait in process; longer ones park the run in the store. */
+  inProcessSleepMs: number;
+  now(): number;
+}
+
+/** How an execution ended, as far as this process knows. 'lost' means another party took the run. */
+export type ExecutionEnd = { status: RunStatus | 'lost'; outcome: Outcome };
+
+/**
+ * One process's attempt at carrying a run forward, from a claim until the run settles or is parked.
+ * It owns the run's in-memory view (journal map, state) and fences every write with its lease epoch.
+ */
+export class RunExecution {
+  readonly runId: string;
+  readonly resourceId: string | undefined;
+  readonly epoch: number;
+  readonly journal: Map<string, JournalEntry>;
+  /** Rows loaded from the store whose state patch has not been re-applied by the walk yet. */
+  private readonly unreplayedState = new Set<string>();
+  state: Record<string, unknown>;
+  readonly requestContext: RequestContext;
+  readonly input: Value;
+  private readonly controller = new AbortController();
+  private abortedByStep = false;
+  /** The run row as this execution last wrote it (so callers need not reload it). */
+  private runRow: RunRecord;
+  private lost = false;
+  /** Settles when the run is aborted, so a step that ignores its signal cannot hold the run. */
+  readonly abortedPromise: Promise<'aborted'>;
+
+  constructor(
+    readonly host: ExecutionHost,
+    readonly rootWorkflow: AnyWorkflow,
+    claimed: ClaimedRun,
+  ) {
+    const run = claimed.run;
+    this.runRow = { ...run };
+    this.runId = run.runId;
+    this.resourceId = run.resourceId ?? undefined;
+    this.epoch = run.leaseEpoch;
+    this.journal = new Map();
+    for (const e of claimed.journal) {
+      this.journal.set(e.path, e);
+      if (e.meta && e.meta.includes('"statePatch"')) this.unreplayedState.add(e.path);
+    }
+    this.state = (decode(run.state) as Record<string, unknown> | undefined) ?? {};
+    this.requestContext = new RequestContext((decode(run.requestContext) as Record<string, unknown> | undefined) ?? {});
+    this.input = { v: decode(run.input), json: run.input };
+    this.abortedPromise = new Promise((resolve) => {
+      this.controller.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+    });
+    this.abortedPromise.catch(() => {});
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  emit(type: string, payload: Record<string, unknown>): void {
+    this.host.events.emit(this.runId, type, payload);
+  }
+
+  get hasListeners(): boolean {
+    return this.host.events.has(this.runId);
+  }
+
+  /** Stops the run from outside: cancel, lease lost or shutdown. In-flight steps see abortSignal fire. */
+  abort(reason: unknown): void {
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+  }
+
+  abortFromStep(): void {
+    this.abortedByStep = true;
+    this.abort(new Error('the step called abort()'));
+  }
+
+  /** Re-applies the state patch of a row recorded by an earlier execution, once, as the walk passes it. */
+  replayState(entry: JournalEntry): void {
+    if (!this.unreplayedState.delete(entry.path)) return;
+    const meta = decode(entry.meta) as { statePatch?: Record<string, unknown> } | undefined;
+    if (meta?.statePatch) this.state = { ...this.state, ...meta.statePatch };
+  }
+
+  /** Records a journal row; resolves once it is committed. Rejects with LeaseLostError when fenced. */
+  async record(entry: JournalEntry): Promise<void> {
+    this.journal.set(entry.path, entry);
+    try {
+      await this.host.committer.write({ type: 'journal', epoch: this.epoch, entry });
+    } catch (err) {
+      if (err instanceof LeaseLostError) this.markLost();
+      throw err;
+    }
+  }
+
+  encode(value: unknown, what: string): string | null {
+    return encode(value, what, this.host.maxPayloadBytes);
+  }
+
+  private markLost(): void {
+    this.lost = true;
+    this.abort(new LeaseLostError(this.runId));
+  }
+
+  async run(): Promise<ExecutionEnd> {
+    this.emit('workflow-start', { runId: this.runId });
+    const scope: Scope = {
+      prefix: '',
+      idPrefix: '',
+      workflow: this.rootWorkflow,
+      initData: this.input.v,
+      outputs: new Map(),
+      rowKind: 'step',
+    };
+    let outcome: Outcome;
+    try {
+      outcome = await walkSequence(this, this.rootWorkflow.graph(), this.input, scope);
+    } catch (err) {
+      outcome = this.lost || this.aborted ? { t: 'canceled' } : { t: 'failed', error: serializeError(err) };
+    }
+    return this.finish(outcome);
+  }
+
+  private async finish(outcome: Outcome): Promise<ExecutionEnd> {
+    if (this.lost || (outcome.t === 'canceled' && !this.abortedByStep)) {
+      // Someone else (a cancel, or a worker that took over) owns the run's status now.
+      return { status: 'lost', outcome };
+    }
+    const patch = this.patchFor(outcome);
+    try {
+      await this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch, now: this.host.now() });
+    } catch (err) {
+      if (err instanceof LeaseLostError) return { status: 'lost', outcome };
+      throw err;
+    }
+    applyRunPatch(this.runRow, patch, this.host.now());
+    const status = patch.status as RunStatus;
+    this.emitFinish(status, outcome);
+    return { status, outcome };
+  }
+
+  finalRecord(): RunRecord {
+    return this.runRow;
+  }
+
+  private patchFor(outcome: Outcome): RunPatch {
+    const state = this.safeEncode(this.state, 'state');
+    switch (outcome.t) {
+      case 'ok':
+      case 'bail': {
+        let result: string | null;
+        try {
+          result = outcome.value.json !== undefined ? outcome.value.json : this.encode(outcome.value.v, 'workflow result');
+        } catch (err) {
+          return { status: 'failed', error: JSON.stringify(serializeError(err)), state, release: true };
+        }
+        return { status: 'success', result, state, release: true, wakeAt: null };
+      }
+      case 'failed':
+        return { status: 'failed', error: JSON.stringify(outcome.error), state, release: true, wakeAt: null };
+      case 'suspended':
+        return { status: 'suspended', state, release: true, wakeAt: null };
+      case 'waiting':
+        return { status: 'waiting', state, release: true, wakeAt: outcome.wakeAt };
+      case 'canceled':
+        return { status: 'canceled', state, release: true, wakeAt: null };
+    }
+  }
+
+  private safeEncode(value: unknown, what: string): string | null {
+    try {
+      return this.encode(value, what);
+    } catch {
+      return null;
+    }
+  }
+
+  private emitFinish(status: RunStatus, outcome: Outcome): void {
+    // A parked run is not finished: it continues when its timer fires, and its stream stays open.
+    if (!this.hasListeners || status === 'waiting') return;
+    if (status === 'canceled') this.emit('workflow-canceled', {});
+    const error: SerializedError | undefined = outcome.t === 'failed' ? outcome.error : undefined;
+    this.emit('workflow-finish', {
+      workflowStatus: status,
+      output: { usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } },
+      metadata: {},
+      ...(error ? { error } : {}),
+    });
+  }
+}

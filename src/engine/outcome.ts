@@ -1,0 +1,32 @@
+import type { SerializedError } from '../errors.js';
+
+/** A value flowing between nodes, with its JSON text when already known (so it is encoded once). */
+export interface Value {
+  v: unknown;
+  json?: string | null;
+}
+
+/**
+ * What walking a node produced. Anything but `ok` stops the sequence it is in; parallel
+ * constructs combine their children's outcomes with `combine`.
+ */
+export type Outcome =
+  | { t: 'ok'; value: Value }
+  | { t: 'suspended' }
+  | { t: 'waiting'; wakeAt: number }
+  | { t: 'failed'; error: SerializedError }
+  | { t: 'bail'; value: Value }
+  | { t: 'canceled' };
+
+const RANK: Record<Outcome['t'], number> = { ok: 0, suspended: 1, waiting: 2, bail: 3, failed: 4, canceled: 5 };
+
+/** The most significant outcome of concurrent children: canceled > failed > bail > waiting > suspended. */
+export function combine(outcomes: Outcome[]): Outcome | null {
+  let worst: Outcome | null = null;
+  for (const o of outcomes) {
+    if (o.t === 'ok') continue;
+    if (!worst || RANK[o.t] > RANK[worst.t]) worst = o;
+    else if (o.t === 'waiting' && worst.t === 'waiting' && o.wakeAt < worst.wakeAt) worst = o;
+  }
+  return worst;
+}

@@ -1,0 +1,126 @@
+import type { StepResult, WorkflowResult, RunView, RunSummary } from '../define/run-types.js';
+import type { AnyWorkflow } from '../define/workflow.js';
+import type { SerializedError } from '../errors.js';
+import type { JournalEntry, RunRecord } from '../store/types.js';
+import { decode } from './payload.js';
+
+const STRUCTURAL = /^(parallel|branch|loop|foreach)#\d+(\[\d+\])?$/;
+
+/**
+ * The id a journal path shows under in `steps`: structural segments (parallel#2, loop#3[4], ...) are
+ * dropped, nested workflow segments are joined with "." (Mastra's `child.step` keys).
+ */
+export function displayKey(path: string): string {
+  const parts: string[] = [];
+  for (const seg of path.split('/')) {
+    if (STRUCTURAL.test(seg)) continue;
+    const hash = seg.indexOf('#');
+    parts.push(hash === -1 ? seg : seg.slice(0, hash));
+  }
+  return parts.join('.');
+}
+
+interface Meta {
+  suspendPayload?: unknown;
+  resumePayload?: unknown;
+  resumeLabels?: string[];
+  suspendedAt?: number;
+  resumedAt?: number;
+  retryAt?: number;
+  wakeAt?: number;
+}
+
+function stepStatus(e: JournalEntry): StepResult['status'] {
+  switch (e.status) {
+    case 'success':
+    case 'failed':
+    case 'suspended':
+    case 'waiting':
+      return e.status;
+    default:
+      return 'running';
+  }
+}
+
+export function buildSteps(journal: Iterable<JournalEntry>): {
+  steps: Record<string, StepResult>;
+  suspended: string[][];
+  suspendPayload: Record<string, unknown>;
+} {
+  const steps: Record<string, StepResult> = {};
+  const suspended: string[][] = [];
+  const suspendPayload: Record<string, unknown> = {};
+  for (const e of journal) {
+    if (e.kind !== 'step') continue;
+    const key = displayKey(e.path);
+    const meta = (decode(e.meta) as Meta | undefined) ?? {};
+    const r: StepResult = { status: stepStatus(e), payload: decode(e.input), startedAt: e.startedAt, attempts: e.attempt };
+    if (e.output !== null) r.output = decode(e.output);
+    if (e.error !== null) r.error = decode(e.error) as SerializedError;
+    if (e.endedAt !== null) r.endedAt = e.endedAt;
+    if (meta.suspendPayload !== undefined) r.suspendPayload = meta.suspendPayload;
+    if (meta.resumePayload !== undefined) r.resumePayload = meta.resumePayload;
+    if (meta.suspendedAt !== undefined) r.suspendedAt = meta.suspendedAt;
+    if (meta.resumedAt !== undefined) r.resumedAt = meta.resumedAt;
+    steps[key] = r;
+    if (e.status === 'suspended') {
+      suspended.push(key.split('.'));
+      suspendPayload[key] = meta.suspendPayload;
+    }
+  }
+  return { steps, suspended, suspendPayload };
+}
+
+export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, includeState: boolean): WorkflowResult {
+  const { steps, suspended, suspendPayload } = buildSteps(journal);
+  const base: Record<string, unknown> = { status: run.status, runId: run.runId, input: decode(run.input), steps };
+  if (includeState) base.state = (decode(run.state) as Record<string, unknown> | undefined) ?? {};
+  const tracing = decode(run.tracing) as { traceId?: string } | undefined;
+  if (tracing?.traceId) base.traceId = tracing.traceId;
+  switch (run.status) {
+    case 'success':
+      base.result = decode(run.result);
+      break;
+    case 'failed':
+      base.error = decode(run.error) ?? { name: 'Error', message: 'unknown failure' };
+      break;
+    case 'suspended':
+      base.suspended = suspended;
+      base.suspendPayload = suspendPayload;
+      break;
+    default:
+      if (run.statusReason) base.statusReason = run.statusReason;
+  }
+  return base as unknown as WorkflowResult;
+}
+
+export function buildRunView(wf: AnyWorkflow, run: RunRecord, journal: Iterable<JournalEntry>): RunView {
+  const { steps } = buildSteps(journal);
+  const tracing = (decode(run.tracing) as { traceId?: string; metadata?: Record<string, unknown> } | undefined) ?? {};
+  const view: RunView = {
+    ...summarise(run),
+    payload: decode(run.input),
+    steps,
+    state: (decode(run.state) as Record<string, unknown> | undefined) ?? {},
+    requestContext: (decode(run.requestContext) as Record<string, unknown> | undefined) ?? {},
+    serializedStepGraph: wf.serializedStepGraph,
+  };
+  if (run.result !== null) view.result = decode(run.result);
+  if (run.error !== null) view.error = decode(run.error) as SerializedError;
+  if (tracing.metadata) view.metadata = tracing.metadata;
+  if (tracing.traceId) view.traceId = tracing.traceId;
+  return view;
+}
+
+export function summarise(run: RunRecord): RunSummary {
+  const s: RunSummary = {
+    runId: run.runId,
+    workflowName: run.workflowId,
+    resourceId: run.resourceId ?? undefined,
+    status: run.status,
+    createdAt: new Date(run.createdAt),
+    updatedAt: new Date(run.updatedAt),
+  };
+  if (run.statusReason) s.statusReason = run.statusReason;
+  return s;
+}

@@ -1,0 +1,338 @@
+import { validate } from '../define/schema.js';
+import type { NestedNode, StepNode, UnitNode } from '../define/graph.js';
+import type { AnyWorkflow } from '../define/workflow.js';
+import { NonRetryableError, StepTimeoutError, WorkflowValidationError, serializeError, type SerializedError } from '../errors.js';
+import type { JournalEntry } from '../store/types.js';
+import { createContext, type StepControl } from './context.js';
+import type { RunExecution } from './execution.js';
+import type { Outcome, Value } from './outcome.js';
+import { decode } from './payload.js';
+import type { Scope } from './scope.js';
+import { walkSequence } from './walker.js';
+
+interface RowMeta {
+  suspendPayload?: unknown;
+  resumePayload?: unknown;
+  resumeLabels?: string[];
+  statePatch?: Record<string, unknown>;
+  retryAt?: number;
+  wakeAt?: number;
+  suspendedAt?: number;
+  resumedAt?: number;
+}
+
+function metaOf(entry: JournalEntry | undefined): RowMeta {
+  return entry?.meta ? ((decode(entry.meta) as RowMeta | undefined) ?? {}) : {};
+}
+
+function inputJson(exec: RunExecution, input: Value, what: string): string | null {
+  if (input.json === undefined) input.json = exec.encode(input.v, what);
+  return input.json;
+}
+
+/** Runs a step or a nested workflow at `path`, reusing its journal row when it already finished. */
+export function runUnit(exec: RunExecution, unit: UnitNode, input: Value, scope: Scope, path: string): Promise<Outcome> {
+  return unit.type === 'step' ? runStep(exec, unit, input, scope, path) : runNested(exec, unit, input, scope, path);
+}
+
+/** Replays a finished row, or says the unit must (still) execute. */
+function replay(exec: RunExecution, entry: JournalEntry | undefined, scope: Scope, id: string): Outcome | null {
+  if (!entry) return null;
+  switch (entry.status) {
+    case 'success': {
+      exec.replayState(entry);
+      const value: Value = { v: decode(entry.output), json: entry.output };
+      scope.outputs.set(id, value.v);
+      return { t: 'ok', value };
+    }
+    case 'suspended':
+      return { t: 'suspended' };
+    case 'failed':
+      return { t: 'failed', error: decode(entry.error) as SerializedError };
+    default:
+      return null;
+  }
+}
+
+async function runNested(exec: RunExecution, unit: NestedNode, input: Value, scope: Scope, path: string): Promise<Outcome> {
+  const wf = unit.workflow as AnyWorkflow;
+  const id = wf.id;
+  const done = replay(exec, exec.journal.get(path), scope, id);
+  if (done) return done;
+  const startedAt = exec.host.now();
+  let validated: unknown;
+  try {
+    validated = await validate(wf.inputSchema, input.v, `input of nested workflow "${id}"`);
+  } catch (err) {
+    return fail(exec, scope, path, id, input, startedAt, 1, err);
+  }
+  const inner: Scope = {
+    prefix: `${path}/`,
+    idPrefix: `${scope.idPrefix}${id}.`,
+    workflow: wf,
+    initData: validated,
+    outputs: new Map(),
+    rowKind: scope.rowKind,
+  };
+  if (exec.hasListeners) exec.emit('workflow-step-start', { id: scope.idPrefix + id, payload: input.v, startedAt, status: 'running' });
+  const outcome = await walkSequence(exec, wf.graph(), { v: validated }, inner);
+  if (outcome.t === 'bail') return outcome;
+  if (outcome.t !== 'ok') return outcome;
+  return succeed(exec, scope, path, id, input, outcome.value, startedAt, 1, null);
+}
+
+async function runStep(exec: RunExecution, unit: StepNode, input: Value, scope: Scope, path: string): Promise<Outcome> {
+  const step = unit.step;
+  const entry = exec.journal.get(path);
+  const done = replay(exec, entry, scope, step.id);
+  if (done) return done;
+
+  let attempt = 0;
+  let resumeData: unknown;
+  const prior = metaOf(entry);
+  if (entry?.status === 'waiting' && prior.retryAt !== undefined) {
+    if (exec.host.now() < prior.retryAt) return { t: 'waiting', wakeAt: prior.retryAt };
+    attempt = entry.attempt;
+  } else if (entry?.status === 'resumed') {
+    resumeData = prior.resumePayload;
+    if (step.resumeSchema) {
+      try {
+        resumeData = await validate(step.resumeSchema, resumeData, `resumeData of step "${step.id}"`);
+      } catch (err) {
+        return fail(exec, scope, path, step.id, input, exec.host.now(), 1, err, prior);
+      }
+    }
+  }
+
+  const maxRetries = step.retries ?? scope.workflow.retryConfig.attempts;
+  const eventId = scope.idPrefix + step.id;
+  for (;;) {
+    if (exec.aborted) return { t: 'canceled' };
+    const startedAt = exec.host.now();
+    if (exec.hasListeners) exec.emit('workflow-step-start', { id: eventId, payload: input.v, startedAt, status: 'running' });
+    const control: StepControl = {};
+    let output: unknown;
+    let error: unknown;
+    try {
+      const inputData = await validate(step.inputSchema, input.v, `input of step "${step.id}"`);
+      output = await executeWithLimits(exec, step.execute, step.timeoutMs, step.id, (signal) =>
+        createContext(exec, scope, { inputData, stepId: step.id, resumeData, retryCount: attempt, abortSignal: signal }, control),
+      );
+    } catch (err) {
+      error = err;
+    }
+    if (control.aborted || (exec.aborted && error !== undefined)) return { t: 'canceled' };
+    if (error === undefined && control.suspended) return suspend(exec, scope, path, step, input, startedAt, attempt, control, prior);
+    if (error === undefined && control.bailed) {
+      const value: Value = { v: control.bailed.value };
+      const out = await succeed(exec, scope, path, step.id, input, value, startedAt, attempt + 1, control, prior);
+      return out.t === 'ok' ? { t: 'bail', value } : out;
+    }
+    if (error === undefined) {
+      try {
+        if (scope.workflow.options.validateOutputs) output = await validate(step.outputSchema, output, `output of step "${step.id}"`);
+        return await succeed(exec, scope, path, step.id, input, { v: output }, startedAt, attempt + 1, control, prior);
+      } catch (err) {
+        if (exec.aborted) return { t: 'canceled' };
+        error = err;
+      }
+    }
+    const retryable = !(error instanceof NonRetryableError) && !(error instanceof WorkflowValidationError) && !isPayloadError(error);
+    if (!retryable || attempt >= maxRetries) {
+      return fail(exec, scope, path, step.id, input, startedAt, attempt + 1, error, prior, control);
+    }
+    const delay = retryDelay(scope.workflow, attempt);
+    attempt++;
+    if (exec.hasListeners) exec.emit('workflow-step-retry', { id: eventId, attempt, error: serializeError(error), delayMs: delay });
+    if (delay > exec.host.inProcessSleepMs) {
+      const retryAt = exec.host.now() + delay;
+      await exec.record(row(exec, scope, path, 'waiting', attempt, inputJson(exec, input, 'step input'), null, JSON.stringify(serializeError(error)), { ...prior, retryAt }, startedAt, null));
+      return { t: 'waiting', wakeAt: retryAt };
+    }
+    if (delay > 0 && (await sleepUnlessAborted(exec, delay))) return { t: 'canceled' };
+  }
+}
+
+function isPayloadError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'PAYLOAD_NOT_SERIALIZABLE' || code === 'PAYLOAD_TOO_LARGE';
+}
+
+export function retryDelay(wf: AnyWorkflow, attemptIndex: number): number {
+  const rc = wf.retryConfig;
+  if (rc.backoff !== 'exponential') return rc.delay;
+  const d = rc.delay * 2 ** attemptIndex;
+  return rc.maxDelay !== undefined ? Math.min(d, rc.maxDelay) : d;
+}
+
+/** Resolves true when the run was aborted during the wait. */
+export function sleepUnlessAborted(exec: RunExecution, ms: number): Promise<boolean> {
+  if (exec.aborted) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      exec.signal.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    exec.signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function executeWithLimits(
+  exec: RunExecution,
+  execute: (ctx: any) => unknown,
+  timeoutMs: number | undefined,
+  stepId: string,
+  makeCtx: (signal: AbortSignal) => unknown,
+): Promise<unknown> {
+  if (timeoutMs === undefined) {
+    const p = Promise.resolve(execute(makeCtx(exec.signal)));
+    const r = await Promise.race([p, exec.abortedPromise]);
+    if (r === 'aborted' && exec.aborted) throw exec.signal.reason;
+    return r;
+  }
+  const timeout = new AbortController();
+  const signal = AbortSignal.any([exec.signal, timeout.signal]);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new StepTimeoutError(stepId, timeoutMs);
+      timeout.abort(err);
+      reject(err);
+    }, timeoutMs);
+  });
+  try {
+    const r = await Promise.race([Promise.resolve(execute(makeCtx(signal))), timedOut, exec.abortedPromise]);
+    if (r === 'aborted' && exec.aborted) throw exec.signal.reason;
+    return r;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function row(
+  exec: RunExecution,
+  scope: Scope,
+  path: string,
+  status: JournalEntry['status'],
+  attempt: number,
+  input: string | null,
+  output: string | null,
+  error: string | null,
+  meta: RowMeta | null,
+  startedAt: number,
+  endedAt: number | null,
+): JournalEntry {
+  const metaText = meta && Object.keys(meta).length > 0 ? JSON.stringify(meta) : null;
+  return { runId: exec.runId, path, kind: scope.rowKind, status, attempt, input, output, error, meta: metaText, startedAt, endedAt };
+}
+
+function withState(prior: RowMeta | undefined, control: StepControl | null, now: number): RowMeta | null {
+  const patch = control?.statePatch;
+  if (!patch && (!prior || (prior.suspendPayload === undefined && prior.resumePayload === undefined))) return null;
+  const meta: RowMeta = {};
+  if (prior?.suspendPayload !== undefined) meta.suspendPayload = prior.suspendPayload;
+  if (prior?.resumePayload !== undefined) meta.resumePayload = prior.resumePayload;
+  if (prior?.suspendedAt !== undefined) meta.suspendedAt = prior.suspendedAt;
+  if (prior?.resumePayload !== undefined) meta.resumedAt = now;
+  if (patch) meta.statePatch = patch;
+  return meta;
+}
+
+/** Records success. The output is encoded here, once; an unencodable output fails the step alone. */
+export async function succeed(
+  exec: RunExecution,
+  scope: Scope,
+  path: string,
+  id: string,
+  input: Value,
+  value: Value,
+  startedAt: number,
+  attempts: number,
+  control: StepControl | null,
+  prior?: RowMeta,
+): Promise<Outcome> {
+  let inText: string | null;
+  try {
+    if (value.json === undefined) value.json = exec.encode(value.v, `output of step "${id}"`);
+    inText = inputJson(exec, input, `input of step "${id}"`);
+  } catch (err) {
+    return fail(exec, scope, path, id, input, startedAt, attempts, err, prior, control);
+  }
+  const endedAt = exec.host.now();
+  await exec.record(row(exec, scope, path, 'success', attempts, inText, value.json, null, withState(prior, control, endedAt), startedAt, endedAt));
+  scope.outputs.set(id, value.v);
+  if (exec.hasListeners) {
+    exec.emit('workflow-step-result', { id: scope.idPrefix + id, status: 'success', output: value.v, payload: input.v, startedAt, endedAt });
+  }
+  return { t: 'ok', value };
+}
+
+async function fail(
+  exec: RunExecution,
+  scope: Scope,
+  path: string,
+  id: string,
+  input: Value,
+  startedAt: number,
+  attempts: number,
+  err: unknown,
+  prior?: RowMeta,
+  control?: StepControl | null,
+): Promise<Outcome> {
+  const error = serializeError(err);
+  let inText: string | null = null;
+  try {
+    inText = inputJson(exec, input, 'step input');
+  } catch {
+    inText = null;
+  }
+  const endedAt = exec.host.now();
+  await exec.record(row(exec, scope, path, 'failed', attempts, inText, null, JSON.stringify(error), withState(prior, control ?? null, endedAt), startedAt, endedAt));
+  if (exec.hasListeners) exec.emit('workflow-step-result', { id: scope.idPrefix + id, status: 'failed', error, payload: input.v, startedAt, endedAt });
+  return { t: 'failed', error };
+}
+
+async function suspend(
+  exec: RunExecution,
+  scope: Scope,
+  path: string,
+  step: StepNode['step'],
+  input: Value,
+  startedAt: number,
+  attempt: number,
+  control: StepControl,
+  prior: RowMeta,
+): Promise<Outcome> {
+  let payload = control.suspended?.payload;
+  try {
+    if (step.suspendSchema && payload !== undefined) payload = await validate(step.suspendSchema, payload, `suspend payload of step "${step.id}"`);
+    const meta: RowMeta = { suspendPayload: payload, suspendedAt: exec.host.now() };
+    if (control.suspended?.labels.length) meta.resumeLabels = control.suspended.labels;
+    if (prior.resumePayload !== undefined) meta.resumePayload = prior.resumePayload;
+    if (control.statePatch) meta.statePatch = control.statePatch;
+    const metaText = exec.encode(meta, `suspend payload of step "${step.id}"`);
+    const entry: JournalEntry = {
+      runId: exec.runId,
+      path,
+      kind: scope.rowKind,
+      status: 'suspended',
+      attempt: attempt + 1,
+      input: inputJson(exec, input, 'step input'),
+      output: null,
+      error: null,
+      meta: metaText,
+      startedAt,
+      endedAt: null,
+    };
+    await exec.record(entry);
+  } catch (err) {
+    if (exec.aborted) return { t: 'canceled' };
+    return fail(exec, scope, path, step.id, input, startedAt, attempt + 1, err, prior, control);
+  }
+  if (exec.hasListeners) exec.emit('workflow-step-suspended', { id: scope.idPrefix + step.id, suspendPayload: payload, payload: input.v, startedAt, status: 'suspended' });
+  return { t: 'suspended' };
+}

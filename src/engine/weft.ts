@@ -1,0 +1,351 @@
+import { randomUUID } from 'node:crypto';
+import type { CreateRunOptions, ListRunsOptions, ResultQueryOptions, RunHandle, RunSummary, RunView, WorkflowResult } from '../define/run-types.js';
+import type { WorkflowRuntime } from '../define/runtime.js';
+import { Workflow, type AnyWorkflow } from '../define/workflow.js';
+import { InvalidArgumentError, LeaseLostError, RunNotFoundError, WorkflowNotFoundError, EngineStoppedError } from '../errors.js';
+import type { ClaimedRun, RunRecord, RunStatus, Store } from '../store/types.js';
+import { isTerminal } from '../store/types.js';
+import { newOwnerId } from '../worker/owner.js';
+import { Worker } from '../worker/worker.js';
+import { EventHub } from './events.js';
+import { RunExecution, type ExecutionEnd, type ExecutionHost } from './execution.js';
+import { GroupCommitter } from './group-commit.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from './payload.js';
+import { buildResult, buildRunView, summarise } from './results.js';
+import { Run } from './run.js';
+import { withStoreRetry, type RetryPolicy } from './store-retry.js';
+import { openDefaultStore } from './default-store.js';
+
+export interface WeftOptions {
+  /** Registry: key -> committed workflow. */
+  workflows?: Record<string, AnyWorkflow>;
+  /** Defaults to sqliteStore({ path: '.weft/weft.db' }). */
+  store?: Store;
+  /** How this process executes runs; `false` makes it a pure client that never executes. */
+  worker?: false | { concurrency?: number; leaseMs?: number; pollMs?: number };
+  /** Largest JSON payload (input, output, state) accepted, in bytes. Default 16 MiB. */
+  maxPayloadBytes?: number;
+  /** Sleeps and retry delays up to this many ms wait in process; longer ones park the run. Default 5000. */
+  inProcessSleepMs?: number;
+  /** How long store calls are retried through connection loss before a run gives up. Default 5 min. */
+  storeRetryMs?: number;
+  /** Called with background errors (a failed poll, a lost connection). Default: console.error. */
+  onError?: (err: unknown) => void;
+}
+
+/** Settled statuses end a `start()`/`resume()` wait; `waiting` does not (the run goes on later). */
+const SETTLED: readonly RunStatus[] = ['success', 'failed', 'canceled', 'suspended'];
+
+/**
+ * The engine: a registry of workflows bound to a store, with a worker that executes runs. One Weft per
+ * process is typical; several can share a store (they coordinate through leases).
+ */
+export class Weft implements WorkflowRuntime {
+  readonly store: Store;
+  readonly ownerId = newOwnerId();
+  readonly events = new EventHub();
+  private readonly registry = new Map<string, AnyWorkflow>();
+  private readonly byId = new Map<string, AnyWorkflow>();
+  private readonly committer: GroupCommitter;
+  private readonly worker: Worker | null;
+  private readonly host: ExecutionHost;
+  private readonly retry: RetryPolicy;
+  private readonly executions = new Map<string, { exec: RunExecution; done: Promise<ExecutionEnd> }>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  /** Handles created but not started: reported as `pending` in this process (nothing is stored yet). */
+  private readonly unstarted = new Map<string, string>();
+  private startPromise: Promise<void> | null = null;
+  private stopped = false;
+  private readonly onError: (err: unknown) => void;
+
+  constructor(opts: WeftOptions = {}) {
+    if (opts === null || typeof opts !== 'object') throw new InvalidArgumentError('Weft options must be an object');
+    this.store = opts.store ?? openDefaultStore();
+    this.onError = opts.onError ?? ((err) => console.error('[weft]', err));
+    this.retry = { maxMs: opts.storeRetryMs ?? 300_000, baseMs: 50, isStopped: () => this.stopped };
+    this.committer = new GroupCommitter(this.store, this.retry);
+    const maxPayloadBytes = opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    if (!(Number.isFinite(maxPayloadBytes) && maxPayloadBytes > 0)) throw new InvalidArgumentError('maxPayloadBytes must be a positive number');
+    this.host = {
+      committer: this.committer,
+      events: this.events,
+      maxPayloadBytes,
+      inProcessSleepMs: opts.inProcessSleepMs ?? 5000,
+      now: Date.now,
+    };
+    if (opts.worker === false) this.worker = null;
+    else {
+      const w = opts.worker ?? {};
+      const concurrency = w.concurrency ?? 100;
+      const leaseMs = w.leaseMs ?? 15_000;
+      const pollMs = w.pollMs ?? 1000;
+      if (!(Number.isInteger(concurrency) && concurrency > 0)) throw new InvalidArgumentError('worker.concurrency must be a positive integer');
+      if (!(leaseMs >= 100)) throw new InvalidArgumentError('worker.leaseMs must be at least 100');
+      if (!(pollMs >= 1)) throw new InvalidArgumentError('worker.pollMs must be at least 1');
+      this.worker = new Worker(
+        {
+          store: this.store,
+          ownerId: this.ownerId,
+          workflowIds: () => [...this.byId.keys()],
+          launch: (c) => this.launch(c),
+          onLeaseLost: (id) => this.executions.get(id)?.exec.abort(new LeaseLostError(id)),
+          onError: (e) => this.onError(e),
+          now: () => this.host.now(),
+        },
+        { concurrency, leaseMs, pollMs, keepAlive: this.store.kind !== 'memory' || opts.inProcessSleepMs !== Infinity },
+      );
+    }
+    for (const [key, wf] of Object.entries(opts.workflows ?? {})) this.register(key, wf);
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------------
+
+  /** Opens the store (migrating it), recovers unfinished runs and starts timers. Idempotent. */
+  start(): Promise<void> {
+    if (this.stopped) return Promise.reject(new EngineStoppedError());
+    this.startPromise ??= (async () => {
+      await withStoreRetry(() => this.store.open(), this.retry);
+      await this.worker?.start();
+    })();
+    return this.startPromise;
+  }
+
+  /**
+   * Stops claiming, waits up to `timeoutMs` for in-flight steps, aborts the rest, releases their
+   * leases so other workers take over at once, and closes the store.
+   */
+  async stop(opts: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.stopped) return;
+    this.worker?.stop();
+    const inflight = [...this.executions.values()].map((e) => e.done);
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(inflight), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+    const left = [...this.executions.values()];
+    for (const e of left) e.exec.abort(new Error('the engine is stopping'));
+    await Promise.allSettled(left.map((e) => e.done));
+    await Promise.allSettled(
+      left.map((e) =>
+        this.committer.write({ type: 'run', runId: e.exec.runId, epoch: e.exec.epoch, patch: { release: true }, now: this.host.now() }),
+      ),
+    );
+    await this.committer.drain();
+    this.stopped = true;
+    if (this.startPromise) await this.store.close();
+  }
+
+  // ---- registry ----------------------------------------------------------------------------------
+
+  register(key: string, wf: AnyWorkflow): void {
+    if (!(wf instanceof Workflow)) throw new InvalidArgumentError(`workflows.${key} is not a workflow made by createWorkflow`);
+    if (!wf.isCommitted) throw new InvalidArgumentError(`workflow "${wf.id}" must be committed before it is registered`);
+    this.registry.set(key, wf);
+    this.byId.set(wf.id, wf);
+    wf.runtime = this;
+  }
+
+  getWorkflow(key: string): AnyWorkflow {
+    const wf = this.registry.get(key) ?? this.byId.get(key);
+    if (!wf) throw new WorkflowNotFoundError(key);
+    return wf;
+  }
+
+  listWorkflows(): Record<string, AnyWorkflow> {
+    return Object.fromEntries(this.registry);
+  }
+
+  /** The workflow a stored run belongs to, if this process has it. */
+  workflowById(id: string): AnyWorkflow | undefined {
+    return this.byId.get(id);
+  }
+
+  // ---- WorkflowRuntime -------------------------------------------------------------------------------
+
+  async createRun(wf: AnyWorkflow, opts: CreateRunOptions): Promise<RunHandle> {
+    if (opts.runId !== undefined && (typeof opts.runId !== 'string' || opts.runId.length === 0 || opts.runId.length > 200)) {
+      throw new InvalidArgumentError('runId must be a non-empty string of at most 200 characters');
+    }
+    if (opts.resourceId !== undefined && typeof opts.resourceId !== 'string') throw new InvalidArgumentError('resourceId must be a string');
+    if (!this.byId.has(wf.id)) this.register(wf.id, wf);
+    const runId = opts.runId ?? randomUUID();
+    if (!this.executions.has(runId)) this.unstarted.set(runId, wf.id);
+    return new Run(this, wf, runId, opts.resourceId);
+  }
+
+  async getWorkflowRunExecutionResult(wf: AnyWorkflow, runId: string, opts: ResultQueryOptions): Promise<WorkflowResult | null> {
+    await this.start();
+    const run = await this.loadRun(runId);
+    if (!run || run.workflowId !== wf.id) {
+      if (this.unstarted.get(runId) === wf.id) return { status: 'pending', runId, input: undefined, steps: {} } as WorkflowResult;
+      return null;
+    }
+    const journal = await this.storeCall(() => this.store.loadJournal(runId));
+    return buildResult(run, journal, opts.includeState ?? false);
+  }
+
+  async getWorkflowRunById(wf: AnyWorkflow, runId: string, _opts: ResultQueryOptions): Promise<RunView | null> {
+    await this.start();
+    const run = await this.loadRun(runId);
+    if (!run || run.workflowId !== wf.id) return null;
+    const journal = await this.storeCall(() => this.store.loadJournal(runId));
+    return buildRunView(wf, run, journal);
+  }
+
+  async listWorkflowRuns(wf: AnyWorkflow, opts: ListRunsOptions): Promise<{ runs: RunSummary[]; total: number }> {
+    await this.start();
+    const toMs = (d: Date | number | undefined, name: string) => {
+      if (d === undefined) return undefined;
+      const t = d instanceof Date ? d.getTime() : d;
+      if (typeof t !== 'number' || !Number.isFinite(t)) throw new InvalidArgumentError(`${name} must be a Date or epoch ms`);
+      return t;
+    };
+    const perPage = opts.perPage;
+    if (perPage !== undefined && !(Number.isInteger(perPage) && perPage > 0 && perPage <= 1000)) {
+      throw new InvalidArgumentError('perPage must be an integer from 1 to 1000');
+    }
+    if (opts.page !== undefined && !(Number.isInteger(opts.page) && opts.page >= 0)) throw new InvalidArgumentError('page must be a non-negative integer');
+    const res = await this.storeCall(() =>
+      this.store.listRuns({
+        workflowId: wf.id,
+        status: opts.status,
+        resourceId: opts.resourceId,
+        fromDate: toMs(opts.fromDate, 'fromDate'),
+        toDate: toMs(opts.toDate, 'toDate'),
+        page: opts.page,
+        perPage,
+      }),
+    );
+    return { runs: res.runs.map(summarise), total: res.total };
+  }
+
+  async deleteWorkflowRunById(wf: AnyWorkflow, runId: string): Promise<boolean> {
+    await this.start();
+    const run = await this.loadRun(runId);
+    if (!run || run.workflowId !== wf.id) return false;
+    this.executions.get(runId)?.exec.abort(new Error('the run was deleted'));
+    return this.storeCall(() => this.store.deleteRun(runId));
+  }
+
+  // ---- used by Run handles ---------------------------------------------------------------------
+
+  /** @internal */
+  storeCall<T>(fn: () => Promise<T>): Promise<T> {
+    return withStoreRetry(fn, this.retry);
+  }
+
+  /** @internal */
+  loadRun(runId: string): Promise<RunRecord | null> {
+    return this.storeCall(() => this.store.loadRun(runId));
+  }
+
+  /** @internal Lease settings for runs this process creates already claimed; null when it cannot take more. */
+  localClaim(): { owner: string; leaseExpiresAt: number } | null {
+    if (!this.worker?.hasCapacity()) return null;
+    return { owner: this.ownerId, leaseExpiresAt: this.host.now() + this.worker.opts.leaseMs };
+  }
+
+  /** @internal */
+  get maxPayloadBytes(): number {
+    return this.host.maxPayloadBytes;
+  }
+
+  /** @internal */
+  now(): number {
+    return this.host.now();
+  }
+
+  /** @internal */
+  markStarted(runId: string): void {
+    this.unstarted.delete(runId);
+  }
+
+  /** @internal Another worker should pick this run up (it was queued, not claimed here). */
+  queued(): void {
+    this.worker?.nudge();
+  }
+
+  /** @internal Executes a claimed run in this process. */
+  launch(claimed: ClaimedRun): void {
+    const runId = claimed.run.runId;
+    const wf = this.byId.get(claimed.run.workflowId);
+    if (!wf || this.stopped) {
+      void this.release(claimed);
+      return;
+    }
+    this.worker?.track(runId);
+    const exec = new RunExecution(this.host, wf, claimed);
+    const done = exec
+      .run()
+      .catch((err): ExecutionEnd => {
+        this.onError(err);
+        return { status: 'lost', outcome: { t: 'canceled' } };
+      })
+      .then((end) => {
+        this.executions.delete(runId);
+        this.worker?.untrack(runId);
+        if (end.status === 'waiting') this.worker?.nudge();
+        this.notify(runId);
+        return end;
+      });
+    this.executions.set(runId, { exec, done });
+  }
+
+  private async release(claimed: ClaimedRun): Promise<void> {
+    try {
+      await this.committer.write({ type: 'run', runId: claimed.run.runId, epoch: claimed.run.leaseEpoch, patch: { release: true }, now: this.host.now() });
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
+  /** @internal Aborts a local execution (cancel). */
+  abortLocal(runId: string, reason: unknown): void {
+    this.executions.get(runId)?.exec.abort(reason);
+  }
+
+  private notify(runId: string): void {
+    const set = this.waiters.get(runId);
+    if (!set) return;
+    this.waiters.delete(runId);
+    for (const fn of set) fn();
+  }
+
+  /**
+   * @internal Waits until the run settles (success, failed, canceled or suspended) and returns its
+   * result. Local executions notify directly; runs executing elsewhere are polled with back-off.
+   */
+  async waitForResult(runId: string, includeState: boolean): Promise<WorkflowResult> {
+    let pollMs = 20;
+    for (;;) {
+      const local = this.executions.get(runId);
+      if (local) {
+        const end = await local.done;
+        if ((SETTLED as RunStatus[]).includes(end.status as RunStatus)) {
+          return buildResult(local.exec.finalRecord(), local.exec.journal.values(), includeState);
+        }
+        continue;
+      }
+      const run = await this.loadRun(runId);
+      if (!run) throw new RunNotFoundError(runId);
+      if (SETTLED.includes(run.status) || isTerminal(run.status)) {
+        const journal = await this.storeCall(() => this.store.loadJournal(runId));
+        return buildResult(run, journal, includeState);
+      }
+      if (this.executions.has(runId)) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, pollMs);
+        let set = this.waiters.get(runId);
+        if (!set) this.waiters.set(runId, (set = new Set()));
+        const entry = set;
+        function done() {
+          clearTimeout(timer);
+          entry.delete(done);
+          resolve();
+        }
+        set.add(done);
+      });
+      pollMs = Math.min(pollMs * 2, 500);
+    }
+  }
+}

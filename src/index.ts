@@ -1,0 +1,59 @@
+import './engine/default-engine.js';
+
+export { createStep } from './define/step.js';
+export { createWorkflow, Workflow } from './define/workflow.js';
+export type { AnyWorkflow, StepLike, WorkflowConfig } from './define/workflow.js';
+export type { Step, StepConfig, StepContext, StepWriter, SuspendOptions, RetryConfig } from './define/types.js';
+export type {
+  CreateRunOptions,
+  ListRunsOptions,
+  ResultQueryOptions,
+  ResumeOptions,
+  RunHandle,
+  RunHandle as Run,
+  RunStatus,
+  RunSummary,
+  RunView,
+  StartOptions,
+  StepResult,
+  StreamHandle,
+  TracingOptions,
+  WorkflowEvent,
+  WorkflowResult,
+} from './define/run-types.js';
+export type { SerializedNode, SerializedStep } from './define/graph.js';
+export type { StandardSchemaV1 } from './define/schema.js';
+export { RequestContext } from './define/request-context.js';
+export { Weft } from './engine/weft.js';
+export type { WeftOptions } from './engine/weft.js';
+export {
+  memoryStore,
+  sqliteStore,
+  postgresStore,
+  migrate,
+  migrateSqlite,
+  migratePostgres,
+  MemoryStore,
+  SqliteStore,
+  PostgresStore,
+} from './store/index.js';
+export type { Store, SqliteStoreOptions, PostgresStoreOptions } from './store/index.js';
+export {
+  WeftError,
+  WorkflowValidationError,
+  InvalidArgumentError,
+  WorkflowDefinitionError,
+  WorkflowNotFoundError,
+  RunNotFoundError,
+  RunNotSuspendedError,
+  StepNotSuspendedError,
+  ResumeConflictError,
+  RunConflictError,
+  StepTimeoutError,
+  PayloadError,
+  LeaseLostError,
+  StoreError,
+  EngineStoppedError,
+  NonRetryableError,
+} from './errors.js';
+export type { SerializedError, ValidationIssue } from './errors.js';

@@ -1,0 +1,218 @@
+import { ResumeConflictError, RunNotFoundError, RunNotSuspendedError } from '../../errors.js';
+import type {
+  ClaimOptions,
+  ClaimedRun,
+  JournalEntry,
+  ListRunsFilter,
+  ListRunsResult,
+  NewRun,
+  ResumeRequest,
+  RunPatch,
+  RunRecord,
+  Store,
+  WriteOp,
+  WriteOutcome,
+} from '../types.js';
+import { isTerminal } from '../types.js';
+import { applyRunPatch, isClaimable, matchesFilter, normalisePage } from '../shared/run-rules.js';
+
+interface MemoryRun {
+  record: RunRecord;
+  journal: Map<string, JournalEntry>;
+  seq: number;
+}
+
+/**
+ * An in-process store: the default for workflows used without a Weft, and for tests. It keeps the same
+ * semantics as the durable stores (epochs, leases, claims) but nothing survives the process.
+ */
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  private readonly runs = new Map<string, MemoryRun>();
+
+  async open(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
+    const existing = this.runs.get(run.runId);
+    if (existing) return { created: false, run: { ...existing.record } };
+    const record: RunRecord = {
+      runId: run.runId,
+      workflowId: run.workflowId,
+      status: run.status,
+      resourceId: run.resourceId,
+      input: run.input,
+      state: run.state,
+      result: null,
+      error: null,
+      requestContext: run.requestContext,
+      tracing: run.tracing,
+      statusReason: null,
+      owner: run.owner,
+      leaseEpoch: 1,
+      leaseExpiresAt: run.owner ? run.leaseExpiresAt : null,
+      wakeAt: null,
+      priority: run.priority,
+      concurrencyKey: run.concurrencyKey,
+      createdAt: run.now,
+      updatedAt: run.now,
+    };
+    this.runs.set(run.runId, { record, journal: new Map(), seq: 0 });
+    return { created: true, run: { ...record } };
+  }
+
+  async loadRun(runId: string): Promise<RunRecord | null> {
+    const r = this.runs.get(runId);
+    return r ? { ...r.record } : null;
+  }
+
+  async loadJournal(runId: string): Promise<JournalEntry[]> {
+    const r = this.runs.get(runId);
+    return r ? journalOf(r) : [];
+  }
+
+  async listRuns(filter: ListRunsFilter): Promise<ListRunsResult> {
+    const { offset, perPage } = normalisePage(filter);
+    const matched: RunRecord[] = [];
+    for (const r of this.runs.values()) if (matchesFilter(r.record, filter)) matched.push(r.record);
+    matched.sort((a, b) => b.createdAt - a.createdAt || (a.runId < b.runId ? 1 : -1));
+    const page = matched.slice(offset, offset + perPage);
+    return { runs: page.map((r) => ({ ...r })), total: matched.length };
+  }
+
+  async deleteRun(runId: string): Promise<boolean> {
+    return this.runs.delete(runId);
+  }
+
+  async write(ops: WriteOp[]): Promise<WriteOutcome> {
+    const fenced = new Set<string>();
+    for (const op of ops) {
+      const runId = op.type === 'journal' ? op.entry.runId : op.runId;
+      const r = this.runs.get(runId);
+      if (!r || r.record.leaseEpoch !== op.epoch) {
+        fenced.add(runId);
+        continue;
+      }
+      if (op.type === 'journal') {
+        const prev = r.journal.get(op.entry.path);
+        r.journal.set(op.entry.path, { ...op.entry, seq: prev?.seq ?? ++r.seq });
+      } else {
+        applyRunPatch(r.record, op.patch, op.now);
+      }
+    }
+    return { fenced: [...fenced] };
+  }
+
+  async claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null> {
+    const r = this.runs.get(runId);
+    if (!r || !isClaimable(r.record, opts.now)) return null;
+    return this.takeClaim(r, opts.owner, opts.leaseMs, opts.now);
+  }
+
+  async claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]> {
+    const wanted = new Set(opts.workflowIds);
+    const candidates = [...this.runs.values()].filter(
+      (r) => wanted.has(r.record.workflowId) && isClaimable(r.record, opts.now),
+    );
+    candidates.sort((a, b) => b.record.priority - a.record.priority || a.record.createdAt - b.record.createdAt);
+    const out: ClaimedRun[] = [];
+    // Synchronous from candidate selection to the last claim: an await in between would let a concurrent
+    // claimRuns take the same candidates.
+    for (const r of candidates.slice(0, opts.limit)) out.push(this.takeClaim(r, opts.owner, opts.leaseMs, opts.now));
+    return out;
+  }
+
+  private takeClaim(r: MemoryRun, owner: string, leaseMs: number, now: number): ClaimedRun {
+    const rec = r.record;
+    rec.status = 'running';
+    rec.owner = owner;
+    rec.leaseEpoch += 1;
+    rec.leaseExpiresAt = now + leaseMs;
+    rec.wakeAt = null;
+    rec.updatedAt = now;
+    return { run: { ...rec }, journal: journalOf(r) };
+  }
+
+  async renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[] }> {
+    const lost: string[] = [];
+    for (const id of runIds) {
+      const r = this.runs.get(id);
+      if (!r || r.record.owner !== owner || r.record.status !== 'running') lost.push(id);
+      else r.record.leaseExpiresAt = now + leaseMs;
+    }
+    return { lost };
+  }
+
+  async listOwners(now: number): Promise<string[]> {
+    const owners = new Set<string>();
+    for (const r of this.runs.values()) {
+      const rec = r.record;
+      if (rec.owner && rec.status === 'running' && (rec.leaseExpiresAt ?? 0) > now) owners.add(rec.owner);
+    }
+    return [...owners];
+  }
+
+  async expireOwner(owner: string): Promise<number> {
+    let n = 0;
+    for (const r of this.runs.values()) {
+      if (r.record.owner === owner && r.record.status === 'running') {
+        r.record.leaseExpiresAt = 0;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async nextWakeAt(workflowIds: string[]): Promise<number | null> {
+    const wanted = new Set(workflowIds);
+    let min: number | null = null;
+    for (const r of this.runs.values()) {
+      const rec = r.record;
+      if (rec.status === 'waiting' && rec.wakeAt !== null && wanted.has(rec.workflowId)) {
+        if (min === null || rec.wakeAt < min) min = rec.wakeAt;
+      }
+    }
+    return min;
+  }
+
+  async resumeRun(req: ResumeRequest): Promise<RunRecord> {
+    const r = this.runs.get(req.runId);
+    if (!r) throw new RunNotFoundError(req.runId);
+    const rec = r.record;
+    if (rec.status !== 'suspended') {
+      if (rec.status === 'pending' || rec.status === 'running') throw new ResumeConflictError(req.runId);
+      throw new RunNotSuspendedError(req.runId, rec.status);
+    }
+    const row = r.journal.get(req.path);
+    if (!row || row.status !== 'suspended') throw new RunNotSuspendedError(req.runId, `step ${req.path} not suspended`);
+    const meta = row.meta ? (JSON.parse(row.meta) as Record<string, unknown>) : {};
+    meta.resumePayload = req.resumeData === null ? undefined : JSON.parse(req.resumeData);
+    r.journal.set(req.path, { ...row, status: 'resumed', meta: JSON.stringify(meta) });
+    rec.status = req.owner ? 'running' : 'pending';
+    rec.owner = req.owner;
+    rec.leaseExpiresAt = req.owner ? req.leaseExpiresAt : null;
+    rec.leaseEpoch += 1;
+    if (req.requestContext !== null) rec.requestContext = req.requestContext;
+    rec.updatedAt = req.now;
+    return { ...rec };
+  }
+
+  async cancelRun(runId: string, now: number): Promise<RunRecord | null> {
+    const r = this.runs.get(runId);
+    if (!r) return null;
+    const rec = r.record;
+    if (isTerminal(rec.status)) return { ...rec };
+    const patch: RunPatch = { status: 'canceled', release: true, wakeAt: null };
+    applyRunPatch(rec, patch, now);
+    rec.leaseEpoch += 1;
+    return { ...rec };
+  }
+}
+
+function journalOf(r: MemoryRun): JournalEntry[] {
+  return [...r.journal.values()].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0)).map((e) => ({ ...e }));
+}
+
+export function memoryStore(): Store {
+  return new MemoryStore();
+}

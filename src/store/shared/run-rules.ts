@@ -1,0 +1,49 @@
+import type { ListRunsFilter, RunPatch, RunRecord } from '../types.js';
+
+/**
+ * Rules every store applies the same way. The SQL stores express them in their queries; the memory
+ * store calls these directly. The contract suite checks both agree.
+ */
+
+/** A run can be claimed when nobody live owns it and it has something to do now. */
+export function isClaimable(r: RunRecord, now: number): boolean {
+  if (r.status === 'pending') return true;
+  if (r.status === 'running') return r.owner === null || (r.leaseExpiresAt ?? 0) <= now;
+  if (r.status === 'waiting') return r.wakeAt !== null && r.wakeAt <= now;
+  return false;
+}
+
+export function applyRunPatch(r: RunRecord, patch: RunPatch, now: number): void {
+  if (patch.status !== undefined) r.status = patch.status;
+  if (patch.state !== undefined) r.state = patch.state;
+  if (patch.result !== undefined) r.result = patch.result;
+  if (patch.error !== undefined) r.error = patch.error;
+  if (patch.wakeAt !== undefined) r.wakeAt = patch.wakeAt;
+  if (patch.statusReason !== undefined) r.statusReason = patch.statusReason;
+  if (patch.release) {
+    r.owner = null;
+    r.leaseExpiresAt = null;
+  }
+  r.updatedAt = now;
+}
+
+export function matchesFilter(r: RunRecord, f: ListRunsFilter): boolean {
+  if (f.workflowId !== undefined && r.workflowId !== f.workflowId) return false;
+  if (f.status !== undefined) {
+    if (Array.isArray(f.status) ? !f.status.includes(r.status) : r.status !== f.status) return false;
+  }
+  if (f.resourceId !== undefined && r.resourceId !== f.resourceId) return false;
+  if (f.fromDate !== undefined && r.createdAt < f.fromDate) return false;
+  if (f.toDate !== undefined && r.createdAt > f.toDate) return false;
+  return true;
+}
+
+export const DEFAULT_PER_PAGE = 50;
+export const MAX_PER_PAGE = 1000;
+
+/** perPage null means "no paging" (only the memory store allows it, for tests). */
+export function normalisePage(f: ListRunsFilter): { offset: number; perPage: number } {
+  const perPage = Math.min(Math.max(1, Math.floor(f.perPage ?? DEFAULT_PER_PAGE)), MAX_PER_PAGE);
+  const page = Math.max(0, Math.floor(f.page ?? 0));
+  return { offset: page * perPage, perPage };
+}

@@ -1,0 +1,195 @@
+/**
+ * The Store is the only layer that knows about databases. The engine and workers talk to it through
+ * this domain-level interface; every implementation (memory, SQLite, PostgreSQL) passes the shared
+ * contract suite in test/store/contract.ts.
+ *
+ * Payload fields are JSON text. The engine serialises each value exactly once (where it also enforces
+ * the payload limit), so stores never re-encode user data.
+ */
+
+export type RunStatus = 'pending' | 'running' | 'waiting' | 'suspended' | 'success' | 'failed' | 'canceled';
+
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['success', 'failed', 'canceled'];
+export const ACTIVE_STATUSES: readonly RunStatus[] = ['pending', 'running', 'waiting'];
+
+export function isTerminal(status: RunStatus): boolean {
+  return status === 'success' || status === 'failed' || status === 'canceled';
+}
+
+export interface RunRecord {
+  runId: string;
+  workflowId: string;
+  status: RunStatus;
+  resourceId: string | null;
+  /** JSON text of the run's input. */
+  input: string | null;
+  /** JSON text of the run's state (as of its last status change). */
+  state: string | null;
+  result: string | null;
+  error: string | null;
+  requestContext: string | null;
+  /** JSON text: { traceId?, parentSpanId?, metadata?, tags? }. */
+  tracing: string | null;
+  /** Why the run is not progressing, when that is not obvious from its status (e.g. unknown workflow). */
+  statusReason: string | null;
+  owner: string | null;
+  /** Fencing token: bumped on every claim, cancel and resume. Writes carry the epoch they were made under. */
+  leaseEpoch: number;
+  leaseExpiresAt: number | null;
+  wakeAt: number | null;
+  priority: number;
+  concurrencyKey: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type JournalStatus = 'success' | 'failed' | 'suspended' | 'resumed' | 'waiting' | 'retrying';
+
+/**
+ * One row per node path. `kind` tells the result builder how to show it: 'step' rows are steps,
+ * 'item' rows are foreach iterations (folded into their foreach step), 'decision' rows record branch
+ * choices, loop conditions and the like (never shown as steps).
+ */
+export type JournalKind = 'step' | 'item' | 'decision';
+
+export interface JournalEntry {
+  runId: string;
+  path: string;
+  kind: JournalKind;
+  status: JournalStatus;
+  /** 1-based count of attempts made so far. */
+  attempt: number;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  /** JSON text of extra fields: suspendPayload, resumePayload, resumeLabels, statePatch, wakeAt. */
+  meta: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  /** Insertion order within the run, assigned by the store. */
+  seq?: number;
+}
+
+export interface NewRun {
+  runId: string;
+  workflowId: string;
+  status: 'pending' | 'running';
+  resourceId: string | null;
+  input: string | null;
+  state: string | null;
+  requestContext: string | null;
+  tracing: string | null;
+  priority: number;
+  concurrencyKey: string | null;
+  /** When set, the run is created already claimed by this owner (saves a claim round trip). */
+  owner: string | null;
+  leaseExpiresAt: number | null;
+  now: number;
+}
+
+/** Fields a worker may change on a run it owns. */
+export interface RunPatch {
+  status?: RunStatus;
+  state?: string | null;
+  result?: string | null;
+  error?: string | null;
+  wakeAt?: number | null;
+  statusReason?: string | null;
+  /** Set to true to give the run up (owner and lease cleared). */
+  release?: boolean;
+}
+
+/** A write made under a lease: applied only while the run's epoch still equals `epoch`. */
+export type WriteOp =
+  | { type: 'journal'; epoch: number; entry: JournalEntry }
+  | { type: 'run'; runId: string; epoch: number; patch: RunPatch; now: number };
+
+export interface WriteOutcome {
+  /** Run ids whose writes were rejected because the epoch no longer matched. */
+  fenced: string[];
+}
+
+export interface ClaimedRun {
+  run: RunRecord;
+  journal: JournalEntry[];
+}
+
+export interface ClaimOptions {
+  owner: string;
+  leaseMs: number;
+  now: number;
+  limit: number;
+  /** Only runs of these workflows are claimed (a worker never takes a run it cannot execute). */
+  workflowIds: string[];
+}
+
+export interface ListRunsFilter {
+  workflowId?: string;
+  status?: RunStatus | RunStatus[];
+  resourceId?: string;
+  fromDate?: number;
+  toDate?: number;
+  /** 0-based page. */
+  page?: number;
+  perPage?: number;
+}
+
+export interface ListRunsResult {
+  runs: RunRecord[];
+  total: number;
+}
+
+export interface ResumeRequest {
+  runId: string;
+  path: string;
+  /** JSON text of the resume data. */
+  resumeData: string | null;
+  requestContext: string | null;
+  now: number;
+  /** When set, the resumed run is claimed at once by this owner. */
+  owner: string | null;
+  leaseExpiresAt: number | null;
+}
+
+export interface Store {
+  readonly kind: 'memory' | 'sqlite' | 'postgres';
+  /** Opens connections and applies migrations. Idempotent. */
+  open(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Inserts a run; when the id exists, returns the existing run with created=false. */
+  createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }>;
+  loadRun(runId: string): Promise<RunRecord | null>;
+  loadJournal(runId: string): Promise<JournalEntry[]>;
+  listRuns(filter: ListRunsFilter): Promise<ListRunsResult>;
+  /** Removes a run and its journal. Returns whether it existed. */
+  deleteRun(runId: string): Promise<boolean>;
+
+  /** Applies a batch of fenced writes in one transaction (group commit). */
+  write(ops: WriteOp[]): Promise<WriteOutcome>;
+
+  /** Claims one specific run if it is claimable (pending, lease expired, or waiting and due). */
+  claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null>;
+  /** Claims up to `limit` runnable runs, highest priority and oldest first. */
+  claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]>;
+  /** Extends the leases of the given runs; returns the ids this owner no longer holds. */
+  renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[] }>;
+  /** Distinct owners holding unexpired leases (used to detect dead processes on one host). */
+  listOwners(now: number): Promise<string[]>;
+  /** Expires every lease held by `owner` at once (its process is known to be dead). Returns run count. */
+  expireOwner(owner: string): Promise<number>;
+  /** Earliest wake time among waiting runs of these workflows, or null. */
+  nextWakeAt(workflowIds: string[]): Promise<number | null>;
+
+  /**
+   * Atomically moves a suspended run to pending (or running for `owner`), bumps its epoch and marks the
+   * journal row at `path` as resumed with the data. Throws RunNotFoundError, RunNotSuspendedError or
+   * ResumeConflictError (when another resume won the race).
+   */
+  resumeRun(req: ResumeRequest): Promise<RunRecord>;
+  /**
+   * Marks a non-terminal run canceled and bumps its epoch so its current owner is fenced out.
+   * Returns the run after the change, or the unchanged run when it was already terminal; null if absent.
+   */
+  cancelRun(runId: string, now: number): Promise<RunRecord | null>;
+}
