@@ -1,6 +1,7 @@
 import { LeaseLostError, StoreError } from '../errors.js';
 import type { Store, WriteOp } from '../store/types.js';
 import { withStoreRetry, type RetryPolicy } from './store-retry.js';
+import { crashPoint, testHooks } from '../testing/crash-points.js';
 
 interface Pending {
   op: WriteOp;
@@ -57,7 +58,10 @@ export class GroupCommitter {
   private async flush(batch: Pending[]): Promise<void> {
     try {
       const ops = batch.map((p) => p.op);
+      crashPoint('commit:before');
       const { fenced } = await withStoreRetry(() => this.store.write(ops), this.retry);
+      crashPoint('commit:after');
+      testHooks.committed?.(ops);
       const lost = fenced.length ? new Set(fenced) : null;
       for (const p of batch) {
         const runId = p.op.type === 'journal' ? p.op.entry.runId : p.op.runId;

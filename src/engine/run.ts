@@ -9,6 +9,7 @@ import { findStepByPath } from './graph-lookup.js';
 import { encode } from './payload.js';
 import { resolveResumeTarget } from './resume-target.js';
 import type { Weft } from './weft.js';
+import { crashPoint } from '../testing/crash-points.js';
 
 const TRACE_ID = /^[0-9a-f]{1,32}$/i;
 
@@ -104,6 +105,7 @@ export class Run implements RunHandle {
       }),
     );
     this.weft.markStarted(this.runId);
+    crashPoint('run:created');
     if (created) {
       if (claim) this.weft.launch({ run, journal: [] });
       else this.weft.queued();

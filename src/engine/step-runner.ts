@@ -9,6 +9,7 @@ import type { Outcome, Value } from './outcome.js';
 import { decode } from './payload.js';
 import type { Scope } from './scope.js';
 import { walkSequence } from './walker.js';
+import { crashPoint } from '../testing/crash-points.js';
 
 interface RowMeta {
   suspendPayload?: unknown;
@@ -108,6 +109,7 @@ async function runStep(exec: RunExecution, unit: StepNode, input: Value, scope: 
   const eventId = scope.idPrefix + step.id;
   for (;;) {
     if (exec.aborted) return { t: 'canceled' };
+    crashPoint('step:before');
     const startedAt = exec.host.now();
     if (exec.hasListeners) exec.emit('workflow-step-start', { id: eventId, payload: input.v, startedAt, status: 'running' });
     const control: StepControl = {};

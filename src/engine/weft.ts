@@ -274,7 +274,15 @@ export class Weft implements WorkflowRuntime {
       return;
     }
     this.worker?.track(runId);
-    const exec = new RunExecution(this.host, wf, claimed);
+    let exec: RunExecution;
+    try {
+      exec = new RunExecution(this.host, wf, claimed);
+    } catch (err) {
+      // Unreadable run data fails this run alone, with the reason, instead of looping on it forever.
+      this.worker?.untrack(runId);
+      void this.failCorrupt(claimed, err);
+      return;
+    }
     const done = exec
       .run()
       .catch((err): ExecutionEnd => {
@@ -289,6 +297,16 @@ export class Weft implements WorkflowRuntime {
         return end;
       });
     this.executions.set(runId, { exec, done });
+  }
+
+  private async failCorrupt(claimed: ClaimedRun, err: unknown): Promise<void> {
+    const error = JSON.stringify({ name: 'CorruptRunError', code: 'RUN_CORRUPT', message: `the stored run could not be read: ${String((err as Error)?.message ?? err)}` });
+    try {
+      await this.committer.write({ type: 'run', runId: claimed.run.runId, epoch: claimed.run.leaseEpoch, patch: { status: 'failed', error, release: true }, now: this.host.now() });
+    } catch (e) {
+      this.onError(e);
+    }
+    this.notify(claimed.run.runId);
   }
 
   private async release(claimed: ClaimedRun): Promise<void> {

@@ -1,5 +1,6 @@
 import type { ClaimedRun, Store } from '../store/types.js';
 import { isDeadLocalOwner } from './owner.js';
+import { crashPoint } from '../testing/crash-points.js';
 
 export interface WorkerOptions {
   /** Runs this process executes at once. */
@@ -109,6 +110,7 @@ export class Worker {
             limit: Math.min(free, 100),
             workflowIds: ids,
           });
+          if (claimed.length > 0) crashPoint('claim:after');
           for (const c of claimed) {
             this.active.add(c.run.runId);
             this.host.launch(c);

@@ -1,0 +1,36 @@
+import type { WriteOp } from '../store/types.js';
+import { testHooks, type CrashPointName } from './crash-points.js';
+
+export type { CrashPointName };
+
+/**
+ * Arms named crash points: when the engine passes point `name`, the process kills itself with SIGKILL
+ * with the given probability. Used by the chaos tests to die inside a commit window.
+ */
+export function armCrashPoints(probabilities: Partial<Record<CrashPointName, number>>, random: () => number = Math.random): void {
+  testHooks.crash = (name) => {
+    const p = probabilities[name];
+    if (p !== undefined && random() < p) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+export function disarmCrashPoints(): void {
+  testHooks.crash = null;
+}
+
+/** Observes every committed write batch (after the store transaction returned). */
+export function onCommitted(fn: ((ops: readonly WriteOp[]) => void) | null): void {
+  testHooks.committed = fn;
+}
+
+/** A clock tests can move by hand. Pass `clock.now` where an engine option takes a clock. */
+export class FakeClock {
+  constructor(private t = Date.now()) {}
+  now = (): number => this.t;
+  advance(ms: number): void {
+    this.t += ms;
+  }
+  set(t: number): void {
+    this.t = t;
+  }
+}

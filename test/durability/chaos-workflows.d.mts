@@ -1,0 +1,3 @@
+export declare const ORDER: string[];
+export declare function expected(i: number): unknown;
+export declare function makeWorkflows(ledgerPath: string): Record<string, unknown>;

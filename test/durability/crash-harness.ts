@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const CHILD = fileURLToPath(new URL('./chaos-child.mjs', import.meta.url));
+
+export interface ChildEnv {
+  STORE: 'sqlite' | 'postgres';
+  LEDGER: string;
+  TOTAL: string;
+  DB_PATH?: string;
+  PG_URL?: string;
+  PG_SCHEMA?: string;
+  CRASH_PROB?: string;
+}
+
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  sawReady: boolean;
+  sawDone: boolean;
+  /** True when the harness sent the SIGKILL (false: the child died on its own, e.g. at a crash point). */
+  killedByHarness: boolean;
+  stderr: string;
+}
+
+/** Spawns a chaos worker. `killAfterReadyMs` SIGKILLs it that long after it reports ready (null: never). */
+export function runChild(env: ChildEnv, killAfterReadyMs: number | null, timeoutMs = 120_000): Promise<ChildExit> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, [CHILD], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let sawReady = false;
+    let sawDone = false;
+    let killedByHarness = false;
+    let stderr = '';
+    const guard = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`chaos child did not finish within ${timeoutMs} ms; stderr:\n${stderr}`));
+    }, timeoutMs);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      if (!sawReady && chunk.includes('ready')) {
+        sawReady = true;
+        if (killAfterReadyMs !== null) {
+          setTimeout(() => {
+            if (child.exitCode === null && child.signalCode === null) {
+              killedByHarness = true;
+              child.kill('SIGKILL');
+            }
+          }, killAfterReadyMs);
+        }
+      }
+      if (chunk.includes('done')) sawDone = true;
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal, sawReady, sawDone, killedByHarness, stderr });
+    });
+  });
+}
+
+export interface LedgerReport {
+  acked: Set<string>;
+  executions: number;
+  reexecutions: number;
+  /** Executions of a step whose success had already been committed (must be empty). */
+  violations: string[];
+}
+
+/** Reads the side-effect ledger in order and finds steps that ran again after their completion committed. */
+export function readLedger(path: string): LedgerReport {
+  const acked = new Set<string>();
+  const committed = new Set<string>();
+  const seen = new Set<string>();
+  const violations: string[] = [];
+  let executions = 0;
+  let reexecutions = 0;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const [kind, key] = line.split('\t');
+    if (!kind || !key) continue;
+    if (kind === 'ack') acked.add(key);
+    else if (kind === 'commit') committed.add(key);
+    else if (kind === 'exec') {
+      executions++;
+      if (seen.has(key)) reexecutions++;
+      seen.add(key);
+      // 'approve' legitimately runs twice (suspend, then resume); its first run commits as suspended, not success.
+      if (committed.has(key)) violations.push(line);
+    }
+  }
+  return { acked, executions, reexecutions, violations };
+}
