@@ -9,6 +9,7 @@ import type { Outcome, Value } from './outcome.js';
 import { decode, encode } from './payload.js';
 import type { Scope } from './scope.js';
 import { walkSequence } from './walker.js';
+import { newTraceId, RunTracer, type StoredTracing } from './tracing.js';
 
 export interface ExecutionHost {
   committer: GroupCommitter;
@@ -41,6 +42,7 @@ export class RunExecution {
   /** The run row as this execution last wrote it (so callers need not reload it). */
   private runRow: RunRecord;
   private lost = false;
+  readonly tracer: RunTracer;
   /** Settles when the run is aborted, so a step that ignores its signal cannot hold the run. */
   readonly abortedPromise: Promise<'aborted'>;
 
@@ -62,6 +64,8 @@ export class RunExecution {
     this.state = (decode(run.state) as Record<string, unknown> | undefined) ?? {};
     this.requestContext = new RequestContext((decode(run.requestContext) as Record<string, unknown> | undefined) ?? {});
     this.input = { v: decode(run.input), json: run.input };
+    const tracing = (decode(run.tracing) as StoredTracing | undefined) ?? { traceId: newTraceId() };
+    this.tracer = new RunTracer(tracing, run.runId, rootWorkflow.id, claimed.journal.length > 0);
     this.abortedPromise = new Promise((resolve) => {
       this.controller.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
     });
@@ -143,15 +147,18 @@ export class RunExecution {
   private async finish(outcome: Outcome): Promise<ExecutionEnd> {
     if (this.lost || (outcome.t === 'canceled' && !this.abortedByStep)) {
       // Someone else (a cancel, or a worker that took over) owns the run's status now.
+      this.tracer.end('lost');
       return { status: 'lost', outcome };
     }
     const patch = this.patchFor(outcome);
     try {
       await this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch, now: this.host.now() });
     } catch (err) {
+      this.tracer.end('lost');
       if (err instanceof LeaseLostError) return { status: 'lost', outcome };
       throw err;
     }
+    this.tracer.end(patch.status as string, outcome.t === 'failed' ? outcome.error : undefined);
     applyRunPatch(this.runRow, patch, this.host.now());
     const status = patch.status as RunStatus;
     this.emitFinish(status, outcome);

@@ -10,6 +10,7 @@ import { encode } from './payload.js';
 import { resolveResumeTarget } from './resume-target.js';
 import type { Weft } from './weft.js';
 import { crashPoint } from '../testing/crash-points.js';
+import { newTraceId } from './tracing.js';
 
 const TRACE_ID = /^[0-9a-f]{1,32}$/i;
 
@@ -62,17 +63,19 @@ export class Run implements RunHandle {
       throw new InvalidArgumentError('traceId must be 1-32 hexadecimal characters');
     }
     checkObject(o.outputOptions, 'outputOptions');
-    const tracing =
-      traceId || o.metadata || o.tracingOptions
-        ? { ...o.tracingOptions, ...(traceId ? { traceId: traceId.toLowerCase().padStart(32, '0') } : {}), ...(o.metadata ? { metadata: { ...o.tracingOptions?.metadata, ...o.metadata } } : {}) }
-        : null;
+    // The trace id is fixed at creation so every execution of the run (resumes, recoveries) joins one trace.
+    const tracing = {
+      ...o.tracingOptions,
+      traceId: traceId ? traceId.toLowerCase().padStart(32, '0') : newTraceId(),
+      ...(o.metadata ? { metadata: { ...o.tracingOptions?.metadata, ...o.metadata } } : {}),
+    };
     const key = this.wf.concurrency?.key;
     const max = this.weftMaxPayload();
     return {
       input: encode(input, `input of workflow "${this.wf.id}"`, max),
       state: encode(state ?? {}, 'initialState', max),
       requestContext: contextJson(o.requestContext, max),
-      tracing: tracing ? encode(tracing, 'tracingOptions', max) : null,
+      tracing: encode(tracing, 'tracingOptions', max),
       concurrencyKey: key ? String(key(input)) : null,
       includeState: o.outputOptions?.includeState === true,
     };

@@ -10,6 +10,7 @@ import { decode } from './payload.js';
 import type { Scope } from './scope.js';
 import { walkSequence } from './walker.js';
 import { crashPoint } from '../testing/crash-points.js';
+import type { StepSpan } from './tracing.js';
 
 interface RowMeta {
   suspendPayload?: unknown;
@@ -105,8 +106,29 @@ async function runStep(exec: RunExecution, unit: StepNode, input: Value, scope: 
     }
   }
 
+  const eventId = scope.idPrefix + step.id;
+  const span = exec.tracer.startStep(eventId, attempt);
+  const outcome = await attemptLoop(exec, unit, input, scope, path, entry, prior, attempt, resumeData, span);
+  span.end(outcome.t === 'ok' || outcome.t === 'bail' ? 'success' : outcome.t, outcome.t === 'failed' ? outcome.error : undefined);
+  return outcome;
+}
+
+async function attemptLoop(
+  exec: RunExecution,
+  unit: StepNode,
+  input: Value,
+  scope: Scope,
+  path: string,
+  entry: JournalEntry | undefined,
+  prior: RowMeta,
+  firstAttempt: number,
+  resumeData: unknown,
+  span: StepSpan,
+): Promise<Outcome> {
+  const step = unit.step;
   const maxRetries = step.retries ?? scope.workflow.retryConfig.attempts;
   const eventId = scope.idPrefix + step.id;
+  let attempt = firstAttempt;
   for (;;) {
     if (exec.aborted) return { t: 'canceled' };
     crashPoint('step:before');
@@ -117,8 +139,10 @@ async function runStep(exec: RunExecution, unit: StepNode, input: Value, scope: 
     let error: unknown;
     try {
       const inputData = await validate(step.inputSchema, input.v, `input of step "${step.id}"`);
-      output = await executeWithLimits(exec, step.execute, step.timeoutMs, step.id, (signal) =>
-        createContext(exec, scope, { inputData, stepId: step.id, resumeData, retryCount: attempt, abortSignal: signal }, control),
+      output = await span.run(() =>
+        executeWithLimits(exec, step.execute, step.timeoutMs, step.id, (signal) =>
+          createContext(exec, scope, { inputData, stepId: step.id, resumeData, retryCount: attempt, abortSignal: signal }, control),
+        ),
       );
     } catch (err) {
       error = err;
@@ -145,6 +169,7 @@ async function runStep(exec: RunExecution, unit: StepNode, input: Value, scope: 
     }
     const delay = retryDelay(scope.workflow, attempt);
     attempt++;
+    span.retry(attempt, serializeError(error), delay);
     if (exec.hasListeners) exec.emit('workflow-step-retry', { id: eventId, attempt, error: serializeError(error), delayMs: delay });
     if (delay > exec.host.inProcessSleepMs) {
       const retryAt = exec.host.now() + delay;

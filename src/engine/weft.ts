@@ -132,6 +132,7 @@ export class Weft implements WorkflowRuntime {
     );
     await this.committer.drain();
     this.stopped = true;
+    for (const wf of this.byId.values()) if (wf.runtime === this) wf.runtime = undefined;
     if (this.startPromise) await this.store.close();
   }
 

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { context, trace, SpanKind, SpanStatusCode, TraceFlags, ROOT_CONTEXT, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import type { SerializedError } from '../errors.js';
+
+/** The tracing fields stored with a run (JSON in runs.tracing). */
+export interface StoredTracing {
+  traceId: string;
+  parentSpanId?: string;
+  metadata?: Record<string, unknown>;
+  tags?: string[];
+}
+
+const TRACER_NAME = 'weft';
+
+export function newTraceId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+function newSpanId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+function attributeValue(v: unknown): string | number | boolean {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/**
+ * Spans for one execution of a run, through @opentelemetry/api only (users bring their own SDK).
+ * Every execution of a run (the first, each resume, each recovery after a crash) is a `workflow.run`
+ * span in the same trace, because the trace id is fixed when the run is created and stored with it.
+ */
+export class RunTracer {
+  private readonly tracer: Tracer;
+  private readonly runSpan: Span;
+  private readonly runContext: Context;
+
+  constructor(tracing: StoredTracing, runId: string, workflowId: string, continued: boolean) {
+    this.tracer = trace.getTracer(TRACER_NAME);
+    const parent = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: tracing.traceId,
+      spanId: tracing.parentSpanId ?? newSpanId(),
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    const attributes: Record<string, string | number | boolean> = {
+      'weft.run_id': runId,
+      'weft.workflow_id': workflowId,
+      'weft.continued': continued,
+    };
+    for (const [k, v] of Object.entries(tracing.metadata ?? {})) attributes[`weft.metadata.${k}`] = attributeValue(v);
+    if (tracing.tags?.length) attributes['weft.tags'] = tracing.tags.join(',');
+    this.runSpan = this.tracer.startSpan(`workflow.run ${workflowId}`, { kind: SpanKind.INTERNAL, attributes }, parent);
+    this.runContext = trace.setSpan(parent, this.runSpan);
+  }
+
+  startStep(stepId: string, attempt: number): StepSpan {
+    const span = this.tracer.startSpan(`workflow.step ${stepId}`, { attributes: { 'weft.step_id': stepId, 'weft.attempt': attempt } }, this.runContext);
+    return new StepSpan(span, trace.setSpan(this.runContext, span));
+  }
+
+  end(status: string, error?: SerializedError): void {
+    this.runSpan.setAttribute('weft.status', status);
+    if (error) {
+      this.runSpan.recordException({ name: error.name, message: error.message });
+      this.runSpan.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    }
+    this.runSpan.end();
+  }
+}
+
+export class StepSpan {
+  constructor(
+    private readonly span: Span,
+    readonly ctx: Context,
+  ) {}
+
+  /** Runs `fn` with this step's span active, so spans the step creates nest under it. */
+  run<T>(fn: () => T): T {
+    return context.with(this.ctx, fn);
+  }
+
+  retry(attempt: number, error: SerializedError, delayMs: number): void {
+    this.span.addEvent('retry', { 'weft.attempt': attempt, 'exception.message': error.message, 'weft.delay_ms': delayMs });
+  }
+
+  end(status: string, error?: SerializedError): void {
+    this.span.setAttribute('weft.status', status);
+    if (error) {
+      this.span.recordException({ name: error.name, message: error.message });
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    }
+    this.span.end();
+  }
+}
