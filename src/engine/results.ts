@@ -94,7 +94,7 @@ export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, inc
   return base as unknown as WorkflowResult;
 }
 
-export function buildRunView(wf: AnyWorkflow, run: RunRecord, journal: Iterable<JournalEntry>): RunView {
+export function buildRunView(wf: AnyWorkflow | null, run: RunRecord, journal: Iterable<JournalEntry>): RunView {
   const { steps } = buildSteps(journal);
   const tracing = (decode(run.tracing) as { traceId?: string; metadata?: Record<string, unknown> } | undefined) ?? {};
   const view: RunView = {
@@ -103,7 +103,7 @@ export function buildRunView(wf: AnyWorkflow, run: RunRecord, journal: Iterable<
     steps,
     state: (decode(run.state) as Record<string, unknown> | undefined) ?? {},
     requestContext: (decode(run.requestContext) as Record<string, unknown> | undefined) ?? {},
-    serializedStepGraph: wf.serializedStepGraph,
+    serializedStepGraph: wf ? wf.serializedStepGraph : [],
   };
   if (run.result !== null) view.result = decode(run.result);
   if (run.error !== null) view.error = decode(run.error) as SerializedError;

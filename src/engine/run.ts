@@ -88,7 +88,14 @@ export class Run implements RunHandle {
   /** Stores the run durably and, when this process has room, claims it in the same write. */
   private async create(opts: StartOptions | undefined): Promise<{ includeState: boolean; created: boolean; run: RunRecord }> {
     await this.weft.start();
-    const p = await this.prepare(opts);
+    let p: Prepared;
+    try {
+      p = await this.prepare(opts);
+    } catch (err) {
+      // Rejected input leaves no run behind, not even the in-process `pending` view of this handle.
+      this.weft.markStarted(this.runId);
+      throw err;
+    }
     const claim = this.weft.localClaim();
     const { created, run } = await this.weft.storeCall(() =>
       this.weft.store.createRun({

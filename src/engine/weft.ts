@@ -3,7 +3,7 @@ import type { CreateRunOptions, ListRunsOptions, ResultQueryOptions, RunHandle, 
 import type { WorkflowRuntime } from '../define/runtime.js';
 import { Workflow, type AnyWorkflow } from '../define/workflow.js';
 import { InvalidArgumentError, LeaseLostError, RunNotFoundError, WorkflowNotFoundError, EngineStoppedError } from '../errors.js';
-import type { ClaimedRun, RunRecord, RunStatus, Store } from '../store/types.js';
+import type { ClaimedRun, ListRunsFilter, RunRecord, RunStatus, Store } from '../store/types.js';
 import { isTerminal } from '../store/types.js';
 import { newOwnerId } from '../worker/owner.js';
 import { Worker } from '../worker/worker.js';
@@ -35,6 +35,7 @@ export interface WeftOptions {
 
 /** Settled statuses end a `start()`/`resume()` wait; `waiting` does not (the run goes on later). */
 const SETTLED: readonly RunStatus[] = ['success', 'failed', 'canceled', 'suspended'];
+const RUN_STATUSES: readonly RunStatus[] = ['pending', 'running', 'waiting', 'suspended', 'success', 'failed', 'canceled'];
 
 /**
  * The engine: a registry of workflows bound to a store, with a worker that executes runs. One Weft per
@@ -195,6 +196,11 @@ export class Weft implements WorkflowRuntime {
 
   async listWorkflowRuns(wf: AnyWorkflow, opts: ListRunsOptions): Promise<{ runs: RunSummary[]; total: number }> {
     await this.start();
+    const res = await this.storeCall(() => this.store.listRuns({ ...this.runFilter(opts), workflowId: wf.id }));
+    return { runs: res.runs.map(summarise), total: res.total };
+  }
+
+  private runFilter(opts: ListRunsOptions): Omit<ListRunsFilter, 'workflowId'> {
     const toMs = (d: Date | number | undefined, name: string) => {
       if (d === undefined) return undefined;
       const t = d instanceof Date ? d.getTime() : d;
@@ -206,18 +212,18 @@ export class Weft implements WorkflowRuntime {
       throw new InvalidArgumentError('perPage must be an integer from 1 to 1000');
     }
     if (opts.page !== undefined && !(Number.isInteger(opts.page) && opts.page >= 0)) throw new InvalidArgumentError('page must be a non-negative integer');
-    const res = await this.storeCall(() =>
-      this.store.listRuns({
-        workflowId: wf.id,
-        status: opts.status,
-        resourceId: opts.resourceId,
-        fromDate: toMs(opts.fromDate, 'fromDate'),
-        toDate: toMs(opts.toDate, 'toDate'),
-        page: opts.page,
-        perPage,
-      }),
-    );
-    return { runs: res.runs.map(summarise), total: res.total };
+    const statuses = opts.status === undefined ? [] : Array.isArray(opts.status) ? opts.status : [opts.status];
+    for (const st of statuses) {
+      if (!RUN_STATUSES.includes(st)) throw new InvalidArgumentError(`unknown status "${String(st)}"; expected one of ${RUN_STATUSES.join(', ')}`);
+    }
+    return {
+      status: opts.status,
+      resourceId: opts.resourceId,
+      fromDate: toMs(opts.fromDate, 'fromDate'),
+      toDate: toMs(opts.toDate, 'toDate'),
+      page: opts.page,
+      perPage,
+    };
   }
 
   async deleteWorkflowRunById(wf: AnyWorkflow, runId: string): Promise<boolean> {
@@ -226,6 +232,39 @@ export class Weft implements WorkflowRuntime {
     if (!run || run.workflowId !== wf.id) return false;
     this.executions.get(runId)?.exec.abort(new Error('the run was deleted'));
     return this.storeCall(() => this.store.deleteRun(runId));
+  }
+
+  // ---- across workflows (CLI, HTTP API, dashboard) ------------------------------------------------
+
+  /**
+   * Lists runs of every workflow, newest first. A run whose workflow this process does not have is
+   * reported with a `statusReason`: it is never failed for that, and runs again once a worker that
+   * has the workflow starts.
+   */
+  async listRuns(opts: ListRunsOptions & { workflowId?: string } = {}): Promise<{ runs: RunSummary[]; total: number }> {
+    await this.start();
+    const filter = this.runFilter(opts);
+    const res = await this.storeCall(() => this.store.listRuns({ ...filter, workflowId: opts.workflowId }));
+    return { runs: res.runs.map((r) => this.explain(summarise(r))), total: res.total };
+  }
+
+  /** One run's full view, whatever its workflow; null when it does not exist. */
+  async getRun(runId: string): Promise<RunView | null> {
+    if (typeof runId !== 'string' || runId.length === 0) throw new InvalidArgumentError('runId must be a non-empty string');
+    await this.start();
+    const run = await this.loadRun(runId);
+    if (!run) return null;
+    const journal = await this.storeCall(() => this.store.loadJournal(runId));
+    const wf = this.byId.get(run.workflowId);
+    if (wf) return buildRunView(wf, run, journal);
+    return this.explain(buildRunView(null, run, journal));
+  }
+
+  private explain<T extends RunSummary>(s: T): T {
+    if (!isTerminal(s.status) && s.status !== 'suspended' && !this.byId.has(s.workflowName) && !s.statusReason) {
+      s.statusReason = `workflow "${s.workflowName}" is not registered in this process; the run waits for a worker that has it`;
+    }
+    return s;
   }
 
   // ---- used by Run handles ---------------------------------------------------------------------

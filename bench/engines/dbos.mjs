@@ -1,0 +1,162 @@
+// @dbos-inc/dbos-sdk 5.3 on the local PostgreSQL: every step is a registered DBOS step (checkpointed
+// in the system database), every workflow a registered DBOS workflow.
+import pg from 'pg';
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import { runEngine } from '../lib/harness.mjs';
+import { freshDatabase, dropDatabase } from '../lib/pg.mjs';
+import { STEPS } from '../lib/sizes.mjs';
+import { hooks } from '../lib/hooks.mjs';
+
+const DB = 'weft_bench_dbos';
+const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function register() {
+  const steps = [];
+  const slowSteps = [];
+  for (let i = 0; i < STEPS; i++) {
+    const last = i === STEPS - 1;
+    steps.push(
+      DBOS.registerStep(
+        async (v) => {
+          if (last) hooks.lastStep();
+          return { n: v.n + 1 };
+        },
+        { name: `s${i}` },
+      ),
+    );
+    slowSteps.push(
+      DBOS.registerStep(
+        async (v) => {
+          await delay(v.delayMs);
+          if (last) hooks.lastStep();
+          return { n: v.n + 1, delayMs: v.delayMs };
+        },
+        { name: `slow-s${i}` },
+      ),
+    );
+  }
+  const inc = DBOS.registerStep(async (v) => ({ n: v.n + 1 }), { name: 'inc' });
+  const one = DBOS.registerStep(
+    async (v) => {
+      hooks.lastStep();
+      if (v.fail) throw new Error('planned failure');
+      return { n: v.n + 1 };
+    },
+    { name: 'one' },
+  );
+  return {
+    chain: DBOS.registerWorkflow(
+      async (input) => {
+        let v = input;
+        for (const s of steps) v = await s(v);
+        return v;
+      },
+      { name: 'chain' },
+    ),
+    slow: DBOS.registerWorkflow(
+      async (input) => {
+        let v = input;
+        for (const s of slowSteps) v = await s(v);
+        return v;
+      },
+      { name: 'slow' },
+    ),
+    // DBOS has no foreach: the natural equivalent is chunks of `concurrency` steps run with Promise.all
+    // (step ids are assigned in call order, so the chunked form stays deterministic on replay).
+    foreach: DBOS.registerWorkflow(
+      async (items, concurrency) => {
+        const out = [];
+        for (let i = 0; i < items.length; i += concurrency) {
+          out.push(...(await Promise.all(items.slice(i, i + concurrency).map((it) => inc(it)))));
+        }
+        return out;
+      },
+      { name: 'foreach' },
+    ),
+    sleeper: DBOS.registerWorkflow(
+      async (input) => {
+        await DBOS.sleep(3_600_000);
+        return inc(input);
+      },
+      { name: 'sleeper' },
+    ),
+    one: DBOS.registerWorkflow(async (input) => one(input), { name: 'one' }),
+  };
+}
+
+function dbosAdapter() {
+  let wf;
+  let pool; // the bench's own connection, used only to count finished runs
+  const count = async (name, statuses) =>
+    Number(
+      (
+        await pool.query('SELECT count(*) AS c FROM dbos.workflow_status WHERE name = $1 AND status = ANY($2)', [
+          name,
+          statuses,
+        ])
+      ).rows[0].c,
+    );
+  return {
+    peer: true,
+    async init({ store }) {
+      wf = register();
+      DBOS.setConfig({
+        name: 'weft-bench',
+        systemDatabaseUrl: store,
+        applicationVersion: 'weft-bench-1', // same in every process, so a restarted process recovers runs
+        logLevel: 'error',
+      });
+      await DBOS.launch();
+      pool = new pg.Pool({ connectionString: store, max: 2 });
+    },
+    async runChain() {
+      const chain = wf.chain; // a registered workflow must not be called as a method (DBOS checks `this`)
+      const r = await chain({ n: 0 });
+      if (r.n !== STEPS) throw new Error(`bad result ${JSON.stringify(r)}`);
+    },
+    async startChain() {
+      return (await DBOS.startWorkflow(wf.chain)({ n: 0 })).workflowID;
+    },
+    async startSlow(delayMs) {
+      return (await DBOS.startWorkflow(wf.slow)({ n: 0, delayMs })).workflowID;
+    },
+    // recovery: DBOS.launch() recovers this executor's pending workflows by itself
+    countSucceeded: (name) => count(name, ['SUCCESS']),
+    countFinished: (name) => count(name, ['SUCCESS', 'ERROR']),
+    async runForeach(items, concurrency) {
+      const foreach = wf.foreach;
+      return foreach(items, concurrency);
+    },
+    foreachNote: 'emulated: chunks of 50 DBOS steps with Promise.all',
+    async startSleeper() {
+      await DBOS.startWorkflow(wf.sleeper)({ n: 0 });
+    },
+    async seedOne(i, resourceId, fail) {
+      // authenticatedUser is the closest thing DBOS records to a resource id, and it can filter on it
+      await DBOS.startWorkflow(wf.one, { authenticatedUser: resourceId })({ n: i, fail });
+    },
+    async listRuns({ status, resourceId }) {
+      const rows = await DBOS.listWorkflows({
+        workflowName: 'one',
+        status: status === 'failed' ? 'ERROR' : undefined,
+        authenticatedUser: resourceId,
+        limit: 20,
+        sortDesc: true,
+      });
+      return { rows: rows.length, total: undefined };
+    },
+    async close() {
+      await pool?.end();
+      await DBOS.shutdown();
+    },
+  };
+}
+
+await runEngine({
+  name: 'dbos',
+  file: new URL(import.meta.url).pathname,
+  prepareStore: async () => freshDatabase(DB),
+  cleanupStore: async () => dropDatabase(DB),
+  createAdapter: dbosAdapter,
+});
+

@@ -1,0 +1,13 @@
+import { LibSQLStore } from '@mastra/libsql';
+import { runEngine } from '../lib/harness.mjs';
+import { freshFile, removeFile } from '../lib/workdir.mjs';
+import { mastraAdapter } from './mastra-common.mjs';
+
+await runEngine({
+  name: 'mastra-libsql',
+  file: new URL(import.meta.url).pathname,
+  prepareStore: async ({ scenario }) => freshFile('mastra-libsql', scenario),
+  cleanupStore: async (path) => removeFile(path),
+  createAdapter: () =>
+    mastraAdapter({ makeStorage: async (path) => new LibSQLStore({ id: 'bench', url: `file:${path}` }) }),
+});

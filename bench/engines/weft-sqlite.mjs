@@ -1,0 +1,11 @@
+import { runEngine } from '../lib/harness.mjs';
+import { freshFile, removeFile } from '../lib/workdir.mjs';
+import { weftAdapter } from './weft-common.mjs';
+
+await runEngine({
+  name: 'weft-sqlite',
+  file: new URL(import.meta.url).pathname,
+  prepareStore: async ({ scenario }) => freshFile('weft-sqlite', scenario),
+  cleanupStore: async (path) => removeFile(path),
+  createAdapter: () => weftAdapter({ makeStore: (lib, path) => lib.sqliteStore({ path }) }),
+});

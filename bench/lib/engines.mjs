@@ -1,0 +1,28 @@
+// Static facts about each engine, read by the orchestrator without loading the engine.
+// `supports[s]` is true, or a string saying why the scenario is not run on that engine.
+export const ENGINES = [
+  { name: 'weft-memory', peer: false, durable: false, supports: { g: 'unsupported: in-memory store does not survive kill -9' } },
+  { name: 'weft-sqlite', peer: false, durable: true, supports: {} },
+  { name: 'weft-postgres', peer: false, durable: true, supports: {} },
+  { name: 'mastra-memory', peer: true, durable: false, supports: { g: 'unsupported: in-memory store does not survive kill -9' } },
+  { name: 'mastra-libsql', peer: true, durable: true, supports: {} },
+  { name: 'dbos', peer: true, durable: true, supports: {} },
+];
+
+export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+
+export const SCENARIO_TITLES = {
+  a: '10-step sequential workflow, one run at a time',
+  b: '10-step workflow, 100 runs in flight',
+  c: 'startAsync burst',
+  d: 'foreach, concurrency 50',
+  e: 'sleeping runs: process memory',
+  f: 'listWorkflowRuns over many finished runs',
+  g: 'recovery after kill -9',
+};
+
+export function supportOf(engine, scenario) {
+  const e = ENGINES.find((x) => x.name === engine);
+  if (!e) return `unknown engine ${engine}`;
+  return e.supports[scenario] ?? true;
+}

@@ -1,0 +1,219 @@
+// Engine-independent scenario drivers. Each takes an initialised adapter (see engines/*.mjs) and the
+// scenario's sizes, and returns the metrics to report.
+import { STEPS, RESOURCES, FAIL_EVERY } from './sizes.mjs';
+import { summarize, now, sleep, memoryMB } from './stats.mjs';
+import { hooks } from './hooks.mjs';
+
+const US = 1000;
+
+async function scenarioA(ad, { warmupRuns, runs }) {
+  for (let i = 0; i < warmupRuns; i++) await ad.runChain();
+  const lat = new Float64Array(runs);
+  for (let i = 0; i < runs; i++) {
+    const t = now();
+    await ad.runChain();
+    lat[i] = now() - t;
+  }
+  const r = summarize(lat);
+  return {
+    runs,
+    runP50Ms: r.p50,
+    runP99Ms: r.p99,
+    stepP50Us: (r.p50 / STEPS) * US,
+    stepP99Us: (r.p99 / STEPS) * US,
+  };
+}
+
+/** Keeps `inFlight` runs outstanding until `durationMs` has passed; returns completed runs and latencies. */
+async function closedLoop(ad, inFlight, durationMs) {
+  const lat = [];
+  let completed = 0;
+  const t0 = now();
+  const deadline = t0 + durationMs;
+  let lastEnd = t0;
+  async function lane() {
+    while (now() < deadline) {
+      const t = now();
+      await ad.runChain();
+      lastEnd = now();
+      lat.push(lastEnd - t);
+      completed++;
+    }
+  }
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  return { completed, elapsedMs: lastEnd - t0, lat };
+}
+
+async function scenarioB(ad, { inFlight, warmupMs, durationMs }) {
+  await closedLoop(ad, inFlight, warmupMs);
+  const { completed, elapsedMs, lat } = await closedLoop(ad, inFlight, durationMs);
+  const r = summarize(lat);
+  return {
+    inFlight,
+    runs: completed,
+    elapsedMs,
+    stepsPerSec: (completed * STEPS) / (elapsedMs / 1000),
+    runsPerSec: completed / (elapsedMs / 1000),
+    runP50Ms: r.p50,
+    runP99Ms: r.p99,
+  };
+}
+
+async function waitCount(countFn, target, timeoutMs, pollMs = 10) {
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    const n = await countFn();
+    if (n >= target) return n;
+    if (now() > deadline) throw new Error(`only ${n} of ${target} runs finished within ${timeoutMs} ms`);
+    await sleep(pollMs);
+  }
+}
+
+async function scenarioC(ad, { runs, finishTimeoutMs }) {
+  // warm up the start path and the engine (not counted)
+  const warm = Math.min(100, runs);
+  const base = hooks.lastSteps;
+  for (let i = 0; i < warm; i++) await ad.startChain();
+  await hooks.reached(base + warm);
+  await waitCount(() => ad.countSucceeded('chain'), warm, finishTimeoutMs);
+
+  const ack = new Float64Array(runs);
+  const t0 = now();
+  for (let i = 0; i < runs; i++) {
+    const t = now();
+    await ad.startChain();
+    ack[i] = now() - t;
+  }
+  const ackAllMs = now() - t0;
+  const timeout = sleep(finishTimeoutMs).then(() => {
+    throw new Error(`runs not finished within ${finishTimeoutMs} ms (${hooks.lastSteps - base - warm}/${runs})`);
+  });
+  await Promise.race([hooks.reached(base + warm + runs), timeout]);
+  await waitCount(() => ad.countSucceeded('chain'), warm + runs, finishTimeoutMs, 2);
+  const allFinishedMs = now() - t0;
+  const r = summarize(ack);
+  return {
+    runs,
+    ackP50Ms: r.p50,
+    ackP99Ms: r.p99,
+    ackAllMs,
+    allFinishedMs,
+    stepsPerSec: (runs * STEPS) / (allFinishedMs / 1000),
+  };
+}
+
+async function scenarioD(ad, { items, concurrency, repeats }) {
+  const input = Array.from({ length: items }, (_, i) => ({ n: i }));
+  await ad.runForeach(input.slice(0, Math.min(items, 50)), concurrency); // warm up
+  const times = [];
+  for (let i = 0; i < repeats; i++) {
+    const t = now();
+    const out = await ad.runForeach(input, concurrency);
+    times.push(now() - t);
+    if (!Array.isArray(out) || out.length !== items || out[items - 1]?.n !== items) {
+      throw new Error(`foreach returned a wrong result (${JSON.stringify(out)?.slice(0, 120)})`);
+    }
+  }
+  const best = Math.min(...times);
+  return {
+    items,
+    concurrency,
+    repeats,
+    runMs: summarize(times).p50,
+    bestRunMs: best,
+    itemsPerSec: items / (best / 1000),
+    emulated: ad.foreachNote,
+  };
+}
+
+async function scenarioE(ad, { runs, startBudgetMs }) {
+  globalThis.gc?.();
+  const before = memoryMB();
+  const t0 = now();
+  let started = 0;
+  const deadline = t0 + startBudgetMs;
+  while (started < runs && now() < deadline) {
+    await ad.startSleeper();
+    started++;
+  }
+  const startMs = now() - t0;
+  let waiting;
+  if (ad.countWaiting) {
+    try {
+      waiting = await waitCount(() => ad.countWaiting(), started, 60_000, 50);
+    } catch (e) {
+      waiting = `not all waiting: ${e.message}`;
+    }
+  }
+  await sleep(500);
+  globalThis.gc?.();
+  await sleep(100);
+  const after = memoryMB();
+  return {
+    requested: runs,
+    runs: started,
+    note: started < runs ? `stopped after ${started} runs: start budget of ${startBudgetMs} ms used up` : undefined,
+    startMs,
+    confirmedWaiting: waiting,
+    rssMB: after.rssMB,
+    heapUsedMB: after.heapUsedMB,
+    rssDeltaMB: after.rssMB - before.rssMB,
+    heapDeltaMB: after.heapUsedMB - before.heapUsedMB,
+    bytesPerRun: ((after.rssMB - before.rssMB) * 2 ** 20) / Math.max(1, started),
+  };
+}
+
+async function scenarioF(ad, sizes) {
+  const target = ad.peer ? sizes.peerRuns : sizes.runs;
+  const budget = ad.peer ? sizes.peerSeedBudgetMs : sizes.seedBudgetMs;
+  const inFlight = 256;
+  const t0 = now();
+  const deadline = t0 + budget;
+  let next = 0;
+  async function lane() {
+    while (next < target && now() < deadline) {
+      const i = next++;
+      await ad.seedOne(i, `user-${i % RESOURCES}`, i % FAIL_EVERY === FAIL_EVERY - 1);
+    }
+  }
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  const seeded = next;
+  const ackMs = now() - t0;
+  await waitCount(() => ad.countFinished('one'), seeded, Math.max(60_000, budget), 200);
+  const seedMs = now() - t0;
+
+  const queries = {
+    firstPage: () => ad.listRuns({}),
+    statusPage: () => ad.listRuns({ status: 'failed' }),
+    resourcePage: () => ad.listRuns({ resourceId: 'user-7' }),
+  };
+  const out = {
+    requested: sizes.runs,
+    runs: seeded,
+    note: seeded < sizes.runs ? `seeded ${seeded} runs, not ${sizes.runs} (${ad.peer ? 'peer size/budget' : 'budget'})` : undefined,
+    seedMs,
+    seedAckMs: ackMs,
+    seedRunsPerSec: seeded / (seedMs / 1000),
+  };
+  for (const [name, q] of Object.entries(queries)) {
+    if (!ad.listSupports || ad.listSupports(name) === true) {
+      const first = await q(); // warm
+      const lat = [];
+      for (let i = 0; i < sizes.queries; i++) {
+        const t = now();
+        await q();
+        lat.push(now() - t);
+      }
+      const r = summarize(lat);
+      out[`${name}P50Ms`] = r.p50;
+      out[`${name}P99Ms`] = r.p99;
+      out[`${name}Rows`] = first.rows;
+      out[`${name}Total`] = first.total;
+    } else {
+      out[`${name}P50Ms`] = ad.listSupports(name);
+    }
+  }
+  return out;
+}
+
+export const SCENARIO_FNS = { a: scenarioA, b: scenarioB, c: scenarioC, d: scenarioD, e: scenarioE, f: scenarioF };
