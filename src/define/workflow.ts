@@ -39,6 +39,10 @@ type Accepts<TPrev, S> = [TPrev] extends [InOf<S>]
 type OutputsById<Steps extends readonly StepLike[]> = { [S in Steps[number] as IdOf<S>]: OutOf<S> };
 type BranchOutputs<Steps extends readonly StepLike[]> = { [S in Steps[number] as IdOf<S>]?: OutOf<S> };
 type ElementOf<T> = T extends readonly (infer E)[] ? E : never;
+/** foreach needs an array: without this, a non-array's element type is `never`, which accepts any step. */
+type AcceptsEach<TPrev, S> = [TPrev] extends [readonly unknown[]]
+  ? Accepts<ElementOf<TPrev>, S>
+  : S & { readonly __inputMismatch: 'foreach needs an array as the previous step output' };
 
 export interface WorkflowConfig<
   TId extends string,
@@ -171,7 +175,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   }
 
   foreach<S extends StepLike>(
-    step: Accepts<ElementOf<TPrev>, S>,
+    step: AcceptsEach<TPrev, S>,
     opts?: { concurrency?: number },
   ): Workflow<TId, TInput, TOutput, TState, OutOf<S>[]> {
     const concurrency = opts?.concurrency ?? 1;

@@ -126,7 +126,7 @@ export class RunExecution {
   }
 
   async run(): Promise<ExecutionEnd> {
-    this.emit('workflow-start', { runId: this.runId });
+    this.emit('workflow-start', { runId: this.runId, workflowId: this.rootWorkflow.id });
     const scope: Scope = {
       prefix: '',
       idPrefix: '',
@@ -211,6 +211,7 @@ export class RunExecution {
       output: { usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } },
       metadata: {},
       ...(error ? { error } : {}),
+      ...(outcome.t === 'ok' || outcome.t === 'bail' ? { finalWorkflowResult: outcome.value.v } : {}),
     });
   }
 }

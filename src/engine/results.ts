@@ -66,6 +66,20 @@ export function buildSteps(journal: Iterable<JournalEntry>): {
     if (e.status === 'suspended') {
       suspended.push(key.split('.'));
       suspendPayload[key] = meta.suspendPayload;
+      // Mastra keys a nested suspension by the top-level step (the nested workflow's id); keep that key too.
+      const top = key.split('.')[0]!;
+      if (top !== key && !(top in suspendPayload)) suspendPayload[top] = meta.suspendPayload;
+    }
+  }
+  // A nested workflow whose step is suspended shows as suspended under its own id too (as in Mastra),
+  // not only under `child.step`: it has no row of its own until it finishes.
+  for (const path of suspended) {
+    const inner = steps[path.join('.')]!;
+    for (let i = 1; i < path.length; i++) {
+      const key = path.slice(0, i).join('.');
+      if (steps[key]) continue;
+      steps[key] = { status: 'suspended', payload: undefined, startedAt: inner.startedAt, attempts: 1, suspendPayload: inner.suspendPayload };
+      if (inner.suspendedAt !== undefined) steps[key].suspendedAt = inner.suspendedAt;
     }
   }
   return { steps, suspended, suspendPayload };

@@ -117,7 +117,7 @@ export class Run implements RunHandle {
     this.weft.markStarted(this.runId);
     crashPoint('run:created');
     if (created) {
-      if (claim) this.weft.launch({ run, journal: [] });
+      if (claim) this.weft.launch({ run, journal: [] }, this.wf);
       else this.weft.queued();
     }
     return { includeState: p.includeState, created, run };
@@ -139,13 +139,13 @@ export class Run implements RunHandle {
     const { stream, close } = eventStream(this.weft.events, this.runId);
     const result = this.start(opts).finally(() => setImmediate(close));
     result.catch(() => {});
-    const self = this;
+    const currentStatus = () => this.lastStatus;
     return {
       runId: this.runId,
       fullStream: stream,
       result,
       get status() {
-        return self.lastStatus;
+        return currentStatus();
       },
     };
   }
@@ -184,7 +184,7 @@ export class Run implements RunHandle {
     }
     if (claim) {
       const fresh = await this.weft.storeCall(() => this.weft.store.loadJournal(this.runId));
-      this.weft.launch({ run: resumed, journal: fresh });
+      this.weft.launch({ run: resumed, journal: fresh }, this.wf);
     } else this.weft.queued();
   }
 

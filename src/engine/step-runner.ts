@@ -1,7 +1,7 @@
 import { validate } from '../define/schema.js';
 import type { NestedNode, StepNode, UnitNode } from '../define/graph.js';
 import type { AnyWorkflow } from '../define/workflow.js';
-import { NonRetryableError, StepTimeoutError, WorkflowValidationError, serializeError, type SerializedError } from '../errors.js';
+import { NonRetryableError, StepTimeoutError, WorkflowValidationError, deserializeError, serializeError, type SerializedError } from '../errors.js';
 import type { JournalEntry } from '../store/types.js';
 import { createContext, type StepControl } from './context.js';
 import type { RunExecution } from './execution.js';
@@ -76,9 +76,21 @@ async function runNested(exec: RunExecution, unit: NestedNode, input: Value, sco
     outputs: new Map(),
     rowKind: scope.rowKind,
   };
-  if (exec.hasListeners) exec.emit('workflow-step-start', { id: scope.idPrefix + id, payload: input.v, startedAt, status: 'running' });
+  if (stepEvents(exec, scope)) exec.emit('workflow-step-start', { id: scope.idPrefix + id, payload: input.v, startedAt, status: 'running' });
   const outcome = await walkSequence(exec, wf.graph(), { v: validated }, inner);
-  if (outcome.t === 'bail') return outcome;
+  // As in Mastra, the nested workflow itself shows as failed (a row of its own) or suspended (an event;
+  // no row, so a resume walks into it again).
+  if (outcome.t === 'failed') return fail(exec, scope, path, id, input, startedAt, 1, deserializeError(outcome.error));
+  if (outcome.t === 'suspended' && stepEvents(exec, scope)) {
+    let suspendPayload: unknown;
+    for (const e of exec.journal.values()) {
+      if (e.status === 'suspended' && e.path.startsWith(inner.prefix)) {
+        suspendPayload = metaOf(e).suspendPayload;
+        break;
+      }
+    }
+    exec.emit('workflow-step-suspended', { id: scope.idPrefix + id, suspendPayload, payload: input.v, startedAt, status: 'suspended' });
+  }
   if (outcome.t !== 'ok') return outcome;
   return succeed(exec, scope, path, id, input, outcome.value, startedAt, 1, null);
 }
@@ -133,7 +145,7 @@ async function attemptLoop(
     if (exec.aborted) return { t: 'canceled' };
     crashPoint('step:before');
     const startedAt = exec.host.now();
-    if (exec.hasListeners) exec.emit('workflow-step-start', { id: eventId, payload: input.v, startedAt, status: 'running' });
+    if (stepEvents(exec, scope)) exec.emit('workflow-step-start', { id: eventId, payload: input.v, startedAt, status: 'running' });
     const control: StepControl = {};
     let output: unknown;
     let error: unknown;
@@ -178,6 +190,14 @@ async function attemptLoop(
     }
     if (delay > 0 && (await sleepUnlessAborted(exec, delay))) return { t: 'canceled' };
   }
+}
+
+/**
+ * Whether step start/result events are emitted here. Foreach iterations are not (as in Mastra): the
+ * foreach emits one start, a `workflow-step-progress` per item and one result for the whole array.
+ */
+function stepEvents(exec: RunExecution, scope: Scope): boolean {
+  return exec.hasListeners && scope.rowKind !== 'item';
 }
 
 function isPayloadError(err: unknown): boolean {
@@ -292,7 +312,7 @@ export async function succeed(
   const endedAt = exec.host.now();
   await exec.record(row(exec, scope, path, 'success', attempts, inText, value.json, null, withState(prior, control, endedAt), startedAt, endedAt));
   scope.outputs.set(id, value.v);
-  if (exec.hasListeners) {
+  if (stepEvents(exec, scope)) {
     exec.emit('workflow-step-result', { id: scope.idPrefix + id, status: 'success', output: value.v, payload: input.v, startedAt, endedAt });
   }
   return { t: 'ok', value };
@@ -319,7 +339,7 @@ async function fail(
   }
   const endedAt = exec.host.now();
   await exec.record(row(exec, scope, path, 'failed', attempts, inText, null, JSON.stringify(error), withState(prior, control ?? null, endedAt), startedAt, endedAt));
-  if (exec.hasListeners) exec.emit('workflow-step-result', { id: scope.idPrefix + id, status: 'failed', error, payload: input.v, startedAt, endedAt });
+  if (stepEvents(exec, scope)) exec.emit('workflow-step-result', { id: scope.idPrefix + id, status: 'failed', error, payload: input.v, startedAt, endedAt });
   return { t: 'failed', error };
 }
 

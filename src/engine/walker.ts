@@ -169,6 +169,7 @@ function runForeach(
     const items = input.v;
     if (!Array.isArray(items)) throw new DefinitionUseError(`foreach "${id}" needs an array as input, got ${typeof items}`);
     const startedAt = exec.host.now();
+    if (exec.hasListeners) exec.emit('workflow-step-start', { id: scope.idPrefix + id, payload: items, startedAt, status: 'running' });
     const results: Outcome[] = new Array(items.length);
     let next = 0;
     let completed = 0;
@@ -182,12 +183,30 @@ function runForeach(
         completed++;
         if (o.t === 'failed' || o.t === 'canceled' || o.t === 'bail') stop = true;
         if (exec.hasListeners) {
-          exec.emit('workflow-step-progress', { id: scope.idPrefix + id, completedCount: completed, totalCount: items.length, currentIndex: i, iterationStatus: o.t === 'ok' ? 'success' : o.t });
+          exec.emit('workflow-step-progress', { id: scope.idPrefix + id, completedCount: completed, totalCount: items.length, currentIndex: i, iterationStatus: o.t === 'ok' ? 'success' : o.t, ...(o.t === 'ok' ? { iterationOutput: o.value.v } : {}) });
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(node.concurrency, items.length) }, worker));
     const worst = combine(results.filter((r) => r !== undefined));
+    if (worst?.t === 'failed') {
+      // The foreach shows as one failed step (its items are not steps of their own).
+      const endedAt = exec.host.now();
+      await exec.record({
+        runId: exec.runId,
+        path: aggregatePath,
+        kind: scope.rowKind,
+        status: 'failed',
+        attempt: 1,
+        input: input.json ?? exec.encode(items, `input of foreach "${id}"`),
+        output: null,
+        error: JSON.stringify(worst.error),
+        meta: null,
+        startedAt,
+        endedAt,
+      });
+      if (exec.hasListeners) exec.emit('workflow-step-result', { id: scope.idPrefix + id, status: 'failed', error: worst.error, payload: items, startedAt, endedAt });
+    }
     if (worst) return worst;
     const outputs = results.map((r) => (r as Extract<Outcome, { t: 'ok' }>).value.v);
     const output = exec.encode(outputs, `output of foreach "${id}"`);

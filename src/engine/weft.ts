@@ -306,9 +306,11 @@ export class Weft implements WorkflowRuntime {
   }
 
   /** @internal Executes a claimed run in this process. */
-  launch(claimed: ClaimedRun): void {
+  launch(claimed: ClaimedRun, own?: AnyWorkflow): void {
     const runId = claimed.run.runId;
-    const wf = this.byId.get(claimed.run.workflowId);
+    // A handle passes its own workflow: on the default engine two workflow objects may share an id,
+    // and each run must execute the graph it was created from.
+    const wf = own ?? this.byId.get(claimed.run.workflowId);
     if (!wf || this.stopped) {
       void this.release(claimed);
       return;

@@ -1,0 +1,57 @@
+-- weft schema v1 (SQLite). Timestamps are INTEGER epoch milliseconds; payloads are JSON text written
+-- once by the engine and never re-encoded by the store.
+
+CREATE TABLE runs (
+  id               TEXT PRIMARY KEY,
+  workflow_id      TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  resource_id      TEXT,
+  input            TEXT,
+  state            TEXT,
+  result           TEXT,
+  error            TEXT,
+  request_context  TEXT,
+  tracing          TEXT,
+  status_reason    TEXT,
+  owner            TEXT,
+  lease_epoch      INTEGER NOT NULL DEFAULT 1,
+  lease_expires_at INTEGER,
+  wake_at          INTEGER,
+  priority         INTEGER NOT NULL DEFAULT 0,
+  concurrency_key  TEXT,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+
+-- Claiming: due timers, expired leases (and listOwners), pending runs by age.
+CREATE INDEX runs_status_wake ON runs (status, wake_at);
+CREATE INDEX runs_status_lease ON runs (status, lease_expires_at);
+-- Listing, newest first, with and without filters.
+CREATE INDEX runs_status_created ON runs (status, created_at);
+CREATE INDEX runs_workflow_created ON runs (workflow_id, created_at);
+CREATE INDEX runs_resource_created ON runs (resource_id, created_at);
+CREATE INDEX runs_created ON runs (created_at);
+
+-- One small row per node path. A rowid table (not WITHOUT ROWID) because outputs can be large.
+-- seq is assigned from weft_counters so it survives VACUUM and is shared by every process on the file.
+CREATE TABLE journal (
+  run_id     TEXT NOT NULL,
+  path       TEXT NOT NULL,
+  kind       TEXT NOT NULL,
+  status     TEXT NOT NULL,
+  attempt    INTEGER NOT NULL,
+  input      TEXT,
+  output     TEXT,
+  error      TEXT,
+  meta       TEXT,
+  started_at INTEGER NOT NULL,
+  ended_at   INTEGER,
+  seq        INTEGER NOT NULL,
+  PRIMARY KEY (run_id, path)
+);
+
+CREATE TABLE weft_counters (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT INTO weft_counters (name, value) VALUES ('journal_seq', 0);

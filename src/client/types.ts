@@ -1,0 +1,116 @@
+import type { SerializedNode } from '../define/graph.js';
+import type { ResumeOptions, RunStatus, StartOptions, StepResult, WorkflowResult } from '../define/run-types.js';
+import type { SerializedError } from '../errors.js';
+import type { AnyWorkflow, Workflow } from '../define/workflow.js';
+import type { StreamEvent, WatchOptions } from './sse.js';
+
+/** Type-level helpers: the client is typed from the workflow registry, but imports no engine code. */
+export type WorkflowRegistry = Record<string, AnyWorkflow>;
+export type InputOf<W> = W extends Workflow<string, infer I, any, any, any> ? I : unknown;
+export type OutputOf<W> = W extends Workflow<string, any, infer O, any, any> ? O : unknown;
+export type StateOf<W> = W extends Workflow<string, any, any, infer S, any> ? S : unknown;
+
+export interface WorkflowInfo {
+  key: string;
+  id: string;
+  description?: string;
+  metadata?: Record<string, unknown>;
+  stepGraph: SerializedNode[];
+}
+
+export interface RunSummary {
+  runId: string;
+  workflowId: string;
+  workflowName: string;
+  resourceId?: string;
+  status: RunStatus;
+  statusReason?: string;
+  /** ISO date. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Mastra's run view as JSON (dates are ISO strings). */
+export interface RunViewJson {
+  runId: string;
+  workflowName: string;
+  resourceId?: string;
+  status: RunStatus;
+  statusReason?: string;
+  createdAt: string;
+  updatedAt: string;
+  payload: unknown;
+  result?: unknown;
+  error?: SerializedError;
+  steps: Record<string, StepResult>;
+  state: Record<string, unknown>;
+  requestContext: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  traceId?: string;
+  serializedStepGraph: SerializedNode[];
+}
+
+export interface RunListFilter {
+  status?: RunStatus | RunStatus[];
+  resourceId?: string;
+  fromDate?: Date | number | string;
+  toDate?: Date | number | string;
+  /** 0-based. */
+  page?: number;
+  perPage?: number;
+}
+
+export interface RunList {
+  runs: RunSummary[];
+  total: number;
+}
+
+export interface RemoteStream<TInput, TOutput> {
+  runId: string;
+  /** The run's events until `workflow-finish`; reconnects with Last-Event-ID when the connection drops. */
+  fullStream: AsyncIterable<StreamEvent>;
+  /** The result once the run settles (success, failed, canceled or suspended). */
+  result: Promise<WorkflowResult<TInput, TOutput>>;
+}
+
+/** A run over HTTP: the same calls as the engine's Run. */
+export interface RemoteRun<TInput = any, TOutput = any, TState = any> {
+  readonly runId: string;
+  readonly workflowId: string;
+  readonly resourceId: string | undefined;
+  /** Starts and waits for the run to settle. */
+  start(opts?: StartOptions<TInput, TState>): Promise<WorkflowResult<TInput, TOutput>>;
+  /** Starts durably; resolves with the run id as soon as the run is stored. */
+  startAsync(opts?: StartOptions<TInput, TState>): Promise<{ runId: string }>;
+  /** Starts durably and follows the run's events. */
+  stream(opts?: StartOptions<TInput, TState>): RemoteStream<TInput, TOutput>;
+  /** Follows the events of this (already started) run. */
+  watch(opts?: WatchOptions): AsyncIterable<StreamEvent>;
+  resume(opts?: ResumeOptions): Promise<WorkflowResult<TInput, TOutput>>;
+  resumeAsync(opts?: ResumeOptions): Promise<{ runId: string }>;
+  /** Cancels the run; resolves with its status afterwards (unchanged when it had already finished). */
+  cancel(): Promise<{ runId: string; status: RunStatus }>;
+  /** Retries a failed run from its failed step (server answers 501 NOT_IMPLEMENTED on engines without it). */
+  retry(): Promise<{ runId: string }>;
+  getWorkflowRunExecutionResult(): Promise<WorkflowResult<TInput, TOutput> | null>;
+}
+
+export interface RemoteWorkflow<TInput = any, TOutput = any, TState = any> {
+  readonly key: string;
+  /** Creates a handle (no request is made until the run starts). */
+  createRun(opts?: { runId?: string; resourceId?: string }): Promise<RemoteRun<TInput, TOutput, TState>>;
+  getWorkflowRunExecutionResult(runId: string): Promise<WorkflowResult<TInput, TOutput> | null>;
+  getWorkflowRunById(runId: string): Promise<RunViewJson | null>;
+  listWorkflowRuns(filter?: RunListFilter): Promise<RunList>;
+  deleteWorkflowRunById(runId: string): Promise<boolean>;
+  describe(): Promise<WorkflowInfo>;
+}
+
+export interface WeftClient<W extends WorkflowRegistry = WorkflowRegistry> {
+  getWorkflow<K extends keyof W & string>(key: K): RemoteWorkflow<InputOf<W[K]>, OutputOf<W[K]>, StateOf<W[K]>>;
+  listWorkflows(): Promise<WorkflowInfo[]>;
+  /** Runs of every workflow, newest first. */
+  listRuns(filter?: RunListFilter & { workflowId?: string }): Promise<RunList>;
+  /** Looks a run up by id alone (any workflow); null when it does not exist. */
+  getRun(runId: string): Promise<RunSummary | null>;
+}

@@ -1,0 +1,86 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { WorkflowEvent, WorkflowResult } from '../define/run-types.js';
+import type { Weft } from '../engine/weft.js';
+import { bearerAuth } from './auth.js';
+import { dashboardRoutes } from './dashboard/routes.js';
+import { HttpError, toErrorResponse } from './http-errors.js';
+import { resolveOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
+import { FeedRegistry, type FeedSource } from './run-feed.js';
+import type { ApiContext } from './routes/context.js';
+import { eventRoutes } from './routes/events.js';
+import { runRoutes } from './routes/runs.js';
+import { workflowRoutes } from './routes/workflows.js';
+
+export interface WeftApp {
+  app: Hono;
+  options: ResolvedServerOptions;
+  /** Ends open event streams and drops the in-memory event feeds. Does not stop the engine. */
+  close(): void;
+}
+
+function feedSource(weft: Weft): FeedSource {
+  return {
+    subscribe: (runId, listener: (e: WorkflowEvent) => void) => weft.events.subscribe(runId, listener),
+    async load(runId): Promise<WorkflowResult | null> {
+      const run = await weft.store.loadRun(runId);
+      if (!run) return null;
+      const wf = weft.workflowById(run.workflowId);
+      return wf ? wf.getWorkflowRunExecutionResult(runId) : null;
+    },
+  };
+}
+
+/**
+ * Builds the HTTP API (under /api) and the dashboard (at /) as a Hono app, without listening. Use
+ * `serve()` to listen; use this to mount weft inside another Hono or fetch-based server.
+ */
+export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
+  const opts = resolveOptions(options);
+  let close!: () => void;
+  const closing = new Promise<void>((resolve) => (close = resolve));
+  const feeds = new FeedRegistry(
+    feedSource(weft),
+    { capacity: opts.eventBufferSize, pollMs: opts.eventPollMs, maxFeeds: opts.maxEventFeeds },
+    opts.onError,
+  );
+  const ctx: ApiContext = { weft, feeds, opts, closing };
+
+  const app = new Hono();
+  app.onError((err, c) => {
+    const { status, body } = toErrorResponse(err, opts.onError);
+    // The unread rest of an oversized body would poison a reused connection; ask the client to drop it.
+    if (status === 413) c.header('connection', 'close');
+    return c.json(body, status as ContentfulStatusCode);
+  });
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  const api = new Hono();
+  if (opts.token) api.use('*', bearerAuth(opts.token));
+  api.use(
+    '*',
+    bodyLimit({
+      maxSize: opts.maxBodyBytes,
+      onError: () => {
+        throw new HttpError('BODY_TOO_LARGE', `the request body is larger than the limit of ${opts.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+  const { perRun, allRuns } = runRoutes(ctx);
+  api.route('/workflows', workflowRoutes(ctx));
+  api.route('/workflows', perRun);
+  api.route('/workflows', eventRoutes(ctx));
+  api.route('/runs', allRuns);
+  app.route('/api', api);
+  if (opts.dashboard) app.route('/', dashboardRoutes({ tokenRequired: opts.token !== undefined }));
+
+  return {
+    app,
+    options: opts,
+    close() {
+      close();
+      feeds.closeAll();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { WorkflowInfo } from '../../views.js';
+import type { Api } from './api.js';
+import type { Dom } from './dom.js';
+import type { Graph } from './graph.js';
+
+/** The workflows page: each workflow with its graph and a form to start a run. Self-contained. */
+export function workflowsView(dom: Dom, api: Api, graph: Graph, announce: (msg: string) => void) {
+  const { h } = dom;
+
+  function startForm(wf: WorkflowInfo): HTMLElement {
+    const example = (wf.metadata as { exampleInput?: unknown } | undefined)?.exampleInput ?? {};
+    const areaId = `input-${wf.key}`;
+    const errId = `input-error-${wf.key}`;
+    const area = h('textarea', { id: areaId, rows: 4, spellcheck: 'false', 'aria-describedby': errId, name: 'inputData' });
+    area.value = JSON.stringify(example, null, 2);
+    const err = h('p', { id: errId, className: 'error', role: 'alert' });
+    const form = h(
+      'form',
+      { className: 'start-form', 'aria-label': `start ${wf.key}` },
+      h('label', { for: areaId }, 'Input (JSON)'),
+      area,
+      err,
+      h('button', { type: 'submit' }, 'Start run'),
+    );
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      err.textContent = '';
+      let inputData: unknown;
+      try {
+        inputData = JSON.parse(area.value || '{}');
+      } catch (e) {
+        err.textContent = `Input is not valid JSON: ${(e as Error).message}`;
+        area.focus();
+        return;
+      }
+      api
+        .post<{ runId: string }>(`/workflows/${encodeURIComponent(wf.key)}/runs`, { inputData })
+        .then(({ runId }) => {
+          announce(`Started run ${runId}`);
+          location.hash = `#/runs/${encodeURIComponent(wf.key)}/${encodeURIComponent(runId)}`;
+        })
+        .catch((e: Error) => {
+          err.textContent = e.message;
+        });
+    });
+    return form;
+  }
+
+  async function render(root: HTMLElement): Promise<void> {
+    const { workflows } = await api.get<{ workflows: WorkflowInfo[] }>('/workflows');
+    dom.clear(root);
+    root.appendChild(h('h1', {}, 'Workflows'));
+    if (workflows.length === 0) root.appendChild(h('p', {}, 'No workflows are registered.'));
+    for (const wf of workflows) {
+      root.appendChild(
+        h(
+          'section',
+          { className: 'card', 'aria-labelledby': `wf-${wf.key}` },
+          h('h2', { id: `wf-${wf.key}` }, wf.key),
+          wf.description ? h('p', { className: 'muted' }, wf.description) : null,
+          h('p', {}, h('a', { href: `#/runs?workflowId=${encodeURIComponent(wf.id)}` }, 'View runs')),
+          graph.renderGraph(wf.stepGraph),
+          startForm(wf),
+        ),
+      );
+    }
+  }
+
+  return { render };
+}

@@ -1,0 +1,99 @@
+import { Hono } from 'hono';
+import type { ResumeOptions } from '../../define/run-types.js';
+import { InvalidArgumentError, RunNotFoundError } from '../../errors.js';
+import { onlyKeys, optObject, optString, readJsonObject, wantsWait, type JsonObject } from '../body.js';
+import { HttpError } from '../http-errors.js';
+import { parseRunFilter } from '../query.js';
+import { findRun, summaryJson } from '../views.js';
+import type { ApiContext } from './context.js';
+
+const RESUME_KEYS = ['step', 'resumeData', 'label', 'requestContext'];
+
+function resumeOptions(body: JsonObject): ResumeOptions {
+  const opts: ResumeOptions = {};
+  const step = body.step;
+  if (step !== undefined) {
+    const ok = (typeof step === 'string' && step.length > 0) || (Array.isArray(step) && step.length > 0 && step.every((s) => typeof s === 'string' && s.length > 0));
+    if (!ok) throw new InvalidArgumentError('step must be a step id, a dotted path, or an array of ids');
+    opts.step = step as string | string[];
+  }
+  if ('resumeData' in body) opts.resumeData = body.resumeData;
+  const label = optString(body, 'label');
+  if (label) opts.label = label;
+  const requestContext = optObject(body, 'requestContext');
+  if (requestContext) opts.requestContext = requestContext;
+  return opts;
+}
+
+/** The engine method the retry route calls once the engine has it (see docs/api.md). */
+type RetryCapable = { retryRun?: (workflowId: string, runId: string) => Promise<unknown> };
+
+/** Per-run routes under /workflows/:id/runs/:runId, plus GET /runs (all workflows) and GET /runs/:runId. */
+export function runRoutes(ctx: ApiContext): { perRun: Hono; allRuns: Hono } {
+  const { weft, feeds } = ctx;
+  const perRun = new Hono();
+
+  perRun.get('/:id/runs/:runId', async (c) => {
+    const { wf } = await findRun(weft, c.req.param('id'), c.req.param('runId'));
+    const runId = c.req.param('runId');
+    const [result, view] = await Promise.all([wf.getWorkflowRunExecutionResult(runId), wf.getWorkflowRunById(runId)]);
+    return c.json({ result, view });
+  });
+
+  perRun.delete('/:id/runs/:runId', async (c) => {
+    const { wf, run } = await findRun(weft, c.req.param('id'), c.req.param('runId'));
+    const deleted = await wf.deleteWorkflowRunById(run.runId);
+    feeds.drop(run.runId);
+    return c.json({ runId: run.runId, deleted });
+  });
+
+  perRun.post('/:id/runs/:runId/resume', async (c) => {
+    const { wf, run: record } = await findRun(weft, c.req.param('id'), c.req.param('runId'));
+    const wait = wantsWait(c);
+    const body = await readJsonObject(c);
+    onlyKeys(body, RESUME_KEYS, 'resume request');
+    const opts = resumeOptions(body);
+    await feeds.get(record.runId).ready;
+    const run = await wf.createRun({ runId: record.runId });
+    if (wait) return c.json(await run.resume(opts), 200);
+    await run.resumeAsync(opts);
+    return c.json({ runId: record.runId }, 202);
+  });
+
+  perRun.post('/:id/runs/:runId/cancel', async (c) => {
+    const { wf, run: record } = await findRun(weft, c.req.param('id'), c.req.param('runId'));
+    onlyKeys(await readJsonObject(c), [], 'cancel request');
+    const run = await wf.createRun({ runId: record.runId });
+    await run.cancel();
+    const after = await weft.store.loadRun(record.runId);
+    void feeds.get(record.runId).sync();
+    return c.json({ runId: record.runId, status: after?.status ?? 'canceled' });
+  });
+
+  perRun.post('/:id/runs/:runId/retry', async (c) => {
+    const { run: record } = await findRun(weft, c.req.param('id'), c.req.param('runId'));
+    onlyKeys(await readJsonObject(c), [], 'retry request');
+    const engine = weft as unknown as RetryCapable;
+    if (typeof engine.retryRun !== 'function') {
+      throw new HttpError('NOT_IMPLEMENTED', 'retrying a failed run is not supported by this engine version');
+    }
+    await feeds.get(record.runId).ready;
+    await engine.retryRun(c.req.param('id'), record.runId);
+    return c.json({ runId: record.runId }, 202);
+  });
+
+  const allRuns = new Hono();
+  allRuns.get('/', async (c) => {
+    const filter = parseRunFilter(c, true);
+    const res = await weft.store.listRuns(filter);
+    return c.json({ runs: res.runs.map(summaryJson), total: res.total, page: filter.page, perPage: filter.perPage });
+  });
+
+  allRuns.get('/:runId', async (c) => {
+    const run = await weft.store.loadRun(c.req.param('runId'));
+    if (!run) throw new RunNotFoundError(c.req.param('runId'));
+    return c.json(summaryJson(run));
+  });
+
+  return { perRun, allRuns };
+}

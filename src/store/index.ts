@@ -1,0 +1,26 @@
+export type {
+  ClaimOptions,
+  ClaimedRun,
+  JournalEntry,
+  JournalKind,
+  JournalStatus,
+  ListRunsFilter,
+  ListRunsResult,
+  NewRun,
+  ResumeRequest,
+  RunPatch,
+  RunRecord,
+  RunStatus,
+  Store,
+  WriteOp,
+  WriteOutcome,
+} from './types.js';
+export { ACTIVE_STATUSES, TERMINAL_STATUSES, isTerminal } from './types.js';
+export { MemoryStore, memoryStore } from './memory/memory-store.js';
+export { SqliteStore, sqliteStore } from './sqlite/sqlite-store.js';
+export type { SqliteStoreOptions } from './sqlite/open.js';
+export { migrateSqlite } from './sqlite/migrations.js';
+export { PostgresStore, postgresStore } from './postgres/postgres-store.js';
+export type { PostgresStoreOptions } from './postgres/connection.js';
+export { migratePostgres } from './postgres/migrations.js';
+export { migrate } from './migrate.js';

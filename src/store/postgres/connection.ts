@@ -1,0 +1,91 @@
+import pg from 'pg';
+import { StoreError } from '../../errors.js';
+import { mapPgError } from './errors.js';
+
+export interface PostgresStoreOptions {
+  /** Used to create a pool owned (and ended) by the store. Ignored when `pool` is given. */
+  connectionString?: string;
+  /** A pool owned by the caller: the store uses it but never ends it. */
+  pool?: pg.Pool;
+  /** Schema holding weft's tables, so weft can share a database with the application. Default 'weft'. */
+  schema?: string;
+}
+
+export const DEFAULT_SCHEMA = 'weft';
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The schema name is spliced into SQL text, so only plain lower-case identifiers are accepted. */
+export function checkSchema(schema: string | undefined): string {
+  const s = schema ?? DEFAULT_SCHEMA;
+  if (!SCHEMA_NAME.test(s)) {
+    throw new StoreError(
+      `postgresStore: schema must be a lower-case identifier ([a-z_][a-z0-9_]*, at most 63 characters), got "${s}"`,
+      { code: 'STORE_CONFIG' },
+    );
+  }
+  return s;
+}
+
+const INT8_OID = 20;
+
+/**
+ * BIGINT columns (epoch-ms timestamps, epochs, seq) come back as numbers instead of strings. Passed per
+ * query so a caller's pool keeps its own global parsers.
+ */
+export const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+export type Queryable = pg.Pool | pg.PoolClient;
+
+/** A query with the store's type parsers; `name` makes pg prepare the statement once per connection. */
+export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  db: Queryable,
+  text: string,
+  values: unknown[] = [],
+  name?: string,
+): Promise<pg.QueryResult<R>> {
+  return db.query<R>({ text, values, types: pgTypes, ...(name ? { name } : {}) });
+}
+
+export function createPool(connectionString: string | undefined): pg.Pool {
+  const pool = new pg.Pool({
+    ...(connectionString ? { connectionString } : {}),
+    // Fail (retryably) instead of hanging forever when the server cannot be reached.
+    connectionTimeoutMillis: 10_000,
+  });
+  return pool;
+}
+
+/**
+ * Runs fn inside a transaction on one pooled client. A client whose connection failed is destroyed
+ * rather than returned to the pool.
+ */
+export async function transaction<T>(pool: pg.Pool, what: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    throw mapPgError(err, what);
+  }
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackErr) {
+      broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+    }
+    throw mapPgError(err, what);
+  } finally {
+    client.release(broken);
+  }
+}

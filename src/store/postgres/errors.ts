@@ -1,0 +1,69 @@
+import { StoreError, WeftError } from '../../errors.js';
+
+/**
+ * SQLSTATE codes after which the same call can succeed if tried again: the server went away or is
+ * restarting (57P0x, class 08), the transaction lost a serialization or deadlock race (40001, 40P01),
+ * or the server is out of connection slots (53300).
+ */
+const RETRYABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '40001', '40P01', '53300', '55P03']);
+
+/** Node socket errors seen when the server is down, restarting or unreachable. */
+const RETRYABLE_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** pg reports some connection failures as plain Errors with no code. */
+const RETRYABLE_MESSAGES =
+  /connection terminated|connection timeout|timeout exceeded when trying to connect|connection error|not queryable|connection ended|server closed the connection/i;
+
+function codesOf(err: unknown): string[] {
+  const out: string[] = [];
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string') out.push(code);
+  // Node reports a refused connection to a host with several addresses as an AggregateError.
+  const inner = (err as { errors?: unknown })?.errors;
+  if (Array.isArray(inner)) for (const e of inner) out.push(...codesOf(e));
+  return out;
+}
+
+export function isRetryablePgError(err: unknown): boolean {
+  for (const code of codesOf(err)) {
+    if (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_NODE_CODES.has(code) || /^08/.test(code)) return true;
+  }
+  const message = err instanceof Error ? err.message : '';
+  return RETRYABLE_MESSAGES.test(message);
+}
+
+/** Driver errors become StoreErrors here; weft's own errors pass through untouched. */
+export function mapPgError(err: unknown, context?: string): Error {
+  if (err instanceof WeftError) return err;
+  const codes = codesOf(err);
+  const message = err instanceof Error && err.message ? err.message : codes[0] ?? String(err);
+  const prefix = context ? `${context}: ` : '';
+  if (isRetryablePgError(err)) {
+    return new StoreError(`${prefix}PostgreSQL is unavailable (${message})`, {
+      cause: err,
+      code: 'STORE_UNAVAILABLE',
+      retryable: true,
+    });
+  }
+  if (/after calling end on the pool/i.test(message)) {
+    return new StoreError(`${prefix}the PostgreSQL pool was closed`, { cause: err, code: 'STORE_CLOSED' });
+  }
+  const code = codes[0];
+  if (code === '3D000' || code === '28P01' || code === '28000' || code === '42501') {
+    return new StoreError(`${prefix}cannot use the PostgreSQL database (${message})`, {
+      cause: err,
+      code: 'STORE_UNAVAILABLE',
+    });
+  }
+  return new StoreError(`${prefix}${message}`, { cause: err });
+}

@@ -1,0 +1,249 @@
+import type pg from 'pg';
+import { StoreError } from '../../errors.js';
+import type {
+  ClaimOptions,
+  ClaimedRun,
+  JournalEntry,
+  ListRunsFilter,
+  ListRunsResult,
+  NewRun,
+  ResumeRequest,
+  RunRecord,
+  Store,
+  WriteOp,
+  WriteOutcome,
+} from '../types.js';
+import { checkResumable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
+import { checkSchema, createPool, query, transaction, type PostgresStoreOptions } from './connection.js';
+import { mapPgError } from './errors.js';
+import { insertJournal, journalSql, loadJournals, type JournalOp, type JournalSql } from './journal-queries.js';
+import { migrateSchema } from './migrations.js';
+import { applyPatches, listRuns, newRunValues, runSql, type PatchOp, type RunSql } from './run-queries.js';
+
+/**
+ * The scaling store: a pg pool on one schema. Timestamps are BIGINT epoch ms, payloads TEXT (JSON the
+ * engine serialised once; see migrations/postgres/0001_init.sql). Hot statements are named so each
+ * connection prepares them once; names carry the schema so two stores can share one pool.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly schema: string;
+  private pool: pg.Pool | null = null;
+  private readonly ownsPool: boolean;
+  private opening: Promise<void> | null = null;
+  private closed = false;
+  private readonly runSql: RunSql;
+  private readonly journalSql: JournalSql;
+  private readonly names: { journal: string; patch: string; claim: string; renew: string };
+  private readonly onPoolError = (): void => {
+    // An idle client lost its connection (server restart, admin shutdown). pg discards the client; the
+    // next query opens a new connection or fails with a retryable StoreError. Without a listener the
+    // 'error' event would crash the process.
+  };
+
+  constructor(private readonly opts: PostgresStoreOptions = {}) {
+    this.schema = checkSchema(opts.schema);
+    this.ownsPool = !opts.pool;
+    this.runSql = runSql(this.schema);
+    this.journalSql = journalSql(this.schema);
+    const n = (s: string): string => `weft_${this.schema}_${s}`;
+    this.names = { journal: n('journal_batch'), patch: n('run_patch'), claim: n('claim'), renew: n('renew') };
+  }
+
+  async open(): Promise<void> {
+    if (this.closed) {
+      this.closed = false;
+      this.opening = null;
+    }
+    await this.ready();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const opening = this.opening;
+    this.opening = null;
+    await opening?.catch(() => {});
+    const pool = this.pool;
+    this.pool = null;
+    if (!pool) return;
+    pool.off('error', this.onPoolError);
+    if (this.ownsPool) await pool.end().catch(() => {});
+  }
+
+  /** The pool, opened and migrated on first use. A failed open is retried by the next call. */
+  private async ready(): Promise<pg.Pool> {
+    if (this.closed) throw new StoreError('the PostgreSQL store is closed', { code: 'STORE_CLOSED' });
+    if (!this.opening) {
+      this.opening = (async () => {
+        const pool = this.opts.pool ?? createPool(this.opts.connectionString);
+        pool.on('error', this.onPoolError);
+        try {
+          await migrateSchema(pool, this.schema);
+        } catch (err) {
+          pool.off('error', this.onPoolError);
+          if (this.ownsPool) await pool.end().catch(() => {});
+          throw err;
+        }
+        this.pool = pool;
+      })();
+      this.opening.catch(() => {
+        this.opening = null;
+      });
+    }
+    await this.opening;
+    if (!this.pool) throw new StoreError('the PostgreSQL store is closed', { code: 'STORE_CLOSED' });
+    return this.pool;
+  }
+
+  private async run<T>(what: string, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
+    try {
+      return await fn(await this.ready());
+    } catch (err) {
+      throw mapPgError(err, what);
+    }
+  }
+
+  private async tx<T>(what: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.run(what, (pool) => transaction(pool, what, fn));
+  }
+
+  async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
+    return this.run('createRun', async (pool) => {
+      const ins = await query<RunRecord>(pool, this.runSql.insert, newRunValues(run));
+      const inserted = ins.rows[0];
+      if (inserted) return { created: true, run: inserted };
+      const existing = (await query<RunRecord>(pool, this.runSql.byId, [run.runId])).rows[0];
+      if (!existing) throw new StoreError(`createRun: run ${run.runId} neither inserted nor found`);
+      return { created: false, run: existing };
+    });
+  }
+
+  async loadRun(runId: string): Promise<RunRecord | null> {
+    return this.run('loadRun', async (pool) => (await query<RunRecord>(pool, this.runSql.byId, [runId])).rows[0] ?? null);
+  }
+
+  async loadJournal(runId: string): Promise<JournalEntry[]> {
+    return this.run('loadJournal', async (pool) => (await query<JournalEntry>(pool, this.journalSql.byRun, [runId])).rows);
+  }
+
+  async listRuns(filter: ListRunsFilter): Promise<ListRunsResult> {
+    return this.run('listRuns', (pool) => listRuns(pool, this.runSql, filter));
+  }
+
+  async deleteRun(runId: string): Promise<boolean> {
+    return this.run('deleteRun', async (pool) => (await query(pool, this.runSql.remove, [runId])).rowCount !== 0);
+  }
+
+  /**
+   * One statement when the batch holds only journal rows or only run patches (autocommit is atomic);
+   * otherwise BEGIN, patches, journal, COMMIT. Patches go first so a run row is locked for update
+   * before the journal statement share-locks it, never the other way round.
+   */
+  async write(ops: WriteOp[]): Promise<WriteOutcome> {
+    if (ops.length === 0) return { fenced: [] };
+    const journal: JournalOp[] = [];
+    const patches: PatchOp[] = [];
+    for (const op of ops) {
+      if (op.type === 'journal') journal.push(op);
+      else patches.push(op);
+    }
+    const apply = async (db: pg.Pool | pg.PoolClient): Promise<WriteOutcome> => {
+      const fenced = new Set<string>();
+      if (patches.length) for (const id of await applyPatches(db, this.runSql, patches, this.names.patch)) fenced.add(id);
+      if (journal.length) for (const id of await insertJournal(db, this.journalSql, journal, this.names.journal)) fenced.add(id);
+      return { fenced: [...fenced] };
+    };
+    if (journal.length === 0 || patches.length === 0) return this.run('write', apply);
+    return this.tx('write', apply);
+  }
+
+  async claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null> {
+    return this.run('claimRun', async (pool) => {
+      const res = await query<RunRecord>(pool, this.runSql.claimOne, [opts.now, opts.owner, opts.now + opts.leaseMs, runId]);
+      const run = res.rows[0];
+      if (!run) return null;
+      // Loaded after the claim committed: any write by the previous owner either landed before the
+      // epoch bump or is now fenced, so this journal is complete.
+      const journal = (await query<JournalEntry>(pool, this.journalSql.byRun, [runId])).rows;
+      return { run, journal };
+    });
+  }
+
+  async claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]> {
+    if (opts.limit <= 0 || opts.workflowIds.length === 0) return [];
+    return this.run('claimRuns', async (pool) => {
+      const res = await query<RunRecord>(
+        pool,
+        this.runSql.claimMany,
+        [opts.now, opts.owner, opts.now + opts.leaseMs, opts.workflowIds, Math.floor(opts.limit)],
+        this.names.claim,
+      );
+      // RETURNING has no defined order.
+      const runs = res.rows.sort(
+        (a, b) => b.priority - a.priority || a.createdAt - b.createdAt || (a.runId < b.runId ? -1 : 1),
+      );
+      const journals = await loadJournals(pool, this.journalSql, runs.map((r) => r.runId));
+      return runs.map((run) => ({ run, journal: journals.get(run.runId) ?? [] }));
+    });
+  }
+
+  async renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[] }> {
+    if (runIds.length === 0) return { lost: [] };
+    return this.run('renewLeases', async (pool) => {
+      const res = await query<{ id: string }>(pool, this.runSql.renew, [now + leaseMs, runIds, owner], this.names.renew);
+      const kept = new Set(res.rows.map((r) => r.id));
+      return { lost: runIds.filter((id) => !kept.has(id)) };
+    });
+  }
+
+  async listOwners(now: number): Promise<string[]> {
+    return this.run('listOwners', async (pool) =>
+      (await query<{ owner: string }>(pool, this.runSql.owners, [now])).rows.map((r) => r.owner),
+    );
+  }
+
+  async expireOwner(owner: string): Promise<number> {
+    return this.run('expireOwner', async (pool) => (await query(pool, this.runSql.expire, [owner])).rowCount ?? 0);
+  }
+
+  async nextWakeAt(workflowIds: string[]): Promise<number | null> {
+    if (workflowIds.length === 0) return null;
+    return this.run('nextWakeAt', async (pool) => {
+      const res = await query<{ wakeAt: number | null }>(pool, this.runSql.nextWake, [workflowIds]);
+      return res.rows[0]?.wakeAt ?? null;
+    });
+  }
+
+  /** Row locks serialise concurrent resumes: the loser sees the run pending/running and conflicts. */
+  async resumeRun(req: ResumeRequest): Promise<RunRecord> {
+    return this.tx('resumeRun', async (c) => {
+      checkResumable(req.runId, (await query<RunRecord>(c, this.runSql.byIdForUpdate, [req.runId])).rows[0]);
+      const row = (await query<JournalEntry>(c, this.journalSql.rowForUpdate, [req.runId, req.path])).rows[0];
+      checkSuspendedRow(req.runId, req.path, row);
+      await query(c, this.journalSql.setResumed, [req.runId, req.path, resumedMeta(row.meta, req.resumeData)]);
+      const res = await query<RunRecord>(c, this.runSql.resume, [
+        req.runId,
+        req.owner ? 'running' : 'pending',
+        req.owner,
+        req.owner ? req.leaseExpiresAt : null,
+        req.requestContext,
+        req.now,
+      ]);
+      const run = res.rows[0];
+      if (!run) throw new StoreError(`resumeRun: run ${req.runId} changed while locked`);
+      return run;
+    });
+  }
+
+  async cancelRun(runId: string, now: number): Promise<RunRecord | null> {
+    return this.run('cancelRun', async (pool) => {
+      const canceled = (await query<RunRecord>(pool, this.runSql.cancel, [runId, now])).rows[0];
+      if (canceled) return canceled;
+      return (await query<RunRecord>(pool, this.runSql.byId, [runId])).rows[0] ?? null;
+    });
+  }
+}
+
+export function postgresStore(opts: PostgresStoreOptions = {}): Store {
+  return new PostgresStore(opts);
+}

@@ -1,0 +1,188 @@
+import type pg from 'pg';
+import type { ListRunsFilter, NewRun, RunPatch, RunRecord } from '../types.js';
+import { normalisePage } from '../shared/run-rules.js';
+import { query, type Queryable } from './connection.js';
+
+/** Columns aliased to RunRecord's keys (BIGINTs parsed to numbers by pgTypes), so rows need no mapping. */
+export const RUN_COLUMNS = `id AS "runId", workflow_id AS "workflowId", status, resource_id AS "resourceId", input,
+  state, result, error, request_context AS "requestContext", tracing, status_reason AS "statusReason", owner,
+  lease_epoch AS "leaseEpoch", lease_expires_at AS "leaseExpiresAt", wake_at AS "wakeAt", priority,
+  concurrency_key AS "concurrencyKey", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+const prefixed = (alias: string): string => RUN_COLUMNS.replace(/(^|,\s*)(\w+)/g, `$1${alias}.$2`);
+
+/**
+ * SQL for the runs table of one schema, built once per store. Ids compare with COLLATE "C" so ordering
+ * ties break by code point as in the memory store, whatever the database's collation.
+ */
+export function runSql(schema: string) {
+  const runs = `"${schema}".runs`;
+  const claimSet = `status = 'running', owner = $2, lease_epoch = r.lease_epoch + 1, lease_expires_at = $3,
+    wake_at = NULL, updated_at = $1`;
+  const claimable = `(status = 'pending'
+    OR (status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= $1))
+    OR (status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= $1))`;
+  return {
+    insert: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
+        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12, $13, $13)
+      ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`,
+    byId: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1`,
+    byIdForUpdate: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1 FOR UPDATE`,
+    // One UPDATE for every run patch of a batch; has_* flags say which fields a patch sets.
+    patch: `UPDATE ${runs} r SET
+        status = CASE WHEN u.has_status THEN u.status ELSE r.status END,
+        state = CASE WHEN u.has_state THEN u.state ELSE r.state END,
+        result = CASE WHEN u.has_result THEN u.result ELSE r.result END,
+        error = CASE WHEN u.has_error THEN u.error ELSE r.error END,
+        wake_at = CASE WHEN u.has_wake_at THEN u.wake_at ELSE r.wake_at END,
+        status_reason = CASE WHEN u.has_status_reason THEN u.status_reason ELSE r.status_reason END,
+        owner = CASE WHEN u.release THEN NULL ELSE r.owner END,
+        lease_expires_at = CASE WHEN u.release THEN NULL ELSE r.lease_expires_at END,
+        updated_at = u.now
+      FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bool[], $5::text[], $6::bool[], $7::text[],
+        $8::bool[], $9::text[], $10::bool[], $11::text[], $12::bool[], $13::bigint[], $14::bool[], $15::text[],
+        $16::bool[])
+        AS u(run_id, epoch, now, has_status, status, has_state, state, has_result, result, has_error, error,
+          has_wake_at, wake_at, has_status_reason, status_reason, release)
+      WHERE r.id = u.run_id AND r.lease_epoch = u.epoch
+      RETURNING r.id AS "runId", u.epoch`,
+    // SKIP LOCKED: concurrent claimers each take different runs instead of queueing on the same rows.
+    claimMany: `WITH c AS (
+        SELECT id FROM ${runs}
+        WHERE workflow_id = ANY($4::text[]) AND ${claimable}
+        ORDER BY priority DESC, created_at ASC, id COLLATE "C" ASC
+        LIMIT $5
+        FOR UPDATE SKIP LOCKED
+      )
+      UPDATE ${runs} r SET ${claimSet} FROM c WHERE r.id = c.id RETURNING ${prefixed('r')}`,
+    claimOne: `UPDATE ${runs} r SET ${claimSet} WHERE r.id = $4 AND ${claimable} RETURNING ${prefixed('r')}`,
+    renew: `UPDATE ${runs} SET lease_expires_at = $1
+      WHERE id = ANY($2::text[]) AND owner = $3 AND status = 'running' RETURNING id`,
+    owners: `SELECT DISTINCT owner FROM ${runs}
+      WHERE status = 'running' AND lease_expires_at > $1 AND owner IS NOT NULL ORDER BY owner`,
+    expire: `UPDATE ${runs} SET lease_expires_at = 0 WHERE owner = $1 AND status = 'running'`,
+    nextWake: `SELECT MIN(wake_at) AS "wakeAt" FROM ${runs}
+      WHERE status = 'waiting' AND wake_at IS NOT NULL AND workflow_id = ANY($1::text[])`,
+    cancel: `UPDATE ${runs} SET status = 'canceled', owner = NULL, lease_expires_at = NULL, wake_at = NULL,
+        lease_epoch = lease_epoch + 1, updated_at = $2
+      WHERE id = $1 AND status NOT IN ('success', 'failed', 'canceled') RETURNING ${RUN_COLUMNS}`,
+    resume: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = $4, lease_epoch = lease_epoch + 1,
+        request_context = COALESCE($5, request_context), updated_at = $6
+      WHERE id = $1 AND status = 'suspended' RETURNING ${RUN_COLUMNS}`,
+    remove: `WITH j AS (DELETE FROM "${schema}".journal WHERE run_id = $1)
+      DELETE FROM ${runs} WHERE id = $1 RETURNING id`,
+    runs,
+  };
+}
+
+export type RunSql = ReturnType<typeof runSql>;
+
+export function newRunValues(run: NewRun): unknown[] {
+  return [
+    run.runId,
+    run.workflowId,
+    run.status,
+    run.resourceId ?? null,
+    run.input ?? null,
+    run.state ?? null,
+    run.requestContext ?? null,
+    run.tracing ?? null,
+    run.owner ?? null,
+    run.owner ? (run.leaseExpiresAt ?? null) : null,
+    run.priority ?? 0,
+    run.concurrencyKey ?? null,
+    run.now,
+  ];
+}
+
+export interface PatchOp {
+  runId: string;
+  epoch: number;
+  patch: RunPatch;
+  now: number;
+}
+
+/**
+ * Applies the batch's run patches in one statement. Several patches for one (run, epoch) are merged
+ * in order first, because an UPDATE ... FROM changes each row at most once.
+ */
+export async function applyPatches(db: Queryable, sql: RunSql, ops: PatchOp[], name: string): Promise<Set<string>> {
+  const merged = new Map<string, PatchOp>();
+  for (const op of ops) {
+    const key = `${op.epoch}\u0000${op.runId}`;
+    const prev = merged.get(key);
+    if (!prev) merged.set(key, { ...op, patch: { ...op.patch } });
+    else {
+      const release = Boolean(prev.patch.release || op.patch.release);
+      prev.patch = { ...prev.patch, ...definedOnly(op.patch), release };
+      prev.now = op.now;
+    }
+  }
+  const cols: unknown[][] = Array.from({ length: 16 }, () => []);
+  const push = (...values: unknown[]): void => values.forEach((v, i) => cols[i]?.push(v));
+  for (const { runId, epoch, patch: p, now } of merged.values()) {
+    push(
+      runId,
+      epoch,
+      now,
+      p.status !== undefined,
+      p.status ?? null,
+      p.state !== undefined,
+      p.state ?? null,
+      p.result !== undefined,
+      p.result ?? null,
+      p.error !== undefined,
+      p.error ?? null,
+      p.wakeAt !== undefined,
+      p.wakeAt ?? null,
+      p.statusReason !== undefined,
+      p.statusReason ?? null,
+      Boolean(p.release),
+    );
+  }
+  const res = await query<{ runId: string; epoch: number }>(db, sql.patch, cols, name);
+  const applied = new Set(res.rows.map((r) => `${r.epoch}\u0000${r.runId}`));
+  const fenced = new Set<string>();
+  for (const [key, op] of merged) if (!applied.has(key)) fenced.add(op.runId);
+  return fenced;
+}
+
+function definedOnly(p: RunPatch): RunPatch {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) if (v !== undefined) out[k] = v;
+  return out as RunPatch;
+}
+
+/** listRuns: the page and the total, with a WHERE clause built from the filter's fields. */
+export async function listRuns(
+  pool: pg.Pool,
+  sql: RunSql,
+  filter: ListRunsFilter,
+): Promise<{ runs: RunRecord[]; total: number }> {
+  const { offset, perPage } = normalisePage(filter);
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const param = (v: unknown): string => {
+    values.push(v);
+    return `$${values.length}`;
+  };
+  if (filter.workflowId !== undefined) where.push(`workflow_id = ${param(filter.workflowId)}`);
+  if (Array.isArray(filter.status)) where.push(`status = ANY(${param(filter.status)}::text[])`);
+  else if (filter.status !== undefined) where.push(`status = ${param(filter.status)}`);
+  if (filter.resourceId !== undefined) where.push(`resource_id = ${param(filter.resourceId)}`);
+  if (filter.fromDate !== undefined) where.push(`created_at >= ${param(filter.fromDate)}`);
+  if (filter.toDate !== undefined) where.push(`created_at <= ${param(filter.toDate)}`);
+  const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const n = values.length;
+  const [page, count] = await Promise.all([
+    query<RunRecord>(
+      pool,
+      `SELECT ${RUN_COLUMNS} FROM ${sql.runs} ${clause}
+       ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...values, perPage, offset],
+    ),
+    query<{ total: number }>(pool, `SELECT COUNT(*)::int AS total FROM ${sql.runs} ${clause}`, values),
+  ]);
+  return { runs: page.rows, total: count.rows[0]?.total ?? 0 };
+}

@@ -1,0 +1,251 @@
+import type { ListRunsFilter, NewRun, RunPatch, RunRecord } from '../types.js';
+import { normalisePage } from '../shared/run-rules.js';
+import type { SqliteDb } from './open.js';
+import type Database from 'better-sqlite3';
+
+/** Columns aliased to RunRecord's keys, so a row is a RunRecord with no mapping. */
+export const RUN_COLUMNS = `id AS runId, workflow_id AS workflowId, status, resource_id AS resourceId, input, state,
+  result, error, request_context AS requestContext, tracing, status_reason AS statusReason, owner,
+  lease_epoch AS leaseEpoch, lease_expires_at AS leaseExpiresAt, wake_at AS wakeAt, priority,
+  concurrency_key AS concurrencyKey, created_at AS createdAt, updated_at AS updatedAt`;
+
+/** The claimable rule of shared/run-rules.ts `isClaimable`, in SQL. */
+const CLAIMABLE = `(status = 'pending'
+  OR (status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= @now))
+  OR (status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= @now))`;
+
+const WORKFLOW_IN = `workflow_id IN (SELECT value FROM json_each(@workflowIds))`;
+
+const CLAIM_SET = `status = 'running', owner = @owner, lease_epoch = lease_epoch + 1,
+  lease_expires_at = @leaseExpiresAt, wake_at = NULL, updated_at = @now`;
+
+type Stmt = Database.Statement;
+
+/** Prepared statements on the runs table. Each is prepared once per connection. */
+export class RunQueries {
+  private readonly insert: Stmt;
+  private readonly byId: Stmt;
+  private readonly epochById: Stmt;
+  private readonly patch: Stmt;
+  private readonly claimCandidates: Stmt;
+  private readonly claimOne: Stmt;
+  private readonly claimIfClaimable: Stmt;
+  private readonly renew: Stmt;
+  private readonly owners: Stmt;
+  private readonly expire: Stmt;
+  private readonly wake: Stmt;
+  private readonly cancel: Stmt;
+  private readonly resume: Stmt;
+  private readonly remove: Stmt;
+  /** listRuns statements by filter shape: at most 48 shapes, each prepared on first use. */
+  private readonly listStatements = new Map<string, { page: Stmt; count: Stmt }>();
+
+  constructor(private readonly db: SqliteDb) {
+    this.insert = db.prepare(`INSERT INTO runs (id, workflow_id, status, resource_id, input, state, request_context,
+        tracing, owner, lease_epoch, lease_expires_at, priority, concurrency_key, created_at, updated_at)
+      VALUES (@runId, @workflowId, @status, @resourceId, @input, @state, @requestContext, @tracing, @owner, 1,
+        @leaseExpiresAt, @priority, @concurrencyKey, @now, @now)
+      ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`);
+    this.byId = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
+    this.epochById = db.prepare(`SELECT lease_epoch FROM runs WHERE id = ?`).pluck();
+    this.patch = db.prepare(`UPDATE runs SET
+        status = CASE WHEN @hasStatus THEN @status ELSE status END,
+        state = CASE WHEN @hasState THEN @state ELSE state END,
+        result = CASE WHEN @hasResult THEN @result ELSE result END,
+        error = CASE WHEN @hasError THEN @error ELSE error END,
+        wake_at = CASE WHEN @hasWakeAt THEN @wakeAt ELSE wake_at END,
+        status_reason = CASE WHEN @hasStatusReason THEN @statusReason ELSE status_reason END,
+        owner = CASE WHEN @release THEN NULL ELSE owner END,
+        lease_expires_at = CASE WHEN @release THEN NULL ELSE lease_expires_at END,
+        updated_at = @now
+      WHERE id = @runId AND lease_epoch = @epoch`);
+    // One branch per claimable status so each can use its (status, ...) index.
+    this.claimCandidates = db
+      .prepare(
+        `SELECT id FROM (
+          SELECT id, priority, created_at FROM runs WHERE status = 'pending' AND ${WORKFLOW_IN}
+          UNION ALL
+          SELECT id, priority, created_at FROM runs WHERE status = 'running'
+            AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= @now) AND ${WORKFLOW_IN}
+          UNION ALL
+          SELECT id, priority, created_at FROM runs WHERE status = 'waiting' AND wake_at <= @now AND ${WORKFLOW_IN}
+        ) ORDER BY priority DESC, created_at ASC, id ASC LIMIT @limit`,
+      )
+      .pluck();
+    this.claimOne = db.prepare(`UPDATE runs SET ${CLAIM_SET} WHERE id = @runId RETURNING ${RUN_COLUMNS}`);
+    this.claimIfClaimable = db.prepare(
+      `UPDATE runs SET ${CLAIM_SET} WHERE id = @runId AND ${CLAIMABLE} RETURNING ${RUN_COLUMNS}`,
+    );
+    this.renew = db
+      .prepare(
+        `UPDATE runs SET lease_expires_at = @leaseExpiresAt
+         WHERE id IN (SELECT value FROM json_each(@runIds)) AND owner = @owner AND status = 'running'
+         RETURNING id`,
+      )
+      .pluck();
+    this.owners = db
+      .prepare(
+        `SELECT DISTINCT owner FROM runs
+         WHERE status = 'running' AND lease_expires_at > ? AND owner IS NOT NULL ORDER BY owner`,
+      )
+      .pluck();
+    this.expire = db.prepare(`UPDATE runs SET lease_expires_at = 0 WHERE owner = ? AND status = 'running'`);
+    this.wake = db
+      .prepare(`SELECT MIN(wake_at) FROM runs WHERE status = 'waiting' AND wake_at IS NOT NULL AND ${WORKFLOW_IN}`)
+      .pluck();
+    this.cancel = db.prepare(`UPDATE runs SET status = 'canceled', owner = NULL, lease_expires_at = NULL,
+        wake_at = NULL, lease_epoch = lease_epoch + 1, updated_at = @now
+      WHERE id = @runId AND status NOT IN ('success', 'failed', 'canceled') RETURNING ${RUN_COLUMNS}`);
+    this.resume = db.prepare(`UPDATE runs SET status = @status, owner = @owner, lease_expires_at = @leaseExpiresAt,
+        lease_epoch = lease_epoch + 1, request_context = COALESCE(@requestContext, request_context), updated_at = @now
+      WHERE id = @runId AND status = 'suspended' RETURNING ${RUN_COLUMNS}`);
+    this.remove = db.prepare(`DELETE FROM runs WHERE id = ?`);
+  }
+
+  insertRun(run: NewRun): RunRecord | undefined {
+    return this.insert.get({
+      runId: run.runId,
+      workflowId: run.workflowId,
+      status: run.status,
+      resourceId: run.resourceId ?? null,
+      input: run.input ?? null,
+      state: run.state ?? null,
+      requestContext: run.requestContext ?? null,
+      tracing: run.tracing ?? null,
+      owner: run.owner ?? null,
+      leaseExpiresAt: run.owner ? (run.leaseExpiresAt ?? null) : null,
+      priority: run.priority ?? 0,
+      concurrencyKey: run.concurrencyKey ?? null,
+      now: run.now,
+    }) as RunRecord | undefined;
+  }
+
+  get(runId: string): RunRecord | undefined {
+    return this.byId.get(runId) as RunRecord | undefined;
+  }
+
+  epoch(runId: string): number | undefined {
+    return this.epochById.get(runId) as number | undefined;
+  }
+
+  /** Applies a patch if the epoch still matches; returns whether it did. */
+  applyPatch(runId: string, epoch: number, patch: RunPatch, now: number): boolean {
+    const info = this.patch.run({
+      runId,
+      epoch,
+      now,
+      hasStatus: patch.status !== undefined ? 1 : 0,
+      status: patch.status ?? null,
+      hasState: patch.state !== undefined ? 1 : 0,
+      state: patch.state ?? null,
+      hasResult: patch.result !== undefined ? 1 : 0,
+      result: patch.result ?? null,
+      hasError: patch.error !== undefined ? 1 : 0,
+      error: patch.error ?? null,
+      hasWakeAt: patch.wakeAt !== undefined ? 1 : 0,
+      wakeAt: patch.wakeAt ?? null,
+      hasStatusReason: patch.statusReason !== undefined ? 1 : 0,
+      statusReason: patch.statusReason ?? null,
+      release: patch.release ? 1 : 0,
+    });
+    return info.changes > 0;
+  }
+
+  claimableIds(workflowIds: string[], now: number, limit: number): string[] {
+    return this.claimCandidates.all({ workflowIds: JSON.stringify(workflowIds), now, limit }) as string[];
+  }
+
+  /** Claims a run already known to be claimable (inside the same transaction as the candidate query). */
+  claim(runId: string, owner: string, leaseExpiresAt: number, now: number): RunRecord | undefined {
+    return this.claimOne.get({ runId, owner, leaseExpiresAt, now }) as RunRecord | undefined;
+  }
+
+  claimIfReady(runId: string, owner: string, leaseExpiresAt: number, now: number): RunRecord | undefined {
+    return this.claimIfClaimable.get({ runId, owner, leaseExpiresAt, now }) as RunRecord | undefined;
+  }
+
+  renewLeases(owner: string, runIds: string[], leaseExpiresAt: number): Set<string> {
+    return new Set(this.renew.all({ owner, runIds: JSON.stringify(runIds), leaseExpiresAt }) as string[]);
+  }
+
+  listOwners(now: number): string[] {
+    return this.owners.all(now) as string[];
+  }
+
+  expireOwner(owner: string): number {
+    return this.expire.run(owner).changes;
+  }
+
+  nextWakeAt(workflowIds: string[]): number | null {
+    return (this.wake.get({ workflowIds: JSON.stringify(workflowIds) }) as number | null | undefined) ?? null;
+  }
+
+  cancelRun(runId: string, now: number): RunRecord | undefined {
+    return this.cancel.get({ runId, now }) as RunRecord | undefined;
+  }
+
+  resumeRun(
+    runId: string,
+    owner: string | null,
+    leaseExpiresAt: number | null,
+    requestContext: string | null,
+    now: number,
+  ): RunRecord | undefined {
+    return this.resume.get({
+      runId,
+      status: owner ? 'running' : 'pending',
+      owner,
+      leaseExpiresAt: owner ? leaseExpiresAt : null,
+      requestContext,
+      now,
+    }) as RunRecord | undefined;
+  }
+
+  deleteRun(runId: string): boolean {
+    return this.remove.run(runId).changes > 0;
+  }
+
+  listRuns(filter: ListRunsFilter): { runs: RunRecord[]; total: number } {
+    const { offset, perPage } = normalisePage(filter);
+    const where: string[] = [];
+    const params: Record<string, string | number> = {};
+    if (filter.workflowId !== undefined) {
+      where.push('workflow_id = @workflowId');
+      params.workflowId = filter.workflowId;
+    }
+    if (Array.isArray(filter.status)) {
+      where.push('status IN (SELECT value FROM json_each(@statuses))');
+      params.statuses = JSON.stringify(filter.status);
+    } else if (filter.status !== undefined) {
+      where.push('status = @status');
+      params.status = filter.status;
+    }
+    if (filter.resourceId !== undefined) {
+      where.push('resource_id = @resourceId');
+      params.resourceId = filter.resourceId;
+    }
+    if (filter.fromDate !== undefined) {
+      where.push('created_at >= @fromDate');
+      params.fromDate = filter.fromDate;
+    }
+    if (filter.toDate !== undefined) {
+      where.push('created_at <= @toDate');
+      params.toDate = filter.toDate;
+    }
+    const shape = where.join(' AND ');
+    let stmts = this.listStatements.get(shape);
+    if (!stmts) {
+      const clause = shape ? `WHERE ${shape}` : '';
+      stmts = {
+        page: this.db.prepare(
+          `SELECT ${RUN_COLUMNS} FROM runs ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`,
+        ),
+        count: this.db.prepare(`SELECT COUNT(*) FROM runs ${clause}`).pluck(),
+      };
+      this.listStatements.set(shape, stmts);
+    }
+    const runs = stmts.page.all({ ...params, limit: perPage, offset }) as RunRecord[];
+    const total = stmts.count.get(params) as number;
+    return { runs, total };
+  }
+}

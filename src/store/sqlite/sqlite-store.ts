@@ -1,0 +1,218 @@
+import { StoreError } from '../../errors.js';
+import type {
+  ClaimOptions,
+  ClaimedRun,
+  JournalEntry,
+  ListRunsFilter,
+  ListRunsResult,
+  NewRun,
+  ResumeRequest,
+  RunRecord,
+  Store,
+  WriteOp,
+  WriteOutcome,
+} from '../types.js';
+import { checkResumable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
+import { JournalQueries } from './journal-queries.js';
+import { migrateDatabase } from './migrations.js';
+import { checkOptions, mapSqliteError, openDatabase, type SqliteDb, type SqliteStoreOptions } from './open.js';
+import { RunQueries } from './run-queries.js';
+
+interface Connection {
+  db: SqliteDb;
+  runs: RunQueries;
+  journal: JournalQueries;
+  /** Applies a write batch; a better-sqlite3 transaction function, compiled once. */
+  write: (ops: WriteOp[]) => WriteOutcome;
+}
+
+/**
+ * The embedded store: one better-sqlite3 connection, WAL, every statement prepared once. better-sqlite3
+ * is synchronous, so each method runs to completion without yielding; methods are async only to honour
+ * the Store interface (and so that errors arrive as rejections). Every write transaction is IMMEDIATE,
+ * taking the file's write lock before reading, so several processes on one file stay consistent.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private conn: Connection | null = null;
+  private closed = false;
+
+  constructor(private readonly opts: SqliteStoreOptions) {
+    checkOptions(opts);
+  }
+
+  async open(): Promise<void> {
+    this.closed = false;
+    this.connection();
+  }
+
+  async close(): Promise<void> {
+    const conn = this.conn;
+    this.conn = null;
+    this.closed = true;
+    if (conn) {
+      try {
+        conn.db.close();
+      } catch (err) {
+        throw mapSqliteError(err, 'closing the SQLite database failed');
+      }
+    }
+  }
+
+  /** Opens lazily on first use; after close() only an explicit open() brings the store back. */
+  private connection(): Connection {
+    if (this.conn) return this.conn;
+    if (this.closed) throw new StoreError('the SQLite store is closed', { code: 'STORE_CLOSED' });
+    const db = openDatabase(this.opts);
+    try {
+      migrateDatabase(db);
+      const runs = new RunQueries(db);
+      const journal = new JournalQueries(db);
+      const write = db.transaction((ops: WriteOp[]) => applyBatch(runs, journal, ops));
+      this.conn = { db, runs, journal, write: (ops) => write.immediate(ops) };
+      return this.conn;
+    } catch (err) {
+      db.close();
+      throw mapSqliteError(err, `cannot open SQLite database ${this.opts.path}`);
+    }
+  }
+
+  /** Runs fn against the connection, mapping driver errors to StoreErrors. */
+  private use<T>(what: string, fn: (c: Connection) => T): T {
+    try {
+      return fn(this.connection());
+    } catch (err) {
+      throw mapSqliteError(err, what);
+    }
+  }
+
+  /** Runs fn in an IMMEDIATE transaction. */
+  private tx<T>(what: string, fn: (c: Connection) => T): T {
+    return this.use(what, (c) => c.db.transaction(() => fn(c)).immediate());
+  }
+
+  async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
+    return this.tx('createRun', (c) => {
+      const inserted = c.runs.insertRun(run);
+      if (inserted) return { created: true, run: inserted };
+      const existing = c.runs.get(run.runId);
+      if (!existing) throw new StoreError(`createRun: run ${run.runId} neither inserted nor found`);
+      return { created: false, run: existing };
+    });
+  }
+
+  async loadRun(runId: string): Promise<RunRecord | null> {
+    return this.use('loadRun', (c) => c.runs.get(runId) ?? null);
+  }
+
+  async loadJournal(runId: string): Promise<JournalEntry[]> {
+    return this.use('loadJournal', (c) => c.journal.load(runId));
+  }
+
+  async listRuns(filter: ListRunsFilter): Promise<ListRunsResult> {
+    // Deferred (read) transaction: the page and the total come from one snapshot.
+    return this.use('listRuns', (c) => c.db.transaction(() => c.runs.listRuns(filter)).deferred());
+  }
+
+  async deleteRun(runId: string): Promise<boolean> {
+    return this.tx('deleteRun', (c) => {
+      c.journal.deleteRun(runId);
+      return c.runs.deleteRun(runId);
+    });
+  }
+
+  async write(ops: WriteOp[]): Promise<WriteOutcome> {
+    if (ops.length === 0) return { fenced: [] };
+    return this.use('write', (c) => c.write(ops));
+  }
+
+  async claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null> {
+    return this.tx('claimRun', (c) => {
+      const run = c.runs.claimIfReady(runId, opts.owner, opts.now + opts.leaseMs, opts.now);
+      return run ? { run, journal: c.journal.load(runId) } : null;
+    });
+  }
+
+  async claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]> {
+    if (opts.limit <= 0 || opts.workflowIds.length === 0) return [];
+    return this.tx('claimRuns', (c) => {
+      const out: ClaimedRun[] = [];
+      for (const id of c.runs.claimableIds(opts.workflowIds, opts.now, Math.floor(opts.limit))) {
+        const run = c.runs.claim(id, opts.owner, opts.now + opts.leaseMs, opts.now);
+        if (run) out.push({ run, journal: c.journal.load(id) });
+      }
+      return out;
+    });
+  }
+
+  async renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[] }> {
+    if (runIds.length === 0) return { lost: [] };
+    return this.tx('renewLeases', (c) => {
+      const kept = c.runs.renewLeases(owner, runIds, now + leaseMs);
+      return { lost: runIds.filter((id) => !kept.has(id)) };
+    });
+  }
+
+  async listOwners(now: number): Promise<string[]> {
+    return this.use('listOwners', (c) => c.runs.listOwners(now));
+  }
+
+  async expireOwner(owner: string): Promise<number> {
+    return this.tx('expireOwner', (c) => c.runs.expireOwner(owner));
+  }
+
+  async nextWakeAt(workflowIds: string[]): Promise<number | null> {
+    if (workflowIds.length === 0) return null;
+    return this.use('nextWakeAt', (c) => c.runs.nextWakeAt(workflowIds));
+  }
+
+  async resumeRun(req: ResumeRequest): Promise<RunRecord> {
+    return this.tx('resumeRun', (c) => {
+      checkResumable(req.runId, c.runs.get(req.runId));
+      const row = c.journal.get(req.runId, req.path);
+      checkSuspendedRow(req.runId, req.path, row);
+      c.journal.markResumed(req.runId, req.path, resumedMeta(row.meta, req.resumeData));
+      const run = c.runs.resumeRun(req.runId, req.owner, req.leaseExpiresAt, req.requestContext, req.now);
+      if (!run) throw new StoreError(`resumeRun: run ${req.runId} changed inside its own transaction`);
+      return run;
+    });
+  }
+
+  async cancelRun(runId: string, now: number): Promise<RunRecord | null> {
+    return this.tx('cancelRun', (c) => c.runs.cancelRun(runId, now) ?? c.runs.get(runId) ?? null);
+  }
+}
+
+/**
+ * The group-commit hot path. Each run's epoch is read once per batch (the batch holds the write lock,
+ * so it cannot change underneath), and seq numbers come from one counter read and written once.
+ */
+function applyBatch(runs: RunQueries, journal: JournalQueries, ops: WriteOp[]): WriteOutcome {
+  const epochs = new Map<string, number | undefined>();
+  const fenced = new Set<string>();
+  let seq = -1;
+  for (const op of ops) {
+    const runId = op.type === 'journal' ? op.entry.runId : op.runId;
+    let epoch = epochs.get(runId);
+    if (epoch === undefined && !epochs.has(runId)) {
+      epoch = runs.epoch(runId);
+      epochs.set(runId, epoch);
+    }
+    if (epoch === undefined || epoch !== op.epoch) {
+      fenced.add(runId);
+      continue;
+    }
+    if (op.type === 'journal') {
+      if (seq < 0) seq = journal.lastSeq();
+      journal.upsert(op.entry, ++seq);
+    } else {
+      runs.applyPatch(op.runId, op.epoch, op.patch, op.now);
+    }
+  }
+  if (seq >= 0) journal.saveLastSeq(seq);
+  return { fenced: [...fenced] };
+}
+
+export function sqliteStore(opts: SqliteStoreOptions): Store {
+  return new SqliteStore(opts);
+}

@@ -1,0 +1,104 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
+import { createStep, createWorkflow } from '../../src/index.js';
+import type { WorkflowResult } from '../../src/index.js';
+
+const userIn = createStep({
+  id: 'user-in',
+  inputSchema: z.object({ userId: z.string() }),
+  outputSchema: z.object({ email: z.string() }),
+  execute: async ({ inputData }) => {
+    expectTypeOf(inputData).toEqualTypeOf<{ userId: string }>();
+    return { email: `${inputData.userId}@example.com` };
+  },
+});
+const needsEmail = createStep({
+  id: 'needs-email',
+  inputSchema: z.object({ email: z.string() }),
+  outputSchema: z.object({ sent: z.boolean() }),
+  execute: async () => ({ sent: true }),
+});
+const needsCount = createStep({
+  id: 'needs-count',
+  inputSchema: z.object({ count: z.number() }),
+  outputSchema: z.object({ doubled: z.number() }),
+  execute: async ({ inputData }) => ({ doubled: inputData.count * 2 }),
+});
+const countToEmail = createStep({
+  id: 'count-to-email',
+  inputSchema: z.object({ count: z.number() }),
+  outputSchema: z.object({ email: z.string() }),
+  execute: async () => ({ email: 'x' }),
+});
+
+const base = () => createWorkflow({ id: 'typed', inputSchema: z.object({ userId: z.string() }), outputSchema: z.object({ sent: z.boolean() }) });
+
+describe('step input/output typing', () => {
+  it('a step whose input accepts the previous output is fine', () => {
+    const wf = base().then(userIn).then(needsEmail).commit();
+    expectTypeOf(wf.createRun).returns.resolves.toHaveProperty('start');
+  });
+
+  it('a step whose inputSchema does not accept the previous output is a type error in .then', () => {
+    // @ts-expect-error -- needs-count wants { count: number }, user-in gives { email: string }
+    base().then(userIn).then(needsCount);
+    // @ts-expect-error -- the workflow input { userId } is not { email }
+    base().then(needsEmail);
+  });
+
+  it('the same check applies to dowhile/dountil bodies', () => {
+    base().then(userIn).dowhile(needsEmail as any, async () => false);
+    // @ts-expect-error -- loop body input does not accept the previous output
+    base().then(userIn).dountil(needsCount, async () => true);
+  });
+
+  it('parallel output is keyed by step ids', () => {
+    const toCount = createStep({ id: 'to-count', inputSchema: z.object({ userId: z.string() }), outputSchema: z.object({ count: z.number() }), execute: async () => ({ count: 1 }) });
+    const merge = createStep({
+      id: 'merge',
+      inputSchema: z.object({ 'user-in': z.object({ email: z.string() }), 'to-count': z.object({ count: z.number() }) }),
+      outputSchema: z.object({ sent: z.boolean() }),
+      execute: async () => ({ sent: true }),
+    });
+    base().parallel([userIn, toCount]).then(merge).commit();
+    // @ts-expect-error -- the parallel output is { 'user-in', 'to-count' }, not { email }
+    base().parallel([userIn, toCount]).then(needsEmail);
+    const w = base().parallel([userIn, toCount]);
+    expectTypeOf(w.__prev!).toEqualTypeOf<{ 'user-in': { email: string }; 'to-count': { count: number } }>();
+  });
+
+  it('foreach needs an array and its element must match the step input', () => {
+    const arr = createWorkflow({ id: 'arr', inputSchema: z.array(z.object({ count: z.number() })), outputSchema: z.any() });
+    const w = arr.foreach(needsCount, { concurrency: 2 });
+    expectTypeOf(w.__prev!).toEqualTypeOf<{ doubled: number }[]>();
+    // @ts-expect-error -- the previous output is an object, not an array
+    base().foreach(userIn);
+    // @ts-expect-error -- elements are { count }, the step wants { email }
+    arr.foreach(needsEmail);
+  });
+
+  it('map changes the type of the next input', () => {
+    base().then(userIn).map(async ({ inputData }) => ({ count: inputData.email.length })).then(needsCount).commit();
+    // @ts-expect-error -- after map the input is { count }, not { email }
+    base().then(userIn).map(async () => ({ count: 1 })).then(needsEmail);
+    base().then(userIn).map(async () => ({ count: 1 })).then(countToEmail).then(needsEmail).commit();
+  });
+
+  it('start takes typed inputData and returns a typed result', async () => {
+    const wf = base().then(userIn).then(needsEmail).commit();
+    const run = await wf.createRun();
+    expectTypeOf(run.start).parameter(0).toEqualTypeOf<Parameters<typeof run.start>[0]>();
+    // @ts-expect-error -- inputData must match the workflow input
+    void run.start({ inputData: { userId: 5 } });
+    const r = await run.start({ inputData: { userId: 'u' } });
+    expectTypeOf(r).toEqualTypeOf<WorkflowResult<{ userId: string }, { sent: boolean }>>();
+    if (r.status === 'success') expectTypeOf(r.result).toEqualTypeOf<{ sent: boolean }>();
+  });
+
+  it('nested workflows are typed as steps', () => {
+    const child = createWorkflow({ id: 'child', inputSchema: z.object({ email: z.string() }), outputSchema: z.object({ sent: z.boolean() }) }).then(needsEmail).commit();
+    base().then(userIn).then(child).commit();
+    // @ts-expect-error -- child wants { email }
+    base().then(child);
+  });
+});

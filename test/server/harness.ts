@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Weft, sqliteStore, type AnyWorkflow } from '../../src/index.js';
+import { serve, type ServerOptions, type WeftServer } from '../../src/server/index.js';
+import { fixtures } from './fixtures.js';
+
+export interface Harness {
+  weft: Weft;
+  server: WeftServer;
+  url: string;
+  dir: string;
+  /** fetch against the server's /api with JSON helpers. */
+  api(path: string, init?: RequestInit & { json?: unknown }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/** A real engine on a real SQLite file in a temp dir, served on 127.0.0.1 with a random port. */
+export async function startHarness(opts: ServerOptions & { workflows?: Record<string, AnyWorkflow> } = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-http-'));
+  const { workflows = fixtures, ...serverOpts } = opts;
+  const weft = new Weft({ workflows, store: sqliteStore({ path: join(dir, 'weft.db') }), onError: () => {} });
+  const server = await serve(weft, { port: 0, onError: () => {}, ...serverOpts });
+  const api: Harness['api'] = async (path, init = {}) => {
+    const { json, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (json !== undefined) headers.set('content-type', 'application/json');
+    const res = await fetch(`${server.url}/api${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // keep text
+    }
+    return { status: res.status, body, headers: res.headers };
+  };
+  return {
+    weft,
+    server,
+    url: server.url,
+    dir,
+    api,
+    async close() {
+      await server.close();
+      await weft.stop({ timeoutMs: 2000 });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Reads an SSE response into parsed messages until the server ends it. */
+export async function readSse(res: Response): Promise<{ id?: string; event?: string; data: any }[]> {
+  const text = await res.text();
+  const out: { id?: string; event?: string; data: any }[] = [];
+  for (const block of text.split('\n\n')) {
+    let id: string | undefined;
+    let event: string | undefined;
+    let data = '';
+    for (const line of block.split('\n')) {
+      if (line.startsWith('id:')) id = line.slice(3).trim();
+      else if (line.startsWith('event:')) event = line.slice(6).trim();
+      else if (line.startsWith('data:')) data += line.slice(5).trim();
+    }
+    if (data) out.push({ ...(id ? { id } : {}), ...(event ? { event } : {}), data: JSON.parse(data) });
+  }
+  return out;
+}
