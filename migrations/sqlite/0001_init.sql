@@ -1,8 +1,12 @@
 -- weft schema v1 (SQLite). Timestamps are INTEGER epoch milliseconds; payloads are JSON text written
 -- once by the engine and never re-encoded by the store.
 
+-- rk is the rowid: it grows with every new run, so the journal rows of runs in flight (keyed by rk)
+-- sit together at the end of the journal's index and a commit dirties few pages. Keyed by the random
+-- UUID instead, every batch touched one index page per run (measured 5x slower).
 CREATE TABLE runs (
-  id               TEXT PRIMARY KEY,
+  rk               INTEGER PRIMARY KEY,
+  id               TEXT NOT NULL UNIQUE,
   workflow_id      TEXT NOT NULL,
   status           TEXT NOT NULL,
   resource_id      TEXT,
@@ -35,6 +39,7 @@ CREATE INDEX runs_created ON runs (created_at);
 -- One small row per node path. A rowid table (not WITHOUT ROWID) because outputs can be large.
 -- seq is assigned from weft_counters so it survives VACUUM and is shared by every process on the file.
 CREATE TABLE journal (
+  run_key    INTEGER NOT NULL,
   run_id     TEXT NOT NULL,
   path       TEXT NOT NULL,
   kind       TEXT NOT NULL,
@@ -47,7 +52,7 @@ CREATE TABLE journal (
   started_at INTEGER NOT NULL,
   ended_at   INTEGER,
   seq        INTEGER NOT NULL,
-  PRIMARY KEY (run_id, path)
+  PRIMARY KEY (run_key, path)
 );
 
 CREATE TABLE weft_counters (

@@ -1,21 +1,29 @@
 import { LeaseLostError, StoreError } from '../errors.js';
-import type { Store, WriteOp } from '../store/types.js';
+import type { NewRun, RunRecord, Store, WriteOp } from '../store/types.js';
 import { withStoreRetry, type RetryPolicy } from './store-retry.js';
 import { crashPoint, testHooks } from '../testing/crash-points.js';
 
-interface Pending {
+interface PendingWrite {
   op: WriteOp;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
+interface PendingCreate {
+  run: NewRun;
+  resolve: (r: { created: boolean; run: RunRecord }) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
- * Group commit: writes from every run in this process are queued and flushed together, one store
- * transaction per event-loop turn (or sooner when the batch is full). A caller's promise resolves only
- * once its batch committed, so "done" always means "durable" while throughput grows with concurrency.
+ * Group commit: writes from every run in this process (and the creation of new runs) are queued and
+ * flushed together, one store transaction per kind per event-loop turn, or sooner when a batch is
+ * full. A caller's promise resolves only once its batch committed, so "done" always means "durable",
+ * while throughput grows with concurrency.
  */
 export class GroupCommitter {
-  private queue: Pending[] = [];
+  private writes: PendingWrite[] = [];
+  private creates: PendingCreate[] = [];
   private scheduled = false;
   private flushing: Promise<void> | null = null;
 
@@ -27,35 +35,64 @@ export class GroupCommitter {
 
   write(op: WriteOp): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ op, resolve, reject });
-      if (this.queue.length >= this.maxBatch) this.kick();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.kick());
-      }
+      this.writes.push({ op, resolve, reject });
+      this.schedule(this.writes.length);
+    });
+  }
+
+  /** Creates a run durably; resolves once the row is committed (created=false when the id existed). */
+  create(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
+    return new Promise((resolve, reject) => {
+      this.creates.push({ run, resolve, reject });
+      this.schedule(this.creates.length);
     });
   }
 
   /** Resolves when everything queued so far is committed (used by stop()). */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.flushing) {
+    while (this.writes.length > 0 || this.creates.length > 0 || this.flushing) {
       if (this.flushing) await this.flushing;
       else this.kick();
     }
   }
 
-  private kick(): void {
-    this.scheduled = false;
-    if (this.flushing || this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.flushing = this.flush(batch).finally(() => {
-      this.flushing = null;
-      if (this.queue.length > 0) this.kick();
-    });
+  private schedule(queued: number): void {
+    if (queued >= this.maxBatch) this.kick();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.kick());
+    }
   }
 
-  private async flush(batch: Pending[]): Promise<void> {
+  private kick(): void {
+    this.scheduled = false;
+    if (this.flushing || (this.writes.length === 0 && this.creates.length === 0)) return;
+    const writes = this.writes;
+    const creates = this.creates;
+    this.writes = [];
+    this.creates = [];
+    this.flushing = Promise.all([this.flushCreates(creates), this.flushWrites(writes)])
+      .then(() => undefined)
+      .finally(() => {
+        this.flushing = null;
+        if (this.writes.length > 0 || this.creates.length > 0) this.kick();
+      });
+  }
+
+  private async flushCreates(batch: PendingCreate[]): Promise<void> {
+    if (batch.length === 0) return;
+    try {
+      const runs = batch.map((p) => p.run);
+      const results = await withStoreRetry(() => this.store.createRuns(runs), this.retry);
+      batch.forEach((p, i) => p.resolve(results[i]!));
+    } catch (err) {
+      const e = err instanceof StoreError ? err : new StoreError('creating runs failed', { cause: err });
+      for (const p of batch) p.reject(e);
+    }
+  }
+
+  private async flushWrites(batch: PendingWrite[]): Promise<void> {
+    if (batch.length === 0) return;
     try {
       const ops = batch.map((p) => p.op);
       crashPoint('commit:before');

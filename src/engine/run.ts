@@ -97,8 +97,7 @@ export class Run implements RunHandle {
       throw err;
     }
     const claim = this.weft.localClaim();
-    const { created, run } = await this.weft.storeCall(() =>
-      this.weft.store.createRun({
+    const { created, run } = await this.weft.createStoredRun({
         runId: this.runId,
         workflowId: this.wf.id,
         status: claim ? 'running' : 'pending',
@@ -112,8 +111,7 @@ export class Run implements RunHandle {
         owner: claim?.owner ?? null,
         leaseExpiresAt: claim?.leaseExpiresAt ?? null,
         now: this.weft.now(),
-      }),
-    );
+      });
     this.weft.markStarted(this.runId);
     crashPoint('run:created');
     if (created) {

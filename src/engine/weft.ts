@@ -3,7 +3,7 @@ import type { CreateRunOptions, ListRunsOptions, ResultQueryOptions, RunHandle, 
 import type { WorkflowRuntime } from '../define/runtime.js';
 import { Workflow, type AnyWorkflow } from '../define/workflow.js';
 import { InvalidArgumentError, LeaseLostError, RunNotFoundError, WorkflowNotFoundError, EngineStoppedError } from '../errors.js';
-import type { ClaimedRun, ListRunsFilter, RunRecord, RunStatus, Store } from '../store/types.js';
+import type { ClaimedRun, ListRunsFilter, NewRun, RunRecord, RunStatus, Store } from '../store/types.js';
 import { isTerminal } from '../store/types.js';
 import { newOwnerId } from '../worker/owner.js';
 import { Worker } from '../worker/worker.js';
@@ -272,6 +272,11 @@ export class Weft implements WorkflowRuntime {
   /** @internal */
   storeCall<T>(fn: () => Promise<T>): Promise<T> {
     return withStoreRetry(fn, this.retry);
+  }
+
+  /** @internal Group-committed run creation (one transaction for a burst of startAsync calls). */
+  createStoredRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
+    return this.committer.create(run);
   }
 
   /** @internal */

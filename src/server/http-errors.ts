@@ -47,7 +47,7 @@ export function statusForCode(code: string): number {
 export function toErrorResponse(err: unknown, onInternal: (err: unknown) => void): { status: number; body: ErrorBody } {
   if (err instanceof WeftError) {
     const status = statusForCode(err.code);
-    if (status >= 500) onInternal(err);
+    if (status === 500) onInternal(err);
     const body: ErrorBody = { error: { code: err.code, message: err.message } };
     if (err instanceof WorkflowValidationError) body.error.issues = err.issues;
     return { status, body };

@@ -159,6 +159,11 @@ export interface Store {
 
   /** Inserts a run; when the id exists, returns the existing run with created=false. */
   createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }>;
+  /**
+   * Inserts many runs in one transaction (group commit of startAsync bursts). Results are in input
+   * order; an id that already existed (or repeats within the batch) comes back with created=false.
+   */
+  createRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]>;
   loadRun(runId: string): Promise<RunRecord | null>;
   loadJournal(runId: string): Promise<JournalEntry[]>;
   listRuns(filter: ListRunsFilter): Promise<ListRunsResult>;

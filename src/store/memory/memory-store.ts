@@ -61,6 +61,12 @@ export class MemoryStore implements Store {
     return { created: true, run: { ...record } };
   }
 
+  async createRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
+    const out: { created: boolean; run: RunRecord }[] = [];
+    for (const r of runs) out.push(await this.createRun(r));
+    return out;
+  }
+
   async loadRun(runId: string): Promise<RunRecord | null> {
     const r = this.runs.get(runId);
     return r ? { ...r.record } : null;

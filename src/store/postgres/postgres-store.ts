@@ -34,7 +34,7 @@ export class PostgresStore implements Store {
   private closed = false;
   private readonly runSql: RunSql;
   private readonly journalSql: JournalSql;
-  private readonly names: { journal: string; patch: string; claim: string; renew: string };
+  private readonly names: { journal: string; patch: string; claim: string; renew: string; createMany: string };
   private readonly onPoolError = (): void => {
     // An idle client lost its connection (server restart, admin shutdown). pg discards the client; the
     // next query opens a new connection or fails with a retryable StoreError. Without a listener the
@@ -47,7 +47,7 @@ export class PostgresStore implements Store {
     this.runSql = runSql(this.schema);
     this.journalSql = journalSql(this.schema);
     const n = (s: string): string => `weft_${this.schema}_${s}`;
-    this.names = { journal: n('journal_batch'), patch: n('run_patch'), claim: n('claim'), renew: n('renew') };
+    this.names = { journal: n('journal_batch'), patch: n('run_patch'), claim: n('claim'), renew: n('renew'), createMany: n('create_many') };
   }
 
   async open(): Promise<void> {
@@ -115,6 +115,38 @@ export class PostgresStore implements Store {
       const existing = (await query<RunRecord>(pool, this.runSql.byId, [run.runId])).rows[0];
       if (!existing) throw new StoreError(`createRun: run ${run.runId} neither inserted nor found`);
       return { created: false, run: existing };
+    });
+  }
+
+  /** One INSERT ... SELECT FROM unnest for the whole batch; existing ids are read back in one query. */
+  async createRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
+    if (runs.length === 0) return [];
+    return this.run('createRuns', async (pool) => {
+      const cols: unknown[][] = Array.from({ length: 13 }, () => []);
+      const seen = new Set<string>();
+      for (const r of runs) {
+        if (seen.has(r.runId)) continue;
+        seen.add(r.runId);
+        newRunValues(r).forEach((v, i) => cols[i]!.push(v));
+      }
+      const inserted = await query<RunRecord>(pool, this.runSql.insertMany, cols, this.names.createMany);
+      const byId = new Map(inserted.rows.map((r) => [r.runId, r]));
+      const missing = runs.filter((r) => !byId.has(r.runId)).map((r) => r.runId);
+      const existing = new Map<string, RunRecord>();
+      if (missing.length) {
+        for (const r of (await query<RunRecord>(pool, this.runSql.byIds, [missing])).rows) existing.set(r.runId, r);
+      }
+      const firstSeen = new Set<string>();
+      return runs.map((r) => {
+        const fresh = byId.get(r.runId);
+        if (fresh && !firstSeen.has(r.runId)) {
+          firstSeen.add(r.runId);
+          return { created: true, run: fresh };
+        }
+        const run = fresh ?? existing.get(r.runId);
+        if (!run) throw new StoreError(`createRuns: run ${r.runId} neither inserted nor found`);
+        return { created: false, run };
+      });
     });
   }
 

@@ -27,6 +27,16 @@ export function runSql(schema: string) {
         lease_epoch, lease_expires_at, priority, concurrency_key, created_at, updated_at)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12, $13, $13)
       ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`,
+    insertMany: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
+        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, updated_at)
+      SELECT id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, 1, lease_expires_at,
+        priority, concurrency_key, created_at, created_at
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+        $9::text[], $10::bigint[], $11::int[], $12::text[], $13::bigint[])
+        AS t(id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, lease_expires_at,
+          priority, concurrency_key, created_at)
+      ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`,
+    byIds: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = ANY($1::text[])`,
     byId: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1`,
     byIdForUpdate: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1 FOR UPDATE`,
     // One UPDATE for every run patch of a batch; has_* flags say which fields a patch sets.

@@ -23,16 +23,17 @@ export class JournalQueries {
 
   constructor(db: SqliteDb) {
     // Positional parameters: binding an array is measurably faster than named binding on the hot path.
-    this.upsertStmt = db.prepare(`INSERT INTO journal (run_id, path, kind, status, attempt, input, output, error, meta,
-        started_at, ended_at, seq)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (run_id, path) DO UPDATE SET kind = excluded.kind, status = excluded.status,
+    this.upsertStmt = db.prepare(`INSERT INTO journal (run_key, run_id, path, kind, status, attempt, input, output, error,
+        meta, started_at, ended_at, seq)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (run_key, path) DO UPDATE SET kind = excluded.kind, status = excluded.status,
         attempt = excluded.attempt, input = excluded.input, output = excluded.output, error = excluded.error,
         meta = excluded.meta, started_at = excluded.started_at, ended_at = excluded.ended_at`);
-    this.byRun = db.prepare(`SELECT ${JOURNAL_COLUMNS} FROM journal WHERE run_id = ? ORDER BY seq`);
-    this.row = db.prepare(`SELECT ${JOURNAL_COLUMNS} FROM journal WHERE run_id = ? AND path = ?`);
-    this.setResumed = db.prepare(`UPDATE journal SET status = 'resumed', meta = ? WHERE run_id = ? AND path = ?`);
-    this.removeRun = db.prepare(`DELETE FROM journal WHERE run_id = ?`);
+    const key = `(SELECT rk FROM runs WHERE id = ?)`;
+    this.byRun = db.prepare(`SELECT ${JOURNAL_COLUMNS} FROM journal WHERE run_key = ${key} ORDER BY seq`);
+    this.row = db.prepare(`SELECT ${JOURNAL_COLUMNS} FROM journal WHERE run_key = ${key} AND path = ?`);
+    this.setResumed = db.prepare(`UPDATE journal SET status = 'resumed', meta = ? WHERE run_key = ${key} AND path = ?`);
+    this.removeRun = db.prepare(`DELETE FROM journal WHERE run_key = ${key}`);
     this.readSeq = db.prepare(`SELECT value FROM weft_counters WHERE name = 'journal_seq'`).pluck();
     this.writeSeq = db.prepare(`UPDATE weft_counters SET value = ? WHERE name = 'journal_seq'`);
   }
@@ -46,8 +47,9 @@ export class JournalQueries {
     this.writeSeq.run(seq);
   }
 
-  upsert(e: JournalEntry, seq: number): void {
+  upsert(runKey: number, e: JournalEntry, seq: number): void {
     this.upsertStmt.run(
+      runKey,
       e.runId,
       e.path,
       e.kind,

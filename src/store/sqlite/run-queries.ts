@@ -47,7 +47,7 @@ export class RunQueries {
         @leaseExpiresAt, @priority, @concurrencyKey, @now, @now)
       ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`);
     this.byId = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
-    this.epochById = db.prepare(`SELECT lease_epoch FROM runs WHERE id = ?`).pluck();
+    this.epochById = db.prepare(`SELECT rk, lease_epoch AS epoch FROM runs WHERE id = ?`).raw();
     this.patch = db.prepare(`UPDATE runs SET
         status = CASE WHEN @hasStatus THEN @status ELSE status END,
         state = CASE WHEN @hasState THEN @state ELSE state END,
@@ -124,8 +124,9 @@ export class RunQueries {
     return this.byId.get(runId) as RunRecord | undefined;
   }
 
-  epoch(runId: string): number | undefined {
-    return this.epochById.get(runId) as number | undefined;
+  /** The run's journal key and lease epoch, or undefined when the run does not exist. */
+  keyAndEpoch(runId: string): [number, number] | undefined {
+    return this.epochById.get(runId) as [number, number] | undefined;
   }
 
   /** Applies a patch if the epoch still matches; returns whether it did. */

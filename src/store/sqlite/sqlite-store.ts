@@ -24,6 +24,8 @@ interface Connection {
   journal: JournalQueries;
   /** Applies a write batch; a better-sqlite3 transaction function, compiled once. */
   write: (ops: WriteOp[]) => WriteOutcome;
+  /** Inserts a batch of runs in one transaction, compiled once. */
+  createMany: (runs: NewRun[]) => { created: boolean; run: RunRecord }[];
 }
 
 /**
@@ -69,7 +71,8 @@ export class SqliteStore implements Store {
       const runs = new RunQueries(db);
       const journal = new JournalQueries(db);
       const write = db.transaction((ops: WriteOp[]) => applyBatch(runs, journal, ops));
-      this.conn = { db, runs, journal, write: (ops) => write.immediate(ops) };
+      const createMany = db.transaction((batch: NewRun[]) => batch.map((r) => createOne(runs, r)));
+      this.conn = { db, runs, journal, write: (ops) => write.immediate(ops), createMany: (b) => createMany.immediate(b) };
       return this.conn;
     } catch (err) {
       db.close();
@@ -92,13 +95,12 @@ export class SqliteStore implements Store {
   }
 
   async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
-    return this.tx('createRun', (c) => {
-      const inserted = c.runs.insertRun(run);
-      if (inserted) return { created: true, run: inserted };
-      const existing = c.runs.get(run.runId);
-      if (!existing) throw new StoreError(`createRun: run ${run.runId} neither inserted nor found`);
-      return { created: false, run: existing };
-    });
+    return this.tx('createRun', (c) => createOne(c.runs, run));
+  }
+
+  async createRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
+    if (runs.length === 0) return [];
+    return this.use('createRuns', (c) => c.createMany(runs));
   }
 
   async loadRun(runId: string): Promise<RunRecord | null> {
@@ -183,28 +185,36 @@ export class SqliteStore implements Store {
   }
 }
 
+function createOne(runs: RunQueries, run: NewRun): { created: boolean; run: RunRecord } {
+  const inserted = runs.insertRun(run);
+  if (inserted) return { created: true, run: inserted };
+  const existing = runs.get(run.runId);
+  if (!existing) throw new StoreError(`createRun: run ${run.runId} neither inserted nor found`);
+  return { created: false, run: existing };
+}
+
 /**
  * The group-commit hot path. Each run's epoch is read once per batch (the batch holds the write lock,
  * so it cannot change underneath), and seq numbers come from one counter read and written once.
  */
 function applyBatch(runs: RunQueries, journal: JournalQueries, ops: WriteOp[]): WriteOutcome {
-  const epochs = new Map<string, number | undefined>();
+  const keys = new Map<string, [number, number] | undefined>();
   const fenced = new Set<string>();
   let seq = -1;
   for (const op of ops) {
     const runId = op.type === 'journal' ? op.entry.runId : op.runId;
-    let epoch = epochs.get(runId);
-    if (epoch === undefined && !epochs.has(runId)) {
-      epoch = runs.epoch(runId);
-      epochs.set(runId, epoch);
+    let key = keys.get(runId);
+    if (key === undefined && !keys.has(runId)) {
+      key = runs.keyAndEpoch(runId);
+      keys.set(runId, key);
     }
-    if (epoch === undefined || epoch !== op.epoch) {
+    if (key === undefined || key[1] !== op.epoch) {
       fenced.add(runId);
       continue;
     }
     if (op.type === 'journal') {
       if (seq < 0) seq = journal.lastSeq();
-      journal.upsert(op.entry, ++seq);
+      journal.upsert(key[0], op.entry, ++seq);
     } else {
       runs.applyPatch(op.runId, op.epoch, op.patch, op.now);
     }

@@ -102,6 +102,7 @@ export function runView(dom: Dom, api: Api, graph: Graph, announce: (msg: string
         .post(`${base}/${name}`)
         .then(() => {
           announce(name === 'cancel' ? 'Run canceled' : 'Retry requested');
+          refollow();
           refresh();
         })
         .catch((e: Error) => (actionMsg.textContent = e.message));
@@ -144,7 +145,7 @@ export function runView(dom: Dom, api: Api, graph: Graph, announce: (msg: string
         const sec = h('section', { className: 'card', 'aria-labelledby': 'resume-h' }, h('h2', { id: 'resume-h' }, 'Waiting for input'));
         for (const path of result.suspended) {
           const step = path.join('.');
-          sec.appendChild(resumeForm(wfKey, runId, step, result.suspendPayload[step], refresh));
+          sec.appendChild(resumeForm(wfKey, runId, step, result.suspendPayload[step], () => (refollow(), refresh())));
         }
         body.appendChild(sec);
       }
@@ -157,13 +158,19 @@ export function runView(dom: Dom, api: Api, graph: Graph, announce: (msg: string
       body.append(io, stepDetails(result.steps));
     };
 
+    let refollow = () => {};
     function refresh() {
       clearTimeout(pendingRefresh);
       pendingRefresh = setTimeout(() => void load().catch(() => {}), 50);
     }
 
     await load();
-    const stopFollow = api.follow(`${base}/events`, refresh);
+    // The event stream ends when the run settles (a suspension too); actions that wake it re-follow.
+    let stopFollow = api.follow(`${base}/events`, refresh);
+    refollow = () => {
+      stopFollow();
+      stopFollow = api.follow(`${base}/events`, refresh);
+    };
     const timer = setInterval(() => {
       if (!FINAL.includes(lastStatus)) refresh();
     }, 2000);
