@@ -172,6 +172,8 @@ export class Weft implements WorkflowRuntime {
     if (!this.byId.has(wf.id)) this.register(wf.id, wf);
     const runId = opts.runId ?? randomUUID();
     if (!this.executions.has(runId)) this.unstarted.set(runId, wf.id);
+    // Bounded: handles that are never started must not grow memory for the life of the process.
+    if (this.unstarted.size > 10_000) this.unstarted.delete(this.unstarted.keys().next().value as string);
     return new Run(this, wf, runId, opts.resourceId);
   }
 
