@@ -27,9 +27,8 @@ CREATE TABLE runs (
   updated_at       INTEGER NOT NULL
 );
 
--- Claiming: due timers, expired leases (and listOwners), pending runs by age.
+-- Claiming: due timers; expired leases by the status prefix (running runs are few); pending runs by age.
 CREATE INDEX runs_status_wake ON runs (status, wake_at);
-CREATE INDEX runs_status_lease ON runs (status, lease_expires_at);
 -- Listing, newest first, with and without filters.
 CREATE INDEX runs_status_created ON runs (status, created_at);
 CREATE INDEX runs_workflow_created ON runs (workflow_id, created_at);

@@ -20,25 +20,46 @@ export interface ContextInput {
   abortSignal: AbortSignal;
 }
 
-export function createContext(exec: RunExecution, scope: Scope, input: ContextInput, control: StepControl): StepContext {
-  const eventId = scope.idPrefix + input.stepId;
-  const writer: StepWriter = {
-    async write(chunk: unknown) {
-      exec.emit('workflow-step-output', { id: eventId, output: chunk });
-    },
-    async custom(event) {
-      if (!event || typeof event.type !== 'string' || !event.type.startsWith('data-')) {
-        throw new InvalidArgumentError('writer.custom() needs an event whose type starts with "data-"');
-      }
-      exec.emit(event.type, { ...event });
-    },
-  };
-  return {
-    inputData: input.inputData,
-    get state() {
-      return exec.state;
-    },
-    async setState(partial: Record<string, unknown>) {
+/**
+ * The context a step's `execute` receives. Function-valued members are getters on the prototype that
+ * build their closure on first access: steps destructure only what they use, so a step that reads
+ * `inputData` alone allocates no closures at all (this object is created once per step attempt, on the
+ * hot path). Everything still works when destructured, since each getter returns a bound function.
+ */
+class StepContextImpl {
+  readonly inputData: unknown;
+  readonly resumeData: unknown;
+  readonly abortSignal: AbortSignal;
+  readonly retryCount: number;
+  readonly runId: string;
+  readonly workflowId: string;
+  readonly resourceId: string | undefined;
+  readonly requestContext: RunExecution['requestContext'];
+
+  constructor(
+    private readonly exec: RunExecution,
+    private readonly scope: Scope,
+    private readonly stepId: string,
+    private readonly control: StepControl,
+    input: ContextInput,
+  ) {
+    this.inputData = input.inputData;
+    this.resumeData = input.resumeData;
+    this.abortSignal = input.abortSignal;
+    this.retryCount = input.retryCount;
+    this.runId = exec.runId;
+    this.workflowId = exec.rootWorkflow.id;
+    this.resourceId = exec.resourceId;
+    this.requestContext = exec.requestContext;
+  }
+
+  get state(): Record<string, unknown> {
+    return this.exec.state;
+  }
+
+  get setState() {
+    const { exec, control } = this;
+    return async (partial: Record<string, unknown>): Promise<void> => {
       if (!partial || typeof partial !== 'object' || Array.isArray(partial)) {
         throw new InvalidArgumentError('setState needs an object to merge into the state');
       }
@@ -47,36 +68,71 @@ export function createContext(exec: RunExecution, scope: Scope, input: ContextIn
       const validated = schema ? await validate(schema, next, 'state') : next;
       exec.state = (validated ?? next) as Record<string, unknown>;
       control.statePatch = { ...control.statePatch, ...partial };
-    },
-    getStepResult(step: { id: string } | string) {
+    };
+  }
+
+  get getStepResult() {
+    const outputs = this.scope.outputs;
+    return (step: { id: string } | string): any => {
       const id = typeof step === 'string' ? step : step?.id;
-      const v = scope.outputs.get(id);
+      const v = outputs.get(id);
       return v === undefined ? null : v;
-    },
-    getInitData() {
-      return scope.initData as any;
-    },
-    async suspend(payload?: unknown, options?: SuspendOptions) {
+    };
+  }
+
+  get getInitData() {
+    const initData = this.scope.initData;
+    return (): any => initData;
+  }
+
+  get suspend() {
+    const control = this.control;
+    return async (payload?: unknown, options?: SuspendOptions): Promise<never> => {
       const raw = options?.resumeLabel;
       const labels = raw === undefined ? [] : Array.isArray(raw) ? raw.map(String) : [String(raw)];
       control.suspended = { payload, labels };
       return undefined as never;
-    },
-    resumeData: input.resumeData,
-    bail(result: unknown): never {
+    };
+  }
+
+  get bail() {
+    const control = this.control;
+    return (result: unknown): never => {
       control.bailed = { value: result };
       return undefined as never;
-    },
-    abort() {
+    };
+  }
+
+  get abort() {
+    const { exec, control } = this;
+    return (): void => {
       control.aborted = true;
       exec.abortFromStep();
-    },
-    abortSignal: input.abortSignal,
-    requestContext: exec.requestContext,
-    writer,
-    retryCount: input.retryCount,
-    runId: exec.runId,
-    workflowId: exec.rootWorkflow.id,
-    resourceId: exec.resourceId,
-  } as StepContext;
+    };
+  }
+
+  get writer(): StepWriter {
+    const exec = this.exec;
+    const eventId = this.scope.idPrefix + this.stepId;
+    return {
+      async write(chunk: unknown) {
+        exec.emit('workflow-step-output', { id: eventId, output: chunk });
+      },
+      async custom(event) {
+        if (!event || typeof event.type !== 'string' || !event.type.startsWith('data-')) {
+          throw new InvalidArgumentError('writer.custom() needs an event whose type starts with "data-"');
+        }
+        exec.emit(event.type, { ...event });
+      },
+    };
+  }
+}
+
+// The engine-private fields must not show up when users log or spread the context.
+for (const key of ['exec', 'scope', 'stepId', 'control']) {
+  Object.defineProperty(StepContextImpl.prototype, key, { enumerable: false, writable: true, configurable: true });
+}
+
+export function createContext(exec: RunExecution, scope: Scope, input: ContextInput, control: StepControl): StepContext {
+  return new StepContextImpl(exec, scope, input.stepId, control, input) as unknown as StepContext;
 }

@@ -64,7 +64,7 @@ export class RunExecution {
     this.state = (decode(run.state) as Record<string, unknown> | undefined) ?? {};
     this.requestContext = new RequestContext((decode(run.requestContext) as Record<string, unknown> | undefined) ?? {});
     this.input = { v: decode(run.input), json: run.input };
-    const tracing = (decode(run.tracing) as StoredTracing | undefined) ?? { traceId: newTraceId() };
+    const tracing = (decode(run.tracing) as StoredTracing | undefined) ?? { traceId: newTraceId(run.runId) };
     this.tracer = new RunTracer(tracing, run.runId, rootWorkflow.id, claimed.journal.length > 0);
     this.abortedPromise = new Promise((resolve) => {
       this.controller.signal.addEventListener('abort', () => resolve('aborted'), { once: true });

@@ -4,6 +4,16 @@ import type { SerializedError } from '../errors.js';
 import type { JournalEntry, RunRecord } from '../store/types.js';
 import { decode } from './payload.js';
 
+/**
+ * Values the executor already holds for rows it wrote, so building the result of a run that just ran
+ * here does not parse back what it has just serialised.
+ */
+const decoded = new WeakMap<JournalEntry, { input: unknown; output: unknown }>();
+
+export function rememberDecoded(entry: JournalEntry, input: unknown, output: unknown): void {
+  decoded.set(entry, { input, output });
+}
+
 const STRUCTURAL = /^(parallel|branch|loop|foreach)#\d+(\[\d+\])?$/;
 
 /**
@@ -53,9 +63,10 @@ export function buildSteps(journal: Iterable<JournalEntry>): {
   for (const e of journal) {
     if (e.kind !== 'step') continue;
     const key = displayKey(e.path);
-    const meta = (decode(e.meta) as Meta | undefined) ?? {};
-    const r: StepResult = { status: stepStatus(e), payload: decode(e.input), startedAt: e.startedAt, attempts: e.attempt };
-    if (e.output !== null) r.output = decode(e.output);
+    const meta = e.meta === null ? {} : ((decode(e.meta) as Meta | undefined) ?? {});
+    const known = decoded.get(e);
+    const r: StepResult = { status: stepStatus(e), payload: known ? known.input : decode(e.input), startedAt: e.startedAt, attempts: e.attempt };
+    if (e.output !== null) r.output = known ? known.output : decode(e.output);
     if (e.error !== null) r.error = decode(e.error) as SerializedError;
     if (e.endedAt !== null) r.endedAt = e.endedAt;
     if (meta.suspendPayload !== undefined) r.suspendPayload = meta.suspendPayload;

@@ -66,7 +66,7 @@ export class Run implements RunHandle {
     // The trace id is fixed at creation so every execution of the run (resumes, recoveries) joins one trace.
     const tracing = {
       ...o.tracingOptions,
-      traceId: traceId ? traceId.toLowerCase().padStart(32, '0') : newTraceId(),
+      traceId: traceId ? traceId.toLowerCase().padStart(32, '0') : newTraceId(this.runId),
       ...(o.metadata ? { metadata: { ...o.tracingOptions?.metadata, ...o.metadata } } : {}),
     };
     const key = this.wf.concurrency?.key;

@@ -11,6 +11,7 @@ import type { Scope } from './scope.js';
 import { walkSequence } from './walker.js';
 import { crashPoint } from '../testing/crash-points.js';
 import type { StepSpan } from './tracing.js';
+import { rememberDecoded } from './results.js';
 
 interface RowMeta {
   suspendPayload?: unknown;
@@ -310,7 +311,9 @@ export async function succeed(
     return fail(exec, scope, path, id, input, startedAt, attempts, err, prior, control);
   }
   const endedAt = exec.host.now();
-  await exec.record(row(exec, scope, path, 'success', attempts, inText, value.json, null, withState(prior, control, endedAt), startedAt, endedAt));
+  const entry = row(exec, scope, path, 'success', attempts, inText, value.json, null, withState(prior, control, endedAt), startedAt, endedAt);
+  rememberDecoded(entry, input.v, value.v);
+  await exec.record(entry);
   scope.outputs.set(id, value.v);
   if (stepEvents(exec, scope)) {
     exec.emit('workflow-step-result', { id: scope.idPrefix + id, status: 'success', output: value.v, payload: input.v, startedAt, endedAt });

@@ -12,12 +12,21 @@ export interface StoredTracing {
 
 const TRACER_NAME = 'weft';
 
-export function newTraceId(): string {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A trace id for a new run. A UUID run id already carries 122 random bits, so its hex digits serve as
+ * the trace id (no extra randomness per run, and the trace is easy to find from the run id).
+ */
+export function newTraceId(runId?: string): string {
+  if (runId && UUID.test(runId)) return runId.replace(/-/g, '').toLowerCase();
   return randomBytes(16).toString('hex');
 }
 
-function newSpanId(): string {
-  return randomBytes(8).toString('hex');
+/** The remote parent span id used when none was given: derived from the trace id, never all zeros. */
+function syntheticParentSpanId(traceId: string): string {
+  const id = traceId.slice(16, 32);
+  return /^0+$/.test(id) ? '0000000000000001' : id;
 }
 
 function attributeValue(v: unknown): string | number | boolean {
@@ -43,7 +52,7 @@ export class RunTracer {
     this.tracer = trace.getTracer(TRACER_NAME);
     const parent = trace.setSpanContext(ROOT_CONTEXT, {
       traceId: tracing.traceId,
-      spanId: tracing.parentSpanId ?? newSpanId(),
+      spanId: tracing.parentSpanId ?? syntheticParentSpanId(tracing.traceId),
       traceFlags: TraceFlags.SAMPLED,
       isRemote: true,
     });

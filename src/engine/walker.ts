@@ -142,7 +142,7 @@ function runLoop(
       current = outcome.value;
       const value = current.v;
       const holds = await decide(exec, scope, iterPath, async () =>
-        Boolean(await node.cond({ ...fnContext(exec, scope, value, `${node.segment}-condition`), iterationCount: i })),
+        Boolean(await node.cond(Object.assign(fnContext(exec, scope, value, `${node.segment}-condition`), { iterationCount: i }))),
       );
       const again = node.mode === 'dowhile' ? holds : !holds;
       if (!again) return { t: 'ok', value: current };

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { CreateRunOptions, ListRunsOptions, ResultQueryOptions, RunHandle, RunSummary, RunView, WorkflowResult } from '../define/run-types.js';
 import type { WorkflowRuntime } from '../define/runtime.js';
 import { Workflow, type AnyWorkflow } from '../define/workflow.js';
@@ -13,6 +12,7 @@ import { GroupCommitter } from './group-commit.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './payload.js';
 import { buildResult, buildRunView, summarise } from './results.js';
 import { Run } from './run.js';
+import { newRunId } from './ids.js';
 import { withStoreRetry, type RetryPolicy } from './store-retry.js';
 import { openDefaultStore } from './default-store.js';
 
@@ -170,7 +170,7 @@ export class Weft implements WorkflowRuntime {
     }
     if (opts.resourceId !== undefined && typeof opts.resourceId !== 'string') throw new InvalidArgumentError('resourceId must be a string');
     if (!this.byId.has(wf.id)) this.register(wf.id, wf);
-    const runId = opts.runId ?? randomUUID();
+    const runId = opts.runId ?? newRunId(this.host.now());
     if (!this.executions.has(runId)) this.unstarted.set(runId, wf.id);
     // Bounded: handles that are never started must not grow memory for the life of the process.
     if (this.unstarted.size > 10_000) this.unstarted.delete(this.unstarted.keys().next().value as string);

@@ -26,6 +26,13 @@ export class RunQueries {
   private readonly insert: Stmt;
   private readonly byId: Stmt;
   private readonly epochById: Stmt;
+  private readonly epochByKey: Stmt;
+  /**
+   * runId -> rk. A run's rk never changes, so the cache cannot go stale in a way that matters: a lookup
+   * by rk also checks the id (an rk freed by a delete and reused by another run misses and falls back).
+   * The epoch itself is always read from the row, never cached: other processes may bump it.
+   */
+  private readonly keys = new Map<string, number>();
   private readonly patch: Stmt;
   private readonly claimCandidates: Stmt;
   private readonly claimOne: Stmt;
@@ -45,9 +52,10 @@ export class RunQueries {
         tracing, owner, lease_epoch, lease_expires_at, priority, concurrency_key, created_at, updated_at)
       VALUES (@runId, @workflowId, @status, @resourceId, @input, @state, @requestContext, @tracing, @owner, 1,
         @leaseExpiresAt, @priority, @concurrencyKey, @now, @now)
-      ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`);
+      ON CONFLICT (id) DO NOTHING RETURNING rk, ${RUN_COLUMNS}`);
     this.byId = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
     this.epochById = db.prepare(`SELECT rk, lease_epoch AS epoch FROM runs WHERE id = ?`).raw();
+    this.epochByKey = db.prepare(`SELECT lease_epoch FROM runs WHERE rk = ? AND id = ?`).pluck();
     this.patch = db.prepare(`UPDATE runs SET
         status = CASE WHEN @hasStatus THEN @status ELSE status END,
         state = CASE WHEN @hasState THEN @state ELSE state END,
@@ -103,7 +111,7 @@ export class RunQueries {
   }
 
   insertRun(run: NewRun): RunRecord | undefined {
-    return this.insert.get({
+    const row = this.insert.get({
       runId: run.runId,
       workflowId: run.workflowId,
       status: run.status,
@@ -117,7 +125,11 @@ export class RunQueries {
       priority: run.priority ?? 0,
       concurrencyKey: run.concurrencyKey ?? null,
       now: run.now,
-    }) as RunRecord | undefined;
+    }) as (RunRecord & { rk?: number }) | undefined;
+    if (!row) return undefined;
+    this.remember(run.runId, row.rk!);
+    delete row.rk;
+    return row;
   }
 
   get(runId: string): RunRecord | undefined {
@@ -126,7 +138,20 @@ export class RunQueries {
 
   /** The run's journal key and lease epoch, or undefined when the run does not exist. */
   keyAndEpoch(runId: string): [number, number] | undefined {
-    return this.epochById.get(runId) as [number, number] | undefined;
+    const rk = this.keys.get(runId);
+    if (rk !== undefined) {
+      const epoch = this.epochByKey.get(rk, runId) as number | undefined;
+      if (epoch !== undefined) return [rk, epoch];
+      this.keys.delete(runId);
+    }
+    const row = this.epochById.get(runId) as [number, number] | undefined;
+    if (row) this.remember(runId, row[0]);
+    return row;
+  }
+
+  private remember(runId: string, rk: number): void {
+    if (this.keys.size >= 100_000) this.keys.clear();
+    this.keys.set(runId, rk);
   }
 
   /** Applies a patch if the epoch still matches; returns whether it did. */
