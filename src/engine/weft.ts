@@ -250,6 +250,28 @@ export class Weft implements WorkflowRuntime {
     return { runs: res.runs.map((r) => this.explain(summarise(r))), total: res.total };
   }
 
+  /**
+   * Retries a failed run from its failed step: steps that succeeded are replayed from the journal,
+   * the failed step (and everything after it) runs again. Returns at once; the run continues here
+   * when this process has room, otherwise on any worker.
+   */
+  async retryRun(workflowId: string, runId: string): Promise<{ runId: string }> {
+    if (typeof runId !== 'string' || runId.length === 0) throw new InvalidArgumentError('runId must be a non-empty string');
+    const wf = this.getWorkflow(workflowId);
+    await this.start();
+    const run = await this.loadRun(runId);
+    if (!run || run.workflowId !== wf.id) throw new RunNotFoundError(runId);
+    const claim = this.localClaim();
+    const retried = await this.storeCall(() =>
+      this.store.retryRun({ runId, now: this.host.now(), owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null }),
+    );
+    if (claim) {
+      const journal = await this.storeCall(() => this.store.loadJournal(runId));
+      this.launch({ run: retried, journal });
+    } else this.queued();
+    return { runId };
+  }
+
   /** One run's full view, whatever its workflow; null when it does not exist. */
   async getRun(runId: string): Promise<RunView | null> {
     if (typeof runId !== 'string' || runId.length === 0) throw new InvalidArgumentError('runId must be a non-empty string');

@@ -121,6 +121,34 @@ export interface ClaimOptions {
   limit: number;
   /** Only runs of these workflows are claimed (a worker never takes a run it cannot execute). */
   workflowIds: string[];
+  /**
+   * Concurrency limits by workflow id: at most `limit` runs of that workflow per concurrency key may be
+   * running (holding an unexpired lease) at once, across every process sharing the store.
+   */
+  limits?: Record<string, number>;
+}
+
+/**
+ * What other processes did, as far as this process needs to know (see Store.subscribe):
+ * - runnable: a run of this workflow can be claimed now (created pending, resumed, released);
+ * - canceled: the run was canceled (its owner must abort its steps);
+ * - settled: the run reached success, failed or suspended (waiters reload it);
+ * - reconnected: notifications may have been missed (the listener reconnected): re-check everything.
+ */
+export type StoreEvent =
+  | { type: 'runnable'; workflowId: string }
+  | { type: 'canceled'; workflowId: string; runId: string }
+  | { type: 'settled'; workflowId: string; runId: string }
+  | { type: 'reconnected' };
+
+/** A cron schedule's shared state (the expression itself is in code). */
+export interface ScheduleRecord {
+  workflowId: string;
+  paused: boolean;
+  /** Fires at or after this time are due (set when first seen and on resume). */
+  since: number;
+  lastFireAt: number | null;
+  updatedAt: number;
 }
 
 export interface ListRunsFilter {
@@ -197,4 +225,10 @@ export interface Store {
    * Returns the run after the change, or the unchanged run when it was already terminal; null if absent.
    */
   cancelRun(runId: string, now: number): Promise<RunRecord | null>;
+  /**
+   * Retries a failed run from its failed step: the journal rows that recorded failures are removed
+   * (successful steps stay and are replayed), the error is cleared, the epoch bumped and the run made
+   * pending (or running for `owner`). Throws RunNotFoundError, or RunConflictError when not failed.
+   */
+  retryRun(req: { runId: string; now: number; owner: string | null; leaseExpiresAt: number | null }): Promise<RunRecord>;
 }

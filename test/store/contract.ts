@@ -4,6 +4,7 @@ import { claimContract } from './contract-claims.js';
 import { T0, LEASE_MS, WF, entry, newRun, runIn, stripSeq, uid, type MakeStore } from './contract-helpers.js';
 import { listContract } from './contract-list.js';
 import { resumeCancelContract } from './contract-resume.js';
+import { retryAndBatchContract } from './contract-retry-batch.js';
 
 /**
  * The behaviour every Store implementation must have. Each test gets a fresh, opened store from `make`.
@@ -349,5 +350,6 @@ export function storeContract(name: string, make: MakeStore): void {
     claimContract(f);
     resumeCancelContract(f);
     listContract(f);
+    retryAndBatchContract(f);
   });
 }

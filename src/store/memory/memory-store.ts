@@ -1,4 +1,4 @@
-import { ResumeConflictError, RunNotFoundError, RunNotSuspendedError } from '../../errors.js';
+import { ResumeConflictError, RunConflictError, RunNotFoundError, RunNotSuspendedError } from '../../errors.js';
 import type {
   ClaimOptions,
   ClaimedRun,
@@ -199,6 +199,22 @@ export class MemoryStore implements Store {
     rec.leaseExpiresAt = req.owner ? req.leaseExpiresAt : null;
     rec.leaseEpoch += 1;
     if (req.requestContext !== null) rec.requestContext = req.requestContext;
+    rec.updatedAt = req.now;
+    return { ...rec };
+  }
+
+  async retryRun(req: { runId: string; now: number; owner: string | null; leaseExpiresAt: number | null }): Promise<RunRecord> {
+    const r = this.runs.get(req.runId);
+    if (!r) throw new RunNotFoundError(req.runId);
+    const rec = r.record;
+    if (rec.status !== 'failed') throw new RunConflictError(req.runId, `only a failed run can be retried; its status is "${rec.status}"`);
+    for (const [path, e] of r.journal) if (e.status === 'failed') r.journal.delete(path);
+    rec.status = req.owner ? 'running' : 'pending';
+    rec.error = null;
+    rec.result = null;
+    rec.owner = req.owner;
+    rec.leaseExpiresAt = req.owner ? req.leaseExpiresAt : null;
+    rec.leaseEpoch += 1;
     rec.updatedAt = req.now;
     return { ...rec };
   }

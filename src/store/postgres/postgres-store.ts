@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { StoreError } from '../../errors.js';
+import { RunConflictError, RunNotFoundError, StoreError } from '../../errors.js';
 import type {
   ClaimOptions,
   ClaimedRun,
@@ -9,7 +9,9 @@ import type {
   NewRun,
   ResumeRequest,
   RunRecord,
+  ScheduleRecord,
   Store,
+  StoreEvent,
   WriteOp,
   WriteOutcome,
 } from '../types.js';
@@ -19,6 +21,9 @@ import { mapPgError } from './errors.js';
 import { insertJournal, journalSql, loadJournals, type JournalOp, type JournalSql } from './journal-queries.js';
 import { migrateSchema } from './migrations.js';
 import { applyPatches, listRuns, newRunValues, runSql, type PatchOp, type RunSql } from './run-queries.js';
+import { claimLimited, flowControlSql, type FlowControlSql } from './flow-control.js';
+import { channelFor, PgListener } from './notify.js';
+import * as schedules from './schedules.js';
 
 /**
  * The scaling store: a pg pool on one schema. Timestamps are BIGINT epoch ms, payloads TEXT (JSON the
@@ -34,6 +39,9 @@ export class PostgresStore implements Store {
   private closed = false;
   private readonly runSql: RunSql;
   private readonly journalSql: JournalSql;
+  private readonly flowSql: FlowControlSql;
+  private readonly scheduleSql: schedules.ScheduleSql;
+  private listener: PgListener | null = null;
   private readonly names: { journal: string; patch: string; claim: string; renew: string; createMany: string };
   private readonly onPoolError = (): void => {
     // An idle client lost its connection (server restart, admin shutdown). pg discards the client; the
@@ -46,6 +54,8 @@ export class PostgresStore implements Store {
     this.ownsPool = !opts.pool;
     this.runSql = runSql(this.schema);
     this.journalSql = journalSql(this.schema);
+    this.flowSql = flowControlSql(this.schema);
+    this.scheduleSql = schedules.scheduleSql(this.schema);
     const n = (s: string): string => `weft_${this.schema}_${s}`;
     this.names = { journal: n('journal_batch'), patch: n('run_patch'), claim: n('claim'), renew: n('renew'), createMany: n('create_many') };
   }
@@ -60,6 +70,9 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     this.closed = true;
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.close();
     const opening = this.opening;
     this.opening = null;
     await opening?.catch(() => {});
@@ -203,15 +216,31 @@ export class PostgresStore implements Store {
 
   async claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]> {
     if (opts.limit <= 0 || opts.workflowIds.length === 0) return [];
+    const limits = opts.limits ?? {};
+    const limited = opts.workflowIds.filter((id) => limits[id] !== undefined);
+    const free = limited.length ? opts.workflowIds.filter((id) => limits[id] === undefined) : opts.workflowIds;
     return this.run('claimRuns', async (pool) => {
-      const res = await query<RunRecord>(
-        pool,
-        this.runSql.claimMany,
-        [opts.now, opts.owner, opts.now + opts.leaseMs, opts.workflowIds, Math.floor(opts.limit)],
-        this.names.claim,
-      );
+      const rows: RunRecord[] = [];
+      if (free.length) {
+        const res = await query<RunRecord>(
+          pool,
+          this.runSql.claimMany,
+          [opts.now, opts.owner, opts.now + opts.leaseMs, free, Math.floor(opts.limit)],
+          this.names.claim,
+        );
+        rows.push(...res.rows);
+      }
+      const left = Math.floor(opts.limit) - rows.length;
+      if (limited.length && left > 0) {
+        const only = Object.fromEntries(limited.map((id) => [id, limits[id]!]));
+        rows.push(
+          ...(await transaction(pool, 'claimRuns', (c) =>
+            claimLimited(c, this.flowSql, this.schema, { owner: opts.owner, now: opts.now, leaseMs: opts.leaseMs, limit: left, limits: only }),
+          )),
+        );
+      }
       // RETURNING has no defined order.
-      const runs = res.rows.sort(
+      const runs = rows.sort(
         (a, b) => b.priority - a.priority || a.createdAt - b.createdAt || (a.runId < b.runId ? -1 : 1),
       );
       const journals = await loadJournals(pool, this.journalSql, runs.map((r) => r.runId));
@@ -267,12 +296,57 @@ export class PostgresStore implements Store {
     });
   }
 
+  async retryRun(req: { runId: string; now: number; owner: string | null; leaseExpiresAt: number | null }): Promise<RunRecord> {
+    return this.tx('retryRun', async (c) => {
+      const run = (await query<RunRecord>(c, this.runSql.byIdForUpdate, [req.runId])).rows[0];
+      if (!run) throw new RunNotFoundError(req.runId);
+      if (run.status !== 'failed') throw new RunConflictError(req.runId, `only a failed run can be retried; its status is "${run.status}"`);
+      await query(c, this.runSql.deleteFailed, [req.runId]);
+      const status = req.owner ? 'running' : 'pending';
+      const res = await query<RunRecord>(c, this.runSql.retry, [req.runId, status, req.owner, req.owner ? req.leaseExpiresAt : null, req.now]);
+      const retried = res.rows[0];
+      if (!retried) throw new StoreError(`retryRun: run ${req.runId} changed inside its own transaction`);
+      return retried;
+    });
+  }
+
   async cancelRun(runId: string, now: number): Promise<RunRecord | null> {
     return this.run('cancelRun', async (pool) => {
       const canceled = (await query<RunRecord>(pool, this.runSql.cancel, [runId, now])).rows[0];
       if (canceled) return canceled;
       return (await query<RunRecord>(pool, this.runSql.byId, [runId])).rows[0] ?? null;
     });
+  }
+
+  /** LISTEN on the schema's channel over one dedicated connection shared by every subscriber. */
+  async subscribe(onEvent: (event: StoreEvent) => void): Promise<() => Promise<void>> {
+    await this.ready();
+    this.listener ??= new PgListener({ connectionString: this.opts.connectionString, pool: this.opts.pool }, channelFor(this.schema));
+    const listener = this.listener;
+    await listener.add(onEvent);
+    return async () => {
+      listener.remove(onEvent);
+      if (listener.size === 0 && this.listener === listener) {
+        this.listener = null;
+        await listener.close();
+      }
+    };
+  }
+
+  async ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord> {
+    return this.run('ensureSchedule', (pool) => schedules.ensureSchedule(pool, this.scheduleSql, workflowId, now));
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return this.run('listSchedules', (pool) => schedules.listSchedules(pool, this.scheduleSql));
+  }
+
+  async setSchedulePaused(workflowId: string, paused: boolean, now: number): Promise<ScheduleRecord | null> {
+    return this.run('setSchedulePaused', (pool) => schedules.setSchedulePaused(pool, this.scheduleSql, workflowId, paused, now));
+  }
+
+  async markScheduleFired(workflowId: string, fireAt: number, now: number): Promise<void> {
+    return this.run('markScheduleFired', (pool) => schedules.markScheduleFired(pool, this.scheduleSql, workflowId, fireAt, now));
   }
 }
 

@@ -10,6 +10,7 @@ export const RUN_COLUMNS = `id AS "runId", workflow_id AS "workflowId", status, 
   concurrency_key AS "concurrencyKey", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 const prefixed = (alias: string): string => RUN_COLUMNS.replace(/(^|,\s*)(\w+)/g, `$1${alias}.$2`);
+export const prefixedRunColumns = prefixed;
 
 /**
  * SQL for the runs table of one schema, built once per store. Ids compare with COLLATE "C" so ordering
@@ -77,6 +78,10 @@ export function runSql(schema: string) {
     cancel: `UPDATE ${runs} SET status = 'canceled', owner = NULL, lease_expires_at = NULL, wake_at = NULL,
         lease_epoch = lease_epoch + 1, updated_at = $2
       WHERE id = $1 AND status NOT IN ('success', 'failed', 'canceled') RETURNING ${RUN_COLUMNS}`,
+    retry: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = $4, lease_epoch = lease_epoch + 1,
+        error = NULL, result = NULL, updated_at = $5
+      WHERE id = $1 AND status = 'failed' RETURNING ${RUN_COLUMNS}`,
+    deleteFailed: `DELETE FROM "${schema}".journal WHERE run_id = $1 AND status = 'failed'`,
     resume: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = $4, lease_epoch = lease_epoch + 1,
         request_context = COALESCE($5, request_context), updated_at = $6
       WHERE id = $1 AND status = 'suspended' RETURNING ${RUN_COLUMNS}`,

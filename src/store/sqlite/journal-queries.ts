@@ -18,6 +18,7 @@ export class JournalQueries {
   private readonly row: Stmt;
   private readonly setResumed: Stmt;
   private readonly removeRun: Stmt;
+  private readonly removeFailed: Stmt;
   private readonly readSeq: Stmt;
   private readonly writeSeq: Stmt;
 
@@ -34,6 +35,7 @@ export class JournalQueries {
     this.row = db.prepare(`SELECT ${JOURNAL_COLUMNS} FROM journal WHERE run_key = ${key} AND path = ?`);
     this.setResumed = db.prepare(`UPDATE journal SET status = 'resumed', meta = ? WHERE run_key = ${key} AND path = ?`);
     this.removeRun = db.prepare(`DELETE FROM journal WHERE run_key = ${key}`);
+    this.removeFailed = db.prepare(`DELETE FROM journal WHERE run_key = ${key} AND status = 'failed'`);
     this.readSeq = db.prepare(`SELECT value FROM weft_counters WHERE name = 'journal_seq'`).pluck();
     this.writeSeq = db.prepare(`UPDATE weft_counters SET value = ? WHERE name = 'journal_seq'`);
   }
@@ -75,6 +77,10 @@ export class JournalQueries {
 
   markResumed(runId: string, path: string, meta: string): void {
     this.setResumed.run(meta, runId, path);
+  }
+
+  deleteFailed(runId: string): void {
+    this.removeFailed.run(runId);
   }
 
   deleteRun(runId: string): void {

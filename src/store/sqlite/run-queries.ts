@@ -27,6 +27,7 @@ export class RunQueries {
   private readonly byId: Stmt;
   private readonly epochById: Stmt;
   private readonly epochByKey: Stmt;
+  private readonly retryStmt: Stmt;
   /**
    * runId -> rk. A run's rk never changes, so the cache cannot go stale in a way that matters: a lookup
    * by rk also checks the id (an rk freed by a delete and reused by another run misses and falls back).
@@ -108,6 +109,9 @@ export class RunQueries {
         lease_epoch = lease_epoch + 1, request_context = COALESCE(@requestContext, request_context), updated_at = @now
       WHERE id = @runId AND status = 'suspended' RETURNING ${RUN_COLUMNS}`);
     this.remove = db.prepare(`DELETE FROM runs WHERE id = ?`);
+    this.retryStmt = db.prepare(`UPDATE runs SET status = @status, owner = @owner, lease_expires_at = @leaseExpiresAt,
+        lease_epoch = lease_epoch + 1, error = NULL, result = NULL, updated_at = @now
+      WHERE id = @runId AND status = 'failed' RETURNING ${RUN_COLUMNS}`);
   }
 
   insertRun(run: NewRun): RunRecord | undefined {
@@ -273,5 +277,11 @@ export class RunQueries {
     const runs = stmts.page.all({ ...params, limit: perPage, offset }) as RunRecord[];
     const total = stmts.count.get(params) as number;
     return { runs, total };
+  }
+
+  retry(runId: string, owner: string | null, leaseExpiresAt: number | null, now: number): RunRecord | undefined {
+    return this.retryStmt.get({ runId, owner, leaseExpiresAt: owner ? leaseExpiresAt : null, status: owner ? 'running' : 'pending', now }) as
+      | RunRecord
+      | undefined;
   }
 }

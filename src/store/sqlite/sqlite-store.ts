@@ -1,4 +1,4 @@
-import { StoreError } from '../../errors.js';
+import { RunConflictError, RunNotFoundError, StoreError } from '../../errors.js';
 import type {
   ClaimOptions,
   ClaimedRun,
@@ -177,6 +177,18 @@ export class SqliteStore implements Store {
       const run = c.runs.resumeRun(req.runId, req.owner, req.leaseExpiresAt, req.requestContext, req.now);
       if (!run) throw new StoreError(`resumeRun: run ${req.runId} changed inside its own transaction`);
       return run;
+    });
+  }
+
+  async retryRun(req: { runId: string; now: number; owner: string | null; leaseExpiresAt: number | null }): Promise<RunRecord> {
+    return this.tx('retryRun', (c) => {
+      const run = c.runs.get(req.runId);
+      if (!run) throw new RunNotFoundError(req.runId);
+      if (run.status !== 'failed') throw new RunConflictError(req.runId, `only a failed run can be retried; its status is "${run.status}"`);
+      c.journal.deleteFailed(req.runId);
+      const retried = c.runs.retry(req.runId, req.owner, req.leaseExpiresAt, req.now);
+      if (!retried) throw new StoreError(`retryRun: run ${req.runId} changed inside its own transaction`);
+      return retried;
     });
   }
 
