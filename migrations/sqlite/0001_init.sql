@@ -59,3 +59,28 @@ CREATE TABLE weft_counters (
   value INTEGER NOT NULL
 );
 INSERT INTO weft_counters (name, value) VALUES ('journal_seq', 0);
+
+-- Run counts per (workflow, status), kept by triggers, so a listing's `total` is a lookup instead of a
+-- COUNT(*) over every stored run (1M runs: ~40 ms per count; this: microseconds). Listings filtered by
+-- resource or date still count the matching rows through their indexes.
+CREATE TABLE run_counts (
+  workflow_id TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  n           INTEGER NOT NULL,
+  PRIMARY KEY (workflow_id, status)
+) WITHOUT ROWID;
+
+CREATE TRIGGER runs_count_insert AFTER INSERT ON runs BEGIN
+  INSERT INTO run_counts (workflow_id, status, n) VALUES (NEW.workflow_id, NEW.status, 1)
+    ON CONFLICT (workflow_id, status) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER runs_count_update AFTER UPDATE OF status ON runs WHEN OLD.status <> NEW.status BEGIN
+  UPDATE run_counts SET n = n - 1 WHERE workflow_id = OLD.workflow_id AND status = OLD.status;
+  INSERT INTO run_counts (workflow_id, status, n) VALUES (NEW.workflow_id, NEW.status, 1)
+    ON CONFLICT (workflow_id, status) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER runs_count_delete AFTER DELETE ON runs BEGIN
+  UPDATE run_counts SET n = n - 1 WHERE workflow_id = OLD.workflow_id AND status = OLD.status;
+END;

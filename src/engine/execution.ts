@@ -10,6 +10,9 @@ import { decode, encode } from './payload.js';
 import type { Scope } from './scope.js';
 import { walkSequence } from './walker.js';
 import { newTraceId, RunTracer, type StoredTracing } from './tracing.js';
+import { testHooks, type LeaseLossKind } from '../testing/crash-points.js';
+
+const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')?.get;
 
 export interface ExecutionHost {
   committer: GroupCommitter;
@@ -18,6 +21,8 @@ export interface ExecutionHost {
   /** Sleeps and retry delays up to this long wait in process; longer ones park the run in the store. */
   inProcessSleepMs: number;
   now(): number;
+  /** Whether this process still holds the run's lease by its own clock (absent: always). */
+  leaseHeld?(runId: string): boolean;
 }
 
 /** How an execution ended, as far as this process knows. 'lost' means another party took the run. */
@@ -70,6 +75,30 @@ export class RunExecution {
       this.controller.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
     });
     this.abortedPromise.catch(() => {});
+    this.guardSignal();
+  }
+
+  /**
+   * Makes `abortSignal.aborted` (and throwIfAborted) look at the lease first: a step that checks its
+   * signal after this process was paused past its lease sees it aborted at once, before the worker's
+   * timers have had a chance to run, so it never goes on side by side with the worker that took over.
+   */
+  private guardSignal(): void {
+    const host = this.host;
+    const get = abortedGetter;
+    if (!host.leaseHeld || !get) return;
+    const signal = this.controller.signal;
+    const check = (): boolean => {
+      if (!get.call(signal) && !host.leaseHeld!(this.runId)) this.loseLease('expired');
+      return get.call(signal) as boolean;
+    };
+    Object.defineProperty(signal, 'aborted', { configurable: true, get: check });
+    Object.defineProperty(signal, 'throwIfAborted', {
+      configurable: true,
+      value: () => {
+        if (check()) throw signal.reason;
+      },
+    });
   }
 
   get signal(): AbortSignal {
@@ -111,7 +140,7 @@ export class RunExecution {
     try {
       await this.host.committer.write({ type: 'journal', epoch: this.epoch, entry });
     } catch (err) {
-      if (err instanceof LeaseLostError) this.markLost();
+      if (err instanceof LeaseLostError) this.loseLease('fenced');
       throw err;
     }
   }
@@ -120,8 +149,11 @@ export class RunExecution {
     return encode(value, what, this.host.maxPayloadBytes);
   }
 
-  private markLost(): void {
+  /** This process no longer owns the run: abort its steps and write nothing more for it. */
+  loseLease(kind: LeaseLossKind): void {
+    if (this.lost) return;
     this.lost = true;
+    testHooks.leaseLost?.(this.runId, kind);
     this.abort(new LeaseLostError(this.runId));
   }
 
@@ -155,7 +187,10 @@ export class RunExecution {
       await this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch, now: this.host.now() });
     } catch (err) {
       this.tracer.end('lost');
-      if (err instanceof LeaseLostError) return { status: 'lost', outcome };
+      if (err instanceof LeaseLostError) {
+        this.loseLease('fenced');
+        return { status: 'lost', outcome };
+      }
       throw err;
     }
     this.tracer.end(patch.status as string, outcome.t === 'failed' ? outcome.error : undefined);

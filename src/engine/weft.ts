@@ -2,10 +2,13 @@ import type { CreateRunOptions, ListRunsOptions, ResultQueryOptions, RunHandle, 
 import type { WorkflowRuntime } from '../define/runtime.js';
 import { Workflow, type AnyWorkflow } from '../define/workflow.js';
 import { InvalidArgumentError, LeaseLostError, RunNotFoundError, WorkflowNotFoundError, EngineStoppedError } from '../errors.js';
-import type { ClaimedRun, ListRunsFilter, NewRun, RunRecord, RunStatus, Store } from '../store/types.js';
+import type { ClaimedRun, ListRunsFilter, NewRun, RunRecord, RunStatus, Store, StoreEvent } from '../store/types.js';
 import { isTerminal } from '../store/types.js';
 import { newOwnerId } from '../worker/owner.js';
 import { Worker } from '../worker/worker.js';
+import { parseSchedule, Scheduler } from '../worker/cron.js';
+import { SchedulesApi, type ScheduleInfo } from './schedules.js';
+import { testHooks } from '../testing/crash-points.js';
 import { EventHub } from './events.js';
 import { RunExecution, type ExecutionEnd, type ExecutionHost } from './execution.js';
 import { GroupCommitter } from './group-commit.js';
@@ -22,7 +25,17 @@ export interface WeftOptions {
   /** Defaults to sqliteStore({ path: '.weft/weft.db' }). */
   store?: Store;
   /** How this process executes runs; `false` makes it a pure client that never executes. */
-  worker?: false | { concurrency?: number; leaseMs?: number; pollMs?: number };
+  worker?:
+    | false
+    | {
+        concurrency?: number;
+        /** How long a claimed run stays this process's without a renewal (default 15 000). */
+        leaseMs?: number;
+        /** Fallback polling interval (default 1000); notifications and timers wake the worker sooner. */
+        pollMs?: number;
+        /** Lease renewal interval (default leaseMs / 3, at most 1000 without store notifications). */
+        renewMs?: number;
+      };
   /** Largest JSON payload (input, output, state) accepted, in bytes. Default 16 MiB. */
   maxPayloadBytes?: number;
   /** Sleeps and retry delays up to this many ms wait in process; longer ones park the run. Default 5000. */
@@ -56,6 +69,9 @@ export class Weft implements WorkflowRuntime {
   /** Handles created but not started: reported as `pending` in this process (nothing is stored yet). */
   private readonly unstarted = new Map<string, string>();
   private startPromise: Promise<void> | null = null;
+  private unsubscribe: (() => Promise<void>) | null = null;
+  private scheduler: Scheduler | null = null;
+  private readonly schedulesApi: SchedulesApi;
   private stopped = false;
   private readonly onError: (err: unknown) => void;
 
@@ -83,19 +99,38 @@ export class Weft implements WorkflowRuntime {
       if (!(Number.isInteger(concurrency) && concurrency > 0)) throw new InvalidArgumentError('worker.concurrency must be a positive integer');
       if (!(leaseMs >= 100)) throw new InvalidArgumentError('worker.leaseMs must be at least 100');
       if (!(pollMs >= 1)) throw new InvalidArgumentError('worker.pollMs must be at least 1');
-      this.worker = new Worker(
+      if (w.renewMs !== undefined && !(w.renewMs >= 10 && w.renewMs < leaseMs)) throw new InvalidArgumentError('worker.renewMs must be at least 10 and less than leaseMs');
+      // Only a store other processes share can have a run taken over; in memory the guard would only
+      // abort a step that blocked the event loop for longer than the lease.
+      const leaseGuard = this.store.kind !== 'memory';
+      const worker = new Worker(
         {
           store: this.store,
           ownerId: this.ownerId,
           workflowIds: () => [...this.byId.keys()],
+          limits: () => this.limits(),
           launch: (c) => this.launch(c),
-          onLeaseLost: (id) => this.executions.get(id)?.exec.abort(new LeaseLostError(id)),
+          onLeaseLost: (id, kind) => {
+            const e = this.executions.get(id);
+            if (e) e.exec.loseLease(kind);
+            else if (!this.stopped) testHooks.leaseLost?.(id, kind);
+          },
           onError: (e) => this.onError(e),
           now: () => this.host.now(),
         },
-        { concurrency, leaseMs, pollMs, keepAlive: this.store.kind !== 'memory' || opts.inProcessSleepMs !== Infinity },
+        { concurrency, leaseMs, pollMs, renewMs: w.renewMs, leaseGuard, keepAlive: this.store.kind !== 'memory' || opts.inProcessSleepMs !== Infinity },
       );
+      this.worker = worker;
+      if (leaseGuard) this.host.leaseHeld = (runId) => worker.leaseHeld(runId);
     }
+    this.schedulesApi = new SchedulesApi({
+      store: this.store,
+      start: () => this.start(),
+      storeCall: (fn) => this.storeCall(fn),
+      scheduledWorkflows: () => [...this.byId.values()].filter((wf) => wf.schedule !== undefined),
+      startRun: (wf, runId, inputData) => this.startScheduled(wf, runId, inputData),
+      now: () => this.host.now(),
+    });
     for (const [key, wf] of Object.entries(opts.workflows ?? {})) this.register(key, wf);
   }
 
@@ -106,7 +141,28 @@ export class Weft implements WorkflowRuntime {
     if (this.stopped) return Promise.reject(new EngineStoppedError());
     this.startPromise ??= (async () => {
       await withStoreRetry(() => this.store.open(), this.retry);
+      if (this.store.subscribe) {
+        try {
+          this.unsubscribe = await this.store.subscribe((e) => this.onStoreEvent(e));
+        } catch (err) {
+          // Notifications only make things faster; polling still finds everything.
+          this.onError(err);
+        }
+      }
       await this.worker?.start();
+      if (this.worker && [...this.byId.values()].some((wf) => wf.schedule)) {
+        this.scheduler = new Scheduler(
+          {
+            store: this.store,
+            scheduled: () => [...this.byId.values()].filter((wf) => wf.schedule).map((wf) => ({ workflowId: wf.id, schedule: wf.schedule! })),
+            fire: (id, runId, inputData) => this.startScheduled(this.getWorkflow(id), runId, inputData),
+            onError: (e) => this.onError(e),
+            now: () => this.host.now(),
+          },
+          this.worker.opts.keepAlive,
+        );
+        await this.scheduler.start();
+      }
     })();
     return this.startPromise;
   }
@@ -117,6 +173,7 @@ export class Weft implements WorkflowRuntime {
    */
   async stop(opts: { timeoutMs?: number } = {}): Promise<void> {
     if (this.stopped) return;
+    this.scheduler?.stop();
     this.worker?.stop();
     const inflight = [...this.executions.values()].map((e) => e.done);
     const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -133,6 +190,8 @@ export class Weft implements WorkflowRuntime {
     );
     await this.committer.drain();
     this.stopped = true;
+    await this.unsubscribe?.().catch((err: unknown) => this.onError(err));
+    this.unsubscribe = null;
     for (const wf of this.byId.values()) if (wf.runtime === this) wf.runtime = undefined;
     if (this.startPromise) await this.store.close();
   }
@@ -142,6 +201,7 @@ export class Weft implements WorkflowRuntime {
   register(key: string, wf: AnyWorkflow): void {
     if (!(wf instanceof Workflow)) throw new InvalidArgumentError(`workflows.${key} is not a workflow made by createWorkflow`);
     if (!wf.isCommitted) throw new InvalidArgumentError(`workflow "${wf.id}" must be committed before it is registered`);
+    if (wf.schedule) parseSchedule(wf.id, wf.schedule);
     this.registry.set(key, wf);
     this.byId.set(wf.id, wf);
     wf.runtime = this;
@@ -344,7 +404,7 @@ export class Weft implements WorkflowRuntime {
       void this.release(claimed);
       return;
     }
-    this.worker?.track(runId);
+    this.worker?.track(runId, claimed.run.leaseExpiresAt);
     let exec: RunExecution;
     try {
       exec = new RunExecution(this.host, wf, claimed);
@@ -363,7 +423,8 @@ export class Weft implements WorkflowRuntime {
       .then((end) => {
         this.executions.delete(runId);
         this.worker?.untrack(runId);
-        if (end.status === 'waiting') this.worker?.nudge();
+        // A parked run, or a finished run of a limited workflow (a slot is free), may let more runs go.
+        if (end.status === 'waiting' || wf.concurrency) this.worker?.nudge();
         this.notify(runId);
         return end;
       });
@@ -384,7 +445,8 @@ export class Weft implements WorkflowRuntime {
     try {
       await this.committer.write({ type: 'run', runId: claimed.run.runId, epoch: claimed.run.leaseEpoch, patch: { release: true }, now: this.host.now() });
     } catch (err) {
-      this.onError(err);
+      // Fenced: someone else holds the run now, which is all a release wanted.
+      if (!(err instanceof LeaseLostError)) this.onError(err);
     }
   }
 

@@ -231,4 +231,18 @@ export interface Store {
    * pending (or running for `owner`). Throws RunNotFoundError, or RunConflictError when not failed.
    */
   retryRun(req: { runId: string; now: number; owner: string | null; leaseExpiresAt: number | null }): Promise<RunRecord>;
+
+  /**
+   * Optional: delivers events from other processes (PostgreSQL LISTEN/NOTIFY). Stores without it rely
+   * on polling. Resolves once listening; the returned function stops the subscription.
+   */
+  subscribe?(onEvent: (event: StoreEvent) => void): Promise<() => Promise<void>>;
+
+  /** Inserts a schedule row unless it exists (since = now); returns the stored row. */
+  ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord>;
+  listSchedules(): Promise<ScheduleRecord[]>;
+  /** Pauses or resumes; resuming moves `since` to now (fires missed while paused are skipped). Null if absent. */
+  setSchedulePaused(workflowId: string, paused: boolean, now: number): Promise<ScheduleRecord | null>;
+  /** Records that the fire at `fireAt` was handled (keeps the latest). */
+  markScheduleFired(workflowId: string, fireAt: number, now: number): Promise<void>;
 }

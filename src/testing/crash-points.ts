@@ -11,12 +11,20 @@ export type CrashPointName =
   | 'step:before'
   | 'claim:after';
 
+/**
+ * How a process learned that it no longer owns a run: 'fenced' (the store rejected a write: the epoch
+ * moved on), 'expired' (its lease ran out by the local clock, e.g. after a pause), 'renew' (a lease
+ * renewal reported the run gone: taken over or canceled).
+ */
+export type LeaseLossKind = 'fenced' | 'expired' | 'renew';
+
 type Hooks = {
   crash: ((name: CrashPointName) => void) | null;
   committed: ((ops: readonly WriteOp[]) => void) | null;
+  leaseLost: ((runId: string, kind: LeaseLossKind) => void) | null;
 };
 
-export const testHooks: Hooks = { crash: null, committed: null };
+export const testHooks: Hooks = { crash: null, committed: null, leaseLost: null };
 
 export function crashPoint(name: CrashPointName): void {
   if (testHooks.crash !== null) testHooks.crash(name);

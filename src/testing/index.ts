@@ -1,7 +1,7 @@
 import type { WriteOp } from '../store/types.js';
-import { testHooks, type CrashPointName } from './crash-points.js';
+import { testHooks, type CrashPointName, type LeaseLossKind } from './crash-points.js';
 
-export type { CrashPointName };
+export type { CrashPointName, LeaseLossKind };
 
 /**
  * Arms named crash points: when the engine passes point `name`, the process kills itself with SIGKILL
@@ -21,6 +21,11 @@ export function disarmCrashPoints(): void {
 /** Observes every committed write batch (after the store transaction returned). */
 export function onCommitted(fn: ((ops: readonly WriteOp[]) => void) | null): void {
   testHooks.committed = fn;
+}
+
+/** Observes every time this process finds it lost a run's lease (fenced write, local expiry, renewal). */
+export function onLeaseLost(fn: ((runId: string, kind: LeaseLossKind) => void) | null): void {
+  testHooks.leaseLost = fn;
 }
 
 /** A clock tests can move by hand. Pass `clock.now` where an engine option takes a clock. */

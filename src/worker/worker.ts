@@ -11,6 +11,13 @@ export interface WorkerOptions {
   pollMs: number;
   /** Whether the worker's timers keep the process alive (false for the default in-memory engine). */
   keepAlive: boolean;
+  /**
+   * How often leases are renewed (and lost or canceled runs noticed). Default leaseMs / 3; at most 1 s
+   * when the store has no notifications, so a cancel from another process lands within about a second.
+   */
+  renewMs?: number;
+  /** Stop executing a run locally once its lease has expired by this process's clock. Default true. */
+  leaseGuard?: boolean;
 }
 
 /** What the worker needs from the engine: the registered workflow ids and a way to run a claim. */
@@ -18,6 +25,8 @@ export interface WorkerHost {
   store: Store;
   ownerId: string;
   workflowIds(): string[];
+  /** Concurrency limits by workflow id (enforced by the store's claim across all workers). */
+  limits(): Record<string, number>;
   launch(claimed: ClaimedRun): void;
   /** Aborts a local execution whose lease was lost. */
   onLeaseLost(runId: string): void;
@@ -31,7 +40,10 @@ export interface WorkerHost {
  * durable timer, and reclaims at once the runs of dead processes on this host.
  */
 export class Worker {
-  private readonly active = new Set<string>();
+  /** Runs executing here, with the lease expiry last confirmed by the store (epoch ms). */
+  private readonly active = new Map<string, number>();
+  private guardTimer: NodeJS.Timeout | undefined;
+  private renewing = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private polling = false;
@@ -52,9 +64,21 @@ export class Worker {
     return this.running && this.active.size < this.opts.concurrency;
   }
 
-  /** Marks a run as executing here (the engine launched it directly, without a claim round trip). */
-  track(runId: string): void {
-    this.active.add(runId);
+  /** Marks a run as executing here, holding a lease that expires at `leaseExpiresAt`. */
+  track(runId: string, leaseExpiresAt: number | null): void {
+    this.active.set(runId, leaseExpiresAt ?? this.host.now() + this.opts.leaseMs);
+  }
+
+  /**
+   * Whether this process may still act for the run: its lease, as last confirmed by the store, has not
+   * expired by this process's clock. Once it has, another worker may already have claimed the run, so
+   * the run's steps are aborted without waiting for the store to say so (a process that was paused past
+   * its lease stops at its first look at the clock; fencing rejects whatever it still tries to write).
+   */
+  leaseHeld(runId: string): boolean {
+    if (this.opts.leaseGuard === false) return true;
+    const until = this.active.get(runId);
+    return until === undefined || this.host.now() < until;
   }
 
   untrack(runId: string): void {
@@ -68,9 +92,14 @@ export class Worker {
 
   async start(): Promise<void> {
     this.running = true;
-    const renewEvery = Math.max(50, Math.floor(this.opts.leaseMs / 3));
+    const byLease = Math.floor(this.opts.leaseMs / 3);
+    const renewEvery = Math.max(50, this.opts.renewMs ?? (this.host.store.subscribe ? byLease : Math.min(byLease, 1000)));
     this.renewTimer = setInterval(() => void this.renew(), renewEvery);
     this.renewTimer.unref();
+    if (this.opts.leaseGuard !== false) {
+      this.guardTimer = setInterval(() => this.guard(), Math.max(20, Math.min(250, Math.floor(this.opts.leaseMs / 10))));
+      this.guardTimer.unref();
+    }
     await this.reapDeadOwners();
     await this.poll();
   }
@@ -80,6 +109,24 @@ export class Worker {
     this.running = false;
     clearTimeout(this.pollTimer);
     clearInterval(this.renewTimer);
+    clearInterval(this.guardTimer);
+  }
+
+  /** Another process made a run of this workflow claimable: poll soon, with jitter so N workers spread. */
+  wake(workflowId: string): void {
+    if (!this.running || !this.hasCapacity() || !this.host.workflowIds().includes(workflowId)) return;
+    const jitter = Math.floor(Math.random() * Math.min(50, this.opts.pollMs));
+    setTimeout(() => this.nudge(), jitter).unref();
+  }
+
+  /** Checks at once whether the runs held here are still ours (after missed notifications). */
+  recheck(): void {
+    this.nudge();
+    void this.renew();
+  }
+
+  private guard(): void {
+    for (const runId of this.active.keys()) if (!this.leaseHeld(runId)) this.host.onLeaseLost(runId);
   }
 
   /** Asks for a poll as soon as possible (a run was queued, capacity freed, a timer is due). */
@@ -109,10 +156,11 @@ export class Worker {
             now: this.host.now(),
             limit: Math.min(free, 100),
             workflowIds: ids,
+            limits: this.host.limits(),
           });
           if (claimed.length > 0) crashPoint('claim:after');
           for (const c of claimed) {
-            this.active.add(c.run.runId);
+            this.track(c.run.runId, c.run.leaseExpiresAt);
             this.host.launch(c);
           }
           if (claimed.length === Math.min(free, 100) && claimed.length > 0) this.pollAgain = true;
@@ -135,12 +183,20 @@ export class Worker {
   }
 
   private async renew(): Promise<void> {
-    if (this.active.size === 0) return;
+    if (this.active.size === 0 || this.renewing) return;
+    this.renewing = true;
     try {
-      const { lost } = await this.host.store.renewLeases(this.host.ownerId, [...this.active], this.opts.leaseMs, this.host.now());
+      // The new expiry counts from before the request: the store's copy is at least this late.
+      const sentAt = this.host.now();
+      const ids = [...this.active.keys()];
+      const { lost } = await this.host.store.renewLeases(this.host.ownerId, ids, this.opts.leaseMs, sentAt);
+      const gone = new Set(lost);
+      for (const id of ids) if (!gone.has(id) && this.active.has(id)) this.active.set(id, sentAt + this.opts.leaseMs);
       for (const id of lost) this.host.onLeaseLost(id);
     } catch (err) {
       this.host.onError(err);
+    } finally {
+      this.renewing = false;
     }
   }
 
@@ -149,7 +205,7 @@ export class Worker {
     try {
       const owners = await this.host.store.listOwners(this.host.now());
       for (const o of owners) {
-        if (isDeadLocalOwner(o, this.host.ownerId)) await this.host.store.expireOwner(o);
+        if (isDeadLocalOwner(o, this.host.ownerId) && (await this.host.store.expireOwner(o)) > 0) this.pollAgain = true;
       }
     } catch (err) {
       this.host.onError(err);

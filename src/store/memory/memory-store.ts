@@ -9,6 +9,7 @@ import type {
   ResumeRequest,
   RunPatch,
   RunRecord,
+  ScheduleRecord,
   Store,
   WriteOp,
   WriteOutcome,
@@ -29,6 +30,7 @@ interface MemoryRun {
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private readonly runs = new Map<string, MemoryRun>();
+  private readonly schedules = new Map<string, ScheduleRecord>();
 
   async open(): Promise<void> {}
   async close(): Promise<void> {}
@@ -122,9 +124,32 @@ export class MemoryStore implements Store {
     );
     candidates.sort((a, b) => b.record.priority - a.record.priority || a.record.createdAt - b.record.createdAt);
     const out: ClaimedRun[] = [];
+    // Concurrency limits: free slots per (workflow, key) = limit - runs holding a live lease.
+    const limits = opts.limits ?? {};
+    const slots = new Map<string, number>();
+    const slotKey = (rec: RunRecord) => `${rec.workflowId}\u0000${rec.concurrencyKey ?? '\u0001'}`;
+    if (Object.keys(limits).length) {
+      for (const r of this.runs.values()) {
+        const rec = r.record;
+        const max = limits[rec.workflowId];
+        if (max === undefined) continue;
+        const k = slotKey(rec);
+        const live = rec.status === 'running' && rec.owner !== null && (rec.leaseExpiresAt ?? 0) > opts.now ? 1 : 0;
+        slots.set(k, (slots.get(k) ?? max) - live);
+      }
+    }
     // Synchronous from candidate selection to the last claim: an await in between would let a concurrent
     // claimRuns take the same candidates.
-    for (const r of candidates.slice(0, opts.limit)) out.push(this.takeClaim(r, opts.owner, opts.leaseMs, opts.now));
+    for (const r of candidates) {
+      if (out.length >= opts.limit) break;
+      if (limits[r.record.workflowId] !== undefined) {
+        const k = slotKey(r.record);
+        const left = slots.get(k) ?? limits[r.record.workflowId] ?? 0;
+        if (left <= 0) continue;
+        slots.set(k, left - 1);
+      }
+      out.push(this.takeClaim(r, opts.owner, opts.leaseMs, opts.now));
+    }
     return out;
   }
 
@@ -217,6 +242,32 @@ export class MemoryStore implements Store {
     rec.leaseEpoch += 1;
     rec.updatedAt = req.now;
     return { ...rec };
+  }
+
+  async ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord> {
+    let s = this.schedules.get(workflowId);
+    if (!s) this.schedules.set(workflowId, (s = { workflowId, paused: false, since: now, lastFireAt: null, updatedAt: now }));
+    return { ...s };
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return [...this.schedules.values()].sort((a, b) => (a.workflowId < b.workflowId ? -1 : 1)).map((s) => ({ ...s }));
+  }
+
+  async setSchedulePaused(workflowId: string, paused: boolean, now: number): Promise<ScheduleRecord | null> {
+    const s = this.schedules.get(workflowId);
+    if (!s) return null;
+    if (s.paused && !paused) s.since = now;
+    s.paused = paused;
+    s.updatedAt = now;
+    return { ...s };
+  }
+
+  async markScheduleFired(workflowId: string, fireAt: number, now: number): Promise<void> {
+    const s = this.schedules.get(workflowId);
+    if (!s) return;
+    s.lastFireAt = Math.max(s.lastFireAt ?? 0, fireAt);
+    s.updatedAt = now;
   }
 
   async cancelRun(runId: string, now: number): Promise<RunRecord | null> {

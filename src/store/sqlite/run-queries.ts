@@ -266,11 +266,15 @@ export class RunQueries {
     let stmts = this.listStatements.get(shape);
     if (!stmts) {
       const clause = shape ? `WHERE ${shape}` : '';
+      // Workflow and status filters are answered from run_counts (kept by triggers); others count rows.
+      const countable = filter.resourceId === undefined && filter.fromDate === undefined && filter.toDate === undefined;
       stmts = {
         page: this.db.prepare(
           `SELECT ${RUN_COLUMNS} FROM runs ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`,
         ),
-        count: this.db.prepare(`SELECT COUNT(*) FROM runs ${clause}`).pluck(),
+        count: countable
+          ? this.db.prepare(`SELECT COALESCE(SUM(n), 0) FROM run_counts ${clause}`).pluck()
+          : this.db.prepare(`SELECT COUNT(*) FROM runs ${clause}`).pluck(),
       };
       this.listStatements.set(shape, stmts);
     }

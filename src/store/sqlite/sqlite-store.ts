@@ -8,6 +8,7 @@ import type {
   NewRun,
   ResumeRequest,
   RunRecord,
+  ScheduleRecord,
   Store,
   WriteOp,
   WriteOutcome,
@@ -17,11 +18,13 @@ import { JournalQueries } from './journal-queries.js';
 import { migrateDatabase } from './migrations.js';
 import { checkOptions, mapSqliteError, openDatabase, type SqliteDb, type SqliteStoreOptions } from './open.js';
 import { RunQueries } from './run-queries.js';
+import { WorkerQueries } from './workers.js';
 
 interface Connection {
   db: SqliteDb;
   runs: RunQueries;
   journal: JournalQueries;
+  workers: WorkerQueries;
   /** Applies a write batch; a better-sqlite3 transaction function, compiled once. */
   write: (ops: WriteOp[]) => WriteOutcome;
   /** Inserts a batch of runs in one transaction, compiled once. */
@@ -72,7 +75,7 @@ export class SqliteStore implements Store {
       const journal = new JournalQueries(db);
       const write = db.transaction((ops: WriteOp[]) => applyBatch(runs, journal, ops));
       const createMany = db.transaction((batch: NewRun[]) => batch.map((r) => createOne(runs, r)));
-      this.conn = { db, runs, journal, write: (ops) => write.immediate(ops), createMany: (b) => createMany.immediate(b) };
+      this.conn = { db, runs, journal, workers: new WorkerQueries(db), write: (ops) => write.immediate(ops), createMany: (b) => createMany.immediate(b) };
       return this.conn;
     } catch (err) {
       db.close();
@@ -139,7 +142,11 @@ export class SqliteStore implements Store {
     if (opts.limit <= 0 || opts.workflowIds.length === 0) return [];
     return this.tx('claimRuns', (c) => {
       const out: ClaimedRun[] = [];
-      for (const id of c.runs.claimableIds(opts.workflowIds, opts.now, Math.floor(opts.limit))) {
+      const limits = opts.limits ?? {};
+      const free = opts.workflowIds.filter((id) => limits[id] === undefined);
+      const ids = free.length ? c.runs.claimableIds(free, opts.now, Math.floor(opts.limit)) : [];
+      if (free.length < opts.workflowIds.length) ids.push(...c.workers.limitedIds(limits, opts.now, Math.floor(opts.limit) - ids.length));
+      for (const id of ids) {
         const run = c.runs.claim(id, opts.owner, opts.now + opts.leaseMs, opts.now);
         if (run) out.push({ run, journal: c.journal.load(id) });
       }
@@ -190,6 +197,22 @@ export class SqliteStore implements Store {
       if (!retried) throw new StoreError(`retryRun: run ${req.runId} changed inside its own transaction`);
       return retried;
     });
+  }
+
+  async ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord> {
+    return this.tx('ensureSchedule', (c) => c.workers.ensureSchedule(workflowId, now));
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return this.use('listSchedules', (c) => c.workers.listSchedules());
+  }
+
+  async setSchedulePaused(workflowId: string, paused: boolean, now: number): Promise<ScheduleRecord | null> {
+    return this.tx('setSchedulePaused', (c) => c.workers.setSchedulePaused(workflowId, paused, now));
+  }
+
+  async markScheduleFired(workflowId: string, fireAt: number, now: number): Promise<void> {
+    this.tx('markScheduleFired', (c) => c.workers.markScheduleFired(workflowId, fireAt, now));
   }
 
   async cancelRun(runId: string, now: number): Promise<RunRecord | null> {
