@@ -6,7 +6,7 @@ import { applyRunPatch } from '../store/shared/run-rules.js';
 import type { EventHub } from './events.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Outcome, Value } from './outcome.js';
-import { decode, encode } from './payload.js';
+import { decode, decodeRow, encode } from './payload.js';
 import type { Scope } from './scope.js';
 import { walkSequence } from './walker.js';
 import { newTraceId, RunTracer, type StoredTracing } from './tracing.js';
@@ -130,7 +130,7 @@ export class RunExecution {
   /** Re-applies the state patch of a row recorded by an earlier execution, once, as the walk passes it. */
   replayState(entry: JournalEntry): void {
     if (!this.unreplayedState.delete(entry.path)) return;
-    const meta = decode(entry.meta) as { statePatch?: Record<string, unknown> } | undefined;
+    const meta = decodeRow(entry.meta, entry.runId, entry.path, 'meta') as { statePatch?: Record<string, unknown> } | undefined;
     if (meta?.statePatch) this.state = { ...this.state, ...meta.statePatch };
   }
 

@@ -1,4 +1,4 @@
-import { PayloadError } from '../errors.js';
+import { PayloadError, WeftError } from '../errors.js';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
@@ -36,4 +36,31 @@ export function encode(value: unknown, what: string, maxBytes: number): string |
 export function decode(text: string | null | undefined): unknown {
   if (text === null || text === undefined) return undefined;
   return JSON.parse(text);
+}
+
+/** Stored data of a run that cannot be read back (a corrupt or hand-edited row). Fails that run alone. */
+export class CorruptRunError extends WeftError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RUN_CORRUPT', message, options);
+  }
+}
+
+/** Decodes a stored journal value; a row that is not JSON fails the run with a clear RUN_CORRUPT error. */
+export function decodeRow(text: string | null | undefined, runId: string, path: string, field: string): unknown {
+  if (text === null || text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new CorruptRunError(`the journal row "${path}" (${field}) of run "${runId}" is not valid JSON; the run cannot be replayed`, { cause: err });
+  }
+}
+
+/** Decodes for display: unreadable stored values are shown as a marker instead of failing the read. */
+export function decodeForView(text: string | null | undefined): unknown {
+  if (text === null || text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { unreadable: true, text: text.slice(0, 200) };
+  }
 }

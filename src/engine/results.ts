@@ -2,16 +2,17 @@ import type { StepResult, WorkflowResult, RunView, RunSummary } from '../define/
 import type { AnyWorkflow } from '../define/workflow.js';
 import type { SerializedError } from '../errors.js';
 import type { JournalEntry, RunRecord } from '../store/types.js';
-import { decode } from './payload.js';
+import { decodeForView } from './payload.js';
 
 /**
  * Values the executor already holds for rows it wrote, so building the result of a run that just ran
  * here does not parse back what it has just serialised.
  */
-const decoded = new WeakMap<JournalEntry, { input: unknown; output: unknown }>();
+const DECODED = Symbol('weft.decoded');
+type WithDecoded = JournalEntry & { [DECODED]?: { input: unknown; output: unknown } };
 
 export function rememberDecoded(entry: JournalEntry, input: unknown, output: unknown): void {
-  decoded.set(entry, { input, output });
+  Object.defineProperty(entry, DECODED, { value: { input, output }, enumerable: false });
 }
 
 const STRUCTURAL = /^(parallel|branch|loop|foreach)#\d+(\[\d+\])?$/;
@@ -20,7 +21,20 @@ const STRUCTURAL = /^(parallel|branch|loop|foreach)#\d+(\[\d+\])?$/;
  * The id a journal path shows under in `steps`: structural segments (parallel#2, loop#3[4], ...) are
  * dropped, nested workflow segments are joined with "." (Mastra's `child.step` keys).
  */
+const keyCache = new Map<string, string>();
+
 export function displayKey(path: string): string {
+  let key = keyCache.get(path);
+  if (key === undefined) {
+    key = computeDisplayKey(path);
+    // Paths come from workflow definitions, so they repeat across runs; the cap guards odd cases.
+    if (keyCache.size > 50_000) keyCache.clear();
+    keyCache.set(path, key);
+  }
+  return key;
+}
+
+function computeDisplayKey(path: string): string {
   const parts: string[] = [];
   for (const seg of path.split('/')) {
     if (STRUCTURAL.test(seg)) continue;
@@ -63,11 +77,11 @@ export function buildSteps(journal: Iterable<JournalEntry>): {
   for (const e of journal) {
     if (e.kind !== 'step') continue;
     const key = displayKey(e.path);
-    const meta = e.meta === null ? {} : ((decode(e.meta) as Meta | undefined) ?? {});
-    const known = decoded.get(e);
-    const r: StepResult = { status: stepStatus(e), payload: known ? known.input : decode(e.input), startedAt: e.startedAt, attempts: e.attempt };
-    if (e.output !== null) r.output = known ? known.output : decode(e.output);
-    if (e.error !== null) r.error = decode(e.error) as SerializedError;
+    const meta = e.meta === null ? {} : ((decodeForView(e.meta) as Meta | undefined) ?? {});
+    const known = (e as WithDecoded)[DECODED];
+    const r: StepResult = { status: stepStatus(e), payload: known ? known.input : decodeForView(e.input), startedAt: e.startedAt, attempts: e.attempt };
+    if (e.output !== null) r.output = known ? known.output : decodeForView(e.output);
+    if (e.error !== null) r.error = decodeForView(e.error) as SerializedError;
     if (e.endedAt !== null) r.endedAt = e.endedAt;
     if (meta.suspendPayload !== undefined) r.suspendPayload = meta.suspendPayload;
     if (meta.resumePayload !== undefined) r.resumePayload = meta.resumePayload;
@@ -98,16 +112,16 @@ export function buildSteps(journal: Iterable<JournalEntry>): {
 
 export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, includeState: boolean): WorkflowResult {
   const { steps, suspended, suspendPayload } = buildSteps(journal);
-  const base: Record<string, unknown> = { status: run.status, runId: run.runId, input: decode(run.input), steps };
-  if (includeState) base.state = (decode(run.state) as Record<string, unknown> | undefined) ?? {};
-  const tracing = decode(run.tracing) as { traceId?: string } | undefined;
+  const base: Record<string, unknown> = { status: run.status, runId: run.runId, input: decodeForView(run.input), steps };
+  if (includeState) base.state = (decodeForView(run.state) as Record<string, unknown> | undefined) ?? {};
+  const tracing = decodeForView(run.tracing) as { traceId?: string } | undefined;
   if (tracing?.traceId) base.traceId = tracing.traceId;
   switch (run.status) {
     case 'success':
-      base.result = decode(run.result);
+      base.result = decodeForView(run.result);
       break;
     case 'failed':
-      base.error = decode(run.error) ?? { name: 'Error', message: 'unknown failure' };
+      base.error = decodeForView(run.error) ?? { name: 'Error', message: 'unknown failure' };
       break;
     case 'suspended':
       base.suspended = suspended;
@@ -121,17 +135,17 @@ export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, inc
 
 export function buildRunView(wf: AnyWorkflow | null, run: RunRecord, journal: Iterable<JournalEntry>): RunView {
   const { steps } = buildSteps(journal);
-  const tracing = (decode(run.tracing) as { traceId?: string; metadata?: Record<string, unknown> } | undefined) ?? {};
+  const tracing = (decodeForView(run.tracing) as { traceId?: string; metadata?: Record<string, unknown> } | undefined) ?? {};
   const view: RunView = {
     ...summarise(run),
-    payload: decode(run.input),
+    payload: decodeForView(run.input),
     steps,
-    state: (decode(run.state) as Record<string, unknown> | undefined) ?? {},
-    requestContext: (decode(run.requestContext) as Record<string, unknown> | undefined) ?? {},
+    state: (decodeForView(run.state) as Record<string, unknown> | undefined) ?? {},
+    requestContext: (decodeForView(run.requestContext) as Record<string, unknown> | undefined) ?? {},
     serializedStepGraph: wf ? wf.serializedStepGraph : [],
   };
-  if (run.result !== null) view.result = decode(run.result);
-  if (run.error !== null) view.error = decode(run.error) as SerializedError;
+  if (run.result !== null) view.result = decodeForView(run.result);
+  if (run.error !== null) view.error = decodeForView(run.error) as SerializedError;
   if (tracing.metadata) view.metadata = tracing.metadata;
   if (tracing.traceId) view.traceId = tracing.traceId;
   return view;

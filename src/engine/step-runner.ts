@@ -6,7 +6,7 @@ import type { JournalEntry } from '../store/types.js';
 import { createContext, type StepControl } from './context.js';
 import type { RunExecution } from './execution.js';
 import type { Outcome, Value } from './outcome.js';
-import { decode } from './payload.js';
+import { decodeRow } from './payload.js';
 import type { Scope } from './scope.js';
 import { walkSequence } from './walker.js';
 import { crashPoint } from '../testing/crash-points.js';
@@ -25,7 +25,7 @@ interface RowMeta {
 }
 
 function metaOf(entry: JournalEntry | undefined): RowMeta {
-  return entry?.meta ? ((decode(entry.meta) as RowMeta | undefined) ?? {}) : {};
+  return entry?.meta ? ((decodeRow(entry.meta, entry.runId, entry.path, 'meta') as RowMeta | undefined) ?? {}) : {};
 }
 
 function inputJson(exec: RunExecution, input: Value, what: string): string | null {
@@ -44,14 +44,14 @@ function replay(exec: RunExecution, entry: JournalEntry | undefined, scope: Scop
   switch (entry.status) {
     case 'success': {
       exec.replayState(entry);
-      const value: Value = { v: decode(entry.output), json: entry.output };
+      const value: Value = { v: decodeRow(entry.output, entry.runId, entry.path, 'output'), json: entry.output };
       scope.outputs.set(id, value.v);
       return { t: 'ok', value };
     }
     case 'suspended':
       return { t: 'suspended' };
     case 'failed':
-      return { t: 'failed', error: decode(entry.error) as SerializedError };
+      return { t: 'failed', error: decodeRow(entry.error, entry.runId, entry.path, 'error') as SerializedError };
     default:
       return null;
   }

@@ -47,6 +47,8 @@ export class RunTracer {
   private readonly tracer: Tracer;
   private readonly runSpan: Span;
   private readonly runContext: Context;
+  /** False when no SDK records spans: steps then share one no-op span (nothing to pay per step). */
+  private readonly recording: boolean;
 
   constructor(tracing: StoredTracing, runId: string, workflowId: string, continued: boolean) {
     this.tracer = trace.getTracer(TRACER_NAME);
@@ -65,9 +67,11 @@ export class RunTracer {
     if (tracing.tags?.length) attributes['weft.tags'] = tracing.tags.join(',');
     this.runSpan = this.tracer.startSpan(`workflow.run ${workflowId}`, { kind: SpanKind.INTERNAL, attributes }, parent);
     this.runContext = trace.setSpan(parent, this.runSpan);
+    this.recording = this.runSpan.isRecording();
   }
 
   startStep(stepId: string, attempt: number): StepSpan {
+    if (!this.recording) return NOOP_STEP_SPAN;
     const span = this.tracer.startSpan(`workflow.step ${stepId}`, { attributes: { 'weft.step_id': stepId, 'weft.attempt': attempt } }, this.runContext);
     return new StepSpan(span, trace.setSpan(this.runContext, span));
   }
@@ -106,3 +110,10 @@ export class StepSpan {
     this.span.end();
   }
 }
+
+const NOOP_STEP_SPAN: StepSpan = Object.freeze({
+  ctx: ROOT_CONTEXT,
+  run: <T>(fn: () => T): T => fn(),
+  retry: () => {},
+  end: () => {},
+}) as unknown as StepSpan;

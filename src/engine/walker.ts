@@ -5,7 +5,7 @@ import type { JournalEntry } from '../store/types.js';
 import { createContext } from './context.js';
 import type { RunExecution } from './execution.js';
 import { combine, type Outcome, type Value } from './outcome.js';
-import { decode } from './payload.js';
+import { decodeRow } from './payload.js';
 import type { Scope } from './scope.js';
 import { runUnit, sleepUnlessAborted } from './step-runner.js';
 
@@ -73,7 +73,7 @@ async function runConcurrently(exec: RunExecution, units: UnitNode[], input: Val
 /** Records a small decision (branch choice, loop condition) so a replay takes the same path. */
 async function decide<T>(exec: RunExecution, scope: Scope, path: string, evaluate: () => Promise<T>): Promise<T> {
   const entry = exec.journal.get(path);
-  if (entry?.status === 'success') return decode(entry.output) as T;
+  if (entry?.status === 'success') return decodeRow(entry.output, entry.runId, path, 'output') as T;
   const startedAt = exec.host.now();
   const value = await evaluate();
   const row: JournalEntry = {
@@ -161,7 +161,7 @@ function runForeach(
   const id = unitId(node.child);
   const done = exec.journal.get(aggregatePath);
   if (done?.status === 'success') {
-    const value: Value = { v: decode(done.output), json: done.output };
+    const value: Value = { v: decodeRow(done.output, done.runId, done.path, 'output'), json: done.output };
     scope.outputs.set(id, value.v);
     return Promise.resolve({ t: 'ok', value });
   }
@@ -233,7 +233,7 @@ function runForeach(
 function runMap(exec: RunExecution, node: Extract<GraphNode, { type: 'map' }>, input: Value, scope: Scope, path: string): Promise<Outcome> {
   const done = exec.journal.get(path);
   if (done?.status === 'success') {
-    const value: Value = { v: decode(done.output), json: done.output };
+    const value: Value = { v: decodeRow(done.output, done.runId, done.path, 'output'), json: done.output };
     scope.outputs.set(node.segment, value.v);
     return Promise.resolve({ t: 'ok', value });
   }
@@ -271,7 +271,7 @@ function runSleep(
   return guarded(exec, async () => {
     let wakeAt: number;
     const startedAt = exec.host.now();
-    const recorded = entry?.status === 'waiting' ? (decode(entry.meta) as { wakeAt?: number } | undefined)?.wakeAt : undefined;
+    const recorded = entry?.status === 'waiting' ? (decodeRow(entry.meta, entry.runId, path, 'meta') as { wakeAt?: number } | undefined)?.wakeAt : undefined;
     if (recorded !== undefined) wakeAt = recorded;
     else {
       wakeAt = await computeWakeAt(exec, node, input, scope, startedAt);

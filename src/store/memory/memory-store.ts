@@ -102,8 +102,10 @@ export class MemoryStore implements Store {
         continue;
       }
       if (op.type === 'journal') {
+        // Stored as given (the engine never mutates a row after writing it); readers get copies.
         const prev = r.journal.get(op.entry.path);
-        r.journal.set(op.entry.path, { ...op.entry, seq: prev?.seq ?? ++r.seq });
+        op.entry.seq = prev?.seq ?? ++r.seq;
+        r.journal.set(op.entry.path, op.entry);
       } else {
         applyRunPatch(r.record, op.patch, op.now);
       }
