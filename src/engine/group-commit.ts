@@ -25,12 +25,18 @@ export class GroupCommitter {
   private writes: PendingWrite[] = [];
   private creates: PendingCreate[] = [];
   private scheduled = false;
-  private flushing: Promise<void> | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
 
+  /**
+   * @param maxInFlight batches committing at once. SQLite has one writer, so 1; on PostgreSQL a few
+   * batches overlap their network round trips (rows of one batch never depend on another in flight:
+   * a run has at most one pending write per path, and its status patch waits for its journal writes).
+   */
   constructor(
     private readonly store: Store,
     private readonly retry: RetryPolicy,
     private readonly maxBatch = 2000,
+    private readonly maxInFlight = 1,
   ) {}
 
   write(op: WriteOp): Promise<void> {
@@ -50,8 +56,8 @@ export class GroupCommitter {
 
   /** Resolves when everything queued so far is committed (used by stop()). */
   async drain(): Promise<void> {
-    while (this.writes.length > 0 || this.creates.length > 0 || this.flushing) {
-      if (this.flushing) await this.flushing;
+    while (this.writes.length > 0 || this.creates.length > 0 || this.inFlight.size > 0) {
+      if (this.inFlight.size > 0) await Promise.race(this.inFlight);
       else this.kick();
     }
   }
@@ -66,17 +72,18 @@ export class GroupCommitter {
 
   private kick(): void {
     this.scheduled = false;
-    if (this.flushing || (this.writes.length === 0 && this.creates.length === 0)) return;
+    if (this.inFlight.size >= this.maxInFlight || (this.writes.length === 0 && this.creates.length === 0)) return;
     const writes = this.writes;
     const creates = this.creates;
     this.writes = [];
     this.creates = [];
-    this.flushing = Promise.all([this.flushCreates(creates), this.flushWrites(writes)])
+    const flush: Promise<void> = Promise.all([this.flushCreates(creates), this.flushWrites(writes)])
       .then(() => undefined)
       .finally(() => {
-        this.flushing = null;
+        this.inFlight.delete(flush);
         if (this.writes.length > 0 || this.creates.length > 0) this.kick();
       });
+    this.inFlight.add(flush);
   }
 
   private async flushCreates(batch: PendingCreate[]): Promise<void> {
