@@ -151,9 +151,11 @@ export class RunExecution {
 
   /** This process no longer owns the run: abort its steps and write nothing more for it. */
   loseLease(kind: LeaseLossKind): void {
+    // Every write the store fences is reported (tests count them); other notices once per execution.
+    if (this.lost && kind !== 'fenced') return;
+    testHooks.leaseLost?.(this.runId, kind);
     if (this.lost) return;
     this.lost = true;
-    testHooks.leaseLost?.(this.runId, kind);
     this.abort(new LeaseLostError(this.runId));
   }
 

@@ -96,7 +96,9 @@ export class Run implements RunHandle {
       this.weft.markStarted(this.runId);
       throw err;
     }
-    const claim = this.weft.localClaim();
+    // A run of a limited workflow is queued: only the store's claim can count it against the limit
+    // across every worker.
+    const claim = this.wf.concurrency ? null : this.weft.localClaim();
     const { created, run } = await this.weft.createStoredRun({
         runId: this.runId,
         workflowId: this.wf.id,
@@ -133,6 +135,11 @@ export class Run implements RunHandle {
     return { runId: this.runId };
   }
 
+  /** @internal startAsync for the cron scheduler: whether this call created the run. */
+  async startScheduled(opts?: StartOptions): Promise<boolean> {
+    return (await this.create(opts)).created;
+  }
+
   stream(opts?: StartOptions): StreamHandle {
     const { stream, close } = eventStream(this.weft.events, this.runId);
     const result = this.start(opts).finally(() => setImmediate(close));
@@ -162,7 +169,7 @@ export class Run implements RunHandle {
     const data = step?.resumeSchema ? await validate(step.resumeSchema, o.resumeData, `resumeData of step "${step.id}"`) : o.resumeData;
     const resumeData = encode(data, 'resumeData', max);
     const requestContext = contextJson(o.requestContext, max);
-    const claim = this.weft.localClaim();
+    const claim = this.wf.concurrency ? null : this.weft.localClaim();
     let resumed: RunRecord;
     try {
       resumed = await this.weft.storeCall(() =>

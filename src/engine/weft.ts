@@ -80,7 +80,7 @@ export class Weft implements WorkflowRuntime {
     this.store = opts.store ?? openDefaultStore();
     this.onError = opts.onError ?? ((err) => console.error('[weft]', err));
     this.retry = { maxMs: opts.storeRetryMs ?? 300_000, baseMs: 50, isStopped: () => this.stopped };
-    this.committer = new GroupCommitter(this.store, this.retry);
+    this.committer = new GroupCommitter(this.store, this.retry, 2000, this.store.kind === 'postgres' ? 4 : 1);
     const maxPayloadBytes = opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     if (!(Number.isFinite(maxPayloadBytes) && maxPayloadBytes > 0)) throw new InvalidArgumentError('maxPayloadBytes must be a positive number');
     this.host = {
@@ -102,7 +102,7 @@ export class Weft implements WorkflowRuntime {
       if (w.renewMs !== undefined && !(w.renewMs >= 10 && w.renewMs < leaseMs)) throw new InvalidArgumentError('worker.renewMs must be at least 10 and less than leaseMs');
       // Only a store other processes share can have a run taken over; in memory the guard would only
       // abort a step that blocked the event loop for longer than the lease.
-      const leaseGuard = this.store.kind !== 'memory';
+      const leaseGuard = this.store.kind !== 'memory' && testHooks.leaseGuard;
       const worker = new Worker(
         {
           store: this.store,
@@ -194,6 +194,61 @@ export class Weft implements WorkflowRuntime {
     this.unsubscribe = null;
     for (const wf of this.byId.values()) if (wf.runtime === this) wf.runtime = undefined;
     if (this.startPromise) await this.store.close();
+  }
+
+  /** Events from other processes (PostgreSQL NOTIFY). Each only speeds up what polling would find. */
+  private onStoreEvent(e: StoreEvent): void {
+    switch (e.type) {
+      case 'runnable':
+        this.worker?.wake(e.workflowId);
+        return;
+      case 'canceled':
+        this.abortLocal(e.runId, new Error('the run was canceled'));
+        this.notify(e.runId);
+        if (this.byId.get(e.workflowId)?.concurrency) this.worker?.wake(e.workflowId);
+        return;
+      case 'settled':
+        this.notify(e.runId);
+        if (this.byId.get(e.workflowId)?.concurrency) this.worker?.wake(e.workflowId);
+        return;
+      case 'reconnected':
+        this.worker?.recheck();
+        for (const id of [...this.waiters.keys()]) this.notify(id);
+        return;
+    }
+  }
+
+  /** Concurrency limits of the registered workflows, by workflow id. */
+  private limits(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [id, wf] of this.byId) if (wf.concurrency) out[id] = wf.concurrency.limit;
+    return out;
+  }
+
+  private async startScheduled(wf: AnyWorkflow, runId: string, inputData: unknown): Promise<boolean> {
+    const run = (await wf.createRun({ runId })) as Run;
+    return run.startScheduled({ inputData } as never);
+  }
+
+  // ---- schedules ---------------------------------------------------------------------------------
+
+  /** The cron schedules of the registered workflows, with their shared pause state. */
+  listSchedules(): Promise<ScheduleInfo[]> {
+    return this.schedulesApi.list();
+  }
+
+  /** Pauses a schedule for every process on the store; fires while paused are skipped, not caught up. */
+  pauseSchedule(workflowId: string): Promise<ScheduleInfo> {
+    return this.schedulesApi.setPaused(workflowId, true);
+  }
+
+  resumeSchedule(workflowId: string): Promise<ScheduleInfo> {
+    return this.schedulesApi.setPaused(workflowId, false);
+  }
+
+  /** Starts one run of the schedule now (with its inputData), paused or not. */
+  triggerSchedule(workflowId: string): Promise<{ runId: string }> {
+    return this.schedulesApi.trigger(workflowId);
   }
 
   // ---- registry ----------------------------------------------------------------------------------
@@ -321,7 +376,7 @@ export class Weft implements WorkflowRuntime {
     await this.start();
     const run = await this.loadRun(runId);
     if (!run || run.workflowId !== wf.id) throw new RunNotFoundError(runId);
-    const claim = this.localClaim();
+    const claim = wf.concurrency ? null : this.localClaim();
     const retried = await this.storeCall(() =>
       this.store.retryRun({ runId, now: this.host.now(), owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null }),
     );
@@ -464,10 +519,14 @@ export class Weft implements WorkflowRuntime {
 
   /**
    * @internal Waits until the run settles (success, failed, canceled or suspended) and returns its
-   * result. Local executions notify directly; runs executing elsewhere are polled with back-off.
+   * result. Local executions resolve directly. A run executing elsewhere is reloaded when the store
+   * notifies that it settled (PostgreSQL); polling with back-off stays as the fallback, slow when
+   * notifications are on and quick without them.
    */
   async waitForResult(runId: string, includeState: boolean): Promise<WorkflowResult> {
-    let pollMs = 20;
+    const notified = this.unsubscribe !== null;
+    let pollMs = notified ? 1000 : 20;
+    const maxPollMs = notified ? 5000 : 500;
     for (;;) {
       const local = this.executions.get(runId);
       if (local) {
@@ -477,26 +536,29 @@ export class Weft implements WorkflowRuntime {
         }
         continue;
       }
-      const run = await this.loadRun(runId);
-      if (!run) throw new RunNotFoundError(runId);
-      if (SETTLED.includes(run.status) || isTerminal(run.status)) {
-        const journal = await this.storeCall(() => this.store.loadJournal(runId));
-        return buildResult(run, journal, includeState);
-      }
-      if (this.executions.has(runId)) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, pollMs);
-        let set = this.waiters.get(runId);
-        if (!set) this.waiters.set(runId, (set = new Set()));
-        const entry = set;
-        function done() {
-          clearTimeout(timer);
-          entry.delete(done);
-          resolve();
+      // Listen before looking, so a notification that lands while the run is loaded is not missed.
+      let wake!: () => void;
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      let set = this.waiters.get(runId);
+      if (!set) this.waiters.set(runId, (set = new Set()));
+      set.add(wake);
+      try {
+        const run = await this.loadRun(runId);
+        if (!run) throw new RunNotFoundError(runId);
+        if (SETTLED.includes(run.status) || isTerminal(run.status)) {
+          const journal = await this.storeCall(() => this.store.loadJournal(runId));
+          return buildResult(run, journal, includeState);
         }
-        set.add(done);
-      });
-      pollMs = Math.min(pollMs * 2, 500);
+        if (this.executions.has(runId)) continue;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, pollMs)))]);
+        clearTimeout(timer);
+      } finally {
+        const entry = this.waiters.get(runId);
+        entry?.delete(wake);
+        if (entry?.size === 0) this.waiters.delete(runId);
+      }
+      pollMs = Math.min(pollMs * 2, maxPollMs);
     }
   }
 }

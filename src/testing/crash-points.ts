@@ -22,9 +22,11 @@ type Hooks = {
   crash: ((name: CrashPointName) => void) | null;
   committed: ((ops: readonly WriteOp[]) => void) | null;
   leaseLost: ((runId: string, kind: LeaseLossKind) => void) | null;
+  /** False disarms the local lease guard (tests that need a zombie to reach the store's fencing). */
+  leaseGuard: boolean;
 };
 
-export const testHooks: Hooks = { crash: null, committed: null, leaseLost: null };
+export const testHooks: Hooks = { crash: null, committed: null, leaseLost: null, leaseGuard: true };
 
 export function crashPoint(name: CrashPointName): void {
   if (testHooks.crash !== null) testHooks.crash(name);

@@ -28,6 +28,14 @@ export function onLeaseLost(fn: ((runId: string, kind: LeaseLossKind) => void) |
   testHooks.leaseLost = fn;
 }
 
+/**
+ * Disarms the local lease guard of Weft instances created afterwards: a worker paused past its lease
+ * then goes on until the store fences its writes. Only for tests of fencing itself.
+ */
+export function disarmLeaseGuard(): void {
+  testHooks.leaseGuard = false;
+}
+
 /** A clock tests can move by hand. Pass `clock.now` where an engine option takes a clock. */
 export class FakeClock {
   constructor(private t = Date.now()) {}

@@ -1,6 +1,6 @@
 import type { ClaimedRun, Store } from '../store/types.js';
 import { isDeadLocalOwner } from './owner.js';
-import { crashPoint } from '../testing/crash-points.js';
+import { crashPoint, type LeaseLossKind } from '../testing/crash-points.js';
 
 export interface WorkerOptions {
   /** Runs this process executes at once. */
@@ -29,7 +29,7 @@ export interface WorkerHost {
   limits(): Record<string, number>;
   launch(claimed: ClaimedRun): void;
   /** Aborts a local execution whose lease was lost. */
-  onLeaseLost(runId: string): void;
+  onLeaseLost(runId: string, kind: LeaseLossKind): void;
   onError(err: unknown): void;
   now(): number;
 }
@@ -126,7 +126,7 @@ export class Worker {
   }
 
   private guard(): void {
-    for (const runId of this.active.keys()) if (!this.leaseHeld(runId)) this.host.onLeaseLost(runId);
+    for (const runId of this.active.keys()) if (!this.leaseHeld(runId)) this.host.onLeaseLost(runId, 'expired');
   }
 
   /** Asks for a poll as soon as possible (a run was queued, capacity freed, a timer is due). */
@@ -192,7 +192,7 @@ export class Worker {
       const { lost } = await this.host.store.renewLeases(this.host.ownerId, ids, this.opts.leaseMs, sentAt);
       const gone = new Set(lost);
       for (const id of ids) if (!gone.has(id) && this.active.has(id)) this.active.set(id, sentAt + this.opts.leaseMs);
-      for (const id of lost) this.host.onLeaseLost(id);
+      for (const id of lost) this.host.onLeaseLost(id, 'renew');
     } catch (err) {
       this.host.onError(err);
     } finally {

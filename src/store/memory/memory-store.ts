@@ -20,7 +20,6 @@ import { applyRunPatch, isClaimable, matchesFilter, normalisePage } from '../sha
 interface MemoryRun {
   record: RunRecord;
   journal: Map<string, JournalEntry>;
-  seq: number;
 }
 
 /**
@@ -59,7 +58,7 @@ export class MemoryStore implements Store {
       createdAt: run.now,
       updatedAt: run.now,
     };
-    this.runs.set(run.runId, { record, journal: new Map(), seq: 0 });
+    this.runs.set(run.runId, { record, journal: new Map() });
     return { created: true, run: { ...record } };
   }
 
@@ -102,9 +101,8 @@ export class MemoryStore implements Store {
         continue;
       }
       if (op.type === 'journal') {
-        // Stored as given (the engine never mutates a row after writing it); readers get copies.
-        const prev = r.journal.get(op.entry.path);
-        op.entry.seq = prev?.seq ?? ++r.seq;
+        // Stored as given (the engine never mutates a row after writing it); readers get copies. The
+        // map's insertion order is the seq order: re-setting a path keeps its original place.
         r.journal.set(op.entry.path, op.entry);
       } else {
         applyRunPatch(r.record, op.patch, op.now);
@@ -285,7 +283,7 @@ export class MemoryStore implements Store {
 }
 
 function journalOf(r: MemoryRun): JournalEntry[] {
-  return [...r.journal.values()].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0)).map((e) => ({ ...e }));
+  return [...r.journal.values()].map((e, i) => ({ ...e, seq: i + 1 }));
 }
 
 export function memoryStore(): Store {

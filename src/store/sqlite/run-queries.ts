@@ -154,7 +154,7 @@ export class RunQueries {
   }
 
   private remember(runId: string, rk: number): void {
-    if (this.keys.size >= 100_000) this.keys.clear();
+    if (this.keys.size >= 10_000) this.keys.clear();
     this.keys.set(runId, rk);
   }
 

@@ -1,0 +1,21 @@
+// Starts 500 runs of 'limited' over 10 customers, then waits until all are terminal.
+export async function drive(weft, say) {
+  const wf = weft.getWorkflow('limited');
+  const total = 500;
+  for (let i = 0; i < total; i += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, j) => {
+        const n = i + j;
+        const run = await wf.createRun({ runId: `f-${n}` });
+        await run.startAsync({ inputData: { customer: `c${n % 10}`, n } });
+      }),
+    );
+  }
+  say('created');
+  for (;;) {
+    const { total: done } = await weft.listRuns({ status: ['success', 'failed', 'canceled'], perPage: 1 });
+    if (done >= total) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  say('done');
+}
