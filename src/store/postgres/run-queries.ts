@@ -59,12 +59,25 @@ export function runSql(schema: string) {
       WHERE r.id = u.run_id AND r.lease_epoch = u.epoch
       RETURNING r.id AS "runId", u.epoch`,
     // SKIP LOCKED: concurrent claimers each take different runs instead of queueing on the same rows.
-    claimMany: `WITH c AS (
-        SELECT id FROM ${runs}
-        WHERE workflow_id = ANY($4::text[]) AND ${claimable}
-        ORDER BY priority DESC, created_at ASC, id COLLATE "C" ASC
-        LIMIT $5
-        FOR UPDATE SKIP LOCKED
+    // Each class of claimable run is read in claim order with its own LIMIT (pending ones from the
+    // partial index runs_pending_claim) and locked with SKIP LOCKED; only the best $5 are claimed, so
+    // a large backlog is never sorted. Candidates not taken are unlocked when the statement commits.
+    claimMany: `WITH p AS (
+        SELECT id, priority, created_at FROM ${runs}
+        WHERE status = 'pending' AND workflow_id = ANY($4::text[])
+        ORDER BY priority DESC, created_at ASC, id COLLATE "C" ASC LIMIT $5 FOR UPDATE SKIP LOCKED
+      ), x AS (
+        SELECT id, priority, created_at FROM ${runs}
+        WHERE status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= $1)
+          AND workflow_id = ANY($4::text[])
+        ORDER BY priority DESC, created_at ASC, id COLLATE "C" ASC LIMIT $5 FOR UPDATE SKIP LOCKED
+      ), w AS (
+        SELECT id, priority, created_at FROM ${runs}
+        WHERE status = 'waiting' AND wake_at <= $1 AND workflow_id = ANY($4::text[])
+        ORDER BY priority DESC, created_at ASC, id COLLATE "C" ASC LIMIT $5 FOR UPDATE SKIP LOCKED
+      ), c AS (
+        SELECT id FROM (SELECT * FROM p UNION ALL SELECT * FROM x UNION ALL SELECT * FROM w) u
+        ORDER BY priority DESC, created_at ASC, id COLLATE "C" ASC LIMIT $5
       )
       UPDATE ${runs} r SET ${claimSet} FROM c WHERE r.id = c.id RETURNING ${prefixed('r')}`,
     claimOne: `UPDATE ${runs} r SET ${claimSet} WHERE r.id = $4 AND ${claimable} RETURNING ${prefixed('r')}`,

@@ -71,13 +71,19 @@ export class RunQueries {
     // One branch per claimable status so each can use its (status, ...) index.
     this.claimCandidates = db
       .prepare(
+        // Each class of claimable run is read in claim order with its own LIMIT (pending ones from the
+        // partial index runs_pending_claim), so a backlog of a million queued runs costs a claim the
+        // same as ten: nothing is sorted but the few candidates.
         `SELECT id FROM (
-          SELECT id, priority, created_at FROM runs WHERE status = 'pending' AND ${WORKFLOW_IN}
+          SELECT * FROM (SELECT id, priority, created_at FROM runs INDEXED BY runs_pending_claim
+            WHERE status = 'pending' AND ${WORKFLOW_IN} ORDER BY priority DESC, created_at ASC, id ASC LIMIT @limit)
           UNION ALL
-          SELECT id, priority, created_at FROM runs WHERE status = 'running'
+          SELECT * FROM (SELECT id, priority, created_at FROM runs WHERE status = 'running'
             AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= @now) AND ${WORKFLOW_IN}
+            ORDER BY priority DESC, created_at ASC, id ASC LIMIT @limit)
           UNION ALL
-          SELECT id, priority, created_at FROM runs WHERE status = 'waiting' AND wake_at <= @now AND ${WORKFLOW_IN}
+          SELECT * FROM (SELECT id, priority, created_at FROM runs WHERE status = 'waiting' AND wake_at <= @now
+            AND ${WORKFLOW_IN} ORDER BY priority DESC, created_at ASC, id ASC LIMIT @limit)
         ) ORDER BY priority DESC, created_at ASC, id ASC LIMIT @limit`,
       )
       .pluck();
