@@ -35,9 +35,11 @@ CREATE INDEX runs_workflow_created ON runs (workflow_id, created_at);
 CREATE INDEX runs_resource_created ON runs (resource_id, created_at);
 CREATE INDEX runs_created ON runs (created_at);
 
--- One small row per node path. A rowid table (not WITHOUT ROWID) because outputs can be large.
--- seq is assigned from weft_counters so it survives VACUUM and is shared by every process on the file.
+-- One small row per node path. seq is the rowid (INTEGER PRIMARY KEY, so VACUUM keeps it): rows are
+-- stored in insertion order and an upsert keeps a row's seq, so a run's history reads in order without
+-- a counter to maintain per commit.
 CREATE TABLE journal (
+  seq        INTEGER PRIMARY KEY,
   run_key    INTEGER NOT NULL,
   run_id     TEXT NOT NULL,
   path       TEXT NOT NULL,
@@ -50,15 +52,8 @@ CREATE TABLE journal (
   meta       TEXT,
   started_at INTEGER NOT NULL,
   ended_at   INTEGER,
-  seq        INTEGER NOT NULL,
-  PRIMARY KEY (run_key, path)
+  UNIQUE (run_key, path)
 );
-
-CREATE TABLE weft_counters (
-  name  TEXT PRIMARY KEY,
-  value INTEGER NOT NULL
-);
-INSERT INTO weft_counters (name, value) VALUES ('journal_seq', 0);
 
 -- Run counts per (workflow, status), kept by triggers, so a listing's `total` is a lookup instead of a
 -- COUNT(*) over every stored run (1M runs: ~40 ms per count; this: microseconds). Listings filtered by

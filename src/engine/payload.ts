@@ -2,12 +2,29 @@ import { PayloadError, WeftError } from '../errors.js';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
-function rejectNonJson(this: unknown, key: string, value: unknown): unknown {
+/**
+ * Finds a function or symbol that JSON.stringify would silently drop, and names where it is. A walk
+ * followed by a plain stringify is about twice as fast as stringify with a replacer (which turns off
+ * V8's fast path), and this runs once per step output. Objects with toJSON (Date, ...) are not entered;
+ * cycles are left for stringify to report.
+ */
+function findNonJson(value: unknown, path: string, depth: number): string | null {
   const t = typeof value;
-  if (t === 'function' || t === 'symbol') {
-    throw new PayloadError('PAYLOAD_NOT_SERIALIZABLE', `a ${t} at key "${key}" is not JSON-serialisable`);
+  if (t === 'function' || t === 'symbol') return path ? `a ${t} at key "${path}"` : `a ${t} at the top level`;
+  if (t !== 'object' || value === null || depth > 2000) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findNonJson(value[i], `${path}[${i}]`, depth + 1);
+      if (hit) return hit;
+    }
+    return null;
   }
-  return value;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return null;
+  for (const key in value as Record<string, unknown>) {
+    const hit = findNonJson((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1);
+    if (hit) return hit;
+  }
+  return null;
 }
 
 /**
@@ -19,13 +36,14 @@ export function encode(value: unknown, what: string, maxBytes: number): string |
   if (value === undefined) return null;
   let text: string | undefined;
   try {
-    text = JSON.stringify(value, rejectNonJson);
+    text = JSON.stringify(value);
   } catch (err) {
-    if (err instanceof PayloadError) throw new PayloadError(err.code as 'PAYLOAD_NOT_SERIALIZABLE', `${what}: ${err.message}`);
     const reason = err instanceof Error ? err.message : String(err);
     throw new PayloadError('PAYLOAD_NOT_SERIALIZABLE', `${what} is not JSON-serialisable: ${reason}`);
   }
   if (text === undefined) return null;
+  const dropped = findNonJson(value, '', 0);
+  if (dropped) throw new PayloadError('PAYLOAD_NOT_SERIALIZABLE', `${what}: ${dropped} is not JSON-serialisable`);
   // String length is a lower bound on UTF-8 bytes; only measure exactly when it could matter.
   if (text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes) {
     throw new PayloadError('PAYLOAD_TOO_LARGE', `${what} is ${Buffer.byteLength(text)} bytes, over the limit of ${maxBytes}`);

@@ -19,14 +19,12 @@ export class JournalQueries {
   private readonly setResumed: Stmt;
   private readonly removeRun: Stmt;
   private readonly removeFailed: Stmt;
-  private readonly readSeq: Stmt;
-  private readonly writeSeq: Stmt;
 
   constructor(db: SqliteDb) {
     // Positional parameters: binding an array is measurably faster than named binding on the hot path.
     this.upsertStmt = db.prepare(`INSERT INTO journal (run_key, run_id, path, kind, status, attempt, input, output, error,
-        meta, started_at, ended_at, seq)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        meta, started_at, ended_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (run_key, path) DO UPDATE SET kind = excluded.kind, status = excluded.status,
         attempt = excluded.attempt, input = excluded.input, output = excluded.output, error = excluded.error,
         meta = excluded.meta, started_at = excluded.started_at, ended_at = excluded.ended_at`);
@@ -36,20 +34,9 @@ export class JournalQueries {
     this.setResumed = db.prepare(`UPDATE journal SET status = 'resumed', meta = ? WHERE run_key = ${key} AND path = ?`);
     this.removeRun = db.prepare(`DELETE FROM journal WHERE run_key = ${key}`);
     this.removeFailed = db.prepare(`DELETE FROM journal WHERE run_key = ${key} AND status = 'failed'`);
-    this.readSeq = db.prepare(`SELECT value FROM weft_counters WHERE name = 'journal_seq'`).pluck();
-    this.writeSeq = db.prepare(`UPDATE weft_counters SET value = ? WHERE name = 'journal_seq'`);
   }
 
-  /** The last seq handed out. Read and written once per batch, inside the batch's write transaction. */
-  lastSeq(): number {
-    return (this.readSeq.get() as number | undefined) ?? 0;
-  }
-
-  saveLastSeq(seq: number): void {
-    this.writeSeq.run(seq);
-  }
-
-  upsert(runKey: number, e: JournalEntry, seq: number): void {
+  upsert(runKey: number, e: JournalEntry): void {
     this.upsertStmt.run(
       runKey,
       e.runId,
@@ -63,7 +50,6 @@ export class JournalQueries {
       e.meta ?? null,
       e.startedAt,
       e.endedAt ?? null,
-      seq,
     );
   }
 

@@ -230,12 +230,11 @@ function createOne(runs: RunQueries, run: NewRun): { created: boolean; run: RunR
 
 /**
  * The group-commit hot path. Each run's epoch is read once per batch (the batch holds the write lock,
- * so it cannot change underneath), and seq numbers come from one counter read and written once.
+ * so it cannot change underneath); seq is the journal's rowid, assigned by the insert.
  */
 function applyBatch(runs: RunQueries, journal: JournalQueries, ops: WriteOp[]): WriteOutcome {
   const keys = new Map<string, [number, number] | undefined>();
   const fenced = new Set<string>();
-  let seq = -1;
   for (const op of ops) {
     const runId = op.type === 'journal' ? op.entry.runId : op.runId;
     let key = keys.get(runId);
@@ -248,13 +247,11 @@ function applyBatch(runs: RunQueries, journal: JournalQueries, ops: WriteOp[]): 
       continue;
     }
     if (op.type === 'journal') {
-      if (seq < 0) seq = journal.lastSeq();
-      journal.upsert(key[0], op.entry, ++seq);
+      journal.upsert(key[0], op.entry);
     } else {
       runs.applyPatch(op.runId, op.epoch, op.patch, op.now);
     }
   }
-  if (seq >= 0) journal.saveLastSeq(seq);
   return { fenced: [...fenced] };
 }
 
