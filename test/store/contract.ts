@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunRecord, Store } from '../../src/store/types.js';
 import { claimContract } from './contract-claims.js';
+import { flowContract } from './contract-flow.js';
 import { T0, LEASE_MS, WF, entry, newRun, runIn, stripSeq, uid, type MakeStore } from './contract-helpers.js';
 import { listContract } from './contract-list.js';
 import { resumeCancelContract } from './contract-resume.js';
@@ -351,5 +352,6 @@ export function storeContract(name: string, make: MakeStore): void {
     resumeCancelContract(f);
     listContract(f);
     retryAndBatchContract(f);
+    flowContract(f);
   });
 }

@@ -18,10 +18,15 @@ export function flowControlSql(schema: string) {
     OR (status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= $1))`;
   const sameGroup = `workflow_id = $2 AND concurrency_key IS NOT DISTINCT FROM $3`;
   return {
-    groups: `SELECT workflow_id AS "workflowId", concurrency_key AS "key" FROM ${runs}
-      WHERE workflow_id = ANY($2::text[]) AND ${claimable}
-      GROUP BY workflow_id, concurrency_key
-      ORDER BY MAX(priority) DESC, MIN(created_at) ASC
+    // Groups already at their limit are left out (a hint; the claim recounts under the lock), so a
+    // backlog of full groups cannot fill the LIMIT and hide a free one.
+    groups: `SELECT g.workflow_id AS "workflowId", g.concurrency_key AS "key" FROM ${runs} g
+      WHERE g.workflow_id = ANY($2::text[]) AND ${claimable}
+      GROUP BY g.workflow_id, g.concurrency_key
+      HAVING (SELECT COUNT(*) FROM ${runs} l WHERE l.workflow_id = g.workflow_id
+          AND l.concurrency_key IS NOT DISTINCT FROM g.concurrency_key
+          AND l.status = 'running' AND l.owner IS NOT NULL AND l.lease_expires_at > $1) < ($4::jsonb ->> g.workflow_id)::int
+      ORDER BY MAX(g.priority) DESC, MIN(g.created_at) ASC
       LIMIT $3`,
     lock: `SELECT pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) AS ok`,
     claim: `WITH c AS (
@@ -48,14 +53,15 @@ export async function claimLimited(
 ): Promise<RunRecord[]> {
   const ids = Object.keys(opts.limits);
   if (ids.length === 0 || opts.limit <= 0) return [];
-  const groups = await query<{ workflowId: string; key: string | null }>(c, sql.groups, [opts.now, ids, opts.limit * 4]);
+  const groups = await query<{ workflowId: string; key: string | null }>(c, sql.groups, [opts.now, ids, opts.limit * 4, JSON.stringify(opts.limits)]);
   const out: RunRecord[] = [];
   for (const g of groups.rows) {
     const left = opts.limit - out.length;
     if (left <= 0) break;
     const limit = opts.limits[g.workflowId];
     if (limit === undefined) continue;
-    const lockKey = g.key === null ? '\u0000' : `k:${g.key}`;
+    // PostgreSQL text cannot hold NUL: the null key gets its own tag, never equal to a 'k:'-prefixed one.
+    const lockKey = g.key === null ? 'null' : `k:${g.key}`;
     const lock = await query<{ ok: boolean }>(c, sql.lock, [`weft:${schema}:${g.workflowId}`, lockKey]);
     if (!lock.rows[0]?.ok) continue;
     const res = await query<RunRecord>(c, sql.claim, [

@@ -142,7 +142,9 @@ export class SqliteStore implements Store {
     if (opts.limit <= 0 || opts.workflowIds.length === 0) return [];
     return this.tx('claimRuns', (c) => {
       const out: ClaimedRun[] = [];
-      const limits = opts.limits ?? {};
+      const all = opts.limits ?? {};
+      // Only the limits of workflows this claimer runs: a limit never widens workflowIds.
+      const limits = Object.fromEntries(opts.workflowIds.filter((id) => all[id] !== undefined).map((id) => [id, all[id] as number]));
       const free = opts.workflowIds.filter((id) => limits[id] === undefined);
       const ids = free.length ? c.runs.claimableIds(free, opts.now, Math.floor(opts.limit)) : [];
       if (free.length < opts.workflowIds.length) ids.push(...c.workers.limitedIds(limits, opts.now, Math.floor(opts.limit) - ids.length));

@@ -20,7 +20,7 @@ export class WorkerQueries {
       WHERE workflow_id IN (SELECT value FROM json_each(@workflowIds)) AND (status = 'pending'
         OR (status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= @now))
         OR (status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= @now))
-      ORDER BY priority DESC, created_at ASC, id ASC LIMIT @limit`);
+      ORDER BY priority DESC, created_at ASC, id ASC`);
     this.live = db
       .prepare(`SELECT COUNT(*) FROM runs WHERE status = 'running' AND workflow_id = @workflowId
         AND concurrency_key IS @key AND owner IS NOT NULL AND lease_expires_at > @now`)
@@ -44,11 +44,13 @@ export class WorkerQueries {
   limitedIds(limits: Record<string, number>, now: number, limit: number): string[] {
     const ids = Object.keys(limits);
     if (ids.length === 0 || limit <= 0) return [];
-    const rows = this.candidates.all({ workflowIds: JSON.stringify(ids), now, limit: limit * 20 }) as {
+    // Read lazily to the end if need be: a capped candidate list could hold nothing but the backlog of
+    // full groups and hide a free group queued behind it.
+    const rows = this.candidates.iterate({ workflowIds: JSON.stringify(ids), now }) as IterableIterator<{
       id: string;
       workflowId: string;
       key: string | null;
-    }[];
+    }>;
     const slots = new Map<string, number>();
     const out: string[] = [];
     for (const r of rows) {
