@@ -80,7 +80,12 @@ export class PostgresStore implements Store {
     this.pool = null;
     if (!pool) return;
     pool.off('error', this.onPoolError);
-    if (this.ownsPool) await pool.end().catch(() => {});
+    if (this.ownsPool) {
+      // Idle connections can still be terminated by the server while the pool shuts down (a restart,
+      // a dropped database); with no listener that 'error' event would crash the process.
+      pool.on('error', ignorePoolError);
+      await pool.end().catch(() => {});
+    }
   }
 
   /** The pool, opened and migrated on first use. A failed open is retried by the next call. */
@@ -94,7 +99,10 @@ export class PostgresStore implements Store {
           await migrateSchema(pool, this.schema);
         } catch (err) {
           pool.off('error', this.onPoolError);
-          if (this.ownsPool) await pool.end().catch(() => {});
+          if (this.ownsPool) {
+            pool.on('error', ignorePoolError);
+            await pool.end().catch(() => {});
+          }
           throw err;
         }
         this.pool = pool;
@@ -353,3 +361,5 @@ export class PostgresStore implements Store {
 export function postgresStore(opts: PostgresStoreOptions = {}): Store {
   return new PostgresStore(opts);
 }
+
+function ignorePoolError(): void {}
