@@ -1,75 +1,10 @@
 // @mastra/core 1.71 adapter, shared by mastra-memory (InMemoryStore) and mastra-libsql (LibSQLStore).
-import { z } from 'zod';
 import { Mastra } from '@mastra/core/mastra';
 import { createWorkflow, createStep } from '@mastra/core/workflows';
 import { STEPS } from '../lib/sizes.mjs';
-import { hooks } from '../lib/hooks.mjs';
+import { buildWorkflows } from '../lib/workflows.mjs';
 
-const delay = (ms) => new Promise((r) => setTimeout(r, ms));
-const num = z.object({ n: z.number() });
-const slowNum = z.object({ n: z.number(), delayMs: z.number() });
 
-function buildWorkflows() {
-  let chain = createWorkflow({ id: 'chain', inputSchema: num, outputSchema: num });
-  for (let i = 0; i < STEPS; i++) {
-    const last = i === STEPS - 1;
-    chain = chain.then(
-      createStep({
-        id: `s${i}`,
-        inputSchema: num,
-        outputSchema: num,
-        execute: async ({ inputData }) => {
-          if (last) hooks.lastStep();
-          return { n: inputData.n + 1 };
-        },
-      }),
-    );
-  }
-  let slow = createWorkflow({ id: 'slow', inputSchema: slowNum, outputSchema: slowNum });
-  for (let i = 0; i < STEPS; i++) {
-    const last = i === STEPS - 1;
-    slow = slow.then(
-      createStep({
-        id: `s${i}`,
-        inputSchema: slowNum,
-        outputSchema: slowNum,
-        execute: async ({ inputData }) => {
-          await delay(inputData.delayMs);
-          if (last) hooks.lastStep();
-          return { n: inputData.n + 1, delayMs: inputData.delayMs };
-        },
-      }),
-    );
-  }
-  const inc = createStep({
-    id: 'inc',
-    inputSchema: num,
-    outputSchema: num,
-    execute: async ({ inputData }) => ({ n: inputData.n + 1 }),
-  });
-  const foreach = createWorkflow({ id: 'foreach', inputSchema: z.array(num), outputSchema: z.array(num) })
-    .foreach(inc, { concurrency: 50 })
-    .commit();
-  const sleeper = createWorkflow({ id: 'sleeper', inputSchema: num, outputSchema: num })
-    .sleep(3_600_000)
-    .then(inc)
-    .commit();
-  const one = createWorkflow({ id: 'one', inputSchema: z.object({ n: z.number(), fail: z.boolean() }), outputSchema: num })
-    .then(
-      createStep({
-        id: 'one',
-        inputSchema: z.object({ n: z.number(), fail: z.boolean() }),
-        outputSchema: num,
-        execute: async ({ inputData }) => {
-          hooks.lastStep();
-          if (inputData.fail) throw new Error('planned failure');
-          return { n: inputData.n + 1 };
-        },
-      }),
-    )
-    .commit();
-  return { chain: chain.commit(), slow: slow.commit(), foreach, sleeper, one };
-}
 
 /** @param {{ makeStorage: (store: string) => Promise<any> }} opts */
 export function mastraAdapter({ makeStorage }) {
@@ -81,7 +16,7 @@ export function mastraAdapter({ makeStorage }) {
     peer: true,
     async init({ store }) {
       const storage = await makeStorage(store);
-      mastra = new Mastra({ workflows: buildWorkflows(), storage, logger: false });
+      mastra = new Mastra({ workflows: buildWorkflows({ createWorkflow, createStep }), storage, logger: false });
       for (const id of ['chain', 'slow', 'foreach', 'sleeper', 'one']) wf[id] = mastra.getWorkflow(id);
     },
     async runChain() {

@@ -1,12 +1,8 @@
 // weft adapter, shared by weft-memory, weft-sqlite and weft-postgres. It loads the built library
 // (`npm run build` at the project root writes ../../dist) and uses only its public, Mastra-style API.
-import { z } from 'zod';
 import { STEPS, SIZES } from '../lib/sizes.mjs';
-import { hooks } from '../lib/hooks.mjs';
+import { buildWorkflows } from '../lib/workflows.mjs';
 
-const delay = (ms) => new Promise((r) => setTimeout(r, ms));
-const num = z.object({ n: z.number() });
-const slowNum = z.object({ n: z.number(), delayMs: z.number() });
 
 export async function loadWeft() {
   // WEFT_DIST points at another build of the library (e.g. a branch built elsewhere)
@@ -20,68 +16,6 @@ export async function loadWeft() {
   }
 }
 
-function buildWorkflows({ createWorkflow, createStep }) {
-  let chain = createWorkflow({ id: 'chain', inputSchema: num, outputSchema: num });
-  for (let i = 0; i < STEPS; i++) {
-    const last = i === STEPS - 1;
-    chain = chain.then(
-      createStep({
-        id: `s${i}`,
-        inputSchema: num,
-        outputSchema: num,
-        execute: async ({ inputData }) => {
-          if (last) hooks.lastStep();
-          return { n: inputData.n + 1 };
-        },
-      }),
-    );
-  }
-  let slow = createWorkflow({ id: 'slow', inputSchema: slowNum, outputSchema: slowNum });
-  for (let i = 0; i < STEPS; i++) {
-    const last = i === STEPS - 1;
-    slow = slow.then(
-      createStep({
-        id: `s${i}`,
-        inputSchema: slowNum,
-        outputSchema: slowNum,
-        execute: async ({ inputData }) => {
-          await delay(inputData.delayMs);
-          if (last) hooks.lastStep();
-          return { n: inputData.n + 1, delayMs: inputData.delayMs };
-        },
-      }),
-    );
-  }
-  const inc = createStep({
-    id: 'inc',
-    inputSchema: num,
-    outputSchema: num,
-    execute: async ({ inputData }) => ({ n: inputData.n + 1 }),
-  });
-  const foreach = createWorkflow({ id: 'foreach', inputSchema: z.array(num), outputSchema: z.array(num) })
-    .foreach(inc, { concurrency: 50 })
-    .commit();
-  const sleeper = createWorkflow({ id: 'sleeper', inputSchema: num, outputSchema: num })
-    .sleep(3_600_000)
-    .then(inc)
-    .commit();
-  const oneIn = z.object({ n: z.number(), fail: z.boolean() });
-  const one = createWorkflow({ id: 'one', inputSchema: oneIn, outputSchema: num })
-    .then(
-      createStep({
-        id: 'one',
-        inputSchema: oneIn,
-        outputSchema: num,
-        execute: async ({ inputData }) => {
-          hooks.lastStep();
-          if (inputData.fail) throw new Error('planned failure');
-          return { n: inputData.n + 1 };
-        },
-      }),
-    )
-    .commit();
-  return { chain: chain.commit(), slow: slow.commit(), foreach, sleeper, one };
-}
 
 /** @param {{ makeStore: (lib: any, store: string) => any }} opts */
 export function weftAdapter({ makeStore }) {

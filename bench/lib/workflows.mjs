@@ -1,0 +1,72 @@
+// The benchmark's workflows, written once against the Mastra workflow API. weft and @mastra/core
+// both run exactly these definitions: each adapter passes its own createWorkflow/createStep.
+import { z } from 'zod';
+import { STEPS } from './sizes.mjs';
+import { hooks } from './hooks.mjs';
+
+const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+const num = z.object({ n: z.number() });
+const slowNum = z.object({ n: z.number(), delayMs: z.number() });
+
+export function buildWorkflows({ createWorkflow, createStep }) {
+  let chain = createWorkflow({ id: 'chain', inputSchema: num, outputSchema: num });
+  for (let i = 0; i < STEPS; i++) {
+    const last = i === STEPS - 1;
+    chain = chain.then(
+      createStep({
+        id: `s${i}`,
+        inputSchema: num,
+        outputSchema: num,
+        execute: async ({ inputData }) => {
+          if (last) hooks.lastStep();
+          return { n: inputData.n + 1 };
+        },
+      }),
+    );
+  }
+  let slow = createWorkflow({ id: 'slow', inputSchema: slowNum, outputSchema: slowNum });
+  for (let i = 0; i < STEPS; i++) {
+    const last = i === STEPS - 1;
+    slow = slow.then(
+      createStep({
+        id: `s${i}`,
+        inputSchema: slowNum,
+        outputSchema: slowNum,
+        execute: async ({ inputData }) => {
+          await delay(inputData.delayMs);
+          if (last) hooks.lastStep();
+          return { n: inputData.n + 1, delayMs: inputData.delayMs };
+        },
+      }),
+    );
+  }
+  const inc = createStep({
+    id: 'inc',
+    inputSchema: num,
+    outputSchema: num,
+    execute: async ({ inputData }) => ({ n: inputData.n + 1 }),
+  });
+  const foreach = createWorkflow({ id: 'foreach', inputSchema: z.array(num), outputSchema: z.array(num) })
+    .foreach(inc, { concurrency: 50 })
+    .commit();
+  const sleeper = createWorkflow({ id: 'sleeper', inputSchema: num, outputSchema: num })
+    .sleep(3_600_000)
+    .then(inc)
+    .commit();
+  const oneIn = z.object({ n: z.number(), fail: z.boolean() });
+  const one = createWorkflow({ id: 'one', inputSchema: oneIn, outputSchema: num })
+    .then(
+      createStep({
+        id: 'one',
+        inputSchema: oneIn,
+        outputSchema: num,
+        execute: async ({ inputData }) => {
+          hooks.lastStep();
+          if (inputData.fail) throw new Error('planned failure');
+          return { n: inputData.n + 1 };
+        },
+      }),
+    )
+    .commit();
+  return { chain: chain.commit(), slow: slow.commit(), foreach, sleeper, one };
+}
