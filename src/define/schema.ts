@@ -45,7 +45,3 @@ export function validate<S extends AnySchema | undefined>(
   if (result.issues) throw toError(what, result.issues);
   return result.value;
 }
-
-export async function validateAsync(schema: AnySchema | undefined, value: unknown, what: string): Promise<unknown> {
-  return validate(schema, value, what);
-}

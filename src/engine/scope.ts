@@ -14,7 +14,3 @@ export interface Scope {
   outputs: Map<string, unknown>;
   rowKind: JournalKind;
 }
-
-export function childScope(parent: Scope, over: Partial<Scope>): Scope {
-  return { ...parent, ...over };
-}
