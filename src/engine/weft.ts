@@ -88,7 +88,7 @@ export class Weft implements WorkflowRuntime {
       events: this.events,
       maxPayloadBytes,
       inProcessSleepMs: opts.inProcessSleepMs ?? 5000,
-      now: Date.now,
+      now: testHooks.now ?? Date.now,
     };
     if (opts.worker === false) this.worker = null;
     else {

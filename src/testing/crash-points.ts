@@ -24,9 +24,11 @@ type Hooks = {
   leaseLost: ((runId: string, kind: LeaseLossKind) => void) | null;
   /** False disarms the local lease guard (tests that need a zombie to reach the store's fencing). */
   leaseGuard: boolean;
+  /** The clock a Weft reads when it is constructed (null: Date.now). Read once, so production pays nothing. */
+  now: (() => number) | null;
 };
 
-export const testHooks: Hooks = { crash: null, committed: null, leaseLost: null, leaseGuard: true };
+export const testHooks: Hooks = { crash: null, committed: null, leaseLost: null, leaseGuard: true, now: null };
 
 export function crashPoint(name: CrashPointName): void {
   if (testHooks.crash !== null) testHooks.crash(name);

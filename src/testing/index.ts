@@ -36,7 +36,15 @@ export function disarmLeaseGuard(): void {
   testHooks.leaseGuard = false;
 }
 
-/** A clock tests can move by hand. Pass `clock.now` where an engine option takes a clock. */
+/**
+ * A clock tests can move by hand. `useClock(clock)` makes every Weft constructed afterwards read it for
+ * run timestamps, lease expiry and durable timer wake times, so a test can let an hour-long sleep come
+ * due without waiting for it. `useClock(null)` restores the wall clock for later Wefts.
+ */
+export function useClock(clock: FakeClock | null): void {
+  testHooks.now = clock ? clock.now : null;
+}
+
 export class FakeClock {
   constructor(private t = Date.now()) {}
   now = (): number => this.t;
