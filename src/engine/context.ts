@@ -12,14 +12,6 @@ export interface StepControl {
   statePatch?: Record<string, unknown>;
 }
 
-export interface ContextInput {
-  inputData: unknown;
-  stepId: string;
-  resumeData: unknown;
-  retryCount: number;
-  abortSignal: AbortSignal;
-}
-
 /**
  * The context a step's `execute` receives. Function-valued members are getters on the prototype that
  * build their closure on first access: steps destructure only what they use, so a step that reads
@@ -29,7 +21,6 @@ export interface ContextInput {
 class StepContextImpl {
   readonly inputData: unknown;
   readonly resumeData: unknown;
-  readonly abortSignal: AbortSignal;
   readonly retryCount: number;
   readonly runId: string;
   readonly workflowId: string;
@@ -41,16 +32,23 @@ class StepContextImpl {
     private readonly scope: Scope,
     private readonly stepId: string,
     private readonly control: StepControl,
-    input: ContextInput,
+    inputData: unknown,
+    resumeData: unknown,
+    retryCount: number,
+    /** A signal of the step's own (timeouts); otherwise the run's, created only if the step asks. */
+    private readonly ownSignal: AbortSignal | undefined,
   ) {
-    this.inputData = input.inputData;
-    this.resumeData = input.resumeData;
-    this.abortSignal = input.abortSignal;
-    this.retryCount = input.retryCount;
+    this.inputData = inputData;
+    this.resumeData = resumeData;
+    this.retryCount = retryCount;
     this.runId = exec.runId;
     this.workflowId = exec.rootWorkflow.id;
     this.resourceId = exec.resourceId;
     this.requestContext = exec.requestContext;
+  }
+
+  get abortSignal(): AbortSignal {
+    return this.ownSignal ?? this.exec.signal;
   }
 
   get state(): Record<string, unknown> {
@@ -129,10 +127,19 @@ class StepContextImpl {
 }
 
 // The engine-private fields must not show up when users log or spread the context.
-for (const key of ['exec', 'scope', 'stepId', 'control']) {
+for (const key of ['exec', 'scope', 'stepId', 'control', 'ownSignal']) {
   Object.defineProperty(StepContextImpl.prototype, key, { enumerable: false, writable: true, configurable: true });
 }
 
-export function createContext(exec: RunExecution, scope: Scope, input: ContextInput, control: StepControl): StepContext {
-  return new StepContextImpl(exec, scope, input.stepId, control, input) as unknown as StepContext;
+export function createContext(
+  exec: RunExecution,
+  scope: Scope,
+  stepId: string,
+  control: StepControl,
+  inputData: unknown,
+  resumeData: unknown,
+  retryCount: number,
+  signal?: AbortSignal,
+): StepContext {
+  return new StepContextImpl(exec, scope, stepId, control, inputData, resumeData, retryCount, signal) as unknown as StepContext;
 }

@@ -14,6 +14,14 @@ import { testHooks, type LeaseLossKind } from '../testing/crash-points.js';
 
 const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')?.get;
 
+/** What untilAborted resolves with when the run was aborted before the step settled. */
+export const ABORTED: unique symbol = Symbol('weft.aborted');
+
+export interface DecodedRow {
+  input: unknown;
+  output: unknown;
+}
+
 export interface ExecutionHost {
   committer: GroupCommitter;
   events: EventHub;
@@ -42,14 +50,22 @@ export class RunExecution {
   state: Record<string, unknown>;
   readonly requestContext: RequestContext;
   readonly input: Value;
-  private readonly controller = new AbortController();
+  /**
+   * Created on first use: most steps never look at their abortSignal, and an AbortController with a
+   * listener per run was a measurable share of a short run's cost. `aborted` is the engine's own flag.
+   */
+  private controller: AbortController | null = null;
+  private isAborted = false;
+  private abortReason: unknown;
+  /** Steps in flight that must stop waiting when the run is aborted (see untilAborted). */
+  private readonly abortWaiters = new Set<() => void>();
   private abortedByStep = false;
   /** The run row as this execution last wrote it (so callers need not reload it). */
   private runRow: RunRecord;
   private lost = false;
   readonly tracer: RunTracer;
-  /** Settles when the run is aborted, so a step that ignores its signal cannot hold the run. */
-  readonly abortedPromise: Promise<'aborted'>;
+  /** Decoded input/output of rows written here, so the run's result does not parse them back. */
+  readonly decoded = new Map<string, DecodedRow>();
 
   constructor(
     readonly host: ExecutionHost,
@@ -71,11 +87,6 @@ export class RunExecution {
     this.input = { v: decode(run.input), json: run.input };
     const tracing = (decode(run.tracing) as StoredTracing | undefined) ?? { traceId: newTraceId(run.runId) };
     this.tracer = new RunTracer(tracing, run.runId, rootWorkflow.id, claimed.journal.length > 0);
-    this.abortedPromise = new Promise((resolve) => {
-      this.controller.signal.addEventListener('abort', () => resolve('aborted'), { once: true });
-    });
-    this.abortedPromise.catch(() => {});
-    this.guardSignal();
   }
 
   /**
@@ -83,11 +94,10 @@ export class RunExecution {
    * signal after this process was paused past its lease sees it aborted at once, before the worker's
    * timers have had a chance to run, so it never goes on side by side with the worker that took over.
    */
-  private guardSignal(): void {
+  private guardSignal(signal: AbortSignal): void {
     const host = this.host;
     const get = abortedGetter;
     if (!host.leaseHeld || !get) return;
-    const signal = this.controller.signal;
     const check = (): boolean => {
       if (!get.call(signal) && !host.leaseHeld!(this.runId)) this.loseLease('expired');
       return get.call(signal) as boolean;
@@ -101,12 +111,51 @@ export class RunExecution {
     });
   }
 
+  /** The run's abort signal (what steps see as abortSignal), created on first use. */
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.isAborted) this.controller.abort(this.abortReason);
+      this.guardSignal(this.controller.signal);
+    }
     return this.controller.signal;
   }
 
+  /** Whether the run was aborted; consults the lease too (a paused process must not start more work). */
   get aborted(): boolean {
-    return this.controller.signal.aborted;
+    if (!this.isAborted && this.host.leaseHeld && !this.host.leaseHeld(this.runId)) this.loseLease('expired');
+    return this.isAborted;
+  }
+
+  get reason(): unknown {
+    return this.abortReason;
+  }
+
+  /**
+   * Resolves with the step's value, or with ABORTED as soon as the run is aborted, so a step that
+   * ignores its signal cannot hold the run. A value that is not a promise is returned as it is.
+   */
+  untilAborted(value: unknown): unknown {
+    if (!(value instanceof Promise)) {
+      if (value === null || typeof value !== 'object' || typeof (value as PromiseLike<unknown>).then !== 'function') return value;
+      value = Promise.resolve(value);
+    }
+    if (this.isAborted) return ABORTED;
+    const pending = value as Promise<unknown>;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => resolve(ABORTED);
+      this.abortWaiters.add(onAbort);
+      pending.then(
+        (v) => {
+          this.abortWaiters.delete(onAbort);
+          resolve(v);
+        },
+        (e) => {
+          this.abortWaiters.delete(onAbort);
+          reject(e);
+        },
+      );
+    });
   }
 
   emit(type: string, payload: Record<string, unknown>): void {
@@ -119,7 +168,12 @@ export class RunExecution {
 
   /** Stops the run from outside: cancel, lease lost or shutdown. In-flight steps see abortSignal fire. */
   abort(reason: unknown): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (this.isAborted) return;
+    this.isAborted = true;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+    for (const wake of this.abortWaiters) wake();
+    this.abortWaiters.clear();
   }
 
   abortFromStep(): void {

@@ -4,16 +4,8 @@ import type { SerializedError } from '../errors.js';
 import type { JournalEntry, RunRecord } from '../store/types.js';
 import { decodeForView } from './payload.js';
 
-/**
- * Values the executor already holds for rows it wrote, so building the result of a run that just ran
- * here does not parse back what it has just serialised.
- */
-const DECODED = Symbol('weft.decoded');
-type WithDecoded = JournalEntry & { [DECODED]?: { input: unknown; output: unknown } };
-
-export function rememberDecoded(entry: JournalEntry, input: unknown, output: unknown): void {
-  Object.defineProperty(entry, DECODED, { value: { input, output }, enumerable: false });
-}
+/** Decoded input/output by journal path, for rows the executor wrote itself (see RunExecution.decoded). */
+type DecodedRows = ReadonlyMap<string, { input: unknown; output: unknown }>;
 
 const STRUCTURAL = /^(parallel|branch|loop|foreach)#\d+(\[\d+\])?$/;
 
@@ -66,7 +58,7 @@ function stepStatus(e: JournalEntry): StepResult['status'] {
   }
 }
 
-export function buildSteps(journal: Iterable<JournalEntry>): {
+export function buildSteps(journal: Iterable<JournalEntry>, decoded?: DecodedRows): {
   steps: Record<string, StepResult>;
   suspended: string[][];
   suspendPayload: Record<string, unknown>;
@@ -78,7 +70,7 @@ export function buildSteps(journal: Iterable<JournalEntry>): {
     if (e.kind !== 'step') continue;
     const key = displayKey(e.path);
     const meta = e.meta === null ? {} : ((decodeForView(e.meta) as Meta | undefined) ?? {});
-    const known = (e as WithDecoded)[DECODED];
+    const known = decoded?.get(e.path);
     const r: StepResult = { status: stepStatus(e), payload: known ? known.input : decodeForView(e.input), startedAt: e.startedAt, attempts: e.attempt };
     if (e.output !== null) r.output = known ? known.output : decodeForView(e.output);
     if (e.error !== null) r.error = decodeForView(e.error) as SerializedError;
@@ -110,8 +102,8 @@ export function buildSteps(journal: Iterable<JournalEntry>): {
   return { steps, suspended, suspendPayload };
 }
 
-export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, includeState: boolean): WorkflowResult {
-  const { steps, suspended, suspendPayload } = buildSteps(journal);
+export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, includeState: boolean, decoded?: DecodedRows): WorkflowResult {
+  const { steps, suspended, suspendPayload } = buildSteps(journal, decoded);
   const base: Record<string, unknown> = { status: run.status, runId: run.runId, input: decodeForView(run.input), steps };
   if (includeState) base.state = (decodeForView(run.state) as Record<string, unknown> | undefined) ?? {};
   const tracing = decodeForView(run.tracing) as { traceId?: string } | undefined;

@@ -4,14 +4,13 @@ import type { AnyWorkflow } from '../define/workflow.js';
 import { NonRetryableError, StepTimeoutError, WorkflowValidationError, deserializeError, serializeError, type SerializedError } from '../errors.js';
 import type { JournalEntry } from '../store/types.js';
 import { createContext, type StepControl } from './context.js';
-import type { RunExecution } from './execution.js';
+import { ABORTED, type RunExecution } from './execution.js';
 import type { Outcome, Value } from './outcome.js';
 import { decodeRow } from './payload.js';
 import type { Scope } from './scope.js';
 import { walkSequence } from './walker.js';
 import { crashPoint } from '../testing/crash-points.js';
 import type { StepSpan } from './tracing.js';
-import { rememberDecoded } from './results.js';
 
 interface RowMeta {
   suspendPayload?: unknown;
@@ -151,12 +150,13 @@ async function attemptLoop(
     let output: unknown;
     let error: unknown;
     try {
-      const inputData = await validate(step.inputSchema, input.v, `input of step "${step.id}"`);
-      output = await span.run(() =>
-        executeWithLimits(exec, step.execute, step.timeoutMs, step.id, (signal) =>
-          createContext(exec, scope, { inputData, stepId: step.id, resumeData, retryCount: attempt, abortSignal: signal }, control),
-        ),
-      );
+      // Synchronous schemas and steps are not awaited: every await is a trip through the microtask queue.
+      let inputData = validate(step.inputSchema, input.v, `input of step "${step.id}"`);
+      if (inputData instanceof Promise) inputData = await inputData;
+      const args: StepCall = { exec, scope, step, control, inputData, resumeData, attempt };
+      output = span.active ? span.run(() => callStep(args)) : callStep(args);
+      if (output instanceof Promise) output = await output;
+      if (output === ABORTED) throw exec.reason;
     } catch (err) {
       error = err;
     }
@@ -229,33 +229,39 @@ export function sleepUnlessAborted(exec: RunExecution, ms: number): Promise<bool
   });
 }
 
-async function executeWithLimits(
-  exec: RunExecution,
-  execute: (ctx: any) => unknown,
-  timeoutMs: number | undefined,
-  stepId: string,
-  makeCtx: (signal: AbortSignal) => unknown,
-): Promise<unknown> {
-  if (timeoutMs === undefined) {
-    const p = Promise.resolve(execute(makeCtx(exec.signal)));
-    const r = await Promise.race([p, exec.abortedPromise]);
-    if (r === 'aborted' && exec.aborted) throw exec.signal.reason;
-    return r;
+interface StepCall {
+  exec: RunExecution;
+  scope: Scope;
+  step: StepNode['step'];
+  control: StepControl;
+  inputData: unknown;
+  resumeData: unknown;
+  attempt: number;
+}
+
+/** Calls the step's execute; resolves with its value, or ABORTED when the run is aborted first. */
+function callStep(c: StepCall): unknown {
+  if (c.step.timeoutMs === undefined) {
+    return c.exec.untilAborted(c.step.execute(createContext(c.exec, c.scope, c.step.id, c.control, c.inputData, c.resumeData, c.attempt)));
   }
+  return callWithTimeout(c, c.step.timeoutMs);
+}
+
+/** A step with timeoutMs gets a signal of its own that fires at the timeout or when the run aborts. */
+async function callWithTimeout(c: StepCall, timeoutMs: number): Promise<unknown> {
   const timeout = new AbortController();
-  const signal = AbortSignal.any([exec.signal, timeout.signal]);
+  const signal = AbortSignal.any([c.exec.signal, timeout.signal]);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const err = new StepTimeoutError(stepId, timeoutMs);
+      const err = new StepTimeoutError(c.step.id, timeoutMs);
       timeout.abort(err);
       reject(err);
     }, timeoutMs);
   });
   try {
-    const r = await Promise.race([Promise.resolve(execute(makeCtx(signal))), timedOut, exec.abortedPromise]);
-    if (r === 'aborted' && exec.aborted) throw exec.signal.reason;
-    return r;
+    const ctx = createContext(c.exec, c.scope, c.step.id, c.control, c.inputData, c.resumeData, c.attempt, signal);
+    return await Promise.race([c.exec.untilAborted(Promise.resolve(c.step.execute(ctx))), timedOut]);
   } finally {
     clearTimeout(timer);
   }
@@ -312,7 +318,7 @@ export async function succeed(
   }
   const endedAt = exec.host.now();
   const entry = row(exec, scope, path, 'success', attempts, inText, value.json, null, withState(prior, control, endedAt), startedAt, endedAt);
-  rememberDecoded(entry, input.v, value.v);
+  exec.decoded.set(path, { input: input.v, output: value.v });
   await exec.record(entry);
   scope.outputs.set(id, value.v);
   if (stepEvents(exec, scope)) {

@@ -87,6 +87,9 @@ export class RunTracer {
 }
 
 export class StepSpan {
+  /** False for the shared no-op span: callers skip wrapping the step in a context then. */
+  readonly active = true;
+
   constructor(
     private readonly span: Span,
     readonly ctx: Context,
@@ -112,6 +115,7 @@ export class StepSpan {
 }
 
 const NOOP_STEP_SPAN: StepSpan = Object.freeze({
+  active: false,
   ctx: ROOT_CONTEXT,
   run: <T>(fn: () => T): T => fn(),
   retry: () => {},

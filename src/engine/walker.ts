@@ -54,7 +54,7 @@ class DefinitionUseError extends WeftError {
 
 /** Context for conditions and `.map` functions: a step context without a step of its own. */
 function fnContext(exec: RunExecution, scope: Scope, inputData: unknown, id: string) {
-  return createContext(exec, scope, { inputData, stepId: id, resumeData: undefined, retryCount: 0, abortSignal: exec.signal }, {});
+  return createContext(exec, scope, id, {}, inputData, undefined, 0);
 }
 
 async function runConcurrently(exec: RunExecution, units: UnitNode[], input: Value, scope: Scope, path: string): Promise<Outcome> {

@@ -532,7 +532,7 @@ export class Weft implements WorkflowRuntime {
       if (local) {
         const end = await local.done;
         if ((SETTLED as RunStatus[]).includes(end.status as RunStatus)) {
-          return buildResult(local.exec.finalRecord(), local.exec.journal.values(), includeState);
+          return buildResult(local.exec.finalRecord(), local.exec.journal.values(), includeState, local.exec.decoded);
         }
         continue;
       }

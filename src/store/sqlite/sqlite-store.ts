@@ -17,12 +17,14 @@ import { checkResumable, checkSuspendedRow, resumedMeta } from '../shared/resume
 import { JournalQueries } from './journal-queries.js';
 import { migrateDatabase } from './migrations.js';
 import { checkOptions, mapSqliteError, openDatabase, type SqliteDb, type SqliteStoreOptions } from './open.js';
+import { RunKeys } from './run-keys.js';
 import { RunQueries } from './run-queries.js';
 import { WorkerQueries } from './workers.js';
 
 interface Connection {
   db: SqliteDb;
   runs: RunQueries;
+  keys: RunKeys;
   journal: JournalQueries;
   workers: WorkerQueries;
   /** Applies a write batch; a better-sqlite3 transaction function, compiled once. */
@@ -72,10 +74,19 @@ export class SqliteStore implements Store {
     try {
       migrateDatabase(db);
       const runs = new RunQueries(db);
+      const keys = new RunKeys(db);
       const journal = new JournalQueries(db);
-      const write = db.transaction((ops: WriteOp[]) => applyBatch(runs, journal, ops));
-      const createMany = db.transaction((batch: NewRun[]) => batch.map((r) => createOne(runs, r)));
-      this.conn = { db, runs, journal, workers: new WorkerQueries(db), write: (ops) => write.immediate(ops), createMany: (b) => createMany.immediate(b) };
+      const write = db.transaction((ops: WriteOp[]) => applyBatch(runs, keys, journal, ops));
+      const createMany = db.transaction((batch: NewRun[]) => batch.map((r) => createOne(runs, keys, r)));
+      this.conn = {
+        db,
+        runs,
+        keys,
+        journal,
+        workers: new WorkerQueries(db),
+        write: (ops) => write.immediate(ops),
+        createMany: (b) => createMany.immediate(b),
+      };
       return this.conn;
     } catch (err) {
       db.close();
@@ -92,13 +103,19 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Runs fn in an IMMEDIATE transaction. */
+  /**
+   * Runs fn in an IMMEDIATE transaction. These are the writes that may move a lease epoch (claims,
+   * cancel, resume, retry, delete), so the write path's cached epochs are forgotten.
+   */
   private tx<T>(what: string, fn: (c: Connection) => T): T {
-    return this.use(what, (c) => c.db.transaction(() => fn(c)).immediate());
+    return this.use(what, (c) => {
+      c.keys.forgetEpochs();
+      return c.db.transaction(() => fn(c)).immediate();
+    });
   }
 
   async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
-    return this.tx('createRun', (c) => createOne(c.runs, run));
+    return this.tx('createRun', (c) => createOne(c.runs, c.keys, run));
   }
 
   async createRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
@@ -222,36 +239,65 @@ export class SqliteStore implements Store {
   }
 }
 
-function createOne(runs: RunQueries, run: NewRun): { created: boolean; run: RunRecord } {
-  const inserted = runs.insertRun(run);
-  if (inserted) return { created: true, run: inserted };
+function createOne(runs: RunQueries, keys: RunKeys, run: NewRun): { created: boolean; run: RunRecord } {
+  const rk = runs.insertRun(run);
+  if (rk !== undefined) {
+    keys.remember(run.runId, rk, 1);
+    return { created: true, run: insertedRecord(run) };
+  }
   const existing = runs.get(run.runId);
   if (!existing) throw new StoreError(`createRun: run ${run.runId} neither inserted nor found`);
   return { created: false, run: existing };
 }
 
+/** The row insertRun just wrote, built from its input instead of read back (a RETURNING of every column). */
+function insertedRecord(run: NewRun): RunRecord {
+  return {
+    runId: run.runId,
+    workflowId: run.workflowId,
+    status: run.status,
+    resourceId: run.resourceId ?? null,
+    input: run.input ?? null,
+    state: run.state ?? null,
+    result: null,
+    error: null,
+    requestContext: run.requestContext ?? null,
+    tracing: run.tracing ?? null,
+    statusReason: null,
+    owner: run.owner ?? null,
+    leaseEpoch: 1,
+    leaseExpiresAt: run.owner ? (run.leaseExpiresAt ?? null) : null,
+    wakeAt: null,
+    priority: run.priority ?? 0,
+    concurrencyKey: run.concurrencyKey ?? null,
+    createdAt: run.now,
+    updatedAt: run.now,
+  };
+}
+
 /**
- * The group-commit hot path. Each run's epoch is read once per batch (the batch holds the write lock,
- * so it cannot change underneath); seq is the journal's rowid, assigned by the insert.
+ * The group-commit hot path. A run's rk and epoch come from RunKeys (cached while no other connection
+ * wrote); seq is the journal's rowid, assigned by the insert. A patch that releases the run ends this
+ * process's interest in it, so its cache entry goes.
  */
-function applyBatch(runs: RunQueries, journal: JournalQueries, ops: WriteOp[]): WriteOutcome {
-  const keys = new Map<string, [number, number] | undefined>();
+function applyBatch(runs: RunQueries, keys: RunKeys, journal: JournalQueries, ops: WriteOp[]): WriteOutcome {
+  keys.sync();
   const fenced = new Set<string>();
   for (const op of ops) {
     const runId = op.type === 'journal' ? op.entry.runId : op.runId;
-    let key = keys.get(runId);
-    if (key === undefined && !keys.has(runId)) {
-      key = runs.keyAndEpoch(runId);
-      keys.set(runId, key);
-    }
+    const key = fenced.has(runId) ? undefined : keys.lookup(runId);
     if (key === undefined || key[1] !== op.epoch) {
       fenced.add(runId);
       continue;
     }
     if (op.type === 'journal') {
       journal.upsert(key[0], op.entry);
-    } else {
-      runs.applyPatch(op.runId, op.epoch, op.patch, op.now);
+    } else if (!runs.applyPatch(key[0], op.epoch, op.patch, op.now)) {
+      // Cannot happen while the cache is right (the epoch was just checked); fence rather than trust it.
+      keys.forget(runId);
+      fenced.add(runId);
+    } else if (op.patch.release) {
+      keys.forget(runId);
     }
   }
   return { fenced: [...fenced] };
