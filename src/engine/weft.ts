@@ -80,7 +80,7 @@ export class Weft implements WorkflowRuntime {
     this.store = opts.store ?? openDefaultStore();
     this.onError = opts.onError ?? ((err) => console.error('[weft]', err));
     this.retry = { maxMs: opts.storeRetryMs ?? 300_000, baseMs: 50, isStopped: () => this.stopped };
-    this.committer = new GroupCommitter(this.store, this.retry, 2000, this.store.kind === 'postgres' ? 4 : 1);
+    this.committer = new GroupCommitter(this.store, this.retry);
     const maxPayloadBytes = opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     if (!(Number.isFinite(maxPayloadBytes) && maxPayloadBytes > 0)) throw new InvalidArgumentError('maxPayloadBytes must be a positive number');
     this.host = {

@@ -15,7 +15,7 @@ import type {
   WriteOutcome,
 } from '../types.js';
 import { isTerminal } from '../types.js';
-import { applyRunPatch, isClaimable, matchesFilter, normalisePage } from '../shared/run-rules.js';
+import { applyRunPatch, insertedRecord, isClaimable, matchesFilter, normalisePage } from '../shared/run-rules.js';
 
 interface MemoryRun {
   record: RunRecord;
@@ -37,27 +37,7 @@ export class MemoryStore implements Store {
   async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
     const existing = this.runs.get(run.runId);
     if (existing) return { created: false, run: { ...existing.record } };
-    const record: RunRecord = {
-      runId: run.runId,
-      workflowId: run.workflowId,
-      status: run.status,
-      resourceId: run.resourceId,
-      input: run.input,
-      state: run.state,
-      result: null,
-      error: null,
-      requestContext: run.requestContext,
-      tracing: run.tracing,
-      statusReason: null,
-      owner: run.owner,
-      leaseEpoch: 1,
-      leaseExpiresAt: run.owner ? run.leaseExpiresAt : null,
-      wakeAt: null,
-      priority: run.priority,
-      concurrencyKey: run.concurrencyKey,
-      createdAt: run.now,
-      updatedAt: run.now,
-    };
+    const record = insertedRecord(run);
     this.runs.set(run.runId, { record, journal: new Map() });
     return { created: true, run: { ...record } };
   }

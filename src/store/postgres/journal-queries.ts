@@ -10,6 +10,12 @@ export const JOURNAL_COLUMNS = `run_id AS "runId", path, kind, status, attempt, 
  * back as the result. FOR SHARE on the matched runs rows makes a concurrent claim (which bumps the epoch)
  * wait for this batch, or makes this batch see the new epoch and skip: a zombie write can never land
  * after a new owner has loaded the journal. ORDER BY ord hands out seq in batch order.
+ *
+ * The runs rows are looked up one by one through a LATERAL subquery (OFFSET 0 keeps the planner from
+ * flattening it into a join), and the statement is sent unnamed so it is planned for the table as it is
+ * now: as a plain join, planned (and cached) while the table was young, it hash-joined against a
+ * sequential scan of every run for each batch (measured: 1,332 sequential scans reading 8M rows in a
+ * 10 s benchmark).
  */
 export function journalSql(schema: string) {
   const journal = `"${schema}".journal`;
@@ -21,8 +27,8 @@ export function journalSql(schema: string) {
             epoch, ord)
       ),
       ok AS (
-        SELECT i.* FROM input i JOIN "${schema}".runs r ON r.id = i.run_id AND r.lease_epoch = i.epoch
-        FOR SHARE OF r
+        SELECT i.* FROM input i CROSS JOIN LATERAL (SELECT 1 FROM "${schema}".runs r
+          WHERE r.id = i.run_id AND r.lease_epoch = i.epoch OFFSET 0 FOR SHARE) fence
       ),
       ins AS (
         INSERT INTO ${journal} AS j (run_id, path, kind, status, attempt, input, output, error, meta, started_at,
@@ -53,7 +59,7 @@ export interface JournalOp {
  * epoch) keys are folded into one row first (an upsert cannot touch a row twice in one statement): the
  * last values win and the first occurrence keeps its place.
  */
-export async function insertJournal(db: Queryable, sql: JournalSql, ops: JournalOp[], name: string): Promise<string[]> {
+export async function insertJournal(db: Queryable, sql: JournalSql, ops: JournalOp[]): Promise<string[]> {
   const cols: unknown[][] = Array.from({ length: 12 }, () => []);
   const index = new Map<string, number>();
   for (const { epoch, entry: e } of ops) {
@@ -83,7 +89,7 @@ export async function insertJournal(db: Queryable, sql: JournalSql, ops: Journal
       });
     }
   }
-  const res = await query<{ runId: string }>(db, sql.batch, cols, name);
+  const res = await query<{ runId: string }>(db, sql.batch, cols);
   return res.rows.map((r) => r.runId);
 }
 

@@ -16,6 +16,7 @@ import type {
   WriteOutcome,
 } from '../types.js';
 import { checkResumable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
+import { insertedRecord } from '../shared/run-rules.js';
 import { checkSchema, createPool, query, transaction, type PostgresStoreOptions } from './connection.js';
 import { mapPgError } from './errors.js';
 import { insertJournal, journalSql, loadJournals, type JournalOp, type JournalSql } from './journal-queries.js';
@@ -42,7 +43,7 @@ export class PostgresStore implements Store {
   private readonly flowSql: FlowControlSql;
   private readonly scheduleSql: schedules.ScheduleSql;
   private listener: PgListener | null = null;
-  private readonly names: { journal: string; patch: string; claim: string; renew: string; createMany: string };
+  private readonly names: { claim: string; renew: string; createMany: string };
   private readonly onPoolError = (): void => {
     // An idle client lost its connection (server restart, admin shutdown). pg discards the client; the
     // next query opens a new connection or fails with a retryable StoreError. Without a listener the
@@ -57,7 +58,7 @@ export class PostgresStore implements Store {
     this.flowSql = flowControlSql(this.schema);
     this.scheduleSql = schedules.scheduleSql(this.schema);
     const n = (s: string): string => `weft_${this.schema}_${s}`;
-    this.names = { journal: n('journal_batch'), patch: n('run_patch'), claim: n('claim'), renew: n('renew'), createMany: n('create_many') };
+    this.names = { claim: n('claim'), renew: n('renew'), createMany: n('create_many') };
   }
 
   async open(): Promise<void> {
@@ -150,8 +151,11 @@ export class PostgresStore implements Store {
         seen.add(r.runId);
         newRunValues(r).forEach((v, i) => cols[i]!.push(v));
       }
-      const inserted = await query<RunRecord>(pool, this.runSql.insertMany, cols, this.names.createMany);
-      const byId = new Map(inserted.rows.map((r) => [r.runId, r]));
+      // Only the ids come back: the new rows are built from the input (insertedRecord).
+      const inserted = await query<{ id: string }>(pool, this.runSql.insertMany, cols, this.names.createMany);
+      const created = new Set(inserted.rows.map((r) => r.id));
+      const byId = new Map<string, RunRecord>();
+      for (const r of runs) if (created.has(r.runId) && !byId.has(r.runId)) byId.set(r.runId, insertedRecord(r));
       const missing = runs.filter((r) => !byId.has(r.runId)).map((r) => r.runId);
       const existing = new Map<string, RunRecord>();
       if (missing.length) {
@@ -202,8 +206,9 @@ export class PostgresStore implements Store {
     }
     const apply = async (db: pg.Pool | pg.PoolClient): Promise<WriteOutcome> => {
       const fenced = new Set<string>();
-      if (patches.length) for (const id of await applyPatches(db, this.runSql, patches, this.names.patch)) fenced.add(id);
-      if (journal.length) for (const id of await insertJournal(db, this.journalSql, journal, this.names.journal)) fenced.add(id);
+      // Unnamed statements: planned for the tables as they are at each batch (see journal-queries.ts).
+      if (patches.length) for (const id of await applyPatches(db, this.runSql, patches)) fenced.add(id);
+      if (journal.length) for (const id of await insertJournal(db, this.journalSql, journal)) fenced.add(id);
       return { fenced: [...fenced] };
     };
     if (journal.length === 0 || patches.length === 0) return this.run('write', apply);
@@ -261,7 +266,14 @@ export class PostgresStore implements Store {
     return this.run('renewLeases', async (pool) => {
       const res = await query<{ id: string }>(pool, this.runSql.renew, [now + leaseMs, runIds, owner], this.names.renew);
       const kept = new Set(res.rows.map((r) => r.id));
-      return { lost: runIds.filter((id) => !kept.has(id)) };
+      let missing = runIds.filter((id) => !kept.has(id));
+      if (missing.length > 0) {
+        // Not renewed: either no longer ours, or locked by another transaction right now (still ours).
+        const owned = await query<{ id: string }>(pool, this.runSql.ownedOf, [missing, owner]);
+        const still = new Set(owned.rows.map((r) => r.id));
+        missing = missing.filter((id) => !still.has(id));
+      }
+      return { lost: missing };
     });
   }
 

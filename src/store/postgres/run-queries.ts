@@ -36,11 +36,13 @@ export function runSql(schema: string) {
         $9::text[], $10::bigint[], $11::int[], $12::text[], $13::bigint[])
         AS t(id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, lease_expires_at,
           priority, concurrency_key, created_at)
-      ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`,
+      ON CONFLICT (id) DO NOTHING RETURNING id`,
     byIds: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = ANY($1::text[])`,
     byId: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1`,
     byIdForUpdate: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1 FOR UPDATE`,
-    // One UPDATE for every run patch of a batch; has_* flags say which fields a patch sets.
+    // One UPDATE for every run patch of a batch; has_* flags say which fields a patch sets. Each run is
+    // found (and locked) through its primary key by a LATERAL lookup and updated by ctid, so the plan
+    // never turns into a sequential scan of runs (see journal-queries.ts).
     patch: `UPDATE ${runs} r SET
         status = CASE WHEN u.has_status THEN u.status ELSE r.status END,
         state = CASE WHEN u.has_state THEN u.state ELSE r.state END,
@@ -51,12 +53,14 @@ export function runSql(schema: string) {
         owner = CASE WHEN u.release THEN NULL ELSE r.owner END,
         lease_expires_at = CASE WHEN u.release THEN NULL ELSE r.lease_expires_at END,
         updated_at = u.now
-      FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bool[], $5::text[], $6::bool[], $7::text[],
-        $8::bool[], $9::text[], $10::bool[], $11::text[], $12::bool[], $13::bigint[], $14::bool[], $15::text[],
-        $16::bool[])
-        AS u(run_id, epoch, now, has_status, status, has_state, state, has_result, result, has_error, error,
-          has_wake_at, wake_at, has_status_reason, status_reason, release)
-      WHERE r.id = u.run_id AND r.lease_epoch = u.epoch
+      FROM (SELECT p.*, x.tid FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bool[], $5::text[], $6::bool[],
+          $7::text[], $8::bool[], $9::text[], $10::bool[], $11::text[], $12::bool[], $13::bigint[], $14::bool[],
+          $15::text[], $16::bool[])
+          AS p(run_id, epoch, now, has_status, status, has_state, state, has_result, result, has_error, error,
+            has_wake_at, wake_at, has_status_reason, status_reason, release)
+        CROSS JOIN LATERAL (SELECT ctid AS tid FROM ${runs} WHERE id = p.run_id AND lease_epoch = p.epoch
+          OFFSET 0 FOR UPDATE) x) u
+      WHERE r.ctid = u.tid
       RETURNING r.id AS "runId", u.epoch`,
     // SKIP LOCKED: concurrent claimers each take different runs instead of queueing on the same rows.
     // Each class of claimable run is read in claim order with its own LIMIT (pending ones from the
@@ -81,8 +85,14 @@ export function runSql(schema: string) {
       )
       UPDATE ${runs} r SET ${claimSet} FROM c WHERE r.id = c.id RETURNING ${prefixed('r')}`,
     claimOne: `UPDATE ${runs} r SET ${claimSet} WHERE r.id = $4 AND ${claimable} RETURNING ${prefixed('r')}`,
-    renew: `UPDATE ${runs} SET lease_expires_at = $1
-      WHERE id = ANY($2::text[]) AND owner = $3 AND status = 'running' RETURNING id`,
+    // Renewal skips rows another transaction holds (a write batch of this very worker, say): waiting
+    // on them while holding locks on others deadlocked against batches that lock in another order.
+    // Skipped rows are checked without a lock (ownedOf) and renewed next round.
+    renew: `UPDATE ${runs} r SET lease_expires_at = $1
+      FROM (SELECT ctid AS tid FROM ${runs} WHERE id = ANY($2::text[]) AND owner = $3 AND status = 'running'
+        FOR UPDATE SKIP LOCKED) x
+      WHERE r.ctid = x.tid RETURNING r.id`,
+    ownedOf: `SELECT id FROM ${runs} WHERE id = ANY($1::text[]) AND owner = $2 AND status = 'running'`,
     owners: `SELECT DISTINCT owner FROM ${runs}
       WHERE status = 'running' AND lease_expires_at > $1 AND owner IS NOT NULL ORDER BY owner`,
     expire: `UPDATE ${runs} SET lease_expires_at = 0 WHERE owner = $1 AND status = 'running'`,
@@ -135,7 +145,7 @@ export interface PatchOp {
  * Applies the batch's run patches in one statement. Several patches for one (run, epoch) are merged
  * in order first, because an UPDATE ... FROM changes each row at most once.
  */
-export async function applyPatches(db: Queryable, sql: RunSql, ops: PatchOp[], name: string): Promise<Set<string>> {
+export async function applyPatches(db: Queryable, sql: RunSql, ops: PatchOp[]): Promise<Set<string>> {
   const merged = new Map<string, PatchOp>();
   for (const op of ops) {
     const key = `${op.epoch}\u0000${op.runId}`;
@@ -169,7 +179,7 @@ export async function applyPatches(db: Queryable, sql: RunSql, ops: PatchOp[], n
       Boolean(p.release),
     );
   }
-  const res = await query<{ runId: string; epoch: number }>(db, sql.patch, cols, name);
+  const res = await query<{ runId: string; epoch: number }>(db, sql.patch, cols);
   const applied = new Set(res.rows.map((r) => `${r.epoch}\u0000${r.runId}`));
   const fenced = new Set<string>();
   for (const [key, op] of merged) if (!applied.has(key)) fenced.add(op.runId);
@@ -196,8 +206,15 @@ export async function listRuns(
     return `$${values.length}`;
   };
   if (filter.workflowId !== undefined) where.push(`workflow_id = ${param(filter.workflowId)}`);
-  if (Array.isArray(filter.status)) where.push(`status = ANY(${param(filter.status)}::text[])`);
-  else if (filter.status !== undefined) where.push(`status = ${param(filter.status)}`);
+  // A literal `status <> 'success'` lets the planner use the partial index runs_unsettled_status
+  // (migration 0004); it cannot prove that from a parameter.
+  if (Array.isArray(filter.status)) {
+    where.push(`status = ANY(${param(filter.status)}::text[])`);
+    if (!filter.status.includes('success')) where.push(`status <> 'success'`);
+  } else if (filter.status !== undefined) {
+    where.push(`status = ${param(filter.status)}`);
+    if (filter.status !== 'success') where.push(`status <> 'success'`);
+  }
   if (filter.resourceId !== undefined) where.push(`resource_id = ${param(filter.resourceId)}`);
   if (filter.fromDate !== undefined) where.push(`created_at >= ${param(filter.fromDate)}`);
   if (filter.toDate !== undefined) where.push(`created_at <= ${param(filter.toDate)}`);

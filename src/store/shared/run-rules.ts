@@ -1,4 +1,4 @@
-import type { ListRunsFilter, RunPatch, RunRecord } from '../types.js';
+import type { ListRunsFilter, NewRun, RunPatch, RunRecord } from '../types.js';
 
 /**
  * Rules every store applies the same way. The SQL stores express them in their queries; the memory
@@ -46,4 +46,32 @@ export function normalisePage(f: ListRunsFilter): { offset: number; perPage: num
   const perPage = Math.min(Math.max(1, Math.floor(f.perPage ?? DEFAULT_PER_PAGE)), MAX_PER_PAGE);
   const page = Math.max(0, Math.floor(f.page ?? 0));
   return { offset: page * perPage, perPage };
+}
+
+/**
+ * The row a store writes for a new run, as every store returns it: stores build it from the input
+ * instead of reading the row back (a RETURNING of every column, input payload included).
+ */
+export function insertedRecord(run: NewRun): RunRecord {
+  return {
+    runId: run.runId,
+    workflowId: run.workflowId,
+    status: run.status,
+    resourceId: run.resourceId ?? null,
+    input: run.input ?? null,
+    state: run.state ?? null,
+    result: null,
+    error: null,
+    requestContext: run.requestContext ?? null,
+    tracing: run.tracing ?? null,
+    statusReason: null,
+    owner: run.owner ?? null,
+    leaseEpoch: 1,
+    leaseExpiresAt: run.owner ? (run.leaseExpiresAt ?? null) : null,
+    wakeAt: null,
+    priority: run.priority ?? 0,
+    concurrencyKey: run.concurrencyKey ?? null,
+    createdAt: run.now,
+    updatedAt: run.now,
+  };
 }

@@ -14,6 +14,7 @@ import type {
   WriteOutcome,
 } from '../types.js';
 import { checkResumable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
+import { insertedRecord } from '../shared/run-rules.js';
 import { JournalQueries } from './journal-queries.js';
 import { migrateDatabase } from './migrations.js';
 import { checkOptions, mapSqliteError, openDatabase, type SqliteDb, type SqliteStoreOptions } from './open.js';
@@ -248,31 +249,6 @@ function createOne(runs: RunQueries, keys: RunKeys, run: NewRun): { created: boo
   const existing = runs.get(run.runId);
   if (!existing) throw new StoreError(`createRun: run ${run.runId} neither inserted nor found`);
   return { created: false, run: existing };
-}
-
-/** The row insertRun just wrote, built from its input instead of read back (a RETURNING of every column). */
-function insertedRecord(run: NewRun): RunRecord {
-  return {
-    runId: run.runId,
-    workflowId: run.workflowId,
-    status: run.status,
-    resourceId: run.resourceId ?? null,
-    input: run.input ?? null,
-    state: run.state ?? null,
-    result: null,
-    error: null,
-    requestContext: run.requestContext ?? null,
-    tracing: run.tracing ?? null,
-    statusReason: null,
-    owner: run.owner ?? null,
-    leaseEpoch: 1,
-    leaseExpiresAt: run.owner ? (run.leaseExpiresAt ?? null) : null,
-    wakeAt: null,
-    priority: run.priority ?? 0,
-    concurrencyKey: run.concurrencyKey ?? null,
-    createdAt: run.now,
-    updatedAt: run.now,
-  };
 }
 
 /**
