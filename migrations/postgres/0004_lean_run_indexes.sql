@@ -17,3 +17,8 @@ CREATE INDEX runs_unsettled_status ON runs (status, created_at DESC) WHERE statu
 -- Resource: most runs have none.
 DROP INDEX runs_resource_created;
 CREATE INDEX runs_resource_created ON runs (resource_id, created_at DESC) WHERE resource_id IS NOT NULL;
+
+-- Keys compare byte-wise: run ids and journal paths are machine-made, and under the database's
+-- collation (C.UTF-8, en_US.UTF-8, ...) every index comparison went through strcoll.
+ALTER TABLE runs ALTER COLUMN id TYPE text COLLATE "C";
+ALTER TABLE journal ALTER COLUMN run_id TYPE text COLLATE "C", ALTER COLUMN path TYPE text COLLATE "C";
