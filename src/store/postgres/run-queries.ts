@@ -111,6 +111,7 @@ export function runSql(schema: string) {
     remove: `WITH j AS (DELETE FROM "${schema}".journal WHERE run_id = $1)
       DELETE FROM ${runs} WHERE id = $1 RETURNING id`,
     runs,
+    runCounts: `"${schema}".run_counts`,
   };
 }
 
@@ -220,6 +221,12 @@ export async function listRuns(
   if (filter.toDate !== undefined) where.push(`created_at <= ${param(filter.toDate)}`);
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const n = values.length;
+  // Workflow and status filters are answered from run_counts (kept by triggers, migration 0005);
+  // others count the matching rows.
+  const countable = filter.resourceId === undefined && filter.fromDate === undefined && filter.toDate === undefined;
+  const countSql = countable
+    ? `SELECT COALESCE(SUM(n), 0)::bigint AS total FROM ${sql.runCounts} ${clause}`
+    : `SELECT COUNT(*)::bigint AS total FROM ${sql.runs} ${clause}`;
   const [page, count] = await Promise.all([
     query<RunRecord>(
       pool,
@@ -227,7 +234,7 @@ export async function listRuns(
        ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
       [...values, perPage, offset],
     ),
-    query<{ total: number }>(pool, `SELECT COUNT(*)::int AS total FROM ${sql.runs} ${clause}`, values),
+    query<{ total: number }>(pool, countSql, values),
   ]);
   return { runs: page.rows, total: count.rows[0]?.total ?? 0 };
 }
