@@ -8,6 +8,17 @@ export const JOURNAL_COLUMNS = `run_id AS runId, path, kind, status, attempt, in
 
 type Stmt = Database.Statement;
 
+/** The journal upsert for `rows` rows. The upsert keeps a row's original seq (see JournalQueries). */
+function upsertSql(rows: number): string {
+  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  return `INSERT INTO journal (run_key, run_id, path, kind, status, attempt, input, output, error, meta, started_at,
+      ended_at)
+    VALUES ${values}
+    ON CONFLICT (run_key, path) DO UPDATE SET kind = excluded.kind, status = excluded.status,
+      attempt = excluded.attempt, input = excluded.input, output = excluded.output, error = excluded.error,
+      meta = excluded.meta, started_at = excluded.started_at, ended_at = excluded.ended_at`;
+}
+
 /**
  * Prepared statements on the journal table. The upsert keeps the row's original seq, so a row keeps
  * its place in the run's history when a later event (retry, resume) updates it.
@@ -20,14 +31,16 @@ export class JournalQueries {
   private readonly removeRun: Stmt;
   private readonly removeFailed: Stmt;
 
+  /** Rows per multi-row upsert: one statement per chunk costs ~25 % less per row than one per row. */
+  static readonly CHUNK = 16;
+  private readonly upsertChunk: Stmt;
+  /** Reused bind buffer for upsertChunk (better-sqlite3 copies the values when it binds them). */
+  private readonly chunkValues: unknown[] = new Array(JournalQueries.CHUNK * 12);
+
   constructor(db: SqliteDb) {
     // Positional parameters: binding an array is measurably faster than named binding on the hot path.
-    this.upsertStmt = db.prepare(`INSERT INTO journal (run_key, run_id, path, kind, status, attempt, input, output, error,
-        meta, started_at, ended_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (run_key, path) DO UPDATE SET kind = excluded.kind, status = excluded.status,
-        attempt = excluded.attempt, input = excluded.input, output = excluded.output, error = excluded.error,
-        meta = excluded.meta, started_at = excluded.started_at, ended_at = excluded.ended_at`);
+    this.upsertStmt = db.prepare(upsertSql(1));
+    this.upsertChunk = db.prepare(upsertSql(JournalQueries.CHUNK));
     const key = `(SELECT rk FROM runs WHERE id = ?)`;
     this.byRun = db.prepare(`SELECT ${JOURNAL_COLUMNS} FROM journal WHERE run_key = ${key} ORDER BY seq`);
     this.row = db.prepare(`SELECT ${JOURNAL_COLUMNS} FROM journal WHERE run_key = ${key} AND path = ?`);
@@ -51,6 +64,37 @@ export class JournalQueries {
       e.startedAt,
       e.endedAt ?? null,
     );
+  }
+
+  /**
+   * Upserts rows in order, CHUNK rows per statement. A later row for the same (run, path) within one
+   * statement updates the earlier one, as separate statements would: SQLite applies rows in order.
+   */
+  upsertAll(keys: number[], entries: JournalEntry[]): void {
+    const n = entries.length;
+    const chunk = JournalQueries.CHUNK;
+    const v = this.chunkValues;
+    let i = 0;
+    for (; i + chunk <= n; i += chunk) {
+      for (let j = 0; j < chunk; j++) {
+        const e = entries[i + j]!;
+        const o = j * 12;
+        v[o] = keys[i + j];
+        v[o + 1] = e.runId;
+        v[o + 2] = e.path;
+        v[o + 3] = e.kind;
+        v[o + 4] = e.status;
+        v[o + 5] = e.attempt;
+        v[o + 6] = e.input ?? null;
+        v[o + 7] = e.output ?? null;
+        v[o + 8] = e.error ?? null;
+        v[o + 9] = e.meta ?? null;
+        v[o + 10] = e.startedAt;
+        v[o + 11] = e.endedAt ?? null;
+      }
+      this.upsertChunk.run(v);
+    }
+    for (; i < n; i++) this.upsert(keys[i]!, entries[i]!);
   }
 
   load(runId: string): JournalEntry[] {

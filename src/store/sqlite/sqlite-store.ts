@@ -259,6 +259,10 @@ function createOne(runs: RunQueries, keys: RunKeys, run: NewRun): { created: boo
 function applyBatch(runs: RunQueries, keys: RunKeys, journal: JournalQueries, ops: WriteOp[]): WriteOutcome {
   keys.sync();
   const fenced = new Set<string>();
+  // Journal rows are written together at the end, several per statement; their order is kept, and
+  // rows of different tables do not depend on each other within the transaction.
+  const rowKeys: number[] = [];
+  const rows: JournalEntry[] = [];
   for (const op of ops) {
     const runId = op.type === 'journal' ? op.entry.runId : op.runId;
     const key = fenced.has(runId) ? undefined : keys.lookup(runId);
@@ -267,7 +271,8 @@ function applyBatch(runs: RunQueries, keys: RunKeys, journal: JournalQueries, op
       continue;
     }
     if (op.type === 'journal') {
-      journal.upsert(key[0], op.entry);
+      rowKeys.push(key[0]);
+      rows.push(op.entry);
     } else if (!runs.applyPatch(key[0], op.epoch, op.patch, op.now)) {
       // Cannot happen while the cache is right (the epoch was just checked); fence rather than trust it.
       keys.forget(runId);
@@ -276,6 +281,7 @@ function applyBatch(runs: RunQueries, keys: RunKeys, journal: JournalQueries, op
       keys.forget(runId);
     }
   }
+  journal.upsertAll(rowKeys, rows);
   return { fenced: [...fenced] };
 }
 
