@@ -6,13 +6,8 @@
 DROP INDEX runs_status_wake;
 CREATE INDEX runs_waiting_wake ON runs (wake_at) WHERE status = 'waiting';
 
--- Status: successful runs are the bulk of the table and a listing of them reads newest first through
--- runs_workflow_created / runs_created (nearly every row matches), so they are left out. Running runs
--- (expired-lease claims, listOwners) are found here too, so runs_status_lease goes. Queries that filter
--- on a status given as a parameter repeat `status <> 'success'` so the planner may use this index.
+-- Running runs (expired-lease claims, listOwners) are few and found through runs_status_created.
 DROP INDEX runs_status_lease;
-DROP INDEX runs_status_created;
-CREATE INDEX runs_unsettled_status ON runs (status, created_at DESC) WHERE status <> 'success';
 
 -- Resource: most runs have none.
 DROP INDEX runs_resource_created;

@@ -45,6 +45,29 @@ function schemaDump(path: string): unknown[] {
 }
 
 describe('sqlite store', () => {
+  it('fences a write whose cached epoch another connection moved (PRAGMA data_version)', async () => {
+    const path = freshPath();
+    const a = sqliteStore({ path });
+    const b = sqliteStore({ path });
+    const { run } = await a.createRun(newRun({ status: 'running', owner: 'w1', leaseExpiresAt: T0 + 60_000 }));
+    // a caches the run's epoch while writing
+    expect((await a.write([{ type: 'journal', epoch: run.leaseEpoch, entry: entry(run.runId, 's1') }])).fenced).toEqual([]);
+    // another connection takes the run over: the epoch moves
+    const claimed = await b.claimRun(run.runId, { owner: 'w2', leaseMs: 60_000, now: T0 + 120_000 });
+    expect(claimed?.run.leaseEpoch).toBe(run.leaseEpoch + 1);
+    // a's next write under the old epoch is rejected, and nothing of it lands
+    const out = await a.write([
+      { type: 'journal', epoch: run.leaseEpoch, entry: entry(run.runId, 's2') },
+      { type: 'run', runId: run.runId, epoch: run.leaseEpoch, now: T0 + 120_001, patch: { status: 'success', release: true } },
+    ]);
+    expect(out.fenced).toEqual([run.runId]);
+    expect((await b.loadJournal(run.runId)).map((e) => e.path)).toEqual(['s1']);
+    expect((await b.loadRun(run.runId))?.status).toBe('running');
+    // the new owner writes under the new epoch
+    expect((await b.write([{ type: 'journal', epoch: run.leaseEpoch + 1, entry: entry(run.runId, 's2') }])).fenced).toEqual([]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('creates the parent directory, uses WAL and the chosen synchronous level', async () => {
     const path = join(root, 'nested', 'deeper', 'weft.db');
     const store = sqliteStore({ path, synchronous: 'FULL' });

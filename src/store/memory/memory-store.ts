@@ -15,9 +15,10 @@ import type {
   WriteOutcome,
 } from '../types.js';
 import { isTerminal } from '../types.js';
-import { applyRunPatch, insertedRecord, isClaimable, matchesFilter, normalisePage } from '../shared/run-rules.js';
+import { applyRunPatch, insertedRecord, isClaimable, normalisePage } from '../shared/run-rules.js';
+import { RunIndex, type IndexedRun } from './run-index.js';
 
-interface MemoryRun {
+interface MemoryRun extends IndexedRun {
   record: RunRecord;
   journal: Map<string, JournalEntry>;
 }
@@ -29,6 +30,7 @@ interface MemoryRun {
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private readonly runs = new Map<string, MemoryRun>();
+  private readonly index = new RunIndex<MemoryRun>();
   private readonly schedules = new Map<string, ScheduleRecord>();
 
   async open(): Promise<void> {}
@@ -38,7 +40,9 @@ export class MemoryStore implements Store {
     const existing = this.runs.get(run.runId);
     if (existing) return { created: false, run: { ...existing.record } };
     const record = insertedRecord(run);
-    this.runs.set(run.runId, { record, journal: new Map() });
+    const r: MemoryRun = { record, journal: new Map() };
+    this.runs.set(run.runId, r);
+    this.index.add(r);
     return { created: true, run: { ...record } };
   }
 
@@ -60,15 +64,15 @@ export class MemoryStore implements Store {
 
   async listRuns(filter: ListRunsFilter): Promise<ListRunsResult> {
     const { offset, perPage } = normalisePage(filter);
-    const matched: RunRecord[] = [];
-    for (const r of this.runs.values()) if (matchesFilter(r.record, filter)) matched.push(r.record);
-    matched.sort((a, b) => b.createdAt - a.createdAt || (a.runId < b.runId ? 1 : -1));
-    const page = matched.slice(offset, offset + perPage);
-    return { runs: page.map((r) => ({ ...r })), total: matched.length };
+    return this.index.list(filter, offset, perPage);
   }
 
   async deleteRun(runId: string): Promise<boolean> {
-    return this.runs.delete(runId);
+    const r = this.runs.get(runId);
+    if (!r) return false;
+    this.runs.delete(runId);
+    this.index.remove(r);
+    return true;
   }
 
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
@@ -86,6 +90,7 @@ export class MemoryStore implements Store {
         r.journal.set(op.entry.path, op.entry);
       } else {
         applyRunPatch(r.record, op.patch, op.now);
+        this.index.refresh(r);
       }
     }
     return { fenced: [...fenced] };
@@ -99,17 +104,19 @@ export class MemoryStore implements Store {
 
   async claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]> {
     const wanted = new Set(opts.workflowIds);
-    const candidates = [...this.runs.values()].filter(
+    const candidates = [...this.index.active()].filter(
       (r) => wanted.has(r.record.workflowId) && isClaimable(r.record, opts.now),
     );
-    candidates.sort((a, b) => b.record.priority - a.record.priority || a.record.createdAt - b.record.createdAt);
+    candidates.sort(
+      (a, b) => b.record.priority - a.record.priority || a.record.createdAt - b.record.createdAt || (a.record.runId < b.record.runId ? -1 : 1),
+    );
     const out: ClaimedRun[] = [];
     // Concurrency limits: free slots per (workflow, key) = limit - runs holding a live lease.
     const limits = opts.limits ?? {};
     const slots = new Map<string, number>();
     const slotKey = (rec: RunRecord) => `${rec.workflowId}\u0000${rec.concurrencyKey ?? '\u0001'}`;
     if (Object.keys(limits).length) {
-      for (const r of this.runs.values()) {
+      for (const r of this.index.active()) {
         const rec = r.record;
         const max = limits[rec.workflowId];
         if (max === undefined) continue;
@@ -141,6 +148,7 @@ export class MemoryStore implements Store {
     rec.leaseExpiresAt = now + leaseMs;
     rec.wakeAt = null;
     rec.updatedAt = now;
+    this.index.refresh(r);
     return { run: { ...rec }, journal: journalOf(r) };
   }
 
@@ -156,7 +164,7 @@ export class MemoryStore implements Store {
 
   async listOwners(now: number): Promise<string[]> {
     const owners = new Set<string>();
-    for (const r of this.runs.values()) {
+    for (const r of this.index.active()) {
       const rec = r.record;
       if (rec.owner && rec.status === 'running' && (rec.leaseExpiresAt ?? 0) > now) owners.add(rec.owner);
     }
@@ -165,7 +173,7 @@ export class MemoryStore implements Store {
 
   async expireOwner(owner: string): Promise<number> {
     let n = 0;
-    for (const r of this.runs.values()) {
+    for (const r of this.index.active()) {
       if (r.record.owner === owner && r.record.status === 'running') {
         r.record.leaseExpiresAt = 0;
         n++;
@@ -177,7 +185,7 @@ export class MemoryStore implements Store {
   async nextWakeAt(workflowIds: string[]): Promise<number | null> {
     const wanted = new Set(workflowIds);
     let min: number | null = null;
-    for (const r of this.runs.values()) {
+    for (const r of this.index.active()) {
       const rec = r.record;
       if (rec.status === 'waiting' && rec.wakeAt !== null && wanted.has(rec.workflowId)) {
         if (min === null || rec.wakeAt < min) min = rec.wakeAt;
@@ -205,6 +213,7 @@ export class MemoryStore implements Store {
     rec.leaseEpoch += 1;
     if (req.requestContext !== null) rec.requestContext = req.requestContext;
     rec.updatedAt = req.now;
+    this.index.refresh(r);
     return { ...rec };
   }
 
@@ -221,6 +230,7 @@ export class MemoryStore implements Store {
     rec.leaseExpiresAt = req.owner ? req.leaseExpiresAt : null;
     rec.leaseEpoch += 1;
     rec.updatedAt = req.now;
+    this.index.refresh(r);
     return { ...rec };
   }
 
@@ -258,6 +268,7 @@ export class MemoryStore implements Store {
     const patch: RunPatch = { status: 'canceled', release: true, wakeAt: null };
     applyRunPatch(rec, patch, now);
     rec.leaseEpoch += 1;
+    this.index.refresh(r);
     return { ...rec };
   }
 }

@@ -207,15 +207,8 @@ export async function listRuns(
     return `$${values.length}`;
   };
   if (filter.workflowId !== undefined) where.push(`workflow_id = ${param(filter.workflowId)}`);
-  // A literal `status <> 'success'` lets the planner use the partial index runs_unsettled_status
-  // (migration 0004); it cannot prove that from a parameter.
-  if (Array.isArray(filter.status)) {
-    where.push(`status = ANY(${param(filter.status)}::text[])`);
-    if (!filter.status.includes('success')) where.push(`status <> 'success'`);
-  } else if (filter.status !== undefined) {
-    where.push(`status = ${param(filter.status)}`);
-    if (filter.status !== 'success') where.push(`status <> 'success'`);
-  }
+  if (Array.isArray(filter.status)) where.push(`status = ANY(${param(filter.status)}::text[])`);
+  else if (filter.status !== undefined) where.push(`status = ${param(filter.status)}`);
   if (filter.resourceId !== undefined) where.push(`resource_id = ${param(filter.resourceId)}`);
   if (filter.fromDate !== undefined) where.push(`created_at >= ${param(filter.fromDate)}`);
   if (filter.toDate !== undefined) where.push(`created_at <= ${param(filter.toDate)}`);

@@ -16,12 +16,6 @@ const CLAIMABLE = `(status = 'pending'
 
 const WORKFLOW_IN = `workflow_id IN (SELECT value FROM json_each(@workflowIds))`;
 
-/**
- * Repeated next to a `status = '<not success>'` term so the planner may use the partial index
- * runs_unsettled_status (migration 0004): SQLite uses a partial index only when the query's WHERE
- * clause contains the index's condition.
- */
-export const UNSETTLED = `status <> 'success'`;
 
 const CLAIM_SET = `status = 'running', owner = @owner, lease_epoch = lease_epoch + 1,
   lease_expires_at = @leaseExpiresAt, wake_at = NULL, updated_at = @now`;
@@ -78,7 +72,7 @@ export class RunQueries {
           SELECT * FROM (SELECT id, priority, created_at FROM runs INDEXED BY runs_pending_claim
             WHERE status = 'pending' AND ${WORKFLOW_IN} ORDER BY priority DESC, created_at ASC, id ASC LIMIT @limit)
           UNION ALL
-          SELECT * FROM (SELECT id, priority, created_at FROM runs WHERE status = 'running' AND ${UNSETTLED}
+          SELECT * FROM (SELECT id, priority, created_at FROM runs WHERE status = 'running'
             AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= @now) AND ${WORKFLOW_IN}
             ORDER BY priority DESC, created_at ASC, id ASC LIMIT @limit)
           UNION ALL
@@ -101,10 +95,10 @@ export class RunQueries {
     this.owners = db
       .prepare(
         `SELECT DISTINCT owner FROM runs
-         WHERE status = 'running' AND ${UNSETTLED} AND lease_expires_at > ? AND owner IS NOT NULL ORDER BY owner`,
+         WHERE status = 'running' AND lease_expires_at > ? AND owner IS NOT NULL ORDER BY owner`,
       )
       .pluck();
-    this.expire = db.prepare(`UPDATE runs SET lease_expires_at = 0 WHERE owner = ? AND status = 'running' AND ${UNSETTLED}`);
+    this.expire = db.prepare(`UPDATE runs SET lease_expires_at = 0 WHERE owner = ? AND status = 'running'`);
     this.wake = db
       .prepare(`SELECT MIN(wake_at) FROM runs WHERE status = 'waiting' AND wake_at IS NOT NULL AND ${WORKFLOW_IN}`)
       .pluck();
@@ -232,11 +226,9 @@ export class RunQueries {
     }
     if (Array.isArray(filter.status)) {
       where.push('status IN (SELECT value FROM json_each(@statuses))');
-      if (!filter.status.includes('success')) where.push(UNSETTLED);
       params.statuses = JSON.stringify(filter.status);
     } else if (filter.status !== undefined) {
       where.push('status = @status');
-      if (filter.status !== 'success') where.push(UNSETTLED);
       params.status = filter.status;
     }
     if (filter.resourceId !== undefined) {

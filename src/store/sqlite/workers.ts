@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RunRecord, ScheduleRecord } from '../types.js';
 import type { SqliteDb } from './open.js';
-import { UNSETTLED } from './run-queries.js';
 
 /**
  * Multi-worker additions to the SQLite store: claims under concurrency limits and the schedules table
@@ -23,7 +22,7 @@ export class WorkerQueries {
         OR (status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= @now))
       ORDER BY priority DESC, created_at ASC, id ASC`);
     this.live = db
-      .prepare(`SELECT COUNT(*) FROM runs WHERE status = 'running' AND ${UNSETTLED} AND workflow_id = @workflowId
+      .prepare(`SELECT COUNT(*) FROM runs WHERE status = 'running' AND workflow_id = @workflowId
         AND concurrency_key IS @key AND owner IS NOT NULL AND lease_expires_at > @now`)
       .pluck();
     const cols = `workflow_id AS workflowId, paused, since, last_fire_at AS lastFireAt, updated_at AS updatedAt`;

@@ -1,0 +1,127 @@
+import type { ListRunsFilter, RunRecord } from '../types.js';
+import { isTerminal } from '../types.js';
+import { matchesFilter } from '../shared/run-rules.js';
+
+export interface IndexedRun {
+  record: RunRecord;
+  /** The (workflow, status) count this run is in, so a status change moves it to the right one. */
+  counted?: string;
+}
+
+const countKey = (r: RunRecord): string => `${r.workflowId}\u0000${r.status}`;
+
+/** Listing order: newest first, ties broken by run id (descending), as in the SQL stores. */
+function before(a: RunRecord, b: RunRecord): boolean {
+  return a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.runId < b.runId);
+}
+
+/**
+ * The memory store's indexes, so it stays usable with a million runs: unfinished runs apart (claims and
+ * timers look only at them), runs kept in listing order (a page is read from the newest end instead of
+ * sorting every run), runs by resource, and counts per (workflow, status) for listing totals.
+ */
+export class RunIndex<R extends IndexedRun> {
+  private readonly unfinished = new Set<R>();
+  /** Ascending (createdAt, runId); deleted runs stay until the next compaction. */
+  private ordered: R[] = [];
+  private byResource = new Map<string, R[]>();
+  private readonly deleted = new Set<R>();
+  private readonly counts = new Map<string, number>();
+
+  add(r: R): void {
+    insertSorted(this.ordered, r);
+    const res = r.record.resourceId;
+    if (res !== null) {
+      let list = this.byResource.get(res);
+      if (!list) this.byResource.set(res, (list = []));
+      insertSorted(list, r);
+    }
+    this.refresh(r);
+  }
+
+  remove(r: R): void {
+    this.unfinished.delete(r);
+    if (r.counted !== undefined) this.bump(r.counted, -1);
+    r.counted = undefined;
+    this.deleted.add(r);
+    if (this.deleted.size > 1000 && this.deleted.size * 2 > this.ordered.length) this.compact();
+  }
+
+  /** Call after anything that may have changed the run's status. */
+  refresh(r: R): void {
+    const key = countKey(r.record);
+    if (r.counted !== key) {
+      if (r.counted !== undefined) this.bump(r.counted, -1);
+      this.bump(key, 1);
+      r.counted = key;
+    }
+    if (isTerminal(r.record.status)) this.unfinished.delete(r);
+    else this.unfinished.add(r);
+  }
+
+  /** Runs that are not finished (pending, running, waiting, suspended). */
+  active(): Iterable<R> {
+    return this.unfinished;
+  }
+
+  list(filter: ListRunsFilter, offset: number, perPage: number): { runs: RunRecord[]; total: number } {
+    const source = filter.resourceId !== undefined ? (this.byResource.get(filter.resourceId) ?? []) : this.ordered;
+    const countable = filter.resourceId === undefined && filter.fromDate === undefined && filter.toDate === undefined;
+    const runs: RunRecord[] = [];
+    let matched = 0;
+    for (let i = source.length - 1; i >= 0; i--) {
+      const r = source[i]!;
+      if (this.deleted.has(r) || !matchesFilter(r.record, filter)) continue;
+      if (matched >= offset && runs.length < perPage) runs.push({ ...r.record });
+      matched++;
+      if (countable && runs.length >= perPage) break;
+    }
+    return { runs, total: countable ? this.count(filter) : matched };
+  }
+
+  private count(filter: ListRunsFilter): number {
+    let n = 0;
+    for (const [key, c] of this.counts) {
+      const [workflowId, status] = key.split('\u0000') as [string, RunRecord['status']];
+      if (filter.workflowId !== undefined && workflowId !== filter.workflowId) continue;
+      if (filter.status !== undefined && !(Array.isArray(filter.status) ? filter.status.includes(status) : filter.status === status)) continue;
+      n += c;
+    }
+    return n;
+  }
+
+  private bump(key: string, by: number): void {
+    const n = (this.counts.get(key) ?? 0) + by;
+    if (n === 0) this.counts.delete(key);
+    else this.counts.set(key, n);
+  }
+
+  private compact(): void {
+    const keep = (r: R): boolean => !this.deleted.has(r);
+    this.ordered = this.ordered.filter(keep);
+    const byResource = new Map<string, R[]>();
+    for (const [res, list] of this.byResource) {
+      const kept = list.filter(keep);
+      if (kept.length) byResource.set(res, kept);
+    }
+    this.byResource = byResource;
+    this.deleted.clear();
+  }
+}
+
+/** Runs are created in time order almost always, so this is nearly always a push. */
+function insertSorted<R extends IndexedRun>(list: R[], r: R): void {
+  const last = list[list.length - 1];
+  if (!last || !before(r.record, last.record)) {
+    list.push(r);
+    return;
+  }
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(r.record, list[mid]!.record)) hi = mid;
+    else lo = mid + 1;
+  }
+  list.splice(lo, 0, r);
+}
