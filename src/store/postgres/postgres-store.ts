@@ -16,12 +16,12 @@ import type {
   WriteOutcome,
 } from '../types.js';
 import { checkResumable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
-import { insertedRecord } from '../shared/run-rules.js';
+import { insertedRecord, newRunValues } from '../shared/run-rules.js';
 import { checkSchema, createPool, query, transaction, type PostgresStoreOptions } from './connection.js';
 import { mapPgError } from './errors.js';
 import { insertJournal, journalSql, loadJournals, type JournalOp, type JournalSql } from './journal-queries.js';
 import { migrateSchema } from './migrations.js';
-import { applyPatches, listRuns, newRunValues, runSql, type PatchOp, type RunSql } from './run-queries.js';
+import { applyPatches, listRuns, runSql, type PatchOp, type RunSql } from './run-queries.js';
 import { claimLimited, flowControlSql, type FlowControlSql } from './flow-control.js';
 import { channelFor, PgListener } from './notify.js';
 import * as schedules from './schedules.js';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ListRunsFilter, NewRun, RunPatch, RunRecord } from '../types.js';
+import type { ListRunsFilter, RunPatch, RunRecord } from '../types.js';
 import { normalisePage } from '../shared/run-rules.js';
 import { query, type Queryable } from './connection.js';
 
@@ -117,23 +117,6 @@ export function runSql(schema: string) {
 
 export type RunSql = ReturnType<typeof runSql>;
 
-export function newRunValues(run: NewRun): unknown[] {
-  return [
-    run.runId,
-    run.workflowId,
-    run.status,
-    run.resourceId ?? null,
-    run.input ?? null,
-    run.state ?? null,
-    run.requestContext ?? null,
-    run.tracing ?? null,
-    run.owner ?? null,
-    run.owner ? (run.leaseExpiresAt ?? null) : null,
-    run.priority ?? 0,
-    run.concurrencyKey ?? null,
-    run.now,
-  ];
-}
 
 export interface PatchOp {
   runId: string;

@@ -75,3 +75,26 @@ export function insertedRecord(run: NewRun): RunRecord {
     updatedAt: run.now,
   };
 }
+
+/**
+ * A new run's column values in insert order (id, workflow_id, status, resource_id, input, state,
+ * request_context, tracing, owner, lease_expires_at, priority, concurrency_key, created_at), shared by
+ * the SQL stores so both write the same row for the same NewRun.
+ */
+export function newRunValues(run: NewRun): unknown[] {
+  return [
+    run.runId,
+    run.workflowId,
+    run.status,
+    run.resourceId ?? null,
+    run.input ?? null,
+    run.state ?? null,
+    run.requestContext ?? null,
+    run.tracing ?? null,
+    run.owner ?? null,
+    run.owner ? (run.leaseExpiresAt ?? null) : null,
+    run.priority ?? 0,
+    run.concurrencyKey ?? null,
+    run.now,
+  ];
+}

@@ -1,5 +1,5 @@
 import type { ListRunsFilter, NewRun, RunPatch, RunRecord } from '../types.js';
-import { normalisePage } from '../shared/run-rules.js';
+import { newRunValues, normalisePage } from '../shared/run-rules.js';
 import type { SqliteDb } from './open.js';
 import type Database from 'better-sqlite3';
 
@@ -116,22 +116,9 @@ export class RunQueries {
 
   /** Inserts a run; returns its rk, or undefined when a run with this id exists. */
   insertRun(run: NewRun): number | undefined {
-    return this.insert.get(
-      run.runId,
-      run.workflowId,
-      run.status,
-      run.resourceId ?? null,
-      run.input ?? null,
-      run.state ?? null,
-      run.requestContext ?? null,
-      run.tracing ?? null,
-      run.owner ?? null,
-      run.owner ? (run.leaseExpiresAt ?? null) : null,
-      run.priority ?? 0,
-      run.concurrencyKey ?? null,
-      run.now,
-      run.now,
-    ) as number | undefined;
+    const values = newRunValues(run);
+    values.push(run.now); // updated_at
+    return this.insert.get(values) as number | undefined;
   }
 
   get(runId: string): RunRecord | undefined {
