@@ -99,26 +99,41 @@ export class Run implements RunHandle {
     // A run of a limited workflow is queued: only the store's claim can count it against the limit
     // across every worker.
     const claim = this.wf.concurrency ? null : this.weft.localClaim();
+    let launched = false;
+    try {
+      return await this.createClaimed(p, claim, () => (launched = true));
+    } finally {
+      if (claim) this.weft.endLocalClaim(launched);
+    }
+  }
+
+  private async createClaimed(
+    p: Prepared,
+    claim: { owner: string; leaseExpiresAt: number } | null,
+    onLaunch: () => void,
+  ): Promise<{ includeState: boolean; created: boolean; run: RunRecord }> {
     const { created, run } = await this.weft.createStoredRun({
-        runId: this.runId,
-        workflowId: this.wf.id,
-        status: claim ? 'running' : 'pending',
-        resourceId: this.resourceId ?? null,
-        input: p.input,
-        state: p.state,
-        requestContext: p.requestContext,
-        tracing: p.tracing,
-        priority: this.wf.priority,
-        concurrencyKey: p.concurrencyKey,
-        owner: claim?.owner ?? null,
-        leaseExpiresAt: claim?.leaseExpiresAt ?? null,
-        now: this.weft.now(),
-      });
+      runId: this.runId,
+      workflowId: this.wf.id,
+      status: claim ? 'running' : 'pending',
+      resourceId: this.resourceId ?? null,
+      input: p.input,
+      state: p.state,
+      requestContext: p.requestContext,
+      tracing: p.tracing,
+      priority: this.wf.priority,
+      concurrencyKey: p.concurrencyKey,
+      owner: claim?.owner ?? null,
+      leaseExpiresAt: claim?.leaseExpiresAt ?? null,
+      now: this.weft.now(),
+    });
     this.weft.markStarted(this.runId);
     crashPoint('run:created');
     if (created) {
-      if (claim) this.weft.launch({ run, journal: [] }, this.wf);
-      else this.weft.queued();
+      if (claim) {
+        this.weft.launch({ run, journal: [] }, this.wf);
+        onLaunch();
+      } else this.weft.queued();
     }
     return { includeState: p.includeState, created, run };
   }
@@ -170,27 +185,33 @@ export class Run implements RunHandle {
     const resumeData = encode(data, 'resumeData', max);
     const requestContext = contextJson(o.requestContext, max);
     const claim = this.wf.concurrency ? null : this.weft.localClaim();
-    let resumed: RunRecord;
+    let launched = false;
     try {
-      resumed = await this.weft.storeCall(() =>
-        this.weft.store.resumeRun({
-          runId: this.runId,
-          path,
-          resumeData,
-          requestContext,
-          now: this.weft.now(),
-          owner: claim?.owner ?? null,
-          leaseExpiresAt: claim?.leaseExpiresAt ?? null,
-        }),
-      );
-    } catch (err) {
-      if (err instanceof RunNotSuspendedError && err.status.startsWith('step')) throw new ResumeConflictError(this.runId);
-      throw err;
+      let resumed: RunRecord;
+      try {
+        resumed = await this.weft.storeCall(() =>
+          this.weft.store.resumeRun({
+            runId: this.runId,
+            path,
+            resumeData,
+            requestContext,
+            now: this.weft.now(),
+            owner: claim?.owner ?? null,
+            leaseExpiresAt: claim?.leaseExpiresAt ?? null,
+          }),
+        );
+      } catch (err) {
+        if (err instanceof RunNotSuspendedError && err.status.startsWith('step')) throw new ResumeConflictError(this.runId);
+        throw err;
+      }
+      if (claim) {
+        const fresh = await this.weft.storeCall(() => this.weft.store.loadJournal(this.runId));
+        this.weft.launch({ run: resumed, journal: fresh }, this.wf);
+        launched = true;
+      } else this.weft.queued();
+    } finally {
+      if (claim) this.weft.endLocalClaim(launched);
     }
-    if (claim) {
-      const fresh = await this.weft.storeCall(() => this.weft.store.loadJournal(this.runId));
-      this.weft.launch({ run: resumed, journal: fresh }, this.wf);
-    } else this.weft.queued();
   }
 
   async resume(opts?: ResumeOptions): Promise<WorkflowResult> {

@@ -377,13 +377,19 @@ export class Weft implements WorkflowRuntime {
     const run = await this.loadRun(runId);
     if (!run || run.workflowId !== wf.id) throw new RunNotFoundError(runId);
     const claim = wf.concurrency ? null : this.localClaim();
-    const retried = await this.storeCall(() =>
-      this.store.retryRun({ runId, now: this.host.now(), owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null }),
-    );
-    if (claim) {
-      const journal = await this.storeCall(() => this.store.loadJournal(runId));
-      this.launch({ run: retried, journal });
-    } else this.queued();
+    let launched = false;
+    try {
+      const retried = await this.storeCall(() =>
+        this.store.retryRun({ runId, now: this.host.now(), owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null }),
+      );
+      if (claim) {
+        const journal = await this.storeCall(() => this.store.loadJournal(runId));
+        this.launch({ run: retried, journal });
+        launched = true;
+      } else this.queued();
+    } finally {
+      if (claim) this.endLocalClaim(launched);
+    }
     return { runId };
   }
 
@@ -425,8 +431,13 @@ export class Weft implements WorkflowRuntime {
 
   /** @internal Lease settings for runs this process creates already claimed; null when it cannot take more. */
   localClaim(): { owner: string; leaseExpiresAt: number } | null {
-    if (!this.worker?.hasCapacity()) return null;
+    if (!this.worker?.reserve()) return null;
     return { owner: this.ownerId, leaseExpiresAt: this.host.now() + this.worker.opts.leaseMs };
+  }
+
+  /** @internal Ends a localClaim: the run was launched here, or its write failed or found it taken. */
+  endLocalClaim(launched: boolean): void {
+    this.worker?.unreserve(launched);
   }
 
   /** @internal */

@@ -42,6 +42,8 @@ export interface WorkerHost {
 export class Worker {
   /** Runs executing here, with the lease expiry last confirmed by the store (epoch ms). */
   private readonly active = new Map<string, number>();
+  /** Slots promised to runs this process is creating already claimed (their inserts are in flight). */
+  private reserved = 0;
   private guardTimer: NodeJS.Timeout | undefined;
   private renewing = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -61,7 +63,24 @@ export class Worker {
   }
 
   hasCapacity(): boolean {
-    return this.running && this.active.size < this.opts.concurrency;
+    return this.running && this.active.size + this.reserved < this.opts.concurrency;
+  }
+
+  /**
+   * Takes a slot for a run about to be created (or resumed) already owned by this process. Many
+   * startAsync calls share one group commit, so capacity must be counted when the claim is decided,
+   * not when the insert returns; otherwise a burst would all see the same free slot.
+   */
+  reserve(): boolean {
+    if (!this.hasCapacity()) return false;
+    this.reserved++;
+    return true;
+  }
+
+  /** Gives back a reserved slot: the run was launched (and is tracked now), or was never created. */
+  unreserve(launched: boolean): void {
+    this.reserved--;
+    if (!launched && this.running && this.active.size + this.reserved === this.opts.concurrency - 1) this.nudge();
   }
 
   /** Marks a run as executing here, holding a lease that expires at `leaseExpiresAt`. */
@@ -83,7 +102,7 @@ export class Worker {
 
   untrack(runId: string): void {
     this.active.delete(runId);
-    if (this.running && this.active.size === this.opts.concurrency - 1) this.nudge();
+    if (this.running && this.active.size + this.reserved === this.opts.concurrency - 1) this.nudge();
   }
 
   isActive(runId: string): boolean {
@@ -146,7 +165,7 @@ export class Worker {
     let nextWake: number | null = null;
     try {
       if (++this.pollCount % 10 === 0) await this.reapDeadOwners();
-      const free = this.opts.concurrency - this.active.size;
+      const free = this.opts.concurrency - this.active.size - this.reserved;
       if (free > 0) {
         const ids = this.host.workflowIds();
         if (ids.length > 0) {
