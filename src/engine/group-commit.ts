@@ -106,8 +106,9 @@ export class GroupCommitter {
       crashPoint('commit:before');
       const { fenced } = await withStoreRetry(() => this.store.write(ops), this.retry);
       crashPoint('commit:after');
-      testHooks.committed?.(ops);
       const lost = fenced.length ? new Set(fenced) : null;
+      // Fenced ops were not written: observers see only what the store actually committed.
+      testHooks.committed?.(lost ? ops.filter((op) => !lost.has(op.type === 'journal' ? op.entry.runId : op.runId)) : ops);
       for (const p of batch) {
         const runId = p.op.type === 'journal' ? p.op.entry.runId : p.op.runId;
         if (lost?.has(runId)) p.reject(new LeaseLostError(runId));

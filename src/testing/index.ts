@@ -18,7 +18,7 @@ export function disarmCrashPoints(): void {
   testHooks.crash = null;
 }
 
-/** Observes every committed write batch (after the store transaction returned). */
+/** Observes every committed write batch (after the store transaction returned), without the ops fenced off. */
 export function onCommitted(fn: ((ops: readonly WriteOp[]) => void) | null): void {
   testHooks.committed = fn;
 }

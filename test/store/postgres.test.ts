@@ -188,6 +188,41 @@ describe('postgres store', () => {
     await store.close();
   });
 
+  it('a write racing an uncommitted lease renewal waits for it and lands (same epoch: not fenced)', async () => {
+    const schema = schemaName();
+    const store = postgresStore({ connectionString: URL, schema });
+    await store.open();
+    const { run } = await store.createRun(newRun({ status: 'running', owner: 'w1', leaseExpiresAt: T0 + LEASE_MS }));
+    for (const ops of [
+      // patch only (single statement), then patch + journal (one transaction)
+      [{ type: 'run' as const, runId: run.runId, epoch: run.leaseEpoch, patch: { state: '{"a":1}' }, now: T0 + 1 }],
+      [
+        { type: 'journal' as const, epoch: run.leaseEpoch, entry: entry(run.runId, 'step') },
+        { type: 'run' as const, runId: run.runId, epoch: run.leaseEpoch, patch: { status: 'success' as const, release: true }, now: T0 + 2 },
+      ],
+    ]) {
+      // This worker's own renewal, caught between its UPDATE and its COMMIT: the row gets a new
+      // version but keeps its epoch, so the write must apply to that version.
+      const renewer = await admin.connect();
+      try {
+        await renewer.query('BEGIN');
+        await renewer.query(`UPDATE "${schema}".runs SET lease_expires_at = lease_expires_at + 1000 WHERE id = $1`, [run.runId]);
+        const write = store.write(ops);
+        let settled = false;
+        void write.then(() => (settled = true));
+        await new Promise((r) => setTimeout(r, 150));
+        expect(settled).toBe(false);
+        await renewer.query('COMMIT');
+        expect((await write).fenced).toEqual([]);
+      } finally {
+        renewer.release();
+      }
+    }
+    expect(await store.loadRun(run.runId)).toMatchObject({ status: 'success', state: '{"a":1}', owner: null, leaseEpoch: run.leaseEpoch });
+    expect((await store.loadJournal(run.runId)).map((e) => e.path)).toEqual(['step']);
+    await store.close();
+  });
+
   it('open() on two stores of one new schema at once migrates exactly once', async () => {
     const schema = schemaName();
     const stores = Array.from({ length: 4 }, () => postgresStore({ connectionString: URL, schema }));

@@ -41,7 +41,11 @@ export function journalSql(schema: string) {
       )
       SELECT DISTINCT i.run_id AS "runId" FROM input i WHERE NOT EXISTS (SELECT 1 FROM ok WHERE ok.ord = i.ord)`,
     byRun: `SELECT ${JOURNAL_COLUMNS} FROM ${journal} WHERE run_id = $1 ORDER BY seq`,
-    byRuns: `SELECT ${JOURNAL_COLUMNS} FROM ${journal} WHERE run_id = ANY($1::text[]) ORDER BY seq`,
+    // One primary-key lookup per run (LATERAL, OFFSET 0 keeps it from being flattened into a join):
+    // as `run_id = ANY($1)` on a journal without statistics yet, the planner read the whole table
+    // for every claim of 100 runs.
+    byRuns: `SELECT j.* FROM unnest($1::text[]) AS i(id)
+      CROSS JOIN LATERAL (SELECT ${JOURNAL_COLUMNS} FROM ${journal} WHERE run_id = i.id OFFSET 0) j ORDER BY j.seq`,
     rowForUpdate: `SELECT ${JOURNAL_COLUMNS} FROM ${journal} WHERE run_id = $1 AND path = $2 FOR UPDATE`,
     setResumed: `UPDATE ${journal} SET status = 'resumed', meta = $3 WHERE run_id = $1 AND path = $2`,
   };

@@ -40,9 +40,11 @@ export function runSql(schema: string) {
     byIds: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = ANY($1::text[])`,
     byId: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1`,
     byIdForUpdate: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1 FOR UPDATE`,
-    // One UPDATE for every run patch of a batch; has_* flags say which fields a patch sets. Each run is
-    // found (and locked) through its primary key by a LATERAL lookup and updated by ctid, so the plan
-    // never turns into a sequential scan of runs (see journal-queries.ts).
+    // One UPDATE for every run patch of a batch; has_* flags say which fields a patch sets. The runs
+    // are found by `id = ANY($1)` on the primary key (estimated exactly, so the plan stays an index
+    // lookup whatever the table's statistics) and fenced by the join on (id, lease_epoch). Not by
+    // ctid: a row renewed concurrently is re-checked on its newest version, whose ctid differs, so a
+    // ctid join dropped the patch and fenced a run that was still ours.
     patch: `UPDATE ${runs} r SET
         status = CASE WHEN u.has_status THEN u.status ELSE r.status END,
         state = CASE WHEN u.has_state THEN u.state ELSE r.state END,
@@ -53,31 +55,32 @@ export function runSql(schema: string) {
         owner = CASE WHEN u.release THEN NULL ELSE r.owner END,
         lease_expires_at = CASE WHEN u.release THEN NULL ELSE r.lease_expires_at END,
         updated_at = u.now
-      FROM (SELECT p.*, x.tid FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bool[], $5::text[], $6::bool[],
+      FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bool[], $5::text[], $6::bool[],
           $7::text[], $8::bool[], $9::text[], $10::bool[], $11::text[], $12::bool[], $13::bigint[], $14::bool[],
           $15::text[], $16::bool[])
-          AS p(run_id, epoch, now, has_status, status, has_state, state, has_result, result, has_error, error,
-            has_wake_at, wake_at, has_status_reason, status_reason, release)
-        CROSS JOIN LATERAL (SELECT ctid AS tid FROM ${runs} WHERE id = p.run_id AND lease_epoch = p.epoch
-          OFFSET 0 FOR UPDATE) x) u
-      WHERE r.ctid = u.tid
+        AS u(run_id, epoch, now, has_status, status, has_state, state, has_result, result, has_error, error,
+          has_wake_at, wake_at, has_status_reason, status_reason, release)
+      WHERE r.id = ANY($1::text[]) AND r.id = u.run_id AND r.lease_epoch = u.epoch
       RETURNING r.id AS "runId", u.epoch`,
     // SKIP LOCKED: concurrent claimers each take different runs instead of queueing on the same rows.
     // Each class of claimable run is read in claim order with its own LIMIT (pending ones from the
     // partial index runs_pending_claim) and locked with SKIP LOCKED; only the best $5 are claimed, so
     // a large backlog is never sorted. Candidates not taken are unlocked when the statement commits.
+    // The workflow filter compares under "C" so runs_workflow_created (database collation) can never
+    // drive a claim: planned without statistics, x read every finished run of the workflow through it.
+    // The claim runs with sorts disabled (postgres-store.ts) so p can only be an ordered index walk.
     claimMany: `WITH p AS (
         SELECT id, priority, created_at FROM ${runs}
-        WHERE status = 'pending' AND workflow_id = ANY($4::text[])
+        WHERE status = 'pending' AND workflow_id COLLATE "C" = ANY($4::text[])
         ORDER BY priority DESC, created_at ASC, id COLLATE "C" ASC LIMIT $5 FOR UPDATE SKIP LOCKED
       ), x AS (
         SELECT id, priority, created_at FROM ${runs}
         WHERE status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= $1)
-          AND workflow_id = ANY($4::text[])
+          AND workflow_id COLLATE "C" = ANY($4::text[])
         ORDER BY priority DESC, created_at ASC, id COLLATE "C" ASC LIMIT $5 FOR UPDATE SKIP LOCKED
       ), w AS (
         SELECT id, priority, created_at FROM ${runs}
-        WHERE status = 'waiting' AND wake_at <= $1 AND workflow_id = ANY($4::text[])
+        WHERE status = 'waiting' AND wake_at <= $1 AND workflow_id COLLATE "C" = ANY($4::text[])
         ORDER BY priority DESC, created_at ASC, id COLLATE "C" ASC LIMIT $5 FOR UPDATE SKIP LOCKED
       ), c AS (
         SELECT id FROM (SELECT * FROM p UNION ALL SELECT * FROM x UNION ALL SELECT * FROM w) u
@@ -89,9 +92,9 @@ export function runSql(schema: string) {
     // on them while holding locks on others deadlocked against batches that lock in another order.
     // Skipped rows are checked without a lock (ownedOf) and renewed next round.
     renew: `UPDATE ${runs} r SET lease_expires_at = $1
-      FROM (SELECT ctid AS tid FROM ${runs} WHERE id = ANY($2::text[]) AND owner = $3 AND status = 'running'
+      FROM (SELECT id FROM ${runs} WHERE id = ANY($2::text[]) AND owner = $3 AND status = 'running'
         FOR UPDATE SKIP LOCKED) x
-      WHERE r.ctid = x.tid RETURNING r.id`,
+      WHERE r.id = ANY($2::text[]) AND r.id = x.id AND r.owner = $3 AND r.status = 'running' RETURNING r.id`,
     ownedOf: `SELECT id FROM ${runs} WHERE id = ANY($1::text[]) AND owner = $2 AND status = 'running'`,
     owners: `SELECT DISTINCT owner FROM ${runs}
       WHERE status = 'running' AND lease_expires_at > $1 AND owner IS NOT NULL ORDER BY owner`,
