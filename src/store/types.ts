@@ -238,6 +238,13 @@ export interface Store {
    */
   subscribe?(onEvent: (event: StoreEvent) => void): Promise<() => Promise<void>>;
 
+  /**
+   * Optional housekeeping a worker calls now and then (about every 30 s): PostgreSQL analyzes weft's
+   * tables when they changed a lot since their statistics were taken. Must be cheap when there is
+   * nothing to do.
+   */
+  maintain?(): Promise<void>;
+
   /** Inserts a schedule row unless it exists (since = now); returns the stored row. */
   ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord>;
   listSchedules(): Promise<ScheduleRecord[]>;

@@ -2,6 +2,9 @@ import type { ClaimedRun, Store } from '../store/types.js';
 import { isDeadLocalOwner } from './owner.js';
 import { crashPoint, type LeaseLossKind } from '../testing/crash-points.js';
 
+/** How often a worker asks the store for housekeeping (Store.maintain). */
+const MAINTAIN_EVERY_MS = 30_000;
+
 export interface WorkerOptions {
   /** Runs this process executes at once. */
   concurrency: number;
@@ -48,6 +51,8 @@ export class Worker {
   private renewing = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
+  private maintainTimer: NodeJS.Timeout | undefined;
+  private maintaining = false;
   private polling = false;
   private pollAgain = false;
   private running = false;
@@ -119,8 +124,24 @@ export class Worker {
       this.guardTimer = setInterval(() => this.guard(), Math.max(20, Math.min(250, Math.floor(this.opts.leaseMs / 10))));
       this.guardTimer.unref();
     }
+    if (this.host.store.maintain) {
+      this.maintainTimer = setInterval(() => void this.maintain(), MAINTAIN_EVERY_MS);
+      this.maintainTimer.unref();
+    }
     await this.reapDeadOwners();
     await this.poll();
+  }
+
+  private async maintain(): Promise<void> {
+    if (this.maintaining) return;
+    this.maintaining = true;
+    try {
+      await this.host.store.maintain?.();
+    } catch (err) {
+      this.host.onError(err);
+    } finally {
+      this.maintaining = false;
+    }
   }
 
   /** Stops claiming; the engine waits for in-flight runs and releases them. */
@@ -129,6 +150,7 @@ export class Worker {
     clearTimeout(this.pollTimer);
     clearInterval(this.renewTimer);
     clearInterval(this.guardTimer);
+    clearInterval(this.maintainTimer);
   }
 
   /** Another process made a run of this workflow claimable: poll soon, with jitter so N workers spread. */

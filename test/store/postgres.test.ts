@@ -223,6 +223,33 @@ describe('postgres store', () => {
     await store.close();
   });
 
+  it('maintain() analyzes runs once they changed a lot since their last statistics, and only then', async () => {
+    const schema = schemaName();
+    const store = postgresStore({ connectionString: URL, schema });
+    await store.open();
+    const analyzed = async (): Promise<number> =>
+      Number(
+        (await admin.query(`SELECT analyze_count + autoanalyze_count AS n FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'runs'`, [schema]))
+          .rows[0]?.n ?? 0,
+      );
+    // Few changes: nothing to do.
+    await store.createRuns(Array.from({ length: 50 }, () => newRun()));
+    await store.maintain!();
+    expect(await analyzed()).toBe(0);
+    const runs = Array.from({ length: 3000 }, (_, i) => newRun({ runId: `bulk-${i}`, resourceId: `user-${i % 7}` }));
+    for (let i = 0; i < runs.length; i += 500) await store.createRuns(runs.slice(i, i + 500));
+    // The server publishes table statistics asynchronously (about once a second).
+    const deadline = Date.now() + 10_000;
+    while ((await analyzed()) === 0 && Date.now() < deadline) {
+      await store.maintain!();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await analyzed()).toBeGreaterThan(0);
+    const { rows } = await admin.query(`SELECT reltuples FROM pg_class WHERE oid = $1::regclass`, [`"${schema}".runs`]);
+    expect(Number(rows[0].reltuples)).toBeGreaterThanOrEqual(3000);
+    await store.close();
+  });
+
   it('open() on two stores of one new schema at once migrates exactly once', async () => {
     const schema = schemaName();
     const stores = Array.from({ length: 4 }, () => postgresStore({ connectionString: URL, schema }));

@@ -25,6 +25,7 @@ import { applyPatches, listRuns, runSql, type PatchOp, type RunSql } from './run
 import { claimLimited, flowControlSql, type FlowControlSql } from './flow-control.js';
 import { channelFor, PgListener } from './notify.js';
 import * as schedules from './schedules.js';
+import { analyzeIfStale } from './maintenance.js';
 
 
 /**
@@ -286,6 +287,10 @@ export class PostgresStore implements Store {
       }
       return { lost: missing };
     });
+  }
+
+  async maintain(): Promise<void> {
+    await this.run('maintain', (pool) => analyzeIfStale(pool, this.schema));
   }
 
   async listOwners(now: number): Promise<string[]> {
