@@ -90,6 +90,32 @@ export function claimContract(f: { store: Store }): void {
       expect(await f.store.claimRuns({ owner: 'w1', leaseMs: LEASE_MS, now, limit: 10, workflowIds: [WF] })).toEqual([]);
     });
 
+    it('drains a backlog in claim order, each run once; runs passed over, re-queued or deleted are handled', async () => {
+      const mine = [];
+      for (let i = 0; i < 30; i++) mine.push(await runIn(f.store, 'pending', { priority: i % 3, now: T0 + 100 - i }));
+      const others = [];
+      for (let i = 0; i < 5; i++) others.push(await runIn(f.store, 'pending', { workflowId: 'wf-other', priority: 9, now: T0 + i }));
+      const deleted = mine[7]!;
+      expect(await f.store.deleteRun(deleted.runId)).toBe(true);
+      const order = (a: { priority: number; createdAt: number; runId: string }, b: typeof a): number =>
+        b.priority - a.priority || a.createdAt - b.createdAt || (a.runId < b.runId ? -1 : 1);
+      const expected = mine.filter((r) => r !== deleted).sort(order).map((r) => r.runId);
+      const got: string[] = [];
+      for (let round = 0; round < 10; round++) {
+        const batch = await f.store.claimRuns({ owner: 'w1', leaseMs: LEASE_MS, now: T0 + 1000, limit: 7, workflowIds: [WF] });
+        got.push(...batch.map((c) => c.run.runId));
+        if (round === 0) {
+          // A claimed run that is failed and retried queues again, behind nothing it was ahead of.
+          const first = batch[0]!.run;
+          await f.store.write([{ type: 'run', runId: first.runId, epoch: first.leaseEpoch, patch: { status: 'failed', release: true }, now: T0 + 1001 }]);
+          await f.store.retryRun({ runId: first.runId, now: T0 + 1002, owner: null, leaseExpiresAt: null });
+        }
+      }
+      expect(got).toEqual([...expected.slice(0, 7), expected[0], ...expected.slice(7)]);
+      const rest = await f.store.claimRuns({ owner: 'w1', leaseMs: LEASE_MS, now: T0 + 1000, limit: 10, workflowIds: ['wf-other'] });
+      expect(rest.map((c) => c.run.runId)).toEqual(others.map((r) => r.runId));
+    });
+
     it('returns each claimed run with its journal', async () => {
       const run = await runIn(f.store, 'running', { leaseExpiresAt: T0 + 1 });
       await f.store.write([

@@ -17,6 +17,7 @@ import type {
 import { isTerminal } from '../types.js';
 import { applyRunPatch, insertedRecord, isClaimable, normalisePage } from '../shared/run-rules.js';
 import { RunIndex, type IndexedRun } from './run-index.js';
+import { claimsBefore } from './run-queue.js';
 
 interface MemoryRun extends IndexedRun {
   record: RunRecord;
@@ -104,19 +105,16 @@ export class MemoryStore implements Store {
 
   async claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]> {
     const wanted = new Set(opts.workflowIds);
-    const candidates = [...this.index.active()].filter(
-      (r) => wanted.has(r.record.workflowId) && isClaimable(r.record, opts.now),
-    );
-    candidates.sort(
-      (a, b) => b.record.priority - a.record.priority || a.record.createdAt - b.record.createdAt || (a.record.runId < b.record.runId ? -1 : 1),
-    );
-    const out: ClaimedRun[] = [];
+    const isWanted = (r: MemoryRun): boolean => wanted.has(r.record.workflowId);
+    // Expired leases and due timers, among the few started runs; pending runs come from the queue.
+    const started = [...this.index.startedRuns()].filter((r) => isWanted(r) && isClaimable(r.record, opts.now));
+    started.sort((a, b) => (claimsBefore(a.record, b.record) ? -1 : 1));
     // Concurrency limits: free slots per (workflow, key) = limit - runs holding a live lease.
     const limits = opts.limits ?? {};
     const slots = new Map<string, number>();
     const slotKey = (rec: RunRecord) => `${rec.workflowId}\u0000${rec.concurrencyKey ?? '\u0001'}`;
     if (Object.keys(limits).length) {
-      for (const r of this.index.active()) {
+      for (const r of this.index.startedRuns()) {
         const rec = r.record;
         const max = limits[rec.workflowId];
         if (max === undefined) continue;
@@ -125,18 +123,32 @@ export class MemoryStore implements Store {
         slots.set(k, (slots.get(k) ?? max) - live);
       }
     }
+    const out: ClaimedRun[] = [];
+    const passed: MemoryRun[] = [];
+    let i = 0;
+    let pending = this.index.nextPending(isWanted, passed);
     // Synchronous from candidate selection to the last claim: an await in between would let a concurrent
     // claimRuns take the same candidates.
-    for (const r of candidates) {
-      if (out.length >= opts.limit) break;
+    while (out.length < opts.limit) {
+      const other = started[i];
+      const fromQueue = pending !== undefined && (other === undefined || claimsBefore(pending.record, other.record));
+      const r = fromQueue ? pending : other;
+      if (r === undefined) break;
+      if (fromQueue) pending = this.index.nextPending(isWanted, passed);
+      else i++;
       if (limits[r.record.workflowId] !== undefined) {
         const k = slotKey(r.record);
         const left = slots.get(k) ?? limits[r.record.workflowId] ?? 0;
-        if (left <= 0) continue;
+        if (left <= 0) {
+          if (fromQueue) passed.push(r);
+          continue;
+        }
         slots.set(k, left - 1);
       }
       out.push(this.takeClaim(r, opts.owner, opts.leaseMs, opts.now));
     }
+    if (pending) passed.push(pending);
+    this.index.requeue(passed);
     return out;
   }
 
@@ -164,7 +176,7 @@ export class MemoryStore implements Store {
 
   async listOwners(now: number): Promise<string[]> {
     const owners = new Set<string>();
-    for (const r of this.index.active()) {
+    for (const r of this.index.startedRuns()) {
       const rec = r.record;
       if (rec.owner && rec.status === 'running' && (rec.leaseExpiresAt ?? 0) > now) owners.add(rec.owner);
     }
@@ -173,7 +185,7 @@ export class MemoryStore implements Store {
 
   async expireOwner(owner: string): Promise<number> {
     let n = 0;
-    for (const r of this.index.active()) {
+    for (const r of this.index.startedRuns()) {
       if (r.record.owner === owner && r.record.status === 'running') {
         r.record.leaseExpiresAt = 0;
         n++;
@@ -185,7 +197,7 @@ export class MemoryStore implements Store {
   async nextWakeAt(workflowIds: string[]): Promise<number | null> {
     const wanted = new Set(workflowIds);
     let min: number | null = null;
-    for (const r of this.index.active()) {
+    for (const r of this.index.startedRuns()) {
       const rec = r.record;
       if (rec.status === 'waiting' && rec.wakeAt !== null && wanted.has(rec.workflowId)) {
         if (min === null || rec.wakeAt < min) min = rec.wakeAt;

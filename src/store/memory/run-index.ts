@@ -1,11 +1,16 @@
 import type { ListRunsFilter, RunRecord } from '../types.js';
 import { isTerminal } from '../types.js';
 import { matchesFilter } from '../shared/run-rules.js';
+import { RunQueue } from './run-queue.js';
 
 export interface IndexedRun {
   record: RunRecord;
   /** The (workflow, status) count this run is in, so a status change moves it to the right one. */
   counted?: string;
+  /** Whether the run has an entry in the pending queue (live or not yet dropped). */
+  queued?: boolean;
+  /** Deleted: a queue entry left behind must not be claimed. */
+  gone?: boolean;
 }
 
 const countKey = (r: RunRecord): string => `${r.workflowId}\u0000${r.status}`;
@@ -16,12 +21,16 @@ function before(a: RunRecord, b: RunRecord): boolean {
 }
 
 /**
- * The memory store's indexes, so it stays usable with a million runs: unfinished runs apart (claims and
- * timers look only at them), runs kept in listing order (a page is read from the newest end instead of
- * sorting every run), runs by resource, and counts per (workflow, status) for listing totals.
+ * The memory store's indexes, so it stays usable with a million runs: pending runs in a queue in claim
+ * order (a claim takes the first few instead of sorting the backlog), the other unfinished runs apart
+ * (expired leases, timers and owners are found among them), runs kept in listing order (a page is read
+ * from the newest end instead of sorting every run), runs by resource, and counts per (workflow,
+ * status) for listing totals.
  */
 export class RunIndex<R extends IndexedRun> {
-  private readonly unfinished = new Set<R>();
+  /** Unfinished runs that are not pending: running, waiting, suspended. */
+  private readonly started = new Set<R>();
+  private readonly pending = new RunQueue<R>();
   /** Ascending (createdAt, runId); deleted runs stay until the next compaction. */
   private ordered: R[] = [];
   private byResource = new Map<string, R[]>();
@@ -40,7 +49,8 @@ export class RunIndex<R extends IndexedRun> {
   }
 
   remove(r: R): void {
-    this.unfinished.delete(r);
+    this.started.delete(r);
+    r.gone = true;
     if (r.counted !== undefined) this.bump(r.counted, -1);
     r.counted = undefined;
     this.deleted.add(r);
@@ -55,13 +65,44 @@ export class RunIndex<R extends IndexedRun> {
       this.bump(key, 1);
       r.counted = key;
     }
-    if (isTerminal(r.record.status)) this.unfinished.delete(r);
-    else this.unfinished.add(r);
+    const status = r.record.status;
+    if (status === 'pending') {
+      this.started.delete(r);
+      if (!r.queued) {
+        r.queued = true;
+        this.pending.push(r);
+      }
+    } else if (isTerminal(status)) this.started.delete(r);
+    else this.started.add(r);
   }
 
-  /** Runs that are not finished (pending, running, waiting, suspended). */
-  active(): Iterable<R> {
-    return this.unfinished;
+  /** Unfinished runs other than pending ones (running, waiting, suspended). */
+  startedRuns(): Iterable<R> {
+    return this.started;
+  }
+
+  /**
+   * Removes and returns the first pending run in claim order that `wanted` accepts, or undefined. Runs
+   * it passes over stay queued: give them back with `requeue` once the claim is done.
+   */
+  nextPending(wanted: (r: R) => boolean, passed: R[]): R | undefined {
+    for (;;) {
+      const r = this.pending.pop();
+      if (!r) return undefined;
+      r.queued = false;
+      if (r.gone || r.record.status !== 'pending') continue;
+      if (wanted(r)) return r;
+      passed.push(r);
+    }
+  }
+
+  /** Puts back pending runs taken out by nextPending but not claimed. */
+  requeue(runs: Iterable<R>): void {
+    for (const r of runs) {
+      if (r.gone || r.queued || r.record.status !== 'pending') continue;
+      r.queued = true;
+      this.pending.push(r);
+    }
   }
 
   list(filter: ListRunsFilter, offset: number, perPage: number): { runs: RunRecord[]; total: number } {
