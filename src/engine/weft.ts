@@ -2,7 +2,7 @@ import type { CreateRunOptions, ListRunsOptions, ResultQueryOptions, RunHandle, 
 import type { WorkflowRuntime } from '../define/runtime.js';
 import { Workflow, type AnyWorkflow } from '../define/workflow.js';
 import { InvalidArgumentError, LeaseLostError, RunNotFoundError, WorkflowNotFoundError, EngineStoppedError } from '../errors.js';
-import type { ClaimedRun, ListRunsFilter, NewRun, RunRecord, RunStatus, Store, StoreEvent } from '../store/types.js';
+import type { ClaimedRun, NewRun, RunRecord, RunStatus, Store, StoreEvent } from '../store/types.js';
 import { isTerminal } from '../store/types.js';
 import { newOwnerId } from '../worker/owner.js';
 import { Worker } from '../worker/worker.js';
@@ -18,6 +18,7 @@ import { Run } from './run.js';
 import { newRunId } from './ids.js';
 import { withStoreRetry, type RetryPolicy } from './store-retry.js';
 import { openDefaultStore } from './default-store.js';
+import { listFilterOf } from './list-filter.js';
 
 export interface WeftOptions {
   /** Registry: key -> committed workflow. */
@@ -48,7 +49,6 @@ export interface WeftOptions {
 
 /** Settled statuses end a `start()`/`resume()` wait; `waiting` does not (the run goes on later). */
 const SETTLED: readonly RunStatus[] = ['success', 'failed', 'canceled', 'suspended'];
-const RUN_STATUSES: readonly RunStatus[] = ['pending', 'running', 'waiting', 'suspended', 'success', 'failed', 'canceled'];
 
 /**
  * The engine: a registry of workflows bound to a store, with a worker that executes runs. One Weft per
@@ -313,34 +313,8 @@ export class Weft implements WorkflowRuntime {
 
   async listWorkflowRuns(wf: AnyWorkflow, opts: ListRunsOptions): Promise<{ runs: RunSummary[]; total: number }> {
     await this.start();
-    const res = await this.storeCall(() => this.store.listRuns({ ...this.runFilter(opts), workflowId: wf.id }));
+    const res = await this.storeCall(() => this.store.listRuns({ ...listFilterOf(opts), workflowId: wf.id }));
     return { runs: res.runs.map(summarise), total: res.total };
-  }
-
-  private runFilter(opts: ListRunsOptions): Omit<ListRunsFilter, 'workflowId'> {
-    const toMs = (d: Date | number | undefined, name: string) => {
-      if (d === undefined) return undefined;
-      const t = d instanceof Date ? d.getTime() : d;
-      if (typeof t !== 'number' || !Number.isFinite(t)) throw new InvalidArgumentError(`${name} must be a Date or epoch ms`);
-      return t;
-    };
-    const perPage = opts.perPage;
-    if (perPage !== undefined && !(Number.isInteger(perPage) && perPage > 0 && perPage <= 1000)) {
-      throw new InvalidArgumentError('perPage must be an integer from 1 to 1000');
-    }
-    if (opts.page !== undefined && !(Number.isInteger(opts.page) && opts.page >= 0)) throw new InvalidArgumentError('page must be a non-negative integer');
-    const statuses = opts.status === undefined ? [] : Array.isArray(opts.status) ? opts.status : [opts.status];
-    for (const st of statuses) {
-      if (!RUN_STATUSES.includes(st)) throw new InvalidArgumentError(`unknown status "${String(st)}"; expected one of ${RUN_STATUSES.join(', ')}`);
-    }
-    return {
-      status: opts.status,
-      resourceId: opts.resourceId,
-      fromDate: toMs(opts.fromDate, 'fromDate'),
-      toDate: toMs(opts.toDate, 'toDate'),
-      page: opts.page,
-      perPage,
-    };
   }
 
   async deleteWorkflowRunById(wf: AnyWorkflow, runId: string): Promise<boolean> {
@@ -360,7 +334,7 @@ export class Weft implements WorkflowRuntime {
    */
   async listRuns(opts: ListRunsOptions & { workflowId?: string } = {}): Promise<{ runs: RunSummary[]; total: number }> {
     await this.start();
-    const filter = this.runFilter(opts);
+    const filter = listFilterOf(opts);
     const res = await this.storeCall(() => this.store.listRuns({ ...filter, workflowId: opts.workflowId }));
     return { runs: res.runs.map((r) => this.explain(summarise(r))), total: res.total };
   }
