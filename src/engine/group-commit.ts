@@ -1,5 +1,5 @@
 import { LeaseLostError, StoreError } from '../errors.js';
-import type { NewRun, RunRecord, Store, WriteOp } from '../store/types.js';
+import { runIdOf, type NewRun, type RunRecord, type Store, type WriteOp } from '../store/types.js';
 import { withStoreRetry, type RetryPolicy } from './store-retry.js';
 import { crashPoint, testHooks } from '../testing/crash-points.js';
 
@@ -108,9 +108,9 @@ export class GroupCommitter {
       crashPoint('commit:after');
       const lost = fenced.length ? new Set(fenced) : null;
       // Fenced ops were not written: observers see only what the store actually committed.
-      testHooks.committed?.(lost ? ops.filter((op) => !lost.has(op.type === 'journal' ? op.entry.runId : op.runId)) : ops);
+      testHooks.committed?.(lost ? ops.filter((op) => !lost.has(runIdOf(op))) : ops);
       for (const p of batch) {
-        const runId = p.op.type === 'journal' ? p.op.entry.runId : p.op.runId;
+        const runId = runIdOf(p.op);
         if (lost?.has(runId)) p.reject(new LeaseLostError(runId));
         else p.resolve();
       }

@@ -104,6 +104,11 @@ export type WriteOp =
   | { type: 'journal'; epoch: number; entry: JournalEntry }
   | { type: 'run'; runId: string; epoch: number; patch: RunPatch; now: number };
 
+/** The run a write belongs to (its fencing unit). */
+export function runIdOf(op: WriteOp): string {
+  return op.type === 'journal' ? op.entry.runId : op.runId;
+}
+
 export interface WriteOutcome {
   /** Run ids whose writes were rejected because the epoch no longer matched. */
   fenced: string[];

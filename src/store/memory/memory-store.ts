@@ -14,7 +14,7 @@ import type {
   WriteOp,
   WriteOutcome,
 } from '../types.js';
-import { isTerminal } from '../types.js';
+import { isTerminal, runIdOf } from '../types.js';
 import { applyRunPatch, insertedRecord, isClaimable, normalisePage } from '../shared/run-rules.js';
 import { RunIndex, type IndexedRun } from './run-index.js';
 import { claimsBefore } from './run-queue.js';
@@ -79,7 +79,7 @@ export class MemoryStore implements Store {
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
     const fenced = new Set<string>();
     for (const op of ops) {
-      const runId = op.type === 'journal' ? op.entry.runId : op.runId;
+      const runId = runIdOf(op);
       const r = this.runs.get(runId);
       if (!r || r.record.leaseEpoch !== op.epoch) {
         fenced.add(runId);

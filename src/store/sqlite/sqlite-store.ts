@@ -13,6 +13,7 @@ import type {
   WriteOp,
   WriteOutcome,
 } from '../types.js';
+import { runIdOf } from '../types.js';
 import { checkResumable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
 import { insertedRecord } from '../shared/run-rules.js';
 import { JournalQueries } from './journal-queries.js';
@@ -263,8 +264,9 @@ function applyBatch(runs: RunQueries, keys: RunKeys, journal: JournalQueries, op
   // rows of different tables do not depend on each other within the transaction.
   const rowKeys: number[] = [];
   const rows: JournalEntry[] = [];
+  let lateFence = false;
   for (const op of ops) {
-    const runId = op.type === 'journal' ? op.entry.runId : op.runId;
+    const runId = runIdOf(op);
     const key = fenced.has(runId) ? undefined : keys.lookup(runId);
     if (key === undefined || key[1] !== op.epoch) {
       fenced.add(runId);
@@ -274,14 +276,19 @@ function applyBatch(runs: RunQueries, keys: RunKeys, journal: JournalQueries, op
       rowKeys.push(key[0]);
       rows.push(op.entry);
     } else if (!runs.applyPatch(key[0], op.epoch, op.patch, op.now)) {
-      // Cannot happen while the cache is right (the epoch was just checked); fence rather than trust it.
+      // Cannot happen while the cache is right (the epoch was just checked); fence rather than trust it,
+      // and drop the run's journal rows collected before this op too.
       keys.forget(runId);
       fenced.add(runId);
+      lateFence = true;
     } else if (op.patch.release) {
       keys.forget(runId);
     }
   }
-  journal.upsertAll(rowKeys, rows);
+  if (lateFence) {
+    const keep = rows.map((e) => !fenced.has(e.runId));
+    journal.upsertAll(rowKeys.filter((_, i) => keep[i]), rows.filter((_, i) => keep[i]));
+  } else journal.upsertAll(rowKeys, rows);
   return { fenced: [...fenced] };
 }
 
