@@ -96,46 +96,32 @@ export class Run implements RunHandle {
       this.weft.markStarted(this.runId);
       throw err;
     }
-    // A run of a limited workflow is queued: only the store's claim can count it against the limit
-    // across every worker.
-    const claim = this.wf.concurrency ? null : this.weft.localClaim();
-    let launched = false;
-    try {
-      return await this.createClaimed(p, claim, () => (launched = true));
-    } finally {
-      if (claim) this.weft.endLocalClaim(launched);
-    }
-  }
-
-  private async createClaimed(
-    p: Prepared,
-    claim: { owner: string; leaseExpiresAt: number } | null,
-    onLaunch: () => void,
-  ): Promise<{ includeState: boolean; created: boolean; run: RunRecord }> {
-    const { created, run } = await this.weft.createStoredRun({
-      runId: this.runId,
-      workflowId: this.wf.id,
-      status: claim ? 'running' : 'pending',
-      resourceId: this.resourceId ?? null,
-      input: p.input,
-      state: p.state,
-      requestContext: p.requestContext,
-      tracing: p.tracing,
-      priority: this.wf.priority,
-      concurrencyKey: p.concurrencyKey,
-      owner: claim?.owner ?? null,
-      leaseExpiresAt: claim?.leaseExpiresAt ?? null,
-      now: this.weft.now(),
+    return this.weft.withLocalClaim(this.wf, async (claim, launched) => {
+      const { created, run } = await this.weft.createStoredRun({
+        runId: this.runId,
+        workflowId: this.wf.id,
+        status: claim ? 'running' : 'pending',
+        resourceId: this.resourceId ?? null,
+        input: p.input,
+        state: p.state,
+        requestContext: p.requestContext,
+        tracing: p.tracing,
+        priority: this.wf.priority,
+        concurrencyKey: p.concurrencyKey,
+        owner: claim?.owner ?? null,
+        leaseExpiresAt: claim?.leaseExpiresAt ?? null,
+        now: this.weft.now(),
+      });
+      this.weft.markStarted(this.runId);
+      crashPoint('run:created');
+      if (created) {
+        if (claim) {
+          this.weft.launch({ run, journal: [] }, this.wf);
+          launched();
+        } else this.weft.queued();
+      }
+      return { includeState: p.includeState, created, run };
     });
-    this.weft.markStarted(this.runId);
-    crashPoint('run:created');
-    if (created) {
-      if (claim) {
-        this.weft.launch({ run, journal: [] }, this.wf);
-        onLaunch();
-      } else this.weft.queued();
-    }
-    return { includeState: p.includeState, created, run };
   }
 
   async start(opts?: StartOptions): Promise<WorkflowResult> {
@@ -184,9 +170,7 @@ export class Run implements RunHandle {
     const data = step?.resumeSchema ? await validate(step.resumeSchema, o.resumeData, `resumeData of step "${step.id}"`) : o.resumeData;
     const resumeData = encode(data, 'resumeData', max);
     const requestContext = contextJson(o.requestContext, max);
-    const claim = this.wf.concurrency ? null : this.weft.localClaim();
-    let launched = false;
-    try {
+    await this.weft.withLocalClaim(this.wf, async (claim, launched) => {
       let resumed: RunRecord;
       try {
         resumed = await this.weft.storeCall(() =>
@@ -207,11 +191,9 @@ export class Run implements RunHandle {
       if (claim) {
         const fresh = await this.weft.storeCall(() => this.weft.store.loadJournal(this.runId));
         this.weft.launch({ run: resumed, journal: fresh }, this.wf);
-        launched = true;
+        launched();
       } else this.weft.queued();
-    } finally {
-      if (claim) this.weft.endLocalClaim(launched);
-    }
+    });
   }
 
   async resume(opts?: ResumeOptions): Promise<WorkflowResult> {

@@ -47,6 +47,12 @@ export interface WeftOptions {
   onError?: (err: unknown) => void;
 }
 
+/** Lease settings of a run created, resumed or retried already claimed by this process. */
+export interface LocalClaim {
+  owner: string;
+  leaseExpiresAt: number;
+}
+
 /** Settled statuses end a `start()`/`resume()` wait; `waiting` does not (the run goes on later). */
 const SETTLED: readonly RunStatus[] = ['success', 'failed', 'canceled', 'suspended'];
 
@@ -350,20 +356,16 @@ export class Weft implements WorkflowRuntime {
     await this.start();
     const run = await this.loadRun(runId);
     if (!run || run.workflowId !== wf.id) throw new RunNotFoundError(runId);
-    const claim = wf.concurrency ? null : this.localClaim();
-    let launched = false;
-    try {
+    await this.withLocalClaim(wf, async (claim, launched) => {
       const retried = await this.storeCall(() =>
         this.store.retryRun({ runId, now: this.host.now(), owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null }),
       );
       if (claim) {
         const journal = await this.storeCall(() => this.store.loadJournal(runId));
         this.launch({ run: retried, journal });
-        launched = true;
+        launched();
       } else this.queued();
-    } finally {
-      if (claim) this.endLocalClaim(launched);
-    }
+    });
     return { runId };
   }
 
@@ -403,15 +405,21 @@ export class Weft implements WorkflowRuntime {
     return this.storeCall(() => this.store.loadRun(runId));
   }
 
-  /** @internal Lease settings for runs this process creates already claimed; null when it cannot take more. */
-  localClaim(): { owner: string; leaseExpiresAt: number } | null {
-    if (!this.worker?.reserve()) return null;
-    return { owner: this.ownerId, leaseExpiresAt: this.host.now() + this.worker.opts.leaseMs };
-  }
-
-  /** @internal Ends a localClaim: the run was launched here, or its write failed or found it taken. */
-  endLocalClaim(launched: boolean): void {
-    this.worker?.unreserve(launched);
+  /**
+   * @internal Runs `use` with the lease settings for a run this process creates (or resumes, or
+   * retries) already claimed, or with null when it has no free slot or the workflow is limited (only
+   * the store's claim can count a limited run across every worker). The slot is reserved until `use`
+   * ends; `use` calls `launched()` once the run executes here, otherwise the slot is given back.
+   */
+  async withLocalClaim<T>(wf: AnyWorkflow, use: (claim: LocalClaim | null, launched: () => void) => Promise<T>): Promise<T> {
+    const worker = this.worker;
+    if (wf.concurrency || !worker?.reserve()) return use(null, () => {});
+    let launched = false;
+    try {
+      return await use({ owner: this.ownerId, leaseExpiresAt: this.host.now() + worker.opts.leaseMs }, () => (launched = true));
+    } finally {
+      worker.unreserve(launched);
+    }
   }
 
   /** @internal */

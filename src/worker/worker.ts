@@ -67,8 +67,18 @@ export class Worker {
     return this.active.size;
   }
 
+  /** Slots in use: runs executing here and runs being created already claimed. */
+  private get used(): number {
+    return this.active.size + this.reserved;
+  }
+
   hasCapacity(): boolean {
-    return this.running && this.active.size + this.reserved < this.opts.concurrency;
+    return this.running && this.used < this.opts.concurrency;
+  }
+
+  /** A slot just came free after all were taken: claim more. */
+  private freedOne(): void {
+    if (this.running && this.used === this.opts.concurrency - 1) this.nudge();
   }
 
   /**
@@ -85,7 +95,7 @@ export class Worker {
   /** Gives back a reserved slot: the run was launched (and is tracked now), or was never created. */
   unreserve(launched: boolean): void {
     this.reserved--;
-    if (!launched && this.running && this.active.size + this.reserved === this.opts.concurrency - 1) this.nudge();
+    if (!launched) this.freedOne();
   }
 
   /** Marks a run as executing here, holding a lease that expires at `leaseExpiresAt`. */
@@ -107,7 +117,7 @@ export class Worker {
 
   untrack(runId: string): void {
     this.active.delete(runId);
-    if (this.running && this.active.size + this.reserved === this.opts.concurrency - 1) this.nudge();
+    this.freedOne();
   }
 
   isActive(runId: string): boolean {
@@ -187,7 +197,7 @@ export class Worker {
     let nextWake: number | null = null;
     try {
       if (++this.pollCount % 10 === 0) await this.reapDeadOwners();
-      const free = this.opts.concurrency - this.active.size - this.reserved;
+      const free = this.opts.concurrency - this.used;
       if (free > 0) {
         const ids = this.host.workflowIds();
         if (ids.length > 0) {
