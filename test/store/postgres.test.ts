@@ -15,6 +15,15 @@ const schemaName = (): string => `${PREFIX}${++n}`;
 
 const admin = new pg.Pool({ connectionString: URL, max: 2 });
 
+/** Polls `probe` until it holds (or fails the test after `timeoutMs`). */
+async function waitFor(probe: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function dropSchema(schema: string): Promise<void> {
   await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 }
@@ -207,10 +216,18 @@ describe('postgres store', () => {
       try {
         await renewer.query('BEGIN');
         await renewer.query(`UPDATE "${schema}".runs SET lease_expires_at = lease_expires_at + 1000 WHERE id = $1`, [run.runId]);
+        const renewerPid = (await renewer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
         const write = store.write(ops);
         let settled = false;
         void write.then(() => (settled = true));
-        await new Promise((r) => setTimeout(r, 150));
+        // The race is real only once the write waits on the renewer's row lock: wait for that.
+        await waitFor(async () => {
+          const { rows } = await admin.query<{ n: number }>(
+            'SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+            [renewerPid],
+          );
+          return rows[0]!.n > 0;
+        }, 'the write to wait on the renewal');
         expect(settled).toBe(false);
         await renewer.query('COMMIT');
         expect((await write).fenced).toEqual([]);
@@ -232,8 +249,19 @@ describe('postgres store', () => {
         (await admin.query(`SELECT analyze_count + autoanalyze_count AS n FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'runs'`, [schema]))
           .rows[0]?.n ?? 0,
       );
-    // Few changes: nothing to do.
+    // Few changes: nothing to do. The server publishes a connection's table statistics when it next
+    // ends a transaction (at most once a second), so maintain() runs until the 50 changes are visible
+    // to it, and must not analyze at any point.
     await store.createRuns(Array.from({ length: 50 }, () => newRun()));
+    await waitFor(async () => {
+      await store.maintain!();
+      expect(await analyzed()).toBe(0);
+      const { rows } = await admin.query<{ n: number }>(
+        `SELECT n_mod_since_analyze::int AS n FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'runs'`,
+        [schema],
+      );
+      return (rows[0]?.n ?? 0) >= 50;
+    }, 'the 50 inserts to show in pg_stat_user_tables');
     await store.maintain!();
     expect(await analyzed()).toBe(0);
     const runs = Array.from({ length: 3000 }, (_, i) => newRun({ runId: `bulk-${i}`, resourceId: `user-${i % 7}` }));

@@ -9,7 +9,7 @@ export interface IndexedRun {
   counted?: string;
   /** Whether the run has an entry in the pending queue (live or not yet dropped). */
   queued?: boolean;
-  /** Deleted: a queue entry left behind must not be claimed. */
+  /** Deleted: entries left behind in the queue and the lists (until compaction) are skipped. */
   gone?: boolean;
 }
 
@@ -34,7 +34,8 @@ export class RunIndex<R extends IndexedRun> {
   /** Ascending (createdAt, runId); deleted runs stay until the next compaction. */
   private ordered: R[] = [];
   private byResource = new Map<string, R[]>();
-  private readonly deleted = new Set<R>();
+  /** Deleted runs still in `ordered` and `byResource`. */
+  private deleted = 0;
   private readonly counts = new Map<string, number>();
 
   add(r: R): void {
@@ -53,8 +54,8 @@ export class RunIndex<R extends IndexedRun> {
     r.gone = true;
     if (r.counted !== undefined) this.bump(r.counted, -1);
     r.counted = undefined;
-    this.deleted.add(r);
-    if (this.deleted.size > 1000 && this.deleted.size * 2 > this.ordered.length) this.compact();
+    this.deleted++;
+    if (this.deleted > 1000 && this.deleted * 2 > this.ordered.length) this.compact();
   }
 
   /** Call after anything that may have changed the run's status. */
@@ -112,7 +113,7 @@ export class RunIndex<R extends IndexedRun> {
     let matched = 0;
     for (let i = source.length - 1; i >= 0; i--) {
       const r = source[i]!;
-      if (this.deleted.has(r) || !matchesFilter(r.record, filter)) continue;
+      if (r.gone || !matchesFilter(r.record, filter)) continue;
       if (matched >= offset && runs.length < perPage) runs.push({ ...r.record });
       matched++;
       if (countable && runs.length >= perPage) break;
@@ -138,7 +139,7 @@ export class RunIndex<R extends IndexedRun> {
   }
 
   private compact(): void {
-    const keep = (r: R): boolean => !this.deleted.has(r);
+    const keep = (r: R): boolean => !r.gone;
     this.ordered = this.ordered.filter(keep);
     const byResource = new Map<string, R[]>();
     for (const [res, list] of this.byResource) {
@@ -146,7 +147,7 @@ export class RunIndex<R extends IndexedRun> {
       if (kept.length) byResource.set(res, kept);
     }
     this.byResource = byResource;
-    this.deleted.clear();
+    this.deleted = 0;
   }
 }
 

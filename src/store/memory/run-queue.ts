@@ -14,10 +14,6 @@ export function claimsBefore(a: RunRecord, b: RunRecord): boolean {
 export class RunQueue<R extends { record: RunRecord }> {
   private readonly heap: R[] = [];
 
-  get size(): number {
-    return this.heap.length;
-  }
-
   push(r: R): void {
     const h = this.heap;
     h.push(r);

@@ -13,7 +13,7 @@ import { query, transaction } from './connection.js';
  */
 const TABLES = ['runs', 'journal'] as const;
 
-export async function analyzeIfStale(pool: pg.Pool, schema: string): Promise<string[]> {
+export async function analyzeIfStale(pool: pg.Pool, schema: string): Promise<void> {
   const stale = await query<{ relname: string }>(
     pool,
     `SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
@@ -21,17 +21,12 @@ export async function analyzeIfStale(pool: pg.Pool, schema: string): Promise<str
        AND s.n_mod_since_analyze > 1000 + 0.1 * GREATEST(c.reltuples, 0)`,
     [schema, [...TABLES]],
   );
-  if (stale.rows.length === 0) return [];
-  return transaction(pool, 'maintain', async (c) => {
+  const names = new Set(stale.rows.map((r) => r.relname));
+  if (names.size === 0) return;
+  await transaction(pool, 'maintain', async (c) => {
     const lock = await query<{ ok: boolean }>(c, `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok`, [`weft-analyze:${schema}`]);
-    if (!lock.rows[0]?.ok) return [];
-    const done: string[] = [];
-    for (const { relname } of stale.rows) {
-      // Names come from the fixed list above, matched by the query; the schema was validated at open.
-      if (!(TABLES as readonly string[]).includes(relname)) continue;
-      await c.query(`ANALYZE "${schema}".${relname}`);
-      done.push(relname);
-    }
-    return done;
+    if (!lock.rows[0]?.ok) return;
+    // Table names in the SQL come from TABLES, never from the query's rows; the schema was validated.
+    for (const table of TABLES) if (names.has(table)) await c.query(`ANALYZE "${schema}".${table}`);
   });
 }
