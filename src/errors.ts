@@ -89,6 +89,34 @@ export class PayloadError extends WeftError {
   }
 }
 
+/** Stored data of a run that cannot be read back (a corrupt or hand-edited row). Fails that run alone. */
+export class CorruptRunError extends WeftError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RUN_CORRUPT', message, options);
+  }
+}
+
+/** A node got input it cannot work with at run time (foreach on a non-array, a negative sleep). */
+export class InvalidStepInputError extends WeftError {
+  constructor(message: string) {
+    super('INVALID_STEP_INPUT', message);
+  }
+}
+
+/**
+ * A workflow object belongs to one engine at a time: `workflow.createRun()` must know where the run
+ * goes. Registering it with a second engine while the first still runs would silently move its runs
+ * (the last registration used to win), so it is refused instead.
+ */
+export class WorkflowAlreadyRegisteredError extends WeftError {
+  constructor(workflowId: string) {
+    super(
+      'WORKFLOW_ALREADY_REGISTERED',
+      `workflow "${workflowId}" is already registered with another Weft engine that has not been stopped; a workflow object runs on one engine at a time. Stop the other engine first (weft.stop()), or give each engine its own definition (build the workflow in a function and call it once per engine)`,
+    );
+  }
+}
+
 /** A worker lost ownership of a run (lease expired, run canceled or taken over); it must stop writing. */
 export class LeaseLostError extends WeftError {
   constructor(runId: string) {

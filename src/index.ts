@@ -18,14 +18,16 @@ export type {
   StepResult,
   StreamHandle,
   TracingOptions,
-  WorkflowEvent,
   WorkflowResult,
 } from './define/run-types.js';
+export type { WorkflowEvent, WorkflowEventType } from './domain/workflow-events.js';
+export { RUN_STATUSES, TERMINAL_STATUSES, isTerminal } from './domain/run-status.js';
 export type { SerializedNode, SerializedStep } from './define/graph.js';
 export type { StandardSchemaV1 } from './define/schema.js';
 export { RequestContext } from './define/request-context.js';
 export { Weft } from './engine/weft.js';
-export type { WeftOptions } from './engine/weft.js';
+export type { WeftOptions } from './engine/options.js';
+export type { ScheduleInfo } from './engine/schedules.js';
 export {
   memoryStore,
   sqliteStore,
@@ -55,5 +57,8 @@ export {
   StoreError,
   EngineStoppedError,
   NonRetryableError,
+  CorruptRunError,
+  InvalidStepInputError,
+  WorkflowAlreadyRegisteredError,
 } from './errors.js';
 export type { SerializedError, ValidationIssue } from './errors.js';

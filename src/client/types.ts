@@ -1,6 +1,5 @@
-import type { SerializedNode } from '../define/graph.js';
-import type { ResumeOptions, RunStatus, StartOptions, StepResult, WorkflowResult } from '../define/run-types.js';
-import type { SerializedError } from '../errors.js';
+import type { ResumeOptions, RunStatus, StartOptions, WorkflowResult } from '../define/run-types.js';
+import type { RunSummaryJson, RunViewJson, WorkflowInfo } from '../wire/types.js';
 import type { AnyWorkflow, Workflow } from '../define/workflow.js';
 import type { StreamEvent, WatchOptions } from './sse.js';
 
@@ -10,45 +9,9 @@ export type InputOf<W> = W extends Workflow<string, infer I, any, any, any> ? I 
 export type OutputOf<W> = W extends Workflow<string, any, infer O, any, any> ? O : unknown;
 export type StateOf<W> = W extends Workflow<string, any, any, infer S, any> ? S : unknown;
 
-export interface WorkflowInfo {
-  key: string;
-  id: string;
-  description?: string;
-  metadata?: Record<string, unknown>;
-  stepGraph: SerializedNode[];
-}
-
-export interface RunSummary {
-  runId: string;
-  workflowId: string;
-  workflowName: string;
-  resourceId?: string;
-  status: RunStatus;
-  statusReason?: string;
-  /** ISO date. */
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** Mastra's run view as JSON (dates are ISO strings). */
-export interface RunViewJson {
-  runId: string;
-  workflowName: string;
-  resourceId?: string;
-  status: RunStatus;
-  statusReason?: string;
-  createdAt: string;
-  updatedAt: string;
-  payload: unknown;
-  result?: unknown;
-  error?: SerializedError;
-  steps: Record<string, StepResult>;
-  state: Record<string, unknown>;
-  requestContext: Record<string, unknown>;
-  metadata?: Record<string, unknown>;
-  traceId?: string;
-  serializedStepGraph: SerializedNode[];
-}
+export type { WorkflowInfo, RunViewJson } from '../wire/types.js';
+/** A run in a listing (dates are ISO strings). */
+export type RunSummary = RunSummaryJson;
 
 export interface RunListFilter {
   status?: RunStatus | RunStatus[];
@@ -90,7 +53,7 @@ export interface RemoteRun<TInput = any, TOutput = any, TState = any> {
   resumeAsync(opts?: ResumeOptions): Promise<{ runId: string }>;
   /** Cancels the run; resolves with its status afterwards (unchanged when it had already finished). */
   cancel(): Promise<{ runId: string; status: RunStatus }>;
-  /** Retries a failed run from its failed step (server answers 501 NOT_IMPLEMENTED on engines without it). */
+  /** Retries a failed run from its failed step. */
   retry(): Promise<{ runId: string }>;
   getWorkflowRunExecutionResult(): Promise<WorkflowResult<TInput, TOutput> | null>;
 }

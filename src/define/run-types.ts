@@ -1,5 +1,6 @@
 import type { SerializedError } from '../errors.js';
-import type { RunStatus } from '../store/types.js';
+import type { RunStatus } from '../domain/run-status.js';
+import type { WorkflowEvent } from '../domain/workflow-events.js';
 import type { RequestContext } from './request-context.js';
 import type { SerializedNode } from './graph.js';
 
@@ -8,7 +9,7 @@ import type { SerializedNode } from './graph.js';
  * typed without importing the engine; the engine implements them.
  */
 
-export type { RunStatus };
+export type { RunStatus, WorkflowEvent };
 
 export interface TracingOptions {
   /** 1-32 hex characters. */
@@ -67,13 +68,6 @@ export type WorkflowResult<TInput = any, TOutput = any> =
   | (ResultBase<TInput> & { status: 'failed'; error: SerializedError })
   | (ResultBase<TInput> & { status: 'suspended'; suspended: string[][]; suspendPayload: Record<string, unknown> })
   | (ResultBase<TInput> & { status: 'pending' | 'running' | 'waiting' | 'canceled'; statusReason?: string });
-
-export interface WorkflowEvent {
-  type: string;
-  runId: string;
-  from: 'WORKFLOW';
-  payload: Record<string, unknown>;
-}
 
 export interface StreamHandle<TInput = any, TOutput = any> {
   runId: string;

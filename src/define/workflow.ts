@@ -9,7 +9,8 @@ import {
   type SleepUntilFn,
   type UnitNode,
 } from './graph.js';
-import { defaultRuntime, type WorkflowRuntime } from './runtime.js';
+import { runtimeOf, type WorkflowRuntime } from './runtime.js';
+import { checkRunId } from '../domain/ids.js';
 import type {
   CreateRunOptions,
   ListRunsOptions,
@@ -92,8 +93,6 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   private readonly nodes: GraphNode[] = [];
   private committed = false;
   private usedSegments = new Set<string>();
-  /** The engine this workflow runs on; the default in-memory engine when unbound. */
-  runtime: WorkflowRuntime | undefined;
 
   constructor(config: WorkflowConfig<TId, AnySchema, AnySchema, AnySchema | undefined>) {
     if (!config || typeof config !== 'object') throw new WorkflowDefinitionError('createWorkflow needs a config object');
@@ -260,7 +259,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   // ---- internals ----------------------------------------------------------------------------------
 
   private rt(): WorkflowRuntime {
-    return this.runtime ?? defaultRuntime();
+    return runtimeOf(this);
   }
 
   private assertRunnable(): void {
@@ -316,12 +315,6 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
 
 function unitIdOf(step: StepLike): string {
   return step && typeof step === 'object' ? String((step as { id?: unknown }).id) : '';
-}
-
-function checkRunId(runId: unknown): asserts runId is string {
-  if (typeof runId !== 'string' || runId.length === 0 || runId.length > 200) {
-    throw new InvalidArgumentError('runId must be a non-empty string of at most 200 characters');
-  }
 }
 
 export function createWorkflow<

@@ -1,19 +1,24 @@
-import type { WorkflowEvent } from '../define/run-types.js';
+import type { CustomEventType, WorkflowEvent, WorkflowEventType } from '../domain/workflow-events.js';
 
 type Listener = (e: WorkflowEvent) => void;
+
+/** Where a run's live events can be followed. */
+export interface EventSource {
+  subscribe(runId: string, listener: Listener): () => void;
+}
 
 /**
  * In-process fan-out of run events. Emitting costs one map lookup when nobody listens, so the hot
  * path pays nothing for streaming it does not use.
  */
-export class EventHub {
+export class EventHub implements EventSource {
   private readonly listeners = new Map<string, Set<Listener>>();
 
   has(runId: string): boolean {
     return this.listeners.has(runId);
   }
 
-  emit(runId: string, type: string, payload: Record<string, unknown>): void {
+  emit(runId: string, type: WorkflowEventType | CustomEventType, payload: Record<string, unknown>): void {
     const set = this.listeners.get(runId);
     if (!set) return;
     const event: WorkflowEvent = { type, runId, from: 'WORKFLOW', payload };
@@ -33,7 +38,7 @@ export class EventHub {
 
 /** A ReadableStream of one run's events that closes after `workflow-finish` (or when `close` is called). */
 export function eventStream(
-  hub: EventHub,
+  hub: EventSource,
   runId: string,
 ): { stream: ReadableStream<WorkflowEvent> & AsyncIterable<WorkflowEvent>; close: () => void } {
   let unsubscribe: () => void = () => {};

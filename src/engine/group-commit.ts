@@ -1,7 +1,7 @@
 import { LeaseLostError, StoreError } from '../errors.js';
 import { runIdOf, type NewRun, type RunRecord, type Store, type WriteOp } from '../store/types.js';
 import { withStoreRetry, type RetryPolicy } from './store-retry.js';
-import { crashPoint, testHooks } from '../testing/crash-points.js';
+import type { Seams } from '../worker/seams.js';
 
 interface PendingWrite {
   op: WriteOp;
@@ -36,6 +36,7 @@ export class GroupCommitter {
   constructor(
     private readonly store: Store,
     private readonly retry: RetryPolicy,
+    private readonly seams: Seams,
     private readonly maxBatch = 2000,
     private readonly maxInFlight = 1,
   ) {}
@@ -103,12 +104,12 @@ export class GroupCommitter {
     if (batch.length === 0) return;
     try {
       const ops = batch.map((p) => p.op);
-      crashPoint('commit:before');
+      this.seams.crash?.('commit:before');
       const { fenced } = await withStoreRetry(() => this.store.write(ops), this.retry);
-      crashPoint('commit:after');
+      this.seams.crash?.('commit:after');
       const lost = fenced.length ? new Set(fenced) : null;
       // Fenced ops were not written: observers see only what the store actually committed.
-      testHooks.committed?.(lost ? ops.filter((op) => !lost.has(runIdOf(op))) : ops);
+      this.seams.committed?.(lost ? ops.filter((op) => !lost.has(runIdOf(op))) : ops);
       for (const p of batch) {
         const runId = runIdOf(p.op);
         if (lost?.has(runId)) p.reject(new LeaseLostError(runId));

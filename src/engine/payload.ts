@@ -1,39 +1,88 @@
-import { PayloadError, WeftError } from '../errors.js';
+import { CorruptRunError, PayloadError } from '../errors.js';
+import { MAX_JSON_DEPTH } from '../domain/limits.js';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
+/** Containers JSON.stringify would silently turn into `{}`: refused rather than lost. */
+const OPAQUE: [new (...args: never[]) => object, string][] = [
+  [Map, 'a Map (convert it to an object or an array of entries)'],
+  [Set, 'a Set (convert it to an array)'],
+  [WeakMap, 'a WeakMap'],
+  [WeakSet, 'a WeakSet'],
+  [Promise, 'a Promise (await it first)'],
+];
+
+interface Walk {
+  /** Set when JSON.parse(JSON.stringify(v)) would not give back an equal value (Date, NaN, ...). */
+  lossy: boolean;
+}
+
+function where(path: string): string {
+  return path ? `at key "${path}"` : 'at the top level';
+}
+
 /**
- * Finds a function or symbol that JSON.stringify would silently drop, and names where it is. A walk
- * followed by a plain stringify is about twice as fast as stringify with a replacer (which turns off
- * V8's fast path), and this runs once per step output. Objects with toJSON (Date, ...) are not entered;
- * cycles are left for stringify to report.
+ * Finds what JSON cannot carry and names where it is, or notes that the value changes on the way
+ * (lossy). A walk followed by a plain stringify is about twice as fast as stringify with a replacer
+ * (which turns off V8's fast path), and this runs once per step output. Cycles and BigInt are left for
+ * stringify to report, which runs first.
  */
-function findNonJson(value: unknown, path: string, depth: number): string | null {
+function inspect(value: unknown, path: string, depth: number, w: Walk): string | null {
   const t = typeof value;
-  if (t === 'function' || t === 'symbol') return path ? `a ${t} at key "${path}"` : `a ${t} at the top level`;
-  if (t !== 'object' || value === null || depth > 2000) return null;
+  if (t === 'function' || t === 'symbol') return `a ${t} ${where(path)}`;
+  if (t === 'number') {
+    if (!Number.isFinite(value as number)) w.lossy = true;
+    return null;
+  }
+  if (t !== 'object' || value === null) return null;
+  if (depth >= MAX_JSON_DEPTH) return `a value nested deeper than ${MAX_JSON_DEPTH} levels ${where(path)}`;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const hit = findNonJson(value[i], `${path}[${i}]`, depth + 1);
+      const item: unknown = value[i];
+      if (item === undefined) {
+        w.lossy = true;
+        continue;
+      }
+      const hit = inspect(item, `${path}[${i}]`, depth + 1, w);
       if (hit) return hit;
     }
     return null;
   }
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return null;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    w.lossy = true;
+    return null;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    for (const [cls, name] of OPAQUE) if (value instanceof cls) return `${name} ${where(path)}`;
+    w.lossy = true;
+  }
   for (const key in value as Record<string, unknown>) {
-    const hit = findNonJson((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1);
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined) {
+      w.lossy = true;
+      continue;
+    }
+    const hit = inspect(v, path ? `${path}.${key}` : key, depth + 1, w);
     if (hit) return hit;
   }
   return null;
 }
 
+export interface Encoded {
+  text: string | null;
+  /** True when decoding `text` gives a different value than the one encoded. */
+  lossy: boolean;
+}
+
 /**
- * Serialises a value for the store, exactly once per value. Functions, symbols, BigInt and cycles are
- * rejected with a clear error instead of being silently dropped, and the size limit is enforced here so
- * an oversized value fails its own step rather than the database.
+ * Serialises a value for the store, exactly once per value. Functions, symbols, BigInt, cycles, Maps
+ * and Sets, and values nested deeper than MAX_JSON_DEPTH are rejected with a clear error instead of
+ * being silently dropped, and the size limit is enforced here so an oversized value fails its own step
+ * rather than the database.
  */
-export function encode(value: unknown, what: string, maxBytes: number): string | null {
-  if (value === undefined) return null;
+export function encodeChecked(value: unknown, what: string, maxBytes: number): Encoded {
+  if (value === undefined) return { text: null, lossy: false };
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
@@ -41,26 +90,25 @@ export function encode(value: unknown, what: string, maxBytes: number): string |
     const reason = err instanceof Error ? err.message : String(err);
     throw new PayloadError('PAYLOAD_NOT_SERIALIZABLE', `${what} is not JSON-serialisable: ${reason}`);
   }
-  if (text === undefined) return null;
-  const dropped = findNonJson(value, '', 0);
-  if (dropped) throw new PayloadError('PAYLOAD_NOT_SERIALIZABLE', `${what}: ${dropped} is not JSON-serialisable`);
+  if (text === undefined) return { text: null, lossy: true };
+  const w: Walk = { lossy: false };
+  const problem = inspect(value, '', 0, w);
+  if (problem) throw new PayloadError('PAYLOAD_NOT_SERIALIZABLE', `${what}: ${problem} is not JSON-serialisable`);
   // String length is a lower bound on UTF-8 bytes; only measure exactly when it could matter.
   if (text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes) {
     throw new PayloadError('PAYLOAD_TOO_LARGE', `${what} is ${Buffer.byteLength(text)} bytes, over the limit of ${maxBytes}`);
   }
-  return text;
+  return { text, lossy: w.lossy };
+}
+
+/** encodeChecked, for values that are stored but not passed on: the JSON text only. */
+export function encode(value: unknown, what: string, maxBytes: number): string | null {
+  return encodeChecked(value, what, maxBytes).text;
 }
 
 export function decode(text: string | null | undefined): unknown {
   if (text === null || text === undefined) return undefined;
   return JSON.parse(text);
-}
-
-/** Stored data of a run that cannot be read back (a corrupt or hand-edited row). Fails that run alone. */
-export class CorruptRunError extends WeftError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('RUN_CORRUPT', message, options);
-  }
 }
 
 /** Decodes a stored journal value; a row that is not JSON fails the run with a clear RUN_CORRUPT error. */

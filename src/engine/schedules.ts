@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError, WorkflowNotFoundError } from '../errors.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import type { ScheduleRecord, Store } from '../store/types.js';
 import { parseSchedule, type ScheduleSpec } from '../worker/cron.js';
+import { manualCronRunId } from '../domain/ids.js';
 
 /** A cron schedule as the schedules API reports it. */
 export interface ScheduleInfo {
@@ -72,7 +72,7 @@ export class SchedulesApi {
   async trigger(workflowId: string): Promise<{ runId: string }> {
     const { wf, spec } = this.find(workflowId);
     await this.host.start();
-    const runId = `cron:${wf.id}:manual:${new Date(this.host.now()).toISOString()}:${randomBytes(3).toString('hex')}`;
+    const runId = manualCronRunId(wf.id, this.host.now());
     await this.host.startRun(wf, runId, spec.inputData);
     return { runId };
   }

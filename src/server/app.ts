@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { WorkflowEvent, WorkflowResult } from '../define/run-types.js';
 import type { Weft } from '../engine/weft.js';
+import { RunNotFoundError } from '../errors.js';
 import { bearerAuth } from './auth.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { HttpError, toErrorResponse } from './http-errors.js';
@@ -22,11 +23,13 @@ export interface WeftApp {
 
 function feedSource(weft: Weft): FeedSource {
   return {
-    subscribe: (runId, listener: (e: WorkflowEvent) => void) => weft.events.subscribe(runId, listener),
+    subscribe: (runId, listener: (e: WorkflowEvent) => void) => weft.subscribe(runId, listener),
     async load(runId): Promise<WorkflowResult | null> {
-      const run = await weft.store.loadRun(runId);
-      if (!run) return null;
-      const wf = weft.workflowById(run.workflowId);
+      const run = await weft.getRunSummary(runId).catch((err: unknown) => {
+        if (err instanceof RunNotFoundError) return null;
+        throw err;
+      });
+      const wf = run ? weft.workflowById(run.workflowName) : undefined;
       return wf ? wf.getWorkflowRunExecutionResult(runId) : null;
     },
   };

@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { InvalidArgumentError } from '../errors.js';
-import type { ListRunsFilter, RunStatus } from '../store/types.js';
+import { RUN_STATUSES, isRunStatus, type RunStatus } from '../domain/run-status.js';
+import type { ListRunsFilter } from '../store/types.js';
 
-const STATUSES: readonly RunStatus[] = ['pending', 'running', 'waiting', 'suspended', 'success', 'failed', 'canceled'];
 const LIST_KEYS = ['workflowId', 'status', 'resourceId', 'from', 'to', 'page', 'perPage'];
 
 function parseTime(v: string, name: string): number {
@@ -32,7 +32,7 @@ export function parseRunFilter(c: Context, allowWorkflowId: boolean): ListRunsFi
   if (q.status) {
     const list = q.status.split(',').map((s) => s.trim());
     for (const s of list) {
-      if (!(STATUSES as string[]).includes(s)) throw new InvalidArgumentError(`status must be one of ${STATUSES.join(', ')} (got "${s}")`);
+      if (!isRunStatus(s)) throw new InvalidArgumentError(`status must be one of ${RUN_STATUSES.join(', ')} (got "${s}")`);
     }
     filter.status = list as RunStatus[];
   }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { WorkflowEvent, WorkflowResult } from '../define/run-types.js';
+import type { WorkflowResult } from '../define/run-types.js';
+import { isActive } from '../domain/run-status.js';
+import type { WorkflowEvent } from '../domain/workflow-events.js';
 import { eventKey, suspendKey, synthesize } from './synth-events.js';
 
-const ACTIVE = new Set(['pending', 'running', 'waiting']);
 
 /** An event with its SSE id: `<feed epoch>.<sequence>`. */
 export interface FeedEvent {
@@ -136,7 +137,7 @@ export class RunFeed {
       try {
         const result = await this.source.load(this.runId);
         if (result) for (const k of synthesize(result)) this.append(k.event, true, k.key);
-        if (result && ACTIVE.has(result.status)) this.settled = false;
+        if (result && isActive(result.status)) this.settled = false;
       } catch (err) {
         this.onError(err);
       } finally {

@@ -1,4 +1,6 @@
-import type { StepResult, WorkflowEvent, WorkflowResult } from '../define/run-types.js';
+import type { StepResult, WorkflowResult } from '../define/run-types.js';
+import { isTerminal } from '../domain/run-status.js';
+import { finishPayload, type WorkflowEvent } from '../domain/workflow-events.js';
 
 /**
  * Reconstructs the step-level events of a run from its stored result, for runs this process did not
@@ -14,7 +16,6 @@ export interface KeyedEvent {
   event: WorkflowEvent;
 }
 
-const FINISHED = new Set(['success', 'failed', 'canceled']);
 
 /** The dedupe key of an event, or null for events that are never synthesized (always appended). */
 export function eventKey(e: WorkflowEvent): string | null {
@@ -38,7 +39,7 @@ export function eventKey(e: WorkflowEvent): string | null {
   }
 }
 
-function ev(runId: string, type: string, payload: Record<string, unknown>): KeyedEvent {
+function ev(runId: string, type: WorkflowEvent['type'], payload: Record<string, unknown>): KeyedEvent {
   const event: WorkflowEvent = { type, runId, from: 'WORKFLOW', payload };
   return { key: eventKey(event), event };
 }
@@ -79,16 +80,20 @@ export function synthesize(result: WorkflowResult): KeyedEvent[] {
   for (const [id, s] of steps) out.push(...stepEvents(runId, id, s));
   if (result.status === 'suspended') {
     const key = suspendKey(result.suspended.map((p) => ({ id: p.join('.'), startedAt: result.steps[p.join('.')]?.startedAt })));
-    const e = ev(runId, 'workflow-finish', { workflowStatus: 'suspended', output: { usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } }, metadata: {}, suspendKey: key });
+    const e = ev(runId, 'workflow-finish', { ...finishPayload('suspended'), suspendKey: key });
     delete e.event.payload.suspendKey;
     out.push(e);
   }
-  if (FINISHED.has(result.status)) {
+  if (isTerminal(result.status)) {
     if (result.status === 'canceled') out.push(ev(runId, 'workflow-canceled', {}));
-    const extra: Record<string, unknown> = {};
-    if (result.status === 'failed') extra.error = result.error;
-    if (result.status === 'success') extra.result = result.result;
-    out.push(ev(runId, 'workflow-finish', { workflowStatus: result.status, output: { usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } }, metadata: {}, ...extra }));
+    const payload = finishPayload(result.status, {
+      error: result.status === 'failed' ? result.error : undefined,
+      hasResult: result.status === 'success',
+      result: result.status === 'success' ? result.result : undefined,
+    });
+    // `result` is the name SSE readers had before the live and replayed finish shared one shape.
+    if (result.status === 'success') payload.result = result.result;
+    out.push(ev(runId, 'workflow-finish', payload));
   }
   return out;
 }

@@ -1,28 +1,9 @@
+import type { RunSummary } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
-import type { RunRecord } from '../store/types.js';
 import type { Weft } from '../engine/weft.js';
-import { RunNotFoundError } from '../errors.js';
-import type { SerializedNode } from '../define/graph.js';
+import type { RunSummaryJson, WorkflowInfo } from '../wire/types.js';
 
-/** JSON shapes the API returns (dates as ISO strings). The client declares the same shapes. */
-export interface WorkflowInfo {
-  key: string;
-  id: string;
-  description?: string;
-  metadata?: Record<string, unknown>;
-  stepGraph: SerializedNode[];
-}
-
-export interface RunSummaryJson {
-  runId: string;
-  workflowId: string;
-  workflowName: string;
-  resourceId?: string;
-  status: RunRecord['status'];
-  statusReason?: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { RunSummaryJson, WorkflowInfo };
 
 export function describeWorkflow(key: string, wf: AnyWorkflow): WorkflowInfo {
   const info: WorkflowInfo = { key, id: wf.id, stepGraph: wf.serializedStepGraph };
@@ -31,28 +12,27 @@ export function describeWorkflow(key: string, wf: AnyWorkflow): WorkflowInfo {
   return info;
 }
 
-export function summaryJson(run: RunRecord): RunSummaryJson {
-  const s: RunSummaryJson = {
-    runId: run.runId,
-    workflowId: run.workflowId,
-    workflowName: run.workflowId,
-    status: run.status,
-    createdAt: new Date(run.createdAt).toISOString(),
-    updatedAt: new Date(run.updatedAt).toISOString(),
+/** A summary as the API sends it: ISO dates, and `workflowId` beside `workflowName`. */
+export function summaryJson(s: RunSummary): RunSummaryJson {
+  const out: RunSummaryJson = {
+    runId: s.runId,
+    workflowId: s.workflowName,
+    workflowName: s.workflowName,
+    resourceId: s.resourceId,
+    status: s.status,
+    createdAt: s.createdAt.toISOString(),
+    updatedAt: s.updatedAt.toISOString(),
   };
-  if (run.resourceId !== null) s.resourceId = run.resourceId;
-  if (run.statusReason) s.statusReason = run.statusReason;
-  return s;
+  if (s.resourceId === undefined) delete out.resourceId;
+  if (s.statusReason) out.statusReason = s.statusReason;
+  return out;
 }
 
 /**
- * Finds a stored run of a workflow. Reads the store directly rather than `getWorkflowRunExecutionResult`
- * so a run id that only exists as an unstarted handle in this process is reported as unknown (404).
+ * Finds a stored run of a workflow: RUN_NOT_FOUND when there is none (a run id that only exists as an
+ * unstarted handle in this process is unknown here, as in any other process).
  */
-export async function findRun(weft: Weft, workflowKey: string, runId: string): Promise<{ wf: AnyWorkflow; run: RunRecord }> {
+export async function findRun(weft: Weft, workflowKey: string, runId: string): Promise<{ wf: AnyWorkflow; run: RunSummary }> {
   const wf = weft.getWorkflow(workflowKey);
-  if (runId.length === 0 || runId.length > 200) throw new RunNotFoundError(runId.slice(0, 200));
-  const run = await weft.store.loadRun(runId);
-  if (!run || run.workflowId !== wf.id) throw new RunNotFoundError(runId);
-  return { wf, run };
+  return { wf, run: await weft.getRunSummary(runId, wf.id) };
 }

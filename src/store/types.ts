@@ -7,14 +7,10 @@
  * the payload limit), so stores never re-encode user data.
  */
 
-export type RunStatus = 'pending' | 'running' | 'waiting' | 'suspended' | 'success' | 'failed' | 'canceled';
+import type { RunStatus } from '../domain/run-status.js';
 
-export const TERMINAL_STATUSES: readonly RunStatus[] = ['success', 'failed', 'canceled'];
-export const ACTIVE_STATUSES: readonly RunStatus[] = ['pending', 'running', 'waiting'];
-
-export function isTerminal(status: RunStatus): boolean {
-  return status === 'success' || status === 'failed' || status === 'canceled';
-}
+export type { RunStatus };
+export { TERMINAL_STATUSES, ACTIVE_STATUSES, isTerminal } from '../domain/run-status.js';
 
 export interface RunRecord {
   runId: string;

@@ -1,50 +1,68 @@
+import type { WeftOptions } from '../engine/options.js';
+import { Weft } from '../engine/weft.js';
 import type { WriteOp } from '../store/types.js';
-import { testHooks, type CrashPointName, type LeaseLossKind } from './crash-points.js';
+import { NO_SEAMS, SEAMS_KEY, type CrashPointName, type LeaseLossKind, type Seams } from '../worker/seams.js';
 
 export type { CrashPointName, LeaseLossKind };
 
 /**
- * Arms named crash points: when the engine passes point `name`, the process kills itself with SIGKILL
- * with the given probability. Used by the chaos tests to die inside a commit window.
+ * What a test can steer or observe inside one engine. Seams belong to the engine they are given to:
+ * two engines in one process never share them, and nothing is left armed for later tests.
  */
-export function armCrashPoints(probabilities: Partial<Record<CrashPointName, number>>, random: () => number = Math.random): void {
-  testHooks.crash = (name) => {
-    const p = probabilities[name];
+export interface TestSeams {
+  /** The clock the engine reads for run timestamps, lease expiry and durable timer wake times. */
+  clock?: FakeClock | (() => number);
+  /**
+   * Named crash points: when the engine passes point `name`, the process kills itself with SIGKILL with
+   * the given probability (chaos tests die inside a commit window this way).
+   */
+  crashPoints?: Partial<Record<CrashPointName, number>>;
+  /** Random source for crashPoints (default Math.random). */
+  random?: () => number;
+  /** Observes every committed write batch (after the store transaction returned), without the ops fenced off. */
+  onCommitted?: (ops: readonly WriteOp[]) => void;
+  /** Observes every time the engine finds it lost a run's lease (fenced write, local expiry, renewal). */
+  onLeaseLost?: (runId: string, kind: LeaseLossKind) => void;
+  /**
+   * False disarms the local lease guard: a worker paused past its lease then goes on until the store
+   * fences its writes. Only for tests of fencing itself.
+   */
+  leaseGuard?: boolean;
+}
+
+function crashFn(points: Partial<Record<CrashPointName, number>>, random: () => number): (name: CrashPointName) => void {
+  return (name) => {
+    const p = points[name];
     if (p !== undefined && random() < p) process.kill(process.pid, 'SIGKILL');
   };
 }
 
-export function disarmCrashPoints(): void {
-  testHooks.crash = null;
+/** Turns test seams into the engine's seam set. */
+export function toSeams(t: TestSeams): Seams {
+  const clock = t.clock;
+  return {
+    now: clock === undefined ? NO_SEAMS.now : typeof clock === 'function' ? clock : clock.now,
+    crash: t.crashPoints ? crashFn(t.crashPoints, t.random ?? Math.random) : null,
+    committed: t.onCommitted ?? null,
+    leaseLost: t.onLeaseLost ?? null,
+    leaseGuard: t.leaseGuard ?? true,
+  };
 }
 
-/** Observes every committed write batch (after the store transaction returned), without the ops fenced off. */
-export function onCommitted(fn: ((ops: readonly WriteOp[]) => void) | null): void {
-  testHooks.committed = fn;
+/** WeftOptions with test seams attached (pass the result to `new Weft(...)`). */
+export function withTestSeams<T extends WeftOptions>(opts: T, seams: TestSeams): T {
+  return { ...opts, [SEAMS_KEY]: toSeams(seams) };
 }
 
-/** Observes every time this process finds it lost a run's lease (fenced write, local expiry, renewal). */
-export function onLeaseLost(fn: ((runId: string, kind: LeaseLossKind) => void) | null): void {
-  testHooks.leaseLost = fn;
+/** A Weft with test seams: `createTestWeft({ workflows, store }, { clock })`. */
+export function createTestWeft(opts: WeftOptions, seams: TestSeams): Weft {
+  return new Weft(withTestSeams(opts, seams));
 }
 
 /**
- * Disarms the local lease guard of Weft instances created afterwards: a worker paused past its lease
- * then goes on until the store fences its writes. Only for tests of fencing itself.
+ * A clock tests can move by hand. Give it to an engine (`createTestWeft(opts, { clock })`) and an
+ * hour-long durable sleep comes due when the test advances the clock, without waiting for it.
  */
-export function disarmLeaseGuard(): void {
-  testHooks.leaseGuard = false;
-}
-
-/**
- * A clock tests can move by hand. `useClock(clock)` makes every Weft constructed afterwards read it for
- * run timestamps, lease expiry and durable timer wake times, so a test can let an hour-long sleep come
- * due without waiting for it. `useClock(null)` restores the wall clock for later Wefts.
- */
-export function useClock(clock: FakeClock | null): void {
-  testHooks.now = clock ? clock.now : null;
-}
-
 export class FakeClock {
   constructor(private t = Date.now()) {}
   now = (): number => this.t;

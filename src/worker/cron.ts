@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import { InvalidArgumentError } from '../errors.js';
 import type { ScheduleRecord, Store } from '../store/types.js';
+import { cronRunId } from '../domain/ids.js';
 
 export interface ScheduleSpec {
   cron: string;
@@ -28,14 +29,6 @@ export function parseSchedule(workflowId: string, spec: ScheduleSpec): Cron {
   } catch (err) {
     throw new InvalidArgumentError(`workflow "${workflowId}": invalid schedule "${spec.cron}": ${(err as Error).message}`);
   }
-}
-
-/**
- * The run id of a scheduled fire. Every worker computes the same id for the same fire time, so however
- * many workers fire, the store's idempotent createRun makes exactly one run.
- */
-export function cronRunId(workflowId: string, fireAt: number): string {
-  return `cron:${workflowId}:${new Date(fireAt).toISOString()}`;
 }
 
 /** The latest fire time in (after, upTo], or null. Walks forward; bounded for very dense schedules. */
@@ -94,13 +87,6 @@ export class Scheduler {
     this.running = false;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-  }
-
-  /** The next fire time of a registered schedule (null when it never fires again). */
-  nextFire(workflowId: string, after = this.host.now()): number | null {
-    const c = this.crons.get(workflowId);
-    if (!c) return null;
-    return c.cron.nextRun(new Date(after))?.getTime() ?? null;
   }
 
   private arm(workflowId: string): void {

@@ -1,6 +1,6 @@
 import type { ClaimedRun, Store } from '../store/types.js';
 import { isDeadLocalOwner } from './owner.js';
-import { crashPoint, type LeaseLossKind } from '../testing/crash-points.js';
+import type { CrashPointName, LeaseLossKind } from './seams.js';
 
 /** How often a worker asks the store for housekeeping (Store.maintain). */
 const MAINTAIN_EVERY_MS = 30_000;
@@ -35,6 +35,7 @@ export interface WorkerHost {
   onLeaseLost(runId: string, kind: LeaseLossKind): void;
   onError(err: unknown): void;
   now(): number;
+  crashPoint(name: CrashPointName): void;
 }
 
 /**
@@ -62,10 +63,6 @@ export class Worker {
     private readonly host: WorkerHost,
     readonly opts: WorkerOptions,
   ) {}
-
-  get activeCount(): number {
-    return this.active.size;
-  }
 
   /** Slots in use: runs executing here and runs being created already claimed. */
   private get used(): number {
@@ -118,10 +115,6 @@ export class Worker {
   untrack(runId: string): void {
     this.active.delete(runId);
     this.freedOne();
-  }
-
-  isActive(runId: string): boolean {
-    return this.active.has(runId);
   }
 
   async start(): Promise<void> {
@@ -209,7 +202,7 @@ export class Worker {
             workflowIds: ids,
             limits: this.host.limits(),
           });
-          if (claimed.length > 0) crashPoint('claim:after');
+          if (claimed.length > 0) this.host.crashPoint('claim:after');
           for (const c of claimed) {
             this.track(c.run.runId, c.run.leaseExpiresAt);
             this.host.launch(c);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Weft, sqliteStore } from '../../src/index.js';
-import { fixtures } from '../server/fixtures.js';
+import { makeFixtures } from '../server/fixtures.js';
 import { startHarness, type Harness } from '../server/harness.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -121,7 +121,7 @@ describe('weft migrate and prune (direct store access)', () => {
 
   it('prune deletes finished runs older than the duration and keeps the rest', async () => {
     const db = join(dir, 'p.db');
-    const engine = new Weft({ workflows: fixtures, store: sqliteStore({ path: db }) });
+    const engine = new Weft({ workflows: makeFixtures(), store: sqliteStore({ path: db }) });
     for (let i = 0; i < 3; i++) await (await engine.getWorkflow('add').createRun()).start({ inputData: { n: i } });
     await (await engine.getWorkflow('approve').createRun({ runId: 'keep-suspended' })).start({ inputData: { amount: 1 } });
     await engine.stop();

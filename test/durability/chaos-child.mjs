@@ -2,7 +2,7 @@
 // process left off), resumes suspended ones, and exits when every run is finished.
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { Weft, sqliteStore, postgresStore } from '../../dist/index.js';
-import { armCrashPoints, onCommitted } from '../../dist/testing/index.js';
+import { withTestSeams } from '../../dist/testing/index.js';
 import { makeWorkflows, ORDER } from './chaos-workflows.mjs';
 
 const env = process.env;
@@ -13,15 +13,24 @@ const store =
     ? postgresStore({ connectionString: env.PG_URL, schema: env.PG_SCHEMA })
     : sqliteStore({ path: env.DB_PATH });
 const workflows = makeWorkflows(ledger);
-const weft = new Weft({
-  workflows,
-  store,
-  worker: { concurrency: 40, leaseMs: 3000, pollMs: 50 },
-  inProcessSleepMs: 100,
-  onError: (e) => process.stderr.write(`[child ${process.pid}] ${e?.stack ?? e}\n`),
-});
+// The crash points are armed only once the engine has started (recovery itself is not the subject).
+let armed = false;
+const crashPoints = env.CRASH_PROB ? { 'commit:before': Number(env.CRASH_PROB), 'commit:after': Number(env.CRASH_PROB) } : undefined;
+const random = () => (armed ? Math.random() : 1);
+const weft = new Weft(
+  withTestSeams(
+    {
+      workflows,
+      store,
+      worker: { concurrency: 40, leaseMs: 3000, pollMs: 50 },
+      inProcessSleepMs: 100,
+      onError: (e) => process.stderr.write(`[child ${process.pid}] ${e?.stack ?? e}\n`),
+    },
+    { crashPoints, random, onCommitted },
+  ),
+);
 
-onCommitted((ops) => {
+function onCommitted(ops) {
   let lines = '';
   for (const op of ops) {
     if (op.type === 'journal' && op.entry.status === 'success' && op.entry.kind !== 'decision') {
@@ -29,7 +38,7 @@ onCommitted((ops) => {
     }
   }
   if (lines) appendFileSync(ledger, lines);
-});
+}
 
 function commitKey(path) {
   const segs = path.split('/');
@@ -39,7 +48,7 @@ function commitKey(path) {
 }
 
 await weft.start();
-if (env.CRASH_PROB) armCrashPoints({ 'commit:before': Number(env.CRASH_PROB), 'commit:after': Number(env.CRASH_PROB) });
+armed = true;
 process.stdout.write('ready\n');
 
 const acked = existsSync(ledger) ? readFileSync(ledger, 'utf8').split('\n').filter((l) => l.startsWith('ack\t')).length : 0;

@@ -1,11 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createStep, createWorkflow, memoryStore, Weft } from '../../src/index.js';
-import { FakeClock, useClock } from '../../src/testing/index.js';
+import { FakeClock, withTestSeams } from '../../src/testing/index.js';
 
 const N = z.object({ n: z.number() });
 
-afterEach(() => useClock(null));
 
 async function statusOf(wf: ReturnType<typeof build>['wf'], runId: string): Promise<string | undefined> {
   return (await wf.getWorkflowRunExecutionResult(runId))?.status;
@@ -30,9 +29,8 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
 describe('weft/testing FakeClock', () => {
   it('lets an hour-long durable sleep come due without waiting an hour', async () => {
     const clock = new FakeClock(1_800_000_000_000);
-    useClock(clock);
     const { wf, calls } = build();
-    const weft = new Weft({ workflows: { wf }, store: memoryStore(), worker: { pollMs: 10 } });
+    const weft = new Weft(withTestSeams({ workflows: { wf }, store: memoryStore(), worker: { pollMs: 10 } }, { clock }));
     const run = await wf.createRun();
     await run.startAsync({ inputData: { n: 1 } });
     await until(async () => (await statusOf(wf, run.runId)) === 'waiting', 'the run to park');

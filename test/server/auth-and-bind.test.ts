@@ -13,7 +13,7 @@ describe('bearer token', () => {
   });
 
   it('401s API requests without a token or with a wrong one, storing nothing', async () => {
-    const before = (await h.weft.store.listRuns({})).total;
+    const before = (await h.store.listRuns({})).total;
     const missing = await h.api('/workflows/add/runs', { method: 'POST', json: { inputData: { n: 1 } } });
     expect(missing.status).toBe(401);
     expect(missing.body.error.code).toBe('UNAUTHORIZED');
@@ -21,7 +21,7 @@ describe('bearer token', () => {
     expect(wrong.status).toBe(401);
     const basic = await h.api('/workflows', { headers: { authorization: 'Basic czNjcmV0' } });
     expect(basic.status).toBe(401);
-    expect((await h.weft.store.listRuns({})).total).toBe(before);
+    expect((await h.store.listRuns({})).total).toBe(before);
   });
 
   it('accepts the right token', async () => {

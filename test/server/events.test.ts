@@ -70,7 +70,7 @@ describe('GET .../events (SSE)', () => {
   it('follows a long run live and reports cancellation', async () => {
     const { body } = await h.api('/workflows/slow/runs', { method: 'POST', json: { inputData: { ms: 20_000 } } });
     const res = await fetch(`${h.url}/api/workflows/slow/runs/${body.runId}/events`);
-    await until(() => h.weft.store.loadRun(body.runId), (r) => r?.status === 'running');
+    await until(() => h.store.loadRun(body.runId), (r) => r?.status === 'running');
     await h.api(`/workflows/slow/runs/${body.runId}/cancel`, { method: 'POST' });
     const msgs = (await readSse(res)).filter((m) => m.id);
     expect(types(msgs)).toContain('workflow-canceled');

@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Weft, sqliteStore, type AnyWorkflow } from '../../src/index.js';
+import { Weft, sqliteStore, type AnyWorkflow, type Store } from '../../src/index.js';
 import { serve, type ServerOptions, type WeftServer } from '../../src/server/index.js';
-import { fixtures } from './fixtures.js';
+import { makeFixtures } from './fixtures.js';
 
 export interface Harness {
   weft: Weft;
+  /** The engine's store, for tests that look at what was stored. */
+  store: Store;
   server: WeftServer;
   url: string;
   dir: string;
@@ -18,8 +20,9 @@ export interface Harness {
 /** A real engine on a real SQLite file in a temp dir, served on 127.0.0.1 with a random port. */
 export async function startHarness(opts: ServerOptions & { workflows?: Record<string, AnyWorkflow> } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'weft-http-'));
-  const { workflows = fixtures, ...serverOpts } = opts;
-  const weft = new Weft({ workflows, store: sqliteStore({ path: join(dir, 'weft.db') }), onError: () => {} });
+  const { workflows = makeFixtures(), ...serverOpts } = opts;
+  const store = sqliteStore({ path: join(dir, 'weft.db') });
+  const weft = new Weft({ workflows, store, onError: () => {} });
   const server = await serve(weft, { port: 0, onError: () => {}, ...serverOpts });
   const api: Harness['api'] = async (path, init = {}) => {
     const { json, ...rest } = init;
@@ -37,6 +40,7 @@ export async function startHarness(opts: ServerOptions & { workflows?: Record<st
   };
   return {
     weft,
+    store,
     server,
     url: server.url,
     dir,

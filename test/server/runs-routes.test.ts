@@ -96,7 +96,7 @@ describe('POST .../resume', () => {
     const res = await post(`/workflows/approve/runs/${runId}/resume`, { resumeData: { approved: 'yes' } });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
-    expect((await h.weft.store.loadRun(runId))?.status).toBe('suspended');
+    expect((await h.store.loadRun(runId))?.status).toBe('suspended');
     const bad = await post(`/workflows/approve/runs/${runId}/resume`, { step: 7 });
     expect(bad.status).toBe(400);
     const unknownField = await post(`/workflows/approve/runs/${runId}/resume`, { data: {} });
@@ -124,7 +124,7 @@ describe('POST .../resume', () => {
 describe('POST .../cancel', () => {
   it('cancels a running run', async () => {
     const { body } = await post('/workflows/slow/runs', { inputData: { ms: 20_000 } });
-    await until(() => h.weft.store.loadRun(body.runId), (r) => r?.status === 'running');
+    await until(() => h.store.loadRun(body.runId), (r) => r?.status === 'running');
     const res = await post(`/workflows/slow/runs/${body.runId}/cancel`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ runId: body.runId, status: 'canceled' });

@@ -10,7 +10,7 @@ afterAll(async () => {
 });
 
 async function runCount(): Promise<number> {
-  return (await h.weft.store.listRuns({ perPage: 1 })).total;
+  return (await h.store.listRuns({ perPage: 1 })).total;
 }
 
 describe('GET /api/workflows', () => {
@@ -74,7 +74,7 @@ describe('POST /api/workflows/:id/runs', () => {
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
     expect(res.body.error.issues[0].path).toBe('n');
     expect(await runCount()).toBe(before);
-    expect(await h.weft.store.loadRun('bad-input')).toBeNull();
+    expect(await h.store.loadRun('bad-input')).toBeNull();
     expect((await h.api('/workflows/add/runs/bad-input')).status).toBe(404);
   });
 

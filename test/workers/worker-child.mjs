@@ -3,7 +3,7 @@
 // LEASE_MS, POLL_MS, CONCURRENCY, WORKER (0: a pure client that only runs the DRIVER script).
 import { appendFileSync } from 'node:fs';
 import { Weft, postgresStore, sqliteStore } from '../../dist/index.js';
-import { disarmLeaseGuard, onCommitted, onLeaseLost } from '../../dist/testing/index.js';
+import { withTestSeams } from '../../dist/testing/index.js';
 import { WORKFLOW_SETS, ledgerWriter } from './workflows.mjs';
 
 const env = process.env;
@@ -11,23 +11,8 @@ const ledger = `${env.LEDGER_DIR}/w-${process.pid}.log`;
 const log = ledgerWriter(ledger);
 const store = env.DB_PATH ? sqliteStore({ path: env.DB_PATH }) : postgresStore({ connectionString: env.PG_URL, schema: env.PG_SCHEMA });
 const workflows = WORKFLOW_SETS[env.SET](log);
-if (env.NO_LEASE_GUARD === '1') disarmLeaseGuard();
-const weft = new Weft({
-  workflows,
-  store,
-  worker:
-    env.WORKER === '0'
-      ? false
-      : { concurrency: Number(env.CONCURRENCY ?? 25), leaseMs: Number(env.LEASE_MS ?? 2000), pollMs: Number(env.POLL_MS ?? 200) },
-  inProcessSleepMs: 100,
-  onError: (e) => {
-    if (e?.code === 'STORE_CLOSED') return;
-    process.stderr.write(`[worker ${process.pid}] ${e?.stack ?? e}\n`);
-  },
-});
-
 // C <key> <pid> <t>: a step's success committed. L <runId> <pid> <kind>: this process lost a lease.
-onCommitted((ops) => {
+function onCommitted(ops) {
   let lines = '';
   const t = Date.now();
   for (const op of ops) {
@@ -37,8 +22,30 @@ onCommitted((ops) => {
     }
   }
   if (lines) appendFileSync(ledger, lines);
-});
-onLeaseLost((runId, kind) => log(`L\t${runId}\t${process.pid}\t${kind}\t${Date.now()}`));
+}
+
+const weft = new Weft(
+  withTestSeams(
+    {
+      workflows,
+      store,
+      worker:
+        env.WORKER === '0'
+          ? false
+          : { concurrency: Number(env.CONCURRENCY ?? 25), leaseMs: Number(env.LEASE_MS ?? 2000), pollMs: Number(env.POLL_MS ?? 200) },
+      inProcessSleepMs: 100,
+      onError: (e) => {
+        if (e?.code === 'STORE_CLOSED') return;
+        process.stderr.write(`[worker ${process.pid}] ${e?.stack ?? e}\n`);
+      },
+    },
+    {
+      onCommitted,
+      onLeaseLost: (runId, kind) => log(`L\t${runId}\t${process.pid}\t${kind}\t${Date.now()}`),
+      leaseGuard: env.NO_LEASE_GUARD !== '1',
+    },
+  ),
+);
 
 await weft.start();
 process.on('SIGTERM', () => {

@@ -1,8 +1,7 @@
 import { Hono } from 'hono';
 import type { ResumeOptions } from '../../define/run-types.js';
-import { InvalidArgumentError, RunNotFoundError } from '../../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { onlyKeys, optObject, optString, readJsonObject, wantsWait, type JsonObject } from '../body.js';
-import { HttpError } from '../http-errors.js';
 import { parseRunFilter } from '../query.js';
 import { findRun, summaryJson } from '../views.js';
 import type { ApiContext } from './context.js';
@@ -24,9 +23,6 @@ function resumeOptions(body: JsonObject): ResumeOptions {
   if (requestContext) opts.requestContext = requestContext;
   return opts;
 }
-
-/** The engine method the retry route calls once the engine has it (see docs/api.md). */
-type RetryCapable = { retryRun?: (workflowId: string, runId: string) => Promise<unknown> };
 
 /** Per-run routes under /workflows/:id/runs/:runId, plus GET /runs (all workflows) and GET /runs/:runId. */
 export function runRoutes(ctx: ApiContext): { perRun: Hono; allRuns: Hono } {
@@ -65,34 +61,28 @@ export function runRoutes(ctx: ApiContext): { perRun: Hono; allRuns: Hono } {
     onlyKeys(await readJsonObject(c), [], 'cancel request');
     const run = await wf.createRun({ runId: record.runId });
     await run.cancel();
-    const after = await weft.store.loadRun(record.runId);
+    const after = await weft.getRunSummary(record.runId);
     void feeds.get(record.runId).sync();
-    return c.json({ runId: record.runId, status: after?.status ?? 'canceled' });
+    return c.json({ runId: record.runId, status: after.status });
   });
 
   perRun.post('/:id/runs/:runId/retry', async (c) => {
     const { run: record } = await findRun(weft, c.req.param('id'), c.req.param('runId'));
     onlyKeys(await readJsonObject(c), [], 'retry request');
-    const engine = weft as unknown as RetryCapable;
-    if (typeof engine.retryRun !== 'function') {
-      throw new HttpError('NOT_IMPLEMENTED', 'retrying a failed run is not supported by this engine version');
-    }
     await feeds.get(record.runId).ready;
-    await engine.retryRun(c.req.param('id'), record.runId);
+    await weft.retryRun(c.req.param('id'), record.runId);
     return c.json({ runId: record.runId }, 202);
   });
 
   const allRuns = new Hono();
   allRuns.get('/', async (c) => {
     const filter = parseRunFilter(c, true);
-    const res = await weft.store.listRuns(filter);
+    const res = await weft.listRuns(filter);
     return c.json({ runs: res.runs.map(summaryJson), total: res.total, page: filter.page, perPage: filter.perPage });
   });
 
   allRuns.get('/:runId', async (c) => {
-    const run = await weft.store.loadRun(c.req.param('runId'));
-    if (!run) throw new RunNotFoundError(c.req.param('runId'));
-    return c.json(summaryJson(run));
+    return c.json(summaryJson(await weft.getRunSummary(c.req.param('runId'))));
   });
 
   return { perRun, allRuns };

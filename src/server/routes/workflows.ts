@@ -66,7 +66,7 @@ export function workflowRoutes(ctx: ApiContext): Hono {
   app.get('/:id/runs', async (c) => {
     const wf = weft.getWorkflow(c.req.param('id'));
     const filter = parseRunFilter(c, false);
-    const res = await weft.store.listRuns({ ...filter, workflowId: wf.id });
+    const res = await weft.listRuns({ ...filter, workflowId: wf.id });
     return c.json({ runs: res.runs.map(summaryJson), total: res.total, page: filter.page, perPage: filter.perPage });
   });
 

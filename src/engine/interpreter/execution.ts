@@ -1,50 +1,58 @@
-import { RequestContext } from '../define/request-context.js';
-import type { AnyWorkflow } from '../define/workflow.js';
-import { LeaseLostError, serializeError, type SerializedError } from '../errors.js';
-import type { ClaimedRun, JournalEntry, RunPatch, RunRecord, RunStatus } from '../store/types.js';
-import { applyRunPatch } from '../store/shared/run-rules.js';
-import type { EventHub } from './events.js';
-import type { GroupCommitter } from './group-commit.js';
-import type { Outcome, Value } from './outcome.js';
-import { decode, decodeRow, encode } from './payload.js';
+import { RequestContext } from '../../define/request-context.js';
+import type { AnyWorkflow } from '../../define/workflow.js';
+import { decodeMeta, type RowMeta } from '../../domain/journal-meta.js';
+import type { RunStatus } from '../../domain/run-status.js';
+import { finishPayload, type CustomEventType, type WorkflowEventType } from '../../domain/workflow-events.js';
+import { CorruptRunError, LeaseLostError, serializeError, type SerializedError } from '../../errors.js';
+import type { ClaimedRun, JournalEntry, RunPatch, RunRecord } from '../../store/types.js';
+import { applyRunPatch } from '../../store/shared/run-rules.js';
+import type { CrashPointName, LeaseLossKind, Seams } from '../../worker/seams.js';
+import type { EventHub } from '../events.js';
+import type { GroupCommitter } from '../group-commit.js';
+import { decode, encode, encodeChecked } from '../payload.js';
+import { newTraceId, RunTracer, type StoredTracing } from '../tracing.js';
+import type { Exec } from './exec.js';
+import { ABORTED, EngineFault, type Outcome, type Value } from './outcome.js';
 import type { Scope } from './scope.js';
 import { walkSequence } from './walker.js';
-import { newTraceId, RunTracer, type StoredTracing } from './tracing.js';
-import { testHooks, type LeaseLossKind } from '../testing/crash-points.js';
 
 const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')?.get;
-
-/** What untilAborted resolves with when the run was aborted before the step settled. */
-export const ABORTED: unique symbol = Symbol('weft.aborted');
 
 export interface DecodedRow {
   input: unknown;
   output: unknown;
 }
 
+/** What an execution needs from the engine that runs it. */
 export interface ExecutionHost {
   committer: GroupCommitter;
   events: EventHub;
   maxPayloadBytes: number;
   /** Sleeps and retry delays up to this long wait in process; longer ones park the run in the store. */
   inProcessSleepMs: number;
-  now(): number;
+  seams: Seams;
   /** Whether this process still holds the run's lease by its own clock (absent: always). */
   leaseHeld?(runId: string): boolean;
+  /** How long to park a run after the store failed `faults` times in a row to record it. */
+  faultBackoffMs(runId: string): number;
 }
 
-/** How an execution ended, as far as this process knows. 'lost' means another party took the run. */
-export type ExecutionEnd = { status: RunStatus | 'lost'; outcome: Outcome };
+/**
+ * How an execution ended, as far as this process knows. 'lost' means another party took the run;
+ * 'faulted' means the store could not record it (the run was parked to be retried, or left to its lease).
+ */
+export type ExecutionEnd = { status: RunStatus | 'lost' | 'faulted'; outcome: Outcome };
 
 /**
  * One process's attempt at carrying a run forward, from a claim until the run settles or is parked.
  * It owns the run's in-memory view (journal map, state) and fences every write with its lease epoch.
  */
-export class RunExecution {
+export class RunExecution implements Exec {
   readonly runId: string;
   readonly resourceId: string | undefined;
   readonly epoch: number;
-  readonly journal: Map<string, JournalEntry>;
+  private readonly journal = new Map<string, JournalEntry>();
+  private readonly metas = new WeakMap<JournalEntry, RowMeta>();
   /** Rows loaded from the store whose state patch has not been re-applied by the walk yet. */
   private readonly unreplayedState = new Set<string>();
   state: Record<string, unknown>;
@@ -66,6 +74,7 @@ export class RunExecution {
   readonly tracer: RunTracer;
   /** Decoded input/output of rows written here, so the run's result does not parse them back. */
   readonly decoded = new Map<string, DecodedRow>();
+  readonly inProcessSleepMs: number;
 
   constructor(
     readonly host: ExecutionHost,
@@ -77,16 +86,45 @@ export class RunExecution {
     this.runId = run.runId;
     this.resourceId = run.resourceId ?? undefined;
     this.epoch = run.leaseEpoch;
-    this.journal = new Map();
+    this.inProcessSleepMs = host.inProcessSleepMs;
     for (const e of claimed.journal) {
       this.journal.set(e.path, e);
-      if (e.meta && e.meta.includes('"statePatch"')) this.unreplayedState.add(e.path);
+      if (e.meta !== null && this.metaOf(e).statePatch) this.unreplayedState.add(e.path);
     }
     this.state = (decode(run.state) as Record<string, unknown> | undefined) ?? {};
     this.requestContext = new RequestContext((decode(run.requestContext) as Record<string, unknown> | undefined) ?? {});
     this.input = { v: decode(run.input), json: run.input };
     const tracing = (decode(run.tracing) as StoredTracing | undefined) ?? { traceId: newTraceId(run.runId) };
     this.tracer = new RunTracer(tracing, run.runId, rootWorkflow.id, claimed.journal.length > 0);
+  }
+
+  now(): number {
+    return this.host.seams.now();
+  }
+
+  crashPoint(name: CrashPointName): void {
+    this.host.seams.crash?.(name);
+  }
+
+  row(path: string): JournalEntry | undefined {
+    return this.journal.get(path);
+  }
+
+  rows(): Iterable<JournalEntry> {
+    return this.journal.values();
+  }
+
+  metaOf(entry: JournalEntry): RowMeta {
+    let meta = this.metas.get(entry);
+    if (meta === undefined) {
+      try {
+        meta = decodeMeta(entry.meta);
+      } catch (err) {
+        throw new CorruptRunError(`the journal row "${entry.path}" (meta) of run "${entry.runId}" is not valid JSON; the run cannot be replayed`, { cause: err });
+      }
+      this.metas.set(entry, meta);
+    }
+    return meta;
   }
 
   /**
@@ -111,7 +149,6 @@ export class RunExecution {
     });
   }
 
-  /** The run's abort signal (what steps see as abortSignal), created on first use. */
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
@@ -121,7 +158,6 @@ export class RunExecution {
     return this.controller.signal;
   }
 
-  /** Whether the run was aborted; consults the lease too (a paused process must not start more work). */
   get aborted(): boolean {
     if (!this.isAborted && this.host.leaseHeld && !this.host.leaseHeld(this.runId)) this.loseLease('expired');
     return this.isAborted;
@@ -131,10 +167,6 @@ export class RunExecution {
     return this.abortReason;
   }
 
-  /**
-   * Resolves with the step's value, or with ABORTED as soon as the run is aborted, so a step that
-   * ignores its signal cannot hold the run. A value that is not a promise is returned as it is.
-   */
   untilAborted(value: unknown): unknown {
     if (!(value instanceof Promise)) {
       if (value === null || typeof value !== 'object' || typeof (value as PromiseLike<unknown>).then !== 'function') return value;
@@ -150,7 +182,7 @@ export class RunExecution {
           this.abortWaiters.delete(onAbort);
           resolve(v);
         },
-        (e) => {
+        (e: unknown) => {
           this.abortWaiters.delete(onAbort);
           reject(e);
         },
@@ -158,7 +190,7 @@ export class RunExecution {
     });
   }
 
-  emit(type: string, payload: Record<string, unknown>): void {
+  emit(type: WorkflowEventType | CustomEventType, payload: Record<string, unknown>): void {
     this.host.events.emit(this.runId, type, payload);
   }
 
@@ -181,22 +213,28 @@ export class RunExecution {
     this.abort(new Error('the step called abort()'));
   }
 
-  /** Re-applies the state patch of a row recorded by an earlier execution, once, as the walk passes it. */
   replayState(entry: JournalEntry): void {
     if (!this.unreplayedState.delete(entry.path)) return;
-    const meta = decodeRow(entry.meta, entry.runId, entry.path, 'meta') as { statePatch?: Record<string, unknown> } | undefined;
-    if (meta?.statePatch) this.state = { ...this.state, ...meta.statePatch };
+    const patch = this.metaOf(entry).statePatch;
+    if (patch) this.state = { ...this.state, ...patch };
   }
 
-  /** Records a journal row; resolves once it is committed. Rejects with LeaseLostError when fenced. */
-  async record(entry: JournalEntry): Promise<void> {
+  async record(entry: JournalEntry, decoded?: DecodedRow): Promise<void> {
     this.journal.set(entry.path, entry);
+    if (decoded) this.decoded.set(entry.path, decoded);
     try {
       await this.host.committer.write({ type: 'journal', epoch: this.epoch, entry });
     } catch (err) {
       if (err instanceof LeaseLostError) this.loseLease('fenced');
-      throw err;
+      throw new EngineFault(err);
     }
+  }
+
+  encodeValue(value: Value, what: string): string | null {
+    const { text, lossy } = encodeChecked(value.v, what, this.host.maxPayloadBytes);
+    value.json = text;
+    if (lossy) value.v = decode(text);
+    return text;
   }
 
   encode(value: unknown, what: string): string | null {
@@ -207,7 +245,7 @@ export class RunExecution {
   loseLease(kind: LeaseLossKind): void {
     // Every write the store fences is reported (tests count them); other notices once per execution.
     if (this.lost && kind !== 'fenced') return;
-    testHooks.leaseLost?.(this.runId, kind);
+    this.host.seams.leaseLost?.(this.runId, kind);
     if (this.lost) return;
     this.lost = true;
     this.abort(new LeaseLostError(this.runId));
@@ -227,9 +265,34 @@ export class RunExecution {
     try {
       outcome = await walkSequence(this, this.rootWorkflow.graph(), this.input, scope);
     } catch (err) {
+      if (err instanceof EngineFault) return this.park(err.cause);
       outcome = this.lost || this.aborted ? { t: 'canceled' } : { t: 'failed', error: serializeError(err) };
     }
     return this.finish(outcome);
+  }
+
+  /**
+   * The store could not record the run. Not the run's fault: it is parked (waiting, with the reason) to
+   * be carried on after a back-off, from its last recorded step; its steps' retries are not used up.
+   * When even parking fails, the lease runs out and a worker claims the run again.
+   */
+  private async park(cause: unknown): Promise<ExecutionEnd> {
+    const outcome: Outcome = { t: 'canceled' };
+    this.abort(cause);
+    if (this.lost) {
+      this.tracer.end('lost');
+      return { status: 'lost', outcome };
+    }
+    const wakeAt = this.now() + this.host.faultBackoffMs(this.runId);
+    const message = (cause as Error)?.message ?? String(cause);
+    const statusReason = `the store could not record this run (${message}); it continues from its last recorded step at ${new Date(wakeAt).toISOString()}`;
+    try {
+      await this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch: { status: 'waiting', wakeAt, statusReason, release: true }, now: this.now() });
+    } catch {
+      // Nothing more to do here: the lease expires and the run is claimed again.
+    }
+    this.tracer.end('faulted', serializeError(cause));
+    return { status: 'faulted', outcome };
   }
 
   private async finish(outcome: Outcome): Promise<ExecutionEnd> {
@@ -240,17 +303,17 @@ export class RunExecution {
     }
     const patch = this.patchFor(outcome);
     try {
-      await this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch, now: this.host.now() });
+      await this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch, now: this.now() });
     } catch (err) {
-      this.tracer.end('lost');
       if (err instanceof LeaseLostError) {
+        this.tracer.end('lost');
         this.loseLease('fenced');
         return { status: 'lost', outcome };
       }
-      throw err;
+      return this.park(err);
     }
     this.tracer.end(patch.status as string, outcome.t === 'failed' ? outcome.error : undefined);
-    applyRunPatch(this.runRow, patch, this.host.now());
+    applyRunPatch(this.runRow, patch, this.now());
     const status = patch.status as RunStatus;
     this.emitFinish(status, outcome);
     return { status, outcome };
@@ -262,6 +325,8 @@ export class RunExecution {
 
   private patchFor(outcome: Outcome): RunPatch {
     const state = this.safeEncode(this.state, 'state');
+    // A run that was parked by a store fault carries the reason until it moves on.
+    const base = { state, release: true, wakeAt: null, ...(this.runRow.statusReason ? { statusReason: null } : {}) };
     switch (outcome.t) {
       case 'ok':
       case 'bail': {
@@ -269,18 +334,18 @@ export class RunExecution {
         try {
           result = outcome.value.json !== undefined ? outcome.value.json : this.encode(outcome.value.v, 'workflow result');
         } catch (err) {
-          return { status: 'failed', error: JSON.stringify(serializeError(err)), state, release: true };
+          return { ...base, status: 'failed', error: JSON.stringify(serializeError(err)) };
         }
-        return { status: 'success', result, state, release: true, wakeAt: null };
+        return { ...base, status: 'success', result };
       }
       case 'failed':
-        return { status: 'failed', error: JSON.stringify(outcome.error), state, release: true, wakeAt: null };
+        return { ...base, status: 'failed', error: JSON.stringify(outcome.error) };
       case 'suspended':
-        return { status: 'suspended', state, release: true, wakeAt: null };
+        return { ...base, status: 'suspended' };
       case 'waiting':
-        return { status: 'waiting', state, release: true, wakeAt: outcome.wakeAt };
+        return { ...base, status: 'waiting', wakeAt: outcome.wakeAt };
       case 'canceled':
-        return { status: 'canceled', state, release: true, wakeAt: null };
+        return { ...base, status: 'canceled' };
     }
   }
 
@@ -297,12 +362,7 @@ export class RunExecution {
     if (!this.hasListeners || status === 'waiting') return;
     if (status === 'canceled') this.emit('workflow-canceled', {});
     const error: SerializedError | undefined = outcome.t === 'failed' ? outcome.error : undefined;
-    this.emit('workflow-finish', {
-      workflowStatus: status,
-      output: { usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } },
-      metadata: {},
-      ...(error ? { error } : {}),
-      ...(outcome.t === 'ok' || outcome.t === 'bail' ? { finalWorkflowResult: outcome.value.v } : {}),
-    });
+    const ok = outcome.t === 'ok' || outcome.t === 'bail';
+    this.emit('workflow-finish', finishPayload(status, { error, hasResult: ok, result: ok ? outcome.value.v : undefined }));
   }
 }

@@ -1,4 +1,4 @@
-import type { SerializedError } from '../errors.js';
+import type { SerializedError } from '../../errors.js';
 
 /** A value flowing between nodes, with its JSON text when already known (so it is encoded once). */
 export interface Value {
@@ -29,4 +29,19 @@ export function combine(outcomes: Outcome[]): Outcome | null {
     else if (o.t === 'waiting' && worst.t === 'waiting' && o.wakeAt < worst.wakeAt) worst = o;
   }
   return worst;
+}
+
+/** What `untilAborted` resolves with when the run was aborted before the step settled. */
+export const ABORTED: unique symbol = Symbol('weft.aborted');
+
+/**
+ * The engine could not record what a step did (the store failed past its retries, or fenced us out).
+ * It is the engine's problem, not the step's: it unwinds the whole walk without being caught as a step
+ * error, so the step's retries are untouched and the run is parked to be carried on later.
+ */
+export class EngineFault extends Error {
+  constructor(cause: unknown) {
+    super('the engine could not record the run', { cause });
+    this.name = 'EngineFault';
+  }
 }

@@ -1,7 +1,7 @@
-import { InvalidArgumentError } from '../errors.js';
-import { validate } from '../define/schema.js';
-import type { StepContext, StepWriter, SuspendOptions } from '../define/types.js';
-import type { RunExecution } from './execution.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { validate } from '../../define/schema.js';
+import type { StepContext, StepWriter, SuspendOptions } from '../../define/types.js';
+import type { Exec } from './exec.js';
 import type { Scope } from './scope.js';
 
 /** What a step did to the run through its context, read by the step runner after execute returns. */
@@ -10,6 +10,19 @@ export interface StepControl {
   bailed?: { value: unknown };
   aborted?: boolean;
   statePatch?: Record<string, unknown>;
+}
+
+export interface ContextArgs {
+  exec: Exec;
+  scope: Scope;
+  /** The id events carry (the step's id, or the node's for conditions and `.map`). */
+  stepId: string;
+  control: StepControl;
+  inputData: unknown;
+  resumeData?: unknown;
+  retryCount: number;
+  /** A signal of the step's own (timeouts); otherwise the run's, created only if the step asks. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -25,42 +38,38 @@ class StepContextImpl {
   readonly runId: string;
   readonly workflowId: string;
   readonly resourceId: string | undefined;
-  readonly requestContext: RunExecution['requestContext'];
+  readonly requestContext: Exec['requestContext'];
+  /** A true private field: never enumerable, so logging or spreading the context shows only its API. */
+  readonly #a: ContextArgs;
 
-  constructor(
-    private readonly exec: RunExecution,
-    private readonly scope: Scope,
-    private readonly stepId: string,
-    private readonly control: StepControl,
-    inputData: unknown,
-    resumeData: unknown,
-    retryCount: number,
-    /** A signal of the step's own (timeouts); otherwise the run's, created only if the step asks. */
-    private readonly ownSignal: AbortSignal | undefined,
-  ) {
-    this.inputData = inputData;
-    this.resumeData = resumeData;
-    this.retryCount = retryCount;
-    this.runId = exec.runId;
-    this.workflowId = exec.rootWorkflow.id;
-    this.resourceId = exec.resourceId;
-    this.requestContext = exec.requestContext;
+  constructor(a: ContextArgs) {
+    this.#a = a;
+    this.inputData = a.inputData;
+    this.resumeData = a.resumeData;
+    this.retryCount = a.retryCount;
+    this.runId = a.exec.runId;
+    this.workflowId = a.exec.rootWorkflow.id;
+    this.resourceId = a.exec.resourceId;
+    this.requestContext = a.exec.requestContext;
   }
 
   get abortSignal(): AbortSignal {
-    return this.ownSignal ?? this.exec.signal;
+    return this.#a.signal ?? this.#a.exec.signal;
   }
 
   get state(): Record<string, unknown> {
-    return this.exec.state;
+    return this.#a.exec.state;
   }
 
   get setState() {
-    const { exec, control } = this;
+    const { exec, control } = this.#a;
     return async (partial: Record<string, unknown>): Promise<void> => {
       if (!partial || typeof partial !== 'object' || Array.isArray(partial)) {
         throw new InvalidArgumentError('setState needs an object to merge into the state');
       }
+      // Checked now, where the step can see the error: a patch JSON cannot carry fails the step with
+      // PAYLOAD_NOT_SERIALIZABLE (not retried) instead of surfacing later, when its row is written.
+      exec.encode(partial, 'setState');
       const next = { ...exec.state, ...partial };
       const schema = exec.rootWorkflow.stateSchema;
       const validated = schema ? await validate(schema, next, 'state') : next;
@@ -70,7 +79,7 @@ class StepContextImpl {
   }
 
   get getStepResult() {
-    const outputs = this.scope.outputs;
+    const outputs = this.#a.scope.outputs;
     return (step: { id: string } | string): any => {
       const id = typeof step === 'string' ? step : step?.id;
       const v = outputs.get(id);
@@ -79,12 +88,12 @@ class StepContextImpl {
   }
 
   get getInitData() {
-    const initData = this.scope.initData;
+    const initData = this.#a.scope.initData;
     return (): any => initData;
   }
 
   get suspend() {
-    const control = this.control;
+    const control = this.#a.control;
     return async (payload?: unknown, options?: SuspendOptions): Promise<never> => {
       const raw = options?.resumeLabel;
       const labels = raw === undefined ? [] : Array.isArray(raw) ? raw.map(String) : [String(raw)];
@@ -94,7 +103,7 @@ class StepContextImpl {
   }
 
   get bail() {
-    const control = this.control;
+    const control = this.#a.control;
     return (result: unknown): never => {
       control.bailed = { value: result };
       return undefined as never;
@@ -102,7 +111,7 @@ class StepContextImpl {
   }
 
   get abort() {
-    const { exec, control } = this;
+    const { exec, control } = this.#a;
     return (): void => {
       control.aborted = true;
       exec.abortFromStep();
@@ -110,8 +119,8 @@ class StepContextImpl {
   }
 
   get writer(): StepWriter {
-    const exec = this.exec;
-    const eventId = this.scope.idPrefix + this.stepId;
+    const exec = this.#a.exec;
+    const eventId = this.#a.scope.idPrefix + this.#a.stepId;
     return {
       async write(chunk: unknown) {
         exec.emit('workflow-step-output', { id: eventId, output: chunk });
@@ -126,20 +135,11 @@ class StepContextImpl {
   }
 }
 
-// The engine-private fields must not show up when users log or spread the context.
-for (const key of ['exec', 'scope', 'stepId', 'control', 'ownSignal']) {
-  Object.defineProperty(StepContextImpl.prototype, key, { enumerable: false, writable: true, configurable: true });
+export function createContext(args: ContextArgs): StepContext {
+  return new StepContextImpl(args) as unknown as StepContext;
 }
 
-export function createContext(
-  exec: RunExecution,
-  scope: Scope,
-  stepId: string,
-  control: StepControl,
-  inputData: unknown,
-  resumeData: unknown,
-  retryCount: number,
-  signal?: AbortSignal,
-): StepContext {
-  return new StepContextImpl(exec, scope, stepId, control, inputData, resumeData, retryCount, signal) as unknown as StepContext;
+/** Context for conditions, `.map` functions and dynamic sleeps: a step context without a step of its own. */
+export function fnContext(exec: Exec, scope: Scope, inputData: unknown, id: string): StepContext {
+  return createContext({ exec, scope, stepId: id, control: {}, inputData, retryCount: 0 });
 }

@@ -1,0 +1,42 @@
+/**
+ * The extra fields a journal row carries in its `meta` JSON column, and their one codec. The engine
+ * writes them; the stores rewrite `resumePayload` when a run is resumed (inside their transaction);
+ * the read model shows them. Everything that touches `meta` goes through this module.
+ */
+export interface RowMeta {
+  /** What the step passed to suspend(). */
+  suspendPayload?: unknown;
+  /** The resume data of the resume that ended the suspension. */
+  resumePayload?: unknown;
+  /** Labels a resume may target instead of the step. */
+  resumeLabels?: string[];
+  /** setState() calls the step made (shallow merge); replayed when the row is replayed. */
+  statePatch?: Record<string, unknown>;
+  /** A retry parked in the store waits until this time (epoch ms). */
+  retryAt?: number;
+  /** A durable sleep ends at this time (epoch ms). */
+  wakeAt?: number;
+  suspendedAt?: number;
+  resumedAt?: number;
+}
+
+/** The meta column's text, or null when there is nothing to keep (most rows). */
+export function encodeMeta(meta: RowMeta | null | undefined): string | null {
+  if (!meta) return null;
+  for (const k in meta) if ((meta as Record<string, unknown>)[k] !== undefined) return JSON.stringify(meta);
+  return null;
+}
+
+/** Parses a meta column; throws SyntaxError on text that is not JSON (callers decide what that means). */
+export function decodeMeta(text: string | null | undefined): RowMeta {
+  if (text === null || text === undefined) return {};
+  const v = JSON.parse(text) as unknown;
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as RowMeta) : {};
+}
+
+/** The meta of a row being resumed: `resumePayload` set from the resume data's JSON text, the rest kept. */
+export function resumedMeta(meta: string | null, resumeData: string | null): string {
+  const out = decodeMeta(meta);
+  out.resumePayload = resumeData === null ? undefined : JSON.parse(resumeData);
+  return JSON.stringify(out);
+}

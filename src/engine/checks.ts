@@ -1,0 +1,157 @@
+/**
+ * Every argument check of the engine's public entry points, in one place and free of I/O, so each rule
+ * is written once and tested as a table (test/engine/checks.test.ts). Schema validation of user data
+ * (inputs against a workflow's schemas) is async and lives with the commands; these are the shapes.
+ */
+import type { ListRunsOptions, ResumeOptions, StartOptions, TracingOptions } from '../define/run-types.js';
+import { RequestContext } from '../define/request-context.js';
+import { checkId, checkRunId } from '../domain/ids.js';
+import { RUN_STATUSES, isRunStatus } from '../domain/run-status.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { ListRunsFilter } from '../store/types.js';
+
+export { checkRunId };
+
+const TRACE_ID = /^[0-9a-f]{1,32}$/i;
+
+/** Largest page a listing returns. */
+export const MAX_PER_PAGE = 1000;
+/** Timestamps accepted in filters: the epoch to the end of year 9999, in ms. */
+const MAX_TIME_MS = 253_402_300_799_999;
+
+export function checkObject(v: unknown, what: string): void {
+  if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) throw new InvalidArgumentError(`${what} must be an object`);
+}
+
+/** `createRun({ runId?, resourceId? })`. */
+export function checkCreateRunOptions(opts: unknown): { runId?: string; resourceId?: string } {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new InvalidArgumentError('createRun options must be an object');
+  const o = opts as { runId?: unknown; resourceId?: unknown };
+  if (o.runId !== undefined) checkRunId(o.runId);
+  if (o.resourceId !== undefined) checkId(o.resourceId, 'resourceId');
+  return { runId: o.runId as string | undefined, resourceId: o.resourceId as string | undefined };
+}
+
+/** The plain object a request context is stored as (a RequestContext, a Map or an object). */
+export function requestContextObject(ctx: unknown, what = 'requestContext'): Record<string, unknown> | undefined {
+  if (ctx === undefined) return undefined;
+  if (ctx instanceof RequestContext) return ctx.toJSON();
+  if (ctx instanceof Map) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of ctx) {
+      if (typeof k !== 'string') throw new InvalidArgumentError(`${what} keys must be strings`);
+      out[k] = v;
+    }
+    return out;
+  }
+  checkObject(ctx, what);
+  return ctx as Record<string, unknown>;
+}
+
+/** start/startAsync/stream options, checked for shape; the input itself is validated by the workflow's schema. */
+export interface CheckedStart {
+  inputData: unknown;
+  initialState: Record<string, unknown> | undefined;
+  requestContext: Record<string, unknown> | undefined;
+  tracing: TracingOptions & { traceId?: string };
+  includeState: boolean;
+}
+
+export function checkStartOptions(opts: unknown): CheckedStart {
+  checkObject(opts, 'start options');
+  const o = (opts ?? {}) as StartOptions;
+  checkObject(o.initialState, 'initialState');
+  checkObject(o.metadata, 'metadata');
+  checkObject(o.tracingOptions, 'tracingOptions');
+  checkObject(o.outputOptions, 'outputOptions');
+  const traceId = o.tracingOptions?.traceId ?? o.traceId;
+  if (traceId !== undefined && (typeof traceId !== 'string' || !TRACE_ID.test(traceId))) {
+    throw new InvalidArgumentError('traceId must be 1-32 hexadecimal characters');
+  }
+  const tracing: TracingOptions = { ...o.tracingOptions };
+  if (traceId !== undefined) tracing.traceId = traceId.toLowerCase().padStart(32, '0');
+  if (o.metadata) tracing.metadata = { ...o.tracingOptions?.metadata, ...o.metadata };
+  return {
+    inputData: o.inputData,
+    initialState: o.initialState,
+    requestContext: requestContextObject(o.requestContext),
+    tracing,
+    includeState: o.outputOptions?.includeState === true,
+  };
+}
+
+export function checkResumeOptions(opts: unknown): ResumeOptions & { requestContextObject?: Record<string, unknown> } {
+  checkObject(opts, 'resume options');
+  const o = (opts ?? {}) as ResumeOptions;
+  if (o.label !== undefined && typeof o.label !== 'string') throw new InvalidArgumentError('resume label must be a string');
+  return { ...o, requestContextObject: requestContextObject(o.requestContext) };
+}
+
+function timeMs(d: unknown, name: string): number | undefined {
+  if (d === undefined) return undefined;
+  const t = d instanceof Date ? d.getTime() : d;
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > MAX_TIME_MS) {
+    throw new InvalidArgumentError(`${name} must be a Date or epoch ms between 1970 and 9999`);
+  }
+  return t;
+}
+
+/** Checks a listing's options (paging, statuses, dates, ids) and turns them into the store's filter. */
+export function listFilterOf(opts: ListRunsOptions & { workflowId?: string }): ListRunsFilter {
+  checkObject(opts, 'listing options');
+  const perPage = opts.perPage;
+  if (perPage !== undefined && !(Number.isInteger(perPage) && perPage > 0 && perPage <= MAX_PER_PAGE)) {
+    throw new InvalidArgumentError(`perPage must be an integer from 1 to ${MAX_PER_PAGE}`);
+  }
+  if (opts.page !== undefined && !(Number.isSafeInteger(opts.page) && opts.page >= 0 && opts.page <= 1_000_000)) {
+    throw new InvalidArgumentError('page must be an integer from 0 to 1000000');
+  }
+  const statuses = opts.status === undefined ? [] : Array.isArray(opts.status) ? opts.status : [opts.status];
+  for (const st of statuses) {
+    if (!isRunStatus(st)) throw new InvalidArgumentError(`unknown status "${String(st)}"; expected one of ${RUN_STATUSES.join(', ')}`);
+  }
+  if (opts.resourceId !== undefined) checkId(opts.resourceId, 'resourceId');
+  if (opts.workflowId !== undefined) checkId(opts.workflowId, 'workflowId');
+  return {
+    workflowId: opts.workflowId,
+    status: opts.status,
+    resourceId: opts.resourceId,
+    fromDate: timeMs(opts.fromDate, 'fromDate'),
+    toDate: timeMs(opts.toDate, 'toDate'),
+    page: opts.page,
+    perPage,
+  };
+}
+
+/** Worker settings of `new Weft({ worker })`, with their defaults. */
+export interface WorkerSettings {
+  concurrency: number;
+  leaseMs: number;
+  pollMs: number;
+  renewMs?: number;
+}
+
+export function checkWorkerOptions(w: unknown): WorkerSettings {
+  checkObject(w, 'worker options');
+  const o = (w ?? {}) as Partial<WorkerSettings>;
+  const concurrency = o.concurrency ?? 100;
+  const leaseMs = o.leaseMs ?? 15_000;
+  const pollMs = o.pollMs ?? 1000;
+  if (!(Number.isInteger(concurrency) && concurrency > 0)) throw new InvalidArgumentError('worker.concurrency must be a positive integer');
+  if (!(typeof leaseMs === 'number' && leaseMs >= 100)) throw new InvalidArgumentError('worker.leaseMs must be at least 100');
+  if (!(typeof pollMs === 'number' && pollMs >= 1)) throw new InvalidArgumentError('worker.pollMs must be at least 1');
+  if (o.renewMs !== undefined && !(typeof o.renewMs === 'number' && o.renewMs >= 10 && o.renewMs < leaseMs)) {
+    throw new InvalidArgumentError('worker.renewMs must be at least 10 and less than leaseMs');
+  }
+  return { concurrency, leaseMs, pollMs, renewMs: o.renewMs };
+}
+
+export function checkPositive(v: unknown, name: string): number {
+  if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return v;
+}
+
+export function checkNonNegative(v: unknown, name: string): number {
+  if (!(typeof v === 'number' && v >= 0)) throw new InvalidArgumentError(`${name} must be a non-negative number`);
+  return v;
+}

@@ -1,0 +1,57 @@
+import type { RequestContext } from '../../define/request-context.js';
+import type { AnyWorkflow } from '../../define/workflow.js';
+import type { RowMeta } from '../../domain/journal-meta.js';
+import type { CustomEventType, WorkflowEventType } from '../../domain/workflow-events.js';
+import type { JournalEntry } from '../../store/types.js';
+import type { CrashPointName } from '../../worker/seams.js';
+import type { RunTracer } from '../tracing.js';
+import type { Value } from './outcome.js';
+
+/**
+ * What the node interpreters need from the run they execute (implemented by RunExecution). Nodes see
+ * this interface only, so they do not depend on how an execution is driven, fenced or finished.
+ */
+export interface Exec {
+  readonly runId: string;
+  readonly resourceId: string | undefined;
+  readonly rootWorkflow: AnyWorkflow;
+  readonly requestContext: RequestContext;
+  readonly tracer: RunTracer;
+  /** The run's state; steps replace it through setState. */
+  state: Record<string, unknown>;
+  /** Whether the run was aborted (cancel, lease lost, shutdown); consults the lease too. */
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  /** The run's abort signal, created on first use. */
+  readonly signal: AbortSignal;
+  /** Whether anyone listens to this run's events (emitting is skipped otherwise). */
+  readonly hasListeners: boolean;
+  /** Sleeps and retry delays up to this long wait in process; longer ones park the run. */
+  readonly inProcessSleepMs: number;
+  now(): number;
+  crashPoint(name: CrashPointName): void;
+
+  /** The row recorded at `path` (by this execution or loaded with the run). */
+  row(path: string): JournalEntry | undefined;
+  /** Rows recorded so far, in order. */
+  rows(): Iterable<JournalEntry>;
+  /** The row's meta, decoded once. Throws CorruptRunError when it is not JSON. */
+  metaOf(entry: JournalEntry): RowMeta;
+  /** Records a row; resolves once committed. Rejects with EngineFault when it could not be recorded. */
+  record(entry: JournalEntry, decoded?: { input: unknown; output: unknown }): Promise<void>;
+  /**
+   * Encodes a value for the journal, once (sets `value.json`). When JSON cannot carry the value as it
+   * is (a Date, NaN, a class instance), `value.v` becomes what a replay would decode, so the run sees
+   * the same value whether or not it crashed. Throws PayloadError for values JSON cannot hold.
+   */
+  encodeValue(value: Value, what: string): string | null;
+  /** Encodes a value that is not passed on (state, payloads); throws PayloadError like encodeValue. */
+  encode(value: unknown, what: string): string | null;
+  /** Re-applies the state patch of a row recorded by an earlier execution, once. */
+  replayState(entry: JournalEntry): void;
+
+  emit(type: WorkflowEventType | CustomEventType, payload: Record<string, unknown>): void;
+  /** Resolves with the step's value, or ABORTED as soon as the run is aborted. */
+  untilAborted(value: unknown): unknown;
+  abortFromStep(): void;
+}

@@ -1,0 +1,38 @@
+import type { GraphNode } from '../../define/graph.js';
+import { fnContext } from './context.js';
+import type { Exec } from './exec.js';
+import { guarded } from './guard.js';
+import { decide } from './journal-row.js';
+import type { Outcome, Value } from './outcome.js';
+import type { Scope, Walk } from './scope.js';
+
+/**
+ * `.dowhile` / `.dountil`: the body runs at `loop#N[i]/step`, then the condition is evaluated and
+ * recorded at `loop#N[i]`, so a replay walks the same number of iterations.
+ */
+export function runLoop(
+  walk: Walk,
+  exec: Exec,
+  node: Extract<GraphNode, { type: 'loop' }>,
+  input: Value,
+  scope: Scope,
+  path: string,
+): Promise<Outcome> {
+  return guarded(exec, async () => {
+    let current = input;
+    for (let i = 1; ; i++) {
+      if (exec.aborted) return { t: 'canceled' };
+      const iterPath = `${path}[${i}]`;
+      const inner = { ...scope, prefix: `${iterPath}/` };
+      const outcome = await walk.unit(exec, node.child, current, inner, inner.prefix + node.child.segment);
+      if (outcome.t !== 'ok') return outcome;
+      current = outcome.value;
+      const value = current.v;
+      const holds = await decide(exec, iterPath, async () =>
+        Boolean(await node.cond(Object.assign(fnContext(exec, scope, value, `${node.segment}-condition`), { iterationCount: i }))),
+      );
+      const again = node.mode === 'dowhile' ? holds : !holds;
+      if (!again) return { t: 'ok', value: current };
+    }
+  });
+}

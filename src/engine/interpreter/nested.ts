@@ -1,0 +1,51 @@
+import { validate } from '../../define/schema.js';
+import type { NestedNode } from '../../define/graph.js';
+import type { AnyWorkflow } from '../../define/workflow.js';
+import { deserializeError } from '../../errors.js';
+import type { Exec } from './exec.js';
+import { recordFailure, recordSuccess, replayRecorded, stepEvents } from './journal-row.js';
+import type { Outcome, Value } from './outcome.js';
+import type { Scope, Walk } from './scope.js';
+
+/**
+ * A nested workflow: its nodes walk under `child/` in a scope of their own. As in Mastra, the nested
+ * workflow itself shows as one step: a row of its own once it finished or failed, and (while one of
+ * its steps is suspended) a suspended event but no row, so a resume walks into it again.
+ */
+export async function runNested(walk: Walk, exec: Exec, unit: NestedNode, input: Value, scope: Scope, path: string): Promise<Outcome> {
+  const wf = unit.workflow as AnyWorkflow;
+  const id = wf.id;
+  const done = replayRecorded(exec, exec.row(path), scope, id);
+  if (done) return done;
+  const startedAt = exec.now();
+  const rec = { exec, scope, path, id, input, startedAt, attempts: 1 };
+  let validated: unknown;
+  try {
+    validated = await validate(wf.inputSchema, input.v, `input of nested workflow "${id}"`);
+  } catch (err) {
+    return recordFailure({ ...rec, error: err });
+  }
+  const inner: Scope = {
+    prefix: `${path}/`,
+    idPrefix: `${scope.idPrefix}${id}.`,
+    workflow: wf,
+    initData: validated,
+    outputs: new Map(),
+    rowKind: scope.rowKind,
+  };
+  if (stepEvents(exec, scope)) exec.emit('workflow-step-start', { id: scope.idPrefix + id, payload: input.v, startedAt, status: 'running' });
+  const outcome = await walk.sequence(exec, wf.graph(), { v: validated }, inner);
+  if (outcome.t === 'failed') return recordFailure({ ...rec, error: deserializeError(outcome.error) });
+  if (outcome.t === 'suspended' && stepEvents(exec, scope)) {
+    let suspendPayload: unknown;
+    for (const e of exec.rows()) {
+      if (e.status === 'suspended' && e.path.startsWith(inner.prefix)) {
+        suspendPayload = exec.metaOf(e).suspendPayload;
+        break;
+      }
+    }
+    exec.emit('workflow-step-suspended', { id: scope.idPrefix + id, suspendPayload, payload: input.v, startedAt, status: 'suspended' });
+  }
+  if (outcome.t !== 'ok') return outcome;
+  return recordSuccess({ ...rec, value: outcome.value });
+}

@@ -1,0 +1,216 @@
+import { validate } from '../../define/schema.js';
+import type { StepNode } from '../../define/graph.js';
+import type { AnyWorkflow } from '../../define/workflow.js';
+import type { RowMeta } from '../../domain/journal-meta.js';
+import { NonRetryableError, StepTimeoutError, WorkflowValidationError, serializeError } from '../../errors.js';
+import type { JournalEntry } from '../../store/types.js';
+import type { StepSpan } from '../tracing.js';
+import { createContext, type ContextArgs, type StepControl } from './context.js';
+import type { Exec } from './exec.js';
+import { journalRow, recordFailure, recordSuccess, replayRecorded, stepEvents, type Recording } from './journal-row.js';
+import { ABORTED, EngineFault, type Outcome, type Value } from './outcome.js';
+import type { Scope } from './scope.js';
+
+type StepDef = StepNode['step'];
+
+/** Runs a step at `path`, reusing its journal row when it already finished. */
+export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: Scope, path: string): Promise<Outcome> {
+  const step = unit.step;
+  const entry = exec.row(path);
+  const done = replayRecorded(exec, entry, scope, step.id);
+  if (done) return done;
+
+  let attempt = 0;
+  let resumeData: unknown;
+  const prior = entry ? exec.metaOf(entry) : {};
+  if (entry?.status === 'waiting' && prior.retryAt !== undefined) {
+    if (exec.now() < prior.retryAt) return { t: 'waiting', wakeAt: prior.retryAt };
+    attempt = entry.attempt;
+  } else if (entry?.status === 'resumed') {
+    resumeData = prior.resumePayload;
+    if (step.resumeSchema) {
+      try {
+        resumeData = await validate(step.resumeSchema, resumeData, `resumeData of step "${step.id}"`);
+      } catch (err) {
+        return recordFailure({ exec, scope, path, id: step.id, input, startedAt: exec.now(), attempts: 1, prior, error: err });
+      }
+    }
+  }
+
+  const span = exec.tracer.startStep(scope.idPrefix + step.id, attempt);
+  const outcome = await attemptLoop({ exec, step, input, scope, path, prior, firstAttempt: attempt, resumeData, span });
+  span.end(outcome.t === 'ok' || outcome.t === 'bail' ? 'success' : outcome.t, outcome.t === 'failed' ? outcome.error : undefined);
+  return outcome;
+}
+
+interface Attempts {
+  exec: Exec;
+  step: StepDef;
+  input: Value;
+  scope: Scope;
+  path: string;
+  prior: RowMeta;
+  firstAttempt: number;
+  resumeData: unknown;
+  span: StepSpan;
+}
+
+/** What one call of the step's execute produced. `threw` is separate: a step may reject with undefined. */
+type CallResult = { threw: false; output: unknown } | { threw: true; error: unknown };
+
+async function attemptLoop(a: Attempts): Promise<Outcome> {
+  const { exec, step, input, scope, path, prior } = a;
+  const maxRetries = step.retries ?? scope.workflow.retryConfig.attempts;
+  const eventId = scope.idPrefix + step.id;
+  for (let attempt = a.firstAttempt; ; attempt++) {
+    if (exec.aborted) return { t: 'canceled' };
+    exec.crashPoint('step:before');
+    const startedAt = exec.now();
+    if (stepEvents(exec, scope)) exec.emit('workflow-step-start', { id: eventId, payload: input.v, startedAt, status: 'running' });
+    const control: StepControl = {};
+    const rec: Recording = { exec, scope, path, id: step.id, input, startedAt, attempts: attempt + 1, control, prior };
+    let result = await callOnce(a, control, attempt);
+    if (control.aborted || (exec.aborted && result.threw)) return { t: 'canceled' };
+    if (!result.threw) {
+      if (control.suspended) return suspend(rec, step, control);
+      if (control.bailed) {
+        const value: Value = { v: control.bailed.value };
+        const out = await recordSuccess({ ...rec, value });
+        return out.t === 'ok' ? { t: 'bail', value: out.value } : out;
+      }
+      result = await checkedOutput(exec, step, scope, result.output);
+      if (!result.threw) return recordSuccess({ ...rec, value: { v: result.output } });
+      if (exec.aborted) return { t: 'canceled' };
+    }
+    const error = result.error;
+    if (!isRetryable(error) || attempt >= maxRetries) return recordFailure({ ...rec, error });
+    const delay = retryDelay(scope.workflow, attempt);
+    a.span.retry(attempt + 1, serializeError(error), delay);
+    if (exec.hasListeners) exec.emit('workflow-step-retry', { id: eventId, attempt: attempt + 1, error: serializeError(error), delayMs: delay });
+    if (delay > exec.inProcessSleepMs) {
+      const retryAt = exec.now() + delay;
+      const inputJson = input.json !== undefined ? input.json : exec.encode(input.v, 'step input');
+      const row = journalRow(exec.runId, {
+        path,
+        kind: scope.rowKind,
+        status: 'waiting',
+        attempt: attempt + 1,
+        input: inputJson,
+        error: JSON.stringify(serializeError(error)),
+        meta: { ...prior, retryAt },
+        startedAt,
+        endedAt: null,
+      });
+      await exec.record(row);
+      return { t: 'waiting', wakeAt: retryAt };
+    }
+    if (delay > 0 && (await sleepUnlessAborted(exec, delay))) return { t: 'canceled' };
+  }
+}
+
+/** Validates the input, calls execute once. Any rejection is a failure, whatever the rejected value. */
+async function callOnce(a: Attempts, control: StepControl, attempt: number): Promise<CallResult> {
+  const { exec, step, scope, span } = a;
+  try {
+    // Synchronous schemas and steps are not awaited: every await is a trip through the microtask queue.
+    let inputData = validate(step.inputSchema, a.input.v, `input of step "${step.id}"`);
+    if (inputData instanceof Promise) inputData = await inputData;
+    const args: ContextArgs = { exec, scope, stepId: step.id, control, inputData, resumeData: a.resumeData, retryCount: attempt };
+    const call = () => callStep(step, args);
+    let output = span.active ? span.run(call) : call();
+    if (output instanceof Promise) output = await output;
+    if (output === ABORTED) return { threw: true, error: exec.reason };
+    return { threw: false, output };
+  } catch (error) {
+    if (error instanceof EngineFault) throw error;
+    return { threw: true, error };
+  }
+}
+
+/** Output validation, when the workflow asks for it (Mastra does not validate outputs by default). */
+async function checkedOutput(exec: Exec, step: StepDef, scope: Scope, output: unknown): Promise<CallResult> {
+  if (!scope.workflow.options.validateOutputs) return { threw: false, output };
+  try {
+    return { threw: false, output: await validate(step.outputSchema, output, `output of step "${step.id}"`) };
+  } catch (error) {
+    return { threw: true, error };
+  }
+}
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof NonRetryableError || error instanceof WorkflowValidationError) return false;
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return code !== 'PAYLOAD_NOT_SERIALIZABLE' && code !== 'PAYLOAD_TOO_LARGE';
+}
+
+export function retryDelay(wf: AnyWorkflow, attemptIndex: number): number {
+  const rc = wf.retryConfig;
+  if (rc.backoff !== 'exponential') return rc.delay;
+  const d = rc.delay * 2 ** attemptIndex;
+  return rc.maxDelay !== undefined ? Math.min(d, rc.maxDelay) : d;
+}
+
+/** Resolves true when the run was aborted during the wait. */
+export function sleepUnlessAborted(exec: Exec, ms: number): Promise<boolean> {
+  if (exec.aborted) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      exec.signal.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    exec.signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Calls the step's execute; resolves with its value, or ABORTED when the run is aborted first. */
+function callStep(step: StepDef, args: ContextArgs): unknown {
+  if (step.timeoutMs === undefined) return args.exec.untilAborted(step.execute(createContext(args)));
+  return callWithTimeout(step, args, step.timeoutMs);
+}
+
+/** A step with timeoutMs gets a signal of its own that fires at the timeout or when the run aborts. */
+async function callWithTimeout(step: StepDef, args: ContextArgs, timeoutMs: number): Promise<unknown> {
+  const timeout = new AbortController();
+  const signal = AbortSignal.any([args.exec.signal, timeout.signal]);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new StepTimeoutError(step.id, timeoutMs);
+      timeout.abort(err);
+      reject(err);
+    }, timeoutMs);
+  });
+  try {
+    const ctx = createContext({ ...args, signal });
+    return await Promise.race([args.exec.untilAborted(Promise.resolve(step.execute(ctx))), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Records a suspension: the payload (validated against suspendSchema) and resume labels in the row. */
+async function suspend(rec: Recording, step: StepDef, control: StepControl): Promise<Outcome> {
+  const { exec, scope } = rec;
+  let payload = control.suspended?.payload;
+  let row: JournalEntry;
+  try {
+    if (step.suspendSchema && payload !== undefined) payload = await validate(step.suspendSchema, payload, `suspend payload of step "${step.id}"`);
+    const meta: RowMeta = { suspendPayload: payload, suspendedAt: exec.now() };
+    if (control.suspended?.labels.length) meta.resumeLabels = control.suspended.labels;
+    if (rec.prior?.resumePayload !== undefined) meta.resumePayload = rec.prior.resumePayload;
+    if (control.statePatch) meta.statePatch = control.statePatch;
+    exec.encode(meta, `suspend payload of step "${step.id}"`);
+    const input = rec.input.json !== undefined ? rec.input.json : exec.encode(rec.input.v, 'step input');
+    row = journalRow(exec.runId, { path: rec.path, kind: scope.rowKind, status: 'suspended', attempt: rec.attempts, input, meta, startedAt: rec.startedAt, endedAt: null });
+  } catch (err) {
+    if (exec.aborted) return { t: 'canceled' };
+    return recordFailure({ ...rec, error: err });
+  }
+  await exec.record(row);
+  if (exec.hasListeners) exec.emit('workflow-step-suspended', { id: scope.idPrefix + step.id, suspendPayload: payload, payload: rec.input.v, startedAt: rec.startedAt, status: 'suspended' });
+  return { t: 'suspended' };
+}

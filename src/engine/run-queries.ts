@@ -1,0 +1,89 @@
+import type { ListRunsOptions, ResultQueryOptions, RunSummary, RunView, WorkflowResult } from '../define/run-types.js';
+import type { AnyWorkflow } from '../define/workflow.js';
+import { isTerminal } from '../domain/run-status.js';
+import { RunNotFoundError } from '../errors.js';
+import type { Store } from '../store/types.js';
+import { checkRunId, listFilterOf } from './checks.js';
+import type { RunReader } from './executions.js';
+import { buildResult, buildRunView, summarise } from './results.js';
+
+/** Run ids of handles created in this process and not started yet (nothing is stored for them). */
+export class PendingHandles {
+  private readonly byRun = new Map<string, string>();
+
+  add(runId: string, workflowId: string): void {
+    this.byRun.set(runId, workflowId);
+    // Bounded: handles that are never started must not grow memory for the life of the process.
+    if (this.byRun.size > 10_000) this.byRun.delete(this.byRun.keys().next().value as string);
+  }
+
+  delete(runId: string): void {
+    this.byRun.delete(runId);
+  }
+
+  workflowOf(runId: string): string | undefined {
+    return this.byRun.get(runId);
+  }
+}
+
+export interface QueriesDeps {
+  store: Store;
+  reader: RunReader;
+  pending: PendingHandles;
+  storeCall<T>(fn: () => Promise<T>): Promise<T>;
+  workflowById(id: string): AnyWorkflow | undefined;
+}
+
+/** The read side: results, views and listings, the same for the library, the HTTP API and the CLI. */
+export class RunQueries {
+  constructor(private readonly d: QueriesDeps) {}
+
+  async result(wf: AnyWorkflow, runId: string, opts: ResultQueryOptions): Promise<WorkflowResult | null> {
+    const run = await this.d.reader.loadRun(runId);
+    if (!run || run.workflowId !== wf.id) {
+      if (this.d.pending.workflowOf(runId) === wf.id) return { status: 'pending', runId, input: undefined, steps: {} } as WorkflowResult;
+      return null;
+    }
+    return buildResult(run, await this.d.reader.loadJournal(runId), opts.includeState ?? false);
+  }
+
+  async view(wf: AnyWorkflow, runId: string): Promise<RunView | null> {
+    const run = await this.d.reader.loadRun(runId);
+    if (!run || run.workflowId !== wf.id) return null;
+    return this.explain(buildRunView(wf, run, await this.d.reader.loadJournal(runId)));
+  }
+
+  /** One run's full view, whatever its workflow; null when it does not exist. */
+  async anyView(runId: string): Promise<RunView | null> {
+    checkRunId(runId);
+    const run = await this.d.reader.loadRun(runId);
+    if (!run) return null;
+    const wf = this.d.workflowById(run.workflowId) ?? null;
+    return this.explain(buildRunView(wf, run, await this.d.reader.loadJournal(runId)));
+  }
+
+  /** A stored run's summary; RunNotFoundError when it does not exist (or belongs to another workflow). */
+  async summary(runId: string, workflowId?: string): Promise<RunSummary> {
+    checkRunId(runId);
+    const run = await this.d.reader.loadRun(runId);
+    if (!run || (workflowId !== undefined && run.workflowId !== workflowId)) throw new RunNotFoundError(runId);
+    return this.explain(summarise(run));
+  }
+
+  /**
+   * Lists runs newest first. A run whose workflow this process does not have is reported with a
+   * `statusReason`: it is never failed for that, and runs again once a worker that has the workflow starts.
+   */
+  async list(opts: ListRunsOptions & { workflowId?: string }): Promise<{ runs: RunSummary[]; total: number }> {
+    const filter = listFilterOf(opts);
+    const res = await this.d.storeCall(() => this.d.store.listRuns(filter));
+    return { runs: res.runs.map((r) => this.explain(summarise(r))), total: res.total };
+  }
+
+  private explain<T extends RunSummary>(s: T): T {
+    if (!isTerminal(s.status) && s.status !== 'suspended' && !this.d.workflowById(s.workflowName) && !s.statusReason) {
+      s.statusReason = `workflow "${s.workflowName}" is not registered in this process; the run waits for a worker that has it`;
+    }
+    return s;
+  }
+}

@@ -1,0 +1,57 @@
+import type { RuntimeWorkflow, WorkflowRuntime } from '../define/runtime.js';
+import type { AnyWorkflow } from '../define/workflow.js';
+import { newRunId } from '../domain/ids.js';
+import { checkCreateRunOptions, checkRunId } from './checks.js';
+import type { RunCommands } from './run-commands.js';
+import { Run, type RunHost } from './run-handle.js';
+import type { PendingHandles, RunQueries } from './run-queries.js';
+
+export interface RuntimeDeps {
+  ready(): Promise<void>;
+  /** Registers a workflow the engine has not seen (the default engine learns workflows on first use). */
+  register(wf: AnyWorkflow): void;
+  isRegistered(workflowId: string): boolean;
+  isExecuting(runId: string): boolean;
+  pending: PendingHandles;
+  now(): number;
+  queries(): RunQueries;
+  commands(): RunCommands;
+  handleHost: RunHost;
+}
+
+/**
+ * What a workflow object's run methods (`createRun`, `getWorkflowRunExecutionResult`, ...) reach when
+ * it is registered with an engine: the seam between define/ and the engine, kept off the Weft class.
+ */
+export function engineRuntime(d: RuntimeDeps): WorkflowRuntime {
+  const asWorkflow = (wf: RuntimeWorkflow) => wf as AnyWorkflow;
+  return {
+    async createRun(w, opts) {
+      const wf = asWorkflow(w);
+      const o = checkCreateRunOptions(opts);
+      if (!d.isRegistered(wf.id)) d.register(wf);
+      const runId = o.runId ?? newRunId(d.now());
+      if (!d.isExecuting(runId)) d.pending.add(runId, wf.id);
+      return new Run(d.handleHost, wf, runId, o.resourceId);
+    },
+    async getWorkflowRunExecutionResult(w, runId, opts) {
+      checkRunId(runId);
+      await d.ready();
+      return d.queries().result(asWorkflow(w), runId, opts);
+    },
+    async getWorkflowRunById(w, runId) {
+      checkRunId(runId);
+      await d.ready();
+      return d.queries().view(asWorkflow(w), runId);
+    },
+    async listWorkflowRuns(w, opts) {
+      await d.ready();
+      return d.queries().list({ ...opts, workflowId: w.id });
+    },
+    async deleteWorkflowRunById(w, runId) {
+      checkRunId(runId);
+      await d.ready();
+      return d.commands().delete(asWorkflow(w), runId);
+    },
+  };
+}

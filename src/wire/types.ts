@@ -1,0 +1,39 @@
+/**
+ * The JSON shapes of the HTTP API, declared once for the server (which produces them) and the client
+ * (which reads them). They are derived from the engine's own types, with dates as ISO strings, so a
+ * field added to a result or a summary reaches the wire types without a second edit.
+ */
+import type { SerializedNode } from '../define/graph.js';
+import type { RunSummary, RunView } from '../define/run-types.js';
+
+/** A value as it arrives after JSON.stringify / JSON.parse: Dates become ISO strings. */
+export type Jsonified<T> = T extends Date
+  ? string
+  : T extends (infer U)[]
+    ? Jsonified<U>[]
+    : T extends object
+      ? { [K in keyof T]: Jsonified<T[K]> }
+      : T;
+
+/** GET /api/workflows and /api/workflows/:id. */
+export interface WorkflowInfo {
+  key: string;
+  id: string;
+  description?: string;
+  metadata?: Record<string, unknown>;
+  stepGraph: SerializedNode[];
+}
+
+/** A run in a listing: the engine's RunSummary, plus `workflowId` (the same as `workflowName`). */
+export type RunSummaryJson = Jsonified<RunSummary> & { workflowId: string };
+
+/** Mastra's run view as JSON. */
+export type RunViewJson = Jsonified<RunView>;
+
+/** GET /api/runs and /api/workflows/:id/runs. */
+export interface RunListJson {
+  runs: RunSummaryJson[];
+  total: number;
+  page: number;
+  perPage: number;
+}
