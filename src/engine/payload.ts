@@ -4,17 +4,19 @@ import { MAX_JSON_DEPTH } from '../domain/limits.js';
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 /** Containers JSON.stringify would silently turn into `{}`: refused rather than lost. */
-const OPAQUE: [new (...args: never[]) => object, string][] = [
-  [Map, 'a Map (convert it to an object or an array of entries)'],
-  [Set, 'a Set (convert it to an array)'],
-  [WeakMap, 'a WeakMap'],
-  [WeakSet, 'a WeakSet'],
-  [Promise, 'a Promise (await it first)'],
+const OPAQUE: [new (...args: never[]) => object, string, string][] = [
+  [Map, 'a Map', 'convert it to an object or an array of entries'],
+  [Set, 'a Set', 'convert it to an array'],
+  [WeakMap, 'a WeakMap', 'it cannot be stored'],
+  [WeakSet, 'a WeakSet', 'it cannot be stored'],
+  [Promise, 'a Promise', 'await it first'],
 ];
 
 interface Walk {
   /** Set when JSON.parse(JSON.stringify(v)) would not give back an equal value (Date, NaN, ...). */
   lossy: boolean;
+  /** Set when the value is nested deeper than MAX_JSON_DEPTH. */
+  tooDeep: boolean;
 }
 
 function where(path: string): string {
@@ -29,13 +31,16 @@ function where(path: string): string {
  */
 function inspect(value: unknown, path: string, depth: number, w: Walk): string | null {
   const t = typeof value;
-  if (t === 'function' || t === 'symbol') return `a ${t} ${where(path)}`;
+  if (t === 'function' || t === 'symbol') return `a ${t} ${where(path)} is not JSON-serialisable`;
   if (t === 'number') {
     if (!Number.isFinite(value as number)) w.lossy = true;
     return null;
   }
   if (t !== 'object' || value === null) return null;
-  if (depth >= MAX_JSON_DEPTH) return `a value nested deeper than ${MAX_JSON_DEPTH} levels ${where(path)}`;
+  if (depth >= MAX_JSON_DEPTH) {
+    w.tooDeep = true;
+    return `a value nested deeper than ${MAX_JSON_DEPTH} levels ${where(path)}`;
+  }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
@@ -54,7 +59,7 @@ function inspect(value: unknown, path: string, depth: number, w: Walk): string |
   }
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
-    for (const [cls, name] of OPAQUE) if (value instanceof cls) return `${name} ${where(path)}`;
+    for (const [cls, name, hint] of OPAQUE) if (value instanceof cls) return `${name} ${where(path)} is not JSON-serialisable (${hint})`;
     w.lossy = true;
   }
   for (const key in value as Record<string, unknown>) {
@@ -91,9 +96,10 @@ export function encodeChecked(value: unknown, what: string, maxBytes: number): E
     throw new PayloadError('PAYLOAD_NOT_SERIALIZABLE', `${what} is not JSON-serialisable: ${reason}`);
   }
   if (text === undefined) return { text: null, lossy: true };
-  const w: Walk = { lossy: false };
+  const w: Walk = { lossy: false, tooDeep: false };
   const problem = inspect(value, '', 0, w);
-  if (problem) throw new PayloadError('PAYLOAD_NOT_SERIALIZABLE', `${what}: ${problem} is not JSON-serialisable`);
+  if (w.tooDeep) throw new PayloadError('PAYLOAD_TOO_DEEP', `${what}: ${problem}; flatten it`);
+  if (problem) throw new PayloadError('PAYLOAD_NOT_SERIALIZABLE', `${what}: ${problem}`);
   // String length is a lower bound on UTF-8 bytes; only measure exactly when it could matter.
   if (text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes) {
     throw new PayloadError('PAYLOAD_TOO_LARGE', `${what} is ${Buffer.byteLength(text)} bytes, over the limit of ${maxBytes}`);

@@ -2,7 +2,7 @@ import { validate } from '../../define/schema.js';
 import type { StepNode } from '../../define/graph.js';
 import type { AnyWorkflow } from '../../define/workflow.js';
 import type { RowMeta } from '../../domain/journal-meta.js';
-import { NonRetryableError, StepTimeoutError, WorkflowValidationError, serializeError } from '../../errors.js';
+import { NonRetryableError, PayloadError, StepTimeoutError, WorkflowValidationError, serializeError } from '../../errors.js';
 import type { JournalEntry } from '../../store/types.js';
 import type { StepSpan } from '../tracing.js';
 import { createContext, type ContextArgs, type StepControl } from './context.js';
@@ -82,7 +82,7 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
       if (!result.threw) return recordSuccess({ ...rec, value: { v: result.output } });
       if (exec.aborted) return { t: 'canceled' };
     }
-    const error = result.error;
+    const error = stepError(step.id, result.error);
     if (!isRetryable(error) || attempt >= maxRetries) return recordFailure({ ...rec, error });
     const delay = retryDelay(scope.workflow, attempt);
     a.span.retry(attempt + 1, serializeError(error), delay);
@@ -138,9 +138,26 @@ async function checkedOutput(exec: Exec, step: StepDef, scope: Scope, output: un
 }
 
 function isRetryable(error: unknown): boolean {
-  if (error instanceof NonRetryableError || error instanceof WorkflowValidationError) return false;
+  if (error instanceof NonRetryableError || error instanceof WorkflowValidationError || error instanceof PayloadError) return false;
   const code = (error as { code?: unknown } | null | undefined)?.code;
-  return code !== 'PAYLOAD_NOT_SERIALIZABLE' && code !== 'PAYLOAD_TOO_LARGE';
+  return !(typeof code === 'string' && code.startsWith('PAYLOAD_'));
+}
+
+/**
+ * What a step failed with, as an error worth reading. A step may reject with anything; `undefined`,
+ * `null` and other values without a message become an Error that says what was thrown (the value
+ * itself is kept as the cause).
+ */
+function stepError(stepId: string, thrown: unknown): unknown {
+  if (thrown instanceof Error || typeof thrown === 'string') return thrown;
+  if (thrown !== null && typeof thrown === 'object' && typeof (thrown as { message?: unknown }).message === 'string') return thrown;
+  let shown: string;
+  try {
+    shown = thrown === undefined ? 'undefined' : (JSON.stringify(thrown) ?? String(thrown));
+  } catch {
+    shown = String(thrown);
+  }
+  return new Error(`step "${stepId}" threw ${shown.length > 200 ? `${shown.slice(0, 200)}...` : shown}`, thrown === undefined ? undefined : { cause: thrown });
 }
 
 export function retryDelay(wf: AnyWorkflow, attemptIndex: number): number {
