@@ -52,16 +52,19 @@ export class RunNotFoundError extends WeftError {
 
 export class RunNotSuspendedError extends WeftError {
   readonly status: string;
-  constructor(runId: string, status: string) {
-    super('RUN_NOT_SUSPENDED', `run "${runId}" cannot be resumed: its status is "${status}", not "suspended"`);
+  constructor(runId: string, status: string, detail?: { code: string; message: string }) {
+    super(detail?.code ?? 'RUN_NOT_SUSPENDED', detail?.message ?? `run "${runId}" cannot be resumed: its status is "${status}", not "suspended"`);
     this.status = status;
   }
 }
 
-export class StepNotSuspendedError extends WeftError {
+/** The run is suspended, but not at the step a resume names (a kind of RunNotSuspendedError). */
+export class StepNotSuspendedError extends RunNotSuspendedError {
+  readonly step: string;
   constructor(runId: string, step: string, suspended: string[]) {
     const list = suspended.length ? suspended.join(', ') : 'none';
-    super('STEP_NOT_SUSPENDED', `step "${step}" of run "${runId}" is not suspended (suspended steps: ${list})`);
+    super(runId, 'suspended', { code: 'STEP_NOT_SUSPENDED', message: `step "${step}" of run "${runId}" is not suspended (suspended steps: ${list})` });
+    this.step = step;
   }
 }
 

@@ -2,7 +2,7 @@ import { validate } from '../define/schema.js';
 import type { ResumeOptions } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import { finishPayload } from '../domain/workflow-events.js';
-import { RunNotFoundError, RunNotSuspendedError } from '../errors.js';
+import { ResumeConflictError, RunNotFoundError, RunNotSuspendedError, StepNotSuspendedError } from '../errors.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
 import type { Seams } from '../worker/seams.js';
 import type { Worker } from '../worker/worker.js';
@@ -145,11 +145,18 @@ export class RunCommands {
     const data = step?.resumeSchema ? await validate(step.resumeSchema, o.resumeData, `resumeData of step "${step.id}"`) : o.resumeData;
     const resumeData = encode(data, 'resumeData', max);
     const requestContext = o.requestContextObject === undefined ? null : encode(o.requestContextObject, 'requestContext', max);
-    await this.withLocalClaim(wf, 'stored', (claim) =>
-      this.d.storeCall(() =>
-        this.d.store.resumeRun({ runId, path, resumeData, requestContext, now: this.now(), owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null }),
-      ),
-    );
+    await this.withLocalClaim(wf, 'stored', async (claim) => {
+      try {
+        return await this.d.storeCall(() =>
+          this.d.store.resumeRun({ runId, path, resumeData, requestContext, now: this.now(), owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null }),
+        );
+      } catch (err) {
+        // The step was suspended a moment ago (the target was picked from the journal): another resume
+        // of it got there first.
+        if (err instanceof StepNotSuspendedError) throw new ResumeConflictError(runId);
+        throw err;
+      }
+    });
   }
 
   /**

@@ -180,6 +180,14 @@ export interface ResumeRequest {
   leaseExpiresAt: number | null;
 }
 
+export interface RetryRequest {
+  runId: string;
+  now: number;
+  /** When set, the retried run is claimed at once by this owner. */
+  owner: string | null;
+  leaseExpiresAt: number | null;
+}
+
 export interface Store {
   readonly kind: 'memory' | 'sqlite' | 'postgres';
   /** Opens connections and applies migrations. Idempotent. */
@@ -231,7 +239,7 @@ export interface Store {
    * (successful steps stay and are replayed), the error is cleared, the epoch bumped and the run made
    * pending (or running for `owner`). Throws RunNotFoundError, or RunConflictError when not failed.
    */
-  retryRun(req: { runId: string; now: number; owner: string | null; leaseExpiresAt: number | null }): Promise<RunRecord>;
+  retryRun(req: RetryRequest): Promise<RunRecord>;
 
   /**
    * Optional: delivers events from other processes (PostgreSQL LISTEN/NOTIFY). Stores without it rely

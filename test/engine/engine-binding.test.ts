@@ -43,6 +43,17 @@ describe('a workflow object belongs to one running engine', () => {
     expect((await store.listRuns({})).total).toBe(1);
   });
 
+  it('an engine that fails to construct keeps none of the workflows it was given', async () => {
+    const free = workflow();
+    const taken = workflow();
+    makeWeft({ taken });
+    expect(() => new Weft({ workflows: { free, taken }, store: memoryStore() })).toThrow(WorkflowAlreadyRegisteredError);
+    const store = memoryStore();
+    makeWeft({ free }, { store });
+    expect((await (await free.createRun()).start({ inputData: { n: 1 } })).status).toBe('success');
+    expect((await store.listRuns({})).total).toBe(1);
+  });
+
   it('registering the same workflow twice with one engine is allowed', () => {
     const wf = workflow();
     const weft = makeWeft({ wf });

@@ -1,4 +1,3 @@
-import { ResumeConflictError, RunConflictError, RunNotFoundError, RunNotSuspendedError } from '../../errors.js';
 import type {
   ClaimOptions,
   ClaimedRun,
@@ -7,6 +6,7 @@ import type {
   ListRunsResult,
   NewRun,
   ResumeRequest,
+  RetryRequest,
   RunPatch,
   RunRecord,
   ScheduleRecord,
@@ -16,6 +16,7 @@ import type {
 } from '../types.js';
 import { isTerminal, runIdOf } from '../types.js';
 import { applyRunPatch, insertedRecord, isClaimable, normalisePage } from '../shared/run-rules.js';
+import { checkResumable, checkRetryable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
 import { RunIndex, type IndexedRun } from './run-index.js';
 import { claimsBefore } from './run-queue.js';
 
@@ -208,17 +209,11 @@ export class MemoryStore implements Store {
 
   async resumeRun(req: ResumeRequest): Promise<RunRecord> {
     const r = this.runs.get(req.runId);
-    if (!r) throw new RunNotFoundError(req.runId);
+    checkResumable(req.runId, r?.record);
     const rec = r.record;
-    if (rec.status !== 'suspended') {
-      if (rec.status === 'pending' || rec.status === 'running') throw new ResumeConflictError(req.runId);
-      throw new RunNotSuspendedError(req.runId, rec.status);
-    }
     const row = r.journal.get(req.path);
-    if (!row || row.status !== 'suspended') throw new RunNotSuspendedError(req.runId, `step ${req.path} not suspended`);
-    const meta = row.meta ? (JSON.parse(row.meta) as Record<string, unknown>) : {};
-    meta.resumePayload = req.resumeData === null ? undefined : JSON.parse(req.resumeData);
-    r.journal.set(req.path, { ...row, status: 'resumed', meta: JSON.stringify(meta) });
+    checkSuspendedRow(req.runId, req.path, row);
+    r.journal.set(req.path, { ...row, status: 'resumed', meta: resumedMeta(row.meta, req.resumeData) });
     rec.status = req.owner ? 'running' : 'pending';
     rec.owner = req.owner;
     rec.leaseExpiresAt = req.owner ? req.leaseExpiresAt : null;
@@ -229,11 +224,10 @@ export class MemoryStore implements Store {
     return { ...rec };
   }
 
-  async retryRun(req: { runId: string; now: number; owner: string | null; leaseExpiresAt: number | null }): Promise<RunRecord> {
+  async retryRun(req: RetryRequest): Promise<RunRecord> {
     const r = this.runs.get(req.runId);
-    if (!r) throw new RunNotFoundError(req.runId);
+    checkRetryable(req.runId, r?.record);
     const rec = r.record;
-    if (rec.status !== 'failed') throw new RunConflictError(req.runId, `only a failed run can be retried; its status is "${rec.status}"`);
     for (const [path, e] of r.journal) if (e.status === 'failed') r.journal.delete(path);
     rec.status = req.owner ? 'running' : 'pending';
     rec.error = null;

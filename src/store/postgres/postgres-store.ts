@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { RunConflictError, RunNotFoundError, StoreError } from '../../errors.js';
+import { StoreError } from '../../errors.js';
 import type {
   ClaimOptions,
   ClaimedRun,
@@ -8,6 +8,7 @@ import type {
   ListRunsResult,
   NewRun,
   ResumeRequest,
+  RetryRequest,
   RunRecord,
   ScheduleRecord,
   Store,
@@ -15,7 +16,7 @@ import type {
   WriteOp,
   WriteOutcome,
 } from '../types.js';
-import { checkResumable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
+import { checkResumable, checkRetryable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
 import { insertedRecord, newRunValues } from '../shared/run-rules.js';
 import { checkSchema, createPool, query, transaction, type PostgresStoreOptions } from './connection.js';
 import { mapPgError } from './errors.js';
@@ -332,11 +333,10 @@ export class PostgresStore implements Store {
     });
   }
 
-  async retryRun(req: { runId: string; now: number; owner: string | null; leaseExpiresAt: number | null }): Promise<RunRecord> {
+  async retryRun(req: RetryRequest): Promise<RunRecord> {
     return this.tx('retryRun', async (c) => {
       const run = (await query<RunRecord>(c, this.runSql.byIdForUpdate, [req.runId])).rows[0];
-      if (!run) throw new RunNotFoundError(req.runId);
-      if (run.status !== 'failed') throw new RunConflictError(req.runId, `only a failed run can be retried; its status is "${run.status}"`);
+      checkRetryable(req.runId, run);
       await query(c, this.runSql.deleteFailed, [req.runId]);
       const status = req.owner ? 'running' : 'pending';
       const res = await query<RunRecord>(c, this.runSql.retry, [req.runId, status, req.owner, req.owner ? req.leaseExpiresAt : null, req.now]);

@@ -1,9 +1,11 @@
-import { ResumeConflictError, RunNotFoundError, RunNotSuspendedError } from '../../errors.js';
+import { ResumeConflictError, RunConflictError, RunNotFoundError, RunNotSuspendedError, StepNotSuspendedError } from '../../errors.js';
 import type { JournalEntry, RunRecord } from '../types.js';
 
+export { resumedMeta } from '../../domain/journal-meta.js';
+
 /**
- * The checks resumeRun makes, in the order the memory store makes them, for the SQL stores (which run
- * them inside the transaction that holds the run's row).
+ * The checks the lifecycle commands make inside the store, written once for all three stores (the SQL
+ * stores run them inside the transaction that holds the run's row).
  */
 export function checkResumable(runId: string, run: RunRecord | undefined | null): asserts run is RunRecord {
   if (!run) throw new RunNotFoundError(runId);
@@ -13,18 +15,13 @@ export function checkResumable(runId: string, run: RunRecord | undefined | null)
   throw new RunNotSuspendedError(runId, run.status);
 }
 
-export function checkSuspendedRow(
-  runId: string,
-  path: string,
-  row: JournalEntry | undefined | null,
-): asserts row is JournalEntry {
-  if (!row || row.status !== 'suspended') throw new RunNotSuspendedError(runId, `step ${path} not suspended`);
+/** The row a resume targets must still be suspended. */
+export function checkSuspendedRow(runId: string, path: string, row: JournalEntry | undefined | null): asserts row is JournalEntry {
+  if (!row || row.status !== 'suspended') throw new StepNotSuspendedError(runId, path, []);
 }
 
-/** The row's meta with resumePayload set (or removed when there is no resume data), other keys kept. */
-export function resumedMeta(meta: string | null, resumeData: string | null): string {
-  const parsed = meta ? (JSON.parse(meta) as Record<string, unknown>) : {};
-  const out: Record<string, unknown> = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
-  out.resumePayload = resumeData === null ? undefined : JSON.parse(resumeData);
-  return JSON.stringify(out);
+/** Only a failed run can be retried. */
+export function checkRetryable(runId: string, run: RunRecord | undefined | null): asserts run is RunRecord {
+  if (!run) throw new RunNotFoundError(runId);
+  if (run.status !== 'failed') throw new RunConflictError(runId, `only a failed run can be retried; its status is "${run.status}"`);
 }

@@ -1,4 +1,4 @@
-import { RunConflictError, RunNotFoundError, StoreError } from '../../errors.js';
+import { StoreError } from '../../errors.js';
 import type {
   ClaimOptions,
   ClaimedRun,
@@ -7,6 +7,7 @@ import type {
   ListRunsResult,
   NewRun,
   ResumeRequest,
+  RetryRequest,
   RunRecord,
   ScheduleRecord,
   Store,
@@ -14,7 +15,7 @@ import type {
   WriteOutcome,
 } from '../types.js';
 import { runIdOf } from '../types.js';
-import { checkResumable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
+import { checkResumable, checkRetryable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
 import { insertedRecord } from '../shared/run-rules.js';
 import { JournalQueries } from './journal-queries.js';
 import { migrateDatabase } from './migrations.js';
@@ -208,11 +209,10 @@ export class SqliteStore implements Store {
     });
   }
 
-  async retryRun(req: { runId: string; now: number; owner: string | null; leaseExpiresAt: number | null }): Promise<RunRecord> {
+  async retryRun(req: RetryRequest): Promise<RunRecord> {
     return this.tx('retryRun', (c) => {
       const run = c.runs.get(req.runId);
-      if (!run) throw new RunNotFoundError(req.runId);
-      if (run.status !== 'failed') throw new RunConflictError(req.runId, `only a failed run can be retried; its status is "${run.status}"`);
+      checkRetryable(req.runId, run);
       c.journal.deleteFailed(req.runId);
       const retried = c.runs.retry(req.runId, req.owner, req.leaseExpiresAt, req.now);
       if (!retried) throw new StoreError(`retryRun: run ${req.runId} changed inside its own transaction`);

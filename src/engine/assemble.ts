@@ -1,0 +1,166 @@
+import type { StoreEvent, Store } from '../store/types.js';
+import { Worker } from '../worker/worker.js';
+import { EventHub } from './events.js';
+import { LocalExecutions, type RunReader } from './executions.js';
+import { GroupCommitter } from './group-commit.js';
+import type { ResolvedOptions } from './options.js';
+import { WorkflowRegistry } from './registry.js';
+import { RunCommands } from './run-commands.js';
+import { PendingHandles, RunQueries } from './run-queries.js';
+import { SchedulesApi } from './schedules.js';
+import { withStoreRetry, type RetryPolicy } from './store-retry.js';
+import { engineRuntime } from './workflow-runtime.js';
+
+/** The parts of one engine, each with one job (see docs/architecture.md). */
+export interface EngineParts {
+  store: Store;
+  events: EventHub;
+  registry: WorkflowRegistry;
+  committer: GroupCommitter;
+  /** Null for a pure client (`worker: false`). */
+  worker: Worker | null;
+  executions: LocalExecutions;
+  commands: RunCommands;
+  queries: RunQueries;
+  schedules: SchedulesApi;
+  retry: RetryPolicy;
+}
+
+/** What the parts need from the engine that owns them. */
+export interface EngineEnv {
+  ownerId: string;
+  /** Starts the engine (a handle or query used before `weft.start()` starts it). */
+  start(): Promise<void>;
+  isStopped(): boolean;
+  /** Whether store notifications reach this process. */
+  isNotified(): boolean;
+}
+
+/**
+ * The composition root: builds and wires an engine's parts. Parts reach each other through narrow
+ * dependency objects, never through the Weft class, so the facade stays a facade.
+ */
+export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
+  const { store, seams } = o;
+  const retry: RetryPolicy = { maxMs: o.storeRetryMs, baseMs: 50, isStopped: env.isStopped };
+  const storeCall = <T>(fn: () => Promise<T>): Promise<T> => withStoreRetry(fn, retry);
+  const reader: RunReader = { loadRun: (id) => storeCall(() => store.loadRun(id)), loadJournal: (id) => storeCall(() => store.loadJournal(id)) };
+  const events = new EventHub();
+  const pending = new PendingHandles();
+  const committer = new GroupCommitter(store, retry, seams);
+  // Parts created below are referenced lazily by the ones created before them.
+  const p = { store, events, committer, retry } as EngineParts;
+
+  const runtime = engineRuntime({
+    ready: env.start,
+    register: (wf) => p.registry.register(wf.id, wf),
+    isRegistered: (id) => p.registry.has(id),
+    isExecuting: (runId) => p.executions.has(runId),
+    pending,
+    now: seams.now,
+    queries: () => p.queries,
+    commands: () => p.commands,
+    handleHost: {
+      ready: env.start,
+      create: (wf, runId, resourceId, opts) => p.commands.create(wf, runId, resourceId, opts),
+      resume: (wf, runId, opts) => p.commands.resume(wf, runId, opts),
+      cancel: async (runId) => void (await p.commands.cancel(runId)),
+      waitForResult: (runId, includeState) => p.executions.waitForResult(runId, includeState),
+      events,
+    },
+  });
+  // The default engine does not claim the workflows it runs: they fall back to it while no engine has them.
+  p.registry = new WorkflowRegistry(runtime, o.asDefaultEngine === null);
+  o.asDefaultEngine?.(runtime);
+  const workflowById = (id: string) => p.registry.byWorkflowId(id);
+
+  p.worker = o.worker
+    ? new Worker(
+        {
+          store,
+          ownerId: env.ownerId,
+          workflowIds: () => p.registry.ids(),
+          limits: () => p.registry.limits(),
+          launch: (c) => p.executions.launch(c),
+          onLeaseLost: (id, kind) => {
+            if (!p.executions.loseLease(id, kind) && !env.isStopped()) seams.leaseLost?.(id, kind);
+          },
+          onError: o.onError,
+          now: seams.now,
+          crashPoint: (name) => seams.crash?.(name),
+        },
+        {
+          ...o.worker,
+          // Only a store other processes share can have a run taken over; in memory the guard would
+          // only abort a step that blocked the event loop for longer than the lease.
+          leaseGuard: store.kind !== 'memory' && seams.leaseGuard,
+          keepAlive: store.kind !== 'memory' || o.inProcessSleepMs !== Infinity,
+        },
+      )
+    : null;
+  const worker = p.worker;
+
+  p.executions = new LocalExecutions({
+    interpreter: {
+      committer,
+      events,
+      maxPayloadBytes: o.maxPayloadBytes,
+      inProcessSleepMs: o.inProcessSleepMs,
+      seams,
+      ...(worker?.opts.leaseGuard ? { leaseHeld: (runId: string) => worker.leaseHeld(runId) } : {}),
+      faultBackoffMs: (runId) => p.executions.faultBackoffMs(runId),
+    },
+    committer,
+    reader,
+    worker,
+    workflowById,
+    onError: o.onError,
+    notified: env.isNotified,
+  });
+  p.commands = new RunCommands({
+    store,
+    committer,
+    executions: p.executions,
+    worker,
+    ownerId: env.ownerId,
+    reader,
+    events,
+    seams,
+    maxPayloadBytes: o.maxPayloadBytes,
+    storeCall,
+    started: (runId) => pending.delete(runId),
+  });
+  p.queries = new RunQueries({ store, reader, pending, storeCall, workflowById });
+  p.schedules = new SchedulesApi({
+    store,
+    start: env.start,
+    storeCall,
+    scheduledWorkflows: () => p.registry.scheduled(),
+    startRun: async (wf, runId, inputData) => (await p.commands.create(wf, runId, undefined, { inputData })).created,
+    now: seams.now,
+  });
+  return p;
+}
+
+/** Events from other processes (PostgreSQL NOTIFY). Each only speeds up what polling would find. */
+export function dispatchStoreEvent(p: EngineParts, e: StoreEvent): void {
+  const limited = (id: string) => p.registry.byWorkflowId(id)?.concurrency !== undefined;
+  switch (e.type) {
+    case 'runnable':
+      p.worker?.wake(e.workflowId);
+      return;
+    case 'canceled':
+      p.executions.abort(e.runId, new Error('the run was canceled'));
+      p.executions.notify(e.runId);
+      if (limited(e.workflowId)) p.worker?.wake(e.workflowId);
+      return;
+    case 'settled':
+      p.executions.notify(e.runId);
+      if (limited(e.workflowId)) p.worker?.wake(e.workflowId);
+      return;
+    case 'reconnected':
+      p.worker?.recheck();
+      p.executions.notifyAll();
+      return;
+  }
+}
