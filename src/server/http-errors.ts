@@ -10,6 +10,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   INVALID_ARGUMENT: 400,
   PAYLOAD_NOT_SERIALIZABLE: 400,
   UNAUTHORIZED: 401,
+  FORBIDDEN_ORIGIN: 403,
   NOT_FOUND: 404,
   WORKFLOW_NOT_FOUND: 404,
   RUN_NOT_FOUND: 404,
@@ -21,6 +22,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   BODY_TOO_LARGE: 413,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  HOST_NOT_ALLOWED: 421,
   NOT_IMPLEMENTED: 501,
   ENGINE_STOPPED: 503,
 };
@@ -33,6 +35,37 @@ export interface ErrorBody {
 export class HttpError extends WeftError {
   constructor(code: string, message: string) {
     super(code, message);
+  }
+}
+
+/** The request's `Host` is not one this server answers to (a DNS-rebinding page, or a misrouted request). */
+export class HostNotAllowedError extends HttpError {
+  constructor(host: string | undefined) {
+    super(
+      'HOST_NOT_ALLOWED',
+      host === undefined
+        ? 'the request has no Host header'
+        : `this server does not answer to the host "${host.slice(0, 100)}" (add it with allowedHosts / --allow-host / WEFT_ALLOWED_HOSTS)`,
+    );
+  }
+}
+
+/** A browser request sent by a page of another origin that is not in `corsOrigins`. */
+export class ForbiddenOriginError extends HttpError {
+  constructor(origin: string | undefined) {
+    super(
+      'FORBIDDEN_ORIGIN',
+      origin === undefined
+        ? 'cross-site requests are not accepted'
+        : `requests from the origin "${origin.slice(0, 100)}" are not accepted (allow it with corsOrigins / --cors-origin / WEFT_CORS_ORIGINS)`,
+    );
+  }
+}
+
+/** A state-changing request whose content-type is not application/json (an empty body included). */
+export class UnsupportedMediaTypeError extends HttpError {
+  constructor() {
+    super('UNSUPPORTED_MEDIA_TYPE', 'this request must be sent with content-type: application/json (an empty body too)');
   }
 }
 
