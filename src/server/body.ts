@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { InvalidArgumentError } from '../errors.js';
 import { HttpError, UnsupportedMediaTypeError } from './http-errors.js';
+import { textProblem } from './ids.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -39,12 +40,15 @@ export function onlyKeys(body: JsonObject, allowed: readonly string[], what: str
   }
 }
 
+/** An optional id-like string field (run id, resource id, label): checked like ids in paths and queries. */
 export function optString(body: JsonObject, key: string, maxLength = 200): string | undefined {
   const v = body[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || v.length === 0 || v.length > maxLength) {
     throw new InvalidArgumentError(`${key} must be a non-empty string of at most ${maxLength} characters`);
   }
+  const problem = textProblem(v, maxLength);
+  if (problem) throw new InvalidArgumentError(`${key} ${problem}`);
   return v;
 }
 

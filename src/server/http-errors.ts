@@ -73,18 +73,25 @@ export function statusForCode(code: string): number {
   return STATUS_BY_CODE[code] ?? 500;
 }
 
+const INTERNAL_MESSAGE = 'internal server error';
+
 /**
- * Turns any thrown value into a status and a JSON body. Unexpected errors (not WeftError) are reported
- * as INTERNAL with a generic message: their text may carry details the caller should not see.
+ * Turns any thrown value into a status and a JSON body. A 500 never carries the error's own message:
+ * unexpected errors (not WeftError) become INTERNAL, and a WeftError that maps to 500 (a StoreError,
+ * whose message quotes the database driver: SQL fragments, table and schema names) keeps its code but
+ * gets a generic message. The full error goes to `onInternal` (the server's `onError`).
  */
 export function toErrorResponse(err: unknown, onInternal: (err: unknown) => void): { status: number; body: ErrorBody } {
   if (err instanceof WeftError) {
     const status = statusForCode(err.code);
-    if (status === 500) onInternal(err);
+    if (status === 500) {
+      onInternal(err);
+      return { status, body: { error: { code: err.code, message: INTERNAL_MESSAGE } } };
+    }
     const body: ErrorBody = { error: { code: err.code, message: err.message } };
     if (err instanceof WorkflowValidationError) body.error.issues = err.issues;
     return { status, body };
   }
   onInternal(err);
-  return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal server error' } } };
+  return { status: 500, body: { error: { code: 'INTERNAL', message: INTERNAL_MESSAGE } } };
 }
