@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { InvalidArgumentError } from '../errors.js';
 import { HttpError, UnsupportedMediaTypeError } from './http-errors.js';
 import { textProblem } from './ids.js';
+import { JsonTooDeepError, jsonTextExceedsDepth } from './json-depth.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -20,6 +21,7 @@ export async function readJsonObject(c: Context): Promise<JsonObject> {
   if (!isJsonContentType(c.req.header('content-type'))) throw new UnsupportedMediaTypeError();
   const text = await c.req.text();
   if (text.trim() === '') return {};
+  if (jsonTextExceedsDepth(text)) throw new JsonTooDeepError();
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -6,6 +6,7 @@ import { WeftError, WorkflowValidationError, type ValidationIssue } from '../err
  */
 const STATUS_BY_CODE: Record<string, number> = {
   BAD_JSON: 400,
+  JSON_TOO_DEEP: 400,
   VALIDATION_FAILED: 400,
   INVALID_ARGUMENT: 400,
   PAYLOAD_NOT_SERIALIZABLE: 400,
