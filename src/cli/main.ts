@@ -14,6 +14,8 @@ Usage:
       engine + example workflows + dashboard on the default SQLite file
   weft serve --workflows <module> [--port] [--host] [--token] [--db <file> | --database-url <pg>]
       serve your own workflows (module exports \`workflows\` or a default registry)
+      dev/serve also take --allow-host <name[:port]> (env WEFT_ALLOWED_HOSTS) and --cors-origin <origin>
+      (env WEFT_CORS_ORIGINS), both repeatable; the env variables are comma-separated
   weft start <workflow> --input '<json>' [--run-id <id>] [--detach]     start a run, show its steps live
   weft runs list [--workflow <id>] [--status s1,s2] [--resource <id>] [--from <date>] [--to <date>] [--page n] [--per-page n]
   weft runs show <runId>

@@ -63,10 +63,10 @@ export function createTransport(opts: ClientOptions): Transport {
     async request<T>(method: string, path: string, body?: unknown, query?: Record<string, string | undefined>): Promise<T> {
       const headers = baseHeaders();
       let payload: string | undefined;
-      if (body !== undefined) {
-        headers['content-type'] = 'application/json';
-        payload = JSON.stringify(body);
-      }
+      if (body !== undefined) payload = JSON.stringify(body);
+      // The server accepts state-changing requests only as application/json, body or not (a cross-site
+      // page cannot send that type without a CORS preflight), so DELETE declares it too.
+      if (body !== undefined || (method !== 'GET' && method !== 'HEAD')) headers['content-type'] = 'application/json';
       let res: Response;
       try {
         res = await doFetch(url(path, query), { method, headers, ...(payload !== undefined ? { body: payload } : {}) });

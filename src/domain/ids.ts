@@ -4,18 +4,26 @@ import { InvalidArgumentError } from '../errors.js';
 /** Longest run id, resource id and other identifier a caller may choose (they are indexed columns). */
 export const MAX_ID_LENGTH = 200;
 
-// Control characters (NUL included) and UTF-16 halves without their partner cannot be stored as they
-// are: PostgreSQL rejects NUL and turns a lone surrogate into U+FFFD, so the id read back would differ.
+// C0 and C1 control characters (NUL included) and UTF-16 halves without their partner cannot be stored
+// as they are: PostgreSQL rejects NUL and turns a lone surrogate into U+FFFD, so the text read back would
+// differ from the text sent (and a later lookup with the same string would miss it).
 // eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why `value` is not acceptable as text in a column or a request, or null when it is. */
+export function textProblem(value: string, maxLength: number): string | null {
+  if (value.length > maxLength) return `must be at most ${maxLength} characters`;
+  if (CONTROL.test(value)) return 'must not contain control characters';
+  if (LONE_SURROGATE.test(value)) return 'must not contain an unpaired UTF-16 surrogate';
+  return null;
+}
 
 /** Why `value` cannot be an identifier, or null when it can. */
 export function idProblem(value: unknown, maxLength = MAX_ID_LENGTH): string | null {
   if (typeof value !== 'string') return 'must be a string';
   if (value.length === 0) return 'must not be empty';
-  if (value.length > maxLength) return `must be at most ${maxLength} characters`;
-  if (UNSAFE.test(value)) return 'must not contain control characters or unpaired UTF-16 surrogates';
-  return null;
+  return textProblem(value, maxLength);
 }
 
 /** Throws INVALID_ARGUMENT naming the field when `value` is not a usable identifier. */

@@ -8,6 +8,8 @@ import { bearerAuth } from './auth.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { HttpError, toErrorResponse } from './http-errors.js';
 import { resolveOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
+import { checkRequestText } from './query.js';
+import { apiHeaders, hostGuard, jsonOnly, originGuard } from './request-guard.js';
 import { FeedRegistry, type FeedSource } from './run-feed.js';
 import type { ApiContext } from './routes/context.js';
 import { eventRoutes } from './routes/events.js';
@@ -59,8 +61,20 @@ export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
   });
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 
+  // Order matters: the Host check covers the dashboard too; the API's headers are set on every answer
+  // (refusals included); CORS preflights are answered before the token check, since browsers send no
+  // Authorization on a preflight; ids are checked before any route can hand one to the store.
+  app.use('/api/*', apiHeaders(opts.corsOrigins.length > 0));
+  app.use('*', hostGuard({ bind: opts.host, allowedHosts: opts.allowedHosts }));
+  app.use('/api/*', originGuard(opts.corsOrigins));
+
   const api = new Hono();
   if (opts.token) api.use('*', bearerAuth(opts.token));
+  api.use('*', jsonOnly());
+  api.use('*', async (c, next) => {
+    checkRequestText(c.req.url);
+    await next();
+  });
   api.use(
     '*',
     bodyLimit({

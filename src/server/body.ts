@@ -1,20 +1,27 @@
 import type { Context } from 'hono';
 import { InvalidArgumentError } from '../errors.js';
-import { HttpError } from './http-errors.js';
+import { HttpError, UnsupportedMediaTypeError } from './http-errors.js';
+import { textProblem } from '../domain/ids.js';
+import { JsonTooDeepError, jsonTextExceedsDepth } from './json-depth.js';
 
 export type JsonObject = Record<string, unknown>;
 
+/** `application/json`, with or without parameters (`; charset=utf-8`). */
+export function isJsonContentType(type: string | undefined): boolean {
+  return type !== undefined && /^application\/json\s*(;|$)/i.test(type.trim());
+}
+
 /**
- * Reads the request body as a JSON object. An empty body counts as `{}` so `POST .../cancel` needs no
- * body. The size limit is enforced earlier by the body-limit middleware.
+ * Reads the request body as a JSON object. The content-type must be application/json even when the
+ * body is empty (an empty body counts as `{}`, so `POST .../cancel` needs no body): a cross-site page
+ * can send a body-less or text/plain POST without a CORS preflight, but not an application/json one.
+ * The size limit is enforced earlier by the body-limit middleware.
  */
 export async function readJsonObject(c: Context): Promise<JsonObject> {
+  if (!isJsonContentType(c.req.header('content-type'))) throw new UnsupportedMediaTypeError();
   const text = await c.req.text();
   if (text.trim() === '') return {};
-  const type = c.req.header('content-type') ?? '';
-  if (type && !/^application\/(.+\+)?json\b/i.test(type)) {
-    throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'the request body must be JSON (content-type: application/json)');
-  }
+  if (jsonTextExceedsDepth(text)) throw new JsonTooDeepError();
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -35,12 +42,15 @@ export function onlyKeys(body: JsonObject, allowed: readonly string[], what: str
   }
 }
 
+/** An optional id-like string field (run id, resource id, label): checked like ids in paths and queries. */
 export function optString(body: JsonObject, key: string, maxLength = 200): string | undefined {
   const v = body[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || v.length === 0 || v.length > maxLength) {
     throw new InvalidArgumentError(`${key} must be a non-empty string of at most ${maxLength} characters`);
   }
+  const problem = textProblem(v, maxLength);
+  if (problem) throw new InvalidArgumentError(`${key} ${problem}`);
   return v;
 }
 

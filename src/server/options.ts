@@ -1,4 +1,7 @@
 import { WeftError } from '../errors.js';
+import { isLoopback, parseHostHeader } from './hosts.js';
+
+export { isLoopback };
 
 export interface ServerOptions {
   /** Interface to bind. Default 127.0.0.1; any other address requires `token`. */
@@ -7,6 +10,18 @@ export interface ServerOptions {
   port?: number;
   /** When set, every /api request must send `Authorization: Bearer <token>`. */
   token?: string;
+  /**
+   * Host names (optionally `name:port`) the server answers to, besides `localhost`, `127.0.0.0/8` and
+   * `[::1]` (always served). On a loopback bind other Hosts get 421 HOST_NOT_ALLOWED (DNS-rebinding
+   * protection); on any other bind the Host is checked only when this is set. `*` turns the check off.
+   */
+  allowedHosts?: string[];
+  /**
+   * Origins (`https://studio.example.com`, exact) whose pages may call /api from the browser: they get
+   * CORS headers and preflights are answered. Default none: every other origin gets 403 FORBIDDEN_ORIGIN.
+   * The token, when set, is still required.
+   */
+  corsOrigins?: string[];
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Serve the dashboard at `/`. Default true. */
@@ -25,13 +40,41 @@ export interface ServerOptions {
 
 export type ResolvedServerOptions = Required<Omit<ServerOptions, 'token'>> & { token: string | undefined };
 
-export const DEFAULT_PORT = 4700;
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+function normaliseAllowedHost(entry: unknown): string {
+  if (entry === '*') return '*';
+  const host = typeof entry === 'string' ? parseHostHeader(entry) : null;
+  if (!host) throw new WeftError('INVALID_ARGUMENT', `allowedHosts: "${String(entry)}" is not a host name, an address or name:port`);
+  return host.port === undefined ? host.hostname : `${host.hostname}:${host.port}`;
 }
 
+function normaliseCorsOrigin(entry: unknown): string {
+  let url: URL | undefined;
+  try {
+    url = typeof entry === 'string' ? new URL(entry) : undefined;
+  } catch {
+    url = undefined;
+  }
+  // Exact origins only: a wildcard would hand every web page the API (and `null` every sandboxed one).
+  const ok =
+    url !== undefined &&
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    url.pathname === '/' &&
+    !url.search &&
+    !url.hash &&
+    !url.username &&
+    !url.password &&
+    !String(entry).includes('*');
+  if (!ok) throw new WeftError('INVALID_ARGUMENT', `corsOrigins: "${String(entry)}" is not an origin (scheme://host[:port], no path, no wildcard)`);
+  return url!.origin;
+}
+
+function list<T>(value: unknown, name: string, each: (v: unknown) => T): T[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new WeftError('INVALID_ARGUMENT', `${name} must be an array of strings`);
+  return [...new Set(value.map(each))];
+}
+
+export const DEFAULT_PORT = 4700;
 export function resolveOptions(opts: ServerOptions = {}): ResolvedServerOptions {
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token === '' ? undefined : opts.token;
@@ -52,6 +95,8 @@ export function resolveOptions(opts: ServerOptions = {}): ResolvedServerOptions 
     host,
     port,
     token,
+    allowedHosts: list(opts.allowedHosts, 'allowedHosts', normaliseAllowedHost),
+    corsOrigins: list(opts.corsOrigins, 'corsOrigins', normaliseCorsOrigin),
     maxBodyBytes: positive(opts.maxBodyBytes, 1024 * 1024, 'maxBodyBytes'),
     dashboard: opts.dashboard ?? true,
     eventBufferSize: positive(opts.eventBufferSize, 2000, 'eventBufferSize'),

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Weft, sqliteStore } from '../../src/index.js';
 import { makeFixtures } from '../server/fixtures.js';
 import { startHarness, type Harness } from '../server/harness.js';
+import { rawRequest } from '../server/raw-request.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/cli/main.js');
@@ -17,9 +18,9 @@ interface CliResult {
 }
 
 /** Runs the built CLI (dist/cli/main.js) in a child process. */
-function weft(args: string[], cwd = ROOT): Promise<CliResult> {
+function weft(args: string[], cwd = ROOT, env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', WEFT_URL: '', WEFT_TOKEN: '' } });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', WEFT_URL: '', WEFT_TOKEN: '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -141,5 +142,68 @@ describe('weft migrate and prune (direct store access)', () => {
     await check.close();
     expect((await weft(['prune', '--older-than', 'soon', '--db', db])).code).toBe(2);
     expect((await weft(['prune', '--db', db])).code).toBe(2);
+  });
+});
+
+describe('weft dev: which hosts and origins it serves', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'weft-cli-dev-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Starts `weft dev` on a free port; resolves with its URL once its banner is out, and a stop function. */
+  function dev(args: string[], env: Record<string, string> = {}): Promise<{ url: string; stdout: () => string; stop: () => Promise<void> }> {
+    return new Promise((ready, fail) => {
+      const child = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--db', join(dir, `${args.length}-${Object.keys(env).length}.db`), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1', WEFT_TOKEN: '', WEFT_ALLOWED_HOSTS: '', WEFT_CORS_ORIGINS: '', ...env },
+      });
+      let out = '';
+      let err = '';
+      const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        // The banner ends with the Ctrl-C hint: everything before it has been printed.
+        const m = /api\s+(http:\/\/\S+)\/api[\s\S]*Ctrl-C/.exec(out);
+        if (m?.[1]) ready({ url: m[1], stdout: () => out, stop: () => (child.kill('SIGTERM'), exited) });
+      });
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.once('close', (code) => fail(new Error(`weft dev exited (${code}) before serving: ${err}`)));
+    });
+  }
+
+  const preflight = (url: string, origin: string) =>
+    fetch(`${url}/api/runs`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+
+  it('--allow-host and --cors-origin (repeatable) reach the server', async () => {
+    const s = await dev(['--allow-host', 'weft.test', '--allow-host', 'other.test', '--cors-origin', 'http://studio.test:4111']);
+    try {
+      expect(s.stdout()).toContain('hosts      also weft.test, other.test');
+      for (const host of ['weft.test', 'other.test:1', 'localhost']) expect((await rawRequest(`${s.url}/api/runs`, { headers: { host } })).status, host).toBe(200);
+      expect((await rawRequest(`${s.url}/api/runs`, { headers: { host: 'attacker.example' } })).status).toBe(421);
+      const ok = await preflight(s.url, 'http://studio.test:4111');
+      expect(ok.status).toBe(204);
+      expect(ok.headers.get('access-control-allow-origin')).toBe('http://studio.test:4111');
+      expect((await preflight(s.url, 'http://evil.example')).status).toBe(403);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('reads WEFT_ALLOWED_HOSTS and WEFT_CORS_ORIGINS (comma-separated) when the flags are absent', async () => {
+    const s = await dev([], { WEFT_ALLOWED_HOSTS: 'weft.test, other.test', WEFT_CORS_ORIGINS: 'http://studio.test:4111,https://ops.example.com' });
+    try {
+      expect((await rawRequest(`${s.url}/api/runs`, { headers: { host: 'other.test' } })).status).toBe(200);
+      expect((await preflight(s.url, 'https://ops.example.com')).status).toBe(204);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('refuses a wildcard or malformed origin as a usage error', async () => {
+    const r = await weft(['dev', '--port', '0', '--db', join(dir, 'bad.db'), '--cors-origin', '*']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('corsOrigins');
   });
 });

@@ -137,6 +137,29 @@ describe('client: workflows and runs', () => {
   });
 });
 
+describe('client: request headers', () => {
+  it('declares content-type: application/json on every state-changing request, body or not', async () => {
+    const seen: { method: string; type: string | null }[] = [];
+    const recording = createClient<typeof fixtures>({
+      baseUrl: h.url,
+      token: 'tok',
+      fetch: async (input, init) => {
+        seen.push({ method: init?.method ?? 'GET', type: new Headers(init?.headers).get('content-type') });
+        return fetch(input, init);
+      },
+    });
+    const wf = recording.getWorkflow('slow');
+    const run = await wf.createRun();
+    await run.startAsync({ inputData: { ms: 20_000 } });
+    await run.cancel();
+    await run.retry().catch(() => undefined); // 409 (not failed) or 501: the request is what matters
+    expect(await wf.deleteWorkflowRunById(run.runId)).toBe(true);
+    const unsafe = seen.filter((r) => r.method !== 'GET');
+    expect(unsafe.map((r) => r.method)).toEqual(['POST', 'POST', 'POST', 'DELETE']);
+    expect(unsafe.every((r) => r.type === 'application/json')).toBe(true);
+  });
+});
+
 describe('client: errors', () => {
   it('rethrows server errors as WeftError with the same code and issues', async () => {
     const run = await client.getWorkflow('add').createRun();

@@ -17,17 +17,22 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A real engine on a real SQLite file in a temp dir, served on 127.0.0.1 with a random port. */
-export async function startHarness(opts: ServerOptions & { workflows?: Record<string, AnyWorkflow> } = {}): Promise<Harness> {
+/**
+ * A real engine served on 127.0.0.1 with a random port: on a real SQLite file in a temp dir, or on
+ * `store` when given. `api()` sends `content-type: application/json` on every non-GET request, as the
+ * typed client and the dashboard do (the server refuses state-changing requests without it).
+ */
+export async function startHarness(opts: ServerOptions & { workflows?: Record<string, AnyWorkflow>; store?: Store } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'weft-http-'));
-  const { workflows = makeFixtures(), ...serverOpts } = opts;
-  const store = sqliteStore({ path: join(dir, 'weft.db') });
+  const { workflows = makeFixtures(), store: given, ...serverOpts } = opts;
+  const store = given ?? sqliteStore({ path: join(dir, 'weft.db') });
   const weft = new Weft({ workflows, store, onError: () => {} });
   const server = await serve(weft, { port: 0, onError: () => {}, ...serverOpts });
   const api: Harness['api'] = async (path, init = {}) => {
     const { json, ...rest } = init;
     const headers = new Headers(rest.headers);
-    if (json !== undefined) headers.set('content-type', 'application/json');
+    const method = (rest.method ?? 'GET').toUpperCase();
+    if ((json !== undefined || (method !== 'GET' && method !== 'HEAD')) && !headers.has('content-type')) headers.set('content-type', 'application/json');
     const res = await fetch(`${server.url}/api${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
     const text = await res.text();
     let body: unknown = text;

@@ -1,27 +1,60 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Weft, type AnyWorkflow } from '../../index.js';
-import { DEFAULT_PORT, serve } from '../../server/index.js';
+import { WeftError } from '../../errors.js';
+import { DEFAULT_PORT, serve, type WeftServer } from '../../server/index.js';
 import { EXIT, REMOTE, STORE, UsageError, parse, parsePort, str } from '../args.js';
 import { storeFrom } from '../connect.js';
 import { color } from '../output.js';
 
-const SERVE_OPTIONS = { ...STORE, port: { type: 'string' as const }, host: { type: 'string' as const }, token: REMOTE.token! };
+const SERVE_OPTIONS = {
+  ...STORE,
+  port: { type: 'string' as const },
+  host: { type: 'string' as const },
+  token: REMOTE.token!,
+  'allow-host': { type: 'string' as const, multiple: true },
+  'cors-origin': { type: 'string' as const, multiple: true },
+};
+
+/** A repeatable flag's values, else the comma-separated environment variable, else none. */
+function listOption(values: Record<string, unknown>, flag: string, env: string): string[] | undefined {
+  const given = values[flag];
+  if (Array.isArray(given) && given.length > 0) return given.map(String);
+  const fromEnv = process.env[env]
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return fromEnv?.length ? fromEnv : undefined;
+}
 
 /** Runs the engine and server until SIGINT/SIGTERM, then shuts down cleanly. */
 async function runServer(workflows: Record<string, AnyWorkflow>, values: Record<string, unknown>, banner: string): Promise<number> {
   const { store, describe } = storeFrom(values);
   const weft = new Weft({ workflows, store });
   const token = str(values, 'token') ?? process.env.WEFT_TOKEN;
-  const server = await serve(weft, {
-    port: parsePort(str(values, 'port'), DEFAULT_PORT),
-    ...(str(values, 'host') ? { host: str(values, 'host') } : {}),
-    ...(token ? { token } : {}),
-  });
+  const allowedHosts = listOption(values, 'allow-host', 'WEFT_ALLOWED_HOSTS');
+  const corsOrigins = listOption(values, 'cors-origin', 'WEFT_CORS_ORIGINS');
+  let server: WeftServer;
+  try {
+    server = await serve(weft, {
+      port: parsePort(str(values, 'port'), DEFAULT_PORT),
+      ...(str(values, 'host') ? { host: str(values, 'host') } : {}),
+      ...(token ? { token } : {}),
+      ...(allowedHosts ? { allowedHosts } : {}),
+      ...(corsOrigins ? { corsOrigins } : {}),
+    });
+  } catch (err) {
+    await weft.stop();
+    // A malformed --allow-host or --cors-origin is a usage mistake (exit 2), like a malformed --port.
+    if (err instanceof WeftError && err.code === 'INVALID_ARGUMENT') throw new UsageError(err.message);
+    throw err;
+  }
   const count = Object.keys(workflows).length;
   process.stdout.write(`${banner}\n`);
   process.stdout.write(`  dashboard  ${color.bold(`${server.url}/`)}\n  api        ${server.url}/api\n  store      ${describe}\n  workflows  ${count} (${Object.keys(workflows).join(', ')})\n`);
   if (token) process.stdout.write('  auth       bearer token required\n');
+  if (allowedHosts) process.stdout.write(`  hosts      also ${allowedHosts.join(', ')}\n`);
+  if (corsOrigins) process.stdout.write(`  cors       ${corsOrigins.join(', ')}\n`);
   process.stdout.write(color.dim('Press Ctrl-C to stop.\n'));
   await new Promise<void>((done) => {
     const stop = () => done();
