@@ -6,6 +6,7 @@ import { postgresStore } from '../../src/store/postgres/postgres-store.js';
 import { loadMigrations } from '../../src/store/shared/migration-files.js';
 import { storeContract } from './contract.js';
 import { LEASE_MS, T0, entry, newRun } from './contract-helpers.js';
+import { waitUntil } from '../support/wait.js';
 
 const URL = process.env.WEFT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** Every schema this file creates starts with this prefix and is dropped when the file ends. */
@@ -17,11 +18,7 @@ const admin = new pg.Pool({ connectionString: URL, max: 2 });
 
 /** Polls `probe` until it holds (or fails the test after `timeoutMs`). */
 async function waitFor(probe: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitUntil(probe, { timeout: timeoutMs, message: what });
 }
 
 async function dropSchema(schema: string): Promise<void> {
