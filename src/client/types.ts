@@ -16,6 +16,8 @@ export interface WorkflowInfo {
   description?: string;
   metadata?: Record<string, unknown>;
   stepGraph: SerializedNode[];
+  /** Each step's resume and suspend schemas as JSON Schema (when the schema library can say), keyed like a result's step paths. */
+  steps?: Record<string, { id: string; description?: string; resumeSchema?: Record<string, unknown>; suspendSchema?: Record<string, unknown> }>;
 }
 
 export interface RunSummary {

@@ -3,6 +3,7 @@ import type { RunRecord } from '../store/types.js';
 import type { Weft } from '../engine/weft.js';
 import { RunNotFoundError } from '../errors.js';
 import type { SerializedNode } from '../define/graph.js';
+import { stepSchemas, type StepSchemaInfo } from './step-schemas.js';
 
 /** JSON shapes the API returns (dates as ISO strings). The client declares the same shapes. */
 export interface WorkflowInfo {
@@ -11,6 +12,8 @@ export interface WorkflowInfo {
   description?: string;
   metadata?: Record<string, unknown>;
   stepGraph: SerializedNode[];
+  /** Each step's resume and suspend schemas as JSON Schema, keyed like a result's step paths. */
+  steps: Record<string, StepSchemaInfo>;
 }
 
 export interface RunSummaryJson {
@@ -25,7 +28,7 @@ export interface RunSummaryJson {
 }
 
 export function describeWorkflow(key: string, wf: AnyWorkflow): WorkflowInfo {
-  const info: WorkflowInfo = { key, id: wf.id, stepGraph: wf.serializedStepGraph };
+  const info: WorkflowInfo = { key, id: wf.id, stepGraph: wf.serializedStepGraph, steps: stepSchemas(wf) };
   if (wf.description) info.description = wf.description;
   if (wf.metadata) info.metadata = wf.metadata;
   return info;
