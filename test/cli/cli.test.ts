@@ -36,7 +36,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-describe('weft start', () => {
+describe('weft start', { timeout: 60_000 }, () => {
   it('starts a run with --input and shows its steps live', async () => {
     const r = await weft(['start', 'add', '--input', '{"n":1}', '--url', url]);
     expect(r.code).toBe(0);
@@ -80,7 +80,7 @@ describe('weft start', () => {
   });
 });
 
-describe('weft runs', () => {
+describe('weft runs', { timeout: 60_000 }, () => {
   it('lists runs as JSON and as a table, with filters and a line that says how to page', async () => {
     for (let i = 0; i < 3; i++) await (await h.weft.getWorkflow('add').createRun()).start({ inputData: { n: i } });
     const json = await weft(['runs', 'list', '--json', '--url', url, '--workflow', 'add']);
@@ -159,7 +159,7 @@ function onTty(args: string[]): string {
   return execFileSync('script', ['-qec', quoted, '/dev/null'], { env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' });
 }
 
-describe('weft migrate and prune (direct store access)', () => {
+describe('weft migrate and prune (direct store access)', { timeout: 60_000 }, () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'weft-cli-'));

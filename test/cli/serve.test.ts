@@ -48,7 +48,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('startup failures exit 1 with the error code, after closing what was opened', () => {
+describe('startup failures exit 1 with the error code, after closing what was opened', { timeout: 60_000 }, () => {
   it.each(['serve', 'dev'])('%s on a port already in use says so, suggests --port, closes the store and exits', async (command) => {
     const db = join(dir, `busy-${command}.db`);
     const args = command === 'serve' ? ['serve', '--workflows', registry] : ['dev'];
@@ -103,7 +103,7 @@ describe('startup failures exit 1 with the error code, after closing what was op
   });
 });
 
-describe('stopping', () => {
+describe('stopping', { timeout: 60_000 }, () => {
   it('SIGTERM lets the in-flight step finish, closes the store and exits 0', async () => {
     const db = join(dir, 'stop.db');
     const server = startWeft(['serve', '--workflows', registry, '--port', '0', '--db', db]);

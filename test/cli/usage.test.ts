@@ -12,7 +12,7 @@ describe('help and version', () => {
     const global = await weft(['--help']);
     expect(global.code).toBe(0);
     expect(global.stdout).toContain('Run `weft <command> --help`');
-    for (const [args, title] of [
+    const cases = [
       [['serve', '--help'], 'weft serve — '],
       [['dev', '-h'], 'weft dev — '],
       [['start', '--help'], 'weft start — '],
@@ -21,15 +21,17 @@ describe('help and version', () => {
       [['help', 'runs'], 'weft runs — '],
       [['help', 'migrate'], 'weft migrate — '],
       [['prune', '--help'], 'weft prune — '],
-    ] as const) {
-      const r = await weft([...args]);
+    ] as const;
+    const results = await Promise.all(cases.map(([args]) => weft([...args])));
+    cases.forEach(([args, title], i) => {
+      const r = results[i]!;
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout.startsWith(title), `${args.join(' ')}: ${r.stdout.slice(0, 60)}`).toBe(true);
       expect(r.stdout).not.toContain('Commands:');
-    }
-    expect((await weft(['serve', '--help'])).stdout).toContain('--workflows <module>');
-    expect((await weft(['runs', '--help'])).stdout).toContain('retry <runId> [--wait]');
-  });
+    });
+    expect(results[0]!.stdout).toContain('--workflows <module>');
+    expect(results[3]!.stdout).toContain('retry <runId> [--wait]');
+  }, 60_000);
 
   it('an unknown command or help topic is a usage error that lists the commands', async () => {
     for (const args of [['frobnicate'], ['help', 'frobnicate']]) {
@@ -56,10 +58,10 @@ describe('usage errors exit 2 with a message that says what to type', () => {
     expect(r.stderr).toContain('--page must be a whole number >= 0');
     expect(r.stderr).not.toContain('ambiguous');
     expect(r.stderr).toContain('weft runs list --help');
-    for (const args of [['--page', 'x'], ['--page=1.5'], ['--per-page', '0'], ['--per-page', '1001']]) {
-      expect((await weft(['runs', 'list', ...args, '--url', 'http://127.0.0.1:1'])).code, args.join(' ')).toBe(2);
-    }
-  });
+    const more = [['--page', 'x'], ['--page=1.5'], ['--per-page', '0'], ['--per-page', '1001']];
+    const codes = await Promise.all(more.map(async (args) => (await weft(['runs', 'list', ...args, '--url', 'http://127.0.0.1:1'])).code));
+    expect(codes).toEqual([2, 2, 2, 2]);
+  }, 60_000);
 
   it('--status with an unknown status is a usage error (2), listing the statuses', async () => {
     const r = await weft(['runs', 'list', '--status', 'failed,bogus', '--url', 'http://127.0.0.1:1', '--json']);
@@ -86,13 +88,13 @@ describe('usage errors exit 2 with a message that says what to type', () => {
       [['prune', '--db', 'x.db'], /prune needs --older-than/],
       [['prune', '--older-than', 'soon', '--db', 'x.db'], /invalid duration "soon"/],
     ];
-    for (const [args, message] of cases) {
-      // Remote commands get an address nothing listens on: a usage error must fail before any request.
-      const remote = args[0] === 'start' || args[0] === 'runs';
-      const r = await weft(remote ? [...args, '--url', 'http://127.0.0.1:1'] : args);
+    // Remote commands get an address nothing listens on: a usage error must fail before any request.
+    const results = await Promise.all(cases.map(([args]) => weft(args[0] === 'start' || args[0] === 'runs' ? [...args, '--url', 'http://127.0.0.1:1'] : args)));
+    cases.forEach(([args, message], i) => {
+      const r = results[i]!;
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(message);
       expect(r.stderr).toContain('(USAGE)');
-    }
-  });
+    });
+  }, 60_000);
 });
