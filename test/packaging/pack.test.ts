@@ -56,6 +56,9 @@ export const doubler = createWorkflow({ id: 'doubler', inputSchema: num, outputS
 
 const MAIN = `
 import { Weft, postgresStore, sqliteStore, type PostgresStoreOptions, type SqliteStoreOptions, type Store } from 'weft';
+import { createClient } from 'weft/client';
+import { createApp } from 'weft/server';
+import { FakeClock, useClock } from 'weft/testing';
 import { doubler } from './workflow.js';
 
 async function runOn(store: Store, label: string): Promise<void> {
@@ -84,6 +87,11 @@ export function typeChecks(): void {
   postgresStore({ schema: 42 });
   // @ts-expect-error a pool is a pg.Pool
   postgresStore({ pool: 'postgres://' });
+  // The other entry points' types load too.
+  const client = createClient<{ doubler: typeof doubler }>({ baseUrl: 'http://127.0.0.1:4700' });
+  void client.getWorkflow('doubler');
+  useClock(new FakeClock(0));
+  void createApp(new Weft({ workflows: { doubler }, store: sqliteStore({ path: ':memory:' }) }));
 }
 `;
 
