@@ -39,7 +39,7 @@ export {
   SqliteStore,
   PostgresStore,
 } from './store/index.js';
-export type { Store, SqliteStoreOptions, PostgresStoreOptions } from './store/index.js';
+export type { Store, SqliteStoreOptions, PostgresStoreOptions, PgPool } from './store/index.js';
 export {
   WeftError,
   WorkflowValidationError,

@@ -1,14 +1,13 @@
 import pg from 'pg';
 import { StoreError } from '../../errors.js';
 import { mapPgError } from './errors.js';
+import type { PostgresStoreOptions } from './options.js';
 
-export interface PostgresStoreOptions {
-  /** Used to create a pool owned (and ended) by the store. Ignored when `pool` is given. */
-  connectionString?: string;
-  /** A pool owned by the caller: the store uses it but never ends it. */
-  pool?: pg.Pool;
-  /** Schema holding weft's tables, so weft can share a database with the application. Default 'weft'. */
-  schema?: string;
+export type { PostgresStoreOptions } from './options.js';
+
+/** The caller's pool as the `pg.Pool` it is (options.ts types it structurally to keep pg out of the public types). */
+export function callerPool(opts: PostgresStoreOptions): pg.Pool | undefined {
+  return opts.pool as pg.Pool | undefined;
 }
 
 export const DEFAULT_SCHEMA = 'weft';

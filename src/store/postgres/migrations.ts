@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { pendingMigrations } from '../shared/migration-files.js';
-import { checkSchema, createPool, transaction, type PostgresStoreOptions } from './connection.js';
+import { callerPool, checkSchema, createPool, transaction } from './connection.js';
+import type { PostgresStoreOptions } from './options.js';
 import { mapPgError } from './errors.js';
 
 export interface PgMigrateOptions {
@@ -13,6 +14,8 @@ export interface PgMigrateOptions {
  * keyed by the schema name serialises processes that start at once; PostgreSQL DDL is transactional,
  * so a failed migration leaves nothing behind. Migration files use unqualified names and run with
  * search_path set to the schema.
+ *
+ * @internal Not part of the published types, which must not import pg.
  */
 export async function migrateSchema(pool: pg.Pool, schema: string, opts: PgMigrateOptions = {}): Promise<number[]> {
   const s = checkSchema(schema);
@@ -48,7 +51,7 @@ export async function migratePostgres(
   opts: PostgresStoreOptions & PgMigrateOptions = {},
 ): Promise<{ applied: number[] }> {
   const schema = checkSchema(opts.schema);
-  const pool = opts.pool ?? createPool(opts.connectionString);
+  const pool = callerPool(opts) ?? createPool(opts.connectionString);
   const onError = (): void => {};
   if (!opts.pool) pool.on('error', onError);
   try {

@@ -18,7 +18,8 @@ import type {
 } from '../types.js';
 import { checkResumable, checkRetryable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
 import { insertedRecord, newRunValues } from '../shared/run-rules.js';
-import { checkSchema, createPool, query, transaction, type PostgresStoreOptions } from './connection.js';
+import { callerPool, checkSchema, createPool, query, transaction } from './connection.js';
+import type { PostgresStoreOptions } from './options.js';
 import { mapPgError } from './errors.js';
 import { insertJournal, journalSql, loadJournals, type JournalOp, type JournalSql } from './journal-queries.js';
 import { migrateSchema } from './migrations.js';
@@ -103,7 +104,7 @@ export class PostgresStore implements Store {
     if (this.closed) throw new StoreError('the PostgreSQL store is closed', { code: 'STORE_CLOSED' });
     if (!this.opening) {
       this.opening = (async () => {
-        const pool = this.opts.pool ?? createPool(this.opts.connectionString);
+        const pool = callerPool(this.opts) ?? createPool(this.opts.connectionString);
         pool.on('error', this.onPoolError);
         try {
           await migrateSchema(pool, this.schema);
@@ -357,7 +358,7 @@ export class PostgresStore implements Store {
   /** LISTEN on the schema's channel over one dedicated connection shared by every subscriber. */
   async subscribe(onEvent: (event: StoreEvent) => void): Promise<() => Promise<void>> {
     await this.ready();
-    this.listener ??= new PgListener({ connectionString: this.opts.connectionString, pool: this.opts.pool }, channelFor(this.schema));
+    this.listener ??= new PgListener({ connectionString: this.opts.connectionString, pool: callerPool(this.opts) }, channelFor(this.schema));
     const listener = this.listener;
     await listener.add(onEvent);
     return async () => {

@@ -2,17 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, WeftError } from '../../errors.js';
+import type { SqliteStoreOptions } from './options.js';
 
 export type SqliteDb = Database.Database;
 
-export interface SqliteStoreOptions {
-  /** Database file. The parent directory is created when missing. ':memory:' works too (tests). */
-  path: string;
-  /** NORMAL (default) survives process crashes; FULL also survives power loss, at a cost per commit. */
-  synchronous?: 'NORMAL' | 'FULL';
-  /** How long a statement waits for another process's write lock before failing (retryable). */
-  busyTimeoutMs?: number;
-}
+export type { SqliteStoreOptions } from './options.js';
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 

@@ -19,7 +19,8 @@ import { checkResumable, checkRetryable, checkSuspendedRow, resumedMeta } from '
 import { insertedRecord } from '../shared/run-rules.js';
 import { JournalQueries } from './journal-queries.js';
 import { migrateDatabase } from './migrations.js';
-import { checkOptions, mapSqliteError, openDatabase, type SqliteDb, type SqliteStoreOptions } from './open.js';
+import { checkOptions, mapSqliteError, openDatabase, type SqliteDb } from './open.js';
+import type { SqliteStoreOptions } from './options.js';
 import { RunKeys } from './run-keys.js';
 import { RunQueries } from './run-queries.js';
 import { WorkerQueries } from './workers.js';
