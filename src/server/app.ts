@@ -90,7 +90,7 @@ export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
   api.route('/workflows', eventRoutes(ctx));
   api.route('/runs', allRuns);
   app.route('/api', api);
-  if (opts.dashboard) app.route('/', dashboardRoutes({ tokenRequired: opts.token !== undefined }));
+  if (opts.dashboard) app.route('/', dashboardRoutes());
 
   return {
     app,
