@@ -112,7 +112,22 @@ export function runIdOf(op: WriteOp): string {
 export interface WriteOutcome {
   /** Run ids whose writes were rejected because the epoch no longer matched. */
   fenced: string[];
+  /**
+   * writeSettled only: runs none of whose ops in this batch were applied, and why (bad data the store
+   * refused, or a retryable error met after other runs of the batch had committed). Other runs committed.
+   */
+  failed?: { runId: string; error: Error }[];
+  /**
+   * writeSettled only: runs whose row another transaction holds locked right now. Nothing of theirs was
+   * applied and the store did not wait; send their ops again later (in order, before any newer op).
+   */
+  deferred?: string[];
 }
+
+/** One item of Store.createRunsSettled: what createRuns returns for it, or why it alone failed. */
+export type SettledCreate =
+  | { created: boolean; run: RunRecord; error?: undefined }
+  | { error: Error; created?: undefined; run?: undefined };
 
 export interface ClaimedRun {
   run: RunRecord;
@@ -197,6 +212,12 @@ export interface Store {
    * order; an id that already existed (or repeats within the batch) comes back with created=false.
    */
   createRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]>;
+  /**
+   * Optional: createRuns that isolates failures. An item the store refuses (INVALID_ARGUMENT, or data
+   * the database rejects) comes back as { error } and every other item is committed; errors that are not
+   * about one item's data (connection lost, store closed) still reject the whole call.
+   */
+  createRunsSettled?(runs: NewRun[]): Promise<SettledCreate[]>;
   loadRun(runId: string): Promise<RunRecord | null>;
   loadJournal(runId: string): Promise<JournalEntry[]>;
   listRuns(filter: ListRunsFilter): Promise<ListRunsResult>;
@@ -205,6 +226,13 @@ export interface Store {
 
   /** Applies a batch of fenced writes in one transaction (group commit). */
   write(ops: WriteOp[]): Promise<WriteOutcome>;
+  /**
+   * Optional: write that isolates runs from each other. A run whose ops the store refuses comes back in
+   * `failed` and a run whose row another transaction holds locked in `deferred` (without waiting for
+   * the lock); every other run's ops are committed. Errors that are not about one run (connection lost)
+   * still reject the whole call, with nothing applied.
+   */
+  writeSettled?(ops: WriteOp[]): Promise<WriteOutcome>;
 
   /** Claims one specific run if it is claimable (pending, lease expired, or waiting and due). */
   claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null>;

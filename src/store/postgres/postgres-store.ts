@@ -10,6 +10,7 @@ import type {
   ResumeRequest,
   RunRecord,
   ScheduleRecord,
+  SettledCreate,
   Store,
   StoreEvent,
   WriteOp,
@@ -19,9 +20,12 @@ import { checkResumable, checkSuspendedRow, resumedMeta } from '../shared/resume
 import { insertedRecord, newRunValues } from '../shared/run-rules.js';
 import { checkSchema, createPool, query, transaction, type PostgresStoreOptions } from './connection.js';
 import { mapPgError } from './errors.js';
-import { insertJournal, journalSql, loadJournals, type JournalOp, type JournalSql } from './journal-queries.js';
+import { journalSql, loadJournals, type JournalSql } from './journal-queries.js';
 import { migrateSchema } from './migrations.js';
-import { applyPatches, listRuns, runSql, type PatchOp, type RunSql } from './run-queries.js';
+import { listRuns, runSql, type RunSql } from './run-queries.js';
+import { applyWrite } from './write-batch.js';
+import { createRunsSettled, writeSettled } from '../shared/isolate.js';
+import { checkClaim, checkListFilter, checkNewRun, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { claimLimited, flowControlSql, type FlowControlSql } from './flow-control.js';
 import { channelFor, PgListener } from './notify.js';
 import * as schedules from './schedules.js';
@@ -138,6 +142,7 @@ export class PostgresStore implements Store {
   }
 
   async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
+    checkNewRun(run);
     return this.run('createRun', async (pool) => {
       const ins = await query<RunRecord>(pool, this.runSql.insert, newRunValues(run));
       const inserted = ins.rows[0];
@@ -151,6 +156,7 @@ export class PostgresStore implements Store {
   /** One INSERT ... SELECT FROM unnest for the whole batch; existing ids are read back in one query. */
   async createRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
     if (runs.length === 0) return [];
+    for (const r of runs) checkNewRun(r);
     return this.run('createRuns', async (pool) => {
       const cols: unknown[][] = Array.from({ length: 13 }, () => []);
       const seen = new Set<string>();
@@ -183,47 +189,47 @@ export class PostgresStore implements Store {
     });
   }
 
+  async createRunsSettled(runs: NewRun[]): Promise<SettledCreate[]> {
+    return createRunsSettled(runs, (rs) => this.createRuns(rs));
+  }
+
   async loadRun(runId: string): Promise<RunRecord | null> {
+    // An id the store could not have stored names no run (and PostgreSQL would alter or refuse it).
+    if (!isStorableText(runId)) return null;
     return this.run('loadRun', async (pool) => (await query<RunRecord>(pool, this.runSql.byId, [runId])).rows[0] ?? null);
   }
 
   async loadJournal(runId: string): Promise<JournalEntry[]> {
+    if (!isStorableText(runId)) return [];
     return this.run('loadJournal', async (pool) => (await query<JournalEntry>(pool, this.journalSql.byRun, [runId])).rows);
   }
 
   async listRuns(filter: ListRunsFilter): Promise<ListRunsResult> {
+    checkListFilter(filter);
     return this.run('listRuns', (pool) => listRuns(pool, this.runSql, filter));
   }
 
   async deleteRun(runId: string): Promise<boolean> {
+    if (!isStorableText(runId)) return false;
     return this.run('deleteRun', async (pool) => (await query(pool, this.runSql.remove, [runId])).rowCount !== 0);
   }
 
-  /**
-   * One statement when the batch holds only journal rows or only run patches (autocommit is atomic);
-   * otherwise BEGIN, patches, journal, COMMIT. Patches go first so a run row is locked for update
-   * before the journal statement share-locks it, never the other way round.
-   */
+  /** The whole batch in one statement (write-batch.ts), waiting for run rows other transactions hold. */
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
     if (ops.length === 0) return { fenced: [] };
-    const journal: JournalOp[] = [];
-    const patches: PatchOp[] = [];
-    for (const op of ops) {
-      if (op.type === 'journal') journal.push(op);
-      else patches.push(op);
-    }
-    const apply = async (db: pg.Pool | pg.PoolClient): Promise<WriteOutcome> => {
-      const fenced = new Set<string>();
-      // Unnamed statements: planned for the tables as they are at each batch (see journal-queries.ts).
-      if (patches.length) for (const id of await applyPatches(db, this.runSql, patches)) fenced.add(id);
-      if (journal.length) for (const id of await insertJournal(db, this.journalSql, journal)) fenced.add(id);
-      return { fenced: [...fenced] };
-    };
-    if (journal.length === 0 || patches.length === 0) return this.run('write', apply);
-    return this.tx('write', apply);
+    for (const op of ops) checkWriteOp(op);
+    return this.run('write', (pool) => applyWrite(pool, this.schema, ops, false));
+  }
+
+  /** The group-commit path: a run the store refuses fails alone. */
+  async writeSettled(ops: WriteOp[]): Promise<WriteOutcome> {
+    if (ops.length === 0) return { fenced: [] };
+    return writeSettled(ops, (batch) => this.run('write', (pool) => applyWrite(pool, this.schema, batch, false)));
   }
 
   async claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null> {
+    checkClaim(opts);
+    if (!isStorableText(runId)) return null;
     return this.run('claimRun', async (pool) => {
       const res = await query<RunRecord>(pool, this.runSql.claimOne, [opts.now, opts.owner, opts.now + opts.leaseMs, runId]);
       const run = res.rows[0];
@@ -236,10 +242,13 @@ export class PostgresStore implements Store {
   }
 
   async claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]> {
-    if (opts.limit <= 0 || opts.workflowIds.length === 0) return [];
+    checkClaim(opts);
+    // A workflow id the store could not hold has no runs; sent along, it would fail every claim.
+    const workflowIds = opts.workflowIds.filter(isStorableText);
+    if (!(opts.limit >= 1) || workflowIds.length === 0) return [];
     const limits = opts.limits ?? {};
-    const limited = opts.workflowIds.filter((id) => limits[id] !== undefined);
-    const free = limited.length ? opts.workflowIds.filter((id) => limits[id] === undefined) : opts.workflowIds;
+    const limited = workflowIds.filter((id) => limits[id] !== undefined);
+    const free = limited.length ? workflowIds.filter((id) => limits[id] === undefined) : workflowIds;
     return this.run('claimRuns', async (pool) => {
       const rows: RunRecord[] = [];
       if (free.length) {
@@ -275,13 +284,15 @@ export class PostgresStore implements Store {
 
   async renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[] }> {
     if (runIds.length === 0) return { lost: [] };
+    checkClaim({ owner, leaseMs, now });
+    const ids = runIds.filter(isStorableText);
     return this.run('renewLeases', async (pool) => {
-      const res = await query<{ id: string }>(pool, this.runSql.renew, [now + leaseMs, runIds, owner]);
+      const res = await query<{ id: string }>(pool, this.runSql.renew, [now + leaseMs, ids, owner]);
       const kept = new Set(res.rows.map((r) => r.id));
       let missing = runIds.filter((id) => !kept.has(id));
       if (missing.length > 0) {
         // Not renewed: either no longer ours, or locked by another transaction right now (still ours).
-        const owned = await query<{ id: string }>(pool, this.runSql.ownedOf, [missing, owner]);
+        const owned = await query<{ id: string }>(pool, this.runSql.ownedOf, [missing.filter(isStorableText), owner]);
         const still = new Set(owned.rows.map((r) => r.id));
         missing = missing.filter((id) => !still.has(id));
       }
@@ -300,19 +311,26 @@ export class PostgresStore implements Store {
   }
 
   async expireOwner(owner: string): Promise<number> {
+    if (!isStorableText(owner)) return 0;
     return this.run('expireOwner', async (pool) => (await query(pool, this.runSql.expire, [owner])).rowCount ?? 0);
   }
 
   async nextWakeAt(workflowIds: string[]): Promise<number | null> {
-    if (workflowIds.length === 0) return null;
+    const ids = workflowIds.filter(isStorableText);
+    if (ids.length === 0) return null;
     return this.run('nextWakeAt', async (pool) => {
-      const res = await query<{ wakeAt: number | null }>(pool, this.runSql.nextWake, [workflowIds]);
+      const res = await query<{ wakeAt: number | null }>(pool, this.runSql.nextWake, [ids]);
       return res.rows[0]?.wakeAt ?? null;
     });
   }
 
   /** Row locks serialise concurrent resumes: the loser sees the run pending/running and conflicts. */
   async resumeRun(req: ResumeRequest): Promise<RunRecord> {
+    if (!isStorableText(req.runId)) throw new RunNotFoundError(req.runId);
+    checkText(req.path, 'path');
+    checkText(req.resumeData, 'resumeData');
+    checkText(req.requestContext, 'requestContext');
+    checkText(req.owner, 'owner');
     return this.tx('resumeRun', async (c) => {
       checkResumable(req.runId, (await query<RunRecord>(c, this.runSql.byIdForUpdate, [req.runId])).rows[0]);
       const row = (await query<JournalEntry>(c, this.journalSql.rowForUpdate, [req.runId, req.path])).rows[0];
@@ -333,6 +351,8 @@ export class PostgresStore implements Store {
   }
 
   async retryRun(req: { runId: string; now: number; owner: string | null; leaseExpiresAt: number | null }): Promise<RunRecord> {
+    if (!isStorableText(req.runId)) throw new RunNotFoundError(req.runId);
+    checkText(req.owner, 'owner');
     return this.tx('retryRun', async (c) => {
       const run = (await query<RunRecord>(c, this.runSql.byIdForUpdate, [req.runId])).rows[0];
       if (!run) throw new RunNotFoundError(req.runId);
@@ -347,6 +367,7 @@ export class PostgresStore implements Store {
   }
 
   async cancelRun(runId: string, now: number): Promise<RunRecord | null> {
+    if (!isStorableText(runId)) return null;
     return this.run('cancelRun', async (pool) => {
       const canceled = (await query<RunRecord>(pool, this.runSql.cancel, [runId, now])).rows[0];
       if (canceled) return canceled;
@@ -370,6 +391,7 @@ export class PostgresStore implements Store {
   }
 
   async ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord> {
+    checkText(workflowId, 'workflowId');
     return this.run('ensureSchedule', (pool) => schedules.ensureSchedule(pool, this.scheduleSql, workflowId, now));
   }
 
@@ -378,10 +400,12 @@ export class PostgresStore implements Store {
   }
 
   async setSchedulePaused(workflowId: string, paused: boolean, now: number): Promise<ScheduleRecord | null> {
+    if (!isStorableText(workflowId)) return null;
     return this.run('setSchedulePaused', (pool) => schedules.setSchedulePaused(pool, this.scheduleSql, workflowId, paused, now));
   }
 
   async markScheduleFired(workflowId: string, fireAt: number, now: number): Promise<void> {
+    if (!isStorableText(workflowId)) return;
     return this.run('markScheduleFired', (pool) => schedules.markScheduleFired(pool, this.scheduleSql, workflowId, fireAt, now));
   }
 }

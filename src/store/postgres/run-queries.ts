@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { ListRunsFilter, RunPatch, RunRecord } from '../types.js';
+import type { ListRunsFilter, RunRecord } from '../types.js';
 import { normalisePage } from '../shared/run-rules.js';
-import { query, type Queryable } from './connection.js';
+import { query } from './connection.js';
 
 /** Columns aliased to RunRecord's keys (BIGINTs parsed to numbers by pgTypes), so rows need no mapping. */
 export const RUN_COLUMNS = `id AS "runId", workflow_id AS "workflowId", status, resource_id AS "resourceId", input,
@@ -40,28 +40,6 @@ export function runSql(schema: string) {
     byIds: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = ANY($1::text[])`,
     byId: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1`,
     byIdForUpdate: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1 FOR UPDATE`,
-    // One UPDATE for every run patch of a batch; has_* flags say which fields a patch sets. The runs
-    // are found by `id = ANY($1)` on the primary key (estimated exactly, so the plan stays an index
-    // lookup whatever the table's statistics) and fenced by the join on (id, lease_epoch). Not by
-    // ctid: a row renewed concurrently is re-checked on its newest version, whose ctid differs, so a
-    // ctid join dropped the patch and fenced a run that was still ours.
-    patch: `UPDATE ${runs} r SET
-        status = CASE WHEN u.has_status THEN u.status ELSE r.status END,
-        state = CASE WHEN u.has_state THEN u.state ELSE r.state END,
-        result = CASE WHEN u.has_result THEN u.result ELSE r.result END,
-        error = CASE WHEN u.has_error THEN u.error ELSE r.error END,
-        wake_at = CASE WHEN u.has_wake_at THEN u.wake_at ELSE r.wake_at END,
-        status_reason = CASE WHEN u.has_status_reason THEN u.status_reason ELSE r.status_reason END,
-        owner = CASE WHEN u.release THEN NULL ELSE r.owner END,
-        lease_expires_at = CASE WHEN u.release THEN NULL ELSE r.lease_expires_at END,
-        updated_at = u.now
-      FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bool[], $5::text[], $6::bool[],
-          $7::text[], $8::bool[], $9::text[], $10::bool[], $11::text[], $12::bool[], $13::bigint[], $14::bool[],
-          $15::text[], $16::bool[])
-        AS u(run_id, epoch, now, has_status, status, has_state, state, has_result, result, has_error, error,
-          has_wake_at, wake_at, has_status_reason, status_reason, release)
-      WHERE r.id = ANY($1::text[]) AND r.id = u.run_id AND r.lease_epoch = u.epoch
-      RETURNING r.id AS "runId", u.epoch`,
     // SKIP LOCKED: concurrent claimers each take different runs instead of queueing on the same rows.
     // Each class of claimable run is read in claim order with its own LIMIT (pending ones from the
     // partial index runs_pending_claim) and locked with SKIP LOCKED; only the best $5 are claimed, so
@@ -120,64 +98,6 @@ export function runSql(schema: string) {
 
 export type RunSql = ReturnType<typeof runSql>;
 
-
-export interface PatchOp {
-  runId: string;
-  epoch: number;
-  patch: RunPatch;
-  now: number;
-}
-
-/**
- * Applies the batch's run patches in one statement. Several patches for one (run, epoch) are merged
- * in order first, because an UPDATE ... FROM changes each row at most once.
- */
-export async function applyPatches(db: Queryable, sql: RunSql, ops: PatchOp[]): Promise<Set<string>> {
-  const merged = new Map<string, PatchOp>();
-  for (const op of ops) {
-    const key = `${op.epoch}\u0000${op.runId}`;
-    const prev = merged.get(key);
-    if (!prev) merged.set(key, { ...op, patch: { ...op.patch } });
-    else {
-      const release = Boolean(prev.patch.release || op.patch.release);
-      prev.patch = { ...prev.patch, ...definedOnly(op.patch), release };
-      prev.now = op.now;
-    }
-  }
-  const cols: unknown[][] = Array.from({ length: 16 }, () => []);
-  const push = (...values: unknown[]): void => values.forEach((v, i) => cols[i]?.push(v));
-  for (const { runId, epoch, patch: p, now } of merged.values()) {
-    push(
-      runId,
-      epoch,
-      now,
-      p.status !== undefined,
-      p.status ?? null,
-      p.state !== undefined,
-      p.state ?? null,
-      p.result !== undefined,
-      p.result ?? null,
-      p.error !== undefined,
-      p.error ?? null,
-      p.wakeAt !== undefined,
-      p.wakeAt ?? null,
-      p.statusReason !== undefined,
-      p.statusReason ?? null,
-      Boolean(p.release),
-    );
-  }
-  const res = await query<{ runId: string; epoch: number }>(db, sql.patch, cols);
-  const applied = new Set(res.rows.map((r) => `${r.epoch}\u0000${r.runId}`));
-  const fenced = new Set<string>();
-  for (const [key, op] of merged) if (!applied.has(key)) fenced.add(op.runId);
-  return fenced;
-}
-
-function definedOnly(p: RunPatch): RunPatch {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(p)) if (v !== undefined) out[k] = v;
-  return out as RunPatch;
-}
 
 /** listRuns: the page and the total, with a WHERE clause built from the filter's fields. */
 export async function listRuns(
