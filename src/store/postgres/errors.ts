@@ -5,7 +5,13 @@ import { StoreError, WeftError } from '../../errors.js';
  * restarting (57P0x, class 08), the transaction lost a serialization or deadlock race (40001, 40P01),
  * or the server is out of connection slots (53300).
  */
-const RETRYABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '40001', '40P01', '53300', '55P03']);
+const RETRYABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '40001', '40P01', '53300']);
+
+/**
+ * A statement gave up waiting: lock_timeout (55P03, lock_not_available) or statement_timeout (57014,
+ * query_canceled). Retryable: the lock or the load is usually gone on the next try.
+ */
+const TIMEOUT_SQLSTATES = new Set(['55P03', '57014']);
 
 /** Node socket errors seen when the server is down, restarting or unreachable. */
 const RETRYABLE_NODE_CODES = new Set([
@@ -36,7 +42,7 @@ function codesOf(err: unknown): string[] {
 
 export function isRetryablePgError(err: unknown): boolean {
   for (const code of codesOf(err)) {
-    if (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_NODE_CODES.has(code) || /^08/.test(code)) return true;
+    if (RETRYABLE_SQLSTATES.has(code) || TIMEOUT_SQLSTATES.has(code) || RETRYABLE_NODE_CODES.has(code) || /^08/.test(code)) return true;
   }
   const message = err instanceof Error ? err.message : '';
   return RETRYABLE_MESSAGES.test(message);
@@ -48,6 +54,10 @@ export function mapPgError(err: unknown, context?: string): Error {
   const codes = codesOf(err);
   const message = err instanceof Error && err.message ? err.message : codes[0] ?? String(err);
   const prefix = context ? `${context}: ` : '';
+  if (codes.some((c) => TIMEOUT_SQLSTATES.has(c))) {
+    const what = codes.includes('55P03') ? 'waiting for a lock held by another session' : 'running longer than statement_timeout';
+    return new StoreError(`${prefix}PostgreSQL gave up ${what}`, { cause: err, code: 'STORE_TIMEOUT', retryable: true });
+  }
   if (isRetryablePgError(err)) {
     return new StoreError(`${prefix}PostgreSQL is unavailable (${message})`, {
       cause: err,

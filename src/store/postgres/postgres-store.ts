@@ -18,7 +18,7 @@ import type {
 } from '../types.js';
 import { checkResumable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
 import { insertedRecord, newRunValues } from '../shared/run-rules.js';
-import { checkSchema, createPool, query, transaction, type PostgresStoreOptions } from './connection.js';
+import { checkSchema, checkSessionSettings, createPool, query, transaction, type PostgresStoreOptions, type SessionSettings } from './connection.js';
 import { mapPgError } from './errors.js';
 import { journalSql, loadJournals, type JournalSql } from './journal-queries.js';
 import { migrateSchema } from './migrations.js';
@@ -56,6 +56,7 @@ export class PostgresStore implements Store {
   private readonly scheduleSql: schedules.ScheduleSql;
   private listener: PgListener | null = null;
   private readonly names: { createMany: string };
+  private readonly settings: SessionSettings;
   private readonly onPoolError = (): void => {
     // An idle client lost its connection (server restart, admin shutdown). pg discards the client; the
     // next query opens a new connection or fails with a retryable StoreError. Without a listener the
@@ -64,6 +65,7 @@ export class PostgresStore implements Store {
 
   constructor(private readonly opts: PostgresStoreOptions = {}) {
     this.schema = checkSchema(opts.schema);
+    this.settings = checkSessionSettings(opts);
     this.ownsPool = !opts.pool;
     this.runSql = runSql(this.schema);
     this.journalSql = journalSql(this.schema);
@@ -106,7 +108,7 @@ export class PostgresStore implements Store {
     if (this.closed) throw new StoreError('the PostgreSQL store is closed', { code: 'STORE_CLOSED' });
     if (!this.opening) {
       this.opening = (async () => {
-        const pool = this.opts.pool ?? createPool(this.opts.connectionString);
+        const pool = this.opts.pool ?? createPool(this.opts.connectionString, this.settings);
         pool.on('error', this.onPoolError);
         try {
           await migrateSchema(pool, this.schema);
@@ -221,10 +223,13 @@ export class PostgresStore implements Store {
     return this.run('write', (pool) => applyWrite(pool, this.schema, ops, false));
   }
 
-  /** The group-commit path: a run the store refuses fails alone. */
+  /**
+   * The group-commit path: a run the store refuses fails alone, and a run whose row another session
+   * holds is deferred instead of waited for, so one locked run cannot stall every other run's writes.
+   */
   async writeSettled(ops: WriteOp[]): Promise<WriteOutcome> {
     if (ops.length === 0) return { fenced: [] };
-    return writeSettled(ops, (batch) => this.run('write', (pool) => applyWrite(pool, this.schema, batch, false)));
+    return writeSettled(ops, (batch) => this.run('write', (pool) => applyWrite(pool, this.schema, batch, true)));
   }
 
   async claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null> {
