@@ -89,12 +89,17 @@ export class Weft implements WorkflowRuntime {
     this.committer = new GroupCommitter(this.store, this.retry);
     const maxPayloadBytes = opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     if (!(Number.isFinite(maxPayloadBytes) && maxPayloadBytes > 0)) throw new InvalidArgumentError('maxPayloadBytes must be a positive number');
+    const clock = testHooks.now ?? Date.now;
+    const store = this.store;
     this.host = {
       committer: this.committer,
       events: this.events,
       maxPayloadBytes,
       inProcessSleepMs: opts.inProcessSleepMs ?? 5000,
-      now: testHooks.now ?? Date.now,
+      // On a store that keeps time by its own clock (PostgreSQL: the database's), the times this
+      // process writes (wake times, run and step times) follow that clock too, so workers whose clocks
+      // disagree still agree on when a timer is due.
+      now: store.clockOffsetMs === undefined ? clock : () => clock() + (store.clockOffsetMs ?? 0),
     };
     if (opts.worker === false) this.worker = null;
     else {
@@ -452,7 +457,8 @@ export class Weft implements WorkflowRuntime {
       void this.release(claimed);
       return;
     }
-    this.worker?.track(runId, claimed.run.leaseExpiresAt);
+    // A run claimed by the worker's poll is tracked already (from when the claim was sent).
+    if (this.worker && !this.worker.isActive(runId)) this.worker.track(runId);
     let exec: RunExecution;
     try {
       exec = new RunExecution(this.host, wf, claimed);

@@ -201,6 +201,12 @@ export interface ResumeRequest {
 
 export interface Store {
   readonly kind: 'memory' | 'sqlite' | 'postgres';
+  /**
+   * Optional: how far the store's clock is ahead of this process's, in ms, as last measured. A store
+   * that grants and judges leases by its own clock (PostgreSQL: the database's) exposes it so the
+   * engine can write its timestamps (wake times, run and step times) on that same clock.
+   */
+  readonly clockOffsetMs?: number;
   /** Opens connections and applies migrations. Idempotent. */
   open(): Promise<void>;
   close(): Promise<void>;
@@ -238,8 +244,11 @@ export interface Store {
   claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null>;
   /** Claims up to `limit` runnable runs, highest priority and oldest first. */
   claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]>;
-  /** Extends the leases of the given runs; returns the ids this owner no longer holds. */
-  renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[] }>;
+  /**
+   * Extends the leases of the given runs; returns the ids this owner no longer holds, and (optional)
+   * the ids still held but not extended this time (their row was locked by another transaction).
+   */
+  renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[]; skipped?: string[] }>;
   /** Distinct owners holding unexpired leases (used to detect dead processes on one host). */
   listOwners(now: number): Promise<string[]>;
   /** Expires every lease held by `owner` at once (its process is known to be dead). Returns run count. */

@@ -21,6 +21,13 @@ export interface PostgresStoreOptions {
    * STORE_TIMEOUT. Default 30000; 0 means no limit. Migrations and statistics upkeep run without it.
    */
   statementTimeoutMs?: number;
+  /**
+   * The offset between this process's clock and the database's is measured on open and every minute
+   * (Store.clockOffsetMs); above this many ms it is reported once through onError. Default 2000.
+   */
+  clockSkewWarnMs?: number;
+  /** Called with problems found in the background (clock skew). Default: console.warn. */
+  onError?: (err: unknown) => void;
 }
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;

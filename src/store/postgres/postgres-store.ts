@@ -22,7 +22,7 @@ import { checkSchema, checkSessionSettings, createPool, query, transaction, type
 import { mapPgError } from './errors.js';
 import { journalSql, loadJournals, type JournalSql } from './journal-queries.js';
 import { migrateSchema } from './migrations.js';
-import { listRuns, runSql, type RunSql } from './run-queries.js';
+import { leaseLength, listRuns, runSql, type RunSql } from './run-queries.js';
 import { applyWrite } from './write-batch.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { checkClaim, checkListFilter, checkNewRun, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
@@ -30,6 +30,8 @@ import { claimLimited, flowControlSql, type FlowControlSql } from './flow-contro
 import { channelFor, PgListener } from './notify.js';
 import * as schedules from './schedules.js';
 import { analyzeIfStale } from './maintenance.js';
+import { DbClock, DEFAULT_CLOCK_SKEW_WARN_MS } from './clock.js';
+import { testHooks } from '../../testing/crash-points.js';
 
 
 /**
@@ -57,6 +59,7 @@ export class PostgresStore implements Store {
   private listener: PgListener | null = null;
   private readonly names: { createMany: string };
   private readonly settings: SessionSettings;
+  private readonly clock: DbClock;
   private readonly onPoolError = (): void => {
     // An idle client lost its connection (server restart, admin shutdown). pg discards the client; the
     // next query opens a new connection or fails with a retryable StoreError. Without a listener the
@@ -66,6 +69,10 @@ export class PostgresStore implements Store {
   constructor(private readonly opts: PostgresStoreOptions = {}) {
     this.schema = checkSchema(opts.schema);
     this.settings = checkSessionSettings(opts);
+    const warnMs = opts.clockSkewWarnMs ?? DEFAULT_CLOCK_SKEW_WARN_MS;
+    if (!(typeof warnMs === 'number' && warnMs >= 0)) throw new StoreError('postgresStore: clockSkewWarnMs must be a non-negative number', { code: 'STORE_CONFIG' });
+    // The local clock the offset is measured against is the engine's (a test may skew it).
+    this.clock = new DbClock(testHooks.now ?? Date.now, warnMs, opts.onError ?? ((err) => console.warn('[weft]', err)));
     this.ownsPool = !opts.pool;
     this.runSql = runSql(this.schema);
     this.journalSql = journalSql(this.schema);
@@ -83,8 +90,24 @@ export class PostgresStore implements Store {
     await this.ready();
   }
 
+  /**
+   * The database's clock minus this process's, in ms (positive: this process is behind), measured on
+   * open and every minute. Leases never depend on it (the database grants and judges them); the engine
+   * adds it to its clock so the times it writes (wake times, run and step times) are on the database's.
+   */
+  get clockOffsetMs(): number {
+    return this.clock.offsetMs;
+  }
+
+  /** Measures the clock offset now (it is also measured on open and every minute) and returns it. */
+  async measureClock(): Promise<number> {
+    await this.run('measureClock', (pool) => this.clock.measure(pool));
+    return this.clock.offsetMs;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.clock.stop();
     const listener = this.listener;
     this.listener = null;
     await listener?.close();
@@ -112,6 +135,8 @@ export class PostgresStore implements Store {
         pool.on('error', this.onPoolError);
         try {
           await migrateSchema(pool, this.schema);
+          // Not fatal: the offset stays 0 until the next measurement.
+          await this.clock.measure(pool).catch(() => {});
         } catch (err) {
           pool.off('error', this.onPoolError);
           if (this.ownsPool) {
@@ -121,6 +146,7 @@ export class PostgresStore implements Store {
           throw err;
         }
         this.pool = pool;
+        this.clock.start(pool);
       })();
       this.opening.catch(() => {
         this.opening = null;
@@ -146,7 +172,7 @@ export class PostgresStore implements Store {
   async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
     checkNewRun(run);
     return this.run('createRun', async (pool) => {
-      const ins = await query<RunRecord>(pool, this.runSql.insert, newRunValues(run));
+      const ins = await query<RunRecord>(pool, this.runSql.insert, pgRunValues(run));
       const inserted = ins.rows[0];
       if (inserted) return { created: true, run: inserted };
       const existing = (await query<RunRecord>(pool, this.runSql.byId, [run.runId])).rows[0];
@@ -165,13 +191,15 @@ export class PostgresStore implements Store {
       for (const r of runs) {
         if (seen.has(r.runId)) continue;
         seen.add(r.runId);
-        newRunValues(r).forEach((v, i) => cols[i]!.push(v));
+        pgRunValues(r).forEach((v, i) => cols[i]!.push(v));
       }
-      // Only the ids come back: the new rows are built from the input (insertedRecord).
-      const inserted = await query<{ id: string }>(pool, this.runSql.insertMany, cols, this.names.createMany);
-      const created = new Set(inserted.rows.map((r) => r.id));
+      // Only the ids (and the lease the database granted) come back: the rows are built from the input.
+      const inserted = await query<{ id: string; leaseExpiresAt: number | null }>(pool, this.runSql.insertMany, cols, this.names.createMany);
+      const created = new Map(inserted.rows.map((r) => [r.id, r.leaseExpiresAt]));
       const byId = new Map<string, RunRecord>();
-      for (const r of runs) if (created.has(r.runId) && !byId.has(r.runId)) byId.set(r.runId, insertedRecord(r));
+      for (const r of runs) {
+        if (created.has(r.runId) && !byId.has(r.runId)) byId.set(r.runId, { ...insertedRecord(r), leaseExpiresAt: created.get(r.runId) ?? null });
+      }
       const missing = runs.filter((r) => !byId.has(r.runId)).map((r) => r.runId);
       const existing = new Map<string, RunRecord>();
       if (missing.length) {
@@ -236,7 +264,7 @@ export class PostgresStore implements Store {
     checkClaim(opts);
     if (!isStorableText(runId)) return null;
     return this.run('claimRun', async (pool) => {
-      const res = await query<RunRecord>(pool, this.runSql.claimOne, [opts.now, opts.owner, opts.now + opts.leaseMs, runId]);
+      const res = await query<RunRecord>(pool, this.runSql.claimOne, [opts.now, opts.owner, Math.round(opts.leaseMs), runId]);
       const run = res.rows[0];
       if (!run) return null;
       // Loaded after the claim committed: any write by the previous owner either landed before the
@@ -265,7 +293,7 @@ export class PostgresStore implements Store {
           await c.query(CLAIM_PLANNER);
           // Unnamed, so it is planned for the table as it is now, not with a plan cached while the
           // table was small (the hazard described in journal-queries.ts).
-          return query<RunRecord>(c, this.runSql.claimMany, [opts.now, opts.owner, opts.now + opts.leaseMs, free, Math.floor(opts.limit)]);
+          return query<RunRecord>(c, this.runSql.claimMany, [opts.now, opts.owner, Math.round(opts.leaseMs), free, Math.floor(opts.limit)]);
         });
         rows.push(...res.rows);
       }
@@ -287,21 +315,22 @@ export class PostgresStore implements Store {
     });
   }
 
-  async renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[] }> {
+  async renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[]; skipped?: string[] }> {
     if (runIds.length === 0) return { lost: [] };
     checkClaim({ owner, leaseMs, now });
     const ids = runIds.filter(isStorableText);
     return this.run('renewLeases', async (pool) => {
-      const res = await query<{ id: string }>(pool, this.runSql.renew, [now + leaseMs, ids, owner]);
+      const res = await query<{ id: string }>(pool, this.runSql.renew, [Math.round(leaseMs), ids, owner]);
       const kept = new Set(res.rows.map((r) => r.id));
-      let missing = runIds.filter((id) => !kept.has(id));
-      if (missing.length > 0) {
-        // Not renewed: either no longer ours, or locked by another transaction right now (still ours).
-        const owned = await query<{ id: string }>(pool, this.runSql.ownedOf, [missing.filter(isStorableText), owner]);
-        const still = new Set(owned.rows.map((r) => r.id));
-        missing = missing.filter((id) => !still.has(id));
-      }
-      return { lost: missing };
+      const missing = runIds.filter((id) => !kept.has(id));
+      if (missing.length === 0) return { lost: [] };
+      // Not renewed: either no longer ours, or locked by another transaction right now (still ours,
+      // but its lease was not extended: the worker must not count on it).
+      const owned = await query<{ id: string }>(pool, this.runSql.ownedOf, [missing.filter(isStorableText), owner]);
+      const still = new Set(owned.rows.map((r) => r.id));
+      const skipped = missing.filter((id) => still.has(id));
+      const lost = missing.filter((id) => !still.has(id));
+      return skipped.length ? { lost, skipped } : { lost };
     });
   }
 
@@ -309,9 +338,10 @@ export class PostgresStore implements Store {
     await this.run('maintain', (pool) => analyzeIfStale(pool, this.schema));
   }
 
-  async listOwners(now: number): Promise<string[]> {
+  /** Owners with a live lease by the database's clock; the caller's `now` is not needed. */
+  async listOwners(_now: number): Promise<string[]> {
     return this.run('listOwners', async (pool) =>
-      (await query<{ owner: string }>(pool, this.runSql.owners, [now])).rows.map((r) => r.owner),
+      (await query<{ owner: string }>(pool, this.runSql.owners)).rows.map((r) => r.owner),
     );
   }
 
@@ -345,7 +375,7 @@ export class PostgresStore implements Store {
         req.runId,
         req.owner ? 'running' : 'pending',
         req.owner,
-        req.owner ? req.leaseExpiresAt : null,
+        leaseLength(req.owner, req.leaseExpiresAt, req.now),
         req.requestContext,
         req.now,
       ]);
@@ -364,7 +394,7 @@ export class PostgresStore implements Store {
       if (run.status !== 'failed') throw new RunConflictError(req.runId, `only a failed run can be retried; its status is "${run.status}"`);
       await query(c, this.runSql.deleteFailed, [req.runId]);
       const status = req.owner ? 'running' : 'pending';
-      const res = await query<RunRecord>(c, this.runSql.retry, [req.runId, status, req.owner, req.owner ? req.leaseExpiresAt : null, req.now]);
+      const res = await query<RunRecord>(c, this.runSql.retry, [req.runId, status, req.owner, leaseLength(req.owner, req.leaseExpiresAt, req.now), req.now]);
       const retried = res.rows[0];
       if (!retried) throw new StoreError(`retryRun: run ${req.runId} changed inside its own transaction`);
       return retried;
@@ -413,6 +443,14 @@ export class PostgresStore implements Store {
     if (!isStorableText(workflowId)) return;
     return this.run('markScheduleFired', (pool) => schedules.markScheduleFired(pool, this.scheduleSql, workflowId, fireAt, now));
   }
+}
+
+/** A new run's column values (shared/run-rules.ts), with the lease as a length: the database adds its clock. */
+function pgRunValues(run: NewRun): unknown[] {
+  const values = newRunValues(run);
+  values[9] = leaseLength(run.owner, run.leaseExpiresAt, run.now);
+  values[12] = Math.round(run.now);
+  return values;
 }
 
 export function postgresStore(opts: PostgresStoreOptions = {}): Store {

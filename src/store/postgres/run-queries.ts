@@ -18,25 +18,28 @@ export const prefixedRunColumns = prefixed;
  */
 export function runSql(schema: string) {
   const runs = `"${schema}".runs`;
-  const claimSet = `status = 'running', owner = $2, lease_epoch = r.lease_epoch + 1, lease_expires_at = $3,
+  // Leases are granted and judged by the database's clock (migration 0006): $3 is the lease's length.
+  // Wake times stay on the caller's clock ($1), the clock the engine computed them with.
+  const dbNow = dbNowSql(schema);
+  const claimSet = `status = 'running', owner = $2, lease_epoch = r.lease_epoch + 1, lease_expires_at = ${dbNow} + $3,
     wake_at = NULL, updated_at = $1`;
   const claimable = `(status = 'pending'
-    OR (status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= $1))
+    OR (status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= ${dbNow}))
     OR (status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= $1))`;
   return {
     insert: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
         lease_epoch, lease_expires_at, priority, concurrency_key, created_at, updated_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12, $13, $13)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, ${dbNow} + $10, $11, $12, $13, $13)
       ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`,
     insertMany: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
         lease_epoch, lease_expires_at, priority, concurrency_key, created_at, updated_at)
-      SELECT id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, 1, lease_expires_at,
+      SELECT id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, 1, ${dbNow} + lease_ms,
         priority, concurrency_key, created_at, created_at
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
         $9::text[], $10::bigint[], $11::int[], $12::text[], $13::bigint[])
-        AS t(id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, lease_expires_at,
+        AS t(id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, lease_ms,
           priority, concurrency_key, created_at)
-      ON CONFLICT (id) DO NOTHING RETURNING id`,
+      ON CONFLICT (id) DO NOTHING RETURNING id, lease_expires_at AS "leaseExpiresAt"`,
     byIds: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = ANY($1::text[])`,
     byId: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1`,
     byIdForUpdate: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1 FOR UPDATE`,
@@ -53,7 +56,7 @@ export function runSql(schema: string) {
         ORDER BY priority DESC, created_at ASC, id COLLATE "C" ASC LIMIT $5 FOR UPDATE SKIP LOCKED
       ), x AS (
         SELECT id, priority, created_at FROM ${runs}
-        WHERE status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= $1)
+        WHERE status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= ${dbNow})
           AND workflow_id COLLATE "C" = ANY($4::text[])
         ORDER BY priority DESC, created_at ASC, id COLLATE "C" ASC LIMIT $5 FOR UPDATE SKIP LOCKED
       ), w AS (
@@ -69,24 +72,24 @@ export function runSql(schema: string) {
     // Renewal skips rows another transaction holds (a write batch of this very worker, say): waiting
     // on them while holding locks on others deadlocked against batches that lock in another order.
     // Skipped rows are checked without a lock (ownedOf) and renewed next round.
-    renew: `UPDATE ${runs} r SET lease_expires_at = $1
+    renew: `UPDATE ${runs} r SET lease_expires_at = ${dbNow} + $1
       FROM (SELECT id FROM ${runs} WHERE id = ANY($2::text[]) AND owner = $3 AND status = 'running'
         FOR UPDATE SKIP LOCKED) x
       WHERE r.id = ANY($2::text[]) AND r.id = x.id AND r.owner = $3 AND r.status = 'running' RETURNING r.id`,
     ownedOf: `SELECT id FROM ${runs} WHERE id = ANY($1::text[]) AND owner = $2 AND status = 'running'`,
     owners: `SELECT DISTINCT owner FROM ${runs}
-      WHERE status = 'running' AND lease_expires_at > $1 AND owner IS NOT NULL ORDER BY owner`,
+      WHERE status = 'running' AND lease_expires_at > ${dbNow} AND owner IS NOT NULL ORDER BY owner`,
     expire: `UPDATE ${runs} SET lease_expires_at = 0 WHERE owner = $1 AND status = 'running'`,
     nextWake: `SELECT MIN(wake_at) AS "wakeAt" FROM ${runs}
       WHERE status = 'waiting' AND wake_at IS NOT NULL AND workflow_id = ANY($1::text[])`,
     cancel: `UPDATE ${runs} SET status = 'canceled', owner = NULL, lease_expires_at = NULL, wake_at = NULL,
         lease_epoch = lease_epoch + 1, updated_at = $2
       WHERE id = $1 AND status NOT IN ('success', 'failed', 'canceled') RETURNING ${RUN_COLUMNS}`,
-    retry: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = $4, lease_epoch = lease_epoch + 1,
+    retry: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = ${dbNow} + $4, lease_epoch = lease_epoch + 1,
         error = NULL, result = NULL, updated_at = $5
       WHERE id = $1 AND status = 'failed' RETURNING ${RUN_COLUMNS}`,
     deleteFailed: `DELETE FROM "${schema}".journal WHERE run_id = $1 AND status = 'failed'`,
-    resume: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = $4, lease_epoch = lease_epoch + 1,
+    resume: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = ${dbNow} + $4, lease_epoch = lease_epoch + 1,
         request_context = COALESCE($5, request_context), updated_at = $6
       WHERE id = $1 AND status = 'suspended' RETURNING ${RUN_COLUMNS}`,
     remove: `WITH j AS (DELETE FROM "${schema}".journal WHERE run_id = $1)
@@ -97,6 +100,19 @@ export function runSql(schema: string) {
 }
 
 export type RunSql = ReturnType<typeof runSql>;
+
+/** The database's clock in epoch ms (migration 0006), schema-qualified. */
+export function dbNowSql(schema: string): string {
+  return `"${schema}".weft_now_ms()`;
+}
+
+/**
+ * The length of a lease given as an absolute expiry on the caller's clock (NewRun, ResumeRequest): only
+ * the difference of two times of one clock is trusted, whatever that clock's offset.
+ */
+export function leaseLength(owner: string | null, leaseExpiresAt: number | null | undefined, now: number): number | null {
+  return owner && leaseExpiresAt != null ? Math.max(0, Math.round(leaseExpiresAt - now)) : null;
+}
 
 
 /** listRuns: the page and the total, with a WHERE clause built from the filter's fields. */
