@@ -115,7 +115,11 @@ export function leaseLength(owner: string | null, leaseExpiresAt: number | null 
 }
 
 
-/** listRuns: the page and the total, with a WHERE clause built from the filter's fields. */
+/**
+ * listRuns: the page and the total in one statement, so a listing takes one connection (as two
+ * concurrent queries it needed two, and failed under a connection shortage that starts got through) and
+ * both come from one snapshot. A page past the end still returns the total (one row with no run).
+ */
 export async function listRuns(
   pool: pg.Pool,
   sql: RunSql,
@@ -142,14 +146,18 @@ export async function listRuns(
   const countSql = countable
     ? `SELECT COALESCE(SUM(n), 0)::bigint AS total FROM ${sql.runCounts} ${clause}`
     : `SELECT COUNT(*)::bigint AS total FROM ${sql.runs} ${clause}`;
-  const [page, count] = await Promise.all([
-    query<RunRecord>(
-      pool,
-      `SELECT ${RUN_COLUMNS} FROM ${sql.runs} ${clause}
-       ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
-      [...values, perPage, offset],
-    ),
-    query<{ total: number }>(pool, countSql, values),
-  ]);
-  return { runs: page.rows, total: count.rows[0]?.total ?? 0 };
+  const res = await query<RunRecord & { total: number }>(
+    pool,
+    `WITH c AS (${countSql})
+     SELECT c.total, p.* FROM c LEFT JOIN LATERAL (
+       SELECT ${RUN_COLUMNS} FROM ${sql.runs} ${clause}
+       ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $${n + 1} OFFSET $${n + 2}
+     ) p ON TRUE
+     ORDER BY p."createdAt" DESC, p."runId" COLLATE "C" DESC`,
+    [...values, perPage, offset],
+  );
+  const total = res.rows[0]?.total ?? 0;
+  const runs: RunRecord[] = [];
+  for (const { total: _total, ...run } of res.rows) if (run.runId !== null) runs.push(run);
+  return { runs, total };
 }
