@@ -79,5 +79,19 @@ export function safetyContract(f: { store: Store }): void {
       // write (all or nothing) refuses the whole batch.
       await expect(f.store.write(ops)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     });
+
+    it('refuses timestamps and pages outside what a Date or the columns can hold', async () => {
+      for (const bad of [1e23, Number.NaN, Number.POSITIVE_INFINITY, -1e20]) {
+        await expect(f.store.listRuns({ fromDate: bad })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        await expect(f.store.listRuns({ toDate: bad })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        await expect(f.store.createRun(newRun({ now: bad }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      }
+      await expect(f.store.listRuns({ page: 1e20 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(f.store.listRuns({ page: Number.NaN })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(f.store.listRuns({ perPage: Number.NaN })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      // In range, far in the future or past: an empty page, not an error.
+      expect(await f.store.listRuns({ fromDate: 8e15 })).toEqual({ runs: [], total: 0 });
+      expect((await f.store.listRuns({ page: 1e9 })).runs).toEqual([]);
+    });
   });
 }

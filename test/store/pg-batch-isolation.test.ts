@@ -77,6 +77,10 @@ describe('postgres: a batch the database refuses for one item', () => {
       expect(created.map((c) => (c.error ? `error:${(c.error as { code?: string }).code}` : c.created))).toEqual([
         true, true, true, true, 'error:STORE_ERROR', true, true, true, true, true,
       ]);
+      // The message is weft's, not the server's (which names the constraint); the driver's error is the cause.
+      const refused = created[4]!.error as Error;
+      expect(refused.message).toBe('createRuns: the database refused the change (constraint violation) (23514)');
+      expect(String((refused.cause as Error).message)).toMatch(/violates check constraint "poison"/);
       const entry = (runId: string, path: string) => ({
         type: 'journal' as const, epoch: 1,
         entry: { runId, path, kind: 'step' as const, status: 'success' as const, attempt: 1, input: null, output: '{}', error: null, meta: null, startedAt: now, endedAt: now },

@@ -44,7 +44,7 @@ export function followCallerClock(store: Store, admin: pg.Pool, schema: string):
       if (!nowOf) return fn.bind(target);
       return async (...args: unknown[]) => {
         const now = nowOf(...(args as never[]));
-        if (now !== undefined) await set(now);
+        if (typeof now === 'number' && Number.isSafeInteger(Math.round(now))) await set(now);
         return fn.apply(target, args);
       };
     },
