@@ -18,7 +18,7 @@ const pgError = (code: string, message = `value "${SECRET}" is out of range`) =>
 
 describe('store error messages carry no driver text', () => {
   it('PostgreSQL: every mapping keeps the server text in cause only', () => {
-    for (const code of ['22003', '23505', '42P01', '57P01', '55P03', '57014', '3D000', '28P01', '42501', 'XX000', 'ECONNREFUSED']) {
+    for (const code of ['22003', '23505', '42P01', '57P01', '55P03', '57014', '53100', '3D000', '28P01', '42501', 'XX000', 'ECONNREFUSED']) {
       const mapped = mapPgError(pgError(code), 'listRuns');
       expect(mapped).toBeInstanceOf(StoreError);
       expect(mapped.message).not.toContain(SECRET);
@@ -30,8 +30,13 @@ describe('store error messages carry no driver text', () => {
     expect(mapPgError(new Error(SECRET)).message).toBe('the PostgreSQL driver failed');
   });
 
+  it('a full disk is a retryable STORE_FULL on both databases', () => {
+    expect(mapPgError(pgError('53100'))).toMatchObject({ code: 'STORE_FULL', retryable: true });
+    expect(mapSqliteError(pgError('SQLITE_FULL'))).toMatchObject({ code: 'STORE_FULL', retryable: true });
+  });
+
   it('SQLite: every mapping keeps the driver text in cause only', () => {
-    for (const code of ['SQLITE_CONSTRAINT_CHECK', 'SQLITE_ERROR', 'SQLITE_BUSY', 'SQLITE_IOERR_WRITE', 'SQLITE_CORRUPT', 'SQLITE_CANTOPEN', 'EACCES']) {
+    for (const code of ['SQLITE_CONSTRAINT_CHECK', 'SQLITE_ERROR', 'SQLITE_BUSY', 'SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_CORRUPT', 'SQLITE_CANTOPEN', 'EACCES']) {
       const mapped = mapSqliteError(pgError(code), 'write');
       expect(mapped.message).not.toContain(SECRET);
       expect(mapped.message).toContain(code);

@@ -13,6 +13,12 @@ const RETRYABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '40001', '40P01'
  */
 const TIMEOUT_SQLSTATES = new Set(['55P03', '57014']);
 
+/**
+ * The server is out of disk space (disk_full, 53100). Retryable with STORE_FULL: space may come back (a
+ * cleanup, a bigger volume), and the engine's store retry backs off meanwhile.
+ */
+const FULL_SQLSTATES = new Set(['53100']);
+
 
 /** Node socket errors seen when the server is down, restarting or unreachable. */
 const RETRYABLE_NODE_CODES = new Set([
@@ -76,6 +82,9 @@ export function mapPgError(err: unknown, context?: string): Error {
   if (codes.some((c) => TIMEOUT_SQLSTATES.has(c))) {
     const what = codes.includes('55P03') ? 'waiting for a lock held by another session' : 'running longer than statement_timeout';
     return new StoreError(`${prefix}PostgreSQL gave up ${what}${tag}`, { cause: err, code: 'STORE_TIMEOUT', retryable: true });
+  }
+  if (codes.some((c) => FULL_SQLSTATES.has(c))) {
+    return new StoreError(`${prefix}the database server is out of disk space${tag}`, { cause: err, code: 'STORE_FULL', retryable: true });
   }
   if (isRetryablePgError(err)) {
     return new StoreError(`${prefix}PostgreSQL is unavailable${tag}`, { cause: err, code: 'STORE_UNAVAILABLE', retryable: true });

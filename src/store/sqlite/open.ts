@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, WeftError } from '../../errors.js';
+import { NORMAL_AUTOCHECKPOINT_PAGES } from './wal-space.js';
 
 export type SqliteDb = Database.Database;
 
@@ -36,7 +37,7 @@ export function checkOptions(opts: SqliteStoreOptions): Required<Omit<SqliteStor
   return { synchronous, busyTimeoutMs };
 }
 
-function isMemoryPath(path: string): boolean {
+export function isMemoryPath(path: string): boolean {
   return path === ':memory:' || path === '' || path.startsWith('file:');
 }
 
@@ -71,8 +72,9 @@ export function openDatabase(opts: SqliteStoreOptions): SqliteDb {
     db.pragma(`synchronous = ${synchronous}`);
     // Checkpoint every ~64 MiB of WAL instead of SQLite's 4 MiB default: under NORMAL a checkpoint is
     // where the fsync happens, so fewer checkpoints buy 10-25% more journal rows/s. The size limit
-    // truncates the WAL back after a checkpoint so it does not stay large.
-    db.pragma('wal_autocheckpoint = 16384');
+    // truncates the WAL back after a checkpoint so it does not stay large. A full disk switches to a
+    // small autocheckpoint until space is back (wal-space.ts).
+    db.pragma(`wal_autocheckpoint = ${NORMAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma('journal_size_limit = 67108864');
     db.pragma('foreign_keys = OFF');
     return db;
@@ -104,7 +106,9 @@ export function mapSqliteError(err: unknown, context?: string): Error {
       return new StoreError(`${prefix}the database is locked by another connection${tag}`, { cause: err, code: 'STORE_BUSY', retryable: true });
     }
     if (code === 'SQLITE_FULL') {
-      return new StoreError(`${prefix}the disk is full${tag}`, { cause: err, code: 'STORE_FULL' });
+      // Retryable: space may come back (a cleanup, a bigger volume); the engine backs off meanwhile and
+      // the store gives the WAL's space back (wal-space.ts).
+      return new StoreError(`${prefix}the disk is full${tag}`, { cause: err, code: 'STORE_FULL', retryable: true });
     }
     if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM') {
       return new StoreError(`${prefix}the database file cannot be opened or written${tag}`, { cause: err, code: 'STORE_UNAVAILABLE' });

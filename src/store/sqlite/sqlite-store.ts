@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { RunConflictError, RunNotFoundError, StoreError } from '../../errors.js';
 import type {
   ClaimOptions,
@@ -21,7 +22,8 @@ import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { checkClaim, checkListFilter, checkNewRun, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { JournalQueries } from './journal-queries.js';
 import { migrateDatabase } from './migrations.js';
-import { checkOptions, mapSqliteError, openDatabase, type SqliteDb, type SqliteStoreOptions } from './open.js';
+import { checkOptions, isMemoryPath, mapSqliteError, openDatabase, type SqliteDb, type SqliteStoreOptions } from './open.js';
+import { WalSpace } from './wal-space.js';
 import { RunKeys } from './run-keys.js';
 import { RunQueries } from './run-queries.js';
 import { WorkerQueries } from './workers.js';
@@ -48,9 +50,11 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private conn: Connection | null = null;
   private closed = false;
+  private readonly space: WalSpace | null;
 
   constructor(private readonly opts: SqliteStoreOptions) {
-    checkOptions(opts);
+    const { busyTimeoutMs } = checkOptions(opts);
+    this.space = isMemoryPath(opts.path) ? null : new WalSpace(resolve(opts.path), busyTimeoutMs);
   }
 
   async open(): Promise<void> {
@@ -113,8 +117,17 @@ export class SqliteStore implements Store {
     try {
       return fn(this.connection());
     } catch (err) {
-      throw mapSqliteError(err, what);
+      const mapped = mapSqliteError(err, what);
+      // The disk is full: give the WAL's space back now, so the engine's retry can succeed once some
+      // space is free (see wal-space.ts).
+      if (mapped instanceof StoreError && mapped.code === 'STORE_FULL' && this.conn) this.space?.onFull(this.conn.db);
+      throw mapped;
     }
+  }
+
+  /** Housekeeping the worker calls about every 30 s: WAL checkpoints after a full disk (wal-space.ts). */
+  async maintain(): Promise<void> {
+    if (this.conn) this.space?.maintain(this.conn.db);
   }
 
   /**
