@@ -178,6 +178,12 @@ export class GroupCommitter {
     const newer = this.writes.filter((p) => runIdOf(p.op) === runId);
     if (newer.length) this.writes = this.writes.filter((p) => runIdOf(p.op) !== runId);
     const list = [...ops, ...newer].map((p) => ({ ...p, deferredAt: since, tries }));
+    const already = this.held.get(runId);
+    if (already) {
+      // Cannot happen while one batch is in flight at a time; never drop held ops if it does.
+      already.push(...list);
+      return;
+    }
     this.held.set(runId, list);
     setTimeout(() => {
       const back = this.held.get(runId) ?? [];
