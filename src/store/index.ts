@@ -11,6 +11,7 @@ export type {
   RunPatch,
   RunRecord,
   RunStatus,
+  SettledCreate,
   Store,
   WriteOp,
   WriteOutcome,
@@ -22,5 +23,6 @@ export type { SqliteStoreOptions } from './sqlite/open.js';
 export { migrateSqlite } from './sqlite/migrations.js';
 export { PostgresStore, postgresStore } from './postgres/postgres-store.js';
 export type { PostgresStoreOptions } from './postgres/connection.js';
+export { ClockSkewError } from './postgres/clock.js';
 export { migratePostgres } from './postgres/migrations.js';
 export { migrate } from './migrate.js';

@@ -185,6 +185,11 @@ export class PostgresStore implements Store {
   async createRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
     if (runs.length === 0) return [];
     for (const r of runs) checkNewRun(r);
+    return this.insertRuns(runs);
+  }
+
+  /** createRuns without the checks (createRunsSettled made them already, item by item). */
+  private async insertRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
     return this.run('createRuns', async (pool) => {
       const cols: unknown[][] = Array.from({ length: 13 }, () => []);
       const seen = new Set<string>();
@@ -220,7 +225,7 @@ export class PostgresStore implements Store {
   }
 
   async createRunsSettled(runs: NewRun[]): Promise<SettledCreate[]> {
-    return createRunsSettled(runs, (rs) => this.createRuns(rs));
+    return createRunsSettled(runs, (rs) => this.insertRuns(rs));
   }
 
   async loadRun(runId: string): Promise<RunRecord | null> {

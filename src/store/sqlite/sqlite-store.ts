@@ -153,7 +153,8 @@ export class SqliteStore implements Store {
   }
 
   async createRunsSettled(runs: NewRun[]): Promise<SettledCreate[]> {
-    return createRunsSettled(runs, (rs) => this.createRuns(rs));
+    // Checked item by item by createRunsSettled, so straight to the insert.
+    return createRunsSettled(runs, async (rs) => this.use('createRuns', (c) => c.createMany(rs)));
   }
 
   async loadRun(runId: string): Promise<RunRecord | null> {
