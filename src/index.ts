@@ -60,5 +60,6 @@ export {
   CorruptRunError,
   InvalidStepInputError,
   WorkflowAlreadyRegisteredError,
+  ClockSkewError,
 } from './errors.js';
 export type { SerializedError, ValidationIssue } from './errors.js';

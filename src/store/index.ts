@@ -11,6 +11,7 @@ export type {
   RunPatch,
   RunRecord,
   RunStatus,
+  SettledCreate,
   Store,
   WriteOp,
   WriteOutcome,

@@ -52,7 +52,7 @@ describe('Worker slots', () => {
     const w = new Worker(h, OPTS);
     await w.start();
     expect(w.reserve()).toBe(true);
-    w.track('r1', 2000);
+    w.track('r1');
     w.unreserve(true);
     expect(w.reserve()).toBe(true);
     expect(w.reserve()).toBe(false);
@@ -77,11 +77,11 @@ describe('Worker slots', () => {
     w.stop();
   });
 
-  it('leaseHeld follows the lease last confirmed, by the host clock; the guard reports an expired lease once per check', async () => {
+  it('leaseHeld counts the lease from when it was taken, by the host clock; the guard reports an expired lease', async () => {
     let now = 1000;
     const h = host({ now: () => now });
     const w = new Worker(h, { ...OPTS, leaseMs: 200 });
-    w.track('r1', 1100);
+    w.track('r1', 900); // claimed at 900 with a 200 ms lease: held until 1100
     expect(w.leaseHeld('r1')).toBe(true);
     now = 1100;
     expect(w.leaseHeld('r1')).toBe(false);
@@ -98,8 +98,8 @@ describe('Worker slots', () => {
     const h = host();
     const [created] = await h.store.createRuns([{ ...pending('mine'), status: 'running', owner: 'me', leaseExpiresAt: 1500 }]);
     const w = new Worker(h, { ...OPTS, leaseMs: 300, renewMs: 50 });
-    w.track('mine', created!.run.leaseExpiresAt);
-    w.track('gone', 1500);
+    w.track(created!.run.runId);
+    w.track('gone');
     await w.start();
     await waitUntil(() => h.lost.some(([id, kind]) => id === 'gone' && kind === 'renew'), { message: 'the renewal to report the missing run' });
     expect(h.lost.filter(([id]) => id === 'mine')).toEqual([]);

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { pendingMigrations } from '../shared/migration-files.js';
-import { callerPool, checkSchema, createPool, transaction } from './connection.js';
+import { callerPool, checkSchema, checkSessionSettings, createPool, transaction } from './connection.js';
 import type { PostgresStoreOptions } from './options.js';
 import { mapPgError } from './errors.js';
 
@@ -20,6 +20,9 @@ export interface PgMigrateOptions {
 export async function migrateSchema(pool: pg.Pool, schema: string, opts: PgMigrateOptions = {}): Promise<number[]> {
   const s = checkSchema(schema);
   return transaction(pool, 'migrating the PostgreSQL schema failed', async (c) => {
+    // No lock or statement timeout here: a migration may wait for another process's migration (the
+    // advisory lock) and may rebuild indexes of big tables; failing it half-way helps nobody.
+    await c.query('SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0');
     await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`weft:migrate:${s}`]);
     await c.query(`CREATE SCHEMA IF NOT EXISTS "${s}"`);
     await c.query(`SET LOCAL search_path TO "${s}"`);
@@ -51,7 +54,7 @@ export async function migratePostgres(
   opts: PostgresStoreOptions & PgMigrateOptions = {},
 ): Promise<{ applied: number[] }> {
   const schema = checkSchema(opts.schema);
-  const pool = callerPool(opts) ?? createPool(opts.connectionString);
+  const pool = callerPool(opts) ?? createPool(opts.connectionString, checkSessionSettings(opts));
   const onError = (): void => {};
   if (!opts.pool) pool.on('error', onError);
   try {

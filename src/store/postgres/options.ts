@@ -21,4 +21,23 @@ export interface PostgresStoreOptions {
   pool?: PgPool;
   /** Schema holding weft's tables, so weft can share a database with the application. Default 'weft'. */
   schema?: string;
+  /**
+   * How long a statement may wait for a lock (PostgreSQL lock_timeout) before it fails with a retryable
+   * STORE_TIMEOUT. Default 5000; 0 waits forever. Applies to pools the store creates (set it on your own
+   * pool with `options`). Group-commit writes never wait for a run row another session holds (that run
+   * alone is retried later), so this bounds cancels, resumes and retries behind a long transaction.
+   */
+  lockTimeoutMs?: number;
+  /**
+   * How long one statement may run (PostgreSQL statement_timeout) before it fails with a retryable
+   * STORE_TIMEOUT. Default 30000; 0 means no limit. Migrations and statistics upkeep run without it.
+   */
+  statementTimeoutMs?: number;
+  /**
+   * The offset between this process's clock and the database's is measured on open and every minute
+   * (Store.clockOffsetMs); above this many ms it is reported once through onError. Default 2000.
+   */
+  clockSkewWarnMs?: number;
+  /** Called with problems found in the background (clock skew). Default: console.warn. */
+  onError?: (err: unknown) => void;
 }
