@@ -220,7 +220,11 @@ export interface Store {
   open(): Promise<void>;
   close(): Promise<void>;
 
-  /** Inserts a run; when the id exists, returns the existing run with created=false. */
+  /**
+   * Inserts a run; when the id exists, returns the existing run with created=false. The engine creates
+   * runs through createRuns (group commit); this single-run form is for tools, tests and the contract
+   * suite, which sets up its states with it.
+   */
   createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }>;
   /**
    * Inserts many runs in one transaction (group commit of startAsync bursts). Results are in input
@@ -249,7 +253,11 @@ export interface Store {
    */
   writeSettled?(ops: WriteOp[]): Promise<WriteOutcome>;
 
-  /** Claims one specific run if it is claimable (pending, lease expired, or waiting and due). */
+  /**
+   * Claims one specific run if it is claimable (pending, lease expired, or waiting and due). The engine
+   * claims through claimRuns; this is the claimability rule on one run, for tools (take this run now)
+   * and for the contract suite, which checks the rule run by run with it.
+   */
   claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null>;
   /** Claims up to `limit` runnable runs, highest priority and oldest first. */
   claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]>;
