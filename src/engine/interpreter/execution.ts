@@ -324,28 +324,33 @@ export class RunExecution implements Exec {
   }
 
   private patchFor(outcome: Outcome): RunPatch {
-    const state = this.safeEncode(this.state, 'state');
+    const patch: RunPatch = { status: 'canceled', state: this.safeEncode(this.state, 'state'), release: true, wakeAt: null };
     // A run that was parked by a store fault carries the reason until it moves on.
-    const base = { state, release: true, wakeAt: null, ...(this.runRow.statusReason ? { statusReason: null } : {}) };
+    if (this.runRow.statusReason) patch.statusReason = null;
     switch (outcome.t) {
       case 'ok':
-      case 'bail': {
-        let result: string | null;
+      case 'bail':
         try {
-          result = outcome.value.json !== undefined ? outcome.value.json : this.encode(outcome.value.v, 'workflow result');
+          patch.result = outcome.value.json !== undefined ? outcome.value.json : this.encode(outcome.value.v, 'workflow result');
+          patch.status = 'success';
         } catch (err) {
-          return { ...base, status: 'failed', error: JSON.stringify(serializeError(err)) };
+          patch.status = 'failed';
+          patch.error = JSON.stringify(serializeError(err));
         }
-        return { ...base, status: 'success', result };
-      }
+        return patch;
       case 'failed':
-        return { ...base, status: 'failed', error: JSON.stringify(outcome.error) };
+        patch.status = 'failed';
+        patch.error = JSON.stringify(outcome.error);
+        return patch;
       case 'suspended':
-        return { ...base, status: 'suspended' };
+        patch.status = 'suspended';
+        return patch;
       case 'waiting':
-        return { ...base, status: 'waiting', wakeAt: outcome.wakeAt };
+        patch.status = 'waiting';
+        patch.wakeAt = outcome.wakeAt;
+        return patch;
       case 'canceled':
-        return { ...base, status: 'canceled' };
+        return patch;
     }
   }
 

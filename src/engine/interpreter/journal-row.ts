@@ -131,14 +131,14 @@ function inputText(r: Recording): string | null {
  * Records success. The output is encoded here, once; a value JSON cannot carry fails the step alone
  * (not retried). The value passed on is what a replay would decode (see Exec.encodeValue).
  */
-export async function recordSuccess(r: Recording & { value: Value }): Promise<Outcome> {
-  const { exec, scope, value } = r;
+export async function recordSuccess(r: Recording, value: Value): Promise<Outcome> {
+  const { exec, scope } = r;
   let input: string | null;
   try {
     if (value.json === undefined) exec.encodeValue(value, `output of step "${r.id}"`);
     input = inputText(r);
   } catch (err) {
-    return recordFailure({ ...r, error: err });
+    return recordFailure(r, err);
   }
   const endedAt = exec.now();
   const meta = carriedMeta(r.prior, r.control, endedAt);
@@ -152,9 +152,9 @@ export async function recordSuccess(r: Recording & { value: Value }): Promise<Ou
 }
 
 /** Records a failure (the step's own error, or a value it returned that cannot be stored). */
-export async function recordFailure(r: Recording & { error: unknown }): Promise<Outcome> {
+export async function recordFailure(r: Recording, thrown: unknown): Promise<Outcome> {
   const { exec, scope } = r;
-  const error = serializeError(r.error);
+  const error = serializeError(thrown);
   let input: string | null = null;
   try {
     input = inputText(r);

@@ -23,7 +23,7 @@ export async function runNested(walk: Walk, exec: Exec, unit: NestedNode, input:
   try {
     validated = await validate(wf.inputSchema, input.v, `input of nested workflow "${id}"`);
   } catch (err) {
-    return recordFailure({ ...rec, error: err });
+    return recordFailure(rec, err);
   }
   const inner: Scope = {
     prefix: `${path}/`,
@@ -35,7 +35,7 @@ export async function runNested(walk: Walk, exec: Exec, unit: NestedNode, input:
   };
   if (stepEvents(exec, scope)) exec.emit('workflow-step-start', { id: scope.idPrefix + id, payload: input.v, startedAt, status: 'running' });
   const outcome = await walk.sequence(exec, wf.graph(), { v: validated }, inner);
-  if (outcome.t === 'failed') return recordFailure({ ...rec, error: deserializeError(outcome.error) });
+  if (outcome.t === 'failed') return recordFailure(rec, deserializeError(outcome.error));
   if (outcome.t === 'suspended' && stepEvents(exec, scope)) {
     let suspendPayload: unknown;
     for (const e of exec.rows()) {
@@ -47,5 +47,5 @@ export async function runNested(walk: Walk, exec: Exec, unit: NestedNode, input:
     exec.emit('workflow-step-suspended', { id: scope.idPrefix + id, suspendPayload, payload: input.v, startedAt, status: 'suspended' });
   }
   if (outcome.t !== 'ok') return outcome;
-  return recordSuccess({ ...rec, value: outcome.value });
+  return recordSuccess(rec, outcome.value);
 }

@@ -32,7 +32,7 @@ export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: S
       try {
         resumeData = await validate(step.resumeSchema, resumeData, `resumeData of step "${step.id}"`);
       } catch (err) {
-        return recordFailure({ exec, scope, path, id: step.id, input, startedAt: exec.now(), attempts: 1, prior, error: err });
+        return recordFailure({ exec, scope, path, id: step.id, input, startedAt: exec.now(), attempts: 1, prior }, err);
       }
     }
   }
@@ -69,21 +69,22 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
     if (stepEvents(exec, scope)) exec.emit('workflow-step-start', { id: eventId, payload: input.v, startedAt, status: 'running' });
     const control: StepControl = {};
     const rec: Recording = { exec, scope, path, id: step.id, input, startedAt, attempts: attempt + 1, control, prior };
-    let result = await callOnce(a, control, attempt);
+    let result = callOnce(a, control, attempt);
+    if (result instanceof Promise) result = await result;
     if (control.aborted || (exec.aborted && result.threw)) return { t: 'canceled' };
     if (!result.threw) {
       if (control.suspended) return suspend(rec, step, control);
       if (control.bailed) {
         const value: Value = { v: control.bailed.value };
-        const out = await recordSuccess({ ...rec, value });
+        const out = await recordSuccess(rec, value);
         return out.t === 'ok' ? { t: 'bail', value: out.value } : out;
       }
-      result = await checkedOutput(exec, step, scope, result.output);
-      if (!result.threw) return recordSuccess({ ...rec, value: { v: result.output } });
+      if (scope.workflow.options.validateOutputs) result = await checkedOutput(step, result.output);
+      if (!result.threw) return recordSuccess(rec, { v: result.output });
       if (exec.aborted) return { t: 'canceled' };
     }
     const error = stepError(step.id, result.error);
-    if (!isRetryable(error) || attempt >= maxRetries) return recordFailure({ ...rec, error });
+    if (!isRetryable(error) || attempt >= maxRetries) return recordFailure(rec, error);
     const delay = retryDelay(scope.workflow, attempt);
     a.span.retry(attempt + 1, serializeError(error), delay);
     if (exec.hasListeners) exec.emit('workflow-step-retry', { id: eventId, attempt: attempt + 1, error: serializeError(error), delayMs: delay });
@@ -108,28 +109,45 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
   }
 }
 
-/** Validates the input, calls execute once. Any rejection is a failure, whatever the rejected value. */
-async function callOnce(a: Attempts, control: StepControl, attempt: number): Promise<CallResult> {
-  const { exec, step, scope, span } = a;
+/**
+ * Validates the input, calls execute once. Any rejection is a failure, whatever the rejected value.
+ * Not an async function, and no closures per call: a synchronous schema and step return without a trip
+ * through the microtask queue, and an asynchronous step costs only the await of its own promise (this
+ * runs once per step, on the hot path).
+ */
+function callOnce(a: Attempts, control: StepControl, attempt: number): CallResult | Promise<CallResult> {
   try {
-    // Synchronous schemas and steps are not awaited: every await is a trip through the microtask queue.
-    let inputData = validate(step.inputSchema, a.input.v, `input of step "${step.id}"`);
-    if (inputData instanceof Promise) inputData = await inputData;
-    const args: ContextArgs = { exec, scope, stepId: step.id, control, inputData, resumeData: a.resumeData, retryCount: attempt };
-    const call = () => callStep(step, args);
-    let output = span.active ? span.run(call) : call();
-    if (output instanceof Promise) output = await output;
-    if (output === ABORTED) return { threw: true, error: exec.reason };
-    return { threw: false, output };
+    const inputData = validate(a.step.inputSchema, a.input.v, `input of step "${a.step.id}"`);
+    if (inputData instanceof Promise) return inputData.then((v) => callExecute(a, control, attempt, v), failed);
+    return callExecute(a, control, attempt, inputData);
   } catch (error) {
-    if (error instanceof EngineFault) throw error;
-    return { threw: true, error };
+    return failed(error);
   }
 }
 
+function callExecute(a: Attempts, control: StepControl, attempt: number, inputData: unknown): CallResult | Promise<CallResult> {
+  try {
+    const step = a.step;
+    const args: ContextArgs = { exec: a.exec, scope: a.scope, stepId: step.id, control, inputData, resumeData: a.resumeData, retryCount: attempt };
+    const output = a.span.active ? a.span.run(() => callStep(step, args)) : callStep(step, args);
+    if (output instanceof Promise) return output.then((v) => settled(a.exec, v), failed);
+    return settled(a.exec, output);
+  } catch (error) {
+    return failed(error);
+  }
+}
+
+function settled(exec: Exec, output: unknown): CallResult {
+  return output === ABORTED ? { threw: true, error: exec.reason } : { threw: false, output };
+}
+
+function failed(error: unknown): CallResult {
+  if (error instanceof EngineFault) throw error;
+  return { threw: true, error };
+}
+
 /** Output validation, when the workflow asks for it (Mastra does not validate outputs by default). */
-async function checkedOutput(exec: Exec, step: StepDef, scope: Scope, output: unknown): Promise<CallResult> {
-  if (!scope.workflow.options.validateOutputs) return { threw: false, output };
+async function checkedOutput(step: StepDef, output: unknown): Promise<CallResult> {
   try {
     return { threw: false, output: await validate(step.outputSchema, output, `output of step "${step.id}"`) };
   } catch (error) {
@@ -225,7 +243,7 @@ async function suspend(rec: Recording, step: StepDef, control: StepControl): Pro
     row = journalRow(exec.runId, { path: rec.path, kind: scope.rowKind, status: 'suspended', attempt: rec.attempts, input, meta, startedAt: rec.startedAt, endedAt: null });
   } catch (err) {
     if (exec.aborted) return { t: 'canceled' };
-    return recordFailure({ ...rec, error: err });
+    return recordFailure(rec, err);
   }
   await exec.record(row);
   if (exec.hasListeners) exec.emit('workflow-step-suspended', { id: scope.idPrefix + step.id, suspendPayload: payload, payload: rec.input.v, startedAt: rec.startedAt, status: 'suspended' });

@@ -89,6 +89,15 @@ export async function createRunsSettled(
   return out;
 }
 
+function allValid(ops: WriteOp[]): boolean {
+  try {
+    for (const op of ops) checkWriteOp(op);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A batch's ops grouped by run, each run's ops in their original order; invalid runs are set apart. */
 export function groupByRun(ops: WriteOp[]): { groups: WriteOp[][]; invalid: { runId: string; error: Error }[] } {
   const byRun = new Map<string, WriteOp[]>();
@@ -122,6 +131,15 @@ export function mergeOutcomes(parts: WriteOutcome[], failed: { runId: string; er
  * batch write) with splitting on failure.
  */
 export async function writeSettled(ops: WriteOp[], apply: (ops: WriteOp[]) => Promise<WriteOutcome>): Promise<WriteOutcome> {
+  // The common case, every op valid and the batch accepted, costs one pass and one apply: runs are
+  // grouped (for splitting) only when the batch as a whole is refused.
+  if (allValid(ops)) {
+    try {
+      return await apply(ops);
+    } catch (err) {
+      if (isRetryable(err) || isEnvironmental(err)) throw err;
+    }
+  }
   const { groups, invalid } = groupByRun(ops);
   const failed = [...invalid];
   const parts = await applyIsolated(groups, (gs) => apply(gs.flat()), (g, error) => failed.push({ runId: runIdOf(g[0]!), error }));
