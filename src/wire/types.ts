@@ -15,7 +15,7 @@ export type Jsonified<T> = T extends Date
       ? { [K in keyof T]: Jsonified<T[K]> }
       : T;
 
-/** GET /api/workflows and /api/workflows/:id. */
+/** GET /api/weft/workflows and /api/weft/workflows/:id. */
 export interface WorkflowInfo {
   key: string;
   id: string;
@@ -30,7 +30,7 @@ export type RunSummaryJson = Jsonified<RunSummary> & { workflowId: string };
 /** Mastra's run view as JSON. */
 export type RunViewJson = Jsonified<RunView>;
 
-/** GET /api/runs and /api/workflows/:id/runs. */
+/** GET /api/weft/runs and /api/weft/workflows/:id/runs. */
 export interface RunListJson {
   runs: RunSummaryJson[];
   total: number;
