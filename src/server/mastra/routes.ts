@@ -5,12 +5,12 @@ import { InvalidArgumentError, RunConflictError } from '../../errors.js';
 import { HttpError } from '../http-errors.js';
 import type { ApiContext } from '../routes/context.js';
 import { createRunBody, readMastraBody, resumeBody, runIdQuery, startBody } from './body.js';
-import { describeForMastra } from './info.js';
+import { describeForMastra, mastraStepGraph } from './info.js';
 import { pendingEngineRoutes } from './pending.js';
 import { listRunsForMastra, runCounts } from './runs.js';
 import { feedResponse, latestSeq } from './stream.js';
 import { studioRoutes } from './studio.js';
-import { mastraResult, mastraRun, parseFields } from './views.js';
+import { mastraResult, mastraRun, parseFields, runningSteps } from './views.js';
 
 /** How many create-run resource ids are kept until the run starts (create-run itself stores nothing). */
 const MAX_CREATED = 10_000;
@@ -67,7 +67,8 @@ export function mastraRoutes(ctx: ApiContext): Hono {
     const { wf, summary } = await storedRun(c, c.req.param('runId'));
     const view = await wf.getWorkflowRunById(summary.runId);
     if (!view) return c.json({ error: 'Workflow run not found', code: 'RUN_NOT_FOUND' }, 404);
-    return c.json(mastraRun(view, { ...(fields ? { fields } : {}), withNestedWorkflows: nested !== 'false' }));
+    const running = feeds.has(view.runId) ? runningSteps(feeds.get(view.runId).since(undefined).map((e) => e.event)) : undefined;
+    return c.json(mastraRun(view, { ...(fields ? { fields } : {}), withNestedWorkflows: nested !== 'false', graph: mastraStepGraph(wf), ...(running ? { running } : {}) }));
   });
 
   app.delete('/workflows/:workflowId/runs/:runId', async (c) => {

@@ -5,6 +5,7 @@ import { RUN_STATUSES, type RunStatus } from '../../domain/run-status.js';
 import { checkId } from '../../domain/ids.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ApiContext } from '../routes/context.js';
+import { mastraStepGraph } from './info.js';
 import { mastraRunListItem } from './views.js';
 
 /** Mastra's run statuses; those weft never gives a run (bailed, tripwire, paused, skipped) match nothing. */
@@ -64,7 +65,8 @@ export async function listRunsForMastra(ctx: ApiContext, wf: AnyWorkflow, c: Con
   });
   const views = await Promise.all(res.runs.map((r) => wf.getWorkflowRunById(r.runId)));
   // A run deleted between the listing and its read is left out of the page.
-  return { runs: views.filter((v): v is RunView => v !== null).map(mastraRunListItem), total: res.total };
+  const graph = mastraStepGraph(wf);
+  return { runs: views.filter((v): v is RunView => v !== null).map((v) => mastraRunListItem(v, graph)), total: res.total };
 }
 
 /**

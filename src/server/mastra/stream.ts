@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { isTerminal } from '../../domain/run-status.js';
 import type { WorkflowEvent } from '../../domain/workflow-events.js';
@@ -15,6 +16,16 @@ import type { FeedEvent, RunFeed } from '../run-feed.js';
  */
 const RECORD_SEPARATOR = '\x1E';
 
+/**
+ * Mastra's `stepCallId` names one execution of a step (its start, output and result chunks share it).
+ * weft derives it from the run, the step and the execution's start time, so a replayed chunk gets the
+ * same id as the live one; it is shaped like a UUID, as Mastra's is.
+ */
+function stepCallId(runId: string, stepId: string, startedAt: unknown): string {
+  const h = createHash('sha256').update(`${runId}\0${stepId}\0${String(startedAt)}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 export function mastraChunk(e: WorkflowEvent, workflowId: string): WorkflowEvent {
   const payload = { ...e.payload };
   if (e.type === 'workflow-start') {
@@ -22,6 +33,11 @@ export function mastraChunk(e: WorkflowEvent, workflowId: string): WorkflowEvent
     delete payload.runId;
   } else if (e.type.startsWith('workflow-step-') && typeof payload.id === 'string') {
     payload.stepName ??= payload.id;
+    payload.stepCallId ??= stepCallId(e.runId, payload.id, payload.startedAt);
+  } else if (e.type === 'workflow-finish') {
+    // Mastra's usage counters (all zero for workflows whose steps call no model).
+    const usage = (payload.output as { usage?: Record<string, number> } | undefined)?.usage ?? {};
+    payload.output = { usage: { cachedInputTokens: 0, cacheCreationInputTokens: 0, reasoningTokens: 0, ...usage } };
   }
   return { type: e.type, runId: e.runId, from: e.from, payload };
 }

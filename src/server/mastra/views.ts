@@ -1,5 +1,6 @@
 import type { SerializedNode } from '../../define/graph.js';
 import type { RunView, StepResult, WorkflowResult } from '../../define/run-types.js';
+import type { WorkflowEvent } from '../../domain/workflow-events.js';
 import { InvalidArgumentError } from '../../errors.js';
 
 /**
@@ -59,6 +60,12 @@ function pathsWith(steps: Record<string, StepResult>, graph: readonly Serialized
   return out;
 }
 
+/** Mastra's `activePaths`: the graph position of the step the run reached last. */
+function lastPosition(steps: Record<string, StepResult>, graph: readonly SerializedNode[]): number[] {
+  const last = executionPath(steps).at(-1);
+  return (last !== undefined ? graphPositions(graph).get(last) : undefined) ?? [];
+}
+
 export const RUN_FIELDS = ['result', 'error', 'payload', 'steps', 'activeStepsPath', 'serializedStepGraph'] as const;
 export type RunField = (typeof RUN_FIELDS)[number];
 
@@ -74,8 +81,31 @@ export function parseFields(value: string | undefined): RunField[] | undefined {
   return list as RunField[];
 }
 
+/**
+ * Steps that started but have not finished, from the run's live events. weft stores a step when it
+ * ends (one journal row per step), so a stored view has no `running` steps; Mastra's shows them, and
+ * Studio draws them as running when it reopens a run. Only events this server saw are known.
+ */
+export function runningSteps(events: readonly WorkflowEvent[]): Record<string, StepResult> {
+  const running: Record<string, StepResult> = {};
+  for (const e of events) {
+    const id = typeof e.payload.id === 'string' ? e.payload.id : undefined;
+    if (e.type === 'workflow-start') for (const k of Object.keys(running)) delete running[k];
+    if (!id) continue;
+    if (e.type === 'workflow-step-start') running[id] = { status: 'running', payload: e.payload.payload, startedAt: Number(e.payload.startedAt), attempts: 1 };
+    else if (e.type.startsWith('workflow-step-') && e.type !== 'workflow-step-output' && e.type !== 'workflow-step-progress') delete running[id];
+  }
+  return running;
+}
+
 /** GET /workflows/:id/runs/:runId: the run's metadata, always, and its state (all of it, or `fields`). */
-export function mastraRun(view: RunView, opts: { fields?: RunField[]; withNestedWorkflows?: boolean } = {}): Record<string, unknown> {
+export function mastraRun(view: RunView, opts: { fields?: RunField[]; withNestedWorkflows?: boolean; running?: Record<string, StepResult>; graph?: SerializedNode[] } = {}): Record<string, unknown> {
+  const graph = opts.graph ?? view.serializedStepGraph;
+  if (opts.running && (view.status === 'running' || view.status === 'pending')) {
+    const steps = { ...view.steps };
+    for (const [id, s] of Object.entries(opts.running)) if (!steps[id]) steps[id] = s;
+    view = { ...view, steps };
+  }
   const out: Record<string, unknown> = {
     runId: view.runId,
     workflowName: view.workflowName,
@@ -89,29 +119,29 @@ export function mastraRun(view: RunView, opts: { fields?: RunField[]; withNested
   if (want('error') && view.error !== undefined) out.error = view.error;
   if (want('payload')) out.payload = view.payload;
   if (want('steps')) out.steps = mastraSteps(view.steps, true, opts.withNestedWorkflows !== false);
-  if (want('activeStepsPath')) out.activeStepsPath = pathsWith(view.steps, view.serializedStepGraph, 'running');
-  if (want('serializedStepGraph')) out.serializedStepGraph = view.serializedStepGraph;
+  if (want('activeStepsPath')) out.activeStepsPath = pathsWith(view.steps, graph, 'running');
+  if (want('serializedStepGraph')) out.serializedStepGraph = graph;
   if (!opts.fields) {
-    out.suspendedPaths = pathsWith(view.steps, view.serializedStepGraph, 'suspended');
+    out.suspendedPaths = pathsWith(view.steps, graph, 'suspended');
     out.resumeLabels = {};
-    out.waitingPaths = pathsWith(view.steps, view.serializedStepGraph, 'waiting');
+    out.waitingPaths = pathsWith(view.steps, graph, 'waiting');
   }
   return out;
 }
 
 /** The stored state of a run as Mastra's run listing carries it (`WorkflowRunState`). */
-export function mastraSnapshot(view: RunView): Record<string, unknown> {
+export function mastraSnapshot(view: RunView, graph: SerializedNode[] = view.serializedStepGraph): Record<string, unknown> {
   const snapshot: Record<string, unknown> = {
     runId: view.runId,
     status: view.status,
     value: {},
     context: { input: view.payload, ...mastraSteps(view.steps, true) },
-    activePaths: [],
+    activePaths: lastPosition(view.steps, graph),
     stepExecutionPath: executionPath(view.steps),
-    activeStepsPath: pathsWith(view.steps, view.serializedStepGraph, 'running'),
-    serializedStepGraph: view.serializedStepGraph,
-    suspendedPaths: pathsWith(view.steps, view.serializedStepGraph, 'suspended'),
-    waitingPaths: pathsWith(view.steps, view.serializedStepGraph, 'waiting'),
+    activeStepsPath: pathsWith(view.steps, graph, 'running'),
+    serializedStepGraph: graph,
+    suspendedPaths: pathsWith(view.steps, graph, 'suspended'),
+    waitingPaths: pathsWith(view.steps, graph, 'waiting'),
     resumeLabels: {},
     requestContext: view.requestContext,
     timestamp: view.updatedAt.getTime(),
@@ -123,11 +153,11 @@ export function mastraSnapshot(view: RunView): Record<string, unknown> {
 }
 
 /** A run in GET /workflows/:id/runs. */
-export function mastraRunListItem(view: RunView): Record<string, unknown> {
+export function mastraRunListItem(view: RunView, graph?: SerializedNode[]): Record<string, unknown> {
   return {
     workflowName: view.workflowName,
     runId: view.runId,
-    snapshot: mastraSnapshot(view),
+    snapshot: mastraSnapshot(view, graph),
     createdAt: view.createdAt.toISOString(),
     updatedAt: view.updatedAt.toISOString(),
     ...(view.resourceId !== undefined ? { resourceId: view.resourceId } : {}),
