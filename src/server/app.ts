@@ -11,7 +11,7 @@ import { mastraErrorBody } from './mastra/errors.js';
 import { mastraRoutes } from './mastra/routes.js';
 import { WEFT_API_PREFIX, resolveOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { checkRequestText } from './query.js';
-import { apiHeaders, hostGuard, jsonOnly, jsonOrEmpty, originGuard } from './request-guard.js';
+import { apiHeaders, hostGuard, jsonOnly, jsonOrEmpty, originGuard, rootCors } from './request-guard.js';
 import { FeedRegistry, type FeedSource } from './run-feed.js';
 import type { ApiContext } from './routes/context.js';
 import { eventRoutes } from './routes/events.js';
@@ -83,6 +83,7 @@ export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
   // Authorization on a preflight; ids are checked before any route can hand one to the store.
   for (const p of prefixes) app.use(`${p}/*`, apiHeaders(opts.corsOrigins.length > 0));
   app.use('*', hostGuard({ bind: opts.host, allowedHosts: opts.allowedHosts }));
+  if (opts.corsOrigins.length > 0) app.use('/', rootCors(opts.corsOrigins));
   for (const p of prefixes) {
     app.use(`${p}/*`, originGuard(opts.corsOrigins));
     if (opts.token) app.use(`${p}/*`, bearerAuth(opts.token));

@@ -100,6 +100,26 @@ export function originGuard(corsOrigins: readonly string[]): MiddlewareHandler {
   };
 }
 
+/**
+ * CORS on the server's root page for the `corsOrigins`: Mastra Studio fetches `GET /` of the server
+ * it is pointed at to see that it is up, and reports the server unreachable when the browser hides
+ * the answer. The page holds no data, and nothing is refused here (a link to the dashboard from
+ * anywhere still opens it): other origins just get no CORS headers.
+ */
+export function rootCors(corsOrigins: readonly string[]): MiddlewareHandler {
+  const allowed = new Set(corsOrigins);
+  return async (c, next) => {
+    const origin = c.req.header('origin');
+    if (origin === undefined || !allowed.has(origin)) return next();
+    const headers = { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'origin' };
+    if (c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined) {
+      return c.body(null, 204, { ...headers, 'access-control-allow-methods': 'GET', 'access-control-allow-headers': CORS_HEADERS, 'access-control-max-age': '600' });
+    }
+    await next();
+    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+  };
+}
+
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** State-changing requests must be `content-type: application/json`, whether or not they have a body. */
