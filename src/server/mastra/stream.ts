@@ -75,10 +75,10 @@ export function feedResponse(c: Context, o: FeedStreamOptions): Response {
         off?.();
         controller.close();
       };
-      const send = (e: FeedEvent) => {
+      const send = (e: FeedEvent, canEnd = true) => {
         if (done) return;
         controller.enqueue(encoder.encode(JSON.stringify(mastraChunk(e.event, o.workflowId)) + RECORD_SEPARATOR));
-        if (endsStream(e.event, o.closeOnSuspend)) finish();
+        if (canEnd && endsStream(e.event, o.closeOnSuspend)) finish();
       };
       let last = o.afterSeq;
       off = o.feed.listen((e) => {
@@ -86,13 +86,15 @@ export function feedResponse(c: Context, o: FeedStreamOptions): Response {
         last = e.seq;
         send(e);
       });
-      // Events appended while the route awaited the engine (between afterSeq and now) come first.
-      for (const e of o.feed.since(undefined)) {
-        if (e.seq <= last) continue;
+      // Events appended while the route awaited the engine (between afterSeq and now) come first. In
+      // that history a suspended finish that a resume has since followed does not end the stream; only
+      // the latest event can.
+      const history = o.feed.since(undefined).filter((e) => e.seq > last);
+      history.forEach((e, i) => {
         last = e.seq;
-        send(e);
-        if (done) return;
-      }
+        send(e, i === history.length - 1);
+      });
+      if (done) return;
       if (o.endWhenSettled && o.feed.isFinished) finish();
       void o.closing.then(finish);
     },
