@@ -182,7 +182,7 @@ export function mastraRoutes(ctx: ApiContext): Hono {
 
   // Any other Mastra route (agents, memory, vectors, ...): weft serves workflows only.
   app.all('*', (c) => {
-    throw new HttpError('NOT_FOUND', `weft does not implement ${c.req.method} ${c.req.path}: it serves Mastra's workflow routes only (no agents, tools, memory or vectors)`);
+    throw new HttpError('NOT_FOUND', `weft does not implement ${c.req.method} ${c.req.path}: weft serves Mastra's workflow routes only (no agents, tools, memory, vectors, datasets, nor stored traces and logs: weft's traces go to your OpenTelemetry SDK)`);
   });
   return app;
 }
