@@ -2,7 +2,8 @@
  * Mastra Studio (the bundle shipped in the `mastra` package, 1.31) in Debian's Chromium, pointed at a
  * real `weft serve` on SQLite (another origin, allowed with --cors-origin): it lists the workflows,
  * starts one from its form and shows it succeed, resumes a suspended run from its resume form, opens
- * past runs, and a run it started survives kill -9 of the server and finishes after a restart.
+ * past runs, cancels a run, and a run it started survives kill -9 of the server and finishes after a
+ * restart.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -93,6 +94,22 @@ describe('Mastra Studio against weft serve', { timeout: 240_000 }, () => {
     assert.deepEqual(problems, []);
   });
 
+  it('cancels a running run', async () => {
+    await page.goto(`${studio.url}/workflows/slow/graph`);
+    await page.locator('#ms').fill('60000');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const run = await waitFor('the run to be running', async () => {
+      const r = await latestRun('slow');
+      return r?.snapshot.status === 'running' ? r : undefined;
+    });
+    await page.getByRole('button', { name: 'Cancel workflow run' }).click({ timeout: UI_TIMEOUT });
+    // Studio may ask to confirm.
+    const confirm = page.getByRole('button', { name: /^(Cancel run|Confirm|Yes)/ });
+    if (await confirm.count()) await confirm.first().click();
+    await waitFor('the run to be canceled', async () => (await client.getWorkflow('slow').runById(run.runId)).status === 'canceled', { timeoutMs: UI_TIMEOUT });
+    assert.deepEqual(problems, []);
+  });
+
   it('a run started from Studio survives kill -9 of weft serve and finishes after the restart', async () => {
     await page.goto(`${studio.url}/workflows/slow/graph`);
     await page.locator('#ms').fill('4000');
@@ -102,6 +119,7 @@ describe('Mastra Studio against weft serve', { timeout: 240_000 }, () => {
       return r?.snapshot.status === 'running' ? r : undefined;
     });
     await weft.kill9();
+    const killedAt = Date.now();
     await weft.restart();
     // The new process takes the run over once the dead one's lease expires (15 s by default).
     const done = await waitFor('the run to finish after the restart', async () => {
@@ -109,6 +127,9 @@ describe('Mastra Studio against weft serve', { timeout: 240_000 }, () => {
       return r.status === 'success' ? r : undefined;
     }, { timeoutMs: 60_000, intervalMs: 250 });
     assert.deepEqual(done.result, { waited: 4000 });
+    // The step was cut off by the kill and ran again in the new process (it is not a replay of a
+    // step that had finished before the kill).
+    assert.ok(done.steps.wait.startedAt >= killedAt, 'the wait step ran again after the restart');
     await page.goto(`${studio.url}/workflows/slow/graph`);
     await page.getByText(run.runId).first().click({ timeout: UI_TIMEOUT });
     await page.getByText('Success', { exact: true }).first().waitFor({ timeout: UI_TIMEOUT });
