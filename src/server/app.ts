@@ -25,6 +25,12 @@ export interface WeftApp {
   close(): void;
 }
 
+/**
+ * Studio sends the request context it was given (its Request Context page) as base64 JSON in a
+ * `requestContext` query parameter on every GET; it may be longer than other query values.
+ */
+const MASTRA_QUERY = { longValues: { requestContext: 16 * 1024 } };
+
 function feedSource(weft: Weft): FeedSource {
   return {
     subscribe: (runId, listener: (e: WorkflowEvent) => void) => weft.subscribe(runId, listener),
@@ -89,7 +95,7 @@ export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
     if (opts.token) app.use(`${p}/*`, bearerAuth(opts.token));
     app.use(`${p}/*`, (c, next) => (isWeftPath(c.req.path) ? strictJson(c, next) : mastraJson(c, next)));
     app.use(`${p}/*`, async (c, next) => {
-      checkRequestText(c.req.url);
+      checkRequestText(c.req.url, isWeftPath(c.req.path) ? {} : MASTRA_QUERY);
       await next();
     });
     app.use(

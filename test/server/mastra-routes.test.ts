@@ -201,6 +201,10 @@ describe("Mastra's workflow routes under /api", () => {
     expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: 'n' }] });
     expect((await mastra(h, '/agents/a1')).body.code).toBe('NOT_FOUND');
     expect((await mastra(h, '/agents')).body).toEqual({});
+    // Studio's request context travels as base64 JSON in the query; a long one is accepted there only.
+    const context = Buffer.from(JSON.stringify({ note: 'x'.repeat(3000) })).toString('base64');
+    expect((await mastra(h, `/workflows?requestContext=${encodeURIComponent(context)}`)).status).toBe(200);
+    expect((await fetch(`${h.url}/api/weft/runs?requestContext=${encodeURIComponent(context)}`)).status).toBe(400);
     // weft's own API keeps its own error shape.
     expect((await fetch(`${h.url}/api/weft/workflows/nope`).then((r) => r.json())).error.code).toBe('WORKFLOW_NOT_FOUND');
   });
