@@ -116,6 +116,16 @@ describe('Mastra protocol edges', { timeout: 120_000 }, () => {
       });
     }
 
+    it("client-js's restart and time-travel methods get the 501 too", async () => {
+      const run = await client.getWorkflow('math').createRun({ runId });
+      assert.equal(await statusOf(run.restart({})), 501);
+      assert.equal(await statusOf(run.restartAsync()), 501);
+      const tt = { step: 'double', inputData: { n: 10 } };
+      assert.equal(await statusOf(run.timeTravel(tt)), 501);
+      assert.equal(await statusOf(run.timeTravelAsync(tt)), 501);
+      assert.equal(await statusOf(run.timeTravelStream(tt)), 501);
+    });
+
     it('restart-all-active-workflow-runs(-async): 501 naming workflow.restartAllActiveWorkflowRuns()', async () => {
       for (const path of ['restart-all-active-workflow-runs', 'restart-all-active-workflow-runs-async']) {
         const res = await post(path, {});

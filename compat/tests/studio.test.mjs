@@ -85,12 +85,16 @@ describe('Mastra Studio against weft serve', { timeout: 240_000 }, () => {
     assert.deepEqual(problems, []);
   });
 
-  it('opens a past run from the recent runs, with its steps', async () => {
+  it('opens a past run from the recent runs, with its steps and its timeline', async () => {
     const { runId } = await latestRun('math');
     await page.goto(`${studio.url}/workflows/math/graph`);
     await page.getByText(runId).first().click({ timeout: UI_TIMEOUT });
+    await page.waitForURL(`**/workflows/math/graph/${runId}`, { timeout: UI_TIMEOUT });
     await page.getByText('Success', { exact: true }).first().waitFor({ timeout: UI_TIMEOUT });
     await waitFor('both steps shown completed', async () => (await page.getByText('Completed', { exact: true }).count()) === 2, { timeoutMs: UI_TIMEOUT });
+    // The timeline lists one entry per step, from the run's stored steps.
+    await page.getByRole('button', { name: /Expand timeline/ }).click({ timeout: UI_TIMEOUT });
+    await page.getByText('2 events').first().waitFor({ timeout: UI_TIMEOUT });
     assert.deepEqual(problems, []);
   });
 
