@@ -94,8 +94,15 @@ export function mastraRoutes(ctx: ApiContext): Hono {
     const runId = runIdQuery(c, true);
     const { opts, resourceId } = startBody(await readMastraBody(c));
     const run = await newRun(wf, runId, resourceId);
-    feeds.get(run.runId);
-    await run.startAsync(opts);
+    // Subscribed before the start, so a stream or runById right after sees the run's live events.
+    const hadFeed = feeds.has(run.runId);
+    await feeds.get(run.runId).ready;
+    try {
+      await run.startAsync(opts);
+    } catch (err) {
+      if (!hadFeed) feeds.drop(run.runId);
+      throw err;
+    }
     return c.json({ message: 'Workflow run started' });
   });
 
