@@ -135,6 +135,21 @@ export class StoreError extends WeftError {
   }
 }
 
+/** Reported (once, through the store's onError) when this process's clock is far from the database's. */
+export class ClockSkewError extends StoreError {
+  /** The database's clock minus this process's, in ms: positive when this process is behind. */
+  readonly offsetMs: number;
+  constructor(offsetMs: number, thresholdMs: number) {
+    const dir = offsetMs > 0 ? 'behind' : 'ahead of';
+    super(
+      `this process's clock is ${Math.abs(offsetMs)} ms ${dir} the database's (threshold ${thresholdMs} ms). ` +
+        `Leases follow the database's clock and run timestamps are corrected by the offset, but fix the host's time sync (NTP).`,
+      { code: 'CLOCK_SKEW' },
+    );
+    this.offsetMs = offsetMs;
+  }
+}
+
 export class EngineStoppedError extends WeftError {
   constructor() {
     super('ENGINE_STOPPED', 'the weft engine is stopped');

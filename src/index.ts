@@ -39,7 +39,7 @@ export {
   SqliteStore,
   PostgresStore,
 } from './store/index.js';
-export type { Store, SqliteStoreOptions, PostgresStoreOptions } from './store/index.js';
+export type { Store, SqliteStoreOptions, PostgresStoreOptions, PgPool } from './store/index.js';
 export {
   WeftError,
   WorkflowValidationError,
@@ -60,5 +60,6 @@ export {
   CorruptRunError,
   InvalidStepInputError,
   WorkflowAlreadyRegisteredError,
+  ClockSkewError,
 } from './errors.js';
 export type { SerializedError, ValidationIssue } from './errors.js';

@@ -1,11 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EXIT, UsageError } from './errors.js';
 
-/** A usage mistake: printed with a hint, exit code 2. */
-export class UsageError extends Error {}
-
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export { EXIT, UsageError };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+export type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** Options every command accepts. */
 export const COMMON: Options = {
@@ -25,40 +24,104 @@ export const STORE: Options = {
   'database-url': { type: 'string' },
 };
 
-export function parse(argv: string[], options: Options): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
-  } catch (err) {
-    throw new UsageError((err as Error).message);
+/**
+ * parseArgs refuses `--page -1` as ambiguous (the value looks like an option) with a message about its
+ * own syntax. Joining such a value to its option (`--page=-1`) lets the command check the number and
+ * say what is wrong with it.
+ */
+function joinDashValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** parseArgs' errors say how to call parseArgs; these say what to type instead. */
+function usageMessage(err: Error & { code?: string }): string {
+  const quoted = /'(-[^' ,]+)/.exec(err.message)?.[1];
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${quoted ?? err.message}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/does not take an argument/.test(err.message)) return `${quoted} takes no value`;
+      return `${quoted ?? 'an option'} needs a value`;
+    default:
+      return err.message;
   }
 }
 
-export function str(values: Record<string, unknown>, key: string): string | undefined {
+/**
+ * Parses a command's arguments. `command` names it in messages (`weft runs list --help`);
+ * `maxPositionals` rejects stray words instead of ignoring them.
+ */
+export function parse(argv: string[], options: Options, command: string, maxPositionals = 0): { values: Values; positionals: string[] } {
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: joinDashValues(argv, { ...COMMON, ...options }), options: { ...COMMON, ...options }, allowPositionals: true, strict: true }) as {
+      values: Values;
+      positionals: string[];
+    };
+  } catch (err) {
+    throw new UsageError(usageMessage(err as Error & { code?: string }), command);
+  }
+  const extra = parsed.positionals[maxPositionals];
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`, command);
+  return parsed;
+}
+
+export function str(values: Values, key: string): string | undefined {
   const v = values[key];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** A whole-number option within [min, max], or undefined when not given. */
+export function intOption(values: Values, key: string, command: string, min: number, max = Number.MAX_SAFE_INTEGER, note = ''): number | undefined {
+  const text = str(values, key);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${key} must be a whole number ${range}${note}, got "${text}"`, command);
+  }
+  return n;
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** Parses `90s`, `15m`, `12h`, `30d`, `2w` into milliseconds. */
-export function parseDuration(text: string): number {
+export function parseDuration(text: string, command: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(text.trim());
-  if (!m?.[1] || !m[2]) throw new UsageError(`invalid duration "${text}": use a number and a unit (ms, s, m, h, d, w), e.g. 30d`);
+  if (!m?.[1] || !m[2]) throw new UsageError(`invalid duration "${text}": use a number and a unit (ms, s, m, h, d, w), e.g. 30d`, command);
   return Number(m[1]) * (UNITS[m[2]] ?? 1);
 }
 
-export function parseJson(text: string, what: string): unknown {
+export function parseJson(text: string, what: string, command: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`${what} is not valid JSON: ${(err as Error).message}`);
+    throw new UsageError(`${what} is not valid JSON: ${(err as Error).message}`, command);
   }
 }
 
-export function parsePort(text: string | undefined, fallback: number): number {
+export function parsePort(text: string | undefined, fallback: number, command: string): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!(Number.isInteger(n) && n >= 0 && n <= 65535)) throw new UsageError(`invalid port "${text}"`);
+  if (!(/^\d+$/.test(text) && n <= 65535)) throw new UsageError(`--port must be a whole number from 0 to 65535 (0 picks a free port), got "${text}"`, command);
   return n;
+}
+
+/** An ISO date or epoch milliseconds (what the API accepts for `from`/`to`). */
+export function dateOption(values: Values, key: string, command: string): string | undefined {
+  const text = str(values, key);
+  if (text === undefined) return undefined;
+  const ok = /^\d+$/.test(text) ? Number.isSafeInteger(Number(text)) : !Number.isNaN(Date.parse(text));
+  if (!ok) throw new UsageError(`--${key} must be an ISO date (2026-01-31, 2026-01-31T12:00:00Z) or epoch milliseconds, got "${text}"`, command);
+  return text;
 }

@@ -1,56 +1,67 @@
 #!/usr/bin/env node
-import { WeftError } from '../errors.js';
-import { EXIT, UsageError } from './args.js';
-import { migrateCommand, prune } from './commands/maintenance.js';
-import { runs } from './commands/runs.js';
-import { dev, serveCommand } from './commands/serve.js';
-import { start } from './commands/start.js';
+import { readFileSync } from 'node:fs';
+import { EXIT, UsageError, codeOf } from './errors.js';
+import { GLOBAL_HELP, commandHelp } from './help.js';
 import { color } from './output.js';
 
-const HELP = `weft — durable workflows
+type Command = (argv: string[]) => Promise<number>;
 
-Usage:
-  weft dev [--port 4700] [--host 127.0.0.1] [--token <t>] [--db .weft/weft.db]
-      engine + example workflows + dashboard on the default SQLite file
-  weft serve --workflows <module> [--port] [--host] [--token] [--db <file> | --database-url <pg>]
-      serve your own workflows (module exports \`workflows\` or a default registry)
-      dev/serve also take --allow-host <name[:port]> (env WEFT_ALLOWED_HOSTS) and --cors-origin <origin>
-      (env WEFT_CORS_ORIGINS), both repeatable; the env variables are comma-separated
-  weft start <workflow> --input '<json>' [--run-id <id>] [--detach]     start a run, show its steps live
-  weft runs list [--workflow <id>] [--status s1,s2] [--resource <id>] [--from <date>] [--to <date>] [--page n] [--per-page n]
-  weft runs show <runId>
-  weft runs cancel|retry <runId>
-  weft runs resume <runId> [--step <id>] [--data '<json>'] [--wait]
-      start/runs talk to a running server: --url (default http://127.0.0.1:4700, env WEFT_URL), --token (env WEFT_TOKEN)
-  weft migrate [--db <file> | --database-url <pg>]                        bring the store schema up to date
-  weft prune --older-than <30d> [--dry-run] [--db <file> | --database-url <pg>]   delete finished runs
-      migrate/prune open the store directly (default .weft/weft.db, env WEFT_DB / WEFT_DATABASE_URL)
-
-Every command takes --json for machine-readable output. Exit codes: 0 ok, 1 failed, 2 usage error.
-`;
-
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  dev,
-  serve: serveCommand,
-  start,
-  runs,
-  migrate: migrateCommand,
-  prune,
+/**
+ * Commands load on use: `weft --help` or `weft runs list` need neither the database drivers nor the
+ * engine, and starting Node with them costs a noticeable part of a short command.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  dev: async () => (await import('./commands/serve.js')).dev,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  start: async () => (await import('./commands/start.js')).start,
+  runs: async () => (await import('./commands/runs.js')).runs,
+  migrate: async () => (await import('./commands/maintenance.js')).migrateCommand,
+  prune: async () => (await import('./commands/maintenance.js')).prune,
 };
+
+/** The package's version: package.json is two levels up from both src/cli/ and dist/cli/. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+function printHelp(name: string | undefined): number {
+  if (name === undefined) {
+    process.stdout.write(GLOBAL_HELP);
+    return EXIT.ok;
+  }
+  const text = commandHelp(name);
+  if (text === undefined) throw new UsageError(`unknown command "${name}"; the commands are ${Object.keys(COMMANDS).join(', ')}`);
+  process.stdout.write(text);
+  return EXIT.ok;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(HELP);
+  if (name === undefined || name === '--help' || name === '-h') return printHelp(undefined);
+  if (name === 'help') return printHelp(rest[0]);
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`${version()}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command "${name}"`);
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(HELP);
-    return EXIT.ok;
+  const load = COMMANDS[name];
+  if (!load) throw new UsageError(`unknown command "${name}"; the commands are ${Object.keys(COMMANDS).join(', ')}`);
+  if (rest.includes('--help') || rest.includes('-h')) return printHelp(name);
+  return (await load())(rest);
+}
+
+/** Prints an error with its stable code; `--json` prints `{ error: { code, message } }` on stderr. */
+function report(err: unknown): number {
+  const code = codeOf(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (process.argv.includes('--json')) {
+    process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
+  } else {
+    process.stderr.write(`${color.red('error:')} ${message} ${color.dim(`(${code})`)}\n`);
+    if (err instanceof UsageError) process.stderr.write(`Run \`weft ${err.command ? `${err.command} ` : ''}--help\` for usage.\n`);
+    else if (code === 'SERVER_UNREACHABLE') process.stderr.write('Is `weft dev` or `weft serve` running there? Point at it with --url or WEFT_URL.\n');
+    else if (code === 'INTERNAL' && err instanceof Error && err.stack) process.stderr.write(`${color.dim(err.stack)}\n`);
   }
-  return command(rest);
+  return err instanceof UsageError ? EXIT.usage : EXIT.failed;
 }
 
 main(process.argv.slice(2)).then(
@@ -58,17 +69,6 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const json = process.argv.includes('--json');
-    if (err instanceof UsageError) {
-      if (json) process.stderr.write(`${JSON.stringify({ error: { code: 'USAGE', message: err.message } })}\n`);
-      else process.stderr.write(`${color.red('error:')} ${err.message}\nRun \`weft help\` for usage.\n`);
-      process.exitCode = EXIT.usage;
-      return;
-    }
-    const code = err instanceof WeftError ? err.code : 'INTERNAL';
-    const message = err instanceof Error ? err.message : String(err);
-    if (json) process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
-    else process.stderr.write(`${color.red('error:')} ${message}${code !== 'INTERNAL' ? color.dim(` (${code})`) : ''}\n`);
-    process.exitCode = EXIT.failed;
+    process.exitCode = report(err);
   },
 );

@@ -53,7 +53,7 @@ export interface RemoteRun<TInput = any, TOutput = any, TState = any> {
   resumeAsync(opts?: ResumeOptions): Promise<{ runId: string }>;
   /** Cancels the run; resolves with its status afterwards (unchanged when it had already finished). */
   cancel(): Promise<{ runId: string; status: RunStatus }>;
-  /** Retries a failed run from its failed step. */
+  /** Retries a failed run from its failed step; resolves once the retry is queued (RUN_CONFLICT when the run is not failed). */
   retry(): Promise<{ runId: string }>;
   getWorkflowRunExecutionResult(): Promise<WorkflowResult<TInput, TOutput> | null>;
 }

@@ -1,4 +1,5 @@
 import type { StoreEvent, Store } from '../store/types.js';
+import type { Seams } from '../worker/seams.js';
 import { Worker } from '../worker/worker.js';
 import { EventHub } from './events.js';
 import { LocalExecutions, type RunReader } from './executions.js';
@@ -41,7 +42,8 @@ export interface EngineEnv {
  * dependency objects, never through the Weft class, so the facade stays a facade.
  */
 export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
-  const { store, seams } = o;
+  const store = o.store;
+  const seams = onStoreClock(o.seams, store);
   const retry: RetryPolicy = { maxMs: o.storeRetryMs, baseMs: 50, isStopped: env.isStopped };
   const storeCall = <T>(fn: () => Promise<T>): Promise<T> => withStoreRetry(fn, retry);
   const reader: RunReader = { loadRun: (id) => storeCall(() => store.loadRun(id)), loadJournal: (id) => storeCall(() => store.loadJournal(id)) };
@@ -140,6 +142,18 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     now: seams.now,
   });
   return p;
+}
+
+/**
+ * On a store that keeps time by its own clock (PostgreSQL: the database's, measured as an offset when
+ * it opens and every minute after), the times this process writes (wake times, run and step times)
+ * follow that clock too, so workers whose clocks disagree still agree on when a timer is due.
+ */
+function onStoreClock(seams: Seams, store: Store): Seams {
+  store.setClock?.(seams.now);
+  if (store.clockOffsetMs === undefined) return seams;
+  const clock = seams.now;
+  return { ...seams, now: () => clock() + (store.clockOffsetMs ?? 0) };
 }
 
 /** Events from other processes (PostgreSQL NOTIFY). Each only speeds up what polling would find. */

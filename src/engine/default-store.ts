@@ -1,7 +1,9 @@
 import { sqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/types.js';
 
-export const DEFAULT_DB_PATH = '.weft/weft.db';
+import { DEFAULT_DB_PATH } from '../domain/defaults.js';
+
+export { DEFAULT_DB_PATH };
 
 /** The embedded default: one SQLite file under .weft/ in the working directory. */
 export function openDefaultStore(): Store {

@@ -65,7 +65,9 @@ export class LocalExecutions {
       void this.release(claimed);
       return;
     }
-    worker?.track(runId, claimed.run.leaseExpiresAt);
+    // A run claimed by the worker's poll is tracked already (from when the claim was sent); one a
+    // command created, resumed or retried here is tracked from now.
+    if (worker && !worker.tracks(runId)) worker.track(runId);
     let exec: RunExecution;
     try {
       exec = new RunExecution(this.d.interpreter, wf, claimed);

@@ -1,12 +1,20 @@
-import { LeaseLostError, StoreError } from '../errors.js';
-import { runIdOf, type NewRun, type RunRecord, type Store, type WriteOp } from '../store/types.js';
+import { LeaseLostError, StoreError, WeftError } from '../errors.js';
+import { runIdOf, type NewRun, type RunRecord, type SettledCreate, type Store, type WriteOp } from '../store/types.js';
 import { withStoreRetry, type RetryPolicy } from './store-retry.js';
 import type { Seams } from '../worker/seams.js';
+
+/** A store's own error, or any other failure of a store call, as the StoreError callers can rely on. */
+function asStoreFailure(err: unknown): unknown {
+  return err instanceof WeftError ? err : new StoreError('store write failed', { cause: err });
+}
 
 interface PendingWrite {
   op: WriteOp;
   resolve: () => void;
   reject: (err: unknown) => void;
+  /** When the store first deferred this op (its run's row was locked elsewhere), and how often since. */
+  deferredAt?: number;
+  tries?: number;
 }
 
 interface PendingCreate {
@@ -26,6 +34,13 @@ export class GroupCommitter {
   private creates: PendingCreate[] = [];
   private scheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * Ops of runs the store deferred (writeSettled: their row is locked by another transaction), in order.
+   * They go back into the queue after a short back-off; until then newer ops of the same run wait here
+   * too, so a run's writes are never reordered. Other runs' batches go on meanwhile.
+   */
+  private readonly held = new Map<string, PendingWrite[]>();
+  private released: (() => void)[] = [];
 
   /**
    * @param maxInFlight batches committing at once. 1 on every store: while a batch commits, new writes
@@ -43,8 +58,12 @@ export class GroupCommitter {
 
   write(op: WriteOp): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.writes.push({ op, resolve, reject });
-      this.schedule(this.writes.length);
+      const held = this.held.get(runIdOf(op));
+      if (held) held.push({ op, resolve, reject });
+      else {
+        this.writes.push({ op, resolve, reject });
+        this.schedule(this.writes.length);
+      }
     });
   }
 
@@ -58,9 +77,10 @@ export class GroupCommitter {
 
   /** Resolves when everything queued so far is committed (used by stop()). */
   async drain(): Promise<void> {
-    while (this.writes.length > 0 || this.creates.length > 0 || this.inFlight.size > 0) {
+    while (this.writes.length > 0 || this.creates.length > 0 || this.inFlight.size > 0 || this.held.size > 0) {
       if (this.inFlight.size > 0) await Promise.race(this.inFlight);
-      else this.kick();
+      else if (this.writes.length > 0 || this.creates.length > 0) this.kick();
+      else await new Promise<void>((r) => this.released.push(r));
     }
   }
 
@@ -92,8 +112,16 @@ export class GroupCommitter {
     if (batch.length === 0) return;
     try {
       const runs = batch.map((p) => p.run);
-      const results = await withStoreRetry(() => this.store.createRuns(runs), this.retry);
-      batch.forEach((p, i) => p.resolve(results[i]!));
+      // A store that isolates failures reports them per run: one bad start fails alone, not the batch.
+      const settled = this.store.createRunsSettled;
+      const results: SettledCreate[] = settled
+        ? await withStoreRetry(() => settled.call(this.store, runs), this.retry)
+        : await withStoreRetry(() => this.store.createRuns(runs), this.retry);
+      batch.forEach((p, i) => {
+        const r = results[i]!;
+        if (r.error) p.reject(r.error);
+        else p.resolve(r);
+      });
     } catch (err) {
       const e = err instanceof StoreError ? err : new StoreError('creating runs failed', { cause: err });
       for (const p of batch) p.reject(e);
@@ -105,19 +133,72 @@ export class GroupCommitter {
     try {
       const ops = batch.map((p) => p.op);
       this.seams.crash?.('commit:before');
-      const { fenced } = await withStoreRetry(() => this.store.write(ops), this.retry);
+      const settled = this.store.writeSettled;
+      const out = settled
+        ? await withStoreRetry(() => settled.call(this.store, ops), this.retry)
+        : await withStoreRetry(() => this.store.write(ops), this.retry);
       this.seams.crash?.('commit:after');
-      const lost = fenced.length ? new Set(fenced) : null;
-      // Fenced ops were not written: observers see only what the store actually committed.
-      this.seams.committed?.(lost ? ops.filter((op) => !lost.has(runIdOf(op))) : ops);
+      const lost = new Set(out.fenced);
+      const failed = new Map<string, Error>();
+      const later = new Set(out.deferred);
+      // A retryable failure of one run (met after other runs of the batch committed) is retried like a
+      // deferral; anything else fails that run's ops alone.
+      for (const f of out.failed ?? []) {
+        if (f.error instanceof StoreError && f.error.retryable) later.add(f.runId);
+        else failed.set(f.runId, f.error);
+      }
+      const skipped = (op: WriteOp): boolean => lost.has(runIdOf(op)) || failed.has(runIdOf(op)) || later.has(runIdOf(op));
+      // Ops not written are left out: observers see only what the store actually committed.
+      this.seams.committed?.(lost.size || failed.size || later.size ? ops.filter((op) => !skipped(op)) : ops);
+      const hold: PendingWrite[] = [];
       for (const p of batch) {
         const runId = runIdOf(p.op);
-        if (lost?.has(runId)) p.reject(new LeaseLostError(runId));
+        if (lost.has(runId)) p.reject(new LeaseLostError(runId));
+        else if (failed.has(runId)) p.reject(asStoreFailure(failed.get(runId)));
+        else if (later.has(runId)) hold.push(p);
         else p.resolve();
       }
+      for (const runId of later) this.hold(runId, hold.filter((p) => runIdOf(p.op) === runId));
     } catch (err) {
       const e = err instanceof StoreError ? err : new StoreError('store write failed', { cause: err });
       for (const p of batch) p.reject(e);
     }
+  }
+
+  /**
+   * Parks a deferred run's ops (and any newer ones already queued) and puts them back into the queue
+   * after a back-off (10 ms doubling to 1 s). Gives up with a retryable STORE_LOCKED error once the run
+   * has been deferred for longer than the store retry policy allows.
+   */
+  private hold(runId: string, ops: PendingWrite[]): void {
+    if (ops.length === 0) return;
+    const now = Date.now();
+    const since = Math.min(...ops.map((p) => p.deferredAt ?? now));
+    const tries = Math.max(...ops.map((p) => p.tries ?? 0)) + 1;
+    if (now - since > this.retry.maxMs || this.retry.isStopped?.()) {
+      const err = new StoreError(`run "${runId}" stayed locked by another database transaction`, { code: 'STORE_LOCKED', retryable: true });
+      for (const p of ops) p.reject(err);
+      return;
+    }
+    // Queued while the batch was in flight (one batch at a time, so none of them is in flight now).
+    const newer = this.writes.filter((p) => runIdOf(p.op) === runId);
+    if (newer.length) this.writes = this.writes.filter((p) => runIdOf(p.op) !== runId);
+    const list = [...ops, ...newer].map((p) => ({ ...p, deferredAt: since, tries }));
+    const already = this.held.get(runId);
+    if (already) {
+      // Cannot happen while one batch is in flight at a time; never drop held ops if it does.
+      already.push(...list);
+      return;
+    }
+    this.held.set(runId, list);
+    setTimeout(() => {
+      const back = this.held.get(runId) ?? [];
+      this.held.delete(runId);
+      this.writes.push(...back);
+      this.schedule(this.writes.length);
+      const waiting = this.released;
+      this.released = [];
+      for (const r of waiting) r();
+    }, Math.min(1000, 10 * 2 ** (tries - 1)));
   }
 }

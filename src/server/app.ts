@@ -118,7 +118,7 @@ export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
   app.route(WEFT_API_PREFIX, api);
   // weft's routes first: Mastra's unknown-route answer must not take /api/weft paths.
   if (mastraPrefix !== false) app.route(mastraPrefix, mastraRoutes(ctx));
-  if (opts.dashboard) app.route('/', dashboardRoutes({ tokenRequired: opts.token !== undefined }));
+  if (opts.dashboard) app.route('/', dashboardRoutes());
 
   return {
     app,

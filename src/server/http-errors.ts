@@ -1,4 +1,4 @@
-import { WeftError, WorkflowValidationError, type ValidationIssue } from '../errors.js';
+import { StoreError, WeftError, WorkflowValidationError, type ValidationIssue } from '../errors.js';
 
 /**
  * Maps weft error codes to HTTP statuses. Codes not listed are server faults (500). The code itself is
@@ -26,6 +26,12 @@ const STATUS_BY_CODE: Record<string, number> = {
   HOST_NOT_ALLOWED: 421,
   NOT_IMPLEMENTED: 501,
   ENGINE_STOPPED: 503,
+  // The store is passing through a bad moment (a lock held elsewhere, a full disk, a restart): the
+  // request may succeed when tried again, which 503 says.
+  STORE_UNAVAILABLE: 503,
+  STORE_TIMEOUT: 503,
+  STORE_LOCKED: 503,
+  STORE_FULL: 503,
 };
 
 export interface ErrorBody {
@@ -80,12 +86,13 @@ const INTERNAL_MESSAGE = 'internal server error';
  * Turns any thrown value into a status and a JSON body. A 500 never carries the error's own message:
  * unexpected errors (not WeftError) become INTERNAL, and a WeftError that maps to 500 (a StoreError,
  * whose message quotes the database driver: SQL fragments, table and schema names) keeps its code but
- * gets a generic message. The full error goes to `onInternal` (the server's `onError`).
+ * gets a generic message; so does a store error answered with 503 (try again). The full error goes to
+ * `onInternal` (the server's `onError`).
  */
 export function toErrorResponse(err: unknown, onInternal: (err: unknown) => void): { status: number; body: ErrorBody } {
   if (err instanceof WeftError) {
     const status = statusForCode(err.code);
-    if (status === 500) {
+    if (status === 500 || err instanceof StoreError) {
       onInternal(err);
       return { status, body: { error: { code: err.code, message: INTERNAL_MESSAGE } } };
     }

@@ -11,6 +11,7 @@ export type {
   RunPatch,
   RunRecord,
   RunStatus,
+  SettledCreate,
   Store,
   WriteOp,
   WriteOutcome,
@@ -18,9 +19,9 @@ export type {
 export { ACTIVE_STATUSES, TERMINAL_STATUSES, isTerminal } from './types.js';
 export { MemoryStore, memoryStore } from './memory/memory-store.js';
 export { SqliteStore, sqliteStore } from './sqlite/sqlite-store.js';
-export type { SqliteStoreOptions } from './sqlite/open.js';
+export type { SqliteStoreOptions } from './sqlite/options.js';
 export { migrateSqlite } from './sqlite/migrations.js';
 export { PostgresStore, postgresStore } from './postgres/postgres-store.js';
-export type { PostgresStoreOptions } from './postgres/connection.js';
+export type { PostgresStoreOptions, PgPool } from './postgres/options.js';
 export { migratePostgres } from './postgres/migrations.js';
 export { migrate } from './migrate.js';

@@ -108,7 +108,22 @@ export function runIdOf(op: WriteOp): string {
 export interface WriteOutcome {
   /** Run ids whose writes were rejected because the epoch no longer matched. */
   fenced: string[];
+  /**
+   * writeSettled only: runs none of whose ops in this batch were applied, and why (bad data the store
+   * refused, or a retryable error met after other runs of the batch had committed). Other runs committed.
+   */
+  failed?: { runId: string; error: Error }[];
+  /**
+   * writeSettled only: runs whose row another transaction holds locked right now. Nothing of theirs was
+   * applied and the store did not wait; send their ops again later (in order, before any newer op).
+   */
+  deferred?: string[];
 }
+
+/** One item of Store.createRunsSettled: what createRuns returns for it, or why it alone failed. */
+export type SettledCreate =
+  | { created: boolean; run: RunRecord; error?: undefined }
+  | { error: Error; created?: undefined; run?: undefined };
 
 export interface ClaimedRun {
   run: RunRecord;
@@ -190,17 +205,38 @@ export interface RetryRequest {
 
 export interface Store {
   readonly kind: 'memory' | 'sqlite' | 'postgres';
+  /**
+   * Optional: how far the store's clock is ahead of this process's, in ms, as last measured. A store
+   * that grants and judges leases by its own clock (PostgreSQL: the database's) exposes it so the
+   * engine can write its timestamps (wake times, run and step times) on that same clock.
+   */
+  readonly clockOffsetMs?: number;
+  /**
+   * Optional: the clock the store measures its offset against. The engine passes its own (the wall
+   * clock, or a test's), so a skewed or fake clock is measured like the real one would be.
+   */
+  setClock?(now: () => number): void;
   /** Opens connections and applies migrations. Idempotent. */
   open(): Promise<void>;
   close(): Promise<void>;
 
-  /** Inserts a run; when the id exists, returns the existing run with created=false. */
+  /**
+   * Inserts a run; when the id exists, returns the existing run with created=false. The engine creates
+   * runs through createRuns (group commit); this single-run form is for tools, tests and the contract
+   * suite, which sets up its states with it.
+   */
   createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }>;
   /**
    * Inserts many runs in one transaction (group commit of startAsync bursts). Results are in input
    * order; an id that already existed (or repeats within the batch) comes back with created=false.
    */
   createRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]>;
+  /**
+   * Optional: createRuns that isolates failures. An item the store refuses (INVALID_ARGUMENT, or data
+   * the database rejects) comes back as { error } and every other item is committed; errors that are not
+   * about one item's data (connection lost, store closed) still reject the whole call.
+   */
+  createRunsSettled?(runs: NewRun[]): Promise<SettledCreate[]>;
   loadRun(runId: string): Promise<RunRecord | null>;
   loadJournal(runId: string): Promise<JournalEntry[]>;
   listRuns(filter: ListRunsFilter): Promise<ListRunsResult>;
@@ -209,13 +245,27 @@ export interface Store {
 
   /** Applies a batch of fenced writes in one transaction (group commit). */
   write(ops: WriteOp[]): Promise<WriteOutcome>;
+  /**
+   * Optional: write that isolates runs from each other. A run whose ops the store refuses comes back in
+   * `failed` and a run whose row another transaction holds locked in `deferred` (without waiting for
+   * the lock); every other run's ops are committed. Errors that are not about one run (connection lost)
+   * still reject the whole call, with nothing applied.
+   */
+  writeSettled?(ops: WriteOp[]): Promise<WriteOutcome>;
 
-  /** Claims one specific run if it is claimable (pending, lease expired, or waiting and due). */
+  /**
+   * Claims one specific run if it is claimable (pending, lease expired, or waiting and due). The engine
+   * claims through claimRuns; this is the claimability rule on one run, for tools (take this run now)
+   * and for the contract suite, which checks the rule run by run with it.
+   */
   claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null>;
   /** Claims up to `limit` runnable runs, highest priority and oldest first. */
   claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]>;
-  /** Extends the leases of the given runs; returns the ids this owner no longer holds. */
-  renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[] }>;
+  /**
+   * Extends the leases of the given runs; returns the ids this owner no longer holds, and (optional)
+   * the ids still held but not extended this time (their row was locked by another transaction).
+   */
+  renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[]; skipped?: string[] }>;
   /** Distinct owners holding unexpired leases (used to detect dead processes on one host). */
   listOwners(now: number): Promise<string[]>;
   /** Expires every lease held by `owner` at once (its process is known to be dead). Returns run count. */

@@ -15,6 +15,14 @@ export type Jsonified<T> = T extends Date
       ? { [K in keyof T]: Jsonified<T[K]> }
       : T;
 
+/** A step's schemas as JSON Schema (what a form for its resume data is built from). */
+export interface StepSchemaInfo {
+  id: string;
+  description?: string;
+  resumeSchema?: Record<string, unknown>;
+  suspendSchema?: Record<string, unknown>;
+}
+
 /** GET /api/weft/workflows and /api/weft/workflows/:id. */
 export interface WorkflowInfo {
   key: string;
@@ -22,6 +30,8 @@ export interface WorkflowInfo {
   description?: string;
   metadata?: Record<string, unknown>;
   stepGraph: SerializedNode[];
+  /** Each step's resume and suspend schemas as JSON Schema (when the schema library can say), keyed like a result's step paths. */
+  steps?: Record<string, StepSchemaInfo>;
 }
 
 /** A run in a listing: the engine's RunSummary, plus `workflowId` (the same as `workflowName`). */

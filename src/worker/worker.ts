@@ -44,7 +44,11 @@ export interface WorkerHost {
  * durable timer, and reclaims at once the runs of dead processes on this host.
  */
 export class Worker {
-  /** Runs executing here, with the lease expiry last confirmed by the store (epoch ms). */
+  /**
+   * Runs executing here, with when their lease runs out by this process's clock: the time the claim or
+   * the last successful renewal was sent, plus leaseMs. Never the store's expiry, which may be on
+   * another clock (PostgreSQL grants leases by the database's).
+   */
   private readonly active = new Map<string, number>();
   /** Slots promised to runs this process is creating already claimed (their inserts are in flight). */
   private reserved = 0;
@@ -95,9 +99,9 @@ export class Worker {
     if (!launched) this.freedOne();
   }
 
-  /** Marks a run as executing here, holding a lease that expires at `leaseExpiresAt`. */
-  track(runId: string, leaseExpiresAt: number | null): void {
-    this.active.set(runId, leaseExpiresAt ?? this.host.now() + this.opts.leaseMs);
+  /** Marks a run as executing here, holding a lease taken at `since` (default now) by this clock. */
+  track(runId: string, since?: number): void {
+    this.active.set(runId, (since ?? this.host.now()) + this.opts.leaseMs);
   }
 
   /**
@@ -110,6 +114,11 @@ export class Worker {
     if (this.opts.leaseGuard === false) return true;
     const until = this.active.get(runId);
     return until === undefined || this.host.now() < until;
+  }
+
+  /** Whether the run is executing here. */
+  tracks(runId: string): boolean {
+    return this.active.has(runId);
   }
 
   untrack(runId: string): void {
@@ -194,17 +203,19 @@ export class Worker {
       if (free > 0) {
         const ids = this.host.workflowIds();
         if (ids.length > 0) {
+          // The lease counts from before the request: the store's is at least this late.
+          const sentAt = this.host.now();
           const claimed = await this.host.store.claimRuns({
             owner: this.host.ownerId,
             leaseMs: this.opts.leaseMs,
-            now: this.host.now(),
+            now: sentAt,
             limit: Math.min(free, 100),
             workflowIds: ids,
             limits: this.host.limits(),
           });
           if (claimed.length > 0) this.host.crashPoint('claim:after');
           for (const c of claimed) {
-            this.track(c.run.runId, c.run.leaseExpiresAt);
+            this.track(c.run.runId, sentAt);
             this.host.launch(c);
           }
           if (claimed.length === Math.min(free, 100) && claimed.length > 0) this.pollAgain = true;
@@ -233,8 +244,9 @@ export class Worker {
       // The new expiry counts from before the request: the store's copy is at least this late.
       const sentAt = this.host.now();
       const ids = [...this.active.keys()];
-      const { lost } = await this.host.store.renewLeases(this.host.ownerId, ids, this.opts.leaseMs, sentAt);
-      const gone = new Set(lost);
+      const { lost, skipped } = await this.host.store.renewLeases(this.host.ownerId, ids, this.opts.leaseMs, sentAt);
+      // Skipped: still ours, but not extended (its row was locked elsewhere); the old expiry stands.
+      const gone = new Set([...lost, ...(skipped ?? [])]);
       for (const id of ids) if (!gone.has(id) && this.active.has(id)) this.active.set(id, sentAt + this.opts.leaseMs);
       for (const id of lost) this.host.onLeaseLost(id, 'renew');
     } catch (err) {

@@ -1,54 +1,48 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Weft, sqliteStore } from '../../src/index.js';
+import { NonRetryableError, Weft, createStep, createWorkflow, sqliteStore } from '../../src/index.js';
 import { makeFixtures } from '../server/fixtures.js';
-import { startHarness, type Harness } from '../server/harness.js';
 import { rawRequest } from '../server/raw-request.js';
+import { startHarness, type Harness } from '../server/harness.js';
+import { CLI, ROOT, ensureBuilt, weft } from './helpers.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/cli/main.js');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI (dist/cli/main.js) in a child process. */
-function weft(args: string[], cwd = ROOT, env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', WEFT_URL: '', WEFT_TOKEN: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+/** A workflow that fails until the test repairs it, for `runs retry`. */
+let broken = true;
+const flaky = createWorkflow({ id: 'flaky', inputSchema: z.object({}), outputSchema: z.object({ ok: z.boolean() }) })
+  .then(
+    createStep({
+      id: 'call',
+      inputSchema: z.object({}),
+      outputSchema: z.object({ ok: z.boolean() }),
+      execute: async () => {
+        if (broken) throw new NonRetryableError('service down');
+        return { ok: true };
+      },
+    }),
+  )
+  .commit();
 
 let h: Harness;
 let url: string;
 beforeAll(async () => {
-  // The CLI is tested as shipped: build it first (fails the suite if the build fails).
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
-  expect(existsSync(CLI)).toBe(true);
-  h = await startHarness();
+  ensureBuilt();
+  h = await startHarness({ workflows: { ...makeFixtures(), flaky } });
   url = h.url;
 }, 120_000);
 afterAll(async () => {
   await h?.close();
 });
 
-describe('weft start', () => {
+describe('weft start', { timeout: 60_000 }, () => {
   it('starts a run with --input and shows its steps live', async () => {
     const r = await weft(['start', 'add', '--input', '{"n":1}', '--url', url]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe('success {"n":4}');
-    expect(r.stderr).toMatch(/▶ inc started[\s\S]*✓ inc[\s\S]*▶ double started[\s\S]*✓ double/);
+    expect(r.stderr).toMatch(/add run \S+\n[\s\S]*▶ inc started[\s\S]*✓ inc[\s\S]*▶ double started[\s\S]*✓ double/);
   });
 
   it('prints the result as JSON with --json, and fails with exit 1 on a failed run', async () => {
@@ -59,65 +53,145 @@ describe('weft start', () => {
     expect(failed.stdout).toContain('failed: it broke');
   });
 
-  it('reports bad input with the engine error code, and usage errors with exit 2', async () => {
+  it('reports bad input with the engine error code and exit 1', async () => {
     const bad = await weft(['start', 'add', '--input', '{"n":"x"}', '--url', url, '--json']);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stderr).error.code).toBe('VALIDATION_FAILED');
-    expect((await weft(['start', 'add', '--input', '{nope', '--url', url])).code).toBe(2);
-    expect((await weft(['start'])).code).toBe(2);
-    expect((await weft(['frobnicate'])).code).toBe(2);
-    expect((await weft(['runs', 'list', '--bogus-flag'])).code).toBe(2);
+  });
+
+  it('an unknown workflow: no run id printed, the error lists the workflows the server has', async () => {
+    const r = await weft(['start', 'nope', '--url', url]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toMatch(/run [0-9a-f-]{36}/);
+    expect(r.stderr).toContain('no workflow "nope"; the server has: add, approve, slow, fails, html, flaky (WORKFLOW_NOT_FOUND)');
+  });
+
+  it('a suspended run shows its payload, the resume schema as JSON Schema, and how to resume', async () => {
+    const r = await weft(['start', 'approve', '--input', '{"amount":7}', '--url', url]);
+    expect(r.code).toBe(0);
+    const runId = /approve run (\S+)/.exec(r.stderr)?.[1];
+    expect(runId).toBeDefined();
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe('suspended at ask');
+    expect(lines[1]).toBe('  payload        {"question":"approve 7?"}');
+    expect(lines[2]).toMatch(/^ {2}resume schema {2}\{/);
+    expect(JSON.parse(lines[2]!.replace(/^ {2}resume schema {2}/, ''))).toMatchObject({ type: 'object', properties: { approved: { type: 'boolean' } }, required: ['approved'] });
+    expect(lines[3]).toBe(`resume with: weft runs resume ${runId} --data '<json>'`);
   });
 });
 
-describe('weft runs', () => {
-  it('lists runs as JSON and as a table, with filters', async () => {
+describe('weft runs', { timeout: 60_000 }, () => {
+  it('lists runs as JSON and as a table, with filters and a line that says how to page', async () => {
+    for (let i = 0; i < 3; i++) await (await h.weft.getWorkflow('add').createRun()).start({ inputData: { n: i } });
     const json = await weft(['runs', 'list', '--json', '--url', url, '--workflow', 'add']);
     expect(json.code).toBe(0);
     const parsed = JSON.parse(json.stdout);
-    expect(parsed.total).toBeGreaterThanOrEqual(2);
+    const total = parsed.total as number;
+    expect(total).toBeGreaterThanOrEqual(5);
     expect(parsed.runs.every((r: { workflowId: string }) => r.workflowId === 'add')).toBe(true);
     const human = await weft(['runs', 'list', '--url', url, '--status', 'failed']);
     expect(human.stdout).toMatch(/RUN\s+WORKFLOW\s+STATUS/);
     expect(human.stdout).toContain('fails');
+
+    const pages = Math.ceil(total / 2);
+    const first = await weft(['runs', 'list', '--url', url, '--workflow', 'add', '--per-page', '2']);
+    expect(first.stdout).toContain(`runs 1-2 of ${total} (page 1 of ${pages}; next: --page 1 --per-page 2)`);
+    const last = await weft(['runs', 'list', '--url', url, '--workflow', 'add', '--per-page', '2', '--page', String(pages - 1)]);
+    expect(last.stdout).toMatch(new RegExp(`of ${total} \\(page ${pages} of ${pages}\\)\\n$`));
   });
 
-  it('shows, resumes and cancels runs', async () => {
+  it('shows and resumes runs; resume --wait prints the outcome', async () => {
     const run = await h.weft.getWorkflow('approve').createRun();
     await run.start({ inputData: { amount: 1 } });
     const show = await weft(['runs', 'show', run.runId, '--url', url]);
     expect(show.stdout).toContain('suspended at ask');
-    const resumed = await weft(['runs', 'resume', run.runId, '--data', '{"approved":true}', '--wait', '--url', url, '--json']);
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'success', result: { approved: true } });
+    expect(show.stdout).toContain('resume schema');
+    const resumed = await weft(['runs', 'resume', run.runId, '--data', '{"approved":true}', '--wait', '--url', url]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout.trim()).toBe('success {"approved":true}');
+
+    const other = await h.weft.getWorkflow('approve').createRun();
+    await other.start({ inputData: { amount: 2 } });
+    const json = await weft(['runs', 'resume', other.runId, '--data', '{"approved":false}', '--wait', '--url', url, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'success', result: { approved: false } });
+  });
+
+  it('cancels runs', async () => {
     const slow = await h.weft.getWorkflow('slow').createRun();
     await slow.startAsync({ inputData: { ms: 20_000 } });
     const canceled = await weft(['runs', 'cancel', slow.runId, '--url', url]);
     expect(canceled.stdout).toContain('canceled');
-    const missing = await weft(['runs', 'show', 'ghost', '--url', url]);
-    expect(missing.code).toBe(2);
+  });
+
+  it('retries a failed run; retry --wait prints the outcome', async () => {
+    broken = true;
+    const run = await h.weft.getWorkflow('flaky').createRun();
+    expect((await run.start({ inputData: {} })).status).toBe('failed');
+    const again = await weft(['runs', 'retry', run.runId, '--wait', '--url', url]);
+    expect(again.code).toBe(1);
+    expect(again.stdout.trim()).toBe('failed: service down');
+    broken = false;
+    const fixed = await weft(['runs', 'retry', run.runId, '--wait', '--url', url]);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stdout.trim()).toBe('success {"ok":true}');
+  });
+
+  it('a run that does not exist is RUN_NOT_FOUND with exit 1, not a usage error', async () => {
+    for (const args of [['show', 'ghost'], ['cancel', 'ghost'], ['resume', 'ghost']]) {
+      const r = await weft(['runs', ...args, '--url', url, '--json']);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(JSON.parse(r.stderr).error).toEqual({ code: 'RUN_NOT_FOUND', message: 'run "ghost" does not exist' });
+    }
   });
 
   it('fails clearly when no server is reachable', async () => {
     const r = await weft(['runs', 'list', '--url', 'http://127.0.0.1:1', '--json']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stderr).error.code).toBe('SERVER_UNREACHABLE');
+    const human = await weft(['runs', 'list', '--url', 'http://127.0.0.1:1']);
+    expect(human.stderr).toContain('--url or WEFT_URL');
   });
 });
 
-describe('weft migrate and prune (direct store access)', () => {
+/** Runs the CLI under a pseudo-terminal (util-linux `script`), where progress lines are shown. */
+function onTty(args: string[]): string {
+  const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  return execFileSync('script', ['-qec', quoted, '/dev/null'], { env: { ...process.env, NO_COLOR: '1' }, encoding: 'utf8' });
+}
+
+describe('weft migrate and prune (direct store access)', { timeout: 60_000 }, () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'weft-cli-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('migrate creates and migrates the SQLite file', async () => {
+  it('migrate lists the migrations it applied, then says the store is up to date', async () => {
     const db = join(dir, 'm.db');
     const r = await weft(['migrate', '--db', db]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('up to date');
+    expect(r.stdout).toMatch(/^applied \d+ migrations to SQLite file .*m\.db:\n {2}0001_init\n {2}0002_\w+\n[\s\S]*now at schema version \d+\n$/);
+    expect(r.stderr).toBe('');
     expect(existsSync(db)).toBe(true);
-    expect(JSON.parse((await weft(['migrate', '--db', db, '--json'])).stdout)).toEqual({ migrated: true, store: 'sqlite' });
+    const again = await weft(['migrate', '--db', db]);
+    expect(again.stdout).toMatch(/is up to date \(schema version \d+\)/);
+    const json = JSON.parse((await weft(['migrate', '--db', db, '--json'])).stdout);
+    expect(json).toMatchObject({ migrated: true, store: 'sqlite', applied: [] });
+    const fresh = JSON.parse((await weft(['migrate', '--db', join(dir, 'm2.db'), '--json'])).stdout);
+    expect(fresh.applied[0]).toEqual({ version: 1, name: '0001_init' });
+    expect(fresh.applied).toHaveLength(fresh.version);
+  });
+
+  it('migrate and prune show progress on a terminal, and nothing extra when piped', async () => {
+    const tty = onTty(['migrate', '--db', join(dir, 'tty.db')]);
+    expect(tty).toContain('migrating SQLite file');
+    expect(tty).toContain('0001_init');
+    const pruned = onTty(['prune', '--older-than', '1h', '--db', join(dir, 'tty.db')]);
+    expect(pruned).toContain('scanning finished runs');
+    const piped = await weft(['prune', '--older-than', '1h', '--db', join(dir, 'tty.db')]);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe(`deleted 0 finished run(s) older than 1h from SQLite file ${join(dir, 'tty.db')}\n`);
   });
 
   it('prune deletes finished runs older than the duration and keeps the rest', async () => {
@@ -129,6 +203,7 @@ describe('weft migrate and prune (direct store access)', () => {
 
     const none = JSON.parse((await weft(['prune', '--older-than', '1h', '--db', db, '--json'])).stdout);
     expect(none).toMatchObject({ matched: 0, deleted: 0 });
+    // The runs must be older than the 10ms cutoff: this wait is the precondition, not the assertion.
     await new Promise((r) => setTimeout(r, 20));
     const dry = JSON.parse((await weft(['prune', '--older-than', '10ms', '--dry-run', '--db', db, '--json'])).stdout);
     expect(dry).toMatchObject({ dryRun: true, matched: 3, deleted: 0 });
@@ -140,8 +215,6 @@ describe('weft migrate and prune (direct store access)', () => {
     const left = await check.listRuns({});
     expect(left.runs.map((r) => r.runId)).toEqual(['keep-suspended']);
     await check.close();
-    expect((await weft(['prune', '--older-than', 'soon', '--db', db])).code).toBe(2);
-    expect((await weft(['prune', '--db', db])).code).toBe(2);
   });
 });
 

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createStep, createWorkflow, postgresStore, sqliteStore, Weft } from '../../src/index.js';
+import { waitUntil } from '../support/wait.js';
 
 const N = z.object({ n: z.number() });
 const PG_URL = process.env.WEFT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -26,13 +27,13 @@ function twoSteps(id: string, counter: { a: number; b: number }) {
   return createWorkflow({ id, inputSchema: N, outputSchema: N }).then(a).then(b).commit();
 }
 
+/** Reads `fn` until its value passes `ok`; throws (naming the last value) when it never does. */
 async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
+  const hit = await waitUntil(async () => {
     const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    return ok(v) ? { v } : null;
+  }, { timeout: ms, interval: 20 });
+  return hit.v;
 }
 
 describe('bad data never takes the engine down', () => {

@@ -11,7 +11,7 @@ import {
   WeftError,
   WorkflowValidationError,
 } from '../../src/index.js';
-import { MODES, N, addStep, bind, deferred, makeWeft, sleep, uid } from './helpers.js';
+import { MODES, N, addStep, bind, deferred, makeWeft, sleep, uid, untilStatus } from './helpers.js';
 
 function gateStep(id = 'gate') {
   return createStep({
@@ -238,7 +238,7 @@ describe.each(MODES)('concurrent resume on the %s', (mode) => {
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => run.resumeAsync({ resumeData: { go: true } })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'RESUME_CONFLICT' });
-    await new Promise((r) => setTimeout(r, 50));
+    await untilStatus(w, run.runId, ['success', 'failed', 'canceled']);
     expect((await w.getWorkflowRunExecutionResult(run.runId))?.status).toBe('success');
     expect(executions.count).toBe(1);
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createStep, createWorkflow, memoryStore, Weft } from '../../src/index.js';
 import { FakeClock, withTestSeams } from '../../src/testing/index.js';
+import { waitUntil } from '../support/wait.js';
 
 const N = z.object({ n: z.number() });
 
@@ -19,11 +20,7 @@ function build() {
 }
 
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  await waitUntil(check, { timeout: 5000, message: what });
 }
 
 describe('weft/testing FakeClock', () => {

@@ -2,6 +2,7 @@ import { afterEach } from 'vitest';
 import { z } from 'zod';
 import { Weft, memoryStore, createStep } from '../../src/index.js';
 import type { AnyWorkflow, WeftOptions, WorkflowResult } from '../../src/index.js';
+import { waitUntil } from '../support/wait.js';
 
 /** A promise the test resolves by hand (to hold a step at a known point). */
 export interface Deferred<T = void> {
@@ -22,15 +23,9 @@ export function deferred<T = void>(): Deferred<T> {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Polls `probe` until it returns a truthy value (or throws after `timeoutMs`). */
-export async function until<T>(probe: () => Promise<T> | T, timeoutMs = 5000, what = 'condition'): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
+/** Polls `probe` until it returns a truthy value (or throws after `timeoutMs`): waitUntil, shorter to call. */
+export function until<T>(probe: () => Promise<T> | T, timeoutMs = 5000, what = 'condition'): Promise<NonNullable<T>> {
+  return waitUntil(probe, { timeout: timeoutMs, message: what, interval: 5 });
 }
 
 /** Waits until the run's polled result has one of the given statuses. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { createStep, createWorkflow, NonRetryableError } from '../../src/index.js';
-import { N, addStep, makeWeft, uid, untilStatus } from './helpers.js';
+import { N, addStep, deferred, makeWeft, uid, untilStatus } from './helpers.js';
+import { FakeClock, withTestSeams } from '../../src/testing/index.js';
 
 describe('run statuses', () => {
   it('pending: a created handle that was not started', async () => {
@@ -75,13 +76,20 @@ describe('run statuses', () => {
   it('a run that is canceled while waiting never wakes up', async () => {
     const after = { count: 0 };
     const w = createWorkflow({ id: uid('cancel-wait'), inputSchema: N, outputSchema: N }).sleep(150).then(addStep('b', 1, after)).commit();
-    makeWeft({ w }, { inProcessSleepMs: 20, worker: { pollMs: 20 } });
+    const clock = new FakeClock(1_900_000_000_000);
+    makeWeft({ w }, withTestSeams({ inProcessSleepMs: 20, worker: { pollMs: 20 } }, { clock }));
     const run = await w.createRun();
     await run.startAsync({ inputData: { n: 1 } });
     await untilStatus(w, run.runId, 'waiting');
     await run.cancel();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(after.count).toBe(0);
+    // A second run sleeping as long proves the timers fired: once it has woken and finished, the
+    // canceled run had every chance to wake too.
+    const control = await w.createRun();
+    await control.startAsync({ inputData: { n: 10 } });
+    await untilStatus(w, control.runId, 'waiting');
+    clock.advance(60_000);
+    await untilStatus(w, control.runId, 'success');
+    expect(after.count).toBe(1);
     expect((await w.getWorkflowRunExecutionResult(run.runId))?.status).toBe('canceled');
   });
 });
@@ -199,6 +207,7 @@ describe('retries and timeouts', () => {
 
   it('a timed-out attempt is retried when retries remain; a step ignoring its signal does not hold the run', async () => {
     const signals: boolean[] = [];
+    const looked = deferred();
     const slowOnce = createStep({
       id: 'slow-once',
       inputSchema: N,
@@ -209,6 +218,7 @@ describe('retries and timeouts', () => {
         if (retryCount === 0) {
           await new Promise((r) => setTimeout(r, 500)); // ignores the signal
           signals.push(abortSignal.aborted);
+          looked.resolve();
         }
         return { n: inputData.n + retryCount };
       },
@@ -219,7 +229,7 @@ describe('retries and timeouts', () => {
     expect(Date.now() - t0).toBeLessThan(400);
     expect(r).toMatchObject({ status: 'success', result: { n: 2 } });
     expect(r.steps['slow-once']?.attempts).toBe(2);
-    await new Promise((res) => setTimeout(res, 500));
+    await looked.promise;
     expect(signals).toEqual([true]);
   });
 });

@@ -16,14 +16,15 @@ function fullDisk(inner: Store, which: 'journal writes' | 'every write') {
   const state = { full: false, refused: 0 };
   const store = new Proxy(inner, {
     get(target, prop, receiver) {
-      if (prop === 'write') {
+      if (prop === 'write' || prop === 'writeSettled') {
+        const apply = (Reflect.get(target, prop, receiver) as Store['write']).bind(target);
         return async (ops: Parameters<Store['write']>[0]) => {
           const hit = which === 'every write' || ops.some((op) => op.type === 'journal');
           if (state.full && hit) {
             state.refused++;
             throw new StoreError('database or disk is full', { code: 'STORE_FULL', retryable: true });
           }
-          return target.write(ops);
+          return apply(ops);
         };
       }
       const v = Reflect.get(target, prop, receiver);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Weft, sqliteStore, type AnyWorkflow, type Store } from '../../src/index.js';
 import { serve, type ServerOptions, type WeftServer } from '../../src/server/index.js';
 import { makeFixtures } from './fixtures.js';
+import { waitUntil } from '../support/wait.js';
 
 export interface Harness {
   weft: Weft;
@@ -58,14 +59,13 @@ export async function startHarness(opts: ServerOptions & { workflows?: Record<st
   };
 }
 
+/** Reads `fn` until its value passes `ok` (waitUntil over a value and a predicate). */
 export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
+  const hit = await waitUntil(async () => {
     const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+    return ok(v) ? { v } : null;
+  }, { timeout: timeoutMs, interval: 25 });
+  return hit.v;
 }
 
 /** Reads an SSE response into parsed messages until the server ends it. */

@@ -113,6 +113,7 @@ describe.each(Object.keys(backends))('%s-backed server', (name) => {
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: { code: 'STORE_ERROR', message: 'internal server error' } });
     expect(internal).toHaveLength(1);
-    expect(String((internal[0] as Error).message)).toMatch(/runs/); // "no such table: runs" / "relation ... does not exist"
+    // The driver's text ("no such table: runs" / "relation ... does not exist") is the error's cause.
+    expect(String(((internal[0] as Error).cause as Error | undefined)?.message)).toMatch(/runs/);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClaimOptions, RunRecord, StoreEvent, Store } from '../../src/store/types.js';
 import { LEASE_MS, T0, WF, runIn } from './contract-helpers.js';
+import { waitUntil } from '../support/wait.js';
 
 const NOW = T0 + 100;
 
@@ -31,11 +32,7 @@ async function pendingRuns(store: Store, n: number, opts: { key: string | null; 
 }
 
 async function waitFor(what: string, pred: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitUntil(pred, { timeout: ms, message: what });
 }
 
 /** Flow control: claimRuns under concurrency limits, cron schedule rows, and store events (subscribe). */

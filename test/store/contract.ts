@@ -6,6 +6,7 @@ import { T0, LEASE_MS, WF, entry, newRun, runIn, stripSeq, uid, type MakeStore }
 import { listContract } from './contract-list.js';
 import { resumeCancelContract } from './contract-resume.js';
 import { retryAndBatchContract } from './contract-retry-batch.js';
+import { safetyContract } from './contract-safety.js';
 
 /**
  * The behaviour every Store implementation must have. Each test gets a fresh, opened store from `make`.
@@ -353,5 +354,6 @@ export function storeContract(name: string, make: MakeStore): void {
     listContract(f);
     retryAndBatchContract(f);
     flowContract(f);
+    safetyContract(f);
   });
 }

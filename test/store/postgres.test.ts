@@ -6,6 +6,8 @@ import { postgresStore } from '../../src/store/postgres/postgres-store.js';
 import { loadMigrations } from '../../src/store/shared/migration-files.js';
 import { storeContract } from './contract.js';
 import { LEASE_MS, T0, entry, newRun } from './contract-helpers.js';
+import { waitUntil } from '../support/wait.js';
+import { followCallerClock } from './pg-test-clock.js';
 
 const URL = process.env.WEFT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** Every schema this file creates starts with this prefix and is dropped when the file ends. */
@@ -17,11 +19,7 @@ const admin = new pg.Pool({ connectionString: URL, max: 2 });
 
 /** Polls `probe` until it holds (or fails the test after `timeoutMs`). */
 async function waitFor(probe: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitUntil(probe, { timeout: timeoutMs, message: what });
 }
 
 async function dropSchema(schema: string): Promise<void> {
@@ -39,7 +37,7 @@ afterAll(async () => {
 
 storeContract('postgres', async () => {
   const schema = schemaName();
-  return { store: postgresStore({ connectionString: URL, schema }), cleanup: () => dropSchema(schema) };
+  return { store: followCallerClock(postgresStore({ connectionString: URL, schema }), admin, schema), cleanup: () => dropSchema(schema) };
 });
 
 describe('postgres: a store on a caller-owned pool', () => {
@@ -48,7 +46,7 @@ describe('postgres: a store on a caller-owned pool', () => {
 
   storeContract('postgres (shared pool)', async () => {
     const schema = schemaName();
-    return { store: postgresStore({ pool, schema }), cleanup: () => dropSchema(schema) };
+    return { store: followCallerClock(postgresStore({ pool, schema }), admin, schema), cleanup: () => dropSchema(schema) };
   });
 
   it('does not end the caller pool on close', async () => {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { Weft, createStep, createWorkflow, postgresStore } from '../../src/index.js';
 import { PG_URL, pgSchema, readLedgers, sleep, spawnWorker, stopProc, tempDir, waitExecution, type Proc } from './harness.js';
+import { waitUntil } from '../support/wait.js';
 
 const IDEM_DRIVER = fileURLToPath(new URL('./idem-driver.mjs', import.meta.url));
 
@@ -77,12 +78,10 @@ describe('control from any process', () => {
     const b = spawnWorker({ ...env, WORKER: '0', DRIVER: IDEM_DRIVER });
     procs.push(a, b);
     await Promise.all([a.exited, b.exited]);
-    const until = Date.now() + 20_000;
-    for (;;) {
+    await waitUntil(async () => {
       const { rows } = await db.admin.query(`SELECT count(*)::int AS n FROM "${db.schema}".runs WHERE id LIKE 'idem-%' AND status = 'success'`);
-      if (rows[0].n === 100 || Date.now() > until) break;
-      await sleep(100);
-    }
+      return rows[0].n === 100;
+    }, { timeout: 20_000, interval: 100, message: 'all 100 runs to succeed' });
     const { rows } = await db.admin.query(`SELECT id, status FROM "${db.schema}".runs WHERE id LIKE 'idem-%'`);
     expect(rows.length).toBe(100);
     expect(rows.every((r: { status: string }) => r.status === 'success')).toBe(true);

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Weft, postgresStore } from '../../src/index.js';
 import { PG_URL, pgSchema, readLedgers, sleep, spawnWorker, stopProc, tempDir, type Proc } from './harness.js';
 import { tick } from './cron-client.js';
+import { waitUntil } from '../support/wait.js';
 
 /** A schedule every second with 3 workers: exactly one run per fire time; pause/resume/trigger shared. */
 describe('cron schedules across workers', () => {
@@ -37,8 +38,11 @@ describe('cron schedules across workers', () => {
     expect(inWindow.length).toBeGreaterThanOrEqual(9);
     expect(new Set(times).size).toBe(times.length);
     // Each ran its step exactly once, in one of the workers, and the work spread over workers.
-    await sleep(300);
-    const execs = readLedgers(tmp.dir).executions;
+    const keys = inWindow.map((t) => `cron:tick:${new Date(t).toISOString()}/fire`);
+    const execs = await waitUntil(() => {
+      const all = readLedgers(tmp.dir).executions;
+      return keys.every((k) => all.some((e) => e.key === k)) ? all : null;
+    }, { message: 'every fire in the window to have executed' });
     const perRun = new Map<string, number>();
     for (const e of execs) perRun.set(e.key, (perRun.get(e.key) ?? 0) + 1);
     for (const t of inWindow) expect(perRun.get(`cron:tick:${new Date(t).toISOString()}/fire`)).toBe(1);
@@ -52,14 +56,20 @@ describe('cron schedules across workers', () => {
     const { runId } = await client.triggerSchedule('tick');
     const manual = await tick.createRun({ runId });
     expect(runId.startsWith('cron:tick:manual:')).toBe(true);
+    const resumedAt = Date.now();
     const resumed = await client.resumeSchedule('tick');
     expect(resumed.paused).toBe(false);
-    await sleep(2200);
-    const after = await db.admin.query(`SELECT count(*)::int AS n FROM "${db.schema}".runs WHERE id LIKE 'cron:tick:20%' AND id > $1`, [
-      `cron:tick:${new Date(Date.now() - 2200).toISOString()}`,
-    ]);
-    expect(after.rows[0].n).toBeGreaterThanOrEqual(1);
-    expect((await client.getRun(manual.runId))?.status).toBe('success');
+    const fresh = await waitUntil(async () => {
+      const res = await db.admin.query(`SELECT count(*)::int AS n FROM "${db.schema}".runs WHERE id LIKE 'cron:tick:20%' AND id > $1`, [
+        `cron:tick:${new Date(resumedAt).toISOString()}`,
+      ]);
+      return res.rows[0].n >= 1 ? res.rows[0].n : 0;
+    }, { timeout: 5000, message: 'a fire after the schedule was resumed' });
+    expect(fresh).toBeGreaterThanOrEqual(1);
+    const manualDone = await waitUntil(async () => ((await client.getRun(manual.runId))?.status === 'success' ? 'success' : null), {
+      message: 'the manually triggered run to finish',
+    });
+    expect(manualDone).toBe('success');
     await client.stop();
   }, 60_000);
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { waitUntil } from '../support/wait.js';
 
 export const PG_URL = process.env.WEFT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CHILD = fileURLToPath(new URL('./worker-child.mjs', import.meta.url));
@@ -229,14 +230,8 @@ export function reruns(l: Ledger): string[] {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls the ledgers until an execution matches; returns it. */
-export async function waitExecution(dir: string, pred: (e: Execution) => boolean, timeoutMs = 30_000): Promise<Execution> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const hit = readLedgers(dir).executions.find(pred);
-    if (hit) return hit;
-    if (Date.now() > until) throw new Error('timed out waiting for a ledger entry');
-    await sleep(10);
-  }
+export function waitExecution(dir: string, pred: (e: Execution) => boolean, timeoutMs = 30_000): Promise<Execution> {
+  return waitUntil(() => readLedgers(dir).executions.find(pred), { timeout: timeoutMs, message: 'a ledger entry' });
 }
 
 /** Inserts a pending run directly, as startAsync from any process would (the trigger notifies workers). */

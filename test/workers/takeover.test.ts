@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { PG_URL, insertPendingRun, pgSchema, readLedgers, sleep, spawnWorker, stopProc, tempDir, waitExecution, type Proc } from './harness.js';
+import { PG_URL, insertPendingRun, pgSchema, readLedgers, spawnWorker, stopProc, tempDir, waitExecution, type Proc } from './harness.js';
+import { waitUntil } from '../support/wait.js';
 
 const LEASE_MS = 2000;
 
@@ -69,16 +70,15 @@ describe('leases: takeover and fencing', () => {
     const other = await start();
     const byOther = await waitExecution(tmp.dir, (e) => e.key === 'f1/long' && e.pid === other.pid, 15_000);
     z.child.kill('SIGCONT');
-    const until = Date.now() + 5000;
-    let fenced: { kind: string }[] = [];
-    while (Date.now() < until) {
-      fenced = readLedgers(tmp.dir).leaseLost.filter((l) => l.pid === z.pid && l.runId === 'f1' && l.kind === 'fenced');
-      if (fenced.length) break;
-      await sleep(20);
-    }
+    const fenced = await waitUntil(() => {
+      const hits = readLedgers(tmp.dir).leaseLost.filter((l) => l.pid === z.pid && l.runId === 'f1' && l.kind === 'fenced');
+      return hits.length ? hits : null;
+    }, { timeout: 5000, message: 'the zombie\'s write to be fenced' });
     await waitExecution(tmp.dir, (e) => e.key === 'f1/long' && e.pid === other.pid && e.kind === 'E', 5000);
-    await sleep(300);
-    const { rows } = await db.admin.query(`SELECT status, owner FROM "${db.schema}".runs WHERE id = 'f1'`);
+    const rows = await waitUntil(async () => {
+      const res = await db.admin.query(`SELECT status, owner FROM "${db.schema}".runs WHERE id = 'f1'`);
+      return res.rows[0]?.status === 'success' ? res.rows : null;
+    }, { timeout: 5000, message: 'the run to be recorded as success by the worker that took over' });
     const zombieEnd = readLedgers(tmp.dir).executions.find((e) => e.key === 'f1/long' && e.pid === z.pid);
     console.log(`[fencing] zombie step ended ${zombieEnd?.kind} after waking; writes rejected by fencing: ${fenced.length}`);
     expect(byOther).toBeTruthy();

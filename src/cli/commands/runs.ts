@@ -1,7 +1,17 @@
-import type { RunStatus, WeftClient } from '../../client/index.js';
-import { EXIT, REMOTE, UsageError, parse, parseJson, str } from '../args.js';
+import type { RemoteRun, RunStatus, WeftClient, WorkflowResult } from '../../client/index.js';
+import { RunNotFoundError } from '../../errors.js';
+import { EXIT, REMOTE, UsageError, dateOption, intOption, parse, parseJson, str, type Values } from '../args.js';
 import { clientFrom } from '../connect.js';
+import { exitFor, printOutcome } from '../outcome.js';
 import { fmtDate, fmtMs, printJson, statusText, table } from '../output.js';
+import { describeQuietly } from './start.js';
+
+const RUN_STATUSES = ['pending', 'running', 'waiting', 'suspended', 'success', 'failed', 'canceled'] as const satisfies readonly RunStatus[];
+// Fails to compile when RunStatus gains a status this list lacks.
+const _allStatuses: Record<RunStatus, true> = Object.fromEntries(RUN_STATUSES.map((s) => [s, true])) as Record<(typeof RUN_STATUSES)[number], true>;
+void _allStatuses;
+
+const DEFAULT_PER_PAGE = 50;
 
 const LIST_OPTIONS = {
   ...REMOTE,
@@ -17,70 +27,134 @@ const LIST_OPTIONS = {
 async function workflowOf(client: WeftClient, runId: string, given: string | undefined): Promise<string> {
   if (given) return given;
   const run = await client.getRun(runId);
-  if (!run) throw new UsageError(`run "${runId}" does not exist`);
+  if (!run) throw new RunNotFoundError(runId);
   return run.workflowId;
 }
 
+function statuses(text: string | undefined): RunStatus[] | undefined {
+  if (text === undefined) return undefined;
+  const list = text.split(',').map((s) => s.trim());
+  const bad = list.filter((s) => !(RUN_STATUSES as readonly string[]).includes(s));
+  if (bad.length) throw new UsageError(`unknown status ${bad.map((s) => `"${s}"`).join(', ')}; the statuses are ${RUN_STATUSES.join(', ')}`, 'runs list');
+  return list as RunStatus[];
+}
+
+/** "page 1 of 7; next: --page 1": pages are numbered from 0 on the command line (as in the API). */
+function pageLine(shown: number, total: number, page: number, perPage: number, values: Values): string {
+  const pages = Math.max(1, Math.ceil(total / perPage));
+  const first = page * perPage + 1;
+  const range = shown ? `runs ${first}-${first + shown - 1} of ${total}` : `no runs on this page, ${total} in all`;
+  const perPageFlag = str(values, 'per-page') !== undefined ? ` --per-page ${perPage}` : '';
+  const next = (page + 1) * perPage < total ? `; next: --page ${page + 1}${perPageFlag}` : '';
+  return `${range} (page ${page + 1} of ${pages}${next})`;
+}
+
 async function list(argv: string[]): Promise<number> {
-  const { values } = parse(argv, LIST_OPTIONS);
+  const cmd = 'runs list';
+  const { values } = parse(argv, LIST_OPTIONS, cmd);
+  const page = intOption(values, 'page', cmd, 0, Number.MAX_SAFE_INTEGER, ' (pages are numbered from 0)') ?? 0;
+  const perPage = intOption(values, 'per-page', cmd, 1, 1000) ?? DEFAULT_PER_PAGE;
+  const status = statuses(str(values, 'status'));
+  const from = dateOption(values, 'from', cmd);
+  const to = dateOption(values, 'to', cmd);
   const client = clientFrom(values);
-  const num = (k: string) => (str(values, k) !== undefined ? Number(str(values, k)) : undefined);
-  const status = str(values, 'status');
   const res = await client.listRuns({
     ...(str(values, 'workflow') ? { workflowId: str(values, 'workflow') } : {}),
-    ...(status ? { status: status.split(',') as RunStatus[] } : {}),
+    ...(status ? { status } : {}),
     ...(str(values, 'resource') ? { resourceId: str(values, 'resource') } : {}),
-    ...(str(values, 'from') ? { fromDate: str(values, 'from') } : {}),
-    ...(str(values, 'to') ? { toDate: str(values, 'to') } : {}),
-    ...(num('page') !== undefined ? { page: num('page') } : {}),
-    ...(num('per-page') !== undefined ? { perPage: num('per-page') } : {}),
+    ...(from ? { fromDate: from } : {}),
+    ...(to ? { toDate: to } : {}),
+    page,
+    perPage,
   });
   if (values.json) return printJson(res), EXIT.ok;
-  if (res.runs.length === 0) process.stdout.write('no runs\n');
-  else process.stdout.write(`${table(res.runs.map((r) => [r.runId, r.workflowId, statusText(r.status), fmtDate(r.createdAt), fmtDate(r.updatedAt)]), ['RUN', 'WORKFLOW', 'STATUS', 'CREATED', 'UPDATED'])}\n`);
-  process.stdout.write(`${res.runs.length} of ${res.total} run${res.total === 1 ? '' : 's'}\n`);
+  if (res.total === 0) {
+    process.stdout.write('no runs\n');
+    return EXIT.ok;
+  }
+  if (res.runs.length) {
+    const rows = res.runs.map((r) => [r.runId, r.workflowId, statusText(r.status), fmtDate(r.createdAt), fmtDate(r.updatedAt)]);
+    process.stdout.write(`${table(rows, ['RUN', 'WORKFLOW', 'STATUS', 'CREATED', 'UPDATED'])}\n`);
+  }
+  process.stdout.write(`${pageLine(res.runs.length, res.total, page, perPage, values)}\n`);
   return EXIT.ok;
 }
 
 async function show(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...REMOTE, workflow: { type: 'string' } });
+  const { values, positionals } = parse(argv, { ...REMOTE, workflow: { type: 'string' } }, 'runs show', 1);
   const runId = positionals[0];
-  if (!runId) throw new UsageError('usage: weft runs show <runId> [--workflow <id>]');
+  if (!runId) throw new UsageError('runs show needs a run id: weft runs show <runId>', 'runs show');
   const client = clientFrom(values);
-  const wf = client.getWorkflow(await workflowOf(client, runId, str(values, 'workflow')));
-  const result = await wf.getWorkflowRunExecutionResult(runId);
-  if (!result) throw new UsageError(`run "${runId}" does not exist`);
+  const key = await workflowOf(client, runId, str(values, 'workflow'));
+  const result = await client.getWorkflow(key).getWorkflowRunExecutionResult(runId);
+  if (!result) throw new RunNotFoundError(runId);
   if (values.json) return printJson(result), EXIT.ok;
-  process.stdout.write(`run ${runId} (${wf.key}): ${statusText(result.status)}\n`);
+  process.stdout.write(`run ${runId} (${key}): ${statusText(result.status)}\n`);
   const steps = Object.entries(result.steps).sort((a, b) => a[1].startedAt - b[1].startedAt);
   if (steps.length) {
     const rows = steps.map(([id, s]) => [id, statusText(s.status), fmtDate(s.startedAt), fmtMs(s.endedAt !== undefined ? s.endedAt - s.startedAt : undefined), String(s.attempts)]);
     process.stdout.write(`${table(rows, ['STEP', 'STATUS', 'STARTED', 'DURATION', 'ATTEMPTS'])}\n`);
   }
-  if (result.status === 'success') process.stdout.write(`result: ${JSON.stringify(result.result)}\n`);
-  if (result.status === 'failed') process.stdout.write(`error: ${result.error.message}\n`);
-  if (result.status === 'suspended') process.stdout.write(`suspended at ${result.suspended.map((p) => p.join('.')).join(', ')}: ${JSON.stringify(result.suspendPayload)}\n`);
+  if (result.status === 'success' || result.status === 'failed' || result.status === 'suspended') {
+    printOutcome(result, runId, result.status === 'suspended' ? await describeQuietly(client, key) : null);
+  }
   return EXIT.ok;
 }
 
+/**
+ * Waits until a retried run settles. The retry route answers once the run is queued, and its event
+ * stream may still hold the failure it is retrying, so this reads the result instead (backing off
+ * from 50 ms to 1 s between reads).
+ */
+async function settled(run: RemoteRun): Promise<WorkflowResult> {
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    const r = await run.getWorkflowRunExecutionResult();
+    if (!r) throw new RunNotFoundError(run.runId);
+    if (r.status !== 'pending' && r.status !== 'running' && r.status !== 'waiting') return r;
+    await new Promise((done) => setTimeout(done, delay));
+  }
+}
+
+const ACT_USAGE = {
+  cancel: 'weft runs cancel <runId>',
+  retry: 'weft runs retry <runId> [--wait]',
+  resume: "weft runs resume <runId> [--step <id>] [--data '<json>'] [--wait]",
+};
+
 async function act(action: 'cancel' | 'resume' | 'retry', argv: string[]): Promise<number> {
-  const resumeOptions = { step: { type: 'string' as const }, data: { type: 'string' as const }, wait: { type: 'boolean' as const } };
-  const { values, positionals } = parse(argv, { ...REMOTE, workflow: { type: 'string' }, ...(action === 'resume' ? resumeOptions : {}) });
+  const cmd = `runs ${action}`;
+  const wait = { wait: { type: 'boolean' as const } };
+  const extra = action === 'cancel' ? {} : action === 'retry' ? wait : { ...wait, step: { type: 'string' as const }, data: { type: 'string' as const } };
+  const { values, positionals } = parse(argv, { ...REMOTE, workflow: { type: 'string' }, ...extra }, cmd, 1);
   const runId = positionals[0];
-  if (!runId) throw new UsageError(`usage: weft runs ${action} <runId>${action === 'resume' ? " [--step <id>] [--data '<json>'] [--wait]" : ''}`);
+  if (!runId) throw new UsageError(`${cmd} needs a run id: ${ACT_USAGE[action]}`, cmd);
+  const data = str(values, 'data');
+  const resumeData = data !== undefined ? parseJson(data, '--data', cmd) : undefined;
   const client = clientFrom(values);
-  const run = await client.getWorkflow(await workflowOf(client, runId, str(values, 'workflow'))).createRun({ runId });
+  const key = await workflowOf(client, runId, str(values, 'workflow'));
+  const run = await client.getWorkflow(key).createRun({ runId });
+
+  let result: WorkflowResult | undefined;
   let out: unknown;
   if (action === 'cancel') out = await run.cancel();
-  else if (action === 'retry') out = await run.retry();
-  else {
-    const data = str(values, 'data');
-    const opts = { ...(str(values, 'step') ? { step: str(values, 'step') } : {}), ...(data !== undefined ? { resumeData: parseJson(data, '--data') } : {}) };
-    out = values.wait ? await run.resume(opts) : await run.resumeAsync(opts);
+  else if (action === 'retry') {
+    out = await run.retry();
+    if (values.wait) result = await settled(run);
+  } else {
+    const opts = { ...(str(values, 'step') ? { step: str(values, 'step') } : {}), ...(data !== undefined ? { resumeData } : {}) };
+    if (values.wait) result = await run.resume(opts);
+    else out = await run.resumeAsync(opts);
+  }
+
+  if (result) {
+    if (values.json) printJson(result);
+    else printOutcome(result, runId, result.status === 'suspended' ? await describeQuietly(client, key) : null);
+    return exitFor(result);
   }
   if (values.json) return printJson(out), EXIT.ok;
   const status = (out as { status?: string }).status;
-  process.stdout.write(`${action === 'cancel' ? 'canceled' : action === 'retry' ? 'retrying' : 'resumed'} run ${runId}${status ? `: ${statusText(status)}` : ''}\n`);
+  const verb = action === 'cancel' ? 'canceled' : action === 'retry' ? 'retrying' : 'resumed';
+  process.stdout.write(`${verb} run ${runId}${status ? `: ${statusText(status)}` : ''}\n`);
   return EXIT.ok;
 }
 
@@ -98,6 +172,6 @@ export async function runs(argv: string[]): Promise<number> {
     case 'retry':
       return act(sub, rest);
     default:
-      throw new UsageError('usage: weft runs list|show|cancel|resume|retry …');
+      throw new UsageError(sub === undefined ? 'runs needs a subcommand: list, show, cancel, resume or retry' : `unknown runs subcommand "${sub}"; use list, show, cancel, resume or retry`, 'runs');
   }
 }

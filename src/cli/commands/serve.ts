@@ -1,11 +1,13 @@
-import { resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Weft, type AnyWorkflow } from '../../index.js';
-import { WeftError } from '../../errors.js';
 import { DEFAULT_PORT, serve, type WeftServer } from '../../server/index.js';
-import { EXIT, REMOTE, STORE, UsageError, parse, parsePort, str } from '../args.js';
-import { storeFrom } from '../connect.js';
+import { EXIT, REMOTE, STORE, UsageError, parse, parsePort, str, type Values } from '../args.js';
+import { storeTarget } from '../connect.js';
+import { PortInUseError, WorkflowsModuleError } from '../errors.js';
+import { WeftError } from '../../errors.js';
 import { color } from '../output.js';
+import { openStore } from './maintenance.js';
 
 const SERVE_OPTIONS = {
   ...STORE,
@@ -17,8 +19,8 @@ const SERVE_OPTIONS = {
 };
 
 /** A repeatable flag's values, else the comma-separated environment variable, else none. */
-function listOption(values: Record<string, unknown>, flag: string, env: string): string[] | undefined {
-  const given = values[flag];
+function listOption(values: Values, flag: string, env: string): string[] | undefined {
+  const given = (values as Record<string, unknown>)[flag];
   if (Array.isArray(given) && given.length > 0) return given.map(String);
   const fromEnv = process.env[env]
     ?.split(',')
@@ -27,64 +29,103 @@ function listOption(values: Record<string, unknown>, flag: string, env: string):
   return fromEnv?.length ? fromEnv : undefined;
 }
 
-/** Runs the engine and server until SIGINT/SIGTERM, then shuts down cleanly. */
-async function runServer(workflows: Record<string, AnyWorkflow>, values: Record<string, unknown>, banner: string): Promise<number> {
-  const { store, describe } = storeFrom(values);
-  const weft = new Weft({ workflows, store });
-  const token = str(values, 'token') ?? process.env.WEFT_TOKEN;
+/** How long a stop waits for in-flight steps before aborting them (then leases are released). */
+const STOP_TIMEOUT_MS = 10_000;
+
+/** Resolves on the first SIGINT or SIGTERM; a second one exits at once (the user insists). */
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((done) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      done(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/**
+ * Runs the engine and server until SIGINT/SIGTERM, then shuts down cleanly. A failure to start
+ * (address in use, a store that cannot open or migrate) stops whatever had started, so the process
+ * exits with the error instead of hanging on an open store and its timers.
+ */
+async function runServer(command: string, workflows: Record<string, AnyWorkflow>, values: Values): Promise<number> {
+  const port = parsePort(str(values, 'port'), DEFAULT_PORT, command);
+  const host = str(values, 'host') ?? '127.0.0.1';
+  const token = str(values, 'token') || process.env.WEFT_TOKEN;
   const allowedHosts = listOption(values, 'allow-host', 'WEFT_ALLOWED_HOSTS');
   const corsOrigins = listOption(values, 'cors-origin', 'WEFT_CORS_ORIGINS');
+  const target = storeTarget(values);
+  const weft = new Weft({ workflows, store: openStore(target) });
   let server: WeftServer;
   try {
-    server = await serve(weft, {
-      port: parsePort(str(values, 'port'), DEFAULT_PORT),
-      ...(str(values, 'host') ? { host: str(values, 'host') } : {}),
-      ...(token ? { token } : {}),
-      ...(allowedHosts ? { allowedHosts } : {}),
-      ...(corsOrigins ? { corsOrigins } : {}),
-    });
+    server = await serve(weft, { port, host, ...(token ? { token } : {}), ...(allowedHosts ? { allowedHosts } : {}), ...(corsOrigins ? { corsOrigins } : {}) });
   } catch (err) {
-    await weft.stop();
+    // serve() starts the engine before it listens; stop() closes the store even after a failed open.
+    await weft.stop({ timeoutMs: 1000 }).catch(() => {});
+    if ((err as { code?: unknown }).code === 'EADDRINUSE') throw new PortInUseError(host, port, { cause: err });
     // A malformed --allow-host or --cors-origin is a usage mistake (exit 2), like a malformed --port.
     if (err instanceof WeftError && err.code === 'INVALID_ARGUMENT') throw new UsageError(err.message);
     throw err;
   }
-  const count = Object.keys(workflows).length;
-  process.stdout.write(`${banner}\n`);
-  process.stdout.write(`  dashboard  ${color.bold(`${server.url}/`)}\n  api        ${server.url}/api\n  store      ${describe}\n  workflows  ${count} (${Object.keys(workflows).join(', ')})\n`);
+  const keys = Object.keys(workflows);
+  process.stdout.write(`${color.bold(`weft ${command}`)}\n`);
+  process.stdout.write(`  dashboard  ${color.bold(`${server.url}/`)}\n  api        ${server.url}/api\n  store      ${target.describe}\n  workflows  ${keys.length} (${keys.join(', ')})\n`);
   if (token) process.stdout.write('  auth       bearer token required\n');
   if (allowedHosts) process.stdout.write(`  hosts      also ${allowedHosts.join(', ')}\n`);
   if (corsOrigins) process.stdout.write(`  cors       ${corsOrigins.join(', ')}\n`);
   process.stdout.write(color.dim('Press Ctrl-C to stop.\n'));
-  await new Promise<void>((done) => {
-    const stop = () => done();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  process.stdout.write('stopping…\n');
+  const signal = await stopSignal();
+  process.stdout.write(`${signal === 'SIGINT' ? '\n' : ''}stopping… (in-flight steps get ${STOP_TIMEOUT_MS / 1000} s to finish)\n`);
   await server.close();
-  await weft.stop();
+  await weft.stop({ timeoutMs: STOP_TIMEOUT_MS });
+  process.stdout.write('stopped\n');
   return EXIT.ok;
 }
 
 /** `weft dev`: the example workflows, the dashboard and the default SQLite file. */
 export async function dev(argv: string[]): Promise<number> {
-  const { values } = parse(argv, SERVE_OPTIONS);
+  const { values } = parse(argv, SERVE_OPTIONS, 'dev');
   const { workflows } = await import('../../examples/index.js');
-  return runServer(workflows, values, color.bold('weft dev'));
+  return runServer('dev', workflows, values);
 }
 
 function isRegistry(v: unknown): v is Record<string, AnyWorkflow> {
   return !!v && typeof v === 'object' && Object.values(v).length > 0 && Object.values(v).every((w) => !!w && typeof w === 'object' && (w as { component?: unknown }).component === 'WORKFLOW');
 }
 
+const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
+
+/** Imports the --workflows module; failures say what to do, TypeScript in particular. */
+async function loadRegistry(modulePath: string): Promise<Record<string, AnyWorkflow>> {
+  let mod: { workflows?: unknown; default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(resolve(modulePath)).href)) as typeof mod;
+  } catch (err) {
+    const reason = (err as Error).message;
+    if (TS_EXTENSIONS.has(extname(modulePath)) && (err as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION') {
+      throw new WorkflowsModuleError(
+        `cannot load ${modulePath}: this Node.js does not run TypeScript by itself. Compile it first (tsc) and pass the .js file, ` +
+          `or run the CLI under a TypeScript loader: node --import tsx node_modules/weft/dist/cli/main.js serve --workflows ${modulePath}`,
+        { cause: err },
+      );
+    }
+    throw new WorkflowsModuleError(`cannot load ${modulePath}: ${reason}`, { cause: err });
+  }
+  const registry = mod.workflows ?? mod.default;
+  if (!isRegistry(registry)) {
+    throw new WorkflowsModuleError(`${modulePath} must export \`workflows\` (or a default export): an object of committed workflows, { key: workflow }`);
+  }
+  return registry;
+}
+
 /** `weft serve --workflows <module>`: serve your own registry (`export const workflows = {...}` or default). */
 export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ...SERVE_OPTIONS, workflows: { type: 'string' } });
+  const { values } = parse(argv, { ...SERVE_OPTIONS, workflows: { type: 'string' } }, 'serve');
   const modulePath = str(values, 'workflows');
-  if (!modulePath) throw new UsageError('serve needs --workflows <module> (a module exporting `workflows` or a default registry)');
-  const mod = (await import(pathToFileURL(resolve(modulePath)).href)) as { workflows?: unknown; default?: unknown };
-  const registry = mod.workflows ?? mod.default;
-  if (!isRegistry(registry)) throw new UsageError(`${modulePath} must export \`workflows\` (or a default export): an object of committed workflows`);
-  return runServer(registry, values, color.bold('weft serve'));
+  if (!modulePath) throw new UsageError('serve needs --workflows <module> (a module exporting `workflows` or a default registry)', 'serve');
+  parsePort(str(values, 'port'), DEFAULT_PORT, 'serve');
+  return runServer('serve', await loadRegistry(modulePath), values);
 }

@@ -10,6 +10,7 @@ import type {
   RunPatch,
   RunRecord,
   ScheduleRecord,
+  SettledCreate,
   Store,
   WriteOp,
   WriteOutcome,
@@ -19,6 +20,8 @@ import { applyRunPatch, insertedRecord, isClaimable, normalisePage } from '../sh
 import { checkResumable, checkRetryable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
 import { RunIndex, type IndexedRun } from './run-index.js';
 import { claimsBefore } from './run-queue.js';
+import { createRunsSettled, writeSettled } from '../shared/isolate.js';
+import { checkClaim, checkListFilter, checkNewRun, checkText, checkWriteOp } from '../shared/validate.js';
 
 interface MemoryRun extends IndexedRun {
   record: RunRecord;
@@ -39,6 +42,8 @@ export class MemoryStore implements Store {
   async close(): Promise<void> {}
 
   async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
+    // The same rules as the durable stores, so a run accepted here is accepted everywhere.
+    checkNewRun(run);
     const existing = this.runs.get(run.runId);
     if (existing) return { created: false, run: { ...existing.record } };
     const record = insertedRecord(run);
@@ -49,9 +54,15 @@ export class MemoryStore implements Store {
   }
 
   async createRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
+    // All or nothing, like a transaction: checked before the first insert.
+    for (const r of runs) checkNewRun(r);
     const out: { created: boolean; run: RunRecord }[] = [];
     for (const r of runs) out.push(await this.createRun(r));
     return out;
+  }
+
+  async createRunsSettled(runs: NewRun[]): Promise<SettledCreate[]> {
+    return createRunsSettled(runs, (rs) => this.createRuns(rs));
   }
 
   async loadRun(runId: string): Promise<RunRecord | null> {
@@ -65,6 +76,7 @@ export class MemoryStore implements Store {
   }
 
   async listRuns(filter: ListRunsFilter): Promise<ListRunsResult> {
+    checkListFilter(filter);
     const { offset, perPage } = normalisePage(filter);
     return this.index.list(filter, offset, perPage);
   }
@@ -78,6 +90,7 @@ export class MemoryStore implements Store {
   }
 
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
+    for (const op of ops) checkWriteOp(op);
     const fenced = new Set<string>();
     for (const op of ops) {
       const runId = runIdOf(op);
@@ -98,13 +111,19 @@ export class MemoryStore implements Store {
     return { fenced: [...fenced] };
   }
 
+  async writeSettled(ops: WriteOp[]): Promise<WriteOutcome> {
+    return writeSettled(ops, (batch) => this.write(batch));
+  }
+
   async claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null> {
+    checkClaim(opts);
     const r = this.runs.get(runId);
     if (!r || !isClaimable(r.record, opts.now)) return null;
     return this.takeClaim(r, opts.owner, opts.leaseMs, opts.now);
   }
 
   async claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]> {
+    checkClaim(opts);
     const wanted = new Set(opts.workflowIds);
     const isWanted = (r: MemoryRun): boolean => wanted.has(r.record.workflowId);
     // Expired leases and due timers, among the few started runs; pending runs come from the queue.
@@ -166,6 +185,7 @@ export class MemoryStore implements Store {
   }
 
   async renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[] }> {
+    if (runIds.length > 0) checkClaim({ owner, leaseMs, now });
     const lost: string[] = [];
     for (const id of runIds) {
       const r = this.runs.get(id);
@@ -209,6 +229,10 @@ export class MemoryStore implements Store {
 
   async resumeRun(req: ResumeRequest): Promise<RunRecord> {
     const r = this.runs.get(req.runId);
+    checkText(req.path, 'path');
+    checkText(req.resumeData, 'resumeData');
+    checkText(req.requestContext, 'requestContext');
+    checkText(req.owner, 'owner');
     checkResumable(req.runId, r?.record);
     const rec = r.record;
     const row = r.journal.get(req.path);
@@ -241,6 +265,7 @@ export class MemoryStore implements Store {
   }
 
   async ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord> {
+    checkText(workflowId, 'workflowId');
     let s = this.schedules.get(workflowId);
     if (!s) this.schedules.set(workflowId, (s = { workflowId, paused: false, since: now, lastFireAt: null, updatedAt: now }));
     return { ...s };

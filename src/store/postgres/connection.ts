@@ -1,14 +1,36 @@
 import pg from 'pg';
 import { StoreError } from '../../errors.js';
 import { mapPgError } from './errors.js';
+import type { PostgresStoreOptions } from './options.js';
 
-export interface PostgresStoreOptions {
-  /** Used to create a pool owned (and ended) by the store. Ignored when `pool` is given. */
-  connectionString?: string;
-  /** A pool owned by the caller: the store uses it but never ends it. */
-  pool?: pg.Pool;
-  /** Schema holding weft's tables, so weft can share a database with the application. Default 'weft'. */
-  schema?: string;
+export type { PostgresStoreOptions } from './options.js';
+
+/** The caller's pool as the `pg.Pool` it is (options.ts types it structurally to keep pg out of the public types). */
+export function callerPool(opts: PostgresStoreOptions): pg.Pool | undefined {
+  return opts.pool as pg.Pool | undefined;
+}
+
+export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
+/** The store's session settings, validated when the store is created. */
+export interface SessionSettings {
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+export function checkSessionSettings(opts: PostgresStoreOptions): SessionSettings {
+  const ms = (v: number | undefined, fallback: number, name: string): number => {
+    const n = v ?? fallback;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 2_147_483_647) {
+      throw new StoreError(`postgresStore: ${name} must be a non-negative integer number of milliseconds`, { code: 'STORE_CONFIG' });
+    }
+    return n;
+  };
+  return {
+    lockTimeoutMs: ms(opts.lockTimeoutMs, DEFAULT_LOCK_TIMEOUT_MS, 'lockTimeoutMs'),
+    statementTimeoutMs: ms(opts.statementTimeoutMs, DEFAULT_STATEMENT_TIMEOUT_MS, 'statementTimeoutMs'),
+  };
 }
 
 export const DEFAULT_SCHEMA = 'weft';
@@ -52,14 +74,17 @@ export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(
   return db.query<R>({ text, values, types: pgTypes, ...(name ? { name } : {}) });
 }
 
-export function createPool(connectionString: string | undefined): pg.Pool {
+export function createPool(connectionString: string | undefined, settings?: SessionSettings): pg.Pool {
+  const s = settings ?? { lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS, statementTimeoutMs: DEFAULT_STATEMENT_TIMEOUT_MS };
   const pool = new pg.Pool({
     ...(connectionString ? { connectionString } : {}),
     // Fail (retryably) instead of hanging forever when the server cannot be reached.
     connectionTimeoutMillis: 10_000,
-    // The store's statements are short index lookups; once a table is big their estimated cost passes
-    // jit_above_cost and compiling them took longer (100-300 ms) than running them.
-    options: '-c jit=off',
+    // jit=off: the store's statements are short index lookups; once a table is big their estimated cost
+    // passes jit_above_cost and compiling them took longer (100-300 ms) than running them.
+    // lock_timeout/statement_timeout: a session holding one of weft's rows (or a runaway statement)
+    // must turn into a retryable error for that call, not freeze the worker behind it.
+    options: `-c jit=off -c lock_timeout=${s.lockTimeoutMs} -c statement_timeout=${s.statementTimeoutMs}`,
   });
   return pool;
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { RunRecord } from '../types.js';
-import { prefixedRunColumns } from './run-queries.js';
+import { dbNowSql, prefixedRunColumns } from './run-queries.js';
 import { query } from './connection.js';
 
 /**
@@ -13,8 +13,10 @@ import { query } from './connection.js';
  */
 export function flowControlSql(schema: string) {
   const runs = `"${schema}".runs`;
+  // Leases by the database's clock, wake times by the caller's ($1): see run-queries.ts.
+  const dbNow = dbNowSql(schema);
   const claimable = `(status = 'pending'
-    OR (status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= $1))
+    OR (status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= ${dbNow}))
     OR (status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= $1))`;
   const sameGroup = `workflow_id = $2 AND concurrency_key IS NOT DISTINCT FROM $3`;
   return {
@@ -25,7 +27,7 @@ export function flowControlSql(schema: string) {
       GROUP BY g.workflow_id, g.concurrency_key
       HAVING (SELECT COUNT(*) FROM ${runs} l WHERE l.workflow_id = g.workflow_id
           AND l.concurrency_key IS NOT DISTINCT FROM g.concurrency_key
-          AND l.status = 'running' AND l.owner IS NOT NULL AND l.lease_expires_at > $1) < ($4::jsonb ->> g.workflow_id)::int
+          AND l.status = 'running' AND l.owner IS NOT NULL AND l.lease_expires_at > ${dbNow}) < ($4::jsonb ->> g.workflow_id)::int
       ORDER BY MAX(g.priority) DESC, MIN(g.created_at) ASC
       LIMIT $3`,
     lock: `SELECT pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) AS ok`,
@@ -33,11 +35,11 @@ export function flowControlSql(schema: string) {
         SELECT id FROM ${runs} WHERE ${sameGroup} AND ${claimable}
         ORDER BY priority DESC, created_at ASC, id COLLATE "C" ASC
         LIMIT GREATEST(0, LEAST($6::int, $7::int - (SELECT COUNT(*)::int FROM ${runs}
-          WHERE ${sameGroup} AND status = 'running' AND owner IS NOT NULL AND lease_expires_at > $1)))
+          WHERE ${sameGroup} AND status = 'running' AND owner IS NOT NULL AND lease_expires_at > ${dbNow})))
         FOR UPDATE SKIP LOCKED
       )
       UPDATE ${runs} r SET status = 'running', owner = $4, lease_epoch = r.lease_epoch + 1,
-        lease_expires_at = $5, wake_at = NULL, updated_at = $1
+        lease_expires_at = ${dbNow} + $5, wake_at = NULL, updated_at = $1
       FROM c WHERE r.id = c.id RETURNING ${prefixedRunColumns('r')}`,
   };
 }
@@ -69,7 +71,7 @@ export async function claimLimited(
       g.workflowId,
       g.key,
       opts.owner,
-      opts.now + opts.leaseMs,
+      opts.leaseMs,
       left,
       limit,
     ]);

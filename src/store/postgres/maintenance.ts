@@ -26,6 +26,8 @@ export async function analyzeIfStale(pool: pg.Pool, schema: string): Promise<voi
   await transaction(pool, 'maintain', async (c) => {
     const lock = await query<{ ok: boolean }>(c, `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok`, [`weft-analyze:${schema}`]);
     if (!lock.rows[0]?.ok) return;
+    // ANALYZE samples a fixed number of rows, but on a busy server it can outlast statement_timeout.
+    await c.query('SET LOCAL statement_timeout = 0');
     // Table names in the SQL come from TABLES, never from the query's rows; the schema was validated.
     for (const table of TABLES) if (names.has(table)) await c.query(`ANALYZE "${schema}".${table}`);
   });

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { pendingMigrations } from '../shared/migration-files.js';
-import { checkSchema, createPool, transaction, type PostgresStoreOptions } from './connection.js';
+import { callerPool, checkSchema, checkSessionSettings, createPool, transaction } from './connection.js';
+import type { PostgresStoreOptions } from './options.js';
 import { mapPgError } from './errors.js';
 
 export interface PgMigrateOptions {
@@ -13,10 +14,15 @@ export interface PgMigrateOptions {
  * keyed by the schema name serialises processes that start at once; PostgreSQL DDL is transactional,
  * so a failed migration leaves nothing behind. Migration files use unqualified names and run with
  * search_path set to the schema.
+ *
+ * @internal Not part of the published types, which must not import pg.
  */
 export async function migrateSchema(pool: pg.Pool, schema: string, opts: PgMigrateOptions = {}): Promise<number[]> {
   const s = checkSchema(schema);
   return transaction(pool, 'migrating the PostgreSQL schema failed', async (c) => {
+    // No lock or statement timeout here: a migration may wait for another process's migration (the
+    // advisory lock) and may rebuild indexes of big tables; failing it half-way helps nobody.
+    await c.query('SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0');
     await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`weft:migrate:${s}`]);
     await c.query(`CREATE SCHEMA IF NOT EXISTS "${s}"`);
     await c.query(`SET LOCAL search_path TO "${s}"`);
@@ -48,7 +54,7 @@ export async function migratePostgres(
   opts: PostgresStoreOptions & PgMigrateOptions = {},
 ): Promise<{ applied: number[] }> {
   const schema = checkSchema(opts.schema);
-  const pool = opts.pool ?? createPool(opts.connectionString);
+  const pool = callerPool(opts) ?? createPool(opts.connectionString, checkSessionSettings(opts));
   const onError = (): void => {};
   if (!opts.pool) pool.on('error', onError);
   try {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { StoreError } from '../../errors.js';
+import { RunNotFoundError, StoreError } from '../../errors.js';
 import type {
   ClaimOptions,
   ClaimedRun,
@@ -11,6 +11,7 @@ import type {
   RetryRequest,
   RunRecord,
   ScheduleRecord,
+  SettledCreate,
   Store,
   StoreEvent,
   WriteOp,
@@ -18,16 +19,20 @@ import type {
 } from '../types.js';
 import { checkResumable, checkRetryable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
 import { insertedRecord, newRunValues } from '../shared/run-rules.js';
-import { checkSchema, createPool, query, transaction, type PostgresStoreOptions } from './connection.js';
+import { callerPool, checkSchema, checkSessionSettings, createPool, query, transaction, type SessionSettings } from './connection.js';
+import type { PostgresStoreOptions } from './options.js';
 import { mapPgError } from './errors.js';
-import { insertJournal, journalSql, loadJournals, type JournalOp, type JournalSql } from './journal-queries.js';
+import { journalSql, loadJournals, type JournalSql } from './journal-queries.js';
 import { migrateSchema } from './migrations.js';
-import { applyPatches, listRuns, runSql, type PatchOp, type RunSql } from './run-queries.js';
+import { leaseLength, listRuns, runSql, type RunSql } from './run-queries.js';
+import { applyWrite } from './write-batch.js';
+import { createRunsSettled, writeSettled } from '../shared/isolate.js';
+import { checkClaim, checkListFilter, checkNewRun, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { claimLimited, flowControlSql, type FlowControlSql } from './flow-control.js';
 import { channelFor, PgListener } from './notify.js';
 import * as schedules from './schedules.js';
 import { analyzeIfStale } from './maintenance.js';
-
+import { DbClock, DEFAULT_CLOCK_SKEW_WARN_MS } from './clock.js';
 
 /**
  * Planner settings for the claim statement only (SET LOCAL ends with its transaction). JIT is off
@@ -53,6 +58,8 @@ export class PostgresStore implements Store {
   private readonly scheduleSql: schedules.ScheduleSql;
   private listener: PgListener | null = null;
   private readonly names: { createMany: string };
+  private readonly settings: SessionSettings;
+  private readonly clock: DbClock;
   private readonly onPoolError = (): void => {
     // An idle client lost its connection (server restart, admin shutdown). pg discards the client; the
     // next query opens a new connection or fails with a retryable StoreError. Without a listener the
@@ -61,6 +68,11 @@ export class PostgresStore implements Store {
 
   constructor(private readonly opts: PostgresStoreOptions = {}) {
     this.schema = checkSchema(opts.schema);
+    this.settings = checkSessionSettings(opts);
+    const warnMs = opts.clockSkewWarnMs ?? DEFAULT_CLOCK_SKEW_WARN_MS;
+    if (!(typeof warnMs === 'number' && warnMs >= 0)) throw new StoreError('postgresStore: clockSkewWarnMs must be a non-negative number', { code: 'STORE_CONFIG' });
+    // Measured against the wall clock until an engine gives its own (setClock).
+    this.clock = new DbClock(Date.now, warnMs, opts.onError ?? ((err) => console.warn('[weft]', err)));
     this.ownsPool = !opts.pool;
     this.runSql = runSql(this.schema);
     this.journalSql = journalSql(this.schema);
@@ -78,8 +90,28 @@ export class PostgresStore implements Store {
     await this.ready();
   }
 
+  /**
+   * The database's clock minus this process's, in ms (positive: this process is behind), measured on
+   * open and every minute. Leases never depend on it (the database grants and judges them); the engine
+   * adds it to its clock so the times it writes (wake times, run and step times) are on the database's.
+   */
+  setClock(now: () => number): void {
+    this.clock.setLocal(now);
+  }
+
+  get clockOffsetMs(): number {
+    return this.clock.offsetMs;
+  }
+
+  /** Measures the clock offset now (it is also measured on open and every minute) and returns it. */
+  async measureClock(): Promise<number> {
+    await this.run('measureClock', (pool) => this.clock.measure(pool));
+    return this.clock.offsetMs;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.clock.stop();
     const listener = this.listener;
     this.listener = null;
     await listener?.close();
@@ -103,10 +135,12 @@ export class PostgresStore implements Store {
     if (this.closed) throw new StoreError('the PostgreSQL store is closed', { code: 'STORE_CLOSED' });
     if (!this.opening) {
       this.opening = (async () => {
-        const pool = this.opts.pool ?? createPool(this.opts.connectionString);
+        const pool = callerPool(this.opts) ?? createPool(this.opts.connectionString, this.settings);
         pool.on('error', this.onPoolError);
         try {
           await migrateSchema(pool, this.schema);
+          // Not fatal: the offset stays 0 until the next measurement.
+          await this.clock.measure(pool).catch(() => {});
         } catch (err) {
           pool.off('error', this.onPoolError);
           if (this.ownsPool) {
@@ -116,6 +150,7 @@ export class PostgresStore implements Store {
           throw err;
         }
         this.pool = pool;
+        this.clock.start(pool);
       })();
       this.opening.catch(() => {
         this.opening = null;
@@ -139,8 +174,9 @@ export class PostgresStore implements Store {
   }
 
   async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
+    checkNewRun(run);
     return this.run('createRun', async (pool) => {
-      const ins = await query<RunRecord>(pool, this.runSql.insert, newRunValues(run));
+      const ins = await query<RunRecord>(pool, this.runSql.insert, pgRunValues(run));
       const inserted = ins.rows[0];
       if (inserted) return { created: true, run: inserted };
       const existing = (await query<RunRecord>(pool, this.runSql.byId, [run.runId])).rows[0];
@@ -152,19 +188,27 @@ export class PostgresStore implements Store {
   /** One INSERT ... SELECT FROM unnest for the whole batch; existing ids are read back in one query. */
   async createRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
     if (runs.length === 0) return [];
+    for (const r of runs) checkNewRun(r);
+    return this.insertRuns(runs);
+  }
+
+  /** createRuns without the checks (createRunsSettled made them already, item by item). */
+  private async insertRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
     return this.run('createRuns', async (pool) => {
       const cols: unknown[][] = Array.from({ length: 13 }, () => []);
       const seen = new Set<string>();
       for (const r of runs) {
         if (seen.has(r.runId)) continue;
         seen.add(r.runId);
-        newRunValues(r).forEach((v, i) => cols[i]!.push(v));
+        pgRunValues(r).forEach((v, i) => cols[i]!.push(v));
       }
-      // Only the ids come back: the new rows are built from the input (insertedRecord).
-      const inserted = await query<{ id: string }>(pool, this.runSql.insertMany, cols, this.names.createMany);
-      const created = new Set(inserted.rows.map((r) => r.id));
+      // Only the ids (and the lease the database granted) come back: the rows are built from the input.
+      const inserted = await query<{ id: string; leaseExpiresAt: number | null }>(pool, this.runSql.insertMany, cols, this.names.createMany);
+      const created = new Map(inserted.rows.map((r) => [r.id, r.leaseExpiresAt]));
       const byId = new Map<string, RunRecord>();
-      for (const r of runs) if (created.has(r.runId) && !byId.has(r.runId)) byId.set(r.runId, insertedRecord(r));
+      for (const r of runs) {
+        if (created.has(r.runId) && !byId.has(r.runId)) byId.set(r.runId, { ...insertedRecord(r), leaseExpiresAt: created.get(r.runId) ?? null });
+      }
       const missing = runs.filter((r) => !byId.has(r.runId)).map((r) => r.runId);
       const existing = new Map<string, RunRecord>();
       if (missing.length) {
@@ -184,49 +228,52 @@ export class PostgresStore implements Store {
     });
   }
 
+  async createRunsSettled(runs: NewRun[]): Promise<SettledCreate[]> {
+    return createRunsSettled(runs, (rs) => this.insertRuns(rs));
+  }
+
   async loadRun(runId: string): Promise<RunRecord | null> {
+    // An id the store could not have stored names no run (and PostgreSQL would alter or refuse it).
+    if (!isStorableText(runId)) return null;
     return this.run('loadRun', async (pool) => (await query<RunRecord>(pool, this.runSql.byId, [runId])).rows[0] ?? null);
   }
 
   async loadJournal(runId: string): Promise<JournalEntry[]> {
+    if (!isStorableText(runId)) return [];
     return this.run('loadJournal', async (pool) => (await query<JournalEntry>(pool, this.journalSql.byRun, [runId])).rows);
   }
 
   async listRuns(filter: ListRunsFilter): Promise<ListRunsResult> {
+    checkListFilter(filter);
     return this.run('listRuns', (pool) => listRuns(pool, this.runSql, filter));
   }
 
   async deleteRun(runId: string): Promise<boolean> {
+    if (!isStorableText(runId)) return false;
     return this.run('deleteRun', async (pool) => (await query(pool, this.runSql.remove, [runId])).rowCount !== 0);
   }
 
-  /**
-   * One statement when the batch holds only journal rows or only run patches (autocommit is atomic);
-   * otherwise BEGIN, patches, journal, COMMIT. Patches go first so a run row is locked for update
-   * before the journal statement share-locks it, never the other way round.
-   */
+  /** The whole batch in one statement (write-batch.ts), waiting for run rows other transactions hold. */
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
     if (ops.length === 0) return { fenced: [] };
-    const journal: JournalOp[] = [];
-    const patches: PatchOp[] = [];
-    for (const op of ops) {
-      if (op.type === 'journal') journal.push(op);
-      else patches.push(op);
-    }
-    const apply = async (db: pg.Pool | pg.PoolClient): Promise<WriteOutcome> => {
-      const fenced = new Set<string>();
-      // Unnamed statements: planned for the tables as they are at each batch (see journal-queries.ts).
-      if (patches.length) for (const id of await applyPatches(db, this.runSql, patches)) fenced.add(id);
-      if (journal.length) for (const id of await insertJournal(db, this.journalSql, journal)) fenced.add(id);
-      return { fenced: [...fenced] };
-    };
-    if (journal.length === 0 || patches.length === 0) return this.run('write', apply);
-    return this.tx('write', apply);
+    for (const op of ops) checkWriteOp(op);
+    return this.run('write', (pool) => applyWrite(pool, this.schema, ops, false));
+  }
+
+  /**
+   * The group-commit path: a run the store refuses fails alone, and a run whose row another session
+   * holds is deferred instead of waited for, so one locked run cannot stall every other run's writes.
+   */
+  async writeSettled(ops: WriteOp[]): Promise<WriteOutcome> {
+    if (ops.length === 0) return { fenced: [] };
+    return writeSettled(ops, (batch) => this.run('write', (pool) => applyWrite(pool, this.schema, batch, true)));
   }
 
   async claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null> {
+    checkClaim(opts);
+    if (!isStorableText(runId)) return null;
     return this.run('claimRun', async (pool) => {
-      const res = await query<RunRecord>(pool, this.runSql.claimOne, [opts.now, opts.owner, opts.now + opts.leaseMs, runId]);
+      const res = await query<RunRecord>(pool, this.runSql.claimOne, [opts.now, opts.owner, Math.round(opts.leaseMs), runId]);
       const run = res.rows[0];
       if (!run) return null;
       // Loaded after the claim committed: any write by the previous owner either landed before the
@@ -237,10 +284,13 @@ export class PostgresStore implements Store {
   }
 
   async claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]> {
-    if (opts.limit <= 0 || opts.workflowIds.length === 0) return [];
+    checkClaim(opts);
+    // A workflow id the store could not hold has no runs; sent along, it would fail every claim.
+    const workflowIds = opts.workflowIds.filter(isStorableText);
+    if (!(opts.limit >= 1) || workflowIds.length === 0) return [];
     const limits = opts.limits ?? {};
-    const limited = opts.workflowIds.filter((id) => limits[id] !== undefined);
-    const free = limited.length ? opts.workflowIds.filter((id) => limits[id] === undefined) : opts.workflowIds;
+    const limited = workflowIds.filter((id) => limits[id] !== undefined);
+    const free = limited.length ? workflowIds.filter((id) => limits[id] === undefined) : workflowIds;
     return this.run('claimRuns', async (pool) => {
       const rows: RunRecord[] = [];
       if (free.length) {
@@ -252,7 +302,7 @@ export class PostgresStore implements Store {
           await c.query(CLAIM_PLANNER);
           // Unnamed, so it is planned for the table as it is now, not with a plan cached while the
           // table was small (the hazard described in journal-queries.ts).
-          return query<RunRecord>(c, this.runSql.claimMany, [opts.now, opts.owner, opts.now + opts.leaseMs, free, Math.floor(opts.limit)]);
+          return query<RunRecord>(c, this.runSql.claimMany, [opts.now, opts.owner, Math.round(opts.leaseMs), free, Math.floor(opts.limit)]);
         });
         rows.push(...res.rows);
       }
@@ -274,19 +324,22 @@ export class PostgresStore implements Store {
     });
   }
 
-  async renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[] }> {
+  async renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[]; skipped?: string[] }> {
     if (runIds.length === 0) return { lost: [] };
+    checkClaim({ owner, leaseMs, now });
+    const ids = runIds.filter(isStorableText);
     return this.run('renewLeases', async (pool) => {
-      const res = await query<{ id: string }>(pool, this.runSql.renew, [now + leaseMs, runIds, owner]);
+      const res = await query<{ id: string }>(pool, this.runSql.renew, [Math.round(leaseMs), ids, owner]);
       const kept = new Set(res.rows.map((r) => r.id));
-      let missing = runIds.filter((id) => !kept.has(id));
-      if (missing.length > 0) {
-        // Not renewed: either no longer ours, or locked by another transaction right now (still ours).
-        const owned = await query<{ id: string }>(pool, this.runSql.ownedOf, [missing, owner]);
-        const still = new Set(owned.rows.map((r) => r.id));
-        missing = missing.filter((id) => !still.has(id));
-      }
-      return { lost: missing };
+      const missing = runIds.filter((id) => !kept.has(id));
+      if (missing.length === 0) return { lost: [] };
+      // Not renewed: either no longer ours, or locked by another transaction right now (still ours,
+      // but its lease was not extended: the worker must not count on it).
+      const owned = await query<{ id: string }>(pool, this.runSql.ownedOf, [missing.filter(isStorableText), owner]);
+      const still = new Set(owned.rows.map((r) => r.id));
+      const skipped = missing.filter((id) => still.has(id));
+      const lost = missing.filter((id) => !still.has(id));
+      return skipped.length ? { lost, skipped } : { lost };
     });
   }
 
@@ -294,26 +347,34 @@ export class PostgresStore implements Store {
     await this.run('maintain', (pool) => analyzeIfStale(pool, this.schema));
   }
 
-  async listOwners(now: number): Promise<string[]> {
+  /** Owners with a live lease by the database's clock; the caller's `now` is not needed. */
+  async listOwners(_now: number): Promise<string[]> {
     return this.run('listOwners', async (pool) =>
-      (await query<{ owner: string }>(pool, this.runSql.owners, [now])).rows.map((r) => r.owner),
+      (await query<{ owner: string }>(pool, this.runSql.owners)).rows.map((r) => r.owner),
     );
   }
 
   async expireOwner(owner: string): Promise<number> {
+    if (!isStorableText(owner)) return 0;
     return this.run('expireOwner', async (pool) => (await query(pool, this.runSql.expire, [owner])).rowCount ?? 0);
   }
 
   async nextWakeAt(workflowIds: string[]): Promise<number | null> {
-    if (workflowIds.length === 0) return null;
+    const ids = workflowIds.filter(isStorableText);
+    if (ids.length === 0) return null;
     return this.run('nextWakeAt', async (pool) => {
-      const res = await query<{ wakeAt: number | null }>(pool, this.runSql.nextWake, [workflowIds]);
+      const res = await query<{ wakeAt: number | null }>(pool, this.runSql.nextWake, [ids]);
       return res.rows[0]?.wakeAt ?? null;
     });
   }
 
   /** Row locks serialise concurrent resumes: the loser sees the run pending/running and conflicts. */
   async resumeRun(req: ResumeRequest): Promise<RunRecord> {
+    if (!isStorableText(req.runId)) throw new RunNotFoundError(req.runId);
+    checkText(req.path, 'path');
+    checkText(req.resumeData, 'resumeData');
+    checkText(req.requestContext, 'requestContext');
+    checkText(req.owner, 'owner');
     return this.tx('resumeRun', async (c) => {
       checkResumable(req.runId, (await query<RunRecord>(c, this.runSql.byIdForUpdate, [req.runId])).rows[0]);
       const row = (await query<JournalEntry>(c, this.journalSql.rowForUpdate, [req.runId, req.path])).rows[0];
@@ -323,7 +384,7 @@ export class PostgresStore implements Store {
         req.runId,
         req.owner ? 'running' : 'pending',
         req.owner,
-        req.owner ? req.leaseExpiresAt : null,
+        leaseLength(req.owner, req.leaseExpiresAt, req.now),
         req.requestContext,
         req.now,
       ]);
@@ -334,12 +395,14 @@ export class PostgresStore implements Store {
   }
 
   async retryRun(req: RetryRequest): Promise<RunRecord> {
+    if (!isStorableText(req.runId)) throw new RunNotFoundError(req.runId);
+    checkText(req.owner, 'owner');
     return this.tx('retryRun', async (c) => {
       const run = (await query<RunRecord>(c, this.runSql.byIdForUpdate, [req.runId])).rows[0];
       checkRetryable(req.runId, run);
       await query(c, this.runSql.deleteFailed, [req.runId]);
       const status = req.owner ? 'running' : 'pending';
-      const res = await query<RunRecord>(c, this.runSql.retry, [req.runId, status, req.owner, req.owner ? req.leaseExpiresAt : null, req.now]);
+      const res = await query<RunRecord>(c, this.runSql.retry, [req.runId, status, req.owner, leaseLength(req.owner, req.leaseExpiresAt, req.now), req.now]);
       const retried = res.rows[0];
       if (!retried) throw new StoreError(`retryRun: run ${req.runId} changed inside its own transaction`);
       return retried;
@@ -347,6 +410,7 @@ export class PostgresStore implements Store {
   }
 
   async cancelRun(runId: string, now: number): Promise<RunRecord | null> {
+    if (!isStorableText(runId)) return null;
     return this.run('cancelRun', async (pool) => {
       const canceled = (await query<RunRecord>(pool, this.runSql.cancel, [runId, now])).rows[0];
       if (canceled) return canceled;
@@ -357,7 +421,7 @@ export class PostgresStore implements Store {
   /** LISTEN on the schema's channel over one dedicated connection shared by every subscriber. */
   async subscribe(onEvent: (event: StoreEvent) => void): Promise<() => Promise<void>> {
     await this.ready();
-    this.listener ??= new PgListener({ connectionString: this.opts.connectionString, pool: this.opts.pool }, channelFor(this.schema));
+    this.listener ??= new PgListener({ connectionString: this.opts.connectionString, pool: callerPool(this.opts) }, channelFor(this.schema));
     const listener = this.listener;
     await listener.add(onEvent);
     return async () => {
@@ -370,6 +434,7 @@ export class PostgresStore implements Store {
   }
 
   async ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord> {
+    checkText(workflowId, 'workflowId');
     return this.run('ensureSchedule', (pool) => schedules.ensureSchedule(pool, this.scheduleSql, workflowId, now));
   }
 
@@ -378,12 +443,22 @@ export class PostgresStore implements Store {
   }
 
   async setSchedulePaused(workflowId: string, paused: boolean, now: number): Promise<ScheduleRecord | null> {
+    if (!isStorableText(workflowId)) return null;
     return this.run('setSchedulePaused', (pool) => schedules.setSchedulePaused(pool, this.scheduleSql, workflowId, paused, now));
   }
 
   async markScheduleFired(workflowId: string, fireAt: number, now: number): Promise<void> {
+    if (!isStorableText(workflowId)) return;
     return this.run('markScheduleFired', (pool) => schedules.markScheduleFired(pool, this.scheduleSql, workflowId, fireAt, now));
   }
+}
+
+/** A new run's column values (shared/run-rules.ts), with the lease as a length: the database adds its clock. */
+function pgRunValues(run: NewRun): unknown[] {
+  const values = newRunValues(run);
+  values[9] = leaseLength(run.owner, run.leaseExpiresAt, run.now);
+  values[12] = Math.round(run.now);
+  return values;
 }
 
 export function postgresStore(opts: PostgresStoreOptions = {}): Store {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { ListRunsFilter, RunPatch, RunRecord } from '../types.js';
+import type { ListRunsFilter, RunRecord } from '../types.js';
 import { normalisePage } from '../shared/run-rules.js';
-import { query, type Queryable } from './connection.js';
+import { query } from './connection.js';
 
 /** Columns aliased to RunRecord's keys (BIGINTs parsed to numbers by pgTypes), so rows need no mapping. */
 export const RUN_COLUMNS = `id AS "runId", workflow_id AS "workflowId", status, resource_id AS "resourceId", input,
@@ -18,50 +18,31 @@ export const prefixedRunColumns = prefixed;
  */
 export function runSql(schema: string) {
   const runs = `"${schema}".runs`;
-  const claimSet = `status = 'running', owner = $2, lease_epoch = r.lease_epoch + 1, lease_expires_at = $3,
+  // Leases are granted and judged by the database's clock (migration 0006): $3 is the lease's length.
+  // Wake times stay on the caller's clock ($1), the clock the engine computed them with.
+  const dbNow = dbNowSql(schema);
+  const claimSet = `status = 'running', owner = $2, lease_epoch = r.lease_epoch + 1, lease_expires_at = ${dbNow} + $3,
     wake_at = NULL, updated_at = $1`;
   const claimable = `(status = 'pending'
-    OR (status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= $1))
+    OR (status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= ${dbNow}))
     OR (status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= $1))`;
   return {
     insert: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
         lease_epoch, lease_expires_at, priority, concurrency_key, created_at, updated_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12, $13, $13)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, ${dbNow} + $10, $11, $12, $13, $13)
       ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`,
     insertMany: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
         lease_epoch, lease_expires_at, priority, concurrency_key, created_at, updated_at)
-      SELECT id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, 1, lease_expires_at,
+      SELECT id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, 1, ${dbNow} + lease_ms,
         priority, concurrency_key, created_at, created_at
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
         $9::text[], $10::bigint[], $11::int[], $12::text[], $13::bigint[])
-        AS t(id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, lease_expires_at,
+        AS t(id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, lease_ms,
           priority, concurrency_key, created_at)
-      ON CONFLICT (id) DO NOTHING RETURNING id`,
+      ON CONFLICT (id) DO NOTHING RETURNING id, lease_expires_at AS "leaseExpiresAt"`,
     byIds: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = ANY($1::text[])`,
     byId: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1`,
     byIdForUpdate: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1 FOR UPDATE`,
-    // One UPDATE for every run patch of a batch; has_* flags say which fields a patch sets. The runs
-    // are found by `id = ANY($1)` on the primary key (estimated exactly, so the plan stays an index
-    // lookup whatever the table's statistics) and fenced by the join on (id, lease_epoch). Not by
-    // ctid: a row renewed concurrently is re-checked on its newest version, whose ctid differs, so a
-    // ctid join dropped the patch and fenced a run that was still ours.
-    patch: `UPDATE ${runs} r SET
-        status = CASE WHEN u.has_status THEN u.status ELSE r.status END,
-        state = CASE WHEN u.has_state THEN u.state ELSE r.state END,
-        result = CASE WHEN u.has_result THEN u.result ELSE r.result END,
-        error = CASE WHEN u.has_error THEN u.error ELSE r.error END,
-        wake_at = CASE WHEN u.has_wake_at THEN u.wake_at ELSE r.wake_at END,
-        status_reason = CASE WHEN u.has_status_reason THEN u.status_reason ELSE r.status_reason END,
-        owner = CASE WHEN u.release THEN NULL ELSE r.owner END,
-        lease_expires_at = CASE WHEN u.release THEN NULL ELSE r.lease_expires_at END,
-        updated_at = u.now
-      FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bool[], $5::text[], $6::bool[],
-          $7::text[], $8::bool[], $9::text[], $10::bool[], $11::text[], $12::bool[], $13::bigint[], $14::bool[],
-          $15::text[], $16::bool[])
-        AS u(run_id, epoch, now, has_status, status, has_state, state, has_result, result, has_error, error,
-          has_wake_at, wake_at, has_status_reason, status_reason, release)
-      WHERE r.id = ANY($1::text[]) AND r.id = u.run_id AND r.lease_epoch = u.epoch
-      RETURNING r.id AS "runId", u.epoch`,
     // SKIP LOCKED: concurrent claimers each take different runs instead of queueing on the same rows.
     // Each class of claimable run is read in claim order with its own LIMIT (pending ones from the
     // partial index runs_pending_claim) and locked with SKIP LOCKED; only the best $5 are claimed, so
@@ -75,7 +56,7 @@ export function runSql(schema: string) {
         ORDER BY priority DESC, created_at ASC, id COLLATE "C" ASC LIMIT $5 FOR UPDATE SKIP LOCKED
       ), x AS (
         SELECT id, priority, created_at FROM ${runs}
-        WHERE status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= $1)
+        WHERE status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= ${dbNow})
           AND workflow_id COLLATE "C" = ANY($4::text[])
         ORDER BY priority DESC, created_at ASC, id COLLATE "C" ASC LIMIT $5 FOR UPDATE SKIP LOCKED
       ), w AS (
@@ -91,24 +72,24 @@ export function runSql(schema: string) {
     // Renewal skips rows another transaction holds (a write batch of this very worker, say): waiting
     // on them while holding locks on others deadlocked against batches that lock in another order.
     // Skipped rows are checked without a lock (ownedOf) and renewed next round.
-    renew: `UPDATE ${runs} r SET lease_expires_at = $1
+    renew: `UPDATE ${runs} r SET lease_expires_at = ${dbNow} + $1
       FROM (SELECT id FROM ${runs} WHERE id = ANY($2::text[]) AND owner = $3 AND status = 'running'
         FOR UPDATE SKIP LOCKED) x
       WHERE r.id = ANY($2::text[]) AND r.id = x.id AND r.owner = $3 AND r.status = 'running' RETURNING r.id`,
     ownedOf: `SELECT id FROM ${runs} WHERE id = ANY($1::text[]) AND owner = $2 AND status = 'running'`,
     owners: `SELECT DISTINCT owner FROM ${runs}
-      WHERE status = 'running' AND lease_expires_at > $1 AND owner IS NOT NULL ORDER BY owner`,
+      WHERE status = 'running' AND lease_expires_at > ${dbNow} AND owner IS NOT NULL ORDER BY owner`,
     expire: `UPDATE ${runs} SET lease_expires_at = 0 WHERE owner = $1 AND status = 'running'`,
     nextWake: `SELECT MIN(wake_at) AS "wakeAt" FROM ${runs}
       WHERE status = 'waiting' AND wake_at IS NOT NULL AND workflow_id = ANY($1::text[])`,
     cancel: `UPDATE ${runs} SET status = 'canceled', owner = NULL, lease_expires_at = NULL, wake_at = NULL,
         lease_epoch = lease_epoch + 1, updated_at = $2
       WHERE id = $1 AND status NOT IN ('success', 'failed', 'canceled') RETURNING ${RUN_COLUMNS}`,
-    retry: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = $4, lease_epoch = lease_epoch + 1,
+    retry: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = ${dbNow} + $4, lease_epoch = lease_epoch + 1,
         error = NULL, result = NULL, updated_at = $5
       WHERE id = $1 AND status = 'failed' RETURNING ${RUN_COLUMNS}`,
     deleteFailed: `DELETE FROM "${schema}".journal WHERE run_id = $1 AND status = 'failed'`,
-    resume: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = $4, lease_epoch = lease_epoch + 1,
+    resume: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = ${dbNow} + $4, lease_epoch = lease_epoch + 1,
         request_context = COALESCE($5, request_context), updated_at = $6
       WHERE id = $1 AND status = 'suspended' RETURNING ${RUN_COLUMNS}`,
     remove: `WITH j AS (DELETE FROM "${schema}".journal WHERE run_id = $1)
@@ -120,66 +101,25 @@ export function runSql(schema: string) {
 
 export type RunSql = ReturnType<typeof runSql>;
 
-
-export interface PatchOp {
-  runId: string;
-  epoch: number;
-  patch: RunPatch;
-  now: number;
+/** The database's clock in epoch ms (migration 0006), schema-qualified. */
+export function dbNowSql(schema: string): string {
+  return `"${schema}".weft_now_ms()`;
 }
 
 /**
- * Applies the batch's run patches in one statement. Several patches for one (run, epoch) are merged
- * in order first, because an UPDATE ... FROM changes each row at most once.
+ * The length of a lease given as an absolute expiry on the caller's clock (NewRun, ResumeRequest): only
+ * the difference of two times of one clock is trusted, whatever that clock's offset.
  */
-export async function applyPatches(db: Queryable, sql: RunSql, ops: PatchOp[]): Promise<Set<string>> {
-  const merged = new Map<string, PatchOp>();
-  for (const op of ops) {
-    const key = `${op.epoch}\u0000${op.runId}`;
-    const prev = merged.get(key);
-    if (!prev) merged.set(key, { ...op, patch: { ...op.patch } });
-    else {
-      const release = Boolean(prev.patch.release || op.patch.release);
-      prev.patch = { ...prev.patch, ...definedOnly(op.patch), release };
-      prev.now = op.now;
-    }
-  }
-  const cols: unknown[][] = Array.from({ length: 16 }, () => []);
-  const push = (...values: unknown[]): void => values.forEach((v, i) => cols[i]?.push(v));
-  for (const { runId, epoch, patch: p, now } of merged.values()) {
-    push(
-      runId,
-      epoch,
-      now,
-      p.status !== undefined,
-      p.status ?? null,
-      p.state !== undefined,
-      p.state ?? null,
-      p.result !== undefined,
-      p.result ?? null,
-      p.error !== undefined,
-      p.error ?? null,
-      p.wakeAt !== undefined,
-      p.wakeAt ?? null,
-      p.statusReason !== undefined,
-      p.statusReason ?? null,
-      Boolean(p.release),
-    );
-  }
-  const res = await query<{ runId: string; epoch: number }>(db, sql.patch, cols);
-  const applied = new Set(res.rows.map((r) => `${r.epoch}\u0000${r.runId}`));
-  const fenced = new Set<string>();
-  for (const [key, op] of merged) if (!applied.has(key)) fenced.add(op.runId);
-  return fenced;
+export function leaseLength(owner: string | null, leaseExpiresAt: number | null | undefined, now: number): number | null {
+  return owner && leaseExpiresAt != null ? Math.max(0, Math.round(leaseExpiresAt - now)) : null;
 }
 
-function definedOnly(p: RunPatch): RunPatch {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(p)) if (v !== undefined) out[k] = v;
-  return out as RunPatch;
-}
 
-/** listRuns: the page and the total, with a WHERE clause built from the filter's fields. */
+/**
+ * listRuns: the page and the total in one statement, so a listing takes one connection (as two
+ * concurrent queries it needed two, and failed under a connection shortage that starts got through) and
+ * both come from one snapshot. A page past the end still returns the total (one row with no run).
+ */
 export async function listRuns(
   pool: pg.Pool,
   sql: RunSql,
@@ -206,14 +146,18 @@ export async function listRuns(
   const countSql = countable
     ? `SELECT COALESCE(SUM(n), 0)::bigint AS total FROM ${sql.runCounts} ${clause}`
     : `SELECT COUNT(*)::bigint AS total FROM ${sql.runs} ${clause}`;
-  const [page, count] = await Promise.all([
-    query<RunRecord>(
-      pool,
-      `SELECT ${RUN_COLUMNS} FROM ${sql.runs} ${clause}
-       ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
-      [...values, perPage, offset],
-    ),
-    query<{ total: number }>(pool, countSql, values),
-  ]);
-  return { runs: page.rows, total: count.rows[0]?.total ?? 0 };
+  const res = await query<RunRecord & { total: number }>(
+    pool,
+    `WITH c AS (${countSql})
+     SELECT c.total, p.* FROM c LEFT JOIN LATERAL (
+       SELECT ${RUN_COLUMNS} FROM ${sql.runs} ${clause}
+       ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $${n + 1} OFFSET $${n + 2}
+     ) p ON TRUE
+     ORDER BY p."createdAt" DESC, p."runId" COLLATE "C" DESC`,
+    [...values, perPage, offset],
+  );
+  const total = res.rows[0]?.total ?? 0;
+  const runs: RunRecord[] = [];
+  for (const { total: _total, ...run } of res.rows) if (run.runId !== null) runs.push(run);
+  return { runs, total };
 }

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../../errors.js';
 import type { ListRunsFilter, NewRun, RunPatch, RunRecord } from '../types.js';
 
 /**
@@ -45,7 +46,10 @@ export const MAX_PER_PAGE = 1000;
 export function normalisePage(f: ListRunsFilter): { offset: number; perPage: number } {
   const perPage = Math.min(Math.max(1, Math.floor(f.perPage ?? DEFAULT_PER_PAGE)), MAX_PER_PAGE);
   const page = Math.max(0, Math.floor(f.page ?? 0));
-  return { offset: page * perPage, perPage };
+  const offset = page * perPage;
+  // Beyond this the offset is no longer an exact integer (and soon out of BIGINT): a caller's mistake.
+  if (!Number.isSafeInteger(offset)) throw new InvalidArgumentError('page is out of range');
+  return { offset, perPage };
 }
 
 /**

@@ -9,6 +9,8 @@ export interface MigrateOptions {
 /**
  * Applies pending migrations in one IMMEDIATE transaction: the write lock is taken before the applied
  * versions are read, so two processes starting at once apply each migration exactly once.
+ *
+ * @internal Not part of the published types, which must not import better-sqlite3.
  */
 export function migrateDatabase(db: SqliteDb, opts: MigrateOptions = {}): number[] {
   try {

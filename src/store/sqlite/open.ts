@@ -2,17 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, WeftError } from '../../errors.js';
+import type { SqliteStoreOptions } from './options.js';
+import { NORMAL_AUTOCHECKPOINT_PAGES } from './wal-space.js';
 
 export type SqliteDb = Database.Database;
 
-export interface SqliteStoreOptions {
-  /** Database file. The parent directory is created when missing. ':memory:' works too (tests). */
-  path: string;
-  /** NORMAL (default) survives process crashes; FULL also survives power loss, at a cost per commit. */
-  synchronous?: 'NORMAL' | 'FULL';
-  /** How long a statement waits for another process's write lock before failing (retryable). */
-  busyTimeoutMs?: number;
-}
+export type { SqliteStoreOptions } from './options.js';
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
@@ -36,7 +31,7 @@ export function checkOptions(opts: SqliteStoreOptions): Required<Omit<SqliteStor
   return { synchronous, busyTimeoutMs };
 }
 
-function isMemoryPath(path: string): boolean {
+export function isMemoryPath(path: string): boolean {
   return path === ':memory:' || path === '' || path.startsWith('file:');
 }
 
@@ -71,8 +66,9 @@ export function openDatabase(opts: SqliteStoreOptions): SqliteDb {
     db.pragma(`synchronous = ${synchronous}`);
     // Checkpoint every ~64 MiB of WAL instead of SQLite's 4 MiB default: under NORMAL a checkpoint is
     // where the fsync happens, so fewer checkpoints buy 10-25% more journal rows/s. The size limit
-    // truncates the WAL back after a checkpoint so it does not stay large.
-    db.pragma('wal_autocheckpoint = 16384');
+    // truncates the WAL back after a checkpoint so it does not stay large. A full disk switches to a
+    // small autocheckpoint until space is back (wal-space.ts).
+    db.pragma(`wal_autocheckpoint = ${NORMAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma('journal_size_limit = 67108864');
     db.pragma('foreign_keys = OFF');
     return db;
@@ -86,38 +82,38 @@ export function openDatabase(opts: SqliteStoreOptions): SqliteDb {
   }
 }
 
-/** Driver errors become StoreErrors here; weft's own errors pass through untouched. */
+/**
+ * Driver errors become StoreErrors here; weft's own errors pass through untouched. Messages are weft's
+ * words plus SQLite's (or the OS's) error code, never the driver's text, which can reach an HTTP 500
+ * body; the driver's error stays available as `cause` for logs.
+ */
 export function mapSqliteError(err: unknown, context?: string): Error {
   if (err instanceof WeftError) return err;
   const code = (err as { code?: unknown })?.code;
-  const message = err instanceof Error ? err.message : String(err);
   const prefix = context ? `${context}: ` : '';
   if (typeof code === 'string') {
+    const tag = ` (${code})`;
     if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
-      return new StoreError(`${prefix}the file is not a SQLite database or is corrupt (${message})`, {
-        cause: err,
-        code: 'STORE_CORRUPT',
-      });
+      return new StoreError(`${prefix}the file is not a SQLite database or is corrupt${tag}`, { cause: err, code: 'STORE_CORRUPT' });
     }
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-      return new StoreError(`${prefix}the database is locked by another connection (${message})`, {
-        cause: err,
-        code: 'STORE_BUSY',
-        retryable: true,
-      });
+      return new StoreError(`${prefix}the database is locked by another connection${tag}`, { cause: err, code: 'STORE_BUSY', retryable: true });
     }
     if (code === 'SQLITE_FULL') {
-      return new StoreError(`${prefix}the disk is full (${message})`, { cause: err, code: 'STORE_FULL' });
+      // Retryable: space may come back (a cleanup, a bigger volume); the engine backs off meanwhile and
+      // the store gives the WAL's space back (wal-space.ts).
+      return new StoreError(`${prefix}the disk is full${tag}`, { cause: err, code: 'STORE_FULL', retryable: true });
     }
     if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM') {
-      return new StoreError(`${prefix}${message}`, { cause: err, code: 'STORE_UNAVAILABLE' });
+      return new StoreError(`${prefix}the database file cannot be opened or written${tag}`, { cause: err, code: 'STORE_UNAVAILABLE' });
     }
     if (code.startsWith('SQLITE_IOERR')) {
-      return new StoreError(`${prefix}I/O error (${message})`, { cause: err, code: 'STORE_IO', retryable: true });
+      return new StoreError(`${prefix}I/O error${tag}`, { cause: err, code: 'STORE_IO', retryable: true });
     }
     if (code === 'EACCES' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EEXIST') {
-      return new StoreError(`${prefix}${message}`, { cause: err, code: 'STORE_UNAVAILABLE' });
+      return new StoreError(`${prefix}the path cannot be used${tag}`, { cause: err, code: 'STORE_UNAVAILABLE' });
     }
+    if (code.startsWith('SQLITE_')) return new StoreError(`${prefix}SQLite failed${tag}`, { cause: err });
   }
-  return new StoreError(`${prefix}${message}`, { cause: err });
+  return new StoreError(`${prefix}the SQLite store failed`, { cause: err });
 }

@@ -70,6 +70,12 @@ export class RunKeys {
     this.epochs.set(runId, epoch);
   }
 
+  /** Forgets everything (after a rolled-back transaction whose inserts and epochs never happened). */
+  reset(): void {
+    this.keys.clear();
+    this.epochs.clear();
+  }
+
   /** The run left this process's hands (settled, parked, fenced): nothing more to cache for it. */
   forget(runId: string): void {
     this.keys.delete(runId);

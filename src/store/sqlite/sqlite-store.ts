@@ -1,4 +1,5 @@
-import { StoreError } from '../../errors.js';
+import { resolve } from 'node:path';
+import { RunNotFoundError, StoreError } from '../../errors.js';
 import type {
   ClaimOptions,
   ClaimedRun,
@@ -10,6 +11,7 @@ import type {
   RetryRequest,
   RunRecord,
   ScheduleRecord,
+  SettledCreate,
   Store,
   WriteOp,
   WriteOutcome,
@@ -17,9 +19,13 @@ import type {
 import { runIdOf } from '../types.js';
 import { checkResumable, checkRetryable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
 import { insertedRecord } from '../shared/run-rules.js';
+import { createRunsSettled, writeSettled } from '../shared/isolate.js';
+import { checkClaim, checkListFilter, checkNewRun, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { JournalQueries } from './journal-queries.js';
 import { migrateDatabase } from './migrations.js';
-import { checkOptions, mapSqliteError, openDatabase, type SqliteDb, type SqliteStoreOptions } from './open.js';
+import { checkOptions, isMemoryPath, mapSqliteError, openDatabase, type SqliteDb } from './open.js';
+import type { SqliteStoreOptions } from './options.js';
+import { WalSpace } from './wal-space.js';
 import { RunKeys } from './run-keys.js';
 import { RunQueries } from './run-queries.js';
 import { WorkerQueries } from './workers.js';
@@ -46,9 +52,11 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private conn: Connection | null = null;
   private closed = false;
+  private readonly space: WalSpace | null;
 
   constructor(private readonly opts: SqliteStoreOptions) {
-    checkOptions(opts);
+    const { busyTimeoutMs } = checkOptions(opts);
+    this.space = isMemoryPath(opts.path) ? null : new WalSpace(resolve(opts.path), busyTimeoutMs);
   }
 
   async open(): Promise<void> {
@@ -81,14 +89,23 @@ export class SqliteStore implements Store {
       const journal = new JournalQueries(db);
       const write = db.transaction((ops: WriteOp[]) => applyBatch(runs, keys, journal, ops));
       const createMany = db.transaction((batch: NewRun[]) => batch.map((r) => createOne(runs, keys, r)));
+      // A transaction that failed was rolled back: what it taught the key cache may not be true.
+      const rolledBack = <T>(fn: () => T): T => {
+        try {
+          return fn();
+        } catch (err) {
+          keys.reset();
+          throw err;
+        }
+      };
       this.conn = {
         db,
         runs,
         keys,
         journal,
         workers: new WorkerQueries(db),
-        write: (ops) => write.immediate(ops),
-        createMany: (b) => createMany.immediate(b),
+        write: (ops) => rolledBack(() => write.immediate(ops)),
+        createMany: (b) => rolledBack(() => createMany.immediate(b)),
       };
       return this.conn;
     } catch (err) {
@@ -102,8 +119,17 @@ export class SqliteStore implements Store {
     try {
       return fn(this.connection());
     } catch (err) {
-      throw mapSqliteError(err, what);
+      const mapped = mapSqliteError(err, what);
+      // The disk is full: give the WAL's space back now, so the engine's retry can succeed once some
+      // space is free (see wal-space.ts).
+      if (mapped instanceof StoreError && mapped.code === 'STORE_FULL' && this.conn) this.space?.onFull(this.conn.db);
+      throw mapped;
     }
+  }
+
+  /** Housekeeping the worker calls about every 30 s: WAL checkpoints after a full disk (wal-space.ts). */
+  async maintain(): Promise<void> {
+    if (this.conn) this.space?.maintain(this.conn.db);
   }
 
   /**
@@ -118,28 +144,39 @@ export class SqliteStore implements Store {
   }
 
   async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
+    checkNewRun(run);
     return this.tx('createRun', (c) => createOne(c.runs, c.keys, run));
   }
 
   async createRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
     if (runs.length === 0) return [];
+    for (const r of runs) checkNewRun(r);
     return this.use('createRuns', (c) => c.createMany(runs));
   }
 
+  async createRunsSettled(runs: NewRun[]): Promise<SettledCreate[]> {
+    // Checked item by item by createRunsSettled, so straight to the insert.
+    return createRunsSettled(runs, async (rs) => this.use('createRuns', (c) => c.createMany(rs)));
+  }
+
   async loadRun(runId: string): Promise<RunRecord | null> {
+    if (!isStorableText(runId)) return null;
     return this.use('loadRun', (c) => c.runs.get(runId) ?? null);
   }
 
   async loadJournal(runId: string): Promise<JournalEntry[]> {
+    if (!isStorableText(runId)) return [];
     return this.use('loadJournal', (c) => c.journal.load(runId));
   }
 
   async listRuns(filter: ListRunsFilter): Promise<ListRunsResult> {
+    checkListFilter(filter);
     // Deferred (read) transaction: the page and the total come from one snapshot.
     return this.use('listRuns', (c) => c.db.transaction(() => c.runs.listRuns(filter)).deferred());
   }
 
   async deleteRun(runId: string): Promise<boolean> {
+    if (!isStorableText(runId)) return false;
     return this.tx('deleteRun', (c) => {
       c.journal.deleteRun(runId);
       return c.runs.deleteRun(runId);
@@ -148,10 +185,19 @@ export class SqliteStore implements Store {
 
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
     if (ops.length === 0) return { fenced: [] };
+    for (const op of ops) checkWriteOp(op);
     return this.use('write', (c) => c.write(ops));
   }
 
+  /** SQLite locks the whole file, never one run, so nothing is ever deferred: runs only fail alone. */
+  async writeSettled(ops: WriteOp[]): Promise<WriteOutcome> {
+    if (ops.length === 0) return { fenced: [] };
+    return writeSettled(ops, async (batch) => this.use('write', (c) => c.write(batch)));
+  }
+
   async claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null> {
+    checkClaim(opts);
+    if (!isStorableText(runId)) return null;
     return this.tx('claimRun', (c) => {
       const run = c.runs.claimIfReady(runId, opts.owner, opts.now + opts.leaseMs, opts.now);
       return run ? { run, journal: c.journal.load(runId) } : null;
@@ -159,15 +205,17 @@ export class SqliteStore implements Store {
   }
 
   async claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]> {
-    if (opts.limit <= 0 || opts.workflowIds.length === 0) return [];
+    checkClaim(opts);
+    const workflowIds = opts.workflowIds.filter(isStorableText);
+    if (!(opts.limit >= 1) || workflowIds.length === 0) return [];
     return this.tx('claimRuns', (c) => {
       const out: ClaimedRun[] = [];
       const all = opts.limits ?? {};
       // Only the limits of workflows this claimer runs: a limit never widens workflowIds.
-      const limits = Object.fromEntries(opts.workflowIds.filter((id) => all[id] !== undefined).map((id) => [id, all[id] as number]));
-      const free = opts.workflowIds.filter((id) => limits[id] === undefined);
+      const limits = Object.fromEntries(workflowIds.filter((id) => all[id] !== undefined).map((id) => [id, all[id] as number]));
+      const free = workflowIds.filter((id) => limits[id] === undefined);
       const ids = free.length ? c.runs.claimableIds(free, opts.now, Math.floor(opts.limit)) : [];
-      if (free.length < opts.workflowIds.length) ids.push(...c.workers.limitedIds(limits, opts.now, Math.floor(opts.limit) - ids.length));
+      if (free.length < workflowIds.length) ids.push(...c.workers.limitedIds(limits, opts.now, Math.floor(opts.limit) - ids.length));
       for (const id of ids) {
         const run = c.runs.claim(id, opts.owner, opts.now + opts.leaseMs, opts.now);
         if (run) out.push({ run, journal: c.journal.load(id) });
@@ -178,8 +226,9 @@ export class SqliteStore implements Store {
 
   async renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[] }> {
     if (runIds.length === 0) return { lost: [] };
+    checkClaim({ owner, leaseMs, now });
     return this.tx('renewLeases', (c) => {
-      const kept = c.runs.renewLeases(owner, runIds, now + leaseMs);
+      const kept = c.runs.renewLeases(owner, runIds.filter(isStorableText), now + leaseMs);
       return { lost: runIds.filter((id) => !kept.has(id)) };
     });
   }
@@ -189,15 +238,22 @@ export class SqliteStore implements Store {
   }
 
   async expireOwner(owner: string): Promise<number> {
+    if (!isStorableText(owner)) return 0;
     return this.tx('expireOwner', (c) => c.runs.expireOwner(owner));
   }
 
   async nextWakeAt(workflowIds: string[]): Promise<number | null> {
-    if (workflowIds.length === 0) return null;
-    return this.use('nextWakeAt', (c) => c.runs.nextWakeAt(workflowIds));
+    const ids = workflowIds.filter(isStorableText);
+    if (ids.length === 0) return null;
+    return this.use('nextWakeAt', (c) => c.runs.nextWakeAt(ids));
   }
 
   async resumeRun(req: ResumeRequest): Promise<RunRecord> {
+    if (!isStorableText(req.runId)) throw new RunNotFoundError(req.runId);
+    checkText(req.path, 'path');
+    checkText(req.resumeData, 'resumeData');
+    checkText(req.requestContext, 'requestContext');
+    checkText(req.owner, 'owner');
     return this.tx('resumeRun', (c) => {
       checkResumable(req.runId, c.runs.get(req.runId));
       const row = c.journal.get(req.runId, req.path);
@@ -210,6 +266,8 @@ export class SqliteStore implements Store {
   }
 
   async retryRun(req: RetryRequest): Promise<RunRecord> {
+    if (!isStorableText(req.runId)) throw new RunNotFoundError(req.runId);
+    checkText(req.owner, 'owner');
     return this.tx('retryRun', (c) => {
       const run = c.runs.get(req.runId);
       checkRetryable(req.runId, run);
@@ -221,6 +279,7 @@ export class SqliteStore implements Store {
   }
 
   async ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord> {
+    checkText(workflowId, 'workflowId');
     return this.tx('ensureSchedule', (c) => c.workers.ensureSchedule(workflowId, now));
   }
 
@@ -229,14 +288,17 @@ export class SqliteStore implements Store {
   }
 
   async setSchedulePaused(workflowId: string, paused: boolean, now: number): Promise<ScheduleRecord | null> {
+    if (!isStorableText(workflowId)) return null;
     return this.tx('setSchedulePaused', (c) => c.workers.setSchedulePaused(workflowId, paused, now));
   }
 
   async markScheduleFired(workflowId: string, fireAt: number, now: number): Promise<void> {
+    if (!isStorableText(workflowId)) return;
     this.tx('markScheduleFired', (c) => c.workers.markScheduleFired(workflowId, fireAt, now));
   }
 
   async cancelRun(runId: string, now: number): Promise<RunRecord | null> {
+    if (!isStorableText(runId)) return null;
     return this.tx('cancelRun', (c) => c.runs.cancelRun(runId, now) ?? c.runs.get(runId) ?? null);
   }
 }

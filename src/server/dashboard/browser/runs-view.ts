@@ -1,11 +1,11 @@
-import type { RunSummaryJson, WorkflowInfo } from '../../views.js';
+import { RUN_STATUSES } from '../../../domain/run-status.js';
+import type { RunSummaryJson, WorkflowInfo } from '../../../wire/types.js';
 import type { Api } from './api.js';
 import type { Dom } from './dom.js';
 
 /** The runs list with filters (workflow, status, time), refreshed by polling. Self-contained. */
 export function runsView(dom: Dom, api: Api) {
   const { h } = dom;
-  const STATUSES = ['pending', 'running', 'waiting', 'suspended', 'success', 'failed', 'canceled'];
   const PER_PAGE = 25;
 
   function select(id: string, label: string, options: string[], value: string): [HTMLElement, HTMLSelectElement] {
@@ -26,7 +26,7 @@ export function runsView(dom: Dom, api: Api) {
     const { workflows } = await api.get<{ workflows: WorkflowInfo[] }>('/workflows');
     const page = Number(params.get('page') ?? '0') || 0;
     const [wfLabel, wfSel] = select('f-workflow', 'Workflow', workflows.map((w) => w.id), params.get('workflowId') ?? '');
-    const [stLabel, stSel] = select('f-status', 'Status', STATUSES, params.get('status') ?? '');
+    const [stLabel, stSel] = select('f-status', 'Status', [...RUN_STATUSES], params.get('status') ?? '');
     const [fromLabel, fromIn] = timeInput('f-from', 'From', params.get('from') ?? '');
     const [toLabel, toIn] = timeInput('f-to', 'To', params.get('to') ?? '');
     const form = h(

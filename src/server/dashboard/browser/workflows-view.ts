@@ -1,4 +1,4 @@
-import type { WorkflowInfo } from '../../views.js';
+import type { WorkflowInfo } from '../../../wire/types.js';
 import type { Api } from './api.js';
 import type { Dom } from './dom.js';
 import type { Graph } from './graph.js';

@@ -1,0 +1,137 @@
+/** Help texts: `weft help`, `weft help <command>`, `weft <command> --help`. */
+
+const REMOTE = `Connection (start, runs):
+  --url <url>        the server (default http://127.0.0.1:4700, env WEFT_URL)
+  --token <token>    bearer token (env WEFT_TOKEN)`;
+
+const STORE = `Store (dev, serve, migrate, prune):
+  --db <file>               SQLite file (default .weft/weft.db, env WEFT_DB)
+  --database-url <url>      PostgreSQL instead (env WEFT_DATABASE_URL)`;
+
+const COMMON = `  --json             machine-readable output (errors too, on stderr)
+  -h, --help         this help`;
+
+const EXITS = 'Exit codes: 0 ok, 1 failed (a failed or canceled run, an error from the server or the store), 2 usage error.';
+
+export const GLOBAL_HELP = `weft — durable workflows
+
+Usage: weft <command> [options]
+
+Commands:
+  dev                    the example workflows, the dashboard and the API on .weft/weft.db
+  serve                  your own workflows (--workflows <module>), the dashboard and the API
+  start <workflow>       start a run on a server and show its steps live
+  runs list|show|cancel|resume|retry
+                         inspect and steer runs on a server
+  migrate                bring the store's schema up to date
+  prune                  delete finished runs older than a duration
+
+Run \`weft <command> --help\` (or \`weft help <command>\`) for a command's options.
+\`weft --version\` prints the version.
+
+${EXITS}
+`;
+
+const SERVE_OPTIONS = `  --port <n>         port (default 4700; 0 picks a free one)
+  --host <addr>      address (default 127.0.0.1; any other needs --token)
+  --token <token>    require this bearer token on /api (env WEFT_TOKEN)
+  --allow-host <h>   also serve this Host name (repeatable; env WEFT_ALLOWED_HOSTS, comma-separated);
+                     on a loopback bind only localhost, 127.0.0.0/8 and [::1] are served otherwise
+  --cors-origin <o>  let a UI on this origin call the API, e.g. http://localhost:3000 (repeatable;
+                     env WEFT_CORS_ORIGINS, comma-separated); off by default
+${STORE.split('\n').slice(1).join('\n')}`;
+
+const COMMANDS: Record<string, string> = {
+  dev: `weft dev — the example workflows, the dashboard and the API
+
+Usage: weft dev [--port 4700] [--host 127.0.0.1] [--token <t>] [--db .weft/weft.db | --database-url <pg>]
+
+Options:
+${SERVE_OPTIONS}
+${COMMON}
+
+Stops cleanly on Ctrl-C or SIGTERM: in-flight steps finish (up to 10 s), leases are released.`,
+
+  serve: `weft serve — serve your own workflows, with the dashboard and the API
+
+Usage: weft serve --workflows <module> [--port 4700] [--host 127.0.0.1] [--token <t>] [--db <file> | --database-url <pg>]
+
+Options:
+  --workflows <module>   a JavaScript module exporting \`workflows\` (or a default export):
+                         an object of committed workflows, { key: workflow }.
+                         For TypeScript, compile it first, or run the CLI under a loader:
+                         node --import tsx node_modules/weft/dist/cli/main.js serve --workflows ./workflows.ts
+${SERVE_OPTIONS}
+${COMMON}
+
+Stops cleanly on Ctrl-C or SIGTERM: in-flight steps finish (up to 10 s), leases are released.
+A startup failure (port in use, bad module, store that cannot open or migrate) prints its code and exits 1.`,
+
+  start: `weft start — start a run and show its steps live
+
+Usage: weft start <workflow> [--input '<json>'] [--run-id <id>] [--resource <id>] [--detach]
+
+Options:
+  --input <json>     the run's input (default {})
+  --run-id <id>      your own run id (starting an existing id returns that run)
+  --resource <id>    resource id (a user, an order, ...)
+  --detach           start durably, print the run id and exit
+${COMMON}
+
+${REMOTE}
+
+Progress goes to stderr, the outcome to stdout. A suspended run shows its suspend payload, the resume
+schema (as JSON Schema) and the \`weft runs resume\` command. Exit 1 when the run failed or was canceled.`,
+
+  runs: `weft runs — inspect and steer runs on a server
+
+Usage:
+  weft runs list [--workflow <id>] [--status s1,s2] [--resource <id>] [--from <date>] [--to <date>] [--page n] [--per-page n]
+  weft runs show <runId>
+  weft runs resume <runId> [--step <id>] [--data '<json>'] [--wait]
+  weft runs retry <runId> [--wait]
+  weft runs cancel <runId>
+
+Options:
+  --status <list>    pending, running, waiting, suspended, success, failed, canceled (comma-separated)
+  --from, --to       creation time: an ISO date or epoch milliseconds
+  --page <n>         page number, from 0 (newest runs first)
+  --per-page <n>     runs per page, 1 to 1000 (default 50)
+  --step <id>        the suspended step to resume (needed when several are suspended)
+  --data <json>      the resume data
+  --wait             wait until the run settles and print its outcome (exit 1 if it failed)
+  --workflow <id>    for show/resume/retry/cancel: skip looking the run's workflow up
+${COMMON}
+
+${REMOTE}`,
+
+  migrate: `weft migrate — bring the store's schema up to date
+
+Usage: weft migrate [--db <file> | --database-url <pg>]
+
+Lists the migrations it applied (none when the store was up to date). Every store also migrates when
+it opens; this is for deploy scripts that migrate before starting workers.
+
+${STORE}
+${COMMON}`,
+
+  prune: `weft prune — delete finished runs older than a duration
+
+Usage: weft prune --older-than <duration> [--dry-run] [--db <file> | --database-url <pg>]
+
+Options:
+  --older-than <d>   90s, 15m, 12h, 30d, 2w: runs last updated longer ago than this
+  --dry-run          count what would be deleted, delete nothing
+${COMMON}
+
+Deletes runs whose status is success, failed or canceled, with their journals. Active and suspended
+runs are never pruned. Shows progress on a terminal.
+
+${STORE}`,
+};
+
+/** The help of a command, or undefined when there is no such command. */
+export function commandHelp(name: string): string | undefined {
+  const text = COMMANDS[name === 'ls' ? 'runs' : name];
+  return text === undefined ? undefined : `${text}\n\n${EXITS}\n`;
+}

@@ -1,0 +1,29 @@
+import { apiLib } from './api.js';
+import { domLib } from './dom.js';
+import { graphLib } from './graph.js';
+import { mainApp } from './main.js';
+import { runView } from './run-view.js';
+import { runsView } from './runs-view.js';
+import { workflowsView } from './workflows-view.js';
+
+/**
+ * The dashboard's browser entry point, bundled by scripts/build-dashboard.mjs into one script (a bad
+ * import fails the build, not the browser). It wires the views to the DOM helpers and the API client.
+ */
+const dom = domLib();
+const api = apiLib();
+const graph = graphLib(dom);
+const announcer = document.getElementById('announcer') as HTMLElement;
+const announce = (msg: string): void => {
+  announcer.textContent = '';
+  // A pause lets screen readers notice the same message announced twice in a row.
+  setTimeout(() => {
+    announcer.textContent = msg;
+  }, 30);
+};
+const views = {
+  workflows: workflowsView(dom, api, graph, announce),
+  runs: runsView(dom, api),
+  run: runView(dom, api, graph, announce),
+};
+mainApp(dom, api, views, announce);

@@ -1,0 +1,190 @@
+import { runIdOf, type JournalEntry, type RunPatch, type WriteOp, type WriteOutcome } from '../types.js';
+import { query, type Queryable } from './connection.js';
+
+/**
+ * The group-commit write: every run patch and journal row of a batch in one statement (one round trip,
+ * atomic without BEGIN/COMMIT).
+ *
+ * `locked` takes a row lock on each run the batch touches, in id order, and reads its lease epoch from
+ * the locked (newest) row version. Patches and journal rows are applied only where their epoch equals
+ * that one (fencing): once a run's row is locked here, a concurrent claim, cancel or resume (which bump
+ * the epoch) waits for this statement, or has already committed and this batch sees the new epoch. A
+ * zombie write can therefore never land after a new owner has loaded the journal.
+ *
+ * With `skipLocked` (writeSettled) a run whose row another transaction holds is skipped instead of
+ * waited for: its ops are not applied and it is reported as deferred. One session holding a run's row
+ * (an operator's SELECT ... FOR UPDATE, a long transaction) then delays that run alone instead of every
+ * write of the process. Without it (write), the statement waits, up to the session's lock_timeout.
+ *
+ * The runs are looked up by `id = ANY($1)` on the primary key (estimated exactly, so the plan stays an
+ * index lookup whatever the table's statistics) and the statement is sent unnamed, so it is planned for
+ * the tables as they are now (a plan cached while the table was young seq-scanned runs on every batch).
+ */
+export function writeSql(schema: string, skipLocked: boolean): string {
+  const runs = `"${schema}".runs`;
+  return `WITH locked AS MATERIALIZED (
+      SELECT id, lease_epoch FROM ${runs} WHERE id = ANY($1::text[])
+      ORDER BY id COLLATE "C" FOR NO KEY UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
+    ),
+    u AS (
+      SELECT * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bool[], $6::text[], $7::bool[],
+          $8::text[], $9::bool[], $10::text[], $11::bool[], $12::text[], $13::bool[], $14::bigint[], $15::bool[],
+          $16::text[], $17::bool[])
+        AS u(run_id, epoch, now, has_status, status, has_state, state, has_result, result, has_error, error,
+          has_wake_at, wake_at, has_status_reason, status_reason, release)
+    ),
+    patched AS (
+      UPDATE ${runs} r SET
+        status = CASE WHEN u.has_status THEN u.status ELSE r.status END,
+        state = CASE WHEN u.has_state THEN u.state ELSE r.state END,
+        result = CASE WHEN u.has_result THEN u.result ELSE r.result END,
+        error = CASE WHEN u.has_error THEN u.error ELSE r.error END,
+        wake_at = CASE WHEN u.has_wake_at THEN u.wake_at ELSE r.wake_at END,
+        status_reason = CASE WHEN u.has_status_reason THEN u.status_reason ELSE r.status_reason END,
+        owner = CASE WHEN u.release THEN NULL ELSE r.owner END,
+        lease_expires_at = CASE WHEN u.release THEN NULL ELSE r.lease_expires_at END,
+        updated_at = u.now
+      FROM u JOIN locked l ON l.id = u.run_id AND l.lease_epoch = u.epoch
+      WHERE r.id = ANY($1::text[]) AND r.id = l.id
+      RETURNING r.id
+    ),
+    input AS (
+      SELECT * FROM unnest($18::text[], $19::text[], $20::text[], $21::text[], $22::int[], $23::text[], $24::text[],
+          $25::text[], $26::text[], $27::bigint[], $28::bigint[], $29::bigint[])
+        WITH ORDINALITY AS t(run_id, path, kind, status, attempt, input, output, error, meta, started_at, ended_at,
+          epoch, ord)
+    ),
+    ins AS (
+      INSERT INTO "${schema}".journal AS j (run_id, path, kind, status, attempt, input, output, error, meta,
+          started_at, ended_at)
+      SELECT i.run_id, i.path, i.kind, i.status, i.attempt, i.input, i.output, i.error, i.meta, i.started_at,
+        i.ended_at
+      FROM input i JOIN locked l ON l.id = i.run_id AND l.lease_epoch = i.epoch
+      ORDER BY i.ord
+      ON CONFLICT (run_id, path) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status,
+        attempt = EXCLUDED.attempt, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
+        meta = EXCLUDED.meta, started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at
+      RETURNING 1
+    )
+    SELECT id, lease_epoch AS epoch FROM locked`;
+}
+
+/** Epochs of runs read without a lock (a committed snapshot): tells a locked run from a fenced one. */
+export function epochsSql(schema: string): string {
+  return `SELECT id, lease_epoch AS epoch FROM "${schema}".runs WHERE id = ANY($1::text[])`;
+}
+
+type PatchOp = Extract<WriteOp, { type: 'run' }>;
+
+/**
+ * Patch columns for the batch. Several patches for one (run, epoch) are merged in order first, because
+ * an UPDATE ... FROM changes each row at most once.
+ */
+function patchColumns(ops: PatchOp[]): unknown[][] {
+  const merged = new Map<string, PatchOp>();
+  for (const op of ops) {
+    const key = `${op.epoch}\u0000${op.runId}`;
+    const prev = merged.get(key);
+    if (!prev) merged.set(key, { ...op, patch: { ...op.patch } });
+    else {
+      const release = Boolean(prev.patch.release || op.patch.release);
+      merged.set(key, { ...prev, patch: { ...prev.patch, ...definedOnly(op.patch), release }, now: op.now });
+    }
+  }
+  const cols: unknown[][] = Array.from({ length: 16 }, () => []);
+  for (const { runId, epoch, patch: p, now } of merged.values()) {
+    const values = [
+      runId,
+      epoch,
+      Math.round(now),
+      p.status !== undefined,
+      p.status ?? null,
+      p.state !== undefined,
+      p.state ?? null,
+      p.result !== undefined,
+      p.result ?? null,
+      p.error !== undefined,
+      p.error ?? null,
+      p.wakeAt !== undefined,
+      // BIGINT: a fractional wake time (a sleep of 1.5 ms) is rounded up, never early.
+      p.wakeAt == null ? null : Math.ceil(p.wakeAt),
+      p.statusReason !== undefined,
+      p.statusReason ?? null,
+      Boolean(p.release),
+    ];
+    values.forEach((v, i) => cols[i]!.push(v));
+  }
+  return cols;
+}
+
+function definedOnly(p: RunPatch): RunPatch {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) if (v !== undefined) out[k] = v;
+  return out as RunPatch;
+}
+
+/**
+ * Journal columns. Repeated (run, path, epoch) keys are folded into one row first (an upsert cannot touch
+ * a row twice in one statement): the last values win and the first occurrence keeps its place.
+ */
+function journalColumns(ops: { epoch: number; entry: JournalEntry }[]): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: 12 }, () => []);
+  const index = new Map<string, number>();
+  for (const { epoch, entry: e } of ops) {
+    const key = `${epoch}\u0000${e.runId}\u0000${e.path}`;
+    const values = [
+      e.runId,
+      e.path,
+      e.kind,
+      e.status,
+      e.attempt,
+      e.input ?? null,
+      e.output ?? null,
+      e.error ?? null,
+      e.meta ?? null,
+      Math.round(e.startedAt),
+      e.endedAt == null ? null : Math.round(e.endedAt),
+      epoch,
+    ];
+    const at = index.get(key);
+    if (at === undefined) {
+      index.set(key, cols[0]!.length);
+      values.forEach((v, i) => cols[i]!.push(v));
+    } else values.forEach((v, i) => (cols[i]![at] = v));
+  }
+  return cols;
+}
+
+/** Applies a batch (see writeSql); with skipLocked, runs held by another transaction come back deferred. */
+export async function applyWrite(db: Queryable, schema: string, ops: WriteOp[], skipLocked: boolean): Promise<WriteOutcome> {
+  const patches: PatchOp[] = [];
+  const journal: { epoch: number; entry: JournalEntry }[] = [];
+  const epochs = new Map<string, Set<number>>();
+  for (const op of ops) {
+    if (op.type === 'journal') journal.push(op);
+    else patches.push(op);
+    const id = runIdOf(op);
+    const set = epochs.get(id);
+    if (set) set.add(op.epoch);
+    else epochs.set(id, new Set([op.epoch]));
+  }
+  const ids = [...epochs.keys()];
+  const res = await query<{ id: string; epoch: number }>(db, writeSql(schema, skipLocked), [ids, ...patchColumns(patches), ...journalColumns(journal)]);
+  const locked = new Map(res.rows.map((r) => [r.id, r.epoch]));
+  const missing = ids.filter((id) => !locked.has(id));
+  // Runs not locked: deleted (fenced) or, with skipLocked, held by another transaction. The committed
+  // epoch tells which: if it still matches, the run is ours and only has to wait its turn.
+  const current = new Map<string, number>();
+  if (skipLocked && missing.length > 0) {
+    for (const r of (await query<{ id: string; epoch: number }>(db, epochsSql(schema), [missing])).rows) current.set(r.id, r.epoch);
+  }
+  const fenced: string[] = [];
+  const deferred: string[] = [];
+  for (const [id, wanted] of epochs) {
+    const epoch = locked.get(id) ?? current.get(id);
+    const stale = epoch === undefined || [...wanted].some((e) => e !== epoch);
+    if (stale) fenced.push(id);
+    else if (!locked.has(id)) deferred.push(id);
+  }
+  return deferred.length ? { fenced, deferred } : { fenced };
+}

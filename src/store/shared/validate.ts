@@ -1,0 +1,134 @@
+import { InvalidArgumentError } from '../../errors.js';
+import type { ClaimOptions, JournalEntry, ListRunsFilter, NewRun, RunPatch, WriteOp } from '../types.js';
+
+/**
+ * What every store refuses to store, checked the same way on memory, SQLite and PostgreSQL so a value
+ * is accepted or rejected whatever the store:
+ *
+ * - text with a NUL character (U+0000): PostgreSQL text cannot hold it (the whole statement fails, and
+ *   with it every other run in a group-committed batch); SQLite keeps it but its SQL functions stop at it;
+ * - text with a lone UTF-16 surrogate (not valid Unicode): both drivers encode it as U+FFFD, so the
+ *   stored id or key would silently differ from the one the caller holds;
+ * - numbers the columns cannot hold: epoch-ms timestamps outside the range of a JavaScript Date (or not
+ *   finite), priorities and attempts outside a 32-bit integer.
+ *
+ * Failures are InvalidArgumentError (INVALID_ARGUMENT, never retried). Messages name the field, never the
+ * value: it may be large, or be the very text a log or an HTTP body should not carry.
+ */
+
+/** The largest epoch-ms a Date can hold (±100,000,000 days); BIGINT holds far more. */
+export const MAX_EPOCH_MS = 8.64e15;
+const INT32_MAX = 2 ** 31 - 1;
+
+type WellFormed = string & { isWellFormed(): boolean };
+
+/** Why a string cannot be stored as it is, or null when it can. */
+export function textProblem(s: string): string | null {
+  if (s.includes('\u0000')) return 'contains a NUL character (U+0000)';
+  // One-byte strings (most ids and JSON) answer at once: only two-byte strings can hold surrogates.
+  if (!(s as WellFormed).isWellFormed()) return 'contains a lone UTF-16 surrogate (not valid Unicode)';
+  return null;
+}
+
+export function checkText(value: unknown, field: string): void {
+  if (value === null || value === undefined) return;
+  if (typeof value !== 'string') throw new InvalidArgumentError(`${field} must be a string`);
+  const problem = textProblem(value);
+  if (problem) throw new InvalidArgumentError(`${field} ${problem}, which the store cannot hold`);
+}
+
+/** An id or key the store could have stored: lookups with any other value find nothing. */
+export function isStorableText(value: string): boolean {
+  return typeof value === 'string' && textProblem(value) === null;
+}
+
+export function checkMs(value: unknown, field: string): void {
+  if (value === null || value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_EPOCH_MS) {
+    throw new InvalidArgumentError(`${field} must be a finite epoch-ms time within ±${MAX_EPOCH_MS}`);
+  }
+}
+
+export function checkInt(value: unknown, field: string, min: number, max: number): void {
+  if (value === null || value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(`${field} must be an integer from ${min} to ${max}`);
+  }
+}
+
+/** A duration in ms (a lease): positive, and small enough that now + it is still a time. */
+export function checkDuration(value: unknown, field: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_EPOCH_MS) {
+    throw new InvalidArgumentError(`${field} must be a non-negative number of milliseconds`);
+  }
+}
+
+export function checkNewRun(run: NewRun): void {
+  checkText(run.runId, 'runId');
+  if (typeof run.runId !== 'string' || run.runId.length === 0) throw new InvalidArgumentError('runId must be a non-empty string');
+  checkText(run.workflowId, 'workflowId');
+  checkText(run.resourceId, 'resourceId');
+  checkText(run.input, 'input');
+  checkText(run.state, 'state');
+  checkText(run.requestContext, 'requestContext');
+  checkText(run.tracing, 'tracing');
+  checkText(run.concurrencyKey, 'concurrencyKey');
+  checkText(run.owner, 'owner');
+  checkInt(run.priority, 'priority', -INT32_MAX, INT32_MAX);
+  checkMs(run.now, 'now');
+  checkMs(run.leaseExpiresAt, 'leaseExpiresAt');
+}
+
+function checkEntry(e: JournalEntry): void {
+  checkText(e.runId, 'runId');
+  checkText(e.path, 'journal path');
+  checkText(e.kind, 'journal kind');
+  checkText(e.status, 'journal status');
+  checkText(e.input, 'journal input');
+  checkText(e.output, 'journal output');
+  checkText(e.error, 'journal error');
+  checkText(e.meta, 'journal meta');
+  checkInt(e.attempt, 'attempt', 0, INT32_MAX);
+  checkMs(e.startedAt, 'startedAt');
+  checkMs(e.endedAt, 'endedAt');
+}
+
+function checkPatch(p: RunPatch): void {
+  checkText(p.status, 'status');
+  checkText(p.state, 'state');
+  checkText(p.result, 'result');
+  checkText(p.error, 'error');
+  checkText(p.statusReason, 'statusReason');
+  checkMs(p.wakeAt, 'wakeAt');
+}
+
+export function checkWriteOp(op: WriteOp): void {
+  checkInt(op.epoch, 'epoch', 0, Number.MAX_SAFE_INTEGER);
+  if (op.type === 'journal') checkEntry(op.entry);
+  else {
+    checkText(op.runId, 'runId');
+    checkMs(op.now, 'now');
+    checkPatch(op.patch);
+  }
+}
+
+/** Listing filters: a bad value is the caller's mistake, so it fails instead of matching nothing. */
+export function checkListFilter(f: ListRunsFilter): void {
+  checkText(f.workflowId, 'workflowId');
+  checkText(f.resourceId, 'resourceId');
+  for (const s of Array.isArray(f.status) ? f.status : f.status === undefined ? [] : [f.status]) checkText(s, 'status');
+  checkMs(f.fromDate, 'fromDate');
+  checkMs(f.toDate, 'toDate');
+  if (f.page !== undefined && !(typeof f.page === 'number' && Number.isFinite(f.page) && f.page >= 0)) {
+    throw new InvalidArgumentError('page must be a non-negative number');
+  }
+  if (f.perPage !== undefined && f.perPage !== null && !(typeof f.perPage === 'number' && Number.isFinite(f.perPage))) {
+    throw new InvalidArgumentError('perPage must be a number');
+  }
+}
+
+export function checkClaim(opts: Pick<ClaimOptions, 'owner' | 'leaseMs' | 'now'>): void {
+  checkText(opts.owner, 'owner');
+  checkDuration(opts.leaseMs, 'leaseMs');
+  checkMs(opts.now, 'now');
+}
