@@ -16,7 +16,7 @@ export class WeftRemoteError extends WeftError {
 }
 
 export interface ClientOptions {
-  /** Server address, e.g. http://127.0.0.1:4700 (with or without a trailing /api). */
+  /** Server address, e.g. http://127.0.0.1:4700 (with or without a trailing /api or /api/weft). */
   baseUrl: string;
   /** Bearer token, when the server requires one. */
   token?: string;
@@ -46,7 +46,8 @@ async function errorFrom(res: Response): Promise<WeftRemoteError> {
 
 export function createTransport(opts: ClientOptions): Transport {
   if (!opts || typeof opts.baseUrl !== 'string' || opts.baseUrl === '') throw new WeftError('INVALID_ARGUMENT', 'createClient needs a baseUrl');
-  const root = opts.baseUrl.replace(/\/+$/, '').replace(/\/api$/, '') + '/api';
+  // weft's own API is under /api/weft (the server keeps /api for Mastra's protocol).
+  const root = opts.baseUrl.replace(/\/+$/, '').replace(/\/api(\/weft)?$/, '') + '/api/weft';
   const doFetch = opts.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
   const baseHeaders = (): Record<string, string> => ({
     ...opts.headers,

@@ -7,9 +7,11 @@ import { RunNotFoundError } from '../errors.js';
 import { bearerAuth } from './auth.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { HttpError, toErrorResponse } from './http-errors.js';
-import { resolveOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
+import { mastraErrorBody } from './mastra/errors.js';
+import { mastraRoutes } from './mastra/routes.js';
+import { WEFT_API_PREFIX, resolveOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { checkRequestText } from './query.js';
-import { apiHeaders, hostGuard, jsonOnly, originGuard } from './request-guard.js';
+import { apiHeaders, hostGuard, jsonOnly, jsonOrEmpty, originGuard, rootCors } from './request-guard.js';
 import { FeedRegistry, type FeedSource } from './run-feed.js';
 import type { ApiContext } from './routes/context.js';
 import { eventRoutes } from './routes/events.js';
@@ -22,6 +24,12 @@ export interface WeftApp {
   /** Ends open event streams and drops the in-memory event feeds. Does not stop the engine. */
   close(): void;
 }
+
+/**
+ * Studio sends the request context it was given (its Request Context page) as base64 JSON in a
+ * `requestContext` query parameter on every GET; it may be longer than other query values.
+ */
+const MASTRA_QUERY = { longValues: { requestContext: 16 * 1024 } };
 
 function feedSource(weft: Weft): FeedSource {
   return {
@@ -38,7 +46,8 @@ function feedSource(weft: Weft): FeedSource {
 }
 
 /**
- * Builds the HTTP API (under /api) and the dashboard (at /) as a Hono app, without listening. Use
+ * Builds the HTTP API (weft's under /api/weft, Mastra's protocol under /api) and the dashboard (at /)
+ * as a Hono app, without listening. Use
  * `serve()` to listen; use this to mount weft inside another Hono or fetch-based server.
  */
 export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
@@ -53,43 +62,62 @@ export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
   const ctx: ApiContext = { weft, feeds, opts, closing };
 
   const app = new Hono();
+  const mastraPrefix = opts.mastraApiPrefix;
+  // Answers under Mastra's prefix (outside weft's own API) take Mastra's error shape, so Mastra
+  // clients read `error` as a message; the stable `code` is added to it.
+  const isWeftPath = (path: string) => path === WEFT_API_PREFIX || path.startsWith(`${WEFT_API_PREFIX}/`);
+  const isMastraPath = (path: string) => mastraPrefix !== false && (path === mastraPrefix || path.startsWith(`${mastraPrefix}/`)) && !isWeftPath(path);
+  // weft's own API keeps its stricter rule (a state-changing request is JSON even without a body);
+  // Mastra's clients send some body-less POSTs and DELETEs without a content-type.
+  const strictJson = jsonOnly();
+  const mastraJson = jsonOrEmpty();
   app.onError((err, c) => {
     const { status, body } = toErrorResponse(err, opts.onError);
     // The unread rest of an oversized body would poison a reused connection; ask the client to drop it.
     if (status === 413) c.header('connection', 'close');
-    return c.json(body, status as ContentfulStatusCode);
+    return c.json(isMastraPath(c.req.path) ? mastraErrorBody(body) : body, status as ContentfulStatusCode);
   });
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  // Every API prefix gets the same guards: weft's own API lives under /api/weft, Mastra's protocol
+  // under its prefix (/api by default, which already covers /api/weft).
+  const prefixes = ['/api'];
+  if (mastraPrefix !== false && mastraPrefix !== '/api' && !mastraPrefix.startsWith('/api/')) prefixes.push(mastraPrefix);
 
   // Order matters: the Host check covers the dashboard too; the API's headers are set on every answer
   // (refusals included); CORS preflights are answered before the token check, since browsers send no
   // Authorization on a preflight; ids are checked before any route can hand one to the store.
-  app.use('/api/*', apiHeaders(opts.corsOrigins.length > 0));
+  for (const p of prefixes) app.use(`${p}/*`, apiHeaders(opts.corsOrigins.length > 0));
   app.use('*', hostGuard({ bind: opts.host, allowedHosts: opts.allowedHosts }));
-  app.use('/api/*', originGuard(opts.corsOrigins));
+  if (opts.corsOrigins.length > 0) app.use('/', rootCors(opts.corsOrigins));
+  for (const p of prefixes) {
+    app.use(`${p}/*`, originGuard(opts.corsOrigins));
+    if (opts.token) app.use(`${p}/*`, bearerAuth(opts.token));
+    app.use(`${p}/*`, (c, next) => (isWeftPath(c.req.path) ? strictJson(c, next) : mastraJson(c, next)));
+    app.use(`${p}/*`, async (c, next) => {
+      checkRequestText(c.req.url, isWeftPath(c.req.path) ? {} : MASTRA_QUERY);
+      await next();
+    });
+    app.use(
+      `${p}/*`,
+      bodyLimit({
+        maxSize: opts.maxBodyBytes,
+        onError: () => {
+          throw new HttpError('BODY_TOO_LARGE', `the request body is larger than the limit of ${opts.maxBodyBytes} bytes`);
+        },
+      }),
+    );
+  }
 
   const api = new Hono();
-  if (opts.token) api.use('*', bearerAuth(opts.token));
-  api.use('*', jsonOnly());
-  api.use('*', async (c, next) => {
-    checkRequestText(c.req.url);
-    await next();
-  });
-  api.use(
-    '*',
-    bodyLimit({
-      maxSize: opts.maxBodyBytes,
-      onError: () => {
-        throw new HttpError('BODY_TOO_LARGE', `the request body is larger than the limit of ${opts.maxBodyBytes} bytes`);
-      },
-    }),
-  );
   const { perRun, allRuns } = runRoutes(ctx);
   api.route('/workflows', workflowRoutes(ctx));
   api.route('/workflows', perRun);
   api.route('/workflows', eventRoutes(ctx));
   api.route('/runs', allRuns);
-  app.route('/api', api);
+  app.route(WEFT_API_PREFIX, api);
+  // weft's routes first: Mastra's unknown-route answer must not take /api/weft paths.
+  if (mastraPrefix !== false) app.route(mastraPrefix, mastraRoutes(ctx));
   if (opts.dashboard) app.route('/', dashboardRoutes());
 
   return {

@@ -24,6 +24,12 @@ export interface ServerOptions {
   corsOrigins?: string[];
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Where Mastra's HTTP protocol (the routes @mastra/client-js and Mastra Studio call) is served:
+   * a path prefix, default `/api` (Mastra's own default), or `false` to turn it off. weft's own API
+   * is always at `/api/weft`, which no Mastra route uses. See docs/api.md, "Mastra's protocol".
+   */
+  mastraApiPrefix?: string | false;
   /** Serve the dashboard at `/`. Default true. */
   dashboard?: boolean;
   /** Events kept per run for SSE replay (Last-Event-ID). Default 2000. */
@@ -39,6 +45,25 @@ export interface ServerOptions {
 }
 
 export type ResolvedServerOptions = Required<Omit<ServerOptions, 'token'>> & { token: string | undefined };
+
+/** Where weft's own API lives (the typed client, the CLI and the dashboard call it there). */
+export const WEFT_API_PREFIX = '/api/weft';
+
+/**
+ * A Mastra prefix is a path of plain segments (`/api`, `/mastra/api`). It may not be `/` (it would
+ * swallow the dashboard) nor lie inside weft's own API; `/api` itself is fine, because weft's routes
+ * are registered first and no Mastra route starts with `/weft`.
+ */
+function normaliseMastraPrefix(value: unknown): string | false {
+  if (value === undefined) return '/api';
+  if (value === false) return false;
+  const ok = typeof value === 'string' && /^(\/[A-Za-z0-9._~-]+)+\/?$/.test(value);
+  const prefix = ok ? value.replace(/\/$/, '') : '';
+  if (!ok || prefix === WEFT_API_PREFIX || prefix.startsWith(`${WEFT_API_PREFIX}/`)) {
+    throw new WeftError('INVALID_ARGUMENT', `mastraApiPrefix: "${String(value)}" must be a path such as /api (not /, not under ${WEFT_API_PREFIX}), or false`);
+  }
+  return prefix;
+}
 
 function normaliseAllowedHost(entry: unknown): string {
   if (entry === '*') return '*';
@@ -98,6 +123,7 @@ export function resolveOptions(opts: ServerOptions = {}): ResolvedServerOptions 
     allowedHosts: list(opts.allowedHosts, 'allowedHosts', normaliseAllowedHost),
     corsOrigins: list(opts.corsOrigins, 'corsOrigins', normaliseCorsOrigin),
     maxBodyBytes: positive(opts.maxBodyBytes, 1024 * 1024, 'maxBodyBytes'),
+    mastraApiPrefix: normaliseMastraPrefix(opts.mastraApiPrefix),
     dashboard: opts.dashboard ?? true,
     eventBufferSize: positive(opts.eventBufferSize, 2000, 'eventBufferSize'),
     maxEventFeeds: positive(opts.maxEventFeeds, 1000, 'maxEventFeeds'),

@@ -66,7 +66,7 @@ export function parseRunFilter(c: Context, allowWorkflowId: boolean): ListRunsFi
  * control characters and unpaired surrogates. A NUL byte in an id used to reach PostgreSQL and come
  * back as a 500 quoting the driver.
  */
-export function checkRequestText(url: string): void {
+export function checkRequestText(url: string, opts: { longValues?: Record<string, number> } = {}): void {
   const { pathname, searchParams } = new URL(url);
   for (const raw of pathname.split('/')) {
     if (raw === '') continue;
@@ -80,7 +80,7 @@ export function checkRequestText(url: string): void {
     if (problem) throw new InvalidArgumentError(`a path segment ${problem}`);
   }
   for (const [key, value] of searchParams) {
-    const problem = textProblem(key, MAX_ID_LENGTH) ?? textProblem(value, MAX_QUERY_VALUE_LENGTH);
+    const problem = textProblem(key, MAX_ID_LENGTH) ?? textProblem(value, opts.longValues?.[key] ?? MAX_QUERY_VALUE_LENGTH);
     if (problem) throw new InvalidArgumentError(`the query parameter "${key.slice(0, 50)}" ${problem}`);
   }
 }

@@ -45,7 +45,9 @@ function isOwnOrigin(origin: string, host: string | undefined): boolean {
 }
 
 const CORS_METHODS = 'GET, POST, DELETE';
-const CORS_HEADERS = 'authorization, content-type, last-event-id';
+// The x-mastra-* headers are what Mastra Studio and @mastra/client-js send (Studio adds them to every
+// call, GETs included, with a content-type), so a Studio on a corsOrigin passes its preflights.
+const CORS_HEADERS = 'authorization, content-type, last-event-id, x-mastra-client-type, x-mastra-dev-playground';
 
 function addVary(c: Context, header: string): void {
   const vary = c.res.headers.get('vary');
@@ -81,6 +83,10 @@ export function originGuard(corsOrigins: readonly string[]): MiddlewareHandler {
         'access-control-allow-methods': CORS_METHODS,
         'access-control-allow-headers': CORS_HEADERS,
         'access-control-max-age': '600',
+        // Studio fetches with `credentials: 'include'`, which browsers refuse unless the answer says
+        // credentials are allowed (and names the origin, never `*`). weft sets no cookies; this only
+        // matters behind a proxy that does, for the origins the operator listed.
+        'access-control-allow-credentials': 'true',
         vary: 'origin',
       };
       // Chrome's Private Network Access: a public page calling a loopback server asks first.
@@ -89,7 +95,28 @@ export function originGuard(corsOrigins: readonly string[]): MiddlewareHandler {
     }
     await next();
     c.res.headers.set('access-control-allow-origin', origin);
+    c.res.headers.set('access-control-allow-credentials', 'true');
     addVary(c, 'origin');
+  };
+}
+
+/**
+ * CORS on the server's root page for the `corsOrigins`: Mastra Studio fetches `GET /` of the server
+ * it is pointed at to see that it is up, and reports the server unreachable when the browser hides
+ * the answer. The page holds no data, and nothing is refused here (a link to the dashboard from
+ * anywhere still opens it): other origins just get no CORS headers.
+ */
+export function rootCors(corsOrigins: readonly string[]): MiddlewareHandler {
+  const allowed = new Set(corsOrigins);
+  return async (c, next) => {
+    const origin = c.req.header('origin');
+    if (origin === undefined || !allowed.has(origin)) return next();
+    const headers = { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'origin' };
+    if (c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined) {
+      return c.body(null, 204, { ...headers, 'access-control-allow-methods': 'GET', 'access-control-allow-headers': CORS_HEADERS, 'access-control-max-age': '600' });
+    }
+    await next();
+    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
   };
 }
 
@@ -99,6 +126,24 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function jsonOnly(): MiddlewareHandler {
   return async (c, next) => {
     if (UNSAFE_METHODS.has(c.req.method) && !isJsonContentType(c.req.header('content-type'))) throw new UnsupportedMediaTypeError();
+    await next();
+  };
+}
+
+/**
+ * The content-type rule for Mastra's protocol: @mastra/client-js sends `POST .../cancel`, `POST
+ * .../observe` and `DELETE .../runs/:runId` without a body and without a content-type, so such a
+ * request is accepted when it really has no body. Anything with a body, or with another declared
+ * type (an HTML form, text/plain), must be application/json. A browser page of another origin that
+ * sends a body-less POST still carries an Origin header, which `originGuard` checks before this.
+ */
+export function jsonOrEmpty(): MiddlewareHandler {
+  return async (c, next) => {
+    if (UNSAFE_METHODS.has(c.req.method) && !isJsonContentType(c.req.header('content-type'))) {
+      const length = c.req.header('content-length');
+      const bodiless = c.req.header('content-type') === undefined && c.req.header('transfer-encoding') === undefined && (length === undefined || length === '0');
+      if (!bodiless) throw new UnsupportedMediaTypeError();
+    }
     await next();
   };
 }

@@ -23,7 +23,7 @@ export interface StepSchemaInfo {
   suspendSchema?: Record<string, unknown>;
 }
 
-/** GET /api/workflows and /api/workflows/:id. */
+/** GET /api/weft/workflows and /api/weft/workflows/:id. */
 export interface WorkflowInfo {
   key: string;
   id: string;
@@ -40,7 +40,7 @@ export type RunSummaryJson = Jsonified<RunSummary> & { workflowId: string };
 /** Mastra's run view as JSON. */
 export type RunViewJson = Jsonified<RunView>;
 
-/** GET /api/runs and /api/workflows/:id/runs. */
+/** GET /api/weft/runs and /api/weft/workflows/:id/runs. */
 export interface RunListJson {
   runs: RunSummaryJson[];
   total: number;

@@ -146,7 +146,7 @@ describe.each([
   it('cannot start a run with a no-cors fetch of a Blob (no content-type)', async () => {
     const page = await pageAt(pageUrl());
     const before = await runCount(victim);
-    const res = await pageFetch(page, `${victim.url}/api/workflows/add/runs`, { method: 'POST', mode: 'no-cors', blob: JSON.stringify({ inputData: { n: 1 } }) });
+    const res = await pageFetch(page, `${victim.url}/api/weft/workflows/add/runs`, { method: 'POST', mode: 'no-cors', blob: JSON.stringify({ inputData: { n: 1 } }) });
     expect(res).toMatchObject({ ok: true, type: 'opaque' }); // the request went out; the answer is hidden
     expect(await runCount(victim)).toBe(before);
   });
@@ -154,26 +154,26 @@ describe.each([
   it('cannot cancel a run with an empty text/plain form', async () => {
     const runId = await runningSlowRun(victim);
     const page = await pageAt(pageUrl());
-    const status = await submitEmptyForm(page, `${victim.url}/api/workflows/slow/runs/${runId}/cancel`);
+    const status = await submitEmptyForm(page, `${victim.url}/api/weft/workflows/slow/runs/${runId}/cancel`);
     expect(status).toBeGreaterThanOrEqual(400);
     expect((await victim.store.loadRun(runId))?.status).toBe('running');
   });
 
-  it('cannot read /api/runs', async () => {
+  it('cannot read /api/weft/runs', async () => {
     await victim.api('/workflows/add/runs?wait=true', { method: 'POST', json: { inputData: { n: 1 } } });
     const page = await pageAt(pageUrl());
-    const res = await pageFetch(page, `${victim.url}/api/runs`, {});
+    const res = await pageFetch(page, `${victim.url}/api/weft/runs`, {});
     expect(res.ok).toBe(false); // no CORS header: the browser refuses to hand the body over
-    const json = await pageFetch(page, `${victim.url}/api/workflows/add/runs`, { method: 'POST', body: '{"inputData":{"n":1}}', json: true });
+    const json = await pageFetch(page, `${victim.url}/api/weft/workflows/add/runs`, { method: 'POST', body: '{"inputData":{"n":1}}', json: true });
     expect(json.ok).toBe(false); // the preflight was refused
   });
 });
 
 describe('a DNS-rebinding page (origin http://attacker.example:<weft port>)', () => {
-  it('cannot read /api/runs even though it is same-origin', async () => {
+  it('cannot read /api/weft/runs even though it is same-origin', async () => {
     await victim.api('/workflows/add/runs?wait=true', { method: 'POST', json: { inputData: { n: 1 } } });
     const page = await rebindingPage(victim.server.port);
-    const res = await pageFetch(page, '/api/runs', {});
+    const res = await pageFetch(page, '/api/weft/runs', {});
     expect(res.ok && res.status).toBe(421);
     expect(res.ok && res.text).not.toContain('runId');
     expect(res.ok && JSON.parse(res.text).error.code).toBe('HOST_NOT_ALLOWED');
@@ -183,9 +183,9 @@ describe('a DNS-rebinding page (origin http://attacker.example:<weft port>)', ()
     const runId = await runningSlowRun(victim);
     const before = await runCount(victim);
     const page = await rebindingPage(victim.server.port);
-    const start = await pageFetch(page, '/api/workflows/add/runs', { method: 'POST', body: '{"inputData":{"n":1}}', json: true });
+    const start = await pageFetch(page, '/api/weft/workflows/add/runs', { method: 'POST', body: '{"inputData":{"n":1}}', json: true });
     expect(start.ok && start.status).toBe(421);
-    const cancel = await pageFetch(page, `/api/workflows/slow/runs/${runId}/cancel`, { method: 'POST', body: '{}', json: true });
+    const cancel = await pageFetch(page, `/api/weft/workflows/slow/runs/${runId}/cancel`, { method: 'POST', body: '{}', json: true });
     expect(cancel.ok && cancel.status).toBe(421);
     expect(await runCount(victim)).toBe(before);
     expect((await victim.store.loadRun(runId))?.status).toBe('running');
@@ -195,14 +195,14 @@ describe('a DNS-rebinding page (origin http://attacker.example:<weft port>)', ()
 describe('a page of an origin in corsOrigins', () => {
   it('can start, read and cancel runs', async () => {
     const page = await pageAt(`http://127.0.0.1:${attackerPort}/`);
-    const start = await pageFetch(page, `${open.url}/api/workflows/slow/runs`, { method: 'POST', body: '{"inputData":{"ms":60000}}', json: true });
+    const start = await pageFetch(page, `${open.url}/api/weft/workflows/slow/runs`, { method: 'POST', body: '{"inputData":{"ms":60000}}', json: true });
     expect(start.ok && start.status).toBe(202);
     const { runId } = JSON.parse(start.ok ? start.text : '{}') as { runId: string };
     await until(() => open.store.loadRun(runId), (r) => r?.status === 'running');
-    const list = await pageFetch(page, `${open.url}/api/runs`, {});
+    const list = await pageFetch(page, `${open.url}/api/weft/runs`, {});
     expect(list.ok && list.status).toBe(200);
     expect(list.ok && list.text).toContain(runId);
-    const cancel = await pageFetch(page, `${open.url}/api/workflows/slow/runs/${runId}/cancel`, { method: 'POST', json: true });
+    const cancel = await pageFetch(page, `${open.url}/api/weft/workflows/slow/runs/${runId}/cancel`, { method: 'POST', json: true });
     expect(cancel.ok && cancel.status).toBe(200);
     expect((await open.store.loadRun(runId))?.status).toBe('canceled');
   });
@@ -210,9 +210,9 @@ describe('a page of an origin in corsOrigins', () => {
   it('is the only one: a page of another origin still cannot start runs on that server', async () => {
     const page = await pageAt(`http://${ATTACKER}:${attackerPort}/`);
     const before = await runCount(open);
-    const res = await pageFetch(page, `${open.url}/api/workflows/add/runs`, { method: 'POST', body: '{"inputData":{"n":1}}', json: true });
+    const res = await pageFetch(page, `${open.url}/api/weft/workflows/add/runs`, { method: 'POST', body: '{"inputData":{"n":1}}', json: true });
     expect(res.ok).toBe(false);
-    const blob = await pageFetch(page, `${open.url}/api/workflows/add/runs`, { method: 'POST', mode: 'no-cors', blob: '{"inputData":{"n":1}}' });
+    const blob = await pageFetch(page, `${open.url}/api/weft/workflows/add/runs`, { method: 'POST', mode: 'no-cors', blob: '{"inputData":{"n":1}}' });
     expect(blob.ok).toBe(true);
     expect(await runCount(open)).toBe(before);
   });

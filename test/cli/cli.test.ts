@@ -247,14 +247,14 @@ describe('weft dev: which hosts and origins it serves', () => {
   }
 
   const preflight = (url: string, origin: string) =>
-    fetch(`${url}/api/runs`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+    fetch(`${url}/api/weft/runs`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
 
   it('--allow-host and --cors-origin (repeatable) reach the server', async () => {
     const s = await dev(['--allow-host', 'weft.test', '--allow-host', 'other.test', '--cors-origin', 'http://studio.test:4111']);
     try {
       expect(s.stdout()).toContain('hosts      also weft.test, other.test');
-      for (const host of ['weft.test', 'other.test:1', 'localhost']) expect((await rawRequest(`${s.url}/api/runs`, { headers: { host } })).status, host).toBe(200);
-      expect((await rawRequest(`${s.url}/api/runs`, { headers: { host: 'attacker.example' } })).status).toBe(421);
+      for (const host of ['weft.test', 'other.test:1', 'localhost']) expect((await rawRequest(`${s.url}/api/weft/runs`, { headers: { host } })).status, host).toBe(200);
+      expect((await rawRequest(`${s.url}/api/weft/runs`, { headers: { host: 'attacker.example' } })).status).toBe(421);
       const ok = await preflight(s.url, 'http://studio.test:4111');
       expect(ok.status).toBe(204);
       expect(ok.headers.get('access-control-allow-origin')).toBe('http://studio.test:4111');
@@ -267,7 +267,7 @@ describe('weft dev: which hosts and origins it serves', () => {
   it('reads WEFT_ALLOWED_HOSTS and WEFT_CORS_ORIGINS (comma-separated) when the flags are absent', async () => {
     const s = await dev([], { WEFT_ALLOWED_HOSTS: 'weft.test, other.test', WEFT_CORS_ORIGINS: 'http://studio.test:4111,https://ops.example.com' });
     try {
-      expect((await rawRequest(`${s.url}/api/runs`, { headers: { host: 'other.test' } })).status).toBe(200);
+      expect((await rawRequest(`${s.url}/api/weft/runs`, { headers: { host: 'other.test' } })).status).toBe(200);
       expect((await preflight(s.url, 'https://ops.example.com')).status).toBe(204);
     } finally {
       await s.stop();

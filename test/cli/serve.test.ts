@@ -108,7 +108,7 @@ describe('stopping', { timeout: 60_000 }, () => {
     const db = join(dir, 'stop.db');
     const server = startWeft(['serve', '--workflows', registry, '--port', '0', '--db', db]);
     const [, url] = await server.waitFor(/api\s+(http:\/\/\S+)\/api/);
-    const res = await fetch(`${url}/api/workflows/nap/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ runId: 'r1', inputData: { ms: 400 } }) });
+    const res = await fetch(`${url}/api/weft/workflows/nap/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ runId: 'r1', inputData: { ms: 400 } }) });
     expect(res.status).toBe(202);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);

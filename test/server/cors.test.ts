@@ -5,7 +5,7 @@ import { startHarness, type Harness } from './harness.js';
 
 const STUDIO = 'http://studio.test:4111';
 
-const preflight = (h: Harness, origin: string, path = '/api/workflows/add/runs') =>
+const preflight = (h: Harness, origin: string, path = '/api/weft/workflows/add/runs') =>
   fetch(`${h.url}${path}`, {
     method: 'OPTIONS',
     headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
@@ -29,8 +29,9 @@ describe('corsOrigins', () => {
     const allowed = res.headers.get('access-control-allow-headers')?.split(/\s*,\s*/);
     expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'last-event-id']));
     expect(res.headers.get('vary')).toMatch(/origin/i);
-    // No cookies are involved: the token travels in Authorization, which the page sets itself.
-    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+    // Mastra Studio fetches with credentials: 'include'; browsers need this (and the exact origin) for it.
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(allowed).toEqual(expect.arrayContaining(['x-mastra-client-type', 'x-mastra-dev-playground']));
   });
 
   it('lets an allowed origin start runs and read them, echoing the origin', async () => {

@@ -34,7 +34,7 @@ export async function startHarness(opts: ServerOptions & { workflows?: Record<st
     const headers = new Headers(rest.headers);
     const method = (rest.method ?? 'GET').toUpperCase();
     if ((json !== undefined || (method !== 'GET' && method !== 'HEAD')) && !headers.has('content-type')) headers.set('content-type', 'application/json');
-    const res = await fetch(`${server.url}/api${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+    const res = await fetch(`${server.url}/api/weft${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
     const text = await res.text();
     let body: unknown = text;
     try {

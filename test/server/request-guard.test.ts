@@ -29,7 +29,7 @@ async function runningSlowRun(): Promise<string> {
 describe('content type of state-changing requests', () => {
   it('refuses a start whose body has no content-type (fetch no-cors with a Blob) with 415, storing nothing', async () => {
     const before = await runCount();
-    const res = await fetch(`${h.url}/api/workflows/add/runs`, { method: 'POST', body: new Blob([JSON.stringify({ inputData: { n: 1 } })]) });
+    const res = await fetch(`${h.url}/api/weft/workflows/add/runs`, { method: 'POST', body: new Blob([JSON.stringify({ inputData: { n: 1 } })]) });
     expect(res.status).toBe(415);
     expect((await res.json()).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     expect(await runCount()).toBe(before);
@@ -37,23 +37,23 @@ describe('content type of state-changing requests', () => {
 
   it('refuses an empty cancel without content-type or as text/plain (an HTML form), leaving the run running', async () => {
     const runId = await runningSlowRun();
-    const none = await rawRequest(`${h.url}/api/workflows/slow/runs/${runId}/cancel`, { method: 'POST' });
+    const none = await rawRequest(`${h.url}/api/weft/workflows/slow/runs/${runId}/cancel`, { method: 'POST' });
     expect(none.status).toBe(415);
     expect(none.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    const form = await rawRequest(`${h.url}/api/workflows/slow/runs/${runId}/cancel`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '' });
+    const form = await rawRequest(`${h.url}/api/weft/workflows/slow/runs/${runId}/cancel`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '' });
     expect(form.status).toBe(415);
     expect((await h.store.loadRun(runId))?.status).toBe('running');
-    const ok = await rawRequest(`${h.url}/api/workflows/slow/runs/${runId}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    const ok = await rawRequest(`${h.url}/api/weft/workflows/slow/runs/${runId}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' } });
     expect(ok.status).toBe(200);
     expect((await h.store.loadRun(runId))?.status).toBe('canceled');
   });
 
   it('refuses DELETE without content-type, and accepts it with application/json', async () => {
     const { body } = await h.api('/workflows/add/runs?wait=true', { method: 'POST', json: { inputData: { n: 1 } } });
-    const bare = await rawRequest(`${h.url}/api/workflows/add/runs/${body.runId}`, { method: 'DELETE' });
+    const bare = await rawRequest(`${h.url}/api/weft/workflows/add/runs/${body.runId}`, { method: 'DELETE' });
     expect(bare.status).toBe(415);
     expect(await h.store.loadRun(body.runId)).not.toBeNull();
-    const json = await rawRequest(`${h.url}/api/workflows/add/runs/${body.runId}`, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
+    const json = await rawRequest(`${h.url}/api/weft/workflows/add/runs/${body.runId}`, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
     expect(json.body).toEqual({ runId: body.runId, deleted: true });
   });
 
@@ -91,7 +91,7 @@ describe('Origin and Sec-Fetch-Site on /api', () => {
   it('serves its own origin (by the Host the request came to), navigations and non-browser clients', async () => {
     const own = await h.api('/workflows/add/runs?wait=true', { method: 'POST', json: { inputData: { n: 1 } }, headers: { origin: h.url, 'sec-fetch-site': 'same-origin' } });
     expect(own.status).toBe(200);
-    const viaLocalhost = await rawRequest(`${h.url}/api/runs`, { headers: { host: `localhost:${port}`, origin: `http://localhost:${port}` } });
+    const viaLocalhost = await rawRequest(`${h.url}/api/weft/runs`, { headers: { host: `localhost:${port}`, origin: `http://localhost:${port}` } });
     expect(viaLocalhost.status).toBe(200);
     expect((await h.api('/runs', { headers: { 'sec-fetch-site': 'none' } })).status).toBe(200);
     expect((await h.api('/runs')).status).toBe(200);
@@ -107,28 +107,28 @@ describe('Host on a loopback bind (DNS rebinding)', () => {
   it('answers 421 HOST_NOT_ALLOWED to a foreign Host, on the API and the dashboard, storing nothing', async () => {
     const before = await runCount();
     const host = `attacker.example:${port}`;
-    const start = await rawRequest(`${h.url}/api/workflows/add/runs`, {
+    const start = await rawRequest(`${h.url}/api/weft/workflows/add/runs`, {
       method: 'POST',
       headers: { host, origin: `http://${host}`, 'content-type': 'application/json' },
       body: JSON.stringify({ inputData: { n: 1 } }),
     });
     expect(start.status).toBe(421);
     expect(start.body.error.code).toBe('HOST_NOT_ALLOWED');
-    const list = await rawRequest(`${h.url}/api/runs`, { headers: { host } });
+    const list = await rawRequest(`${h.url}/api/weft/runs`, { headers: { host } });
     expect(list.status).toBe(421);
     expect(list.body).not.toHaveProperty('runs');
     expect((await rawRequest(`${h.url}/`, { headers: { host } })).status).toBe(421);
     for (const other of ['attacker.example', '10.0.0.1:80', `localhost.attacker.example:${port}`, '127.0.0.1.nip.io', '[::2]']) {
-      expect((await rawRequest(`${h.url}/api/runs`, { headers: { host: other } })).status, other).toBe(421);
+      expect((await rawRequest(`${h.url}/api/weft/runs`, { headers: { host: other } })).status, other).toBe(421);
     }
     // Userinfo in Host is refused before weft sees it (Hono's Node adapter answers 400).
-    expect((await rawRequest(`${h.url}/api/runs`, { headers: { host: 'localhost@attacker.example' } })).status).toBe(400);
+    expect((await rawRequest(`${h.url}/api/weft/runs`, { headers: { host: 'localhost@attacker.example' } })).status).toBe(400);
     expect(await runCount()).toBe(before);
   });
 
   it('answers to localhost, 127.0.0.0/8 and [::1], with any port', async () => {
     for (const host of [`localhost:${port}`, 'LOCALHOST', `127.0.0.1:${port}`, '127.3.2.1:1', `[::1]:${port}`]) {
-      expect((await rawRequest(`${h.url}/api/runs`, { headers: { host } })).status, host).toBe(200);
+      expect((await rawRequest(`${h.url}/api/weft/runs`, { headers: { host } })).status, host).toBe(200);
     }
   });
 });
@@ -143,13 +143,13 @@ describe('allowedHosts', () => {
   });
 
   it('adds host names (any port, or one port) and keeps refusing the rest', async () => {
-    expect((await rawRequest(`${a.url}/api/runs`, { headers: { host: `weft.test:${a.server.port}` } })).status).toBe(200);
-    expect((await rawRequest(`${a.url}/api/runs`, { headers: { host: 'weft.test' } })).status).toBe(200);
-    expect((await rawRequest(`${a.url}/api/runs`, { headers: { host: 'other.test:8080' } })).status).toBe(200);
-    expect((await rawRequest(`${a.url}/api/runs`, { headers: { host: 'other.test:8081' } })).status).toBe(421);
-    expect((await rawRequest(`${a.url}/api/runs`, { headers: { host: 'attacker.example' } })).status).toBe(421);
+    expect((await rawRequest(`${a.url}/api/weft/runs`, { headers: { host: `weft.test:${a.server.port}` } })).status).toBe(200);
+    expect((await rawRequest(`${a.url}/api/weft/runs`, { headers: { host: 'weft.test' } })).status).toBe(200);
+    expect((await rawRequest(`${a.url}/api/weft/runs`, { headers: { host: 'other.test:8080' } })).status).toBe(200);
+    expect((await rawRequest(`${a.url}/api/weft/runs`, { headers: { host: 'other.test:8081' } })).status).toBe(421);
+    expect((await rawRequest(`${a.url}/api/weft/runs`, { headers: { host: 'attacker.example' } })).status).toBe(421);
     // Its own origin under that name is same-origin.
-    const res = await rawRequest(`${a.url}/api/runs`, { headers: { host: 'weft.test', origin: 'http://weft.test' } });
+    const res = await rawRequest(`${a.url}/api/weft/runs`, { headers: { host: 'weft.test', origin: 'http://weft.test' } });
     expect(res.status).toBe(200);
   });
 
@@ -158,7 +158,7 @@ describe('allowedHosts', () => {
     const checked = await startHarness({ host: '0.0.0.0', token: 't', allowedHosts: ['weft.test'] });
     try {
       const auth = { authorization: 'Bearer t' };
-      const at = (hh: Harness) => `http://127.0.0.1:${hh.server.port}/api/runs`;
+      const at = (hh: Harness) => `http://127.0.0.1:${hh.server.port}/api/weft/runs`;
       expect((await rawRequest(at(open), { headers: { ...auth, host: 'anything.example' } })).status).toBe(200);
       expect((await rawRequest(at(open), { headers: { host: 'anything.example' } })).status).toBe(401);
       expect((await rawRequest(at(checked), { headers: { ...auth, host: 'anything.example' } })).status).toBe(421);
@@ -193,11 +193,11 @@ describe('API response headers', () => {
       expect(res.headers.get('x-content-type-options'), String(res.status)).toBe('nosniff');
       expect(res.headers.get('cache-control'), String(res.status)).toBe('no-store');
     }
-    const sse = await fetch(`${h.url}/api/workflows/add/runs/${body.runId}/events`);
+    const sse = await fetch(`${h.url}/api/weft/workflows/add/runs/${body.runId}/events`);
     expect(sse.headers.get('x-content-type-options')).toBe('nosniff');
     expect(sse.headers.get('cache-control')).toBe('no-store');
     await sse.text();
-    const host = await rawRequest(`${h.url}/api/runs`, { headers: { host: 'attacker.example' } });
+    const host = await rawRequest(`${h.url}/api/weft/runs`, { headers: { host: 'attacker.example' } });
     expect(host.headers['x-content-type-options']).toBe('nosniff');
   });
 });

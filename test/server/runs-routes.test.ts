@@ -19,7 +19,7 @@ async function suspendedRun(): Promise<string> {
   return body.runId;
 }
 
-describe('GET /api/runs', () => {
+describe('GET /api/weft/runs', () => {
   it('lists runs of all workflows, newest first, with total', async () => {
     const { status, body } = await h.api('/runs');
     expect(status).toBe(200);
@@ -58,7 +58,7 @@ describe('GET /api/runs', () => {
   });
 });
 
-describe('GET/DELETE /api/workflows/:id/runs/:runId', () => {
+describe('GET/DELETE /api/weft/workflows/:id/runs/:runId', () => {
   it('404s unknown runs and runs of another workflow', async () => {
     const unknown = await h.api('/workflows/add/runs/does-not-exist');
     expect(unknown.status).toBe(404);

@@ -5,7 +5,7 @@ import { jsonSchemaOf, stepSchemas } from '../../src/server/step-schemas.js';
 
 const plain = { '~standard': { version: 1 as const, vendor: 'hand-made', validate: (value: unknown) => ({ value }) } };
 
-describe('step schemas as JSON Schema (GET /api/workflows/:id `steps`)', () => {
+describe('step schemas as JSON Schema (GET /api/weft/workflows/:id `steps`)', () => {
   it('uses the Standard JSON Schema converter, zod 4 without one, and omits what cannot be converted', () => {
     expect(jsonSchemaOf(z.object({ ok: z.boolean() }))).toMatchObject({ type: 'object', properties: { ok: { type: 'boolean' } } });
     const converted = { '~standard': { ...plain['~standard'], jsonSchema: { input: () => ({ type: 'string' }), output: () => ({ type: 'string' }) } } };

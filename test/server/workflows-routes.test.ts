@@ -13,7 +13,7 @@ async function runCount(): Promise<number> {
   return (await h.store.listRuns({ perPage: 1 })).total;
 }
 
-describe('GET /api/workflows', () => {
+describe('GET /api/weft/workflows', () => {
   it('lists every workflow with its step graph', async () => {
     const { status, body } = await h.api('/workflows');
     expect(status).toBe(200);
@@ -39,7 +39,7 @@ describe('GET /api/workflows', () => {
   });
 });
 
-describe('POST /api/workflows/:id/runs', () => {
+describe('POST /api/weft/workflows/:id/runs', () => {
   it('starts durably: 202 with the run id at once, then the run finishes', async () => {
     const res = await h.api('/workflows/add/runs', { method: 'POST', json: { inputData: { n: 2 } } });
     expect(res.status).toBe(202);
@@ -109,7 +109,7 @@ describe('POST /api/workflows/:id/runs', () => {
         c.close();
       },
     });
-    const res2 = await fetch(`${h.url}/api/workflows/add/runs`, { method: 'POST', body: chunks, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    const res2 = await fetch(`${h.url}/api/weft/workflows/add/runs`, { method: 'POST', body: chunks, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
     expect(res2.status).toBe(413);
     expect(await runCount()).toBe(before);
   });

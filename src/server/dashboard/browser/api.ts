@@ -21,7 +21,7 @@ export function apiLib() {
   }
 
   async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`/api${path}`, {
+    const res = await fetch(`/api/weft${path}`, {
       method,
       headers: headers(body !== undefined),
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -52,7 +52,7 @@ export function apiLib() {
         try {
           const h = headers(false);
           if (lastId) h['last-event-id'] = lastId;
-          const res = await fetch(`/api${path}`, { headers: h, signal: ctl.signal });
+          const res = await fetch(`/api/weft${path}`, { headers: h, signal: ctl.signal });
           if (!res.ok || !res.body) return;
           const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
           let buf = '';

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import type { Context } from 'hono';
+import { isTerminal } from '../../domain/run-status.js';
+import type { WorkflowEvent } from '../../domain/workflow-events.js';
+import type { FeedEvent, RunFeed } from '../run-feed.js';
+
+/**
+ * Mastra's workflow streams (`/stream`, `/resume-stream`, `/observe`): a text body of JSON chunks,
+ * each followed by the ASCII record separator (0x1E), which @mastra/client-js splits on. The chunks
+ * are weft's run events, which already use Mastra's vocabulary (`workflow-start`,
+ * `workflow-step-start`, `workflow-step-result`, `workflow-step-suspended`, `workflow-finish`, ...),
+ * with the two fields Mastra adds: `workflowId` on `workflow-start` and `stepName` on step events.
+ *
+ * The events come from the server's run feed (live events of this process, plus events rebuilt from
+ * the store for a run another worker executes), so a stream follows a run wherever it runs.
+ */
+const RECORD_SEPARATOR = '\x1E';
+
+/**
+ * Mastra's `stepCallId` names one execution of a step (its start, output and result chunks share it).
+ * weft derives it from the run, the step and the execution's start time, so a replayed chunk gets the
+ * same id as the live one; it is shaped like a UUID, as Mastra's is.
+ */
+function stepCallId(runId: string, stepId: string, startedAt: unknown): string {
+  const h = createHash('sha256').update(`${runId}\0${stepId}\0${String(startedAt)}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function mastraChunk(e: WorkflowEvent, workflowId: string): WorkflowEvent {
+  const payload = { ...e.payload };
+  if (e.type === 'workflow-start') {
+    payload.workflowId ??= workflowId;
+    delete payload.runId;
+  } else if (e.type.startsWith('workflow-step-') && typeof payload.id === 'string') {
+    payload.stepName ??= payload.id;
+    payload.stepCallId ??= stepCallId(e.runId, payload.id, payload.startedAt);
+  } else if (e.type === 'workflow-finish') {
+    // Mastra's usage counters (all zero for workflows whose steps call no model).
+    const usage = (payload.output as { usage?: Record<string, number> } | undefined)?.usage ?? {};
+    payload.output = { usage: { cachedInputTokens: 0, cacheCreationInputTokens: 0, reasoningTokens: 0, ...usage } };
+  }
+  return { type: e.type, runId: e.runId, from: e.from, payload };
+}
+
+/** Whether a chunk ends a stream: a finish that is final, or a suspension when the caller closes on one. */
+export function endsStream(e: WorkflowEvent, closeOnSuspend: boolean): boolean {
+  if (e.type !== 'workflow-finish') return false;
+  const status = String(e.payload.workflowStatus);
+  return status === 'suspended' ? closeOnSuspend : isTerminal(status as never) || status === 'canceled';
+}
+
+export interface FeedStreamOptions {
+  feed: RunFeed;
+  workflowId: string;
+  /**
+   * Events up to this sequence number are not sent (what the run did before this request); the
+   * retained events after it are sent first, then live ones as they come.
+   */
+  afterSeq: number;
+  closeOnSuspend: boolean;
+  /** For observe: end once the feed is settled and the replay is sent, even if no finish follows. */
+  endWhenSettled?: boolean;
+  closing: Promise<void>;
+}
+
+export function feedResponse(c: Context, o: FeedStreamOptions): Response {
+  const encoder = new TextEncoder();
+  let off: (() => void) | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        off?.();
+        controller.close();
+      };
+      const send = (e: FeedEvent, canEnd = true) => {
+        if (done) return;
+        controller.enqueue(encoder.encode(JSON.stringify(mastraChunk(e.event, o.workflowId)) + RECORD_SEPARATOR));
+        if (canEnd && endsStream(e.event, o.closeOnSuspend)) finish();
+      };
+      let last = o.afterSeq;
+      off = o.feed.listen((e) => {
+        if (e.seq <= last) return;
+        last = e.seq;
+        send(e);
+      });
+      // Events appended while the route awaited the engine (between afterSeq and now) come first. In
+      // that history a suspended finish that a resume has since followed does not end the stream; only
+      // the latest event can.
+      const history = o.feed.since(undefined).filter((e) => e.seq > last);
+      history.forEach((e, i) => {
+        last = e.seq;
+        send(e, i === history.length - 1);
+      });
+      if (done) return;
+      if (o.endWhenSettled && o.feed.isFinished) finish();
+      void o.closing.then(finish);
+    },
+    cancel() {
+      off?.();
+    },
+  });
+  return c.body(body, 200, { 'content-type': 'text/plain; charset=utf-8' });
+}
+
+/** The sequence number of the feed's latest retained event (0 when it has none). */
+export function latestSeq(feed: RunFeed): number {
+  return feed.since(undefined).at(-1)?.seq ?? 0;
+}
