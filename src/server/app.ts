@@ -5,6 +5,7 @@ import type { WorkflowEvent, WorkflowResult } from '../define/run-types.js';
 import type { Weft } from '../engine/weft.js';
 import { RunNotFoundError } from '../errors.js';
 import { bearerAuth } from './auth.js';
+import { healthRoutes } from './health.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { HttpError, toErrorResponse } from './http-errors.js';
 import { mastraErrorBody } from './mastra/errors.js';
@@ -89,6 +90,8 @@ export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
   // Authorization on a preflight; ids are checked before any route can hand one to the store.
   for (const p of prefixes) app.use(`${p}/*`, apiHeaders(opts.corsOrigins.length > 0));
   app.use('*', hostGuard({ bind: opts.host, allowedHosts: opts.allowedHosts }));
+  // Probes carry no token and no Origin: health answers before the API's guards (it reveals nothing).
+  healthRoutes(app, weft);
   if (opts.corsOrigins.length > 0) app.use('/', rootCors(opts.corsOrigins));
   for (const p of prefixes) {
     app.use(`${p}/*`, originGuard(opts.corsOrigins));
