@@ -1,4 +1,4 @@
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { Weft } from '../engine/weft.js';
 
 /** How long readiness waits for the store before answering "not ready". */
@@ -11,7 +11,7 @@ const READY_TIMEOUT_MS = 2000;
  * - `GET /api/health/ready`: the engine has started and its store answers (503 otherwise).
  */
 export function healthRoutes(app: Hono, weft: Weft): void {
-  const live = (c: Parameters<Parameters<Hono['get']>[1]>[0]) => c.json({ status: 'ok' });
+  const live = (c: Context) => c.json({ status: 'ok' });
   app.get('/api/health', live);
   app.get('/api/health/live', live);
   app.get('/api/health/ready', async (c) => {

@@ -1,4 +1,5 @@
 import type { RemoteRun, RunStatus, WeftClient, WorkflowResult } from '../../client/index.js';
+import { RUN_STATUSES } from '../../domain/run-status.js';
 import { RunNotFoundError } from '../../errors.js';
 import { EXIT, REMOTE, UsageError, dateOption, intOption, parse, parseJson, str, type Values } from '../args.js';
 import { clientFrom } from '../connect.js';
@@ -6,10 +7,6 @@ import { exitFor, printOutcome } from '../outcome.js';
 import { fmtDate, fmtMs, printJson, statusText, table } from '../output.js';
 import { describeQuietly } from './start.js';
 
-const RUN_STATUSES = ['pending', 'running', 'waiting', 'suspended', 'success', 'failed', 'canceled'] as const satisfies readonly RunStatus[];
-// Fails to compile when RunStatus gains a status this list lacks.
-const _allStatuses: Record<RunStatus, true> = Object.fromEntries(RUN_STATUSES.map((s) => [s, true])) as Record<(typeof RUN_STATUSES)[number], true>;
-void _allStatuses;
 
 const DEFAULT_PER_PAGE = 50;
 
