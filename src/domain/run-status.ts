@@ -3,7 +3,7 @@
  * parsing, the dashboard, SQL in the stores) derives from this tuple, so adding a status is one edit
  * and the compiler finds every switch that must handle it.
  */
-export const RUN_STATUSES = ['pending', 'running', 'waiting', 'suspended', 'success', 'failed', 'canceled'] as const;
+export const RUN_STATUSES = ['pending', 'running', 'waiting', 'suspended', 'paused', 'success', 'failed', 'canceled'] as const;
 
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
@@ -15,9 +15,10 @@ export const ACTIVE_STATUSES = ['pending', 'running', 'waiting'] as const satisf
 
 /**
  * A `start()`/`resume()` call waits until one of these: the run ended, or it stopped until someone
- * resumes it. `waiting` (a timer) does not end the wait: the run goes on by itself.
+ * resumes it (`suspended` by a step, `paused` after one step of a `perStep` execution). `waiting` (a
+ * timer) does not end the wait: the run goes on by itself.
  */
-export const SETTLED_STATUSES = ['success', 'failed', 'canceled', 'suspended'] as const satisfies readonly RunStatus[];
+export const SETTLED_STATUSES = ['success', 'failed', 'canceled', 'suspended', 'paused'] as const satisfies readonly RunStatus[];
 
 export function isRunStatus(v: unknown): v is RunStatus {
   return typeof v === 'string' && (RUN_STATUSES as readonly string[]).includes(v);
@@ -28,7 +29,7 @@ export function isTerminal(status: RunStatus): boolean {
 }
 
 export function isSettled(status: RunStatus): boolean {
-  return isTerminal(status) || status === 'suspended';
+  return isTerminal(status) || status === 'suspended' || status === 'paused';
 }
 
 export function isActive(status: RunStatus): boolean {

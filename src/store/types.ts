@@ -35,6 +35,8 @@ export interface RunRecord {
   wakeAt: number | null;
   priority: number;
   concurrencyKey: string | null;
+  /** JSON text of how the run executes (RunOptions: e.g. `perStep`), or null for the defaults. */
+  options: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -81,6 +83,8 @@ export interface NewRun {
   owner: string | null;
   leaseExpiresAt: number | null;
   now: number;
+  /** JSON text of RunOptions (absent or null: the defaults). */
+  options?: string | null;
 }
 
 /** Fields a worker may change on a run it owns. */
@@ -195,6 +199,37 @@ export interface ResumeRequest {
   leaseExpiresAt: number | null;
 }
 
+/**
+ * A change of a run's course by its owner's command, not by a worker: continue a paused run, rewind it
+ * to a step (time travel), or take it over now (restart). Atomic: the run must be in one of `from`
+ * (else RunConflictError naming its status; RunNotFoundError when absent and `create` is not given),
+ * then it becomes pending (or running for `owner`) with a new epoch (fencing whoever held it), its
+ * result, error, timer and status reason cleared, and the patch applied.
+ */
+export interface ReviseRequest {
+  runId: string;
+  from: readonly RunStatus[];
+  /** Creates the run (as given, then revised) when it does not exist. */
+  create?: NewRun;
+  /**
+   * Replaces the journal with these rows; the current rows are kept first as the next generation of the
+   * run's history (an empty journal adds no generation).
+   */
+  journal?: { rows: JournalEntry[]; reason: string };
+  patch: { input?: string | null; state?: string | null; requestContext?: string | null; options?: string | null };
+  owner: string | null;
+  leaseExpiresAt: number | null;
+  now: number;
+}
+
+/** An earlier journal of a run, kept when time travel replaced it. */
+export interface JournalGeneration {
+  generation: number;
+  reason: string;
+  archivedAt: number;
+  rows: JournalEntry[];
+}
+
 export interface RetryRequest {
   runId: string;
   now: number;
@@ -290,6 +325,10 @@ export interface Store {
    * pending (or running for `owner`). Throws RunNotFoundError, or RunConflictError when not failed.
    */
   retryRun(req: RetryRequest): Promise<RunRecord>;
+  /** See ReviseRequest. Returns the revised run (and its journal) as claimed by `owner`, if given. */
+  reviseRun(req: ReviseRequest): Promise<ClaimedRun>;
+  /** The run's earlier journals (oldest first), kept when it was rewound; empty when never rewound. */
+  loadHistory(runId: string): Promise<JournalGeneration[]>;
 
   /**
    * Optional: delivers events from other processes (PostgreSQL LISTEN/NOTIFY). Stores without it rely

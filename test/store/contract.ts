@@ -6,6 +6,7 @@ import { T0, LEASE_MS, WF, entry, newRun, runIn, stripSeq, uid, type MakeStore }
 import { listContract } from './contract-list.js';
 import { resumeCancelContract } from './contract-resume.js';
 import { retryAndBatchContract } from './contract-retry-batch.js';
+import { reviseContract } from './contract-revise.js';
 import { safetyContract } from './contract-safety.js';
 
 /**
@@ -60,6 +61,7 @@ export function storeContract(name: string, make: MakeStore): void {
           wakeAt: null,
           priority: 3,
           concurrencyKey: 'k1',
+          options: null,
           createdAt: T0,
           updatedAt: T0,
         };
@@ -147,6 +149,7 @@ export function storeContract(name: string, make: MakeStore): void {
           wakeAt: T0 + 5_000,
           priority: -7,
           concurrencyKey: 'ck',
+          options: null,
           createdAt: T0 + 10,
           updatedAt: T0 + 20,
         } satisfies RunRecord);
@@ -355,5 +358,6 @@ export function storeContract(name: string, make: MakeStore): void {
     retryAndBatchContract(f);
     flowContract(f);
     safetyContract(f);
+    reviseContract(f);
   });
 }

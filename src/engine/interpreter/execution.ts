@@ -345,6 +345,9 @@ export class RunExecution implements Exec {
       case 'suspended':
         patch.status = 'suspended';
         return patch;
+      case 'paused':
+        patch.status = 'paused';
+        return patch;
       case 'waiting':
         patch.status = 'waiting';
         patch.wakeAt = outcome.wakeAt;

@@ -13,14 +13,17 @@ export interface Value {
 export type Outcome =
   | { t: 'ok'; value: Value }
   | { t: 'suspended' }
+  | { t: 'paused' }
   | { t: 'waiting'; wakeAt: number }
   | { t: 'failed'; error: SerializedError }
   | { t: 'bail'; value: Value }
   | { t: 'canceled' };
 
-const RANK: Record<Outcome['t'], number> = { ok: 0, suspended: 1, waiting: 2, bail: 3, failed: 4, canceled: 5 };
+// Paused outranks waiting: a perStep execution stops where it is, and a sibling's timer must not carry
+// the run on by itself.
+const RANK: Record<Outcome['t'], number> = { ok: 0, suspended: 1, waiting: 2, paused: 3, bail: 4, failed: 5, canceled: 6 };
 
-/** The most significant outcome of concurrent children: canceled > failed > bail > waiting > suspended. */
+/** The most significant outcome of concurrent children: canceled > failed > bail > paused > waiting > suspended. */
 export function combine(outcomes: Outcome[]): Outcome | null {
   let worst: Outcome | null = null;
   for (const o of outcomes) {

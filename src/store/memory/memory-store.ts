@@ -5,8 +5,10 @@ import type {
   ListRunsFilter,
   ListRunsResult,
   NewRun,
+  JournalGeneration,
   ResumeRequest,
   RetryRequest,
+  ReviseRequest,
   RunPatch,
   RunRecord,
   ScheduleRecord,
@@ -17,15 +19,17 @@ import type {
 } from '../types.js';
 import { isTerminal, runIdOf } from '../types.js';
 import { applyRunPatch, insertedRecord, isClaimable, normalisePage } from '../shared/run-rules.js';
-import { checkResumable, checkRetryable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
+import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
+import { RunNotFoundError } from '../../errors.js';
 import { RunIndex, type IndexedRun } from './run-index.js';
 import { claimsBefore } from './run-queue.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
-import { checkClaim, checkListFilter, checkNewRun, checkText, checkWriteOp } from '../shared/validate.js';
+import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkText, checkWriteOp } from '../shared/validate.js';
 
 interface MemoryRun extends IndexedRun {
   record: RunRecord;
   journal: Map<string, JournalEntry>;
+  history?: JournalGeneration[];
 }
 
 /**
@@ -262,6 +266,43 @@ export class MemoryStore implements Store {
     rec.updatedAt = req.now;
     this.index.refresh(r);
     return { ...rec };
+  }
+
+  async reviseRun(req: ReviseRequest): Promise<ClaimedRun> {
+    checkRevise(req);
+    let r = this.runs.get(req.runId);
+    if (!r && req.create) {
+      await this.createRun(req.create);
+      r = this.runs.get(req.runId)!;
+    } else checkRevisable(req, r?.record);
+    if (!r) throw new RunNotFoundError(req.runId);
+    if (req.journal) {
+      // A generation is the journal that was replaced: an empty journal leaves nothing to keep.
+      const history = (r.history ??= []);
+      if (r.journal.size > 0) history.push({ generation: history.length + 1, reason: req.journal.reason, archivedAt: req.now, rows: journalOf(r) });
+      r.journal = new Map(req.journal.rows.map((e) => [e.path, { ...e }]));
+    }
+    const rec = r.record;
+    const p = req.patch;
+    if ('input' in p) rec.input = p.input ?? null;
+    if ('state' in p) rec.state = p.state ?? null;
+    if ('requestContext' in p) rec.requestContext = p.requestContext ?? null;
+    if ('options' in p) rec.options = p.options ?? null;
+    rec.status = req.owner ? 'running' : 'pending';
+    rec.owner = req.owner;
+    rec.leaseExpiresAt = req.owner ? req.leaseExpiresAt : null;
+    rec.leaseEpoch += 1;
+    rec.result = null;
+    rec.error = null;
+    rec.wakeAt = null;
+    rec.statusReason = null;
+    rec.updatedAt = req.now;
+    this.index.refresh(r);
+    return { run: { ...rec }, journal: journalOf(r) };
+  }
+
+  async loadHistory(runId: string): Promise<JournalGeneration[]> {
+    return (this.runs.get(runId)?.history ?? []).map((g) => ({ ...g, rows: g.rows.map((e) => ({ ...e })) }));
   }
 
   async ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord> {

@@ -7,8 +7,10 @@ import type {
   ListRunsFilter,
   ListRunsResult,
   NewRun,
+  JournalGeneration,
   ResumeRequest,
   RetryRequest,
+  ReviseRequest,
   RunRecord,
   ScheduleRecord,
   SettledCreate,
@@ -17,7 +19,7 @@ import type {
   WriteOp,
   WriteOutcome,
 } from '../types.js';
-import { checkResumable, checkRetryable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
+import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
 import { insertedRecord, newRunValues } from '../shared/run-rules.js';
 import { callerPool, checkSchema, checkSessionSettings, createPool, query, transaction, type SessionSettings } from './connection.js';
 import type { PostgresStoreOptions } from './options.js';
@@ -27,7 +29,7 @@ import { migrateSchema } from './migrations.js';
 import { leaseLength, listRuns, runSql, type RunSql } from './run-queries.js';
 import { applyWrite } from './write-batch.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
-import { checkClaim, checkListFilter, checkNewRun, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
+import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { claimLimited, flowControlSql, type FlowControlSql } from './flow-control.js';
 import { channelFor, PgListener } from './notify.js';
 import * as schedules from './schedules.js';
@@ -195,7 +197,7 @@ export class PostgresStore implements Store {
   /** createRuns without the checks (createRunsSettled made them already, item by item). */
   private async insertRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
     return this.run('createRuns', async (pool) => {
-      const cols: unknown[][] = Array.from({ length: 13 }, () => []);
+      const cols: unknown[][] = Array.from({ length: 14 }, () => []);
       const seen = new Set<string>();
       for (const r of runs) {
         if (seen.has(r.runId)) continue;
@@ -406,6 +408,53 @@ export class PostgresStore implements Store {
       const retried = res.rows[0];
       if (!retried) throw new StoreError(`retryRun: run ${req.runId} changed inside its own transaction`);
       return retried;
+    });
+  }
+
+  async reviseRun(req: ReviseRequest): Promise<ClaimedRun> {
+    checkRevise(req);
+    return this.tx('reviseRun', async (c) => {
+      const run = (await query<RunRecord>(c, this.runSql.byIdForUpdate, [req.runId])).rows[0];
+      // A run created here starts its course now: no status to check.
+      if (!run && req.create) await query(c, this.runSql.insert, pgRunValues(req.create));
+      else checkRevisable(req, run);
+      if (req.journal) {
+        await query(c, this.runSql.keepHistory, [req.runId, req.journal.reason, req.now]);
+        await query(c, this.runSql.clearJournal, [req.runId]);
+        const rows = req.journal.rows;
+        if (rows.length) {
+          const col = <K extends keyof JournalEntry>(k: K) => rows.map((e) => e[k] ?? null);
+          await query(c, this.runSql.insertJournal, [
+            col('runId'), col('path'), col('kind'), col('status'), col('attempt'), col('input'), col('output'),
+            col('error'), col('meta'), col('startedAt'), col('endedAt'),
+          ]);
+        }
+      }
+      const p = req.patch;
+      const set = (k: keyof ReviseRequest['patch']) => [k in p, p[k] ?? null];
+      const status = req.owner ? 'running' : 'pending';
+      const res = await query<RunRecord>(c, this.runSql.revise, [
+        req.runId, status, req.owner, leaseLength(req.owner, req.leaseExpiresAt, req.now),
+        ...set('input'), ...set('state'), ...set('requestContext'), ...set('options'), req.now,
+      ]);
+      const revised = res.rows[0];
+      if (!revised) throw new StoreError(`reviseRun: run ${req.runId} changed inside its own transaction`);
+      const journal = (await query<JournalEntry>(c, this.journalSql.byRun, [req.runId])).rows;
+      return { run: revised, journal };
+    });
+  }
+
+  async loadHistory(runId: string): Promise<JournalGeneration[]> {
+    if (!isStorableText(runId)) return [];
+    return this.run('loadHistory', async (pool) => {
+      const out: JournalGeneration[] = [];
+      for (const r of (await query<JournalEntry & { generation: number; reason: string; archivedAt: number }>(pool, this.runSql.history, [runId])).rows) {
+        const { generation, reason, archivedAt, ...entry } = r;
+        let g = out[out.length - 1];
+        if (!g || g.generation !== generation) out.push((g = { generation, reason, archivedAt: Number(archivedAt), rows: [] }));
+        g.rows.push(entry);
+      }
+      return out;
     });
   }
 

@@ -7,7 +7,7 @@ import { query } from './connection.js';
 export const RUN_COLUMNS = `id AS "runId", workflow_id AS "workflowId", status, resource_id AS "resourceId", input,
   state, result, error, request_context AS "requestContext", tracing, status_reason AS "statusReason", owner,
   lease_epoch AS "leaseEpoch", lease_expires_at AS "leaseExpiresAt", wake_at AS "wakeAt", priority,
-  concurrency_key AS "concurrencyKey", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  concurrency_key AS "concurrencyKey", options, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 const prefixed = (alias: string): string => RUN_COLUMNS.replace(/(^|,\s*)(\w+)/g, `$1${alias}.$2`);
 export const prefixedRunColumns = prefixed;
@@ -28,17 +28,17 @@ export function runSql(schema: string) {
     OR (status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= $1))`;
   return {
     insert: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
-        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, updated_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, ${dbNow} + $10, $11, $12, $13, $13)
+        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, ${dbNow} + $10, $11, $12, $13, $14, $13)
       ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`,
     insertMany: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
-        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, updated_at)
+        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, updated_at)
       SELECT id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, 1, ${dbNow} + lease_ms,
-        priority, concurrency_key, created_at, created_at
+        priority, concurrency_key, created_at, options, created_at
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-        $9::text[], $10::bigint[], $11::int[], $12::text[], $13::bigint[])
+        $9::text[], $10::bigint[], $11::int[], $12::text[], $13::bigint[], $14::text[])
         AS t(id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, lease_ms,
-          priority, concurrency_key, created_at)
+          priority, concurrency_key, created_at, options)
       ON CONFLICT (id) DO NOTHING RETURNING id, lease_expires_at AS "leaseExpiresAt"`,
     byIds: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = ANY($1::text[])`,
     byId: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1`,
@@ -92,8 +92,31 @@ export function runSql(schema: string) {
     resume: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = ${dbNow} + $4, lease_epoch = lease_epoch + 1,
         request_context = COALESCE($5, request_context), updated_at = $6
       WHERE id = $1 AND status = 'suspended' RETURNING ${RUN_COLUMNS}`,
-    remove: `WITH j AS (DELETE FROM "${schema}".journal WHERE run_id = $1)
+    remove: `WITH j AS (DELETE FROM "${schema}".journal WHERE run_id = $1),
+        h AS (DELETE FROM "${schema}".journal_history WHERE run_id = $1)
       DELETE FROM ${runs} WHERE id = $1 RETURNING id`,
+    // Each optional field is a (set?, value) pair.
+    revise: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = ${dbNow} + $4, lease_epoch = lease_epoch + 1,
+        result = NULL, error = NULL, wake_at = NULL, status_reason = NULL,
+        input = CASE WHEN $5 THEN $6 ELSE input END,
+        state = CASE WHEN $7 THEN $8 ELSE state END,
+        request_context = CASE WHEN $9 THEN $10 ELSE request_context END,
+        options = CASE WHEN $11 THEN $12 ELSE options END,
+        updated_at = $13
+      WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
+    keepHistory: `INSERT INTO "${schema}".journal_history (run_id, generation, reason, archived_at, path, kind, status,
+        attempt, input, output, error, meta, started_at, ended_at, seq)
+      SELECT run_id, (SELECT COALESCE(MAX(generation), 0) + 1 FROM "${schema}".journal_history WHERE run_id = $1),
+        $2, $3, path, kind, status, attempt, input, output, error, meta, started_at, ended_at, seq
+      FROM "${schema}".journal WHERE run_id = $1`,
+    clearJournal: `DELETE FROM "${schema}".journal WHERE run_id = $1`,
+    insertJournal: `INSERT INTO "${schema}".journal (run_id, path, kind, status, attempt, input, output, error, meta,
+        started_at, ended_at)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[],
+        $9::text[], $10::bigint[], $11::bigint[])`,
+    history: `SELECT generation, reason, archived_at AS "archivedAt", run_id AS "runId", path, kind, status, attempt, input,
+        output, error, meta, started_at AS "startedAt", ended_at AS "endedAt", seq
+      FROM "${schema}".journal_history WHERE run_id = $1 ORDER BY generation, seq`,
     runs,
     runCounts: `"${schema}".run_counts`,
   };

@@ -1,5 +1,5 @@
 import { ResumeConflictError, RunConflictError, RunNotFoundError, RunNotSuspendedError, StepNotSuspendedError } from '../../errors.js';
-import type { JournalEntry, RunRecord } from '../types.js';
+import type { JournalEntry, ReviseRequest, RunRecord } from '../types.js';
 
 export { resumedMeta } from '../../domain/journal-meta.js';
 
@@ -24,4 +24,13 @@ export function checkSuspendedRow(runId: string, path: string, row: JournalEntry
 export function checkRetryable(runId: string, run: RunRecord | undefined | null): asserts run is RunRecord {
   if (!run) throw new RunNotFoundError(runId);
   if (run.status !== 'failed') throw new RunConflictError(runId, `only a failed run can be retried; its status is "${run.status}"`);
+}
+
+/** A revision applies to a run in one of the statuses it names. */
+export function checkRevisable(req: Pick<ReviseRequest, 'runId' | 'from'>, run: RunRecord | undefined | null): asserts run is RunRecord {
+  if (!run) throw new RunNotFoundError(req.runId);
+  if (!req.from.includes(run.status)) {
+    const active = run.status === 'pending' || run.status === 'running' || run.status === 'waiting';
+    throw new RunConflictError(req.runId, active ? `the run is still running (status "${run.status}")` : `its status is "${run.status}" (expected ${req.from.join(' or ')})`);
+  }
 }

@@ -75,6 +75,7 @@ export function insertedRecord(run: NewRun): RunRecord {
     wakeAt: null,
     priority: run.priority ?? 0,
     concurrencyKey: run.concurrencyKey ?? null,
+    options: run.options ?? null,
     createdAt: run.now,
     updatedAt: run.now,
   };
@@ -82,8 +83,8 @@ export function insertedRecord(run: NewRun): RunRecord {
 
 /**
  * A new run's column values in insert order (id, workflow_id, status, resource_id, input, state,
- * request_context, tracing, owner, lease_expires_at, priority, concurrency_key, created_at), shared by
- * the SQL stores so both write the same row for the same NewRun.
+ * request_context, tracing, owner, lease_expires_at, priority, concurrency_key, created_at, options),
+ * shared by the SQL stores so both write the same row for the same NewRun.
  */
 export function newRunValues(run: NewRun): unknown[] {
   return [
@@ -100,5 +101,6 @@ export function newRunValues(run: NewRun): unknown[] {
     run.priority ?? 0,
     run.concurrencyKey ?? null,
     run.now,
+    run.options ?? null,
   ];
 }

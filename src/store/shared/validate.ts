@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../../errors.js';
-import type { ClaimOptions, JournalEntry, ListRunsFilter, NewRun, RunPatch, WriteOp } from '../types.js';
+import type { ClaimOptions, JournalEntry, ListRunsFilter, NewRun, ReviseRequest, RunPatch, WriteOp } from '../types.js';
 
 /**
  * What every store refuses to store, checked the same way on memory, SQLite and PostgreSQL so a value
@@ -125,4 +125,22 @@ export function checkClaim(opts: Pick<ClaimOptions, 'owner' | 'leaseMs' | 'now'>
   checkText(opts.owner, 'owner');
   checkDuration(opts.leaseMs, 'leaseMs');
   checkMs(opts.now, 'now');
+}
+
+export function checkRevise(req: ReviseRequest): void {
+  checkText(req.runId, 'runId');
+  checkText(req.owner, 'owner');
+  checkMs(req.now, 'now');
+  checkMs(req.leaseExpiresAt, 'leaseExpiresAt');
+  if (req.create) {
+    checkNewRun(req.create);
+    if (req.create.runId !== req.runId) throw new InvalidArgumentError('reviseRun: create.runId must be the run being revised');
+  }
+  if (req.journal) {
+    checkText(req.journal.reason, 'reason');
+    for (const e of req.journal.rows) {
+      checkEntry(e);
+      if (e.runId !== req.runId) throw new InvalidArgumentError('reviseRun: every journal row must belong to the run being revised');
+    }
+  }
 }

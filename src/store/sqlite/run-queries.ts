@@ -1,4 +1,4 @@
-import type { ListRunsFilter, NewRun, RunPatch, RunRecord } from '../types.js';
+import type { ListRunsFilter, NewRun, ReviseRequest, RunPatch, RunRecord } from '../types.js';
 import { newRunValues, normalisePage } from '../shared/run-rules.js';
 import type { SqliteDb } from './open.js';
 import type Database from 'better-sqlite3';
@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 export const RUN_COLUMNS = `id AS runId, workflow_id AS workflowId, status, resource_id AS resourceId, input, state,
   result, error, request_context AS requestContext, tracing, status_reason AS statusReason, owner,
   lease_epoch AS leaseEpoch, lease_expires_at AS leaseExpiresAt, wake_at AS wakeAt, priority,
-  concurrency_key AS concurrencyKey, created_at AS createdAt, updated_at AS updatedAt`;
+  concurrency_key AS concurrencyKey, options, created_at AS createdAt, updated_at AS updatedAt`;
 
 /** The claimable rule of shared/run-rules.ts `isClaimable`, in SQL. */
 const CLAIMABLE = `(status = 'pending'
@@ -38,6 +38,7 @@ export class RunQueries {
   private readonly cancel: Stmt;
   private readonly resume: Stmt;
   private readonly remove: Stmt;
+  private readonly revise: Stmt;
   /** listRuns statements by filter shape: at most 48 shapes, each prepared on first use. */
   private readonly listStatements = new Map<string, { page: Stmt; count: Stmt }>();
 
@@ -45,8 +46,8 @@ export class RunQueries {
     // Positional parameters: binding an array is measurably faster than named binding on the hot path.
     this.insert = db
       .prepare(`INSERT INTO runs (id, workflow_id, status, resource_id, input, state, request_context,
-        tracing, owner, lease_epoch, lease_expires_at, priority, concurrency_key, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
+        tracing, owner, lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO NOTHING RETURNING rk`)
       .pluck();
     this.byId = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
@@ -109,9 +110,34 @@ export class RunQueries {
         lease_epoch = lease_epoch + 1, request_context = COALESCE(@requestContext, request_context), updated_at = @now
       WHERE id = @runId AND status = 'suspended' RETURNING ${RUN_COLUMNS}`);
     this.remove = db.prepare(`DELETE FROM runs WHERE id = ?`);
+    // Each optional field is a (set?, value) pair, as in the patch statement.
+    this.revise = db.prepare(`UPDATE runs SET status = ?, owner = ?, lease_expires_at = ?, lease_epoch = lease_epoch + 1,
+        result = NULL, error = NULL, wake_at = NULL, status_reason = NULL,
+        input = CASE WHEN ? THEN ? ELSE input END,
+        state = CASE WHEN ? THEN ? ELSE state END,
+        request_context = CASE WHEN ? THEN ? ELSE request_context END,
+        options = CASE WHEN ? THEN ? ELSE options END,
+        updated_at = ?
+      WHERE id = ? RETURNING ${RUN_COLUMNS}`);
     this.retryStmt = db.prepare(`UPDATE runs SET status = @status, owner = @owner, lease_expires_at = @leaseExpiresAt,
         lease_epoch = lease_epoch + 1, error = NULL, result = NULL, updated_at = @now
       WHERE id = @runId AND status = 'failed' RETURNING ${RUN_COLUMNS}`);
+  }
+
+  /** A run's new course (ReviseRequest): claimed by `owner` or pending, its outcome cleared, the patch applied. */
+  reviseRun(runId: string, owner: string | null, leaseExpiresAt: number | null, patch: ReviseRequest['patch'], now: number): RunRecord | undefined {
+    const set = (k: keyof ReviseRequest['patch']) => [k in patch ? 1 : 0, patch[k] ?? null];
+    return this.revise.get(
+      owner ? 'running' : 'pending',
+      owner,
+      owner ? leaseExpiresAt : null,
+      ...set('input'),
+      ...set('state'),
+      ...set('requestContext'),
+      ...set('options'),
+      now,
+      runId,
+    ) as RunRecord | undefined;
   }
 
   /** Inserts a run; returns its rk, or undefined when a run with this id exists. */

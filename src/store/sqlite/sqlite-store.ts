@@ -7,8 +7,10 @@ import type {
   ListRunsFilter,
   ListRunsResult,
   NewRun,
+  JournalGeneration,
   ResumeRequest,
   RetryRequest,
+  ReviseRequest,
   RunRecord,
   ScheduleRecord,
   SettledCreate,
@@ -17,15 +19,16 @@ import type {
   WriteOutcome,
 } from '../types.js';
 import { runIdOf } from '../types.js';
-import { checkResumable, checkRetryable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
+import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
 import { insertedRecord } from '../shared/run-rules.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
-import { checkClaim, checkListFilter, checkNewRun, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
+import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { JournalQueries } from './journal-queries.js';
 import { migrateDatabase } from './migrations.js';
 import { checkOptions, isMemoryPath, mapSqliteError, openDatabase, type SqliteDb } from './open.js';
 import type { SqliteStoreOptions } from './options.js';
 import { WalSpace } from './wal-space.js';
+import { HistoryQueries } from './history-queries.js';
 import { RunKeys } from './run-keys.js';
 import { RunQueries } from './run-queries.js';
 import { WorkerQueries } from './workers.js';
@@ -35,6 +38,7 @@ interface Connection {
   runs: RunQueries;
   keys: RunKeys;
   journal: JournalQueries;
+  history: HistoryQueries;
   workers: WorkerQueries;
   /** Applies a write batch; a better-sqlite3 transaction function, compiled once. */
   write: (ops: WriteOp[]) => WriteOutcome;
@@ -103,6 +107,7 @@ export class SqliteStore implements Store {
         runs,
         keys,
         journal,
+        history: new HistoryQueries(db),
         workers: new WorkerQueries(db),
         write: (ops) => rolledBack(() => write.immediate(ops)),
         createMany: (b) => rolledBack(() => createMany.immediate(b)),
@@ -179,6 +184,7 @@ export class SqliteStore implements Store {
     if (!isStorableText(runId)) return false;
     return this.tx('deleteRun', (c) => {
       c.journal.deleteRun(runId);
+      c.history.deleteRun(runId);
       return c.runs.deleteRun(runId);
     });
   }
@@ -276,6 +282,31 @@ export class SqliteStore implements Store {
       if (!retried) throw new StoreError(`retryRun: run ${req.runId} changed inside its own transaction`);
       return retried;
     });
+  }
+
+  async reviseRun(req: ReviseRequest): Promise<ClaimedRun> {
+    checkRevise(req);
+    return this.tx('reviseRun', (c) => {
+      const run = c.runs.get(req.runId);
+      // A run created here starts its course now: no status to check.
+      if (!run && req.create) createOne(c.runs, c.keys, req.create);
+      else checkRevisable(req, run);
+      if (req.journal) {
+        c.history.keep(req.runId, req.journal.reason, req.now);
+        c.journal.deleteRun(req.runId);
+        const rk = c.keys.lookup(req.runId)![0];
+        c.journal.upsertAll(req.journal.rows.map(() => rk), req.journal.rows);
+      }
+      const revised = c.runs.reviseRun(req.runId, req.owner, req.leaseExpiresAt, req.patch, req.now);
+      if (!revised) throw new StoreError(`reviseRun: run ${req.runId} changed inside its own transaction`);
+      c.keys.forget(req.runId);
+      return { run: revised, journal: c.journal.load(req.runId) };
+    });
+  }
+
+  async loadHistory(runId: string): Promise<JournalGeneration[]> {
+    if (!isStorableText(runId)) return [];
+    return this.use('loadHistory', (c) => c.history.load(runId));
   }
 
   async ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord> {
