@@ -19,7 +19,11 @@ export type {
   StreamHandle,
   TracingOptions,
   WorkflowResult,
+  TimeTravelOptions,
+  TimeTravelStepContext,
+  RunGeneration,
 } from './define/run-types.js';
+export type { RunOptions } from './domain/run-options.js';
 export type { WorkflowEvent, WorkflowEventType } from './domain/workflow-events.js';
 export { RUN_STATUSES, TERMINAL_STATUSES, isTerminal } from './domain/run-status.js';
 export type { SerializedNode, SerializedStep } from './define/graph.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MastraClient } from '@mastra/client-js';
 import { startWeft, tempDir, ROOT } from '../lib/procs.mjs';
-import { statusOf } from '../lib/scenario.mjs';
+import { readAll, statusOf } from '../lib/scenario.mjs';
 
 const TOKEN = 'compat-token';
 const STUDIO = 'http://localhost:3999';
@@ -88,7 +88,7 @@ describe('Mastra protocol edges', { timeout: 120_000 }, () => {
     assert.equal((await client.getWorkflow('math').runById(result.runId)).status, 'success');
   });
 
-  describe('routes waiting for engine work answer 501 NOT_IMPLEMENTED after validating', () => {
+  describe('restart, time travel and perStep, through the routes client-js calls', () => {
     let runId;
     before(async () => {
       const run = await client.getWorkflow('math').createRun();
@@ -99,56 +99,63 @@ describe('Mastra protocol edges', { timeout: 120_000 }, () => {
       return { status: res.status, body: await res.json() };
     };
 
-    for (const [path, body, method] of [
-      ['restart', {}, 'run.restart()'],
-      ['restart-async', {}, 'run.restart()'],
-      ['time-travel', { step: 'double', inputData: { n: 10 } }, 'run.timeTravel()'],
-      ['time-travel-async', { step: 'double', inputData: { n: 10 } }, 'run.timeTravel()'],
-      ['time-travel-stream', { step: 'double', inputData: { n: 10 } }, 'run.timeTravel()'],
+    for (const [path, body] of [
+      ['restart', {}],
+      ['restart-async', {}],
+      ['time-travel', { step: 'double', inputData: { n: 10 } }],
+      ['time-travel-async', { step: 'double', inputData: { n: 10 } }],
+      ['time-travel-stream', { step: 'double', inputData: { n: 10 } }],
     ]) {
-      it(`${path}: 404 for an unknown run, 400 for a bad body, then 501 naming ${method}`, async () => {
+      it(`${path}: 404 for an unknown run${path.startsWith('time-travel') ? ', 400 without a step' : ''}`, async () => {
         assert.equal((await post(`${path}?runId=no-such-run`, body)).status, 404);
         if (path.startsWith('time-travel')) assert.equal((await post(`${path}?runId=${runId}`, {})).status, 400);
-        const res = await post(`${path}?runId=${runId}`, body);
-        assert.equal(res.status, 501);
-        assert.equal(res.body.code, 'NOT_IMPLEMENTED');
-        assert.ok(res.body.error.includes(method), res.body.error);
       });
     }
 
-    it("client-js's restart and time-travel methods get the 501 too", async () => {
+    it('restart of a finished run is a conflict (409): only an active run can be restarted', async () => {
       const run = await client.getWorkflow('math').createRun({ runId });
-      assert.equal(await statusOf(run.restart({})), 501);
-      assert.equal(await statusOf(run.restartAsync()), 501);
-      const tt = { step: 'double', inputData: { n: 10 } };
-      assert.equal(await statusOf(run.timeTravel(tt)), 501);
-      assert.equal(await statusOf(run.timeTravelAsync(tt)), 501);
-      assert.equal(await statusOf(run.timeTravelStream(tt)), 501);
+      assert.equal(await statusOf(run.restartAsync()), 409);
     });
 
-    it('restart-all-active-workflow-runs(-async): 501 naming workflow.restartAllActiveWorkflowRuns()', async () => {
+    it('time-travel-async re-runs math from "double" with a new input and returns the result', async () => {
+      const run = await client.getWorkflow('math').createRun({ runId });
+      const result = await run.timeTravelAsync({ step: 'double', inputData: { n: 10 } });
+      assert.equal(result.status, 'success');
+      assert.deepEqual(result.result, { n: 20 });
+      const view = await client.getWorkflow('math').runById(runId);
+      assert.equal(view.status, 'success');
+    });
+
+    it('time-travel-stream streams the re-run and ends with workflow-finish success', async () => {
+      const run = await client.getWorkflow('math').createRun({ runId });
+      const chunks = await readAll(await run.timeTravelStream({ step: 'double', inputData: { n: 21 } }));
+      assert.equal(chunks.at(-1).type, 'workflow-finish');
+      assert.equal(chunks.at(-1).payload.workflowStatus, 'success');
+      assert.ok(chunks.some((c) => c.type === 'workflow-step-result' && c.payload.id === 'double'));
+    });
+
+    it('restart-all-active-workflow-runs answers once the runs nobody carries were restarted', async () => {
       for (const path of ['restart-all-active-workflow-runs', 'restart-all-active-workflow-runs-async']) {
         const res = await post(path, {});
-        assert.equal(res.status, 501);
-        assert.ok(res.body.error.includes('workflow.restartAllActiveWorkflowRuns()'));
+        assert.equal(res.status, 200);
       }
     });
 
-    it('perStep: true (Studio\'s "step by step") and forEachIndex: 501; perStep: false runs normally', async () => {
+    it('perStep: true runs one step and pauses; a resume goes on (Studio\'s "step by step")', async () => {
       const run = await client.getWorkflow('math').createRun();
-      assert.equal(await statusOf(run.startAsync({ inputData: { n: 1 }, perStep: true })), 501);
-      assert.equal((await run.startAsync({ inputData: { n: 1 }, perStep: false })).status, 'success');
+      const first = await run.startAsync({ inputData: { n: 1 }, perStep: true });
+      assert.equal(first.status, 'paused');
+      assert.deepEqual(first.steps['add-one'].output, { n: 2 });
+      assert.equal(first.steps.double, undefined);
+      const rest = await run.resumeAsync({});
+      assert.equal(rest.status, 'success');
+      assert.deepEqual(rest.result, { n: 4 });
+    });
+
+    it('forEachIndex: 501 until the engine resumes one foreach iteration', async () => {
       const ap = await client.getWorkflow('approval').createRun();
       await ap.startAsync({ inputData: { name: 'x' } });
       assert.equal(await statusOf(ap.resumeAsync({ step: 'ask', resumeData: { approved: true }, forEachIndex: 0 })), 501);
     });
-
-    // Enable these when the engine has run.restart(), run.timeTravel(), restartAllActiveWorkflowRuns()
-    // and perStep (Mastra parity, in progress): the routes already call them by those names.
-    it.todo('restart-async re-runs an active run from its last step and returns the WorkflowResult');
-    it.todo('time-travel-async re-runs math from "double" with inputData { n: 10 } and returns result { n: 20 }');
-    it.todo('time-travel-stream streams the re-run from "double" and ends with workflow-finish success');
-    it.todo('restart-all-active-workflow-runs restarts every active run of the workflow');
-    it.todo('start with perStep: true runs one step and suspends before the next; Studio "step by step" works');
   });
 });

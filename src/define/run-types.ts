@@ -27,6 +27,8 @@ export interface StartOptions<TInput = any, TState = any> {
   metadata?: Record<string, unknown>;
   traceId?: string;
   outputOptions?: { includeState?: boolean };
+  /** Execute one step, then pause the run (status `paused`) until it is resumed. */
+  perStep?: boolean;
 }
 
 export interface ResumeOptions<TResume = any> {
@@ -34,6 +36,37 @@ export interface ResumeOptions<TResume = any> {
   resumeData?: TResume;
   label?: string;
   requestContext?: RequestContext | Record<string, unknown>;
+  /** Resuming a paused run: one more step (true), or on to its end (default). */
+  perStep?: boolean;
+}
+
+/** A step's recorded result, as time travel takes it (Mastra's TimeTravelContext entries). */
+export interface TimeTravelStepContext {
+  status: string;
+  payload?: unknown;
+  output?: unknown;
+  suspendPayload?: unknown;
+  resumePayload?: unknown;
+  startedAt?: number;
+  endedAt?: number;
+}
+
+export interface TimeTravelOptions<TInput = any> {
+  /** The step to execute again: a step, its id, a dotted path into nested workflows, or an array of them. */
+  step: string | string[] | { id: string } | { id: string }[];
+  /** Results of steps before the target, by step id (others keep their recorded result, or are skipped). */
+  context?: Record<string, TimeTravelStepContext>;
+  /** The same for steps inside nested workflows, by nested workflow id. */
+  nestedStepsContext?: Record<string, Record<string, TimeTravelStepContext>>;
+  /** The target's input (default: the previous step's output). */
+  inputData?: TInput;
+  /** Given to the target as `resumeData`. */
+  resumeData?: unknown;
+  initialState?: Record<string, unknown>;
+  requestContext?: RequestContext | Record<string, unknown>;
+  /** Execute the target, then pause the run. */
+  perStep?: boolean;
+  outputOptions?: { includeState?: boolean };
 }
 
 export interface CreateRunOptions {
@@ -42,7 +75,8 @@ export interface CreateRunOptions {
 }
 
 export interface StepResult {
-  status: 'running' | 'success' | 'failed' | 'suspended' | 'waiting';
+  /** `skipped`: a step before a time travel's target that had no result (it was not executed). */
+  status: 'running' | 'success' | 'failed' | 'suspended' | 'waiting' | 'skipped';
   payload: unknown;
   output?: unknown;
   error?: SerializedError;
@@ -86,6 +120,10 @@ export interface RunHandle<TInput = any, TOutput = any, TState = any> {
   stream(opts?: StartOptions<TInput, TState>): StreamHandle<TInput, TOutput>;
   resume(opts?: ResumeOptions): Promise<WorkflowResult<TInput, TOutput>>;
   resumeAsync(opts?: ResumeOptions): Promise<{ runId: string }>;
+  timeTravel(opts: TimeTravelOptions): Promise<WorkflowResult<TInput, TOutput>>;
+  timeTravelAsync(opts: TimeTravelOptions): Promise<{ runId: string }>;
+  timeTravelStream(opts: TimeTravelOptions): StreamHandle<TInput, TOutput>;
+  restart(): Promise<WorkflowResult<TInput, TOutput>>;
   cancel(): Promise<void>;
 }
 
@@ -111,6 +149,15 @@ export interface RunView {
   metadata?: Record<string, unknown>;
   traceId?: string;
   serializedStepGraph: SerializedNode[];
+}
+
+/** One earlier journal of a run: what a time travel replaced, shown as the steps it held. */
+export interface RunGeneration {
+  generation: number;
+  /** Why it was replaced, e.g. "time travel to step2". */
+  reason: string;
+  replacedAt: Date;
+  steps: Record<string, StepResult>;
 }
 
 export interface ListRunsOptions {

@@ -25,6 +25,8 @@ export interface WorkflowRuntime {
   getWorkflowRunById(wf: RuntimeWorkflow, runId: string, opts: ResultQueryOptions): Promise<RunView | null>;
   listWorkflowRuns(wf: RuntimeWorkflow, opts: ListRunsOptions): Promise<{ runs: RunSummary[]; total: number }>;
   deleteWorkflowRunById(wf: RuntimeWorkflow, runId: string): Promise<boolean>;
+  listActiveWorkflowRuns(wf: RuntimeWorkflow): Promise<{ runs: RunSummary[]; total: number }>;
+  restartAllActiveWorkflowRuns(wf: RuntimeWorkflow): Promise<void>;
 }
 
 let defaultProvider: (() => WorkflowRuntime) | undefined;

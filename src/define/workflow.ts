@@ -256,6 +256,19 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     return this.rt().deleteWorkflowRunById(this, runId);
   }
 
+  /** Runs that are pending, running or waiting on a timer (newest first, up to 1,000). */
+  async listActiveWorkflowRuns(): Promise<{ runs: RunSummary[]; total: number }> {
+    return this.rt().listActiveWorkflowRuns(this);
+  }
+
+  /**
+   * Restarts the active runs nobody carries (pending, due timers, leases run out); runs live workers
+   * hold are left alone. weft recovers runs by itself: this only makes it happen now.
+   */
+  async restartAllActiveWorkflowRuns(): Promise<void> {
+    return this.rt().restartAllActiveWorkflowRuns(this);
+  }
+
   // ---- internals ----------------------------------------------------------------------------------
 
   private rt(): WorkflowRuntime {

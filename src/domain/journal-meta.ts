@@ -18,6 +18,10 @@ export interface RowMeta {
   wakeAt?: number;
   suspendedAt?: number;
   resumedAt?: number;
+  /** Time travel: the node runs with this input instead of the previous node's output. */
+  inputOverride?: unknown;
+  /** Time travel: a step before the target that had no result; recorded so it is not executed. */
+  skipped?: boolean;
 }
 
 /** The meta column's text, or null when there is nothing to keep (most rows). */

@@ -7,6 +7,8 @@ import { GroupCommitter } from './group-commit.js';
 import type { ResolvedOptions } from './options.js';
 import { WorkflowRegistry } from './registry.js';
 import { RunCommands } from './run-commands.js';
+import { CourseCommands } from './course-commands.js';
+import { LocalClaims } from './local-claim.js';
 import { PendingHandles, RunQueries } from './run-queries.js';
 import { SchedulesApi } from './schedules.js';
 import { withStoreRetry, type RetryPolicy } from './store-retry.js';
@@ -22,6 +24,7 @@ export interface EngineParts {
   worker: Worker | null;
   executions: LocalExecutions;
   commands: RunCommands;
+  course: CourseCommands;
   queries: RunQueries;
   schedules: SchedulesApi;
   retry: RetryPolicy;
@@ -62,10 +65,13 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     now: seams.now,
     queries: () => p.queries,
     commands: () => p.commands,
+    course: () => p.course,
     handleHost: {
       ready: env.start,
       create: (wf, runId, resourceId, opts) => p.commands.create(wf, runId, resourceId, opts),
       resume: (wf, runId, opts) => p.commands.resume(wf, runId, opts),
+      timeTravel: (wf, runId, resourceId, opts) => p.course.timeTravel(wf, runId, resourceId, opts),
+      restart: (wf, runId) => p.course.restart(wf, runId),
       cancel: async (runId) => void (await p.commands.cancel(runId)),
       waitForResult: (runId, includeState) => p.executions.waitForResult(runId, includeState),
       events,
@@ -119,7 +125,11 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     onError: o.onError,
     notified: env.isNotified,
   });
+  const claims = new LocalClaims({ worker, ownerId: env.ownerId, executions: p.executions, reader, now: seams.now });
+  const started = (runId: string) => pending.delete(runId);
+  p.course = new CourseCommands({ store, reader, claims, executions: p.executions, seams, maxPayloadBytes: o.maxPayloadBytes, storeCall, started });
   p.commands = new RunCommands({
+    claims,
     store,
     committer,
     executions: p.executions,
@@ -130,7 +140,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     seams,
     maxPayloadBytes: o.maxPayloadBytes,
     storeCall,
-    started: (runId) => pending.delete(runId),
+    started,
   });
   p.queries = new RunQueries({ store, reader, pending, storeCall, workflowById });
   p.schedules = new SchedulesApi({

@@ -55,6 +55,8 @@ export interface CheckedStart {
   requestContext: Record<string, unknown> | undefined;
   tracing: TracingOptions & { traceId?: string };
   includeState: boolean;
+  /** Execute one step, then pause (Mastra's `perStep`). */
+  perStep: boolean;
 }
 
 export function checkStartOptions(opts: unknown): CheckedStart {
@@ -64,6 +66,7 @@ export function checkStartOptions(opts: unknown): CheckedStart {
   checkObject(o.metadata, 'metadata');
   checkObject(o.tracingOptions, 'tracingOptions');
   checkObject(o.outputOptions, 'outputOptions');
+  checkPerStep(o.perStep);
   const traceId = o.tracingOptions?.traceId ?? o.traceId;
   if (traceId !== undefined && (typeof traceId !== 'string' || !TRACE_ID.test(traceId))) {
     throw new InvalidArgumentError('traceId must be 1-32 hexadecimal characters');
@@ -77,14 +80,20 @@ export function checkStartOptions(opts: unknown): CheckedStart {
     requestContext: requestContextObject(o.requestContext),
     tracing,
     includeState: o.outputOptions?.includeState === true,
+    perStep: o.perStep === true,
   };
 }
 
-export function checkResumeOptions(opts: unknown): ResumeOptions & { requestContextObject?: Record<string, unknown> } {
+function checkPerStep(v: unknown): void {
+  if (v !== undefined && typeof v !== 'boolean') throw new InvalidArgumentError('perStep must be a boolean');
+}
+
+export function checkResumeOptions(opts: unknown): ResumeOptions & { requestContextObject?: Record<string, unknown>; perStep: boolean } {
   checkObject(opts, 'resume options');
   const o = (opts ?? {}) as ResumeOptions;
   if (o.label !== undefined && typeof o.label !== 'string') throw new InvalidArgumentError('resume label must be a string');
-  return { ...o, requestContextObject: requestContextObject(o.requestContext) };
+  checkPerStep(o.perStep);
+  return { ...o, requestContextObject: requestContextObject(o.requestContext), perStep: o.perStep === true };
 }
 
 function timeMs(d: unknown, name: string): number | undefined {
@@ -154,4 +163,67 @@ export function checkPositive(v: unknown, name: string): number {
 export function checkNonNegative(v: unknown, name: string): number {
   if (!(typeof v === 'number' && v >= 0)) throw new InvalidArgumentError(`${name} must be a non-negative number`);
   return v;
+}
+
+/** time travel options (Mastra's run.timeTravel), checked for shape. */
+export interface CheckedTimeTravel {
+  /** The target as step ids from the top ('nested.inner' and ['nested', 'inner'] are the same). */
+  target: string[];
+  context: Record<string, { status: string; payload?: unknown; output?: unknown; suspendPayload?: unknown; startedAt?: number; endedAt?: number }>;
+  nestedStepsContext: Record<string, CheckedTimeTravel['context']>;
+  inputData?: { value: unknown };
+  resumeData?: { value: unknown };
+  initialState?: Record<string, unknown>;
+  requestContext?: Record<string, unknown>;
+  perStep: boolean;
+  includeState: boolean;
+}
+
+function stepIds(step: unknown): string[] {
+  const idOf = (s: unknown): string => {
+    const id = typeof s === 'string' ? s : (s as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string' || id.length === 0) throw new InvalidArgumentError('time travel `step` must be a step, a step id, a dotted path or an array of them');
+    return id;
+  };
+  if (Array.isArray(step)) {
+    if (step.length === 0) throw new InvalidArgumentError('time travel `step` must not be an empty array');
+    return step.map(idOf);
+  }
+  return typeof step === 'string' ? step.split('.') : [idOf(step)];
+}
+
+function contextOf(v: unknown, what: string): CheckedTimeTravel['context'] {
+  checkObject(v, what);
+  const out: CheckedTimeTravel['context'] = {};
+  for (const [id, e] of Object.entries((v ?? {}) as Record<string, unknown>)) {
+    checkObject(e, `${what}.${id}`);
+    if (e === undefined) continue;
+    const entry = e as CheckedTimeTravel['context'][string];
+    if (typeof entry.status !== 'string') throw new InvalidArgumentError(`${what}.${id}.status must be a step status such as "success"`);
+    out[id] = entry;
+  }
+  return out;
+}
+
+export function checkTimeTravelOptions(opts: unknown): CheckedTimeTravel {
+  checkObject(opts, 'time travel options');
+  const o = (opts ?? {}) as Record<string, unknown>;
+  if (o.step === undefined) throw new InvalidArgumentError('time travel needs `step`: the step to execute again');
+  checkObject(o.nestedStepsContext, 'nestedStepsContext');
+  const nested: CheckedTimeTravel['nestedStepsContext'] = {};
+  for (const [id, c] of Object.entries((o.nestedStepsContext ?? {}) as Record<string, unknown>)) nested[id] = contextOf(c, `nestedStepsContext.${id}`);
+  checkObject(o.initialState, 'initialState');
+  checkObject(o.outputOptions, 'outputOptions');
+  checkPerStep(o.perStep);
+  return {
+    target: stepIds(o.step),
+    context: contextOf(o.context, 'context'),
+    nestedStepsContext: nested,
+    ...('inputData' in o && o.inputData !== undefined ? { inputData: { value: o.inputData } } : {}),
+    ...('resumeData' in o && o.resumeData !== undefined ? { resumeData: { value: o.resumeData } } : {}),
+    ...(o.initialState !== undefined ? { initialState: o.initialState as Record<string, unknown> } : {}),
+    ...(o.requestContext !== undefined ? { requestContext: requestContextObject(o.requestContext) } : {}),
+    perStep: o.perStep === true,
+    includeState: (o.outputOptions as { includeState?: unknown } | undefined)?.includeState === true,
+  };
 }

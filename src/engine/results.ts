@@ -37,6 +37,7 @@ function computeDisplayKey(path: string): string {
 }
 
 interface Meta {
+  skipped?: boolean;
   suspendPayload?: unknown;
   resumePayload?: unknown;
   resumeLabels?: string[];
@@ -46,7 +47,8 @@ interface Meta {
   wakeAt?: number;
 }
 
-function stepStatus(e: JournalEntry): StepResult['status'] {
+function stepStatus(e: JournalEntry, meta: { skipped?: boolean }): StepResult['status'] {
+  if (meta.skipped) return 'skipped';
   switch (e.status) {
     case 'success':
     case 'failed':
@@ -71,7 +73,7 @@ export function buildSteps(journal: Iterable<JournalEntry>, decoded?: DecodedRow
     const key = displayKey(e.path);
     const meta = e.meta === null ? {} : ((decodeForView(e.meta) as Meta | undefined) ?? {});
     const known = decoded?.get(e.path);
-    const r: StepResult = { status: stepStatus(e), payload: known ? known.input : decodeForView(e.input), startedAt: e.startedAt, attempts: e.attempt };
+    const r: StepResult = { status: stepStatus(e, meta), payload: known ? known.input : decodeForView(e.input), startedAt: e.startedAt, attempts: e.attempt };
     if (e.output !== null) r.output = known ? known.output : decodeForView(e.output);
     if (e.error !== null) r.error = decodeForView(e.error) as SerializedError;
     if (e.endedAt !== null) r.endedAt = e.endedAt;

@@ -3,7 +3,7 @@ import type { ResumeOptions } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import { finishPayload } from '../domain/workflow-events.js';
 import { ResumeConflictError, RunNotFoundError, RunNotSuspendedError, StepNotSuspendedError } from '../errors.js';
-import type { JournalEntry, RunRecord, Store } from '../store/types.js';
+import type { ReviseRequest, RunRecord, Store } from '../store/types.js';
 import type { Seams } from '../worker/seams.js';
 import type { Worker } from '../worker/worker.js';
 import { checkResumeOptions, checkStartOptions } from './checks.js';
@@ -12,14 +12,10 @@ import type { LocalExecutions, RunReader } from './executions.js';
 import { findStepByPath } from './graph-lookup.js';
 import type { GroupCommitter } from './group-commit.js';
 import { encode } from './payload.js';
+import type { LocalClaims } from './local-claim.js';
+import { encodeRunOptions } from '../domain/run-options.js';
 import { resolveResumeTarget } from './resume-target.js';
 import { newTraceId } from './tracing.js';
-
-/** Lease settings of a run created, resumed or retried already claimed by this process. */
-export interface LocalClaim {
-  owner: string;
-  leaseExpiresAt: number;
-}
 
 export interface CommandsDeps {
   store: Store;
@@ -34,6 +30,7 @@ export interface CommandsDeps {
   storeCall<T>(fn: () => Promise<T>): Promise<T>;
   /** Handles created but not started are reported as `pending` in this process; starting ends that. */
   started(runId: string): void;
+  claims: LocalClaims;
 }
 
 /**
@@ -42,38 +39,14 @@ export interface CommandsDeps {
  * already claimed by it and executes here at once; otherwise it is queued for any worker.
  */
 export class RunCommands {
-  constructor(private readonly d: CommandsDeps) {}
+  private readonly claims: LocalClaims;
+
+  constructor(private readonly d: CommandsDeps) {
+    this.claims = d.claims;
+  }
 
   private now(): number {
     return this.d.seams.now();
-  }
-
-  /**
-   * Runs `use` with the lease settings for a run this process takes on already claimed, or with null
-   * when it has no free slot or the workflow is limited (only the store's claim can count a limited
-   * run across every worker). The slot is reserved until `use` ends; the run is launched here when
-   * `use` returns a record to launch (a new run has no journal yet; a resumed or retried one has), and
-   * otherwise the slot is given back and a worker is nudged.
-   */
-  private async withLocalClaim(
-    wf: AnyWorkflow,
-    journal: 'new' | 'stored',
-    use: (claim: LocalClaim | null) => Promise<RunRecord | null>,
-  ): Promise<void> {
-    const worker = this.d.worker;
-    const claim = !wf.concurrency && worker?.reserve() ? { owner: this.d.ownerId, leaseExpiresAt: this.now() + worker.opts.leaseMs } : null;
-    let launched = false;
-    try {
-      const run = await use(claim);
-      if (run === null) return;
-      if (claim) {
-        const rows: JournalEntry[] = journal === 'new' ? [] : await this.d.reader.loadJournal(run.runId);
-        this.d.executions.launch({ run, journal: rows }, wf);
-        launched = true;
-      } else worker?.nudge();
-    } finally {
-      if (claim) worker!.unreserve(launched);
-    }
   }
 
   /**
@@ -90,7 +63,7 @@ export class RunCommands {
       throw err;
     }
     let created = false;
-    await this.withLocalClaim(wf, 'new', async (claim) => {
+    await this.claims.run(wf, async (claim) => {
       const res = await this.d.committer.create({
         runId,
         workflowId: wf.id,
@@ -105,11 +78,12 @@ export class RunCommands {
         owner: claim?.owner ?? null,
         leaseExpiresAt: claim?.leaseExpiresAt ?? null,
         now: this.now(),
+        options: prepared.options,
       });
       this.d.started(runId);
       this.d.seams.crash?.('run:created');
       created = res.created;
-      return res.created ? res.run : null;
+      return res.created ? { run: res.run, journal: [] } : null;
     });
     return { includeState: prepared.includeState, created };
   }
@@ -130,6 +104,7 @@ export class RunCommands {
       tracing: encode(tracing, 'tracingOptions', max),
       concurrencyKey: key ? String(key(input)) : null,
       includeState: o.includeState,
+      options: encodeRunOptions({ perStep: o.perStep }),
     };
   }
 
@@ -138,6 +113,7 @@ export class RunCommands {
     const o = checkResumeOptions(opts);
     const run = await this.d.reader.loadRun(runId);
     if (!run) throw new RunNotFoundError(runId);
+    if (run.status === 'paused') return this.continue(wf, runId, o);
     if (run.status !== 'suspended') throw new RunNotSuspendedError(runId, run.status);
     const path = resolveResumeTarget(runId, await this.d.reader.loadJournal(runId), o);
     const step = findStepByPath(wf, path);
@@ -145,11 +121,12 @@ export class RunCommands {
     const data = step?.resumeSchema ? await validate(step.resumeSchema, o.resumeData, `resumeData of step "${step.id}"`) : o.resumeData;
     const resumeData = encode(data, 'resumeData', max);
     const requestContext = o.requestContextObject === undefined ? null : encode(o.requestContextObject, 'requestContext', max);
-    await this.withLocalClaim(wf, 'stored', async (claim) => {
+    await this.claims.run(wf, async (claim) => {
       try {
-        return await this.d.storeCall(() =>
+        const run = await this.d.storeCall(() =>
           this.d.store.resumeRun({ runId, path, resumeData, requestContext, now: this.now(), owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null }),
         );
+        return { run, journal: 'load' };
       } catch (err) {
         // The step was suspended a moment ago (the target was picked from the journal): another resume
         // of it got there first.
@@ -159,6 +136,18 @@ export class RunCommands {
     });
   }
 
+  /** A paused run (perStep) goes on: one more step with `perStep`, to its end without. */
+  private async continue(wf: AnyWorkflow, runId: string, o: ReturnType<typeof checkResumeOptions>): Promise<void> {
+    const max = this.d.maxPayloadBytes;
+    const patch: ReviseRequest['patch'] = { options: encodeRunOptions({ perStep: o.perStep }) };
+    if (o.requestContextObject !== undefined) patch.requestContext = encode(o.requestContextObject, 'requestContext', max);
+    await this.claims.run(wf, (claim) =>
+      this.d.storeCall(() =>
+        this.d.store.reviseRun({ runId, from: ['paused'], patch, owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null, now: this.now() }),
+      ),
+    );
+  }
+
   /**
    * Retries a failed run from its failed step: steps that succeeded are replayed from the journal, the
    * failed step (and everything after it) runs again.
@@ -166,9 +155,10 @@ export class RunCommands {
   async retry(wf: AnyWorkflow, runId: string): Promise<void> {
     const run = await this.d.reader.loadRun(runId);
     if (!run || run.workflowId !== wf.id) throw new RunNotFoundError(runId);
-    await this.withLocalClaim(wf, 'stored', (claim) =>
-      this.d.storeCall(() => this.d.store.retryRun({ runId, now: this.now(), owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null })),
-    );
+    await this.claims.run(wf, async (claim) => ({
+      run: await this.d.storeCall(() => this.d.store.retryRun({ runId, now: this.now(), owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null })),
+      journal: 'load',
+    }));
   }
 
   /** Marks the run canceled; its in-flight steps see `abortSignal` fire and later steps never start. */

@@ -1,4 +1,4 @@
-import type { ResumeOptions, RunHandle, StartOptions, StreamHandle, WorkflowResult } from '../define/run-types.js';
+import type { ResumeOptions, RunHandle, StartOptions, StreamHandle, TimeTravelOptions, WorkflowResult } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import type { RunStatus } from '../domain/run-status.js';
 import type { WorkflowEvent } from '../domain/workflow-events.js';
@@ -10,6 +10,8 @@ export interface RunHost {
   ready(): Promise<void>;
   create(wf: AnyWorkflow, runId: string, resourceId: string | undefined, opts: StartOptions | undefined): Promise<{ includeState: boolean }>;
   resume(wf: AnyWorkflow, runId: string, opts: ResumeOptions | undefined): Promise<void>;
+  timeTravel(wf: AnyWorkflow, runId: string, resourceId: string | undefined, opts: TimeTravelOptions): Promise<{ includeState: boolean }>;
+  restart(wf: AnyWorkflow, runId: string): Promise<void>;
   cancel(runId: string): Promise<void>;
   waitForResult(runId: string, includeState: boolean): Promise<WorkflowResult>;
   events: EventSource;
@@ -43,8 +45,45 @@ export class Run implements RunHandle {
   }
 
   stream(opts?: StartOptions): StreamHandle {
+    return this.streamOf(() => this.start(opts));
+  }
+
+  /**
+   * Executes `opts.step` and everything after it again (Mastra's time travel): the steps before it keep
+   * their recorded results, or take those `opts.context` gives. The journal it replaces stays readable
+   * in the run's history (`weft.getRunHistory(runId)`). Resolves when the run settles again.
+   */
+  async timeTravel(opts: TimeTravelOptions): Promise<WorkflowResult> {
+    await this.host.ready();
+    const { includeState } = await this.host.timeTravel(this.wf, this.runId, this.resourceId, opts);
+    return this.settle(await this.host.waitForResult(this.runId, includeState));
+  }
+
+  /** timeTravel, durable: resolves with the run id as soon as the rewound run is stored. */
+  async timeTravelAsync(opts: TimeTravelOptions): Promise<{ runId: string }> {
+    await this.host.ready();
+    await this.host.timeTravel(this.wf, this.runId, this.resourceId, opts);
+    return { runId: this.runId };
+  }
+
+  /** timeTravel, following the run's events. */
+  timeTravelStream(opts: TimeTravelOptions): StreamHandle {
+    return this.streamOf(() => this.timeTravel(opts));
+  }
+
+  /**
+   * Carries an active run on now, here, from its last recorded step (Mastra's restart). The run's
+   * current holder, if any, is fenced. Rejects for a run that does not exist or is not active.
+   */
+  async restart(): Promise<WorkflowResult> {
+    await this.host.ready();
+    await this.host.restart(this.wf, this.runId);
+    return this.settle(await this.host.waitForResult(this.runId, false));
+  }
+
+  private streamOf(go: () => Promise<WorkflowResult>): StreamHandle {
     const { stream, close } = eventStream(this.host.events, this.runId);
-    const result = this.start(opts).finally(() => setImmediate(close));
+    const result = go().finally(() => setImmediate(close));
     result.catch(() => {});
     const currentStatus = () => this.lastStatus;
     return {

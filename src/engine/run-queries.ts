@@ -1,11 +1,11 @@
-import type { ListRunsOptions, ResultQueryOptions, RunSummary, RunView, WorkflowResult } from '../define/run-types.js';
+import type { ListRunsOptions, ResultQueryOptions, RunGeneration, RunSummary, RunView, WorkflowResult } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import { isTerminal } from '../domain/run-status.js';
 import { RunNotFoundError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { checkRunId, listFilterOf } from './checks.js';
 import type { RunReader } from './executions.js';
-import { buildResult, buildRunView, summarise } from './results.js';
+import { buildResult, buildRunView, buildSteps, summarise } from './results.js';
 
 /** Run ids of handles created in this process and not started yet (nothing is stored for them). */
 export class PendingHandles {
@@ -68,6 +68,13 @@ export class RunQueries {
     const run = await this.d.reader.loadRun(runId);
     if (!run || (workflowId !== undefined && run.workflowId !== workflowId)) throw new RunNotFoundError(runId);
     return this.explain(summarise(run));
+  }
+
+  /** The run's earlier journals (each time travel keeps the one it replaced), oldest first, as steps. */
+  async history(runId: string): Promise<RunGeneration[]> {
+    checkRunId(runId);
+    const generations = await this.d.storeCall(() => this.d.store.loadHistory(runId));
+    return generations.map((g) => ({ generation: g.generation, reason: g.reason, replacedAt: new Date(g.archivedAt), steps: buildSteps(g.rows).steps }));
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { ListRunsOptions, RunSummary, RunView } from '../define/run-types.js';
+import type { ListRunsOptions, RunGeneration, RunSummary, RunView } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import type { WorkflowEvent } from '../domain/workflow-events.js';
 import { EngineStoppedError } from '../errors.js';
@@ -127,6 +127,15 @@ export class Weft {
   async getRun(runId: string): Promise<RunView | null> {
     await this.start();
     return this.#p.queries.anyView(runId);
+  }
+
+  /**
+   * The run's earlier journals, oldest first: each time travel keeps the journal it replaced, so a run's
+   * earlier course stays readable. Empty for a run that was never rewound.
+   */
+  async getRunHistory(runId: string): Promise<RunGeneration[]> {
+    await this.start();
+    return this.#p.queries.history(runId);
   }
 
   /** A stored run's summary; RUN_NOT_FOUND when it does not exist, or is not a run of `workflowId`. */

@@ -3,6 +3,8 @@ import type { AnyWorkflow } from '../define/workflow.js';
 import { newRunId } from '../domain/ids.js';
 import { checkCreateRunOptions, checkRunId } from './checks.js';
 import type { RunCommands } from './run-commands.js';
+import type { CourseCommands } from './course-commands.js';
+import { ACTIVE_STATUSES } from '../domain/run-status.js';
 import { Run, type RunHost } from './run-handle.js';
 import type { PendingHandles, RunQueries } from './run-queries.js';
 
@@ -16,6 +18,7 @@ export interface RuntimeDeps {
   now(): number;
   queries(): RunQueries;
   commands(): RunCommands;
+  course(): CourseCommands;
   handleHost: RunHost;
 }
 
@@ -52,6 +55,14 @@ export function engineRuntime(d: RuntimeDeps): WorkflowRuntime {
       checkRunId(runId);
       await d.ready();
       return d.commands().delete(asWorkflow(w), runId);
+    },
+    async listActiveWorkflowRuns(w) {
+      await d.ready();
+      return d.queries().list({ workflowId: w.id, status: [...ACTIVE_STATUSES], perPage: 1000 });
+    },
+    async restartAllActiveWorkflowRuns(w) {
+      await d.ready();
+      await d.course().restartAllActive(asWorkflow(w));
     },
   };
 }

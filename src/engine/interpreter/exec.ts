@@ -30,6 +30,11 @@ export interface Exec {
   readonly inProcessSleepMs: number;
   now(): number;
   crashPoint(name: CrashPointName): void;
+  /**
+   * Takes one step of this execution's budget: false when the run executes one step at a time
+   * (`perStep`) and has used its step, so the step must not start and the run pauses.
+   */
+  takeStep(): boolean;
 
   /** The row recorded at `path` (by this execution or loaded with the run). */
   row(path: string): JournalEntry | undefined;

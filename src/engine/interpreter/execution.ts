@@ -1,6 +1,7 @@
 import { RequestContext } from '../../define/request-context.js';
 import type { AnyWorkflow } from '../../define/workflow.js';
 import { decodeMeta, type RowMeta } from '../../domain/journal-meta.js';
+import { decodeRunOptions } from '../../domain/run-options.js';
 import type { RunStatus } from '../../domain/run-status.js';
 import { finishPayload, type CustomEventType, type WorkflowEventType } from '../../domain/workflow-events.js';
 import { CorruptRunError, LeaseLostError, serializeError, type SerializedError } from '../../errors.js';
@@ -75,6 +76,8 @@ export class RunExecution implements Exec {
   /** Decoded input/output of rows written here, so the run's result does not parse them back. */
   readonly decoded = new Map<string, DecodedRow>();
   readonly inProcessSleepMs: number;
+  /** Steps this execution may still start: 1 for a perStep run, unlimited otherwise. */
+  private stepsLeft: number;
 
   constructor(
     readonly host: ExecutionHost,
@@ -87,6 +90,7 @@ export class RunExecution implements Exec {
     this.resourceId = run.resourceId ?? undefined;
     this.epoch = run.leaseEpoch;
     this.inProcessSleepMs = host.inProcessSleepMs;
+    this.stepsLeft = decodeRunOptions(run.options).perStep ? 1 : Infinity;
     for (const e of claimed.journal) {
       this.journal.set(e.path, e);
       if (e.meta !== null && this.metaOf(e).statePatch) this.unreplayedState.add(e.path);
@@ -104,6 +108,12 @@ export class RunExecution implements Exec {
 
   crashPoint(name: CrashPointName): void {
     this.host.seams.crash?.(name);
+  }
+
+  takeStep(): boolean {
+    if (this.stepsLeft <= 0) return false;
+    this.stepsLeft--;
+    return true;
   }
 
   row(path: string): JournalEntry | undefined {
@@ -367,6 +377,7 @@ export class RunExecution implements Exec {
 
   private emitFinish(status: RunStatus, outcome: Outcome): void {
     // A parked run is not finished: it continues when its timer fires, and its stream stays open.
+    // A paused or suspended one ends this stream: it goes on only when someone resumes it.
     if (!this.hasListeners || status === 'waiting') return;
     if (status === 'canceled') this.emit('workflow-canceled', {});
     const error: SerializedError | undefined = outcome.t === 'failed' ? outcome.error : undefined;

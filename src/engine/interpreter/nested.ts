@@ -15,8 +15,14 @@ import type { Scope, Walk } from './scope.js';
 export async function runNested(walk: Walk, exec: Exec, unit: NestedNode, input: Value, scope: Scope, path: string): Promise<Outcome> {
   const wf = unit.workflow as AnyWorkflow;
   const id = wf.id;
-  const done = replayRecorded(exec, exec.row(path), scope, id);
+  const entry = exec.row(path);
+  const done = replayRecorded(exec, entry, scope, id);
   if (done) return done;
+  // Time travel may give the nested workflow an input of its own.
+  if (entry?.status === 'resumed') {
+    const meta = exec.metaOf(entry);
+    if ('inputOverride' in meta) input = { v: meta.inputOverride };
+  }
   const startedAt = exec.now();
   const rec = { exec, scope, path, id, input, startedAt, attempts: 1 };
   let validated: unknown;

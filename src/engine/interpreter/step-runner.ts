@@ -19,10 +19,14 @@ export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: S
   const entry = exec.row(path);
   const done = replayRecorded(exec, entry, scope, step.id);
   if (done) return done;
+  // Synchronously, before any await: in a parallel group only the first step to start gets the budget.
+  if (!exec.takeStep()) return { t: 'paused' };
 
   let attempt = 0;
   let resumeData: unknown;
   const prior = entry ? exec.metaOf(entry) : {};
+  // Time travel may give the step an input of its own instead of the previous node's output.
+  if (entry?.status === 'resumed' && 'inputOverride' in prior) input = { v: prior.inputOverride };
   if (entry?.status === 'waiting' && prior.retryAt !== undefined) {
     if (exec.now() < prior.retryAt) return { t: 'waiting', wakeAt: prior.retryAt };
     attempt = entry.attempt;

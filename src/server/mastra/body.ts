@@ -54,12 +54,6 @@ export class NotImplementedError extends HttpError {
   }
 }
 
-/** perStep runs one step and pauses (Mastra's "step by step" mode); the engine has no such mode yet. */
-function rejectPerStep(body: JsonObject): void {
-  if (optBoolean(body, 'perStep') === true) {
-    throw new NotImplementedError('perStep: true needs step-by-step execution in the engine (run.start({ perStep: true }) / run.resume({ perStep: true })), which weft does not have yet');
-  }
-}
 
 export interface MastraStart {
   opts: StartOptions;
@@ -69,8 +63,9 @@ export interface MastraStart {
 
 /** Body of start, start-async and stream: `{ inputData?, initialState?, requestContext?, tracingOptions?, resourceId?, perStep?, closeOnSuspend? }`. */
 export function startBody(body: JsonObject): MastraStart {
-  rejectPerStep(body);
   const opts: StartOptions = {};
+  const perStep = optBoolean(body, 'perStep');
+  if (perStep !== undefined) opts.perStep = perStep;
   if (body.inputData !== undefined) opts.inputData = body.inputData;
   if (body.initialState !== undefined) opts.initialState = body.initialState;
   const requestContext = optObject(body, 'requestContext');
@@ -83,11 +78,12 @@ export function startBody(body: JsonObject): MastraStart {
 
 /** Body of resume, resume-async, resume-no-wait and resume-stream. */
 export function resumeBody(body: JsonObject): ResumeOptions {
-  rejectPerStep(body);
   if (body.forEachIndex !== undefined) {
     throw new NotImplementedError('forEachIndex needs the engine to resume one iteration of a foreach (run.resume({ forEachIndex })), which weft does not have yet; resume without it resumes every suspended iteration');
   }
   const opts: ResumeOptions = {};
+  const perStep = optBoolean(body, 'perStep');
+  if (perStep !== undefined) opts.perStep = perStep;
   const step = stepField(body, false);
   if (step !== undefined) opts.step = step;
   if (body.resumeData !== undefined) opts.resumeData = body.resumeData;

@@ -6,7 +6,7 @@ import { HttpError } from '../http-errors.js';
 import type { ApiContext } from '../routes/context.js';
 import { createRunBody, readMastraBody, resumeBody, runIdQuery, startBody } from './body.js';
 import { describeForMastra, mastraStepGraph } from './info.js';
-import { pendingEngineRoutes } from './pending.js';
+import { courseRoutes } from './course.js';
 import { listRunsForMastra, runCounts } from './runs.js';
 import { feedResponse, latestSeq } from './stream.js';
 import { studioRoutes } from './studio.js';
@@ -184,7 +184,7 @@ export function mastraRoutes(ctx: ApiContext): Hono {
     return c.json({ message: 'Workflow run cancelled' });
   });
 
-  app.route('/', pendingEngineRoutes(ctx, storedRun, workflowOf));
+  app.route('/', courseRoutes(ctx, storedRun, workflowOf));
   app.route('/', studioRoutes(ctx));
 
   // Any other Mastra route (agents, memory, vectors, ...): weft serves workflows only.

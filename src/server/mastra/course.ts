@@ -7,15 +7,12 @@ import { feedResponse, latestSeq } from './stream.js';
 import { mastraResult } from './views.js';
 
 /**
- * Mastra routes whose engine capability weft does not have yet: restart (re-run an active run from
- * its last step after a crash; weft recovers active runs by itself, but has no explicit restart) and
- * time travel (re-run a finished run from a given step with new inputs). The routes, their request
- * checks and their answers are Mastra's; the engine call is looked up by Mastra's method name
- * (`run.restart`, `run.timeTravel`, `workflow.restartAllActiveWorkflowRuns`), so the routes work as
- * soon as the engine provides those methods. Until then they answer 501 NOT_IMPLEMENTED naming the
- * missing method, after the request was validated and the run found (400/404 come first).
+ * Mastra's routes that change a run's course: restart (carry an active run on now, from its last step)
+ * and time travel (execute a step and what follows again, with given inputs). The engine calls are
+ * Mastra's method names (`run.restart`, `run.timeTravel`, `workflow.restartAllActiveWorkflowRuns`); a
+ * method an engine lacks answers 501 NOT_IMPLEMENTED naming it, after the request was validated and the
+ * run found (400/404 come first).
  */
-
 type Opts = Record<string, unknown>;
 interface PendingRun {
   restart?: (opts: Opts) => Promise<WorkflowResult>;
@@ -34,7 +31,7 @@ function method<T extends keyof PendingRun>(run: RunHandle, name: T): NonNullabl
   return fn.bind(run) as NonNullable<PendingRun[T]>;
 }
 
-export function pendingEngineRoutes(ctx: ApiContext, storedRun: StoredRun, workflowOf: (c: Context) => AnyWorkflow): Hono {
+export function courseRoutes(ctx: ApiContext, storedRun: StoredRun, workflowOf: (c: Context) => AnyWorkflow): Hono {
   const app = new Hono();
   const report = (err: unknown) => ctx.opts.onError(err);
 
