@@ -16,9 +16,17 @@ import type { StepConfig, StepContext } from './types.js';
  */
 export const TOOL_MARKER: unique symbol = Symbol.for('mastra.core.tool.Tool') as never;
 
+/** The failure a Mastra tool returns instead of throwing. */
+export interface ToolFailureLike {
+  error: true;
+  message: string;
+  validationErrors?: unknown;
+}
+
 /**
- * What weft needs of a tool (Mastra's `Tool` has it). `execute` is typed with the input, not the step
- * context, so a mistyped step config falls through to createStep's step-config overload and its error.
+ * What weft needs of a tool (Mastra's `Tool` has it). `execute` is typed by the schemas (the input in,
+ * the output, a returned failure or nothing out), so a step config whose execute returns the wrong
+ * thing does not pass for a tool: it falls through to createStep's step-config overload and its error.
  */
 export interface ToolLike<TId extends string = string, TIn = any, TOut = any> {
   readonly id: TId;
@@ -27,7 +35,7 @@ export interface ToolLike<TId extends string = string, TIn = any, TOut = any> {
   readonly outputSchema?: StandardSchemaV1<any, TOut>;
   readonly suspendSchema?: AnySchema;
   readonly resumeSchema?: AnySchema;
-  readonly execute?: (input: TIn, context: any) => unknown;
+  readonly execute?: (input: TIn, context: any) => Promise<NoInfer<TOut> | ToolFailureLike | void> | NoInfer<TOut> | ToolFailureLike | void;
 }
 
 /** The step's own options (Mastra's `scorers` and `actor` are accepted and not used: weft has neither). */

@@ -168,7 +168,7 @@ describe('tool recognition', () => {
   });
 
   it("an object carrying Mastra's tool marker is a tool, whatever else it has", () => {
-    const marked = { [TOOL_MARKER]: true, id: 't', inputSchema: V, outputSchema: V, execute: async (i: unknown) => i };
+    const marked = { [TOOL_MARKER]: true, id: 't', inputSchema: V, outputSchema: V, execute: async (i: { value: number }) => i };
     expect(createStep(marked).component).toBe('TOOL');
   });
 });
