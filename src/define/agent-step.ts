@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AgentOutputError, AgentTripwireError, InvalidStepSourceError } from '../errors.js';
+import { mastraRequestContext } from './mastra-request-context.js';
 import { isStandardSchema, type AnySchema, type StandardSchemaV1 } from './schema.js';
 import type { StepConfig, StepContext } from './types.js';
 
@@ -104,7 +105,7 @@ async function runAgent(
   const options = {
     ...callOptions,
     ...(structuredOutput ? { structuredOutput } : {}),
-    requestContext: ctx.requestContext,
+    requestContext: mastraRequestContext(ctx.requestContext),
     abortSignal: ctx.abortSignal,
     // Wrapped to see the finish result (the structured object arrives here); the user's callback
     // still runs, and its error fails the step instead of vanishing inside the agent.
@@ -167,7 +168,7 @@ async function callAgent(agent: AgentLike, stepId: string, prompt: string, optio
 
 async function usesLegacyModel(agent: AgentLike, ctx: StepContext): Promise<boolean> {
   if (typeof agent.streamLegacy !== 'function' || typeof agent.getModel !== 'function') return false;
-  const model = await agent.getModel({ requestContext: ctx.requestContext });
+  const model = await agent.getModel({ requestContext: mastraRequestContext(ctx.requestContext) });
   return (model as { specificationVersion?: unknown } | undefined)?.specificationVersion === 'v1';
 }
 

@@ -1,4 +1,5 @@
 import { InvalidStepSourceError, ToolValidationError, type ValidationIssue } from '../errors.js';
+import { mastraRequestContext } from './mastra-request-context.js';
 import { isStandardSchema, type AnySchema, type StandardSchemaV1 } from './schema.js';
 import type { StepConfig, StepContext } from './types.js';
 
@@ -80,11 +81,11 @@ export function toolStepConfig(tool: ToolLike, options: ToolStepOptions = {}, id
   };
 }
 
-/** The context Mastra gives a tool run by a workflow step. */
+/** The context Mastra gives a tool run by a workflow step (the request context in the shape Mastra uses). */
 function toolContext(ctx: StepContext): Record<string, unknown> {
   const { runId, workflowId, state, setState, suspend, resumeData } = ctx;
   return {
-    requestContext: ctx.requestContext,
+    requestContext: mastraRequestContext(ctx.requestContext),
     abortSignal: ctx.abortSignal,
     resumeData,
     // The payload the step suspended with, once the step context carries it on resume.

@@ -47,6 +47,23 @@ describe.each(STORES)('agent steps (%s store)', (_name, makeStore) => {
     expect(call.options.abortSignal).toBeInstanceOf(AbortSignal);
   });
 
+  it("the agent gets the run's request context in Mastra's shape; what it writes there, later steps read", async () => {
+    const agent = agentOf('writer', { deltas: ['x'] });
+    const stream = agent.stream.bind(agent);
+    agent.stream = async (prompt: unknown, options: Record<string, any> = {}) => {
+      const rc = options.requestContext;
+      expect([rc.getRaw('tenant'), rc.hasRaw('tenant'), rc.size(), rc.all, rc.serializeForSpan()]).toEqual(['t1', true, 1, { tenant: 't1' }, { tenant: 't1' }]);
+      rc.setRaw('mastra__threadId', 'thread-9');
+      return stream(prompt, options);
+    };
+    let seen: unknown;
+    const after = createStep({ id: 'after', inputSchema: z.any(), outputSchema: z.any(), execute: async ({ requestContext }) => (seen = requestContext.get('mastra__threadId')) });
+    const w = onStore(createWorkflow({ id: uid('agent-rc'), inputSchema: PROMPT, outputSchema: z.any() }).then(createStep(agent)).then(after).commit());
+    const r = await (await w.createRun()).start({ inputData: { prompt: 'x' }, requestContext: new RequestContext({ tenant: 't1' }) });
+    expect(r.status).toBe('success');
+    expect(seen).toBe('thread-9');
+  });
+
   it("streams the agent's chunks into the run's stream, in order, under the step id", async () => {
     const agent = agentOf('writer', { deltas: ['Hel', 'lo'] });
     const w = onStore(createWorkflow({ id: uid('agent-stream'), inputSchema: PROMPT, outputSchema: z.any() }).then(createStep(agent)).commit());
