@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createStep, createWorkflow, memoryStore, RequestContext, sqliteStore, type Store, type WorkflowEvent } from '../../src/index.js';
+import { supportReply } from '../../src/examples/support-reply.js';
 import { FakeAgent, ScriptedModel, generateOnlyAgent, type Turn } from './fake-agents.js';
 import { deferred, makeWeft, uid, until, untilStatus } from './helpers.js';
 
@@ -249,5 +250,21 @@ describe.each(STORES)('agent steps are durable (%s store)', (_name, makeStore) =
     const r = await untilStatus(w2, run.runId, ['success', 'failed']);
     expect(r).toMatchObject({ status: 'success', result: { text: 'second try' } });
     expect(agent.model.calls).toBe(2);
+  });
+});
+
+describe('the support-reply example', () => {
+  it('maps the ticket to a prompt, streams the drafted reply, sends it', async () => {
+    makeWeft({ 'support-reply': supportReply });
+    const s = (await supportReply.createRun()).stream({ inputData: { customer: 'Ada', message: 'Charged twice.' } });
+    const events = await collect(s.fullStream);
+    const r = await s.result;
+    expect(r).toMatchObject({ status: 'success', result: { sent: true } });
+    const streamed = events
+      .filter((e) => e.type === 'workflow-step-output' && (e.payload.output as any).type === 'text-delta')
+      .map((e) => (e.payload.output as any).payload.text)
+      .join('');
+    expect(streamed).toMatch(/^Hi Ada, thanks/);
+    expect(r.steps['reply-writer']).toMatchObject({ status: 'success', output: { text: streamed }, payload: { prompt: expect.stringContaining('Customer: Ada') } });
   });
 });
