@@ -163,6 +163,55 @@ export class NonRetryableError extends WeftError {
   }
 }
 
+/**
+ * `createStep` (or `.agent()`, `.tool()`, `.classifier()`) got something it cannot make a step of:
+ * neither a step config, an agent, a tool nor a classifier, or one of those missing what a step needs.
+ * A WorkflowDefinitionError with a code of its own, so callers can tell it from other bad definitions.
+ */
+export class InvalidStepSourceError extends WorkflowDefinitionError {
+  override readonly code = 'INVALID_STEP_SOURCE';
+}
+
+/**
+ * A tool used as a step rejected its input, output, suspend or resume data (Mastra tools return their
+ * validation failures as a value instead of throwing). A validation failure: not retried.
+ */
+export class ToolValidationError extends WorkflowValidationError {
+  readonly toolId: string;
+  /** @param what which data failed: `input`, `output`, `suspend payload`, ... */
+  constructor(toolId: string, what: string, message: string, issues: ValidationIssue[]) {
+    super(`${what} of tool "${toolId}"`, issues.length ? issues : [{ path: '', message }]);
+    this.toolId = toolId;
+  }
+}
+
+/** An agent step asked for structured output and the agent finished without producing an object. */
+export class AgentOutputError extends WeftError {
+  constructor(stepId: string, detail: string) {
+    super('AGENT_NO_STRUCTURED_OUTPUT', `agent step "${stepId}" declared structuredOutput but the agent finished without an object (${detail})`);
+  }
+}
+
+/**
+ * A processor of the agent aborted the call (Mastra's tripwire). The step fails without retries: the
+ * same input meets the same processor. `retry` is the processor's hint that a changed request may pass.
+ */
+export class AgentTripwireError extends NonRetryableError {
+  override readonly code = 'AGENT_TRIPWIRE';
+  readonly reason: string;
+  readonly retry: boolean | undefined;
+  readonly metadata: unknown;
+  readonly processorId: string | undefined;
+  constructor(stepId: string, tripwire: { reason?: string; retry?: boolean; metadata?: unknown; processorId?: string }) {
+    const reason = tripwire.reason || 'agent tripwire triggered';
+    super(`agent step "${stepId}" was stopped by a tripwire${tripwire.processorId ? ` (processor "${tripwire.processorId}")` : ''}: ${reason}`);
+    this.reason = reason;
+    this.retry = tripwire.retry;
+    this.metadata = tripwire.metadata;
+    this.processorId = tripwire.processorId;
+  }
+}
+
 /** The plain, JSON-safe shape errors take in the store and in results. */
 export interface SerializedError {
   name: string;

@@ -2,8 +2,11 @@ import './engine/default-engine.js';
 
 export { createStep } from './define/step.js';
 export { createWorkflow, Workflow } from './define/workflow.js';
-export type { AnyWorkflow, StepLike, WorkflowConfig } from './define/workflow.js';
-export type { Step, StepConfig, StepContext, StepWriter, SuspendOptions, RetryConfig } from './define/types.js';
+export type { AnyWorkflow, SourceStepOptions, StepLike, WorkflowConfig } from './define/workflow.js';
+export type { AgentLike, AgentStepOptions } from './define/agent-step.js';
+export type { ToolLike, ToolStepOptions } from './define/tool-step.js';
+export type { ClassifierAnswer, ClassifierLike, ClassifierStepOptions, ClassifierStepOutput } from './define/classifier-step.js';
+export type { Step, StepComponent, StepConfig, StepContext, StepWriter, SuspendOptions, RetryConfig } from './define/types.js';
 export type {
   CreateRunOptions,
   ListRunsOptions,
@@ -65,5 +68,9 @@ export {
   InvalidStepInputError,
   WorkflowAlreadyRegisteredError,
   ClockSkewError,
+  InvalidStepSourceError,
+  ToolValidationError,
+  AgentOutputError,
+  AgentTripwireError,
 } from './errors.js';
 export type { SerializedError, ValidationIssue } from './errors.js';

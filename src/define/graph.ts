@@ -48,12 +48,16 @@ export type SerializedNode =
 export interface SerializedStep {
   id: string;
   description?: string;
-  component?: 'WORKFLOW';
+  /** Set for nested workflows and for steps made from an agent, a tool or a classifier. */
+  component?: 'WORKFLOW' | 'AGENT' | 'TOOL' | 'CLASSIFIER';
   serializedStepFlow?: SerializedNode[];
 }
 
 function serializeUnit(n: UnitNode): SerializedStep {
-  if (n.type === 'step') return { id: n.step.id, ...(n.step.description ? { description: n.step.description } : {}) };
+  if (n.type === 'step') {
+    const { id, description, component } = n.step;
+    return { id, ...(description ? { description } : {}), ...(component !== 'STEP' ? { component } : {}) };
+  }
   return {
     id: n.workflow.id,
     ...(n.workflow.description ? { description: n.workflow.description } : {}),
@@ -102,4 +106,21 @@ export function serializeGraph(nodes: readonly GraphNode[]): SerializedNode[] {
 /** The id a unit node shows under in results and events. */
 export function unitId(n: UnitNode): string {
   return n.type === 'step' ? n.step.id : n.workflow.id;
+}
+
+/**
+ * The steps of a graph by id (Mastra's `workflow.steps`): every step or nested workflow placed in it,
+ * inside parallel, branch, loop and foreach nodes too; a nested workflow's own steps stay its own.
+ */
+export function stepsOf(nodes: readonly GraphNode[]): Record<string, Step | NestedNode['workflow']> {
+  const out: Record<string, Step | NestedNode['workflow']> = {};
+  const add = (u: UnitNode) => {
+    out[unitId(u)] = u.type === 'step' ? u.step : u.workflow;
+  };
+  for (const n of nodes) {
+    if (n.type === 'step' || n.type === 'workflow') add(n);
+    else if (n.type === 'parallel' || n.type === 'branch') n.children.forEach(add);
+    else if (n.type === 'loop' || n.type === 'foreach') add(n.child);
+  }
+  return out;
 }

@@ -77,9 +77,15 @@ export interface StepConfig<
   ) => Promise<InferOut<TOutSchema>> | InferOut<TOutSchema>;
 }
 
+/**
+ * What a step was made from: a step config, or (Mastra's names) an agent, a tool or a classifier
+ * wrapped by `createStep`. Every kind runs, retries and is journaled the same way.
+ */
+export type StepComponent = 'STEP' | 'AGENT' | 'TOOL' | 'CLASSIFIER';
+
 /** A step definition. TIn is what it accepts, TOut what it returns. */
 export interface Step<TId extends string = string, TIn = any, TOut = any> {
-  readonly component: 'STEP';
+  readonly component: StepComponent;
   readonly id: TId;
   readonly description?: string;
   readonly inputSchema: AnySchema;

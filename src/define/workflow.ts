@@ -1,6 +1,9 @@
-import { InvalidArgumentError, WorkflowDefinitionError } from '../errors.js';
+import { InvalidArgumentError, InvalidStepSourceError, WorkflowDefinitionError } from '../errors.js';
+import { isAgentLike, type AgentLike, type AgentStepOptions } from './agent-step.js';
+import { isClassifierLike, type ClassifierLike, type ClassifierStepOptions, type ClassifierStepOutput } from './classifier-step.js';
 import {
   serializeGraph,
+  stepsOf,
   type ConditionFn,
   type GraphNode,
   type LoopConditionFn,
@@ -20,8 +23,9 @@ import type {
   RunView,
   WorkflowResult,
 } from './run-types.js';
-import { isStandardSchema, type AnySchema, type InferIn, type InferOut } from './schema.js';
-import { checkId } from './step.js';
+import { isStandardSchema, type AnySchema, type InferIn, type InferOut, type StandardSchemaV1 } from './schema.js';
+import { checkId, isStep, stepFromAgent, stepFromClassifier, stepFromTool } from './step.js';
+import { isToolLike, type ToolLike, type ToolStepOptions } from './tool-step.js';
 import type { RetryConfig, Step, StepContext } from './types.js';
 
 /** Anything that can stand where a step goes. */
@@ -39,6 +43,16 @@ type Accepts<TPrev, S> = [TPrev] extends [InOf<S>]
 
 type OutputsById<Steps extends readonly StepLike[]> = { [S in Steps[number] as IdOf<S>]: OutOf<S> };
 type BranchOutputs<Steps extends readonly StepLike[]> = { [S in Steps[number] as IdOf<S>]?: OutOf<S> };
+/** An agent step takes `{ prompt: string }`: the previous output must be one. */
+type RequirePrompt<TPrev> = [TPrev] extends [{ prompt: string }]
+  ? unknown
+  : { readonly __inputMismatch: 'an agent step needs { prompt: string } as the previous step output' };
+/** A tool step takes its input schema's type: the previous output must be one. */
+type RequireToolInput<TPrev, TIn> = [TPrev] extends [TIn] ? unknown : { readonly __inputMismatch: 'the tool input schema does not accept the previous step output' };
+/** Where the builders take an id for the step (an agent, tool or classifier may be used more than once). */
+export interface SourceStepOptions {
+  id?: string;
+}
 type ElementOf<T> = T extends readonly (infer E)[] ? E : never;
 /** foreach needs an array: without this, a non-array's element type is `never`, which accepts any step. */
 type AcceptsEach<TPrev, S> = [TPrev] extends [readonly unknown[]]
@@ -184,6 +198,46 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     return this as any;
   }
 
+  /**
+   * Adds an agent as a step (Mastra's `.agent()`): `{ prompt }` in, `{ text }` (or the structured
+   * output) out; the same as `.then(createStep(agent, options))`, with `{ id }` for the step id.
+   */
+  agent<TOut>(
+    agent: AgentLike & RequirePrompt<TPrev>,
+    options: AgentStepOptions<TOut> & { structuredOutput: { schema: StandardSchemaV1<any, TOut> } },
+    stepOptions?: SourceStepOptions,
+  ): Workflow<TId, TInput, TOutput, TState, TOut>;
+  agent(agent: AgentLike & RequirePrompt<TPrev>, options?: AgentStepOptions, stepOptions?: SourceStepOptions): Workflow<TId, TInput, TOutput, TState, { text: string }>;
+  agent(agent: unknown, options?: AgentStepOptions, stepOptions?: SourceStepOptions): any {
+    this.noRegistry('agent', agent);
+    if (!isAgentLike(agent)) throw new InvalidStepSourceError(this.defError('agent() needs an agent (an object with an id and stream() or generate())').message);
+    return this.then(stepFromAgent(agent, options, this.sourceId(stepOptions)) as any);
+  }
+
+  /** Adds a tool as a step (Mastra's `.tool()`): the same as `.then(createStep(tool, options))`, with `{ id }` for the step id. */
+  tool<TIn, TOut>(
+    tool: ToolLike<string, TIn, TOut> & RequireToolInput<TPrev, TIn>,
+    options?: ToolStepOptions,
+    stepOptions?: SourceStepOptions,
+  ): Workflow<TId, TInput, TOutput, TState, TOut>;
+  tool(tool: unknown, options?: ToolStepOptions, stepOptions?: SourceStepOptions): any {
+    this.noRegistry('tool', tool);
+    if (!isToolLike(tool)) throw new InvalidStepSourceError(this.defError("tool() needs a tool made by Mastra's createTool (or marked like one)").message);
+    return this.then(stepFromTool(tool, options, this.sourceId(stepOptions)) as any);
+  }
+
+  /** Adds a classifier as a step (Mastra 1.71's `.classifier()`): any input in, `{ answers, usage }` out. */
+  classifier<Q extends Readonly<Record<string, { readonly type: string }>>>(
+    classifier: ClassifierLike<Q>,
+    options?: ClassifierStepOptions,
+    stepOptions?: SourceStepOptions,
+  ): Workflow<TId, TInput, TOutput, TState, ClassifierStepOutput<Q>>;
+  classifier(classifier: unknown, options?: ClassifierStepOptions, stepOptions?: SourceStepOptions): any {
+    this.noRegistry('classifier', classifier);
+    if (!isClassifierLike(classifier)) throw new InvalidStepSourceError(this.defError('classifier() needs a classifier (an object with an id, questions and evaluate())').message);
+    return this.then(stepFromClassifier(classifier, options, this.sourceId(stepOptions)) as any);
+  }
+
   map<TNext>(
     fn: (ctx: StepContext<TPrev, TState>) => TNext | Promise<TNext>,
     opts?: { id?: string },
@@ -214,6 +268,11 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     if (this.nodes.length === 0) throw this.defError('cannot commit an empty workflow; add steps first');
     this.committed = true;
     return this;
+  }
+
+  /** The steps placed in this workflow by id (Mastra's `workflow.steps`); nested workflows as one entry. */
+  get steps(): Record<string, StepLike> {
+    return stepsOf(this.nodes) as Record<string, StepLike>;
   }
 
   get isCommitted(): boolean {
@@ -301,10 +360,28 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
       if (!step.isCommitted) throw this.defError(`nested workflow "${step.id}" must be committed before it is used (${where})`);
       return { type: 'workflow', segment: step.id, workflow: step };
     }
-    if (!step || typeof step !== 'object' || (step as Step).component !== 'STEP') {
-      throw this.defError(`${where}() needs a step made by createStep or a committed workflow`);
+    if (!isStep(step)) {
+      const wrap = isAgentLike(step) || isToolLike(step) ? ' (wrap an agent or a tool with createStep(...) first, or use .agent() / .tool())' : '';
+      throw this.defError(`${where}() needs a step made by createStep or a committed workflow${wrap}`);
     }
     return { type: 'step', segment: step.id, step: step as Step };
+  }
+
+  /**
+   * Mastra also takes an agent/tool/classifier id, looked up in the Mastra instance's registry when the
+   * step runs. weft has no such registry: the object itself must be passed.
+   */
+  private noRegistry(kind: string, source: unknown): void {
+    if (typeof source !== 'string') return;
+    throw new InvalidStepSourceError(
+      this.defError(`${kind}("${source}"): weft has no ${kind} registry to look ids up in; pass the ${kind} object itself`).message,
+    );
+  }
+
+  private sourceId(stepOptions: SourceStepOptions | undefined): string | undefined {
+    if (stepOptions === undefined) return undefined;
+    if (stepOptions === null || typeof stepOptions !== 'object') throw this.defError('step options must be an object ({ id })');
+    return stepOptions.id;
   }
 
   private units(steps: readonly StepLike[], where: string): UnitNode[] {

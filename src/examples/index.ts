@@ -2,8 +2,9 @@ import { approval } from './approval.js';
 import { documentPipeline } from './document-pipeline.js';
 import { onboarding } from './onboarding.js';
 import { orderFulfilment } from './order-fulfilment.js';
+import { supportReply } from './support-reply.js';
 
-export { approval, documentPipeline, onboarding, orderFulfilment };
+export { approval, documentPipeline, onboarding, orderFulfilment, supportReply };
 export { provisionAccount } from './onboarding.js';
 
 /** The registry `weft dev` serves: key -> workflow. */
@@ -12,4 +13,5 @@ export const workflows = {
   'document-pipeline': documentPipeline,
   'expense-approval': approval,
   onboarding,
+  'support-reply': supportReply,
 };
