@@ -4,6 +4,7 @@ import {
   type ConditionFn,
   type GraphNode,
   type LoopConditionFn,
+  type MapFn,
   type SerializedNode,
   type SleepMsFn,
   type SleepUntilFn,
@@ -20,6 +21,7 @@ import type {
   RunView,
   WorkflowResult,
 } from './run-types.js';
+import { compileMapConfig, type MapConfig, type MapOptions, type MapOutput } from './map-forms.js';
 import { isStandardSchema, type AnySchema, type InferIn, type InferOut } from './schema.js';
 import { checkId } from './step.js';
 import type { RetryConfig, Step, StepContext } from './types.js';
@@ -184,14 +186,28 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     return this as any;
   }
 
+  /**
+   * Reshapes the previous output: with a function of the step context, or with Mastra's mapping
+   * object (`{ key: { step, path } | { initData, path } | { value, schema } | { requestContextPath,
+   * schema } | { fn, schema } | { template } }`, see map-forms.ts). Either way the node runs one
+   * function whose result is recorded in the journal.
+   */
   map<TNext>(
     fn: (ctx: StepContext<TPrev, TState>) => TNext | Promise<TNext>,
-    opts?: { id?: string },
-  ): Workflow<TId, TInput, TOutput, TState, Awaited<TNext>> {
-    if (typeof fn !== 'function') throw this.defError('map needs a function (Mastra\'s object form is not supported; write a function)');
-    if (opts?.id !== undefined) checkId('map', opts.id);
-    this.push({ type: 'map', segment: this.segmentFor(opts?.id ?? `mapping_${this.nodes.length}`), fn: fn as any });
-    return this as any;
+    opts?: MapOptions,
+  ): Workflow<TId, TInput, TOutput, TState, Awaited<TNext>>;
+  map<M extends MapConfig<TPrev, TState>>(config: M, opts?: MapOptions): Workflow<TId, TInput, TOutput, TState, MapOutput<M>>;
+  map(config: unknown, opts?: MapOptions): unknown {
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw this.defError('map options must be an object');
+    const id = opts?.id ?? undefined;
+    if (id !== undefined) checkId('map', id);
+    const fn = typeof config === 'function' ? (config as MapFn) : compileMapConfig(config, `workflow "${this.id}"`);
+    const segment = this.segmentFor(id ?? `mapping_${this.nodes.length}`);
+    const node: Extract<GraphNode, { type: 'map' }> = { type: 'map', segment, fn };
+    if (opts?.description !== undefined) node.description = opts.description;
+    if (opts?.metadata !== undefined) node.metadata = opts.metadata;
+    this.push(node);
+    return this;
   }
 
   sleep(duration: number | SleepMsFn): Workflow<TId, TInput, TOutput, TState, TPrev> {
