@@ -93,7 +93,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   declare readonly __prev?: TPrev;
 
   private readonly nodes: GraphNode[] = [];
-  private committed = false;
+  private sealed = false;
   private usedSegments = new Set<string>();
 
   constructor(config: WorkflowConfig<TId, AnySchema, AnySchema, AnySchema | undefined>) {
@@ -227,13 +227,18 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
 
   /** Freezes the graph. A workflow must be committed before it runs or is nested. */
   commit(): Workflow<TId, TInput, TOutput, TState, TPrev> {
-    if (this.nodes.length === 0) throw this.defError('cannot commit an empty workflow; add steps first');
-    this.committed = true;
+    if (this.nodes.length === 0) throw this.defError(NO_FLOW);
+    this.sealed = true;
     return this;
   }
 
+  /** Whether `.commit()` was called (Mastra's `committed`). */
+  get committed(): boolean {
+    return this.sealed;
+  }
+
   get isCommitted(): boolean {
-    return this.committed;
+    return this.sealed;
   }
 
   graph(): readonly GraphNode[] {
@@ -279,7 +284,8 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   }
 
   private assertRunnable(): void {
-    if (!this.committed) throw this.defError('call .commit() before creating runs');
+    if (this.nodes.length === 0) throw this.defError(NO_FLOW);
+    if (!this.sealed) throw this.defError('Uncommitted step flow changes detected. Call .commit() to register the steps.');
   }
 
   private defError(message: string): WorkflowDefinitionError {
@@ -287,7 +293,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   }
 
   private push(node: GraphNode): void {
-    if (this.committed) throw this.defError('is committed; its graph cannot change');
+    if (this.sealed) throw this.defError('is committed; its graph cannot change');
     this.nodes.push(node);
   }
 
@@ -328,6 +334,8 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     return this;
   }
 }
+
+const NO_FLOW = 'Execution flow of workflow is not defined. Add steps to the workflow via .then(), .branch(), etc.';
 
 function unitIdOf(step: StepLike): string {
   return step && typeof step === 'object' ? String((step as { id?: unknown }).id) : '';

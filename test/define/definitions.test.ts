@@ -89,17 +89,23 @@ describe('createWorkflow and builders', () => {
   });
 
   it('.commit() freezes the graph; an empty workflow cannot be committed', () => {
-    const w = wf().then(step('a')).commit();
+    const draft = wf().then(step('a'));
+    expect(draft.committed).toBe(false);
+    const w = draft.commit();
     expect(w.isCommitted).toBe(true);
+    expect(w.committed).toBe(true);
     expect(() => (w as any).then(step('b'))).toThrow(/committed/);
     expect(() => wf().commit()).toThrow(WorkflowDefinitionError);
-    expect(() => wf().commit()).toThrow(/empty/);
+    expect(() => wf().commit()).toThrow(/^workflow "w": Execution flow of workflow is not defined\. Add steps to the workflow via \.then\(\), \.branch\(\), etc\.$/);
   });
 
-  it('createRun on an uncommitted or empty workflow rejects with WorkflowDefinitionError', async () => {
+  it("createRun on an uncommitted or empty workflow rejects with WorkflowDefinitionError and Mastra's message", async () => {
     await expect(wf().then(step('a')).createRun()).rejects.toBeInstanceOf(WorkflowDefinitionError);
-    await expect(wf().then(step('a')).createRun()).rejects.toThrow(/commit\(\)/);
+    await expect(wf().then(step('a')).createRun()).rejects.toThrow(
+      /^workflow "w": Uncommitted step flow changes detected\. Call \.commit\(\) to register the steps\.$/,
+    );
     await expect(wf().createRun()).rejects.toBeInstanceOf(WorkflowDefinitionError);
+    await expect(wf().createRun()).rejects.toThrow(/^workflow "w": Execution flow of workflow is not defined\./);
   });
 
   it('a Weft refuses uncommitted or foreign workflows', () => {
