@@ -2,7 +2,8 @@ import './engine/default-engine.js';
 
 export { createStep } from './define/step.js';
 export { createWorkflow, Workflow } from './define/workflow.js';
-export type { AnyWorkflow, StepLike, WorkflowConfig } from './define/workflow.js';
+export type { AnyWorkflow, ClonedWorkflow, StepLike, WorkflowConfig } from './define/workflow.js';
+export { cloneStep, cloneWorkflow } from './define/clone.js';
 export { mapVariable } from './define/map-forms.js';
 export type { MapConfig, MapEntry, MapOptions, MapOutput } from './define/map-forms.js';
 export type { Step, StepConfig, StepContext, StepWriter, SuspendOptions, RetryConfig } from './define/types.js';

@@ -32,6 +32,10 @@ export type AnyWorkflow = Workflow<string, any, any, any, any>;
 
 type InOf<S> = S extends Step<string, infer I, any> ? I : S extends Workflow<string, infer I, any, any, any> ? I : never;
 type OutOf<S> = S extends Step<string, any, infer O> ? O : S extends Workflow<string, any, infer O, any, any> ? O : never;
+/** What cloning W under the id TNewId gives: the same types under the new id. */
+export type ClonedWorkflow<W, TNewId extends string> = Workflow<TNewId, InOf<W>, OutOf<W>, StateOf<W>, PrevOf<W>>;
+type StateOf<W> = W extends Workflow<string, any, any, infer S, any> ? S : never;
+type PrevOf<W> = W extends Workflow<string, any, any, any, infer P> ? P : never;
 type IdOf<S> = S extends { id: infer I extends string } ? I : string;
 
 /** Rejects, at compile time, a step whose input schema does not accept the previous output. */
@@ -95,6 +99,8 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   private readonly nodes: GraphNode[] = [];
   private sealed = false;
   private usedSegments = new Set<string>();
+  /** The config this workflow was made with (cloneWorkflow copies it). */
+  private readonly config: WorkflowConfig<TId, AnySchema, AnySchema, AnySchema | undefined>;
 
   constructor(config: WorkflowConfig<TId, AnySchema, AnySchema, AnySchema | undefined>) {
     if (!config || typeof config !== 'object') throw new WorkflowDefinitionError('createWorkflow needs a config object');
@@ -118,6 +124,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
         throw new WorkflowDefinitionError(`${where}: concurrency must be { limit: positive integer, key?: (input) => string }`);
       }
     }
+    this.config = config as WorkflowConfig<TId, AnySchema, AnySchema, AnySchema | undefined>;
     this.id = config.id as TId;
     this.description = config.description;
     this.inputSchema = config.inputSchema;
@@ -247,6 +254,19 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
 
   get serializedStepGraph(): SerializedNode[] {
     return serializeGraph(this.nodes);
+  }
+
+  /**
+   * A committed copy of `source` under another id: the same config (except `schedule`: a clone fires no
+   * cron of its own) and the same graph. Used by `cloneWorkflow`.
+   * @internal
+   */
+  static cloneOf<W extends AnyWorkflow, TNewId extends string>(source: W, id: TNewId): ClonedWorkflow<W, TNewId> {
+    if (!(source instanceof Workflow)) throw new WorkflowDefinitionError('cloneWorkflow needs a workflow made by createWorkflow');
+    const copy = new Workflow({ ...source.config, id, schedule: undefined });
+    for (const node of source.nodes) copy.nodes.push(node);
+    copy.usedSegments = new Set(source.usedSegments);
+    return copy.commit() as any;
   }
 
   // ---- runs (delegated to the bound engine) ----------------------------------------------------

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { createStep, createWorkflow, mapVariable } from '../../src/index.js';
+import { cloneStep, cloneWorkflow, createStep, createWorkflow, mapVariable } from '../../src/index.js';
 import type { WorkflowResult } from '../../src/index.js';
 
 const userIn = createStep({
@@ -150,4 +150,19 @@ describe('step input/output typing', () => {
     // @ts-expect-error -- no such path in the workflow input
     mapVariable({ initData: base(), path: 'email' });
   });
+
+  it('cloneStep and cloneWorkflow keep the types under the new id', () => {
+    const copy = cloneStep(userIn, { id: 'user-in-2' });
+    expectTypeOf(copy.id).toEqualTypeOf<'user-in-2'>();
+    base().then(copy).then(needsEmail).commit();
+    // @ts-expect-error -- the copy still wants { userId }
+    base().then(userIn).then(copy);
+    const wf = base().then(userIn).then(needsEmail).commit();
+    const twin = cloneWorkflow(wf, { id: 'twin' });
+    expectTypeOf(twin.id).toEqualTypeOf<'twin'>();
+    expectTypeOf(twin.committed).toEqualTypeOf<boolean>();
+    base().parallel([wf, twin]).commit();
+    expectTypeOf(cloneStep(wf, { id: 'twin-2' }).id).toEqualTypeOf<'twin-2'>();
+  });
 });
+
