@@ -72,7 +72,7 @@ class StepContextImpl {
       exec.encode(partial, 'setState');
       const next = { ...exec.state, ...partial };
       const schema = exec.rootWorkflow.stateSchema;
-      const validated = schema ? await validate(schema, next, 'state') : next;
+      const validated = schema ? await validate(schema, next, 'Step state data validation failed') : next;
       exec.state = (validated ?? next) as Record<string, unknown>;
       control.statePatch = { ...control.statePatch, ...partial };
     };

@@ -21,7 +21,7 @@ export async function runNested(walk: Walk, exec: Exec, unit: NestedNode, input:
   const rec = { exec, scope, path, id, input, startedAt, attempts: 1 };
   let validated: unknown;
   try {
-    validated = await validate(wf.inputSchema, input.v, `input of nested workflow "${id}"`);
+    validated = await validate(wf.inputSchema, input.v, 'Step input validation failed');
   } catch (err) {
     return recordFailure({ ...rec, error: err });
   }

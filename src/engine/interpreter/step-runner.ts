@@ -30,7 +30,7 @@ export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: S
     resumeData = prior.resumePayload;
     if (step.resumeSchema) {
       try {
-        resumeData = await validate(step.resumeSchema, resumeData, `resumeData of step "${step.id}"`);
+        resumeData = await validate(step.resumeSchema, resumeData, 'Step resume data validation failed');
       } catch (err) {
         return recordFailure({ exec, scope, path, id: step.id, input, startedAt: exec.now(), attempts: 1, prior, error: err });
       }
@@ -113,7 +113,7 @@ async function callOnce(a: Attempts, control: StepControl, attempt: number): Pro
   const { exec, step, scope, span } = a;
   try {
     // Synchronous schemas and steps are not awaited: every await is a trip through the microtask queue.
-    let inputData = validate(step.inputSchema, a.input.v, `input of step "${step.id}"`);
+    let inputData = validate(step.inputSchema, a.input.v, 'Step input validation failed');
     if (inputData instanceof Promise) inputData = await inputData;
     const args: ContextArgs = { exec, scope, stepId: step.id, control, inputData, resumeData: a.resumeData, retryCount: attempt };
     const call = () => callStep(step, args);
@@ -131,7 +131,7 @@ async function callOnce(a: Attempts, control: StepControl, attempt: number): Pro
 async function checkedOutput(exec: Exec, step: StepDef, scope: Scope, output: unknown): Promise<CallResult> {
   if (!scope.workflow.options.validateOutputs) return { threw: false, output };
   try {
-    return { threw: false, output: await validate(step.outputSchema, output, `output of step "${step.id}"`) };
+    return { threw: false, output: await validate(step.outputSchema, output, 'Step output validation failed') };
   } catch (error) {
     return { threw: true, error };
   }
@@ -215,7 +215,7 @@ async function suspend(rec: Recording, step: StepDef, control: StepControl): Pro
   let payload = control.suspended?.payload;
   let row: JournalEntry;
   try {
-    if (step.suspendSchema && payload !== undefined) payload = await validate(step.suspendSchema, payload, `suspend payload of step "${step.id}"`);
+    if (step.suspendSchema && payload !== undefined) payload = await validate(step.suspendSchema, payload, 'Step suspend data validation failed');
     const meta: RowMeta = { suspendPayload: payload, suspendedAt: exec.now() };
     if (control.suspended?.labels.length) meta.resumeLabels = control.suspended.labels;
     if (rec.prior?.resumePayload !== undefined) meta.resumePayload = rec.prior.resumePayload;
