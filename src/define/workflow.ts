@@ -63,7 +63,13 @@ export interface WorkflowConfig<
   outputSchema: TOutSchema;
   stateSchema?: TStateSchema;
   retryConfig?: RetryConfig;
-  options?: { validateOutputs?: boolean };
+  /**
+   * `validateInputs` (default true): validate the workflow input, initialState, resume data, step and
+   * nested-workflow inputs, suspend payloads and setState against their schemas. The run's root
+   * workflow decides for every workflow nested in it (as in Mastra). `validateOutputs` (default false):
+   * validate step outputs too.
+   */
+  options?: { validateInputs?: boolean; validateOutputs?: boolean };
   /** Flow control: at most `limit` runs at once, per `key(input)` when given. */
   concurrency?: { limit: number; key?: (input: InferOut<TInSchema>) => string };
   /** Higher runs first when workers pick runs from the store. */
@@ -86,7 +92,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   readonly outputSchema: AnySchema;
   readonly stateSchema?: AnySchema;
   readonly retryConfig: Required<Pick<RetryConfig, 'attempts' | 'delay'>> & RetryConfig;
-  readonly options: { validateOutputs: boolean };
+  readonly options: { validateInputs: boolean; validateOutputs: boolean };
   readonly concurrency?: { limit: number; key?: (input: any) => string };
   readonly priority: number;
   readonly schedule?: { cron: string; timezone?: string; inputData?: unknown };
@@ -131,7 +137,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     this.outputSchema = config.outputSchema;
     this.stateSchema = config.stateSchema;
     this.retryConfig = { ...rc, attempts: rc.attempts ?? 0, delay: rc.delay ?? 0 };
-    this.options = { validateOutputs: config.options?.validateOutputs ?? false };
+    this.options = { validateInputs: config.options?.validateInputs ?? true, validateOutputs: config.options?.validateOutputs ?? false };
     this.concurrency = config.concurrency;
     this.priority = config.priority ?? 0;
     this.schedule = config.schedule;

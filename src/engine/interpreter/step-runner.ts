@@ -28,7 +28,7 @@ export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: S
     attempt = entry.attempt;
   } else if (entry?.status === 'resumed') {
     resumeData = prior.resumePayload;
-    if (step.resumeSchema) {
+    if (step.resumeSchema && exec.rootWorkflow.options.validateInputs) {
       try {
         resumeData = await validate(step.resumeSchema, resumeData, 'Step resume data validation failed');
       } catch (err) {
@@ -113,7 +113,8 @@ async function callOnce(a: Attempts, control: StepControl, attempt: number): Pro
   const { exec, step, scope, span } = a;
   try {
     // Synchronous schemas and steps are not awaited: every await is a trip through the microtask queue.
-    let inputData = validate(step.inputSchema, a.input.v, 'Step input validation failed');
+    // `validateInputs` of the run's root workflow decides, for nested workflows too (as in Mastra).
+    let inputData = exec.rootWorkflow.options.validateInputs ? validate(step.inputSchema, a.input.v, 'Step input validation failed') : a.input.v;
     if (inputData instanceof Promise) inputData = await inputData;
     const args: ContextArgs = { exec, scope, stepId: step.id, control, inputData, resumeData: a.resumeData, retryCount: attempt };
     const call = () => callStep(step, args);
@@ -215,7 +216,9 @@ async function suspend(rec: Recording, step: StepDef, control: StepControl): Pro
   let payload = control.suspended?.payload;
   let row: JournalEntry;
   try {
-    if (step.suspendSchema && payload !== undefined) payload = await validate(step.suspendSchema, payload, 'Step suspend data validation failed');
+    if (step.suspendSchema && payload !== undefined && exec.rootWorkflow.options.validateInputs) {
+      payload = await validate(step.suspendSchema, payload, 'Step suspend data validation failed');
+    }
     const meta: RowMeta = { suspendPayload: payload, suspendedAt: exec.now() };
     if (control.suspended?.labels.length) meta.resumeLabels = control.suspended.labels;
     if (rec.prior?.resumePayload !== undefined) meta.resumePayload = rec.prior.resumePayload;
