@@ -17,11 +17,16 @@ export interface ValidationIssue {
   message: string;
 }
 
+/**
+ * Data failed a schema. The message is Mastra's (`Invalid input data: \n- user.email: ...`, `Step input
+ * validation failed: \n- ...`): a title, then one `- path: message` line per issue. `cause` carries the
+ * schema library's issues (`cause.issues`), as Mastra keeps them.
+ */
 export class WorkflowValidationError extends WeftError {
   readonly issues: ValidationIssue[];
-  constructor(what: string, issues: ValidationIssue[]) {
-    const detail = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-    super('VALIDATION_FAILED', `${what} is invalid: ${detail}`);
+  constructor(title: string, issues: ValidationIssue[], options?: { cause?: unknown }) {
+    const lines = issues.map((i) => (i.path ? `- ${i.path}: ${i.message}` : `- ${i.message}`)).join('\n');
+    super('VALIDATION_FAILED', `${title}: \n${lines}`, options);
     this.issues = issues;
   }
 }
@@ -229,7 +234,8 @@ export function serializeError(err: unknown, depth = 0): SerializedError {
     if (typeof code === 'string') out.code = code;
     if (err.stack) out.stack = err.stack;
     if (err.cause !== undefined && depth < 4) out.cause = serializeError(err.cause, depth + 1);
-    if (err instanceof WorkflowValidationError) out.issues = err.issues;
+    const issues = (err as { issues?: unknown }).issues;
+    if (Array.isArray(issues)) out.issues = err instanceof WorkflowValidationError ? err.issues : issues.map(plainIssue);
     return out;
   }
   if (err && typeof err === 'object' && 'message' in err) {
@@ -237,6 +243,13 @@ export function serializeError(err: unknown, depth = 0): SerializedError {
     return { name: String(o.name ?? 'Error'), message: String(o.message), ...(o.code ? { code: String(o.code) } : {}) };
   }
   return { name: 'Error', message: typeof err === 'string' ? err : safeString(err) };
+}
+
+/** A schema issue as JSON can carry it: its path as keys and its message. */
+function plainIssue(issue: unknown): { path: (string | number)[]; message: string } {
+  const i = (issue ?? {}) as { path?: unknown; message?: unknown };
+  const path = Array.isArray(i.path) ? i.path.map((k) => (typeof k === 'number' ? k : String(k !== null && typeof k === 'object' && 'key' in k ? k.key : k))) : [];
+  return { path, message: String(i.message ?? '') };
 }
 
 function safeString(v: unknown): string {

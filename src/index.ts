@@ -2,10 +2,13 @@ import './engine/default-engine.js';
 
 export { createStep } from './define/step.js';
 export { createWorkflow, Workflow } from './define/workflow.js';
-export type { AnyWorkflow, SourceStepOptions, StepLike, WorkflowConfig } from './define/workflow.js';
+export type { AnyWorkflow, ClonedWorkflow, SourceStepOptions, StepLike, WorkflowConfig } from './define/workflow.js';
 export type { AgentLike, AgentStepOptions } from './define/agent-step.js';
 export type { ToolLike, ToolStepOptions } from './define/tool-step.js';
 export type { ClassifierAnswer, ClassifierLike, ClassifierStepOptions, ClassifierStepOutput } from './define/classifier-step.js';
+export { cloneStep, cloneWorkflow } from './define/clone.js';
+export { mapVariable } from './define/map-forms.js';
+export type { MapConfig, MapEntry, MapOptions, MapOutput } from './define/map-forms.js';
 export type { Step, StepComponent, StepConfig, StepContext, StepWriter, SuspendOptions, RetryConfig } from './define/types.js';
 export type {
   CreateRunOptions,

@@ -30,7 +30,7 @@ export type GraphNode =
   | { type: 'branch'; segment: string; conditions: ConditionFn[]; children: UnitNode[] }
   | { type: 'loop'; segment: string; mode: 'dowhile' | 'dountil'; cond: LoopConditionFn; child: UnitNode }
   | { type: 'foreach'; segment: string; concurrency: number; child: UnitNode }
-  | { type: 'map'; segment: string; fn: MapFn }
+  | { type: 'map'; segment: string; fn: MapFn; description?: string; metadata?: Record<string, unknown> }
   | { type: 'sleep'; segment: string; duration: number | SleepMsFn }
   | { type: 'sleepUntil'; segment: string; date: Date | SleepUntilFn };
 
@@ -41,7 +41,7 @@ export type SerializedNode =
   | { type: 'conditional'; steps: SerializedNode[]; serializedConditions: { id: string; fn: string }[] }
   | { type: 'loop'; step: SerializedStep; serializedCondition: { id: string; fn: string }; loopType: 'dowhile' | 'dountil' }
   | { type: 'foreach'; step: SerializedStep; opts: { concurrency: number } }
-  | { type: 'map'; id: string }
+  | { type: 'map'; id: string; description?: string }
   | { type: 'sleep'; id: string; duration?: number; fn?: string }
   | { type: 'sleepUntil'; id: string; date?: string; fn?: string };
 
@@ -90,7 +90,7 @@ export function serializeGraph(nodes: readonly GraphNode[]): SerializedNode[] {
       case 'foreach':
         return { type: 'foreach', step: serializeUnit(n.child), opts: { concurrency: n.concurrency } };
       case 'map':
-        return { type: 'map', id: n.segment };
+        return n.description === undefined ? { type: 'map', id: n.segment } : { type: 'map', id: n.segment, description: n.description };
       case 'sleep':
         return typeof n.duration === 'number'
           ? { type: 'sleep', id: n.segment, duration: n.duration }

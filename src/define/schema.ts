@@ -19,29 +19,35 @@ function issuePath(path: StandardSchemaV1.Issue['path']): string {
   return path.map((p) => String(typeof p === 'object' && p !== null ? p.key : p)).join('.');
 }
 
-function toError(what: string, issues: readonly StandardSchemaV1.Issue[]): WorkflowValidationError {
+function toError(title: string, issues: readonly StandardSchemaV1.Issue[]): WorkflowValidationError {
   const list: ValidationIssue[] = issues.map((i) => ({ path: issuePath(i.path), message: i.message }));
-  return new WorkflowValidationError(what, list);
+  // The cause carries the schema library's own issues (for zod, its issue objects), as Mastra keeps them.
+  const cause = Object.assign(new Error(list.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')), {
+    name: 'SchemaIssues',
+    issues: [...issues],
+  });
+  return new WorkflowValidationError(title, list, { cause });
 }
 
 /**
  * Validates `value` and returns the schema's output (defaults and coercions applied), or throws a
- * WorkflowValidationError naming each failing field. Synchronous schemas stay synchronous so the hot
+ * WorkflowValidationError titled `title` (Mastra's wording, e.g. `Invalid input data`) naming each
+ * failing field. Synchronous schemas stay synchronous so the hot
  * path does not pay for a promise per step.
  */
 export function validate<S extends AnySchema | undefined>(
   schema: S,
   value: unknown,
-  what: string,
+  title: string,
 ): unknown | Promise<unknown> {
   if (!schema) return value;
   const result = schema['~standard'].validate(value);
   if (result instanceof Promise) {
     return result.then((r) => {
-      if (r.issues) throw toError(what, r.issues);
+      if (r.issues) throw toError(title, r.issues);
       return r.value;
     });
   }
-  if (result.issues) throw toError(what, result.issues);
+  if (result.issues) throw toError(title, result.issues);
   return result.value;
 }

@@ -7,6 +7,7 @@ import {
   type ConditionFn,
   type GraphNode,
   type LoopConditionFn,
+  type MapFn,
   type SerializedNode,
   type SleepMsFn,
   type SleepUntilFn,
@@ -23,6 +24,7 @@ import type {
   RunView,
   WorkflowResult,
 } from './run-types.js';
+import { compileMapConfig, type MapConfig, type MapOptions, type MapOutput } from './map-forms.js';
 import { isStandardSchema, type AnySchema, type InferIn, type InferOut, type StandardSchemaV1 } from './schema.js';
 import { checkId, isStep, stepFromAgent, stepFromClassifier, stepFromTool } from './step.js';
 import { isToolLike, type ToolLike, type ToolStepOptions } from './tool-step.js';
@@ -34,6 +36,10 @@ export type AnyWorkflow = Workflow<string, any, any, any, any>;
 
 type InOf<S> = S extends Step<string, infer I, any> ? I : S extends Workflow<string, infer I, any, any, any> ? I : never;
 type OutOf<S> = S extends Step<string, any, infer O> ? O : S extends Workflow<string, any, infer O, any, any> ? O : never;
+/** What cloning W under the id TNewId gives: the same types under the new id. */
+export type ClonedWorkflow<W, TNewId extends string> = Workflow<TNewId, InOf<W>, OutOf<W>, StateOf<W>, PrevOf<W>>;
+type StateOf<W> = W extends Workflow<string, any, any, infer S, any> ? S : never;
+type PrevOf<W> = W extends Workflow<string, any, any, any, infer P> ? P : never;
 type IdOf<S> = S extends { id: infer I extends string } ? I : string;
 
 /** Rejects, at compile time, a step whose input schema does not accept the previous output. */
@@ -71,7 +77,13 @@ export interface WorkflowConfig<
   outputSchema: TOutSchema;
   stateSchema?: TStateSchema;
   retryConfig?: RetryConfig;
-  options?: { validateOutputs?: boolean };
+  /**
+   * `validateInputs` (default true): validate the workflow input, initialState, resume data, step and
+   * nested-workflow inputs, suspend payloads and setState against their schemas. The run's root
+   * workflow decides for every workflow nested in it (as in Mastra). `validateOutputs` (default false):
+   * validate step outputs too.
+   */
+  options?: { validateInputs?: boolean; validateOutputs?: boolean };
   /** Flow control: at most `limit` runs at once, per `key(input)` when given. */
   concurrency?: { limit: number; key?: (input: InferOut<TInSchema>) => string };
   /** Higher runs first when workers pick runs from the store. */
@@ -94,7 +106,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   readonly outputSchema: AnySchema;
   readonly stateSchema?: AnySchema;
   readonly retryConfig: Required<Pick<RetryConfig, 'attempts' | 'delay'>> & RetryConfig;
-  readonly options: { validateOutputs: boolean };
+  readonly options: { validateInputs: boolean; validateOutputs: boolean };
   readonly concurrency?: { limit: number; key?: (input: any) => string };
   readonly priority: number;
   readonly schedule?: { cron: string; timezone?: string; inputData?: unknown };
@@ -105,8 +117,10 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   declare readonly __prev?: TPrev;
 
   private readonly nodes: GraphNode[] = [];
-  private committed = false;
+  private sealed = false;
   private usedSegments = new Set<string>();
+  /** The config this workflow was made with (cloneWorkflow copies it). */
+  private readonly config: WorkflowConfig<TId, AnySchema, AnySchema, AnySchema | undefined>;
 
   constructor(config: WorkflowConfig<TId, AnySchema, AnySchema, AnySchema | undefined>) {
     if (!config || typeof config !== 'object') throw new WorkflowDefinitionError('createWorkflow needs a config object');
@@ -130,13 +144,14 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
         throw new WorkflowDefinitionError(`${where}: concurrency must be { limit: positive integer, key?: (input) => string }`);
       }
     }
+    this.config = config as WorkflowConfig<TId, AnySchema, AnySchema, AnySchema | undefined>;
     this.id = config.id as TId;
     this.description = config.description;
     this.inputSchema = config.inputSchema;
     this.outputSchema = config.outputSchema;
     this.stateSchema = config.stateSchema;
     this.retryConfig = { ...rc, attempts: rc.attempts ?? 0, delay: rc.delay ?? 0 };
-    this.options = { validateOutputs: config.options?.validateOutputs ?? false };
+    this.options = { validateInputs: config.options?.validateInputs ?? true, validateOutputs: config.options?.validateOutputs ?? false };
     this.concurrency = config.concurrency;
     this.priority = config.priority ?? 0;
     this.schedule = config.schedule;
@@ -238,14 +253,28 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     return this.then(stepFromClassifier(classifier, options, this.sourceId(stepOptions)) as any);
   }
 
+  /**
+   * Reshapes the previous output: with a function of the step context, or with Mastra's mapping
+   * object (`{ key: { step, path } | { initData, path } | { value, schema } | { requestContextPath,
+   * schema } | { fn, schema } | { template } }`, see map-forms.ts). Either way the node runs one
+   * function whose result is recorded in the journal.
+   */
   map<TNext>(
     fn: (ctx: StepContext<TPrev, TState>) => TNext | Promise<TNext>,
-    opts?: { id?: string },
-  ): Workflow<TId, TInput, TOutput, TState, Awaited<TNext>> {
-    if (typeof fn !== 'function') throw this.defError('map needs a function (Mastra\'s object form is not supported; write a function)');
-    if (opts?.id !== undefined) checkId('map', opts.id);
-    this.push({ type: 'map', segment: this.segmentFor(opts?.id ?? `mapping_${this.nodes.length}`), fn: fn as any });
-    return this as any;
+    opts?: MapOptions,
+  ): Workflow<TId, TInput, TOutput, TState, Awaited<TNext>>;
+  map<M extends MapConfig<TPrev, TState>>(config: M, opts?: MapOptions): Workflow<TId, TInput, TOutput, TState, MapOutput<M>>;
+  map(config: unknown, opts?: MapOptions): unknown {
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw this.defError('map options must be an object');
+    const id = opts?.id ?? undefined;
+    if (id !== undefined) checkId('map', id);
+    const fn = typeof config === 'function' ? (config as MapFn) : compileMapConfig(config, `workflow "${this.id}"`);
+    const segment = this.segmentFor(id ?? `mapping_${this.nodes.length}`);
+    const node: Extract<GraphNode, { type: 'map' }> = { type: 'map', segment, fn };
+    if (opts?.description !== undefined) node.description = opts.description;
+    if (opts?.metadata !== undefined) node.metadata = opts.metadata;
+    this.push(node);
+    return this;
   }
 
   sleep(duration: number | SleepMsFn): Workflow<TId, TInput, TOutput, TState, TPrev> {
@@ -265,8 +294,8 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
 
   /** Freezes the graph. A workflow must be committed before it runs or is nested. */
   commit(): Workflow<TId, TInput, TOutput, TState, TPrev> {
-    if (this.nodes.length === 0) throw this.defError('cannot commit an empty workflow; add steps first');
-    this.committed = true;
+    if (this.nodes.length === 0) throw this.defError(NO_FLOW);
+    this.sealed = true;
     return this;
   }
 
@@ -275,8 +304,13 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     return stepsOf(this.nodes) as Record<string, StepLike>;
   }
 
+  /** Whether `.commit()` was called (Mastra's `committed`). */
+  get committed(): boolean {
+    return this.sealed;
+  }
+
   get isCommitted(): boolean {
-    return this.committed;
+    return this.sealed;
   }
 
   graph(): readonly GraphNode[] {
@@ -285,6 +319,19 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
 
   get serializedStepGraph(): SerializedNode[] {
     return serializeGraph(this.nodes);
+  }
+
+  /**
+   * A committed copy of `source` under another id: the same config (except `schedule`: a clone fires no
+   * cron of its own) and the same graph. Used by `cloneWorkflow`.
+   * @internal
+   */
+  static cloneOf<W extends AnyWorkflow, TNewId extends string>(source: W, id: TNewId): ClonedWorkflow<W, TNewId> {
+    if (!(source instanceof Workflow)) throw new WorkflowDefinitionError('cloneWorkflow needs a workflow made by createWorkflow');
+    const copy = new Workflow({ ...source.config, id, schedule: undefined });
+    for (const node of source.nodes) copy.nodes.push(node);
+    copy.usedSegments = new Set(source.usedSegments);
+    return copy.commit() as any;
   }
 
   // ---- runs (delegated to the bound engine) ----------------------------------------------------
@@ -335,7 +382,8 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   }
 
   private assertRunnable(): void {
-    if (!this.committed) throw this.defError('call .commit() before creating runs');
+    if (this.nodes.length === 0) throw this.defError(NO_FLOW);
+    if (!this.sealed) throw this.defError('Uncommitted step flow changes detected. Call .commit() to register the steps.');
   }
 
   private defError(message: string): WorkflowDefinitionError {
@@ -343,7 +391,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   }
 
   private push(node: GraphNode): void {
-    if (this.committed) throw this.defError('is committed; its graph cannot change');
+    if (this.sealed) throw this.defError('is committed; its graph cannot change');
     this.nodes.push(node);
   }
 
@@ -402,6 +450,8 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     return this;
   }
 }
+
+const NO_FLOW = 'Execution flow of workflow is not defined. Add steps to the workflow via .then(), .branch(), etc.';
 
 function unitIdOf(step: StepLike): string {
   return step && typeof step === 'object' ? String((step as { id?: unknown }).id) : '';

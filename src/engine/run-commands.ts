@@ -91,9 +91,10 @@ export class RunCommands {
   private async prepare(wf: AnyWorkflow, runId: string, opts: unknown) {
     const o = checkStartOptions(opts);
     const max = this.d.maxPayloadBytes;
-    const input = await validate(wf.inputSchema, o.inputData, `input of workflow "${wf.id}"`);
+    const check = wf.options.validateInputs;
+    const input = check ? await validate(wf.inputSchema, o.inputData, 'Invalid input data') : o.inputData;
     let state: unknown = o.initialState;
-    if (wf.stateSchema && state !== undefined) state = await validate(wf.stateSchema, state, `initialState of workflow "${wf.id}"`);
+    if (check && wf.stateSchema && state !== undefined) state = await validate(wf.stateSchema, state, 'Invalid initial data');
     // The trace id is fixed at creation so every execution of the run (resumes, recoveries) joins one trace.
     const tracing = { ...o.tracing, traceId: o.tracing.traceId ?? newTraceId(runId) };
     const key = wf.concurrency?.key;
@@ -118,7 +119,7 @@ export class RunCommands {
     const path = resolveResumeTarget(runId, await this.d.reader.loadJournal(runId), o);
     const step = findStepByPath(wf, path);
     const max = this.d.maxPayloadBytes;
-    const data = step?.resumeSchema ? await validate(step.resumeSchema, o.resumeData, `resumeData of step "${step.id}"`) : o.resumeData;
+    const data = step?.resumeSchema && wf.options.validateInputs ? await validate(step.resumeSchema, o.resumeData, 'Invalid resume data') : o.resumeData;
     const resumeData = encode(data, 'resumeData', max);
     const requestContext = o.requestContextObject === undefined ? null : encode(o.requestContextObject, 'requestContext', max);
     await this.claims.run(wf, async (claim) => {

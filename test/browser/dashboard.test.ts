@@ -77,7 +77,7 @@ describe('dashboard', () => {
     expect(await form.locator('pre').textContent()).toContain('approve 42?');
     await form.getByLabel('Resume data (JSON)').fill('{"approved": "not a boolean"}');
     await form.getByRole('button', { name: 'Resume ask' }).click();
-    await expect.poll(() => form.getByRole('alert').textContent()).toContain('invalid');
+    await expect.poll(() => form.getByRole('alert').textContent()).toContain('Invalid resume data');
     await shot('resume-invalid');
     // The rejected request (400) is logged by the browser; that one is expected.
     expect(pageErrors.splice(0)).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);

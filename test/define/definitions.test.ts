@@ -73,7 +73,8 @@ describe('createWorkflow and builders', () => {
     expect(() => wf().dountil(step('a'), 'x' as any)).toThrow(/condition function/);
     expect(() => wf().foreach(step('a') as any, { concurrency: 0 })).toThrow(/concurrency/);
     expect(() => wf().foreach(step('a') as any, { concurrency: 1.5 })).toThrow(/concurrency/);
-    expect(() => wf().map({ n: 1 } as any)).toThrow(/map needs a function/);
+    expect(() => wf().map({ n: 1 } as any)).toThrow(/map key "n": use one of/);
+    expect(() => wf().map(5 as any)).toThrow(/map needs a function or an object/);
     expect(() => wf().sleep(-1)).toThrow(/sleep/);
     expect(() => wf().sleep(NaN)).toThrow(/sleep/);
     expect(() => wf().sleepUntil(new Date('nope'))).toThrow(/sleepUntil/);
@@ -88,17 +89,23 @@ describe('createWorkflow and builders', () => {
   });
 
   it('.commit() freezes the graph; an empty workflow cannot be committed', () => {
-    const w = wf().then(step('a')).commit();
+    const draft = wf().then(step('a'));
+    expect(draft.committed).toBe(false);
+    const w = draft.commit();
     expect(w.isCommitted).toBe(true);
+    expect(w.committed).toBe(true);
     expect(() => (w as any).then(step('b'))).toThrow(/committed/);
     expect(() => wf().commit()).toThrow(WorkflowDefinitionError);
-    expect(() => wf().commit()).toThrow(/empty/);
+    expect(() => wf().commit()).toThrow(/^workflow "w": Execution flow of workflow is not defined\. Add steps to the workflow via \.then\(\), \.branch\(\), etc\.$/);
   });
 
-  it('createRun on an uncommitted or empty workflow rejects with WorkflowDefinitionError', async () => {
+  it("createRun on an uncommitted or empty workflow rejects with WorkflowDefinitionError and Mastra's message", async () => {
     await expect(wf().then(step('a')).createRun()).rejects.toBeInstanceOf(WorkflowDefinitionError);
-    await expect(wf().then(step('a')).createRun()).rejects.toThrow(/commit\(\)/);
+    await expect(wf().then(step('a')).createRun()).rejects.toThrow(
+      /^workflow "w": Uncommitted step flow changes detected\. Call \.commit\(\) to register the steps\.$/,
+    );
     await expect(wf().createRun()).rejects.toBeInstanceOf(WorkflowDefinitionError);
+    await expect(wf().createRun()).rejects.toThrow(/^workflow "w": Execution flow of workflow is not defined\./);
   });
 
   it('a Weft refuses uncommitted or foreign workflows', () => {

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { createStep, createWorkflow } from '../../src/index.js';
+import { cloneStep, cloneWorkflow, createStep, createWorkflow, mapVariable } from '../../src/index.js';
 import type { WorkflowResult } from '../../src/index.js';
 
 const userIn = createStep({
@@ -101,4 +101,68 @@ describe('step input/output typing', () => {
     // @ts-expect-error -- child wants { email }
     base().then(child);
   });
+
+  it('map object forms type each key from its source', () => {
+    const wf = base();
+    const mapped = wf.then(userIn).map({
+      email: mapVariable({ step: userIn, path: 'email' }),
+      user: mapVariable({ initData: wf, path: 'userId' }),
+      whole: mapVariable({ step: userIn, path: '.' }),
+      count: { value: 3, schema: z.number() },
+      flag: { value: true },
+      tenant: { requestContextPath: 'tenant', schema: z.string() },
+      size: { fn: async ({ inputData }) => inputData.email.length, schema: z.number() },
+      computed: { fn: ({ inputData }) => ({ upper: inputData.email.toUpperCase() }) },
+      line: { template: 'hi ${inputData.email}' },
+      loose: { step: userIn, path: 'email' },
+    });
+    expectTypeOf(mapped.__prev!).toEqualTypeOf<{
+      email: string;
+      user: string;
+      whole: { email: string };
+      count: number;
+      flag: boolean;
+      tenant: string;
+      size: number;
+      computed: { upper: string };
+      line: string;
+      // an inline { step, path } path is a plain string to the types: that key is `any` (mapVariable checks paths)
+      loose: any;
+    }>();
+    wf.then(userIn).map({ count: { value: 2, schema: z.number() } }).then(needsCount).commit();
+    // @ts-expect-error -- the mapped object is { count: string }, needs-count wants a number
+    base().then(userIn).map({ count: { value: 'two', schema: z.string() } }).then(needsCount);
+    // a path the types cannot follow gives `any` for that key, as Mastra's map gives `any`
+    base().then(userIn).map({ count: { step: userIn, path: 'no.such' as string } }).then(needsCount).commit();
+  });
+
+  it('mapVariable checks the path against the step output or the workflow input', () => {
+    const nested = createStep({
+      id: 'nested',
+      inputSchema: z.object({}),
+      outputSchema: z.object({ a: z.object({ b: z.array(z.object({ c: z.string() })) }) }),
+      execute: async () => ({ a: { b: [] } }),
+    });
+    mapVariable({ step: nested, path: 'a.b' });
+    mapVariable({ step: nested, path: 'a.b.0.c' });
+    // @ts-expect-error -- no such path in the output
+    mapVariable({ step: nested, path: 'a.x' });
+    // @ts-expect-error -- no such path in the workflow input
+    mapVariable({ initData: base(), path: 'email' });
+  });
+
+  it('cloneStep and cloneWorkflow keep the types under the new id', () => {
+    const copy = cloneStep(userIn, { id: 'user-in-2' });
+    expectTypeOf(copy.id).toEqualTypeOf<'user-in-2'>();
+    base().then(copy).then(needsEmail).commit();
+    // @ts-expect-error -- the copy still wants { userId }
+    base().then(userIn).then(copy);
+    const wf = base().then(userIn).then(needsEmail).commit();
+    const twin = cloneWorkflow(wf, { id: 'twin' });
+    expectTypeOf(twin.id).toEqualTypeOf<'twin'>();
+    expectTypeOf(twin.committed).toEqualTypeOf<boolean>();
+    base().parallel([wf, twin]).commit();
+    expectTypeOf(cloneStep(wf, { id: 'twin-2' }).id).toEqualTypeOf<'twin-2'>();
+  });
 });
+

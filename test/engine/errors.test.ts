@@ -171,7 +171,10 @@ describe.each(MODES)('bad input at public entry points on the %s', (mode) => {
     const w = bind(mode, createWorkflow({ id: uid('step-input'), inputSchema: N, outputSchema: z.any() }).then(wants as any).commit());
     const r = await (await w.createRun()).start({ inputData: { n: 1 } });
     expect(r.status).toBe('failed');
-    if (r.status === 'failed') expect(r.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/wants-string.*s:/) });
+    if (r.status !== 'failed') return;
+    expect(r.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/^Step input validation failed: \n- s: /) });
+    // the step it names is the one that failed
+    expect(r.steps['wants-string']).toMatchObject({ status: 'failed', error: { code: 'VALIDATION_FAILED', message: r.error.message } });
   });
 });
 

@@ -71,8 +71,8 @@ class StepContextImpl {
       // PAYLOAD_NOT_SERIALIZABLE (not retried) instead of surfacing later, when its row is written.
       exec.encode(partial, 'setState');
       const next = { ...exec.state, ...partial };
-      const schema = exec.rootWorkflow.stateSchema;
-      const validated = schema ? await validate(schema, next, 'state') : next;
+      const schema = exec.rootWorkflow.options.validateInputs ? exec.rootWorkflow.stateSchema : undefined;
+      const validated = schema ? await validate(schema, next, 'Step state data validation failed') : next;
       exec.state = (validated ?? next) as Record<string, unknown>;
       control.statePatch = { ...control.statePatch, ...partial };
     };

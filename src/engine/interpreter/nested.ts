@@ -25,11 +25,14 @@ export async function runNested(walk: Walk, exec: Exec, unit: NestedNode, input:
   }
   const startedAt = exec.now();
   const rec = { exec, scope, path, id, input, startedAt, attempts: 1 };
-  let validated: unknown;
-  try {
-    validated = await validate(wf.inputSchema, input.v, `input of nested workflow "${id}"`);
-  } catch (err) {
-    return recordFailure(rec, err);
+  let validated: unknown = input.v;
+  // A nested workflow's input is a step input of its parent: the root workflow's validateInputs decides.
+  if (exec.rootWorkflow.options.validateInputs) {
+    try {
+      validated = await validate(wf.inputSchema, input.v, 'Step input validation failed');
+    } catch (err) {
+      return recordFailure(rec, err);
+    }
   }
   const inner: Scope = {
     prefix: `${path}/`,

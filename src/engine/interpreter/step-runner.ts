@@ -32,9 +32,9 @@ export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: S
     attempt = entry.attempt;
   } else if (entry?.status === 'resumed') {
     resumeData = prior.resumePayload;
-    if (step.resumeSchema) {
+    if (step.resumeSchema && exec.rootWorkflow.options.validateInputs) {
       try {
-        resumeData = await validate(step.resumeSchema, resumeData, `resumeData of step "${step.id}"`);
+        resumeData = await validate(step.resumeSchema, resumeData, 'Step resume data validation failed');
       } catch (err) {
         return recordFailure({ exec, scope, path, id: step.id, input, startedAt: exec.now(), attempts: 1, prior }, err);
       }
@@ -121,7 +121,8 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
  */
 function callOnce(a: Attempts, control: StepControl, attempt: number): CallResult | Promise<CallResult> {
   try {
-    const inputData = validate(a.step.inputSchema, a.input.v, `input of step "${a.step.id}"`);
+    // `validateInputs` of the run's root workflow decides, for nested workflows too (as in Mastra).
+    const inputData = a.exec.rootWorkflow.options.validateInputs ? validate(a.step.inputSchema, a.input.v, 'Step input validation failed') : a.input.v;
     if (inputData instanceof Promise) return inputData.then((v) => callExecute(a, control, attempt, v), failed);
     return callExecute(a, control, attempt, inputData);
   } catch (error) {
@@ -153,7 +154,7 @@ function failed(error: unknown): CallResult {
 /** Output validation, when the workflow asks for it (Mastra does not validate outputs by default). */
 async function checkedOutput(step: StepDef, output: unknown): Promise<CallResult> {
   try {
-    return { threw: false, output: await validate(step.outputSchema, output, `output of step "${step.id}"`) };
+    return { threw: false, output: await validate(step.outputSchema, output, 'Step output validation failed') };
   } catch (error) {
     return { threw: true, error };
   }
@@ -237,7 +238,9 @@ async function suspend(rec: Recording, step: StepDef, control: StepControl): Pro
   let payload = control.suspended?.payload;
   let row: JournalEntry;
   try {
-    if (step.suspendSchema && payload !== undefined) payload = await validate(step.suspendSchema, payload, `suspend payload of step "${step.id}"`);
+    if (step.suspendSchema && payload !== undefined && exec.rootWorkflow.options.validateInputs) {
+      payload = await validate(step.suspendSchema, payload, 'Step suspend data validation failed');
+    }
     const meta: RowMeta = { suspendPayload: payload, suspendedAt: exec.now() };
     if (control.suspended?.labels.length) meta.resumeLabels = control.suspended.labels;
     if (rec.prior?.resumePayload !== undefined) meta.resumePayload = rec.prior.resumePayload;

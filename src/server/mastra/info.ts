@@ -128,8 +128,8 @@ export function describeForMastra(wf: AnyWorkflow, partial = false): MastraWorkf
     ...(wf.metadata ? { metadata: wf.metadata } : {}),
     origin: 'code' as const,
   };
-  // Mastra reports these options; weft always validates inputs (outputs when asked) and emits step events.
-  const options = { validateInputs: true, emitStepEvents: true, ...wf.options };
+  // Mastra reports these options; weft always emits step events.
+  const options = { emitStepEvents: true, ...wf.options };
   const graph = wf.graph();
   if (partial) {
     return { ...base, steps: {}, allSteps: {}, stepGraph: mastraStepGraph(wf), options, isProcessorWorkflow: false, stepCount: units(graph).length };
