@@ -185,7 +185,7 @@ export class ToolValidationError extends WorkflowValidationError {
   readonly toolId: string;
   /** @param what which data failed: `input`, `output`, `suspend payload`, ... */
   constructor(toolId: string, what: string, message: string, issues: ValidationIssue[]) {
-    super(`${what} of tool "${toolId}"`, issues.length ? issues : [{ path: '', message }]);
+    super(`${what} of tool "${toolId}" is invalid`, issues.length ? issues : [{ path: '', message }]);
     this.toolId = toolId;
   }
 }

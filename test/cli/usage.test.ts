@@ -69,7 +69,7 @@ describe('usage errors exit 2 with a message that says what to type', () => {
     const { error } = JSON.parse(r.stderr) as { error: { code: string; message: string } };
     expect(error.code).toBe('USAGE');
     expect(error.message).toContain('"bogus"');
-    expect(error.message).toContain('pending, running, waiting, suspended, success, failed, canceled');
+    expect(error.message).toContain('pending, running, waiting, suspended, paused, success, failed, canceled');
   });
 
   it('unknown options, missing values, stray arguments, bad dates and bad JSON', async () => {

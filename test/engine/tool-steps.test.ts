@@ -65,7 +65,7 @@ describe.each(STORES)('tool steps (%s store)', (_name, makeStore) => {
       status: 'failed',
       error: { name: 'ToolValidationError', code: 'VALIDATION_FAILED', issues: [{ path: 'doubled', message: expect.any(String) }] },
     });
-    expect((r.steps.liar as any).error.message).toMatch(/^output of tool "liar" is invalid: doubled: /);
+    expect((r.steps.liar as any).error.message).toMatch(/^output of tool "liar" is invalid: \n- doubled: /);
   });
 
   it("a tool's own input validation failure fails the step at once, without retries", async () => {
@@ -77,7 +77,7 @@ describe.each(STORES)('tool steps (%s store)', (_name, makeStore) => {
     const w = onStore(createWorkflow({ id: uid('tool-retry'), inputSchema: V, outputSchema: z.any() }).then(createStep(strict, { retries: 3 })).commit());
     const r = await (await w.createRun()).start({ inputData: { value: -1 } });
     expect(r).toMatchObject({ status: 'failed', steps: { strict: { status: 'failed', error: { name: 'ToolValidationError', code: 'VALIDATION_FAILED' } } } });
-    expect((r.steps.strict as any).error.message).toMatch(/^input of tool "strict" is invalid: value: /);
+    expect((r.steps.strict as any).error.message).toMatch(/^input of tool "strict" is invalid: \n- value: /);
     expect(calls).toBe(1);
   });
 

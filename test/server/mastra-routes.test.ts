@@ -217,17 +217,28 @@ describe("Mastra's workflow routes under /api", () => {
     expect((await mastra(h, '/workflows/add/runs/x-1')).status).toBe(404);
   });
 
-  it('answers restart, time travel, perStep and forEachIndex with 501 NOT_IMPLEMENTED naming the engine method', async () => {
-    await mastra(h, '/workflows/add/start-async?runId=tt-1', { method: 'POST', json: { inputData: { n: 1 } } });
+  it('runs perStep, time travel and restart through the engine; forEachIndex answers 501 NOT_IMPLEMENTED', async () => {
+    // add: inc then double. perStep runs one step, then the run is paused.
+    const paused = await mastra(h, '/workflows/add/start-async?runId=ps-1', { method: 'POST', json: { inputData: { n: 1 }, perStep: true } });
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ status: 'paused', steps: { inc: { status: 'success', output: { n: 2 } } } });
+    expect(paused.body.steps.double).toBeUndefined();
+    // time travel to double with new input: inc stays as recorded, double runs on { n: 10 }.
+    const tt = await mastra(h, '/workflows/add/time-travel-async?runId=ps-1', { method: 'POST', json: { step: 'double', inputData: { n: 10 } } });
+    expect(tt.status).toBe(200);
+    expect(tt.body).toMatchObject({ status: 'success', result: { n: 20 }, steps: { inc: { output: { n: 2 } }, double: { output: { n: 20 } } } });
+    // a request without its required step is a 400; an unknown run a 404
+    expect((await mastra(h, '/workflows/add/time-travel-async?runId=ps-1', { method: 'POST', json: {} })).status).toBe(400);
     expect((await mastra(h, '/workflows/add/restart?runId=ghost', { method: 'POST', json: {} })).status).toBe(404);
-    expect((await mastra(h, '/workflows/add/time-travel-async?runId=tt-1', { method: 'POST', json: {} })).status).toBe(400);
-    const restart = await mastra(h, '/workflows/add/restart-async?runId=tt-1', { method: 'POST', json: {} });
-    expect(restart.status).toBe(501);
-    expect(restart.body).toEqual({ error: expect.stringContaining('run.restart()'), code: 'NOT_IMPLEMENTED' });
-    expect((await mastra(h, '/workflows/add/time-travel?runId=tt-1', { method: 'POST', json: { step: 'double' } })).body.error).toContain('run.timeTravel()');
-    expect((await mastra(h, '/workflows/add/restart-all-active-workflow-runs', { method: 'POST', json: {} })).body.error).toContain('workflow.restartAllActiveWorkflowRuns()');
-    expect((await mastra(h, '/workflows/add/start-async', { method: 'POST', json: { inputData: { n: 1 }, perStep: true } })).status).toBe(501);
-    expect((await mastra(h, '/workflows/approve/resume-async?runId=tt-1', { method: 'POST', json: { forEachIndex: 0 } })).status).toBe(501);
+    // restart carries a run that is not settled on; a finished run is refused with weft's code
+    const done = await mastra(h, '/workflows/add/restart-async?runId=ps-1', { method: 'POST', json: {} });
+    expect(done.status).toBe(409);
+    expect(done.body).toMatchObject({ code: 'RUN_CONFLICT' });
+    const all = await mastra(h, '/workflows/add/restart-all-active-workflow-runs-async', { method: 'POST', json: {} });
+    expect(all.status).toBe(200);
+    const fe = await mastra(h, '/workflows/approve/resume-async?runId=ps-1', { method: 'POST', json: { forEachIndex: 0 } });
+    expect(fe.status).toBe(501);
+    expect(fe.body).toMatchObject({ code: 'NOT_IMPLEMENTED' });
   });
 });
 
