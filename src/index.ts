@@ -16,11 +16,13 @@ export type {
   RunView,
   StartOptions,
   StepResult,
+  StepView,
   StreamHandle,
   TracingOptions,
   WorkflowResult,
 } from './define/run-types.js';
 export type { WorkflowEvent, WorkflowEventType } from './domain/workflow-events.js';
+export { stepEntries } from './domain/step-entries.js';
 export { RUN_STATUSES, TERMINAL_STATUSES, isTerminal } from './domain/run-status.js';
 export type { SerializedNode, SerializedStep } from './define/graph.js';
 export type { StandardSchemaV1 } from './define/schema.js';
@@ -62,4 +64,4 @@ export {
   WorkflowAlreadyRegisteredError,
   ClockSkewError,
 } from './errors.js';
-export type { SerializedError, ValidationIssue } from './errors.js';
+export type { ResultError, SerializedError, ValidationIssue } from './errors.js';

@@ -1,4 +1,4 @@
-import type { SerializedError } from '../errors.js';
+import type { ResultError, SerializedError } from '../errors.js';
 import type { RunStatus } from '../domain/run-status.js';
 import type { WorkflowEvent } from '../domain/workflow-events.js';
 import type { RequestContext } from './request-context.js';
@@ -41,11 +41,12 @@ export interface CreateRunOptions {
   resourceId?: string;
 }
 
-export interface StepResult {
+export interface StepResult<E = ResultError> {
   status: 'running' | 'success' | 'failed' | 'suspended' | 'waiting';
   payload: unknown;
   output?: unknown;
-  error?: SerializedError;
+  /** In results an Error instance (rebuilt from the journal, custom properties included); in run views its stored shape. */
+  error?: E;
   suspendPayload?: unknown;
   resumePayload?: unknown;
   startedAt: number;
@@ -55,9 +56,16 @@ export interface StepResult {
   attempts: number;
 }
 
+/** A step as a run view shows it (Mastra's WorkflowState): errors in their stored, plain shape. */
+export type StepView = StepResult<SerializedError>;
+
 interface ResultBase<TInput> {
   runId: string;
   input: TInput;
+  /**
+   * Steps by id (nested ones as `child.step`). As in Mastra, `steps.input` is the workflow's input
+   * itself, not a StepResult (unless a step is called `input`); `stepEntries` lists the steps alone.
+   */
   steps: Record<string, StepResult>;
   state?: Record<string, unknown>;
   traceId?: string;
@@ -105,7 +113,7 @@ export interface RunView {
   payload: unknown;
   result?: unknown;
   error?: SerializedError;
-  steps: Record<string, StepResult>;
+  steps: Record<string, StepView>;
   state: Record<string, unknown>;
   requestContext: Record<string, unknown>;
   metadata?: Record<string, unknown>;

@@ -1,6 +1,8 @@
-import type { StepResult, WorkflowResult, RunView, RunSummary } from '../define/run-types.js';
+import type { StepResult, StepView, WorkflowResult, RunView, RunSummary } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
-import type { SerializedError } from '../errors.js';
+import type { RowMeta } from '../domain/journal-meta.js';
+import { INPUT_KEY } from '../domain/step-entries.js';
+import { errorForResult, type SerializedError } from '../errors.js';
 import type { JournalEntry, RunRecord } from '../store/types.js';
 import { decodeForView } from './payload.js';
 
@@ -36,14 +38,15 @@ function computeDisplayKey(path: string): string {
   return parts.join('.');
 }
 
-interface Meta {
-  suspendPayload?: unknown;
-  resumePayload?: unknown;
-  resumeLabels?: string[];
-  suspendedAt?: number;
-  resumedAt?: number;
-  retryAt?: number;
-  wakeAt?: number;
+/** How errors appear: Error instances (results, as Mastra's WorkflowResult) or their stored shape (run views). */
+type ErrorForm = 'instances' | 'stored';
+
+interface StepsOptions {
+  errors: ErrorForm;
+  /** Decoded payloads of rows the executor wrote itself. */
+  decoded?: DecodedRows;
+  /** The run's id, which Mastra's nested suspend payloads carry in `__workflow_meta`. */
+  runId: string;
 }
 
 function stepStatus(e: JournalEntry): StepResult['status'] {
@@ -58,22 +61,27 @@ function stepStatus(e: JournalEntry): StepResult['status'] {
   }
 }
 
-export function buildSteps(journal: Iterable<JournalEntry>, decoded?: DecodedRows): {
-  steps: Record<string, StepResult>;
+function errorOf(text: string, form: ErrorForm): unknown {
+  const stored = decodeForView(text);
+  return form === 'instances' ? errorForResult(stored) : stored;
+}
+
+export function buildSteps(journal: Iterable<JournalEntry>, opts: StepsOptions): {
+  steps: Record<string, StepResult<unknown>>;
   suspended: string[][];
   suspendPayload: Record<string, unknown>;
 } {
-  const steps: Record<string, StepResult> = {};
+  const steps: Record<string, StepResult<unknown>> = {};
   const suspended: string[][] = [];
   const suspendPayload: Record<string, unknown> = {};
   for (const e of journal) {
     if (e.kind !== 'step') continue;
     const key = displayKey(e.path);
-    const meta = e.meta === null ? {} : ((decodeForView(e.meta) as Meta | undefined) ?? {});
-    const known = decoded?.get(e.path);
-    const r: StepResult = { status: stepStatus(e), payload: known ? known.input : decodeForView(e.input), startedAt: e.startedAt, attempts: e.attempt };
+    const meta = e.meta === null ? {} : ((decodeForView(e.meta) as RowMeta | undefined) ?? {});
+    const known = opts.decoded?.get(e.path);
+    const r: StepResult<unknown> = { status: stepStatus(e), payload: known ? known.input : decodeForView(e.input), startedAt: e.startedAt, attempts: e.attempt };
     if (e.output !== null) r.output = known ? known.output : decodeForView(e.output);
-    if (e.error !== null) r.error = decodeForView(e.error) as SerializedError;
+    if (e.error !== null) r.error = errorOf(e.error, opts.errors);
     if (e.endedAt !== null) r.endedAt = e.endedAt;
     if (meta.suspendPayload !== undefined) r.suspendPayload = meta.suspendPayload;
     if (meta.resumePayload !== undefined) r.resumePayload = meta.resumePayload;
@@ -103,8 +111,11 @@ export function buildSteps(journal: Iterable<JournalEntry>, decoded?: DecodedRow
 }
 
 export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, includeState: boolean, decoded?: DecodedRows): WorkflowResult {
-  const { steps, suspended, suspendPayload } = buildSteps(journal, decoded);
-  const base: Record<string, unknown> = { status: run.status, runId: run.runId, input: decodeForView(run.input), steps };
+  const built = buildSteps(journal, { errors: 'instances', decoded, runId: run.runId });
+  const input = decodeForView(run.input);
+  // Mastra lists the workflow's input under `steps.input`; a step called `input` takes its place.
+  const steps = { [INPUT_KEY]: input, ...built.steps };
+  const base: Record<string, unknown> = { status: run.status, runId: run.runId, input, steps };
   if (includeState) base.state = (decodeForView(run.state) as Record<string, unknown> | undefined) ?? {};
   const tracing = decodeForView(run.tracing) as { traceId?: string } | undefined;
   if (tracing?.traceId) base.traceId = tracing.traceId;
@@ -113,11 +124,12 @@ export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, inc
       base.result = decodeForView(run.result);
       break;
     case 'failed':
+      // A plain object, as Mastra's `result.error` is (its steps' errors are Error instances).
       base.error = decodeForView(run.error) ?? { name: 'Error', message: 'unknown failure' };
       break;
     case 'suspended':
-      base.suspended = suspended;
-      base.suspendPayload = suspendPayload;
+      base.suspended = built.suspended;
+      base.suspendPayload = built.suspendPayload;
       break;
     default:
       if (run.statusReason) base.statusReason = run.statusReason;
@@ -126,7 +138,7 @@ export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, inc
 }
 
 export function buildRunView(wf: AnyWorkflow | null, run: RunRecord, journal: Iterable<JournalEntry>): RunView {
-  const { steps } = buildSteps(journal);
+  const { steps } = buildSteps(journal, { errors: 'stored', runId: run.runId }) as { steps: Record<string, StepView> };
   const tracing = (decodeForView(run.tracing) as { traceId?: string; metadata?: Record<string, unknown> } | undefined) ?? {};
   const view: RunView = {
     ...summarise(run),

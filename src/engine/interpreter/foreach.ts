@@ -1,6 +1,6 @@
 import type { GraphNode } from '../../define/graph.js';
 import { unitId } from '../../define/graph.js';
-import { InvalidStepInputError } from '../../errors.js';
+import { InvalidStepInputError, deserializeError } from '../../errors.js';
 import type { Exec } from './exec.js';
 import { guarded } from './guard.js';
 import { journalRow, replayRecorded } from './journal-row.js';
@@ -61,7 +61,7 @@ export function runForeach(
       const endedAt = exec.now();
       const error = JSON.stringify(worst.error);
       await exec.record(journalRow(exec.runId, { path: aggregatePath, kind: scope.rowKind, status: 'failed', attempt: 1, input: inputJson, error, startedAt, endedAt }));
-      if (exec.hasListeners) exec.emit('workflow-step-result', { id: scope.idPrefix + id, status: 'failed', error: worst.error, payload: items, startedAt, endedAt });
+      if (exec.hasListeners) exec.emit('workflow-step-result', { id: scope.idPrefix + id, status: 'failed', error: deserializeError(worst.error), payload: items, startedAt, endedAt });
     }
     if (worst) return worst;
     const value: Value = { v: results.map((r) => (r as Extract<Outcome, { t: 'ok' }>).value.v) };

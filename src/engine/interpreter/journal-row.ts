@@ -1,5 +1,5 @@
 import { encodeMeta, type RowMeta } from '../../domain/journal-meta.js';
-import { serializeError, type SerializedError } from '../../errors.js';
+import { deserializeError, serializeError, type SerializedError } from '../../errors.js';
 import type { JournalEntry, JournalKind, JournalStatus } from '../../store/types.js';
 import { decodeRow } from '../payload.js';
 import type { StepControl } from './context.js';
@@ -164,6 +164,6 @@ export async function recordFailure(r: Recording & { error: unknown }): Promise<
   const endedAt = exec.now();
   const meta = carriedMeta(r.prior, r.control, endedAt);
   await exec.record(journalRow(exec.runId, { path: r.path, kind: scope.rowKind, status: 'failed', attempt: r.attempts, input, error: JSON.stringify(error), meta, startedAt: r.startedAt, endedAt }));
-  if (stepEvents(exec, scope)) exec.emit('workflow-step-result', { id: scope.idPrefix + r.id, status: 'failed', error, payload: r.input.v, startedAt: r.startedAt, endedAt });
+  if (stepEvents(exec, scope)) exec.emit('workflow-step-result', { id: scope.idPrefix + r.id, status: 'failed', error: deserializeError(error), payload: r.input.v, startedAt: r.startedAt, endedAt });
   return { t: 'failed', error };
 }

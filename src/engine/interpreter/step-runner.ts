@@ -2,7 +2,7 @@ import { validate } from '../../define/schema.js';
 import type { StepNode } from '../../define/graph.js';
 import type { AnyWorkflow } from '../../define/workflow.js';
 import type { RowMeta } from '../../domain/journal-meta.js';
-import { NonRetryableError, PayloadError, StepTimeoutError, WorkflowValidationError, serializeError } from '../../errors.js';
+import { NonRetryableError, PayloadError, StepTimeoutError, WorkflowValidationError, deserializeError, serializeError } from '../../errors.js';
 import type { JournalEntry } from '../../store/types.js';
 import type { StepSpan } from '../tracing.js';
 import { createContext, type ContextArgs, type StepControl } from './context.js';
@@ -86,7 +86,7 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
     if (!isRetryable(error) || attempt >= maxRetries) return recordFailure({ ...rec, error });
     const delay = retryDelay(scope.workflow, attempt);
     a.span.retry(attempt + 1, serializeError(error), delay);
-    if (exec.hasListeners) exec.emit('workflow-step-retry', { id: eventId, attempt: attempt + 1, error: serializeError(error), delayMs: delay });
+    if (exec.hasListeners) exec.emit('workflow-step-retry', { id: eventId, attempt: attempt + 1, error: deserializeError(serializeError(error)), delayMs: delay });
     if (delay > exec.inProcessSleepMs) {
       const retryAt = exec.now() + delay;
       const inputJson = input.json !== undefined ? input.json : exec.encode(input.v, 'step input');
