@@ -17,6 +17,7 @@ export type {
   StartOptions,
   StepResult,
   StepView,
+  AttemptInfo,
   StreamHandle,
   TracingOptions,
   WorkflowResult,

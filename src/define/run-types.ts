@@ -53,7 +53,23 @@ export interface StepResult<E = ResultError> {
   endedAt?: number;
   suspendedAt?: number;
   resumedAt?: number;
+  /** Attempts made (1 unless the step was retried). */
   attempts: number;
+  /** Present when the step was retried: every attempt, oldest first (weft's; Mastra has no equivalent). */
+  attemptHistory?: AttemptInfo<E>[];
+}
+
+/** One attempt of a retried step. */
+export interface AttemptInfo<E = ResultError> {
+  /** 1-based. */
+  attempt: number;
+  startedAt: number;
+  /** Absent while the attempt runs. */
+  endedAt?: number;
+  /** What the attempt failed with; absent for the attempt that succeeded (or suspended). */
+  error?: E;
+  /** How long weft waited before the next attempt; absent for the latest attempt. */
+  retryDelayMs?: number;
 }
 
 /** A step as a run view shows it (Mastra's WorkflowState): errors in their stored, plain shape. */

@@ -1,4 +1,4 @@
-import type { StepResult, StepView, WorkflowResult, RunView, RunSummary } from '../define/run-types.js';
+import type { AttemptInfo, StepResult, StepView, WorkflowResult, RunView, RunSummary } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import type { RowMeta } from '../domain/journal-meta.js';
 import { INPUT_KEY } from '../domain/step-entries.js';
@@ -66,6 +66,28 @@ function errorOf(text: string, form: ErrorForm): unknown {
   return form === 'instances' ? errorForResult(stored) : stored;
 }
 
+/**
+ * Every attempt of a retried step: the failed ones from the row's meta, then the latest (the row
+ * itself) once it has settled. A parked retry lists only the failed attempts (the next has not begun).
+ */
+function attemptHistory(e: JournalEntry, meta: RowMeta, form: ErrorForm): AttemptInfo<unknown>[] | undefined {
+  if (!meta.attempts?.length) return undefined;
+  const out: AttemptInfo<unknown>[] = meta.attempts.map((a) => ({
+    attempt: a.attempt,
+    startedAt: a.startedAt,
+    endedAt: a.endedAt,
+    error: form === 'instances' ? errorForResult(a.error) : a.error,
+    retryDelayMs: a.retryDelayMs,
+  }));
+  if (e.status !== 'waiting') {
+    const last: AttemptInfo<unknown> = { attempt: e.attempt, startedAt: e.startedAt };
+    if (e.endedAt !== null) last.endedAt = e.endedAt;
+    if (e.error !== null && e.status === 'failed') last.error = errorOf(e.error, form);
+    out.push(last);
+  }
+  return out;
+}
+
 export function buildSteps(journal: Iterable<JournalEntry>, opts: StepsOptions): {
   steps: Record<string, StepResult<unknown>>;
   suspended: string[][];
@@ -87,6 +109,8 @@ export function buildSteps(journal: Iterable<JournalEntry>, opts: StepsOptions):
     if (meta.resumePayload !== undefined) r.resumePayload = meta.resumePayload;
     if (meta.suspendedAt !== undefined) r.suspendedAt = meta.suspendedAt;
     if (meta.resumedAt !== undefined) r.resumedAt = meta.resumedAt;
+    const history = attemptHistory(e, meta, opts.errors);
+    if (history) r.attemptHistory = history;
     steps[key] = r;
     if (e.status === 'suspended') {
       suspended.push(key.split('.'));

@@ -1,7 +1,7 @@
 import { validate } from '../../define/schema.js';
 import type { StepNode } from '../../define/graph.js';
 import type { AnyWorkflow } from '../../define/workflow.js';
-import type { RowMeta } from '../../domain/journal-meta.js';
+import type { AttemptMeta, RowMeta } from '../../domain/journal-meta.js';
 import { NonRetryableError, PayloadError, StepTimeoutError, WorkflowValidationError, deserializeError, serializeError } from '../../errors.js';
 import type { JournalEntry } from '../../store/types.js';
 import type { StepSpan } from '../tracing.js';
@@ -22,10 +22,13 @@ export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: S
 
   let attempt = 0;
   let resumeData: unknown;
+  let failedAttempts: AttemptMeta[] = [];
   const prior = entry ? exec.metaOf(entry) : {};
   if (entry?.status === 'waiting' && prior.retryAt !== undefined) {
     if (exec.now() < prior.retryAt) return { t: 'waiting', wakeAt: prior.retryAt };
     attempt = entry.attempt;
+    // A retry that was parked in the store goes on with the attempts it recorded there.
+    failedAttempts = prior.attempts ?? [];
   } else if (entry?.status === 'resumed') {
     resumeData = prior.resumePayload;
     if (step.resumeSchema) {
@@ -38,7 +41,7 @@ export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: S
   }
 
   const span = exec.tracer.startStep(scope.idPrefix + step.id, attempt);
-  const outcome = await attemptLoop({ exec, step, input, scope, path, prior, firstAttempt: attempt, resumeData, span });
+  const outcome = await attemptLoop({ exec, step, input, scope, path, prior, firstAttempt: attempt, failedAttempts, resumeData, span });
   span.end(outcome.t === 'ok' || outcome.t === 'bail' ? 'success' : outcome.t, outcome.t === 'failed' ? outcome.error : undefined);
   return outcome;
 }
@@ -51,6 +54,8 @@ interface Attempts {
   path: string;
   prior: RowMeta;
   firstAttempt: number;
+  /** Failed attempts before `firstAttempt` (recorded in a parked retry's row). */
+  failedAttempts: AttemptMeta[];
   resumeData: unknown;
   span: StepSpan;
 }
@@ -62,13 +67,15 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
   const { exec, step, input, scope, path, prior } = a;
   const maxRetries = step.retries ?? scope.workflow.retryConfig.attempts;
   const eventId = scope.idPrefix + step.id;
+  // Kept in memory while the retries stay in process; written with the row that ends the step (or parks it).
+  const failed = [...a.failedAttempts];
   for (let attempt = a.firstAttempt; ; attempt++) {
     if (exec.aborted) return { t: 'canceled' };
     exec.crashPoint('step:before');
     const startedAt = exec.now();
     if (stepEvents(exec, scope)) exec.emit('workflow-step-start', { id: eventId, payload: input.v, startedAt, status: 'running' });
     const control: StepControl = {};
-    const rec: Recording = { exec, scope, path, id: step.id, input, startedAt, attempts: attempt + 1, control, prior };
+    const rec: Recording = { exec, scope, path, id: step.id, input, startedAt, attempts: attempt + 1, control, prior, failedAttempts: failed };
     let result = await callOnce(a, control, attempt);
     if (control.aborted || (exec.aborted && result.threw)) return { t: 'canceled' };
     if (!result.threw) {
@@ -85,8 +92,10 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
     const error = stepError(step.id, result.error);
     if (!isRetryable(error) || attempt >= maxRetries) return recordFailure({ ...rec, error });
     const delay = retryDelay(scope.workflow, attempt);
-    a.span.retry(attempt + 1, serializeError(error), delay);
-    if (exec.hasListeners) exec.emit('workflow-step-retry', { id: eventId, attempt: attempt + 1, error: deserializeError(serializeError(error)), delayMs: delay });
+    const stored = serializeError(error);
+    failed.push({ attempt: attempt + 1, startedAt, endedAt: exec.now(), error: stored, retryDelayMs: delay });
+    a.span.retry(attempt + 1, stored, delay);
+    if (exec.hasListeners) exec.emit('workflow-step-retry', { id: eventId, attempt: attempt + 1, error: deserializeError(stored), delayMs: delay });
     if (delay > exec.inProcessSleepMs) {
       const retryAt = exec.now() + delay;
       const inputJson = input.json !== undefined ? input.json : exec.encode(input.v, 'step input');
@@ -96,8 +105,8 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
         status: 'waiting',
         attempt: attempt + 1,
         input: inputJson,
-        error: JSON.stringify(serializeError(error)),
-        meta: { ...prior, retryAt },
+        error: JSON.stringify(stored),
+        meta: { ...prior, retryAt, attempts: failed },
         startedAt,
         endedAt: null,
       });
@@ -220,6 +229,7 @@ async function suspend(rec: Recording, step: StepDef, control: StepControl): Pro
     if (control.suspended?.labels.length) meta.resumeLabels = control.suspended.labels;
     if (rec.prior?.resumePayload !== undefined) meta.resumePayload = rec.prior.resumePayload;
     if (control.statePatch) meta.statePatch = control.statePatch;
+    if (rec.failedAttempts?.length) meta.attempts = rec.failedAttempts;
     exec.encode(meta, `suspend payload of step "${step.id}"`);
     const input = rec.input.json !== undefined ? rec.input.json : exec.encode(rec.input.v, 'step input');
     row = journalRow(exec.runId, { path: rec.path, kind: scope.rowKind, status: 'suspended', attempt: rec.attempts, input, meta, startedAt: rec.startedAt, endedAt: null });
