@@ -22,7 +22,7 @@ export interface TracingOptions {
 export interface StartOptions<TInput = any, TState = any> {
   inputData?: TInput;
   initialState?: TState;
-  requestContext?: RequestContext | Record<string, unknown>;
+  requestContext?: RequestContext | Map<string, unknown> | Record<string, unknown>;
   tracingOptions?: TracingOptions;
   metadata?: Record<string, unknown>;
   traceId?: string;
@@ -33,7 +33,7 @@ export interface ResumeOptions<TResume = any> {
   step?: string | string[] | { id: string };
   resumeData?: TResume;
   label?: string;
-  requestContext?: RequestContext | Record<string, unknown>;
+  requestContext?: RequestContext | Map<string, unknown> | Record<string, unknown>;
 }
 
 export interface CreateRunOptions {

@@ -11,9 +11,20 @@ import type { EventHub } from './events.js';
 import type { LocalExecutions, RunReader } from './executions.js';
 import { findStepByPath } from './graph-lookup.js';
 import type { GroupCommitter } from './group-commit.js';
-import { encode } from './payload.js';
+import { decode, encode } from './payload.js';
 import { resolveResumeTarget } from './resume-target.js';
 import { newTraceId } from './tracing.js';
+
+/** The run's stored request context as an object (one that cannot be read counts as empty, as at claim time it fails the run). */
+function storedContext(run: RunRecord): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = decode(run.requestContext);
+  } catch {
+    return {};
+  }
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
 
 /** Lease settings of a run created, resumed or retried already claimed by this process. */
 export interface LocalClaim {
@@ -144,7 +155,9 @@ export class RunCommands {
     const max = this.d.maxPayloadBytes;
     const data = step?.resumeSchema ? await validate(step.resumeSchema, o.resumeData, `resumeData of step "${step.id}"`) : o.resumeData;
     const resumeData = encode(data, 'resumeData', max);
-    const requestContext = o.requestContextObject === undefined ? null : encode(o.requestContextObject, 'requestContext', max);
+    // As in Mastra, the resume's own context wins and the run's (as its steps left it) fills in the rest.
+    const requestContext =
+      o.requestContextObject === undefined ? null : encode({ ...storedContext(run), ...o.requestContextObject }, 'requestContext', max);
     await this.withLocalClaim(wf, 'stored', async (claim) => {
       try {
         return await this.d.storeCall(() =>

@@ -91,6 +91,8 @@ export interface RunPatch {
   error?: string | null;
   wakeAt?: number | null;
   statusReason?: string | null;
+  /** JSON text of the run's request context as its steps left it (written when a step changed it). */
+  requestContext?: string | null;
   /** Set to true to give the run up (owner and lease cleared). */
   release?: boolean;
 }

@@ -62,19 +62,34 @@ export function makeWorkflows(ledgerPath) {
     .then(inc('z2'))
     .commit();
 
+  // The request context its steps set (before and while suspending) must survive kills and the resume.
+  const tagged = createStep({
+    id: 'u1',
+    inputSchema: N,
+    outputSchema: N,
+    execute: async ({ inputData, runId, requestContext }) => {
+      exec(runId, 'u1');
+      requestContext.set('tag', inputData.n);
+      await new Promise((r) => setTimeout(r, 2));
+      return { n: inputData.n + 1 };
+    },
+  });
   const approval = createStep({
     id: 'approve',
     inputSchema: N,
-    outputSchema: z.object({ n: z.number(), approved: z.boolean() }),
+    outputSchema: z.any(),
     resumeSchema: z.object({ ok: z.boolean() }),
-    execute: async ({ inputData, resumeData, suspend, runId }) => {
+    execute: async ({ inputData, resumeData, suspend, runId, requestContext }) => {
       exec(runId, 'approve');
-      if (!resumeData) return suspend({ asking: inputData.n });
-      return { n: inputData.n, approved: resumeData.ok };
+      if (!resumeData) {
+        requestContext.set('asked', inputData.n);
+        return suspend({ asking: inputData.n });
+      }
+      return { n: inputData.n, approved: resumeData.ok, tag: requestContext.get('tag'), asked: requestContext.get('asked') };
     },
   });
   const sus = createWorkflow({ id: 'sus', inputSchema: N, outputSchema: z.any() })
-    .then(inc('u1'))
+    .then(tagged)
     .then(approval)
     .commit();
 
@@ -105,7 +120,7 @@ export function expected(i) {
       return { total: t };
     }
     case 'slp': return { n: n + 2 };
-    case 'sus': return { n: n + 1, approved: true };
+    case 'sus': return { n: n + 1, approved: true, tag: n, asked: n + 1 };
     case 'nest': return { n: (n + 1) * 3 + 7 - 2 };
   }
 }

@@ -78,6 +78,7 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
     const rec: Recording = { exec, scope, path, id: step.id, input, startedAt, attempts: attempt + 1, control, prior, failedAttempts: failed };
     let result = await callOnce(a, control, attempt);
     if (control.aborted || (exec.aborted && result.threw)) return { t: 'canceled' };
+    if (!result.threw) result = contextChecked(exec, result);
     if (!result.threw) {
       if (control.suspended) return suspend(rec, step, control);
       if (control.bailed) {
@@ -132,6 +133,16 @@ async function callOnce(a: Attempts, control: StepControl, attempt: number): Pro
     return { threw: false, output };
   } catch (error) {
     if (error instanceof EngineFault) throw error;
+    return { threw: true, error };
+  }
+}
+
+/** A step that put a value JSON cannot hold into the request context fails: the context could not be kept. */
+function contextChecked(exec: Exec, result: CallResult): CallResult {
+  try {
+    exec.encodeContext();
+    return result;
+  } catch (error) {
     return { threw: true, error };
   }
 }

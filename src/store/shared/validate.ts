@@ -99,6 +99,7 @@ function checkPatch(p: RunPatch): void {
   checkText(p.result, 'result');
   checkText(p.error, 'error');
   checkText(p.statusReason, 'statusReason');
+  checkText(p.requestContext, 'requestContext');
   checkMs(p.wakeAt, 'wakeAt');
 }
 
