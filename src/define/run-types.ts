@@ -33,6 +33,8 @@ export interface ResumeOptions<TResume = any> {
   step?: string | string[] | { id: string };
   resumeData?: TResume;
   label?: string;
+  /** Resumes one item of a suspended foreach (its index); without it every suspended item resumes. */
+  forEachIndex?: number;
   requestContext?: RequestContext | Map<string, unknown> | Record<string, unknown>;
 }
 

@@ -11,7 +11,7 @@ import type { EventHub } from './events.js';
 import type { LocalExecutions, RunReader } from './executions.js';
 import { findStepByPath } from './graph-lookup.js';
 import type { GroupCommitter } from './group-commit.js';
-import { decode, encode } from './payload.js';
+import { decode, encode, encodeResumeData } from './payload.js';
 import { resolveResumeTarget } from './resume-target.js';
 import { newTraceId } from './tracing.js';
 
@@ -150,18 +150,29 @@ export class RunCommands {
     const run = await this.d.reader.loadRun(runId);
     if (!run) throw new RunNotFoundError(runId);
     if (run.status !== 'suspended') throw new RunNotSuspendedError(runId, run.status);
-    const path = resolveResumeTarget(runId, await this.d.reader.loadJournal(runId), o);
-    const step = findStepByPath(wf, path);
+    const paths = resolveResumeTarget(runId, await this.d.reader.loadJournal(runId), o);
+    const step = findStepByPath(wf, paths[0]!);
     const max = this.d.maxPayloadBytes;
-    const data = step?.resumeSchema ? await validate(step.resumeSchema, o.resumeData, `resumeData of step "${step.id}"`) : o.resumeData;
-    const resumeData = encode(data, 'resumeData', max);
+    // Checked now so a bad resume is refused before anything is written; the data is stored as given
+    // and the step applies its schema after reading it back (see step-runner), once.
+    if (step?.resumeSchema) await validate(step.resumeSchema, o.resumeData, `resumeData of step "${step.id}"`);
+    const resumeData = encodeResumeData(o.resumeData, 'resumeData', max);
     // As in Mastra, the resume's own context wins and the run's (as its steps left it) fills in the rest.
     const requestContext =
       o.requestContextObject === undefined ? null : encode({ ...storedContext(run), ...o.requestContextObject }, 'requestContext', max);
     await this.withLocalClaim(wf, 'stored', async (claim) => {
       try {
         return await this.d.storeCall(() =>
-          this.d.store.resumeRun({ runId, path, resumeData, requestContext, now: this.now(), owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null }),
+          this.d.store.resumeRun({
+            runId,
+            path: paths[0]!,
+            ...(paths.length > 1 ? { paths } : {}),
+            resumeData,
+            requestContext,
+            now: this.now(),
+            owner: claim?.owner ?? null,
+            leaseExpiresAt: claim?.leaseExpiresAt ?? null,
+          }),
         );
       } catch (err) {
         // The step was suspended a moment ago (the target was picked from the journal): another resume

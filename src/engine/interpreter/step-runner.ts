@@ -8,6 +8,7 @@ import type { StepSpan } from '../tracing.js';
 import { createContext, type ContextArgs, type StepControl } from './context.js';
 import type { Exec } from './exec.js';
 import { journalRow, recordFailure, recordSuccess, replayRecorded, stepEvents, type Recording } from './journal-row.js';
+import { reviveDates } from '../payload.js';
 import { ABORTED, EngineFault, type Outcome, type Value } from './outcome.js';
 import type { Scope } from './scope.js';
 
@@ -22,6 +23,7 @@ export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: S
 
   let attempt = 0;
   let resumeData: unknown;
+  let suspendData: unknown;
   let failedAttempts: AttemptMeta[] = [];
   const prior = entry ? exec.metaOf(entry) : {};
   if (entry?.status === 'waiting' && prior.retryAt !== undefined) {
@@ -30,7 +32,10 @@ export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: S
     // A retry that was parked in the store goes on with the attempts it recorded there.
     failedAttempts = prior.attempts ?? [];
   } else if (entry?.status === 'resumed') {
-    resumeData = prior.resumePayload;
+    // The resume data as stored, validated (and coerced) here, after decoding: a resume and its replay
+    // after a crash give the step the same value.
+    resumeData = reviveDates(prior.resumePayload);
+    suspendData = prior.suspendPayload;
     if (step.resumeSchema) {
       try {
         resumeData = await validate(step.resumeSchema, resumeData, `resumeData of step "${step.id}"`);
@@ -41,7 +46,7 @@ export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: S
   }
 
   const span = exec.tracer.startStep(scope.idPrefix + step.id, attempt);
-  const outcome = await attemptLoop({ exec, step, input, scope, path, prior, firstAttempt: attempt, failedAttempts, resumeData, span });
+  const outcome = await attemptLoop({ exec, step, input, scope, path, prior, firstAttempt: attempt, failedAttempts, resumeData, suspendData, span });
   span.end(outcome.t === 'ok' || outcome.t === 'bail' ? 'success' : outcome.t, outcome.t === 'failed' ? outcome.error : undefined);
   return outcome;
 }
@@ -57,6 +62,7 @@ interface Attempts {
   /** Failed attempts before `firstAttempt` (recorded in a parked retry's row). */
   failedAttempts: AttemptMeta[];
   resumeData: unknown;
+  suspendData: unknown;
   span: StepSpan;
 }
 
@@ -125,7 +131,7 @@ async function callOnce(a: Attempts, control: StepControl, attempt: number): Pro
     // Synchronous schemas and steps are not awaited: every await is a trip through the microtask queue.
     let inputData = validate(step.inputSchema, a.input.v, `input of step "${step.id}"`);
     if (inputData instanceof Promise) inputData = await inputData;
-    const args: ContextArgs = { exec, scope, stepId: step.id, control, inputData, resumeData: a.resumeData, retryCount: attempt };
+    const args: ContextArgs = { exec, scope, stepId: step.id, control, inputData, resumeData: a.resumeData, suspendData: a.suspendData, retryCount: attempt };
     const call = () => callStep(step, args);
     let output = span.active ? span.run(call) : call();
     if (output instanceof Promise) output = await output;
