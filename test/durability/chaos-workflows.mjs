@@ -103,10 +103,33 @@ export function makeWorkflows(ledgerPath) {
     .then(fn('o2', (x) => ({ n: x.n - 2 })))
     .commit();
 
-  return { seq, par, fe, slp, sus, nest };
+  // Foreach items that suspend: a suspension stops further items from starting, a resume (without a
+  // step) resumes every suspended item and starts the next ones, until all are done.
+  const ask = createStep({
+    id: 'ask',
+    inputSchema: z.number(),
+    outputSchema: z.number(),
+    resumeSchema: z.object({ add: z.number() }),
+    execute: async ({ inputData, resumeData, suspend, runId }) => {
+      exec(runId, `ask[${inputData}]`);
+      await new Promise((r) => setTimeout(r, 2));
+      if (!resumeData) return suspend({ item: inputData });
+      return inputData * 10 + resumeData.add;
+    },
+  });
+  const fes = createWorkflow({ id: 'fes', inputSchema: N, outputSchema: z.any() })
+    .map(async ({ inputData }) => Array.from({ length: (inputData.n % 4) + 3 }, (_, i) => i))
+    .foreach(ask, { concurrency: 2 })
+    .then(fn('asum', (xs) => ({ total: xs.reduce((a, b) => a + b, 0) })))
+    .commit();
+
+  return { seq, par, fe, slp, sus, nest, fes };
 }
 
-export const ORDER = ['seq', 'par', 'fe', 'slp', 'sus', 'nest'];
+export const ORDER = ['seq', 'par', 'fe', 'slp', 'sus', 'nest', 'fes'];
+
+/** How the crash tests resume each workflow's suspended runs. */
+export const RESUMES = { sus: { step: 'approve', resumeData: { ok: true } }, fes: { resumeData: { add: 1 } } };
 
 export function expected(i) {
   const n = i;
@@ -122,5 +145,11 @@ export function expected(i) {
     case 'slp': return { n: n + 2 };
     case 'sus': return { n: n + 1, approved: true, tag: n, asked: n + 1 };
     case 'nest': return { n: (n + 1) * 3 + 7 - 2 };
+    case 'fes': {
+      const k = (n % 4) + 3;
+      let t = 0;
+      for (let x = 0; x < k; x++) t += x * 10 + 1;
+      return { total: t };
+    }
   }
 }
