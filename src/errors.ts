@@ -299,6 +299,14 @@ function errorToJSON(this: Error): SerializedError {
   return out;
 }
 
+/**
+ * A stored error in the plain shape Mastra gives a run's `result.error`: its JSON (as `toJSON` gives it),
+ * so without stacks, cause chain included.
+ */
+export function plainError(s: SerializedError): SerializedError {
+  return errorToJSON.call(deserializeError(s));
+}
+
 /** An error as results show it: stored errors (plain objects) become Error instances; anything else is kept. */
 export function errorForResult(v: unknown): unknown {
   return isErrorLike(v) ? deserializeError(v as SerializedError) : v;

@@ -2,7 +2,7 @@ import type { AttemptInfo, StepResult, StepView, WorkflowResult, RunView, RunSum
 import type { AnyWorkflow } from '../define/workflow.js';
 import type { RowMeta } from '../domain/journal-meta.js';
 import { INPUT_KEY } from '../domain/step-entries.js';
-import { errorForResult, type SerializedError } from '../errors.js';
+import { errorForResult, plainError, type SerializedError } from '../errors.js';
 import type { JournalEntry, RunRecord } from '../store/types.js';
 import { decodeForView, reviveDates } from './payload.js';
 
@@ -197,6 +197,12 @@ export function buildSteps(journal: Iterable<JournalEntry>, opts: StepsOptions):
   return { steps, suspended, suspendPayload };
 }
 
+function runError(text: string | null): unknown {
+  const stored = decodeForView(text);
+  if (stored === undefined) return { name: 'Error', message: 'unknown failure' };
+  return stored !== null && typeof stored === 'object' && typeof (stored as SerializedError).message === 'string' ? plainError(stored as SerializedError) : stored;
+}
+
 export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, includeState: boolean, decoded?: DecodedRows): WorkflowResult {
   const built = buildSteps(journal, { errors: 'instances', decoded, runId: run.runId });
   const input = decodeForView(run.input);
@@ -211,8 +217,8 @@ export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, inc
       base.result = decodeForView(run.result);
       break;
     case 'failed':
-      // A plain object, as Mastra's `result.error` is (its steps' errors are Error instances).
-      base.error = decodeForView(run.error) ?? { name: 'Error', message: 'unknown failure' };
+      // A plain object without stacks, as Mastra's `result.error` is (its steps' errors are Error instances).
+      base.error = runError(run.error);
       break;
     case 'suspended':
       base.suspended = built.suspended;

@@ -3,7 +3,7 @@ import type { AnyWorkflow } from '../../define/workflow.js';
 import { decodeMeta, type RowMeta } from '../../domain/journal-meta.js';
 import type { RunStatus } from '../../domain/run-status.js';
 import { finishPayload, type CustomEventType, type WorkflowEventType } from '../../domain/workflow-events.js';
-import { CorruptRunError, LeaseLostError, serializeError, type SerializedError } from '../../errors.js';
+import { CorruptRunError, LeaseLostError, plainError, serializeError, type SerializedError } from '../../errors.js';
 import type { ClaimedRun, JournalEntry, RunPatch, RunRecord, WriteOp } from '../../store/types.js';
 import { applyRunPatch } from '../../store/shared/run-rules.js';
 import type { CrashPointName, LeaseLossKind, Seams } from '../../worker/seams.js';
@@ -396,7 +396,7 @@ export class RunExecution implements Exec {
     // A parked run is not finished: it continues when its timer fires, and its stream stays open.
     if (!this.hasListeners || status === 'waiting') return;
     if (status === 'canceled') this.emit('workflow-canceled', {});
-    const error: SerializedError | undefined = outcome.t === 'failed' ? outcome.error : undefined;
+    const error: SerializedError | undefined = outcome.t === 'failed' ? plainError(outcome.error) : undefined;
     const ok = outcome.t === 'ok' || outcome.t === 'bail';
     this.emit('workflow-finish', finishPayload(status, { error, hasResult: ok, result: ok ? outcome.value.v : undefined }));
   }
