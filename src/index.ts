@@ -22,6 +22,8 @@ export type {
   RunView,
   StartOptions,
   StepResult,
+  StepView,
+  AttemptInfo,
   StreamHandle,
   TracingOptions,
   WorkflowResult,
@@ -31,6 +33,7 @@ export type {
 } from './define/run-types.js';
 export type { RunOptions } from './domain/run-options.js';
 export type { WorkflowEvent, WorkflowEventType } from './domain/workflow-events.js';
+export { stepEntries } from './domain/step-entries.js';
 export { RUN_STATUSES, TERMINAL_STATUSES, isTerminal } from './domain/run-status.js';
 export type { SerializedNode, SerializedStep } from './define/graph.js';
 export type { StandardSchemaV1 } from './define/schema.js';
@@ -76,4 +79,4 @@ export {
   AgentOutputError,
   AgentTripwireError,
 } from './errors.js';
-export type { SerializedError, ValidationIssue } from './errors.js';
+export type { ResultError, SerializedError, ValidationIssue } from './errors.js';

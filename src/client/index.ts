@@ -1,5 +1,6 @@
 import type { ResumeOptions, RunStatus, StartOptions, WorkflowResult } from '../define/run-types.js';
-import { WeftError } from '../errors.js';
+import { stepEntries } from '../domain/step-entries.js';
+import { WeftError, errorForResult } from '../errors.js';
 import { createTransport, type ClientOptions, type Transport } from './http.js';
 import { watchEvents, type StreamEvent, type WatchOptions } from './sse.js';
 import type { RemoteRun, RemoteStream, RemoteWorkflow, RunList, RunSummary, RunListFilter, RunViewJson, WeftClient, WorkflowInfo, WorkflowRegistry } from './types.js';
@@ -41,6 +42,22 @@ async function orNull<T>(p: Promise<T>): Promise<T | null> {
   }
 }
 
+/**
+ * A result read over HTTP carries its steps' errors in their plain JSON shape; they are rebuilt as Error
+ * instances (custom properties included), so a result reads the same from the client as from the library
+ * (`result.error` is a plain object on both, as in Mastra).
+ */
+function withErrors(r: WorkflowResult): WorkflowResult {
+  if (r === null || typeof r !== 'object') return r;
+  const out = r as { steps?: Record<string, { error?: unknown; attemptHistory?: { error?: unknown }[] }> };
+  for (const [, s] of stepEntries(out.steps ?? {})) {
+    if (s === null || typeof s !== 'object') continue;
+    if (s.error !== undefined) s.error = errorForResult(s.error);
+    for (const a of Array.isArray(s.attemptHistory) ? s.attemptHistory : []) if (a?.error !== undefined) a.error = errorForResult(a.error);
+  }
+  return r;
+}
+
 function newRunId(): string {
   return globalThis.crypto.randomUUID();
 }
@@ -49,12 +66,12 @@ function remoteRun(t: Transport, key: string, runId: string, resourceId: string 
   const base = `/workflows/${enc(key)}/runs/${enc(runId)}`;
   const startBody = (opts: StartOptions | undefined) => ({ ...opts, runId, ...(resourceId !== undefined ? { resourceId } : {}) });
   const watch = (opts?: WatchOptions) => watchEvents(t, `${base}/events`, opts);
-  const result = () => t.request<{ result: WorkflowResult }>('GET', base).then((r) => r.result);
+  const result = () => t.request<{ result: WorkflowResult }>('GET', base).then((r) => withErrors(r.result));
   const run: RemoteRun = {
     runId,
     workflowId: key,
     resourceId,
-    start: (opts) => t.request<WorkflowResult>('POST', `/workflows/${enc(key)}/runs`, startBody(opts), { wait: 'true' }),
+    start: (opts) => t.request<WorkflowResult>('POST', `/workflows/${enc(key)}/runs`, startBody(opts), { wait: 'true' }).then(withErrors),
     startAsync: (opts) => t.request<{ runId: string }>('POST', `/workflows/${enc(key)}/runs`, startBody(opts)),
     stream(opts): RemoteStream<any, any> {
       const started = run.startAsync(opts);
@@ -73,7 +90,7 @@ function remoteRun(t: Transport, key: string, runId: string, resourceId: string 
       return { runId, fullStream: events(), result: settled };
     },
     watch,
-    resume: (opts?: ResumeOptions) => t.request<WorkflowResult>('POST', `${base}/resume`, opts ?? {}, { wait: 'true' }),
+    resume: (opts?: ResumeOptions) => t.request<WorkflowResult>('POST', `${base}/resume`, opts ?? {}, { wait: 'true' }).then(withErrors),
     resumeAsync: (opts?: ResumeOptions) => t.request<{ runId: string }>('POST', `${base}/resume`, opts ?? {}),
     cancel: () => t.request<{ runId: string; status: RunStatus }>('POST', `${base}/cancel`, {}),
     retry: () => t.request<{ runId: string }>('POST', `${base}/retry`, {}),
@@ -92,7 +109,7 @@ function remoteWorkflow(t: Transport, key: string): RemoteWorkflow {
       }
       return remoteRun(t, key, opts.runId ?? newRunId(), opts.resourceId);
     },
-    getWorkflowRunExecutionResult: (runId) => orNull(t.request<{ result: WorkflowResult }>('GET', runsPath(runId)).then((r) => r.result)),
+    getWorkflowRunExecutionResult: (runId) => orNull(t.request<{ result: WorkflowResult }>('GET', runsPath(runId)).then((r) => withErrors(r.result))),
     getWorkflowRunById: (runId) => orNull(t.request<{ view: RunViewJson }>('GET', runsPath(runId)).then((r) => r.view)),
     listWorkflowRuns: (filter) => t.request<RunList>('GET', `/workflows/${enc(key)}/runs`, undefined, listQuery(filter)),
     deleteWorkflowRunById: async (runId) => (await orNull(t.request<{ deleted: boolean }>('DELETE', runsPath(runId))))?.deleted ?? false,

@@ -1,9 +1,17 @@
+let readChanges: (ctx: RequestContext) => number;
+
 /**
  * A Map-like bag of per-run values (user id, tenant, feature flags). It is persisted with the run as
  * JSON, so a resumed or recovered run sees the same values; store JSON values only.
  */
 export class RequestContext<T extends Record<string, unknown> = Record<string, unknown>> {
   private readonly map: Map<string, unknown>;
+  /** Bumped by every change, so the engine persists the context only after a step changed it. */
+  #changes = 0;
+
+  static {
+    readChanges = (ctx) => ctx.#changes;
+  }
 
   constructor(entries?: Iterable<readonly [string, unknown]> | Record<string, unknown> | null) {
     if (!entries) this.map = new Map();
@@ -16,15 +24,18 @@ export class RequestContext<T extends Record<string, unknown> = Record<string, u
   }
   set<K extends keyof T & string>(key: K, value: T[K]): this {
     this.map.set(key, value);
+    this.#changes++;
     return this;
   }
   has(key: string): boolean {
     return this.map.has(key);
   }
   delete(key: string): boolean {
+    this.#changes++;
     return this.map.delete(key);
   }
   clear(): void {
+    this.#changes++;
     this.map.clear();
   }
   keys(): IterableIterator<string> {
@@ -48,4 +59,9 @@ export class RequestContext<T extends Record<string, unknown> = Record<string, u
   toJSON(): Record<string, unknown> {
     return Object.fromEntries(this.map);
   }
+}
+
+/** How many changes (set, delete, clear) were made to a context since it was created. */
+export function contextChanges(ctx: RequestContext): number {
+  return readChanges(ctx);
 }

@@ -1,4 +1,4 @@
-import type { SerializedError } from '../errors.js';
+import type { ResultError, SerializedError } from '../errors.js';
 import type { RunStatus } from '../domain/run-status.js';
 import type { WorkflowEvent } from '../domain/workflow-events.js';
 import type { RequestContext } from './request-context.js';
@@ -22,7 +22,7 @@ export interface TracingOptions {
 export interface StartOptions<TInput = any, TState = any> {
   inputData?: TInput;
   initialState?: TState;
-  requestContext?: RequestContext | Record<string, unknown>;
+  requestContext?: RequestContext | Map<string, unknown> | Record<string, unknown>;
   tracingOptions?: TracingOptions;
   metadata?: Record<string, unknown>;
   traceId?: string;
@@ -35,7 +35,9 @@ export interface ResumeOptions<TResume = any> {
   step?: string | string[] | { id: string };
   resumeData?: TResume;
   label?: string;
-  requestContext?: RequestContext | Record<string, unknown>;
+  /** Resumes one item of a suspended foreach (its index); without it every suspended item resumes. */
+  forEachIndex?: number;
+  requestContext?: RequestContext | Map<string, unknown> | Record<string, unknown>;
   /** Resuming a paused run: one more step (true), or on to its end (default). */
   perStep?: boolean;
 }
@@ -63,7 +65,7 @@ export interface TimeTravelOptions<TInput = any> {
   /** Given to the target as `resumeData`. */
   resumeData?: unknown;
   initialState?: Record<string, unknown>;
-  requestContext?: RequestContext | Record<string, unknown>;
+  requestContext?: RequestContext | Map<string, unknown> | Record<string, unknown>;
   /** Execute the target, then pause the run. */
   perStep?: boolean;
   outputOptions?: { includeState?: boolean };
@@ -74,24 +76,48 @@ export interface CreateRunOptions {
   resourceId?: string;
 }
 
-export interface StepResult {
+export interface StepResult<E = ResultError> {
   /** `skipped`: a step before a time travel's target that had no result (it was not executed). */
   status: 'running' | 'success' | 'failed' | 'suspended' | 'waiting' | 'skipped';
   payload: unknown;
   output?: unknown;
-  error?: SerializedError;
+  /** In results an Error instance (rebuilt from the journal, custom properties included); in run views its stored shape. */
+  error?: E;
   suspendPayload?: unknown;
   resumePayload?: unknown;
   startedAt: number;
   endedAt?: number;
   suspendedAt?: number;
   resumedAt?: number;
+  /** Attempts made (1 unless the step was retried). */
   attempts: number;
+  /** Present when the step was retried: every attempt, oldest first (weft's; Mastra has no equivalent). */
+  attemptHistory?: AttemptInfo<E>[];
 }
+
+/** One attempt of a retried step. */
+export interface AttemptInfo<E = ResultError> {
+  /** 1-based. */
+  attempt: number;
+  startedAt: number;
+  /** Absent while the attempt runs. */
+  endedAt?: number;
+  /** What the attempt failed with; absent for the attempt that succeeded (or suspended). */
+  error?: E;
+  /** How long weft waited before the next attempt; absent for the latest attempt. */
+  retryDelayMs?: number;
+}
+
+/** A step as a run view shows it (Mastra's WorkflowState): errors in their stored, plain shape. */
+export type StepView = StepResult<SerializedError>;
 
 interface ResultBase<TInput> {
   runId: string;
   input: TInput;
+  /**
+   * Steps by id (nested ones as `child.step`). As in Mastra, `steps.input` is the workflow's input
+   * itself, not a StepResult (unless a step is called `input`); `stepEntries` lists the steps alone.
+   */
   steps: Record<string, StepResult>;
   state?: Record<string, unknown>;
   traceId?: string;
@@ -143,7 +169,7 @@ export interface RunView {
   payload: unknown;
   result?: unknown;
   error?: SerializedError;
-  steps: Record<string, StepResult>;
+  steps: Record<string, StepView>;
   state: Record<string, unknown>;
   requestContext: Record<string, unknown>;
   metadata?: Record<string, unknown>;
@@ -157,7 +183,7 @@ export interface RunGeneration {
   /** Why it was replaced, e.g. "time travel to step2". */
   reason: string;
   replacedAt: Date;
-  steps: Record<string, StepResult>;
+  steps: Record<string, StepView>;
 }
 
 export interface ListRunsOptions {

@@ -22,6 +22,8 @@ export interface StepContext<TInput = any, TState = any, TResume = any, TSuspend
   getInitData<T = any>(): T;
   suspend(payload?: TSuspend, options?: SuspendOptions): Promise<never>;
   resumeData: TResume | undefined;
+  /** On resume, what the step passed to suspend() before (Mastra's `suspendData`); undefined otherwise. */
+  suspendData: TSuspend | undefined;
   /** Ends the run with status `success` and this result. */
   bail(result: unknown): never;
   /** Ends the run as `canceled`. */

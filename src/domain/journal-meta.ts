@@ -1,3 +1,5 @@
+import type { SerializedError } from '../errors.js';
+
 /**
  * The extra fields a journal row carries in its `meta` JSON column, and their one codec. The engine
  * writes them; the stores rewrite `resumePayload` when a run is resumed (inside their transaction);
@@ -22,6 +24,21 @@ export interface RowMeta {
   inputOverride?: unknown;
   /** Time travel: a step before the target that had no result; recorded so it is not executed. */
   skipped?: boolean;
+  /**
+   * The failed attempts of this execution of the step that were retried, oldest first (absent when the
+   * first attempt settled it). The row itself describes the latest attempt.
+   */
+  attempts?: AttemptMeta[];
+}
+
+/** One failed attempt of a step that was retried: when it ran, what it failed with, how long the retry waited. */
+export interface AttemptMeta {
+  /** 1-based. */
+  attempt: number;
+  startedAt: number;
+  endedAt: number;
+  error: SerializedError;
+  retryDelayMs: number;
 }
 
 /** The meta column's text, or null when there is nothing to keep (most rows). */

@@ -38,7 +38,7 @@ export function zeroUsage(): { usage: { inputTokens: number; outputTokens: numbe
 /** The payload of `workflow-finish`, in the one shape every emitter uses. */
 export function finishPayload(
   status: RunStatus,
-  extra: { error?: SerializedError; result?: unknown; hasResult?: boolean } = {},
+  extra: { error?: Error | SerializedError; result?: unknown; hasResult?: boolean } = {},
 ): Record<string, unknown> {
   const payload: Record<string, unknown> = { workflowStatus: status, output: zeroUsage(), metadata: {} };
   if (extra.error) payload.error = extra.error;

@@ -92,6 +92,9 @@ export function checkResumeOptions(opts: unknown): ResumeOptions & { requestCont
   checkObject(opts, 'resume options');
   const o = (opts ?? {}) as ResumeOptions;
   if (o.label !== undefined && typeof o.label !== 'string') throw new InvalidArgumentError('resume label must be a string');
+  if (o.forEachIndex !== undefined && !(Number.isSafeInteger(o.forEachIndex) && o.forEachIndex >= 0)) {
+    throw new InvalidArgumentError('forEachIndex must be a non-negative integer');
+  }
   checkPerStep(o.perStep);
   return { ...o, requestContextObject: requestContextObject(o.requestContext), perStep: o.perStep === true };
 }

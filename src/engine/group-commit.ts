@@ -67,6 +67,24 @@ export class GroupCommitter {
     });
   }
 
+  /**
+   * Writes ops of one run that must commit together (a journal row and the run patch it implies): they
+   * are queued at once, so no batch boundary falls between them. Resolves once all committed.
+   */
+  writeAll(ops: WriteOp[]): Promise<void> {
+    if (ops.length === 1) return this.write(ops[0]!);
+    const done = ops.map(
+      (op) =>
+        new Promise<void>((resolve, reject) => {
+          const held = this.held.get(runIdOf(op));
+          if (held) held.push({ op, resolve, reject });
+          else this.writes.push({ op, resolve, reject });
+        }),
+    );
+    this.schedule(this.writes.length);
+    return Promise.all(done).then(() => undefined);
+  }
+
   /** Creates a run durably; resolves once the row is committed (created=false when the id existed). */
   create(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
     return new Promise((resolve, reject) => {

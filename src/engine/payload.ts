@@ -112,6 +112,48 @@ export function encode(value: unknown, what: string, maxBytes: number): string |
   return encodeChecked(value, what, maxBytes).text;
 }
 
+/**
+ * Resume data keeps its Dates: a resume schema such as `z.date()` is applied at the step, after the
+ * data was read back from the journal (so a resume and a replay after a crash see the same value), and
+ * JSON alone would hand it a string. A Date is stored as `{ "__weft_date": "<ISO time>" }`; everything
+ * else is plain JSON. (An object whose only key is `__weft_date` reads back as a Date.)
+ */
+const DATE_KEY = '__weft_date';
+
+export function encodeResumeData(value: unknown, what: string, maxBytes: number): string | null {
+  const { text, lossy } = encodeChecked(value, what, maxBytes);
+  if (!lossy || text === null) return text;
+  const tagged = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+    return this[key] instanceof Date && typeof v === 'string' ? { [DATE_KEY]: v } : v;
+  });
+  if (tagged.length * 3 > maxBytes && Buffer.byteLength(tagged) > maxBytes) {
+    throw new PayloadError('PAYLOAD_TOO_LARGE', `${what} is ${Buffer.byteLength(tagged)} bytes, over the limit of ${maxBytes}`);
+  }
+  return tagged;
+}
+
+/** Resume data as decoded from the journal, with its Dates back (see encodeResumeData). */
+export function reviveDates(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    let out: unknown[] | null = null;
+    v.forEach((item, i) => {
+      const r = reviveDates(item);
+      if (r !== item) (out ??= [...v])[i] = r;
+    });
+    return out ?? v;
+  }
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length === 1 && keys[0] === DATE_KEY && typeof o[DATE_KEY] === 'string') return new Date(o[DATE_KEY]);
+  let out: Record<string, unknown> | null = null;
+  for (const k of keys) {
+    const r = reviveDates(o[k]);
+    if (r !== o[k]) (out ??= { ...o })[k] = r;
+  }
+  return out ?? v;
+}
+
 export function decode(text: string | null | undefined): unknown {
   if (text === null || text === undefined) return undefined;
   return JSON.parse(text);

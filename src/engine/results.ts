@@ -1,8 +1,10 @@
-import type { StepResult, WorkflowResult, RunView, RunSummary } from '../define/run-types.js';
+import type { AttemptInfo, StepResult, StepView, WorkflowResult, RunView, RunSummary } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
-import type { SerializedError } from '../errors.js';
+import type { RowMeta } from '../domain/journal-meta.js';
+import { INPUT_KEY } from '../domain/step-entries.js';
+import { errorForResult, plainError, type SerializedError } from '../errors.js';
 import type { JournalEntry, RunRecord } from '../store/types.js';
-import { decodeForView } from './payload.js';
+import { decodeForView, reviveDates } from './payload.js';
 
 /** Decoded input/output by journal path, for rows the executor wrote itself (see RunExecution.decoded). */
 type DecodedRows = ReadonlyMap<string, { input: unknown; output: unknown }>;
@@ -36,15 +38,15 @@ function computeDisplayKey(path: string): string {
   return parts.join('.');
 }
 
-interface Meta {
-  skipped?: boolean;
-  suspendPayload?: unknown;
-  resumePayload?: unknown;
-  resumeLabels?: string[];
-  suspendedAt?: number;
-  resumedAt?: number;
-  retryAt?: number;
-  wakeAt?: number;
+/** How errors appear: Error instances (results, as Mastra's WorkflowResult) or their stored shape (run views). */
+type ErrorForm = 'instances' | 'stored';
+
+interface StepsOptions {
+  errors: ErrorForm;
+  /** Decoded payloads of rows the executor wrote itself. */
+  decoded?: DecodedRows;
+  /** The run's id, which Mastra's nested suspend payloads carry in `__workflow_meta`. */
+  runId: string;
 }
 
 function stepStatus(e: JournalEntry, meta: { skipped?: boolean }): StepResult['status'] {
@@ -60,53 +62,154 @@ function stepStatus(e: JournalEntry, meta: { skipped?: boolean }): StepResult['s
   }
 }
 
-export function buildSteps(journal: Iterable<JournalEntry>, decoded?: DecodedRows): {
-  steps: Record<string, StepResult>;
+function errorOf(text: string, form: ErrorForm): unknown {
+  const stored = decodeForView(text);
+  return form === 'instances' ? errorForResult(stored) : stored;
+}
+
+/**
+ * Every attempt of a retried step: the failed ones from the row's meta, then the latest (the row
+ * itself) once it has settled. A parked retry lists only the failed attempts (the next has not begun).
+ */
+function attemptHistory(e: JournalEntry, meta: RowMeta, form: ErrorForm): AttemptInfo<unknown>[] | undefined {
+  if (!meta.attempts?.length) return undefined;
+  const out: AttemptInfo<unknown>[] = meta.attempts.map((a) => ({
+    attempt: a.attempt,
+    startedAt: a.startedAt,
+    endedAt: a.endedAt,
+    error: form === 'instances' ? errorForResult(a.error) : a.error,
+    retryDelayMs: a.retryDelayMs,
+  }));
+  if (e.status !== 'waiting') {
+    const last: AttemptInfo<unknown> = { attempt: e.attempt, startedAt: e.startedAt };
+    if (e.endedAt !== null) last.endedAt = e.endedAt;
+    if (e.error !== null && e.status === 'failed') last.error = errorOf(e.error, form);
+    out.push(last);
+  }
+  return out;
+}
+
+/** The journal path of the nested workflow (or foreach) each display-key prefix of `path` stands for. */
+function ancestorPaths(path: string): { key: string; path: string }[] {
+  const out: { key: string; path: string }[] = [];
+  const segs = path.split('/');
+  const parts: string[] = [];
+  for (let i = 0; i < segs.length - 1; i++) {
+    const seg = segs[i]!;
+    if (STRUCTURAL.test(seg)) continue;
+    const hash = seg.indexOf('#');
+    parts.push(hash === -1 ? seg : seg.slice(0, hash));
+    out.push({ key: parts.join('.'), path: segs.slice(0, i + 1).join('/') });
+  }
+  return out;
+}
+
+/** The foreach a suspended item row belongs to: its aggregate row's path and the item's index. */
+function foreachOf(path: string): { aggregate: string; index: number } | null {
+  const segs = path.split('/');
+  for (let i = segs.length - 2; i >= 0; i--) {
+    const m = /^(foreach#\d+)\[(\d+)\]$/.exec(segs[i]!);
+    if (m) return { aggregate: [...segs.slice(0, i), m[1], segs[i + 1]].join('/'), index: Number(m[2]) };
+  }
+  return null;
+}
+
+/** A suspend payload with Mastra's `__workflow_meta` added (objects only, as Mastra spreads it). */
+function withWorkflowMeta(payload: unknown, meta: Record<string, unknown>): unknown {
+  if (payload === undefined) return { __workflow_meta: meta };
+  if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) return { ...payload, __workflow_meta: meta };
+  return payload;
+}
+
+export function buildSteps(journal: Iterable<JournalEntry>, opts: StepsOptions): {
+  steps: Record<string, StepResult<unknown>>;
   suspended: string[][];
   suspendPayload: Record<string, unknown>;
 } {
-  const steps: Record<string, StepResult> = {};
-  const suspended: string[][] = [];
-  const suspendPayload: Record<string, unknown> = {};
+  const steps: Record<string, StepResult<unknown>> = {};
+  /** The journal path each entry of `steps` was built from (a later loop round replaces an earlier one). */
+  const source = new Map<string, string>();
+  const suspendedRows: { key: string; path: string; step: StepResult<unknown> }[] = [];
+  /** Per foreach (its aggregate path), its suspended item with the lowest index (Mastra shows that one). */
+  const suspendedItems = new Map<string, { index: number; row: JournalEntry }>();
   for (const e of journal) {
-    if (e.kind !== 'step') continue;
+    if (e.kind === 'decision') continue;
+    if (e.kind === 'item') {
+      // Foreach iterations are not steps of their own; a suspended one shows as its foreach suspended.
+      const f = e.status === 'suspended' ? foreachOf(e.path) : null;
+      if (f && (suspendedItems.get(f.aggregate)?.index ?? Infinity) > f.index) suspendedItems.set(f.aggregate, { index: f.index, row: e });
+      continue;
+    }
     const key = displayKey(e.path);
-    const meta = e.meta === null ? {} : ((decodeForView(e.meta) as Meta | undefined) ?? {});
-    const known = decoded?.get(e.path);
-    const r: StepResult = { status: stepStatus(e, meta), payload: known ? known.input : decodeForView(e.input), startedAt: e.startedAt, attempts: e.attempt };
+    const meta = e.meta === null ? {} : ((decodeForView(e.meta) as RowMeta | undefined) ?? {});
+    const known = opts.decoded?.get(e.path);
+    const r: StepResult<unknown> = { status: stepStatus(e, meta), payload: known ? known.input : decodeForView(e.input), startedAt: e.startedAt, attempts: e.attempt };
     if (e.output !== null) r.output = known ? known.output : decodeForView(e.output);
-    if (e.error !== null) r.error = decodeForView(e.error) as SerializedError;
+    if (e.error !== null) r.error = errorOf(e.error, opts.errors);
     if (e.endedAt !== null) r.endedAt = e.endedAt;
     if (meta.suspendPayload !== undefined) r.suspendPayload = meta.suspendPayload;
-    if (meta.resumePayload !== undefined) r.resumePayload = meta.resumePayload;
+    if (meta.resumePayload !== undefined) r.resumePayload = reviveDates(meta.resumePayload);
     if (meta.suspendedAt !== undefined) r.suspendedAt = meta.suspendedAt;
     if (meta.resumedAt !== undefined) r.resumedAt = meta.resumedAt;
+    const history = attemptHistory(e, meta, opts.errors);
+    if (history) r.attemptHistory = history;
     steps[key] = r;
-    if (e.status === 'suspended') {
-      suspended.push(key.split('.'));
-      suspendPayload[key] = meta.suspendPayload;
-      // Mastra keys a nested suspension by the top-level step (the nested workflow's id); keep that key too.
-      const top = key.split('.')[0]!;
-      if (top !== key && !(top in suspendPayload)) suspendPayload[top] = meta.suspendPayload;
-    }
+    source.set(key, e.path);
+    if (e.status === 'suspended') suspendedRows.push({ key, path: e.path, step: r });
   }
-  // A nested workflow whose step is suspended shows as suspended under its own id too (as in Mastra),
-  // not only under `child.step`: it has no row of its own until it finishes.
-  for (const path of suspended) {
-    const inner = steps[path.join('.')]!;
-    for (let i = 1; i < path.length; i++) {
-      const key = path.slice(0, i).join('.');
-      if (steps[key]) continue;
-      steps[key] = { status: 'suspended', payload: undefined, startedAt: inner.startedAt, attempts: 1, suspendPayload: inner.suspendPayload };
-      if (inner.suspendedAt !== undefined) steps[key].suspendedAt = inner.suspendedAt;
+  for (const [aggregate, { index, row }] of suspendedItems) {
+    const key = displayKey(aggregate);
+    if (source.get(key) === aggregate) continue;
+    const meta = row.meta === null ? {} : ((decodeForView(row.meta) as RowMeta | undefined) ?? {});
+    const step: StepResult<unknown> = { status: 'suspended', payload: undefined, startedAt: row.startedAt, attempts: 1 };
+    // The payload as the item suspended with it; `__workflow_meta.foreachIndex` says which item, as in Mastra.
+    step.suspendPayload = withWorkflowMeta(meta.suspendPayload, { foreachIndex: index });
+    if (meta.suspendedAt !== undefined) step.suspendedAt = meta.suspendedAt;
+    steps[key] = step;
+    source.set(key, aggregate);
+    suspendedRows.push({ key, path: aggregate, step: { ...step, suspendPayload: meta.suspendPayload } });
+  }
+  const suspended: string[][] = [];
+  const suspendPayload: Record<string, unknown> = {};
+  for (const { key, path, step } of suspendedRows) {
+    const parts = key.split('.');
+    suspended.push(parts);
+    suspendPayload[key] = step.suspendPayload;
+    // Mastra keys a nested suspension by the top-level step (the nested workflow's id); keep that key too.
+    if (parts.length > 1 && !(parts[0]! in suspendPayload)) suspendPayload[parts[0]!] = step.suspendPayload;
+    // A nested workflow whose step is suspended shows as suspended under its own id too (as in Mastra),
+    // with the rest of the path in `__workflow_meta`: it has no row of its own until it finishes. A row
+    // of an earlier loop round under the same id is replaced: the suspended round is the latest.
+    for (const anc of ancestorPaths(path)) {
+      if (source.get(anc.key) === anc.path) continue;
+      const depth = anc.key.split('.').length;
+      const nested: StepResult<unknown> = {
+        status: 'suspended',
+        payload: undefined,
+        startedAt: step.startedAt,
+        attempts: 1,
+        suspendPayload: withWorkflowMeta(step.suspendPayload, { runId: opts.runId, path: parts.slice(depth) }),
+      };
+      if (step.suspendedAt !== undefined) nested.suspendedAt = step.suspendedAt;
+      steps[anc.key] = nested;
+      source.set(anc.key, anc.path);
     }
   }
   return { steps, suspended, suspendPayload };
 }
 
+function runError(text: string | null): unknown {
+  const stored = decodeForView(text);
+  if (stored === undefined) return { name: 'Error', message: 'unknown failure' };
+  return stored !== null && typeof stored === 'object' && typeof (stored as SerializedError).message === 'string' ? plainError(stored as SerializedError) : stored;
+}
+
 export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, includeState: boolean, decoded?: DecodedRows): WorkflowResult {
-  const { steps, suspended, suspendPayload } = buildSteps(journal, decoded);
-  const base: Record<string, unknown> = { status: run.status, runId: run.runId, input: decodeForView(run.input), steps };
+  const built = buildSteps(journal, { errors: 'instances', decoded, runId: run.runId });
+  const input = decodeForView(run.input);
+  // Mastra lists the workflow's input under `steps.input`; a step called `input` takes its place.
+  const steps = { [INPUT_KEY]: input, ...built.steps };
+  const base: Record<string, unknown> = { status: run.status, runId: run.runId, input, steps };
   if (includeState) base.state = (decodeForView(run.state) as Record<string, unknown> | undefined) ?? {};
   const tracing = decodeForView(run.tracing) as { traceId?: string } | undefined;
   if (tracing?.traceId) base.traceId = tracing.traceId;
@@ -115,11 +218,12 @@ export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, inc
       base.result = decodeForView(run.result);
       break;
     case 'failed':
-      base.error = decodeForView(run.error) ?? { name: 'Error', message: 'unknown failure' };
+      // A plain object without stacks, as Mastra's `result.error` is (its steps' errors are Error instances).
+      base.error = runError(run.error);
       break;
     case 'suspended':
-      base.suspended = suspended;
-      base.suspendPayload = suspendPayload;
+      base.suspended = built.suspended;
+      base.suspendPayload = built.suspendPayload;
       break;
     default:
       if (run.statusReason) base.statusReason = run.statusReason;
@@ -128,7 +232,7 @@ export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, inc
 }
 
 export function buildRunView(wf: AnyWorkflow | null, run: RunRecord, journal: Iterable<JournalEntry>): RunView {
-  const { steps } = buildSteps(journal);
+  const { steps } = buildSteps(journal, { errors: 'stored', runId: run.runId }) as { steps: Record<string, StepView> };
   const tracing = (decodeForView(run.tracing) as { traceId?: string; metadata?: Record<string, unknown> } | undefined) ?? {};
   const view: RunView = {
     ...summarise(run),

@@ -11,11 +11,22 @@ import type { EventHub } from './events.js';
 import type { LocalExecutions, RunReader } from './executions.js';
 import { findStepByPath } from './graph-lookup.js';
 import type { GroupCommitter } from './group-commit.js';
-import { encode } from './payload.js';
+import { decode, encode, encodeResumeData } from './payload.js';
 import type { LocalClaims } from './local-claim.js';
 import { encodeRunOptions } from '../domain/run-options.js';
 import { resolveResumeTarget } from './resume-target.js';
 import { newTraceId } from './tracing.js';
+
+/** The run's stored request context as an object (one that cannot be read counts as empty, as at claim time it fails the run). */
+function storedContext(run: RunRecord): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = decode(run.requestContext);
+  } catch {
+    return {};
+  }
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
 
 export interface CommandsDeps {
   store: Store;
@@ -116,16 +127,29 @@ export class RunCommands {
     if (!run) throw new RunNotFoundError(runId);
     if (run.status === 'paused') return this.continue(wf, runId, o);
     if (run.status !== 'suspended') throw new RunNotSuspendedError(runId, run.status);
-    const path = resolveResumeTarget(runId, await this.d.reader.loadJournal(runId), o);
-    const step = findStepByPath(wf, path);
+    const paths = resolveResumeTarget(runId, await this.d.reader.loadJournal(runId), o);
+    const step = findStepByPath(wf, paths[0]!);
     const max = this.d.maxPayloadBytes;
-    const data = step?.resumeSchema && wf.options.validateInputs ? await validate(step.resumeSchema, o.resumeData, 'Invalid resume data') : o.resumeData;
-    const resumeData = encode(data, 'resumeData', max);
-    const requestContext = o.requestContextObject === undefined ? null : encode(o.requestContextObject, 'requestContext', max);
+    // Checked now so a bad resume is refused before anything is written; the data is stored as given
+    // and the step applies its schema after reading it back (see step-runner), once.
+    if (step?.resumeSchema && wf.options.validateInputs) await validate(step.resumeSchema, o.resumeData, 'Invalid resume data');
+    const resumeData = encodeResumeData(o.resumeData, 'resumeData', max);
+    // As in Mastra, the resume's own context wins and the run's (as its steps left it) fills in the rest.
+    const requestContext =
+      o.requestContextObject === undefined ? null : encode({ ...storedContext(run), ...o.requestContextObject }, 'requestContext', max);
     await this.claims.run(wf, async (claim) => {
       try {
         const run = await this.d.storeCall(() =>
-          this.d.store.resumeRun({ runId, path, resumeData, requestContext, now: this.now(), owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null }),
+          this.d.store.resumeRun({
+            runId,
+            path: paths[0]!,
+            ...(paths.length > 1 ? { paths } : {}),
+            resumeData,
+            requestContext,
+            now: this.now(),
+            owner: claim?.owner ?? null,
+            leaseExpiresAt: claim?.leaseExpiresAt ?? null,
+          }),
         );
         return { run, journal: 'load' };
       } catch (err) {

@@ -1,4 +1,4 @@
-import type { ListRunsOptions, ResultQueryOptions, RunGeneration, RunSummary, RunView, WorkflowResult } from '../define/run-types.js';
+import type { ListRunsOptions, ResultQueryOptions, RunGeneration, RunSummary, RunView, StepView, WorkflowResult } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import { isTerminal } from '../domain/run-status.js';
 import { RunNotFoundError } from '../errors.js';
@@ -74,7 +74,7 @@ export class RunQueries {
   async history(runId: string): Promise<RunGeneration[]> {
     checkRunId(runId);
     const generations = await this.d.storeCall(() => this.d.store.loadHistory(runId));
-    return generations.map((g) => ({ generation: g.generation, reason: g.reason, replacedAt: new Date(g.archivedAt), steps: buildSteps(g.rows).steps }));
+    return generations.map((g) => ({ generation: g.generation, reason: g.reason, replacedAt: new Date(g.archivedAt), steps: buildSteps(g.rows, { errors: 'stored', runId }).steps as Record<string, StepView> }));
   }
 
   /**

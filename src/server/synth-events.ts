@@ -1,5 +1,6 @@
 import type { StepResult, WorkflowResult } from '../define/run-types.js';
 import { isTerminal } from '../domain/run-status.js';
+import { stepEntries } from '../domain/step-entries.js';
 import { finishPayload, type WorkflowEvent } from '../domain/workflow-events.js';
 
 /**
@@ -76,7 +77,7 @@ export function synthesize(result: WorkflowResult): KeyedEvent[] {
   if (result.status === 'pending') return [];
   const runId = result.runId;
   const out: KeyedEvent[] = [ev(runId, 'workflow-start', { runId })];
-  const steps = Object.entries(result.steps).sort((a, b) => a[1].startedAt - b[1].startedAt);
+  const steps = stepEntries(result.steps).sort((a, b) => a[1].startedAt - b[1].startedAt);
   for (const [id, s] of steps) out.push(...stepEvents(runId, id, s));
   if (result.status === 'suspended') {
     const key = suspendKey(result.suspended.map((p) => ({ id: p.join('.'), startedAt: result.steps[p.join('.')]?.startedAt })));

@@ -95,6 +95,8 @@ export interface RunPatch {
   error?: string | null;
   wakeAt?: number | null;
   statusReason?: string | null;
+  /** JSON text of the run's request context as its steps left it (written when a step changed it). */
+  requestContext?: string | null;
   /** Set to true to give the run up (owner and lease cleared). */
   release?: boolean;
 }
@@ -189,7 +191,13 @@ export interface ListRunsResult {
 
 export interface ResumeRequest {
   runId: string;
+  /** The journal row to resume. */
   path: string;
+  /**
+   * Optional: several rows resumed together with the same data (every suspended item of a foreach),
+   * `path` among them. All must be suspended, or nothing changes.
+   */
+  paths?: string[];
   /** JSON text of the resume data. */
   resumeData: string | null;
   requestContext: string | null;
@@ -310,8 +318,9 @@ export interface Store {
 
   /**
    * Atomically moves a suspended run to pending (or running for `owner`), bumps its epoch and marks the
-   * journal row at `path` as resumed with the data. Throws RunNotFoundError, RunNotSuspendedError or
-   * ResumeConflictError (when another resume won the race).
+   * journal row at `path` (or every row in `paths`) as resumed with the data. Throws RunNotFoundError,
+   * RunNotSuspendedError (StepNotSuspendedError when a row is not suspended) or ResumeConflictError
+   * (when another resume won the race).
    */
   resumeRun(req: ResumeRequest): Promise<RunRecord>;
   /**

@@ -5,11 +5,14 @@
  */
 import type { SerializedNode } from '../define/graph.js';
 import type { RunSummary, RunView } from '../define/run-types.js';
+import type { SerializedError } from '../errors.js';
 
-/** A value as it arrives after JSON.stringify / JSON.parse: Dates become ISO strings. */
+/** A value as it arrives after JSON.stringify / JSON.parse: Dates become ISO strings, Errors their plain shape. */
 export type Jsonified<T> = T extends Date
   ? string
-  : T extends (infer U)[]
+  : T extends Error
+    ? SerializedError
+    : T extends (infer U)[]
     ? Jsonified<U>[]
     : T extends object
       ? { [K in keyof T]: Jsonified<T[K]> }

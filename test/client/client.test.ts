@@ -161,6 +161,16 @@ describe('client: request headers', () => {
 });
 
 describe('client: errors', () => {
+  it("gives a failed step's error back as an Error instance, as the library does", async () => {
+    const run = await client.getWorkflow('fails').createRun();
+    const result = await run.start({ inputData: {} });
+    expect(result.status).toBe('failed');
+    const error = result.steps.boom?.error;
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ message: 'it broke', name: 'NonRetryableError', code: 'NON_RETRYABLE' });
+    expect((await run.getWorkflowRunExecutionResult())?.steps.boom?.error).toBeInstanceOf(Error);
+  });
+
   it('rethrows server errors as WeftError with the same code and issues', async () => {
     const run = await client.getWorkflow('add').createRun();
     const err = await run.start({ inputData: { n: 'x' as unknown as number } }).catch((e: unknown) => e);

@@ -3,7 +3,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { Weft, sqliteStore, postgresStore } from '../../dist/index.js';
 import { withTestSeams } from '../../dist/testing/index.js';
-import { makeWorkflows, ORDER } from './chaos-workflows.mjs';
+import { makeWorkflows, ORDER, RESUMES } from './chaos-workflows.mjs';
 
 const env = process.env;
 const ledger = env.LEDGER;
@@ -66,11 +66,13 @@ async function startSome() {
 }
 
 async function resumeSuspended() {
-  const wf = weft.getWorkflow('sus');
-  const { runs } = await wf.listWorkflowRuns({ status: 'suspended', perPage: 100 });
-  for (const r of runs) {
-    const run = await wf.createRun({ runId: r.runId });
-    await run.resumeAsync({ step: 'approve', resumeData: { ok: true } }).catch(() => {});
+  for (const [id, opts] of Object.entries(RESUMES)) {
+    const wf = weft.getWorkflow(id);
+    const { runs } = await wf.listWorkflowRuns({ status: 'suspended', perPage: 100 });
+    for (const r of runs) {
+      const run = await wf.createRun({ runId: r.runId });
+      await run.resumeAsync(opts).catch(() => {});
+    }
   }
 }
 

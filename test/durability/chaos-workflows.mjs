@@ -62,19 +62,34 @@ export function makeWorkflows(ledgerPath) {
     .then(inc('z2'))
     .commit();
 
+  // The request context its steps set (before and while suspending) must survive kills and the resume.
+  const tagged = createStep({
+    id: 'u1',
+    inputSchema: N,
+    outputSchema: N,
+    execute: async ({ inputData, runId, requestContext }) => {
+      exec(runId, 'u1');
+      requestContext.set('tag', inputData.n);
+      await new Promise((r) => setTimeout(r, 2));
+      return { n: inputData.n + 1 };
+    },
+  });
   const approval = createStep({
     id: 'approve',
     inputSchema: N,
-    outputSchema: z.object({ n: z.number(), approved: z.boolean() }),
+    outputSchema: z.any(),
     resumeSchema: z.object({ ok: z.boolean() }),
-    execute: async ({ inputData, resumeData, suspend, runId }) => {
+    execute: async ({ inputData, resumeData, suspend, runId, requestContext }) => {
       exec(runId, 'approve');
-      if (!resumeData) return suspend({ asking: inputData.n });
-      return { n: inputData.n, approved: resumeData.ok };
+      if (!resumeData) {
+        requestContext.set('asked', inputData.n);
+        return suspend({ asking: inputData.n });
+      }
+      return { n: inputData.n, approved: resumeData.ok, tag: requestContext.get('tag'), asked: requestContext.get('asked') };
     },
   });
   const sus = createWorkflow({ id: 'sus', inputSchema: N, outputSchema: z.any() })
-    .then(inc('u1'))
+    .then(tagged)
     .then(approval)
     .commit();
 
@@ -88,10 +103,33 @@ export function makeWorkflows(ledgerPath) {
     .then(fn('o2', (x) => ({ n: x.n - 2 })))
     .commit();
 
-  return { seq, par, fe, slp, sus, nest };
+  // Foreach items that suspend: a suspension stops further items from starting, a resume (without a
+  // step) resumes every suspended item and starts the next ones, until all are done.
+  const ask = createStep({
+    id: 'ask',
+    inputSchema: z.number(),
+    outputSchema: z.number(),
+    resumeSchema: z.object({ add: z.number() }),
+    execute: async ({ inputData, resumeData, suspend, runId }) => {
+      exec(runId, `ask[${inputData}]`);
+      await new Promise((r) => setTimeout(r, 2));
+      if (!resumeData) return suspend({ item: inputData });
+      return inputData * 10 + resumeData.add;
+    },
+  });
+  const fes = createWorkflow({ id: 'fes', inputSchema: N, outputSchema: z.any() })
+    .map(async ({ inputData }) => Array.from({ length: (inputData.n % 4) + 3 }, (_, i) => i))
+    .foreach(ask, { concurrency: 2 })
+    .then(fn('asum', (xs) => ({ total: xs.reduce((a, b) => a + b, 0) })))
+    .commit();
+
+  return { seq, par, fe, slp, sus, nest, fes };
 }
 
-export const ORDER = ['seq', 'par', 'fe', 'slp', 'sus', 'nest'];
+export const ORDER = ['seq', 'par', 'fe', 'slp', 'sus', 'nest', 'fes'];
+
+/** How the crash tests resume each workflow's suspended runs. */
+export const RESUMES = { sus: { step: 'approve', resumeData: { ok: true } }, fes: { resumeData: { add: 1 } } };
 
 export function expected(i) {
   const n = i;
@@ -105,7 +143,13 @@ export function expected(i) {
       return { total: t };
     }
     case 'slp': return { n: n + 2 };
-    case 'sus': return { n: n + 1, approved: true };
+    case 'sus': return { n: n + 1, approved: true, tag: n, asked: n + 1 };
     case 'nest': return { n: (n + 1) * 3 + 7 - 2 };
+    case 'fes': {
+      const k = (n % 4) + 3;
+      let t = 0;
+      for (let x = 0; x < k; x++) t += x * 10 + 1;
+      return { total: t };
+    }
   }
 }

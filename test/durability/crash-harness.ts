@@ -88,7 +88,7 @@ export function readLedger(path: string): LedgerReport {
       executions++;
       if (seen.has(key)) reexecutions++;
       seen.add(key);
-      // 'approve' legitimately runs twice (suspend, then resume); its first run commits as suspended, not success.
+      // 'approve' and foreach items of 'fes' legitimately run twice (suspend, then resume); the first run commits as suspended, not success.
       if (committed.has(key)) violations.push(line);
     }
   }

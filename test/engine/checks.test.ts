@@ -92,6 +92,11 @@ describe('resume options', () => {
     [{ step: 'approve', resumeData: { ok: true } }, undefined],
     [{ label: 7 }, 'INVALID_ARGUMENT'],
     [[], 'INVALID_ARGUMENT'],
+    [{ forEachIndex: 0 }, undefined],
+    [{ forEachIndex: 3 }, undefined],
+    [{ forEachIndex: -1 }, 'INVALID_ARGUMENT'],
+    [{ forEachIndex: 1.5 }, 'INVALID_ARGUMENT'],
+    [{ forEachIndex: '1' }, 'INVALID_ARGUMENT'],
   ])('%j -> %s', (opts, expected) => {
     expect(code(() => checkResumeOptions(opts))).toBe(expected);
   });

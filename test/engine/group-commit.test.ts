@@ -52,6 +52,22 @@ describe('GroupCommitter', () => {
     expect(batches.map((b) => b.length)).toEqual([2, 3]);
   });
 
+  it('writeAll keeps its ops in one batch, even where maxBatch would cut between them', async () => {
+    const inner = memoryStore();
+    const { store, batches } = recording(inner);
+    const gc = new GroupCommitter(store, RETRY, NO_SEAMS, 2);
+    const [a] = await inner.createRuns([newRun('a')]);
+    const epoch = a!.run.leaseEpoch;
+    const first = gc.write({ type: 'journal', epoch, entry: row('a', '1') });
+    const pair = gc.writeAll([
+      { type: 'journal', epoch, entry: row('a', '2') },
+      { type: 'run', runId: 'a', epoch, patch: { requestContext: '{"k":1}' }, now: 3 },
+    ]);
+    await Promise.all([first, pair]);
+    expect(batches.map((b) => b.length)).toEqual([3]);
+    expect((await inner.loadRun('a'))?.requestContext).toBe('{"k":1}');
+  });
+
   it('fences per run: a stale epoch rejects that run\'s writes with LeaseLostError, the others commit', async () => {
     const inner = memoryStore();
     const gc = new GroupCommitter(inner, RETRY, NO_SEAMS);

@@ -114,6 +114,17 @@ describe('POST .../resume', () => {
     expect(wrongStep.body.error.code).toBe('STEP_NOT_SUSPENDED');
   });
 
+  it('takes forEachIndex (checked like the library checks it)', async () => {
+    const runId = await suspendedRun();
+    const bad = await post(`/workflows/approve/runs/${runId}/resume`, { forEachIndex: 'first', resumeData: { approved: true } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('INVALID_ARGUMENT');
+    // The run has no suspended foreach: there is no item 0 to resume.
+    const none = await post(`/workflows/approve/runs/${runId}/resume`, { forEachIndex: 0, resumeData: { approved: true } });
+    expect(none.status).toBe(409);
+    expect(none.body.error.code).toBe('STEP_NOT_SUSPENDED');
+  });
+
   it('404s resuming an unknown run', async () => {
     const res = await post('/workflows/approve/runs/ghost/resume', { resumeData: { approved: true } });
     expect(res.status).toBe(404);

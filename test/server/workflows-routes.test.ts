@@ -132,4 +132,10 @@ describe('POST /api/weft/workflows/:id/runs', () => {
     expect(res.body.status).toBe('failed');
     expect(res.body.error).toMatchObject({ message: 'it broke', code: 'NON_RETRYABLE' });
   });
+
+  it("sends a step's error in its plain JSON shape, without the stack, and the input under steps.input", async () => {
+    const res = await h.api('/workflows/fails/runs?wait=true', { method: 'POST', json: { inputData: {} } });
+    expect(res.body.steps.input).toEqual({});
+    expect(res.body.steps.boom.error).toEqual({ message: 'it broke', name: 'NonRetryableError', code: 'NON_RETRYABLE' });
+  });
 });

@@ -79,6 +79,31 @@ export function resumeCancelContract(f: { store: Store }): void {
       expect(JSON.parse(rows[0]?.meta ?? 'null')).toEqual({ resumePayload: [1, 2] });
     });
 
+    it('resumes several rows together (every suspended item of a foreach) with the same data, or none of them', async () => {
+      const { run } = await f.store.createRun({ ...baseRun(), owner: 'w1', status: 'running', leaseExpiresAt: T0 + LEASE_MS });
+      const item = (i: number) => `foreach#1[${i}]/map`;
+      await f.store.write([
+        { type: 'journal', epoch: 1, entry: entry(run.runId, item(0), { kind: 'item', status: 'suspended', meta: '{"suspendPayload":0}' }) },
+        { type: 'journal', epoch: 1, entry: entry(run.runId, item(1), { kind: 'item', status: 'success' }) },
+        { type: 'journal', epoch: 1, entry: entry(run.runId, item(2), { kind: 'item', status: 'suspended', meta: '{"suspendPayload":2}' }) },
+        { type: 'run', runId: run.runId, epoch: 1, patch: { status: 'suspended', release: true }, now: T0 },
+      ]);
+      // One of the rows is not suspended: nothing changes.
+      const bad = resumeReq(run.runId, { path: item(0), paths: [item(0), item(1), item(2)] });
+      await expect(f.store.resumeRun(bad)).rejects.toBeInstanceOf(RunNotSuspendedError);
+      expect((await f.store.loadJournal(run.runId)).map((r) => r.status)).toEqual(['suspended', 'success', 'suspended']);
+      expect((await f.store.loadRun(run.runId))?.status).toBe('suspended');
+
+      await f.store.resumeRun(resumeReq(run.runId, { path: item(0), paths: [item(0), item(2)], resumeData: '{"v":5}' }));
+      const rows = await f.store.loadJournal(run.runId);
+      expect(rows.map((r) => [r.path, r.status, JSON.parse(r.meta ?? 'null')])).toEqual([
+        [item(0), 'resumed', { suspendPayload: 0, resumePayload: { v: 5 } }],
+        [item(1), 'success', null],
+        [item(2), 'resumed', { suspendPayload: 2, resumePayload: { v: 5 } }],
+      ]);
+      expect((await f.store.loadRun(run.runId))?.status).toBe('pending');
+    });
+
     it('throws RunNotFoundError for an unknown run', async () => {
       await expect(f.store.resumeRun(resumeReq('missing'))).rejects.toBeInstanceOf(RunNotFoundError);
     });

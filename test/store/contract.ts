@@ -330,6 +330,20 @@ export function storeContract(name: string, make: MakeStore): void {
           updatedAt: T0 + 3,
         });
       });
+
+      it('a patch sets the request context (with the row that implied it, in one batch); absent leaves it; a stale epoch is fenced', async () => {
+        const run = await runIn(f.store, 'running', { requestContext: '{"tenant":"t1"}' });
+        await f.store.write([
+          { type: 'journal', epoch: run.leaseEpoch, entry: entry(run.runId, 'set-ctx') },
+          { type: 'run', runId: run.runId, epoch: run.leaseEpoch, patch: { requestContext: '{"tenant":"t1","seen":true}' }, now: T0 + 1 },
+        ]);
+        expect((await f.store.loadRun(run.runId))?.requestContext).toBe('{"tenant":"t1","seen":true}');
+        await f.store.write([{ type: 'run', runId: run.runId, epoch: run.leaseEpoch, patch: { status: 'suspended', release: true }, now: T0 + 2 }]);
+        expect(await f.store.loadRun(run.runId)).toMatchObject({ status: 'suspended', requestContext: '{"tenant":"t1","seen":true}' });
+        const out = await f.store.write([{ type: 'run', runId: run.runId, epoch: run.leaseEpoch - 1, patch: { requestContext: '{}' }, now: T0 + 3 }]);
+        expect(out.fenced).toEqual([run.runId]);
+        expect((await f.store.loadRun(run.runId))?.requestContext).toBe('{"tenant":"t1","seen":true}');
+      });
     });
 
     describe('deleteRun', () => {

@@ -1,5 +1,6 @@
 import type { RemoteRun, RunStatus, WeftClient, WorkflowResult } from '../../client/index.js';
 import { RUN_STATUSES } from '../../domain/run-status.js';
+import { stepEntries } from '../../domain/step-entries.js';
 import { RunNotFoundError } from '../../errors.js';
 import { EXIT, REMOTE, UsageError, dateOption, intOption, parse, parseJson, str, type Values } from '../args.js';
 import { clientFrom } from '../connect.js';
@@ -87,7 +88,7 @@ async function show(argv: string[]): Promise<number> {
   if (!result) throw new RunNotFoundError(runId);
   if (values.json) return printJson(result), EXIT.ok;
   process.stdout.write(`run ${runId} (${key}): ${statusText(result.status)}\n`);
-  const steps = Object.entries(result.steps).sort((a, b) => a[1].startedAt - b[1].startedAt);
+  const steps = stepEntries(result.steps).sort((a, b) => a[1].startedAt - b[1].startedAt);
   if (steps.length) {
     const rows = steps.map(([id, s]) => [id, statusText(s.status), fmtDate(s.startedAt), fmtMs(s.endedAt !== undefined ? s.endedAt - s.startedAt : undefined), String(s.attempts)]);
     process.stdout.write(`${table(rows, ['STEP', 'STATUS', 'STARTED', 'DURATION', 'ATTEMPTS'])}\n`);

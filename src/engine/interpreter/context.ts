@@ -20,6 +20,8 @@ export interface ContextArgs {
   control: StepControl;
   inputData: unknown;
   resumeData?: unknown;
+  /** The payload the step suspended with, when this attempt resumes it. */
+  suspendData?: unknown;
   retryCount: number;
   /** A signal of the step's own (timeouts); otherwise the run's, created only if the step asks. */
   signal?: AbortSignal;
@@ -34,6 +36,7 @@ export interface ContextArgs {
 class StepContextImpl {
   readonly inputData: unknown;
   readonly resumeData: unknown;
+  readonly suspendData: unknown;
   readonly retryCount: number;
   readonly runId: string;
   readonly workflowId: string;
@@ -46,6 +49,7 @@ class StepContextImpl {
     this.#a = a;
     this.inputData = a.inputData;
     this.resumeData = a.resumeData;
+    this.suspendData = a.suspendData;
     this.retryCount = a.retryCount;
     this.runId = a.exec.runId;
     this.workflowId = a.exec.rootWorkflow.id;

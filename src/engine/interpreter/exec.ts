@@ -52,6 +52,11 @@ export interface Exec {
   encodeValue(value: Value, what: string): string | null;
   /** Encodes a value that is not passed on (state, payloads); throws PayloadError like encodeValue. */
   encode(value: unknown, what: string): string | null;
+  /**
+   * The request context's JSON when a step changed it since it was last written (undefined otherwise).
+   * Throws PayloadError when a step put a value JSON cannot hold into it.
+   */
+  encodeContext(): string | undefined;
   /** Re-applies the state patch of a row recorded by an earlier execution, once. */
   replayState(entry: JournalEntry): void;
 

@@ -1,11 +1,11 @@
-import { RequestContext } from '../../define/request-context.js';
+import { RequestContext, contextChanges } from '../../define/request-context.js';
 import type { AnyWorkflow } from '../../define/workflow.js';
 import { decodeMeta, type RowMeta } from '../../domain/journal-meta.js';
 import { decodeRunOptions } from '../../domain/run-options.js';
 import type { RunStatus } from '../../domain/run-status.js';
 import { finishPayload, type CustomEventType, type WorkflowEventType } from '../../domain/workflow-events.js';
-import { CorruptRunError, LeaseLostError, serializeError, type SerializedError } from '../../errors.js';
-import type { ClaimedRun, JournalEntry, RunPatch, RunRecord } from '../../store/types.js';
+import { CorruptRunError, LeaseLostError, plainError, serializeError, type SerializedError } from '../../errors.js';
+import type { ClaimedRun, JournalEntry, RunPatch, RunRecord, WriteOp } from '../../store/types.js';
 import { applyRunPatch } from '../../store/shared/run-rules.js';
 import type { CrashPointName, LeaseLossKind, Seams } from '../../worker/seams.js';
 import type { EventHub } from '../events.js';
@@ -58,6 +58,9 @@ export class RunExecution implements Exec {
   private readonly unreplayedState = new Set<string>();
   state: Record<string, unknown>;
   readonly requestContext: RequestContext;
+  /** The context's change count as last written to the run row (see pendingContext). */
+  private storedContext = 0;
+  private encodedContext: { changes: number; text: string | undefined } | null = null;
   readonly input: Value;
   /**
    * Created on first use: most steps never look at their abortSignal, and an AbortController with a
@@ -229,11 +232,42 @@ export class RunExecution implements Exec {
     if (patch) this.state = { ...this.state, ...patch };
   }
 
+  encodeContext(): string | undefined {
+    const changes = contextChanges(this.requestContext);
+    if (changes === this.storedContext) return undefined;
+    if (this.encodedContext?.changes !== changes) {
+      this.encodedContext = { changes, text: this.encode(this.requestContext.toJSON(), 'requestContext') ?? undefined };
+    }
+    return this.encodedContext.text;
+  }
+
+  /**
+   * The context's JSON when a step changed it since it was last written to the run row, marked as
+   * written. A context JSON cannot hold was reported to its step already (encodeContext); it is not
+   * written, and the run row keeps the last one that could be.
+   */
+  private pendingContext(): string | undefined {
+    const changes = contextChanges(this.requestContext);
+    if (changes === this.storedContext) return undefined;
+    try {
+      return this.encodeContext();
+    } catch {
+      return undefined;
+    } finally {
+      this.storedContext = changes;
+    }
+  }
+
   async record(entry: JournalEntry, decoded?: DecodedRow): Promise<void> {
     this.journal.set(entry.path, entry);
     if (decoded) this.decoded.set(entry.path, decoded);
+    // A step's changes to the request context are written with its row, in the same transaction, so a
+    // recovered or resumed run starts from the context its recorded steps left (steps are not re-run).
+    const ops: WriteOp[] = [{ type: 'journal', epoch: this.epoch, entry }];
+    const context = this.pendingContext();
+    if (context !== undefined) ops.push({ type: 'run', runId: this.runId, epoch: this.epoch, patch: { requestContext: context }, now: this.now() });
     try {
-      await this.host.committer.write({ type: 'journal', epoch: this.epoch, entry });
+      await this.host.committer.writeAll(ops);
     } catch (err) {
       if (err instanceof LeaseLostError) this.loseLease('fenced');
       throw new EngineFault(err);
@@ -337,6 +371,8 @@ export class RunExecution implements Exec {
     const patch: RunPatch = { status: 'canceled', state: this.safeEncode(this.state, 'state'), release: true, wakeAt: null };
     // A run that was parked by a store fault carries the reason until it moves on.
     if (this.runRow.statusReason) patch.statusReason = null;
+    const context = this.pendingContext();
+    if (context !== undefined) patch.requestContext = context;
     switch (outcome.t) {
       case 'ok':
       case 'bail':
@@ -380,7 +416,7 @@ export class RunExecution implements Exec {
     // A paused or suspended one ends this stream: it goes on only when someone resumes it.
     if (!this.hasListeners || status === 'waiting') return;
     if (status === 'canceled') this.emit('workflow-canceled', {});
-    const error: SerializedError | undefined = outcome.t === 'failed' ? outcome.error : undefined;
+    const error: SerializedError | undefined = outcome.t === 'failed' ? plainError(outcome.error) : undefined;
     const ok = outcome.t === 'ok' || outcome.t === 'bail';
     this.emit('workflow-finish', finishPayload(status, { error, hasResult: ok, result: ok ? outcome.value.v : undefined }));
   }

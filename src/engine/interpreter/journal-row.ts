@@ -1,5 +1,5 @@
-import { encodeMeta, type RowMeta } from '../../domain/journal-meta.js';
-import { serializeError, type SerializedError } from '../../errors.js';
+import { encodeMeta, type AttemptMeta, type RowMeta } from '../../domain/journal-meta.js';
+import { deserializeError, serializeError, type SerializedError } from '../../errors.js';
 import type { JournalEntry, JournalKind, JournalStatus } from '../../store/types.js';
 import { decodeRow } from '../payload.js';
 import type { StepControl } from './context.js';
@@ -94,16 +94,22 @@ export function stepEvents(exec: Exec, scope: Scope): boolean {
   return exec.hasListeners && scope.rowKind !== 'item';
 }
 
-/** The meta a finished row keeps from its suspension and resume, plus the step's state patch. */
-export function carriedMeta(prior: RowMeta | undefined, control: StepControl | null | undefined, now: number): RowMeta | null {
+/**
+ * The meta a finished row keeps: its suspension and resume, the step's state patch, and the failed
+ * attempts before this one (only when it was retried: a step settled by its first attempt adds nothing).
+ */
+export function carriedMeta(r: Recording, now: number): RowMeta | null {
+  const { prior, control, failedAttempts } = r;
   const patch = control?.statePatch;
-  if (!patch && (!prior || (prior.suspendPayload === undefined && prior.resumePayload === undefined))) return null;
+  const retried = failedAttempts !== undefined && failedAttempts.length > 0;
+  if (!patch && !retried && (!prior || (prior.suspendPayload === undefined && prior.resumePayload === undefined))) return null;
   const meta: RowMeta = {};
   if (prior?.suspendPayload !== undefined) meta.suspendPayload = prior.suspendPayload;
   if (prior?.resumePayload !== undefined) meta.resumePayload = prior.resumePayload;
   if (prior?.suspendedAt !== undefined) meta.suspendedAt = prior.suspendedAt;
   if (prior?.resumePayload !== undefined) meta.resumedAt = now;
   if (patch) meta.statePatch = patch;
+  if (retried) meta.attempts = failedAttempts;
   return meta;
 }
 
@@ -120,6 +126,8 @@ export interface Recording {
   attempts: number;
   control?: StepControl | null;
   prior?: RowMeta;
+  /** The failed attempts of this execution that were retried, oldest first. */
+  failedAttempts?: AttemptMeta[];
 }
 
 function inputText(r: Recording): string | null {
@@ -141,7 +149,7 @@ export async function recordSuccess(r: Recording, value: Value): Promise<Outcome
     return recordFailure(r, err);
   }
   const endedAt = exec.now();
-  const meta = carriedMeta(r.prior, r.control, endedAt);
+  const meta = carriedMeta(r, endedAt);
   const row = journalRow(exec.runId, { path: r.path, kind: scope.rowKind, status: 'success', attempt: r.attempts, input, output: value.json, meta, startedAt: r.startedAt, endedAt });
   await exec.record(row, { input: r.input.v, output: value.v });
   scope.outputs.set(r.id, value.v);
@@ -162,8 +170,8 @@ export async function recordFailure(r: Recording, thrown: unknown): Promise<Outc
     input = null;
   }
   const endedAt = exec.now();
-  const meta = carriedMeta(r.prior, r.control, endedAt);
+  const meta = carriedMeta(r, endedAt);
   await exec.record(journalRow(exec.runId, { path: r.path, kind: scope.rowKind, status: 'failed', attempt: r.attempts, input, error: JSON.stringify(error), meta, startedAt: r.startedAt, endedAt }));
-  if (stepEvents(exec, scope)) exec.emit('workflow-step-result', { id: scope.idPrefix + r.id, status: 'failed', error, payload: r.input.v, startedAt: r.startedAt, endedAt });
+  if (stepEvents(exec, scope)) exec.emit('workflow-step-result', { id: scope.idPrefix + r.id, status: 'failed', error: deserializeError(error), payload: r.input.v, startedAt: r.startedAt, endedAt });
   return { t: 'failed', error };
 }

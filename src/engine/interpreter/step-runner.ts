@@ -1,13 +1,14 @@
 import { validate } from '../../define/schema.js';
 import type { StepNode } from '../../define/graph.js';
 import type { AnyWorkflow } from '../../define/workflow.js';
-import type { RowMeta } from '../../domain/journal-meta.js';
-import { NonRetryableError, PayloadError, StepTimeoutError, WorkflowValidationError, serializeError } from '../../errors.js';
+import type { AttemptMeta, RowMeta } from '../../domain/journal-meta.js';
+import { NonRetryableError, PayloadError, StepTimeoutError, WorkflowValidationError, deserializeError, serializeError } from '../../errors.js';
 import type { JournalEntry } from '../../store/types.js';
 import type { StepSpan } from '../tracing.js';
 import { createContext, type ContextArgs, type StepControl } from './context.js';
 import type { Exec } from './exec.js';
 import { journalRow, recordFailure, recordSuccess, replayRecorded, stepEvents, type Recording } from './journal-row.js';
+import { reviveDates } from '../payload.js';
 import { ABORTED, EngineFault, type Outcome, type Value } from './outcome.js';
 import type { Scope } from './scope.js';
 
@@ -24,14 +25,21 @@ export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: S
 
   let attempt = 0;
   let resumeData: unknown;
+  let suspendData: unknown;
+  let failedAttempts: AttemptMeta[] | undefined;
   const prior = entry ? exec.metaOf(entry) : {};
   // Time travel may give the step an input of its own instead of the previous node's output.
   if (entry?.status === 'resumed' && 'inputOverride' in prior) input = { v: prior.inputOverride };
   if (entry?.status === 'waiting' && prior.retryAt !== undefined) {
     if (exec.now() < prior.retryAt) return { t: 'waiting', wakeAt: prior.retryAt };
     attempt = entry.attempt;
+    // A retry that was parked in the store goes on with the attempts it recorded there.
+    failedAttempts = prior.attempts;
   } else if (entry?.status === 'resumed') {
-    resumeData = prior.resumePayload;
+    // The resume data as stored, validated (and coerced) here, after decoding: a resume and its replay
+    // after a crash give the step the same value.
+    resumeData = reviveDates(prior.resumePayload);
+    suspendData = prior.suspendPayload;
     if (step.resumeSchema && exec.rootWorkflow.options.validateInputs) {
       try {
         resumeData = await validate(step.resumeSchema, resumeData, 'Step resume data validation failed');
@@ -42,7 +50,7 @@ export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: S
   }
 
   const span = exec.tracer.startStep(scope.idPrefix + step.id, attempt);
-  const outcome = await attemptLoop({ exec, step, input, scope, path, prior, firstAttempt: attempt, resumeData, span });
+  const outcome = await attemptLoop({ exec, step, input, scope, path, prior, firstAttempt: attempt, failedAttempts, resumeData, suspendData, span });
   span.end(outcome.t === 'ok' || outcome.t === 'bail' ? 'success' : outcome.t, outcome.t === 'failed' ? outcome.error : undefined);
   return outcome;
 }
@@ -55,7 +63,10 @@ interface Attempts {
   path: string;
   prior: RowMeta;
   firstAttempt: number;
+  /** Failed attempts before `firstAttempt` (recorded in a parked retry's row). */
+  failedAttempts: AttemptMeta[] | undefined;
   resumeData: unknown;
+  suspendData: unknown;
   span: StepSpan;
 }
 
@@ -66,16 +77,19 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
   const { exec, step, input, scope, path, prior } = a;
   const maxRetries = step.retries ?? scope.workflow.retryConfig.attempts;
   const eventId = scope.idPrefix + step.id;
+  // Kept in memory while the retries stay in process; written with the row that ends the step (or parks it).
+  let retried: AttemptMeta[] | undefined = a.failedAttempts ? [...a.failedAttempts] : undefined;
   for (let attempt = a.firstAttempt; ; attempt++) {
     if (exec.aborted) return { t: 'canceled' };
     exec.crashPoint('step:before');
     const startedAt = exec.now();
     if (stepEvents(exec, scope)) exec.emit('workflow-step-start', { id: eventId, payload: input.v, startedAt, status: 'running' });
     const control: StepControl = {};
-    const rec: Recording = { exec, scope, path, id: step.id, input, startedAt, attempts: attempt + 1, control, prior };
+    const rec: Recording = { exec, scope, path, id: step.id, input, startedAt, attempts: attempt + 1, control, prior, failedAttempts: retried };
     let result = callOnce(a, control, attempt);
     if (result instanceof Promise) result = await result;
     if (control.aborted || (exec.aborted && result.threw)) return { t: 'canceled' };
+    if (!result.threw) result = contextChecked(exec, result);
     if (!result.threw) {
       if (control.suspended) return suspend(rec, step, control);
       if (control.bailed) {
@@ -90,8 +104,10 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
     const error = stepError(step.id, result.error);
     if (!isRetryable(error) || attempt >= maxRetries) return recordFailure(rec, error);
     const delay = retryDelay(scope.workflow, attempt);
-    a.span.retry(attempt + 1, serializeError(error), delay);
-    if (exec.hasListeners) exec.emit('workflow-step-retry', { id: eventId, attempt: attempt + 1, error: serializeError(error), delayMs: delay });
+    const stored = serializeError(error);
+    (retried ??= []).push({ attempt: attempt + 1, startedAt, endedAt: exec.now(), error: stored, retryDelayMs: delay });
+    a.span.retry(attempt + 1, stored, delay);
+    if (exec.hasListeners) exec.emit('workflow-step-retry', { id: eventId, attempt: attempt + 1, error: deserializeError(stored), delayMs: delay });
     if (delay > exec.inProcessSleepMs) {
       const retryAt = exec.now() + delay;
       const inputJson = input.json !== undefined ? input.json : exec.encode(input.v, 'step input');
@@ -101,8 +117,8 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
         status: 'waiting',
         attempt: attempt + 1,
         input: inputJson,
-        error: JSON.stringify(serializeError(error)),
-        meta: { ...prior, retryAt },
+        error: JSON.stringify(stored),
+        meta: { ...prior, retryAt, attempts: retried },
         startedAt,
         endedAt: null,
       });
@@ -130,10 +146,20 @@ function callOnce(a: Attempts, control: StepControl, attempt: number): CallResul
   }
 }
 
+/** A step that put a value JSON cannot hold into the request context fails: the context could not be kept. */
+function contextChecked(exec: Exec, result: CallResult): CallResult {
+  try {
+    exec.encodeContext();
+    return result;
+  } catch (error) {
+    return { threw: true, error };
+  }
+}
+
 function callExecute(a: Attempts, control: StepControl, attempt: number, inputData: unknown): CallResult | Promise<CallResult> {
   try {
     const step = a.step;
-    const args: ContextArgs = { exec: a.exec, scope: a.scope, stepId: step.id, control, inputData, resumeData: a.resumeData, retryCount: attempt };
+    const args: ContextArgs = { exec: a.exec, scope: a.scope, stepId: step.id, control, inputData, resumeData: a.resumeData, suspendData: a.suspendData, retryCount: attempt };
     const output = a.span.active ? a.span.run(() => callStep(step, args)) : callStep(step, args);
     if (output instanceof Promise) return output.then((v) => settled(a.exec, v), failed);
     return settled(a.exec, output);
@@ -245,6 +271,7 @@ async function suspend(rec: Recording, step: StepDef, control: StepControl): Pro
     if (control.suspended?.labels.length) meta.resumeLabels = control.suspended.labels;
     if (rec.prior?.resumePayload !== undefined) meta.resumePayload = rec.prior.resumePayload;
     if (control.statePatch) meta.statePatch = control.statePatch;
+    if (rec.failedAttempts?.length) meta.attempts = rec.failedAttempts;
     exec.encode(meta, `suspend payload of step "${step.id}"`);
     const input = rec.input.json !== undefined ? rec.input.json : exec.encode(rec.input.v, 'step input');
     row = journalRow(exec.runId, { path: rec.path, kind: scope.rowKind, status: 'suspended', attempt: rec.attempts, input, meta, startedAt: rec.startedAt, endedAt: null });

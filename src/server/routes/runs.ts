@@ -6,7 +6,7 @@ import { parseRunFilter } from '../query.js';
 import { findRun, summaryJson } from '../views.js';
 import type { ApiContext } from './context.js';
 
-const RESUME_KEYS = ['step', 'resumeData', 'label', 'requestContext'];
+const RESUME_KEYS = ['step', 'resumeData', 'label', 'forEachIndex', 'requestContext'];
 
 function resumeOptions(body: JsonObject): ResumeOptions {
   const opts: ResumeOptions = {};
@@ -19,6 +19,8 @@ function resumeOptions(body: JsonObject): ResumeOptions {
   if ('resumeData' in body) opts.resumeData = body.resumeData;
   const label = optString(body, 'label');
   if (label) opts.label = label;
+  // Checked by the engine (a non-negative integer), like every other resume option.
+  if (body.forEachIndex !== undefined) opts.forEachIndex = body.forEachIndex as number;
   const requestContext = optObject(body, 'requestContext');
   if (requestContext) opts.requestContext = requestContext;
   return opts;

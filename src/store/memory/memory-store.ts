@@ -19,7 +19,7 @@ import type {
 } from '../types.js';
 import { isTerminal, runIdOf } from '../types.js';
 import { applyRunPatch, insertedRecord, isClaimable, normalisePage } from '../shared/run-rules.js';
-import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
+import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
 import { RunNotFoundError } from '../../errors.js';
 import { RunIndex, type IndexedRun } from './run-index.js';
 import { claimsBefore } from './run-queue.js';
@@ -233,15 +233,19 @@ export class MemoryStore implements Store {
 
   async resumeRun(req: ResumeRequest): Promise<RunRecord> {
     const r = this.runs.get(req.runId);
-    checkText(req.path, 'path');
+    const paths = resumedPaths(req);
+    for (const p of paths) checkText(p, 'path');
     checkText(req.resumeData, 'resumeData');
     checkText(req.requestContext, 'requestContext');
     checkText(req.owner, 'owner');
     checkResumable(req.runId, r?.record);
     const rec = r.record;
-    const row = r.journal.get(req.path);
-    checkSuspendedRow(req.runId, req.path, row);
-    r.journal.set(req.path, { ...row, status: 'resumed', meta: resumedMeta(row.meta, req.resumeData) });
+    const rows = paths.map((p) => {
+      const row = r.journal.get(p);
+      checkSuspendedRow(req.runId, p, row);
+      return row;
+    });
+    for (const row of rows) r.journal.set(row.path, { ...row, status: 'resumed', meta: resumedMeta(row.meta, req.resumeData) });
     rec.status = req.owner ? 'running' : 'pending';
     rec.owner = req.owner;
     rec.leaseExpiresAt = req.owner ? req.leaseExpiresAt : null;

@@ -19,7 +19,7 @@ import type {
   WriteOp,
   WriteOutcome,
 } from '../types.js';
-import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
+import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
 import { insertedRecord, newRunValues } from '../shared/run-rules.js';
 import { callerPool, checkSchema, checkSessionSettings, createPool, query, transaction, type SessionSettings } from './connection.js';
 import type { PostgresStoreOptions } from './options.js';
@@ -373,15 +373,19 @@ export class PostgresStore implements Store {
   /** Row locks serialise concurrent resumes: the loser sees the run pending/running and conflicts. */
   async resumeRun(req: ResumeRequest): Promise<RunRecord> {
     if (!isStorableText(req.runId)) throw new RunNotFoundError(req.runId);
-    checkText(req.path, 'path');
+    const paths = resumedPaths(req);
+    for (const p of paths) checkText(p, 'path');
     checkText(req.resumeData, 'resumeData');
     checkText(req.requestContext, 'requestContext');
     checkText(req.owner, 'owner');
     return this.tx('resumeRun', async (c) => {
       checkResumable(req.runId, (await query<RunRecord>(c, this.runSql.byIdForUpdate, [req.runId])).rows[0]);
-      const row = (await query<JournalEntry>(c, this.journalSql.rowForUpdate, [req.runId, req.path])).rows[0];
-      checkSuspendedRow(req.runId, req.path, row);
-      await query(c, this.journalSql.setResumed, [req.runId, req.path, resumedMeta(row.meta, req.resumeData)]);
+      // Rows in one order (the run row's lock already keeps two resumes of this run apart).
+      for (const p of [...paths].sort()) {
+        const row = (await query<JournalEntry>(c, this.journalSql.rowForUpdate, [req.runId, p])).rows[0];
+        checkSuspendedRow(req.runId, p, row);
+        await query(c, this.journalSql.setResumed, [req.runId, p, resumedMeta(row.meta, req.resumeData)]);
+      }
       const res = await query<RunRecord>(c, this.runSql.resume, [
         req.runId,
         req.owner ? 'running' : 'pending',

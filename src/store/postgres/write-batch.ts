@@ -29,9 +29,9 @@ export function writeSql(schema: string, skipLocked: boolean): string {
     u AS (
       SELECT * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bool[], $6::text[], $7::bool[],
           $8::text[], $9::bool[], $10::text[], $11::bool[], $12::text[], $13::bool[], $14::bigint[], $15::bool[],
-          $16::text[], $17::bool[])
+          $16::text[], $17::bool[], $18::text[], $19::bool[])
         AS u(run_id, epoch, now, has_status, status, has_state, state, has_result, result, has_error, error,
-          has_wake_at, wake_at, has_status_reason, status_reason, release)
+          has_wake_at, wake_at, has_status_reason, status_reason, has_request_context, request_context, release)
     ),
     patched AS (
       UPDATE ${runs} r SET
@@ -41,6 +41,7 @@ export function writeSql(schema: string, skipLocked: boolean): string {
         error = CASE WHEN u.has_error THEN u.error ELSE r.error END,
         wake_at = CASE WHEN u.has_wake_at THEN u.wake_at ELSE r.wake_at END,
         status_reason = CASE WHEN u.has_status_reason THEN u.status_reason ELSE r.status_reason END,
+        request_context = CASE WHEN u.has_request_context THEN u.request_context ELSE r.request_context END,
         owner = CASE WHEN u.release THEN NULL ELSE r.owner END,
         lease_expires_at = CASE WHEN u.release THEN NULL ELSE r.lease_expires_at END,
         updated_at = u.now
@@ -49,8 +50,8 @@ export function writeSql(schema: string, skipLocked: boolean): string {
       RETURNING r.id
     ),
     input AS (
-      SELECT * FROM unnest($18::text[], $19::text[], $20::text[], $21::text[], $22::int[], $23::text[], $24::text[],
-          $25::text[], $26::text[], $27::bigint[], $28::bigint[], $29::bigint[])
+      SELECT * FROM unnest($20::text[], $21::text[], $22::text[], $23::text[], $24::int[], $25::text[], $26::text[],
+          $27::text[], $28::text[], $29::bigint[], $30::bigint[], $31::bigint[])
         WITH ORDINALITY AS t(run_id, path, kind, status, attempt, input, output, error, meta, started_at, ended_at,
           epoch, ord)
     ),
@@ -91,7 +92,7 @@ function patchColumns(ops: PatchOp[]): unknown[][] {
       merged.set(key, { ...prev, patch: { ...prev.patch, ...definedOnly(op.patch), release }, now: op.now });
     }
   }
-  const cols: unknown[][] = Array.from({ length: 16 }, () => []);
+  const cols: unknown[][] = Array.from({ length: 18 }, () => []);
   for (const { runId, epoch, patch: p, now } of merged.values()) {
     const values = [
       runId,
@@ -110,6 +111,8 @@ function patchColumns(ops: PatchOp[]): unknown[][] {
       p.wakeAt == null ? null : Math.ceil(p.wakeAt),
       p.statusReason !== undefined,
       p.statusReason ?? null,
+      p.requestContext !== undefined,
+      p.requestContext ?? null,
       Boolean(p.release),
     ];
     values.forEach((v, i) => cols[i]!.push(v));

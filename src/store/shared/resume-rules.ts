@@ -1,5 +1,5 @@
 import { ResumeConflictError, RunConflictError, RunNotFoundError, RunNotSuspendedError, StepNotSuspendedError } from '../../errors.js';
-import type { JournalEntry, ReviseRequest, RunRecord } from '../types.js';
+import type { JournalEntry, ResumeRequest, ReviseRequest, RunRecord } from '../types.js';
 
 export { resumedMeta } from '../../domain/journal-meta.js';
 
@@ -13,6 +13,11 @@ export function checkResumable(runId: string, run: RunRecord | undefined | null)
   // pending/running right after a resume means another resume won the race.
   if (run.status === 'pending' || run.status === 'running') throw new ResumeConflictError(runId);
   throw new RunNotSuspendedError(runId, run.status);
+}
+
+/** The rows a resume marks resumed: `paths` when given (several foreach items), else `path`; each once. */
+export function resumedPaths(req: ResumeRequest): string[] {
+  return req.paths?.length ? [...new Set(req.paths)] : [req.path];
 }
 
 /** The row a resume targets must still be suspended. */

@@ -21,6 +21,7 @@ export function applyRunPatch(r: RunRecord, patch: RunPatch, now: number): void 
   if (patch.error !== undefined) r.error = patch.error;
   if (patch.wakeAt !== undefined) r.wakeAt = patch.wakeAt;
   if (patch.statusReason !== undefined) r.statusReason = patch.statusReason;
+  if (patch.requestContext !== undefined) r.requestContext = patch.requestContext;
   if (patch.release) {
     r.owner = null;
     r.leaseExpiresAt = null;

@@ -93,6 +93,7 @@ function checkEntry(e: JournalEntry): void {
 function checkPatch(p: RunPatch): void {
   checkText(p.status, 'status');
   checkText(p.statusReason, 'statusReason');
+  checkText(p.requestContext, 'requestContext');
   checkMs(p.wakeAt, 'wakeAt');
 }
 

@@ -59,6 +59,7 @@ export class RunQueries {
         error = CASE WHEN ? THEN ? ELSE error END,
         wake_at = CASE WHEN ? THEN ? ELSE wake_at END,
         status_reason = CASE WHEN ? THEN ? ELSE status_reason END,
+        request_context = CASE WHEN ? THEN ? ELSE request_context END,
         owner = CASE WHEN ? THEN NULL ELSE owner END,
         lease_expires_at = CASE WHEN ? THEN NULL ELSE lease_expires_at END,
         updated_at = ?
@@ -166,6 +167,8 @@ export class RunQueries {
       patch.wakeAt ?? null,
       patch.statusReason !== undefined ? 1 : 0,
       patch.statusReason ?? null,
+      patch.requestContext !== undefined ? 1 : 0,
+      patch.requestContext ?? null,
       patch.release ? 1 : 0,
       patch.release ? 1 : 0,
       now,

@@ -19,7 +19,7 @@ import type {
   WriteOutcome,
 } from '../types.js';
 import { runIdOf } from '../types.js';
-import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta } from '../shared/resume-rules.js';
+import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
 import { insertedRecord } from '../shared/run-rules.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
@@ -256,15 +256,19 @@ export class SqliteStore implements Store {
 
   async resumeRun(req: ResumeRequest): Promise<RunRecord> {
     if (!isStorableText(req.runId)) throw new RunNotFoundError(req.runId);
-    checkText(req.path, 'path');
+    const paths = resumedPaths(req);
+    for (const p of paths) checkText(p, 'path');
     checkText(req.resumeData, 'resumeData');
     checkText(req.requestContext, 'requestContext');
     checkText(req.owner, 'owner');
     return this.tx('resumeRun', (c) => {
       checkResumable(req.runId, c.runs.get(req.runId));
-      const row = c.journal.get(req.runId, req.path);
-      checkSuspendedRow(req.runId, req.path, row);
-      c.journal.markResumed(req.runId, req.path, resumedMeta(row.meta, req.resumeData));
+      const rows = paths.map((p) => {
+        const row = c.journal.get(req.runId, p);
+        checkSuspendedRow(req.runId, p, row);
+        return row;
+      });
+      for (const row of rows) c.journal.markResumed(req.runId, row.path, resumedMeta(row.meta, req.resumeData));
       const run = c.runs.resumeRun(req.runId, req.owner, req.leaseExpiresAt, req.requestContext, req.now);
       if (!run) throw new StoreError(`resumeRun: run ${req.runId} changed inside its own transaction`);
       return run;

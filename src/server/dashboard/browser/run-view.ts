@@ -1,4 +1,5 @@
 import type { RunView, StepResult, WorkflowResult } from '../../../define/run-types.js';
+import { stepEntries } from '../../../domain/step-entries.js';
 import type { Api } from './api.js';
 import type { Dom } from './dom.js';
 import type { Graph } from './graph.js';
@@ -13,7 +14,7 @@ export function runView(dom: Dom, api: Api, graph: Graph, announce: (msg: string
   const FINAL = ['success', 'failed', 'canceled'];
 
   function timeline(steps: Record<string, StepResult>): HTMLElement {
-    const rows = Object.entries(steps).sort((a, b) => a[1].startedAt - b[1].startedAt);
+    const rows = stepEntries(steps).sort((a, b) => a[1].startedAt - b[1].startedAt);
     const body = h('tbody');
     const t0 = rows[0]?.[1].startedAt ?? 0;
     for (const [id, s] of rows) {
@@ -37,7 +38,7 @@ export function runView(dom: Dom, api: Api, graph: Graph, announce: (msg: string
 
   function stepDetails(steps: Record<string, StepResult>): HTMLElement {
     const wrap = h('section', { 'aria-labelledby': 'steps-h' }, h('h2', { id: 'steps-h' }, 'Steps'));
-    for (const [id, s] of Object.entries(steps)) {
+    for (const [id, s] of stepEntries(steps)) {
       wrap.appendChild(
         h(
           'details',
