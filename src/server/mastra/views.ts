@@ -1,6 +1,7 @@
 import type { SerializedNode } from '../../define/graph.js';
 import type { RunView, StepResult, WorkflowResult } from '../../define/run-types.js';
 import type { WorkflowEvent } from '../../domain/workflow-events.js';
+import { stepEntries } from '../../domain/step-entries.js';
 import { InvalidArgumentError } from '../../errors.js';
 
 /**
@@ -33,7 +34,7 @@ function mastraSteps(steps: Record<string, StepResult>, withPayload: boolean, ne
 
 /** Top-level step ids in the order they started (Mastra's `stepExecutionPath`). */
 function executionPath(steps: Record<string, StepResult>): string[] {
-  return Object.entries(steps)
+  return stepEntries(steps)
     .filter(([id]) => !id.includes('.'))
     .sort((a, b) => a[1].startedAt - b[1].startedAt)
     .map(([id]) => id);
