@@ -24,7 +24,7 @@ function mastraStep(s: StepResult, withPayload: boolean): Record<string, unknown
 
 function mastraSteps(steps: Record<string, StepResult>, withPayload: boolean, nested = true): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [id, s] of Object.entries(steps)) {
+  for (const [id, s] of stepEntries(steps)) {
     // Nested workflows' steps show as `child.step`; without nested workflows only top-level ids remain.
     if (!nested && id.includes('.')) continue;
     out[id] = mastraStep(s, withPayload);
