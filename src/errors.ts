@@ -163,6 +163,21 @@ export class NonRetryableError extends WeftError {
   }
 }
 
+/**
+ * A workflow's onFinish or onError callback threw. Reported through the engine's onError hook; the run's
+ * outcome stands and the callback counts as delivered (it is not called again for that outcome).
+ */
+export class LifecycleCallbackError extends WeftError {
+  readonly callback: 'onFinish' | 'onError';
+  readonly runId: string;
+  constructor(callback: 'onFinish' | 'onError', runId: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super('CALLBACK_FAILED', `the ${callback} callback of run "${runId}" threw: ${why}`, { cause });
+    this.callback = callback;
+    this.runId = runId;
+  }
+}
+
 /** The plain, JSON-safe shape errors take in the store and in results. */
 export interface SerializedError {
   name: string;

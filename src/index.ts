@@ -3,6 +3,14 @@ import './engine/default-engine.js';
 export { createStep } from './define/step.js';
 export { createWorkflow, Workflow } from './define/workflow.js';
 export type { AnyWorkflow, StepLike, WorkflowConfig } from './define/workflow.js';
+export type {
+  LifecycleOptions,
+  ShouldPersistSnapshot,
+  WorkflowErrorInfo,
+  WorkflowFinishInfo,
+  WorkflowLogger,
+  WorkflowStartInfo,
+} from './define/lifecycle.js';
 export type { Step, StepConfig, StepContext, StepWriter, SuspendOptions, RetryConfig } from './define/types.js';
 export type {
   CreateRunOptions,
@@ -61,5 +69,6 @@ export {
   InvalidStepInputError,
   WorkflowAlreadyRegisteredError,
   ClockSkewError,
+  LifecycleCallbackError,
 } from './errors.js';
 export type { SerializedError, ValidationIssue } from './errors.js';

@@ -9,6 +9,7 @@ import {
   type SleepUntilFn,
   type UnitNode,
 } from './graph.js';
+import { lifecycleOf, type LifecycleOptions } from './lifecycle.js';
 import { runtimeOf, type WorkflowRuntime } from './runtime.js';
 import { checkRunId } from '../domain/ids.js';
 import type {
@@ -57,7 +58,8 @@ export interface WorkflowConfig<
   outputSchema: TOutSchema;
   stateSchema?: TStateSchema;
   retryConfig?: RetryConfig;
-  options?: { validateOutputs?: boolean };
+  /** `validateOutputs`, and the lifecycle callbacks (define/lifecycle.ts). */
+  options?: { validateOutputs?: boolean } & LifecycleOptions;
   /** Flow control: at most `limit` runs at once, per `key(input)` when given. */
   concurrency?: { limit: number; key?: (input: InferOut<TInSchema>) => string };
   /** Higher runs first when workers pick runs from the store. */
@@ -81,6 +83,8 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   readonly stateSchema?: AnySchema;
   readonly retryConfig: Required<Pick<RetryConfig, 'attempts' | 'delay'>> & RetryConfig;
   readonly options: { validateOutputs: boolean };
+  /** onStart / onFinish / onError / shouldPersistSnapshot, checked at definition time. */
+  readonly lifecycle: Readonly<LifecycleOptions>;
   readonly concurrency?: { limit: number; key?: (input: any) => string };
   readonly priority: number;
   readonly schedule?: { cron: string; timezone?: string; inputData?: unknown };
@@ -123,6 +127,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     this.stateSchema = config.stateSchema;
     this.retryConfig = { ...rc, attempts: rc.attempts ?? 0, delay: rc.delay ?? 0 };
     this.options = { validateOutputs: config.options?.validateOutputs ?? false };
+    this.lifecycle = lifecycleOf(where, config.options);
     this.concurrency = config.concurrency;
     this.priority = config.priority ?? 0;
     this.schedule = config.schedule;

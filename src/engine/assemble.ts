@@ -4,6 +4,7 @@ import { Worker } from '../worker/worker.js';
 import { EventHub } from './events.js';
 import { LocalExecutions, type RunReader } from './executions.js';
 import { GroupCommitter } from './group-commit.js';
+import { Lifecycle } from './lifecycle.js';
 import type { ResolvedOptions } from './options.js';
 import { WorkflowRegistry } from './registry.js';
 import { RunCommands } from './run-commands.js';
@@ -21,6 +22,8 @@ export interface EngineParts {
   /** Null for a pure client (`worker: false`). */
   worker: Worker | null;
   executions: LocalExecutions;
+  /** Lifecycle callbacks of held outcomes (onFinish/onError). */
+  lifecycle: Lifecycle;
   commands: RunCommands;
   queries: RunQueries;
   schedules: SchedulesApi;
@@ -82,6 +85,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
           store,
           ownerId: env.ownerId,
           workflowIds: () => p.registry.ids(),
+          heldWorkflowIds: () => p.registry.withOutcomeCallbacks(),
           limits: () => p.registry.limits(),
           launch: (c) => p.executions.launch(c),
           onLeaseLost: (id, kind) => {
@@ -102,6 +106,17 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     : null;
   const worker = p.worker;
 
+  p.lifecycle = new Lifecycle({
+    store,
+    committer,
+    reader,
+    worker,
+    ownerId: env.ownerId,
+    now: seams.now,
+    crashPoint: (name) => seams.crash?.(name),
+    onError: o.onError,
+  });
+  const lifecycle = p.lifecycle;
   p.executions = new LocalExecutions({
     interpreter: {
       committer,
@@ -111,11 +126,13 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
       seams,
       ...(worker?.opts.leaseGuard ? { leaseHeld: (runId: string) => worker.leaseHeld(runId) } : {}),
       faultBackoffMs: (runId) => p.executions.faultBackoffMs(runId),
+      holdAfter: (wf, status) => lifecycle.holds(wf, status),
     },
     committer,
     reader,
     worker,
     workflowById,
+    lifecycle,
     onError: o.onError,
     notified: env.isNotified,
   });
@@ -131,6 +148,8 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     maxPayloadBytes: o.maxPayloadBytes,
     storeCall,
     started: (runId) => pending.delete(runId),
+    lifecycle,
+    workflowById,
   });
   p.queries = new RunQueries({ store, reader, pending, storeCall, workflowById });
   p.schedules = new SchedulesApi({
