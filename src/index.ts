@@ -11,7 +11,7 @@ export type {
   WorkflowLogger,
   WorkflowStartInfo,
 } from './define/lifecycle.js';
-export type { Step, StepConfig, StepContext, StepWriter, SuspendOptions, RetryConfig } from './define/types.js';
+export type { Step, StepConfig, StepContext, StepWriter, SuspendOptions, RetryConfig, TracingContext } from './define/types.js';
 export type {
   CreateRunOptions,
   ListRunsOptions,

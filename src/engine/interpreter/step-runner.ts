@@ -115,7 +115,7 @@ async function callOnce(a: Attempts, control: StepControl, attempt: number): Pro
     // Synchronous schemas and steps are not awaited: every await is a trip through the microtask queue.
     let inputData = validate(step.inputSchema, a.input.v, `input of step "${step.id}"`);
     if (inputData instanceof Promise) inputData = await inputData;
-    const args: ContextArgs = { exec, scope, stepId: step.id, control, inputData, resumeData: a.resumeData, retryCount: attempt };
+    const args: ContextArgs = { exec, scope, stepId: step.id, control, inputData, resumeData: a.resumeData, retryCount: attempt, span };
     const call = () => callStep(step, args);
     let output = span.active ? span.run(call) : call();
     if (output instanceof Promise) output = await output;
