@@ -3,6 +3,7 @@ import type { RunStatus } from '../domain/run-status.js';
 import type { WorkflowEvent } from '../domain/workflow-events.js';
 import type { RequestContext } from './request-context.js';
 import type { SerializedNode } from './graph.js';
+import type { RunViewField } from './run-snapshot.js';
 
 /**
  * Public shapes of runs and results. They live with the definitions (pure types) so a workflow can be
@@ -91,7 +92,10 @@ export interface RunHandle<TInput = any, TOutput = any, TState = any> {
 
 export interface ResultQueryOptions {
   includeState?: boolean;
+  /** false: steps of nested workflows are left out (their workflow's own entry stays). Default true. */
   withNestedWorkflows?: boolean;
+  /** getWorkflowRunById only: the fields to return (define/run-snapshot.ts); default all. */
+  fields?: RunViewField[];
 }
 
 export interface RunView {

@@ -10,14 +10,13 @@ import {
   type UnitNode,
 } from './graph.js';
 import { lifecycleOf, type LifecycleOptions } from './lifecycle.js';
-import { runtimeOf, type WorkflowRuntime } from './runtime.js';
+import { runtimeOf, type WorkflowRunListing, type WorkflowRuntime } from './runtime.js';
 import { checkRunId } from '../domain/ids.js';
 import type {
   CreateRunOptions,
   ListRunsOptions,
   ResultQueryOptions,
   RunHandle,
-  RunSummary,
   RunView,
   WorkflowResult,
 } from './run-types.js';
@@ -251,7 +250,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     return this.rt().getWorkflowRunById(this, runId, opts);
   }
 
-  async listWorkflowRuns(opts: ListRunsOptions = {}): Promise<{ runs: RunSummary[]; total: number }> {
+  async listWorkflowRuns(opts: ListRunsOptions = {}): Promise<{ runs: WorkflowRunListing[]; total: number }> {
     if (opts === null || typeof opts !== 'object') throw new InvalidArgumentError('listWorkflowRuns options must be an object');
     return this.rt().listWorkflowRuns(this, opts);
   }

@@ -5,6 +5,7 @@ import { EventHub } from './events.js';
 import { LocalExecutions, type RunReader } from './executions.js';
 import { GroupCommitter } from './group-commit.js';
 import { Lifecycle } from './lifecycle.js';
+import { snapshotRow } from './run-shapes.js';
 import type { ResolvedOptions } from './options.js';
 import { WorkflowRegistry } from './registry.js';
 import { RunCommands } from './run-commands.js';
@@ -127,6 +128,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
       ...(worker?.opts.leaseGuard ? { leaseHeld: (runId: string) => worker.leaseHeld(runId) } : {}),
       faultBackoffMs: (runId) => p.executions.faultBackoffMs(runId),
       holdAfter: (wf, status) => lifecycle.holds(wf, status),
+      outcomeRow: (wf, exec, patch) => snapshotRow(wf, exec, patch),
     },
     committer,
     reader,

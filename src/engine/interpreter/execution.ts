@@ -40,6 +40,11 @@ export interface ExecutionHost {
    * the workflow's lifecycle callbacks and record them (engine/lifecycle.ts). Absent: never.
    */
   holdAfter?(wf: AnyWorkflow, status: RunStatus): boolean;
+  /**
+   * A row to write with the outcome, in the same batch (the shouldPersistSnapshot record, run-shapes.ts),
+   * or null. Absent: never.
+   */
+  outcomeRow?(wf: AnyWorkflow, exec: RunExecution, patch: RunPatch): JournalEntry | null;
 }
 
 /**
@@ -316,8 +321,15 @@ export class RunExecution implements Exec {
     // write, so runs of workflows without callbacks pay nothing.
     const held = patch.status !== 'waiting' && this.host.holdAfter?.(this.rootWorkflow, patch.status!) === true;
     if (held) patch.release = false;
+    const extra = this.host.outcomeRow?.(this.rootWorkflow, this, patch) ?? null;
     try {
-      await this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch, now: this.now() });
+      if (extra) {
+        // Queued in the same turn as the outcome, so it commits in the same batch (all of a run's ops in
+        // a batch commit together or not at all).
+        this.journal.set(extra.path, extra);
+        const row = this.host.committer.write({ type: 'journal', epoch: this.epoch, entry: extra });
+        await Promise.all([row, this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch, now: this.now() })]);
+      } else await this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch, now: this.now() });
     } catch (err) {
       if (err instanceof LeaseLostError) {
         this.tracer.end('lost');
