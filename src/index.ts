@@ -25,10 +25,15 @@ export type {
   StartOptions,
   StepResult,
   StreamHandle,
+  StreamOptions,
+  LegacyStreamHandle,
   TracingOptions,
   WorkflowResult,
 } from './define/run-types.js';
 export type { WorkflowEvent, WorkflowEventType } from './domain/workflow-events.js';
+export type { WorkflowStreamChunk, LegacyStreamChunk } from './define/stream-types.js';
+export type { RunSnapshot, RunViewField } from './define/run-snapshot.js';
+export type { WorkflowRunListing } from './define/runtime.js';
 export { RUN_STATUSES, TERMINAL_STATUSES, isTerminal } from './domain/run-status.js';
 export type { SerializedNode, SerializedStep } from './define/graph.js';
 export type { StandardSchemaV1 } from './define/schema.js';

@@ -115,6 +115,20 @@ export class LocalExecutions {
     this.running.set(runId, { exec, ran, done });
   }
 
+  /**
+   * Resolves once the run's execution in this process has ended, when it has a suspended step (it is
+   * settling as suspended, or will once its other branches end). A run executing without one is left
+   * alone: a resume of it is refused as before.
+   */
+  async suspending(runId: string): Promise<void> {
+    for (let e = this.running.get(runId); e; e = this.running.get(runId)) {
+      let suspended = false;
+      for (const row of e.exec.rows()) if (row.status === 'suspended') suspended = true;
+      if (!suspended) return;
+      await e.done;
+    }
+  }
+
   /** Aborts a local execution (cancel, delete). */
   abort(runId: string, reason: unknown): void {
     this.running.get(runId)?.exec.abort(reason);

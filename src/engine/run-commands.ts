@@ -151,6 +151,9 @@ export class RunCommands {
   /** Resumes a suspended run at the step the options name (checked and validated before anything is written). */
   async resume(wf: AnyWorkflow, runId: string, opts: ResumeOptions | undefined): Promise<void> {
     const o = checkResumeOptions(opts);
+    // A resume right after the run's step-suspended event (a stream reader reacting to it) must not see
+    // the run still running here: its suspension is being recorded. Wait for this process's execution.
+    await this.d.executions.suspending(runId);
     const run = await this.d.reader.loadRun(runId);
     if (!run) throw new RunNotFoundError(runId);
     if (run.status !== 'suspended') throw new RunNotSuspendedError(runId, run.status);

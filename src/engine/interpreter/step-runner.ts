@@ -66,7 +66,11 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
     if (exec.aborted) return { t: 'canceled' };
     exec.crashPoint('step:before');
     const startedAt = exec.now();
-    if (stepEvents(exec, scope)) exec.emit('workflow-step-start', { id: eventId, payload: input.v, startedAt, status: 'running' });
+    if (stepEvents(exec, scope)) {
+      const start: Record<string, unknown> = { id: eventId, payload: input.v, startedAt, status: 'running' };
+      if (a.resumeData !== undefined) start.resumePayload = a.resumeData;
+      exec.emit('workflow-step-start', start);
+    }
     const control: StepControl = {};
     const rec: Recording = { exec, scope, path, id: step.id, input, startedAt, attempts: attempt + 1, control, prior };
     let result = await callOnce(a, control, attempt);
@@ -214,9 +218,11 @@ async function suspend(rec: Recording, step: StepDef, control: StepControl): Pro
   const { exec, scope } = rec;
   let payload = control.suspended?.payload;
   let row: JournalEntry;
+  let suspendedAt: number | undefined;
   try {
     if (step.suspendSchema && payload !== undefined) payload = await validate(step.suspendSchema, payload, `suspend payload of step "${step.id}"`);
     const meta: RowMeta = { suspendPayload: payload, suspendedAt: exec.now() };
+    suspendedAt = meta.suspendedAt;
     if (control.suspended?.labels.length) meta.resumeLabels = control.suspended.labels;
     if (rec.prior?.resumePayload !== undefined) meta.resumePayload = rec.prior.resumePayload;
     if (control.statePatch) meta.statePatch = control.statePatch;
@@ -228,6 +234,6 @@ async function suspend(rec: Recording, step: StepDef, control: StepControl): Pro
     return recordFailure({ ...rec, error: err });
   }
   await exec.record(row);
-  if (exec.hasListeners) exec.emit('workflow-step-suspended', { id: scope.idPrefix + step.id, suspendPayload: payload, payload: rec.input.v, startedAt: rec.startedAt, status: 'suspended' });
+  if (exec.hasListeners) exec.emit('workflow-step-suspended', { id: scope.idPrefix + step.id, suspendPayload: payload, payload: rec.input.v, startedAt: rec.startedAt, suspendedAt, status: 'suspended' });
   return { t: 'suspended' };
 }
