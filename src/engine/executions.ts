@@ -97,9 +97,9 @@ export class LocalExecutions {
       .then(async (end) => {
         // Before the slot is freed and waiters are told: the lease stays renewed while the callbacks
         // run, and start() resolves after them, as in Mastra.
-        if (end.held) {
+        if (end.held || (isSettled(end.status as RunStatus) && this.d.lifecycle.due(wf, end.status as RunStatus))) {
           const view = { run: exec.finalRecord(), rows: exec.rows(), decoded: exec.decoded, requestContext: exec.requestContext };
-          await this.d.lifecycle.deliver(wf, view, exec.epoch);
+          await this.d.lifecycle.deliver(wf, view, end.held ? exec.epoch : null);
         }
         return end;
       })

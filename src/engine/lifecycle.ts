@@ -49,7 +49,15 @@ export class Lifecycle {
 
   constructor(private readonly d: LifecycleDeps) {}
 
-  /** Whether an outcome of `wf` with this status is held for callbacks (the store must support it). */
+  /** Whether an outcome of `wf` with this status has callbacks to deliver. */
+  due(wf: AnyWorkflow, status: RunStatus): boolean {
+    return callbacksDue(wf.lifecycle, status);
+  }
+
+  /**
+   * Whether such an outcome is held for its callbacks. A store without claimUnreleased cannot hand a
+   * held run to another worker, so there the callbacks are called without holding (not redelivered).
+   */
   holds(wf: AnyWorkflow, status: RunStatus): boolean {
     return this.d.store.claimUnreleased !== undefined && callbacksDue(wf.lifecycle, status);
   }
@@ -70,15 +78,16 @@ export class Lifecycle {
   }
 
   /**
-   * Calls the callbacks of a held outcome, then releases the run under `epoch` (the record). Never
-   * rejects: whatever goes wrong is reported through onError. Errors a
+   * Calls the callbacks of an outcome, then, when it was held, releases the run under `epoch` (the
+   * record; null: not held, nothing to record). Never rejects: whatever goes wrong is reported through
+   * onError. Errors a
    * callback throws are reported through onError and count as delivered, as in Mastra: they never
    * change the run, and calling a failing callback again would not make it succeed.
    */
-  deliver(wf: AnyWorkflow, view: OutcomeView, epoch: number): Promise<void> {
+  deliver(wf: AnyWorkflow, view: OutcomeView, epoch: number | null): Promise<void> {
     const runId = view.run.runId;
     const p = this.call(wf, view)
-      .then(() => this.record(runId, epoch))
+      .then(() => (epoch === null ? undefined : this.record(runId, epoch)))
       // Unreadable run data (buildResult): reported; the run stays held and is tried again after its lease.
       .catch((err) => this.d.onError(err))
       .finally(() => {

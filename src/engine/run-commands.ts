@@ -201,7 +201,8 @@ export class RunCommands {
     const before = await this.d.reader.loadRun(runId);
     const wf = before ? this.d.workflowById(before.workflowId) : undefined;
     const lifecycle = this.d.lifecycle;
-    const holds = wf !== undefined && before !== null && !isTerminal(before.status) && lifecycle.holds(wf, 'canceled');
+    const due = wf !== undefined && before !== null && !isTerminal(before.status) && lifecycle.due(wf, 'canceled');
+    const holds = due && lifecycle.holds(wf, 'canceled');
     if (holds) await lifecycle.settle(wf, runId);
     const hold = holds ? { owner: this.d.ownerId, leaseExpiresAt: lifecycle.leaseExpiresAt() } : undefined;
     const run = await this.d.storeCall(() => this.d.store.cancelRun(runId, this.now(), hold));
@@ -212,8 +213,9 @@ export class RunCommands {
       this.d.events.emit(runId, 'workflow-finish', finishPayload('canceled'));
     }
     // Only when this call made the cancel (a run already terminal comes back unchanged, held by nobody here).
-    if (hold && run.status === 'canceled' && run.owner === hold.owner && run.leaseEpoch === before!.leaseEpoch + 1) {
-      await lifecycle.deliver(wf!, { run, rows: await this.d.reader.loadJournal(runId) }, run.leaseEpoch);
+    const made = run.status === 'canceled' && run.leaseEpoch === before!.leaseEpoch + 1 && (!hold || run.owner === hold.owner);
+    if (due && made) {
+      await lifecycle.deliver(wf!, { run, rows: await this.d.reader.loadJournal(runId) }, hold ? run.leaseEpoch : null);
     }
     return run;
   }

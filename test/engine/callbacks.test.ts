@@ -254,6 +254,31 @@ describe.each(STORES)('lifecycle callbacks ($name)', ({ name, make }) => {
   });
 });
 
+describe('lifecycle callbacks on a store without claimUnreleased', () => {
+  it('are still called once per outcome, without holding the run (nothing could redeliver them)', async () => {
+    const inner = memoryStore();
+    const store = new Proxy(inner, {
+      get(target, prop) {
+        if (prop === 'claimUnreleased') return undefined;
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const statuses: string[] = [];
+    const wf = workflow('suspend', { onFinish: (i) => void statuses.push(i.status) });
+    const weft = engine(store, { wf });
+    await weft.start();
+    const run = await wf.createRun();
+    await run.start({ inputData: { n: 1 } });
+    await run.resume({ resumeData: {} });
+    const other = await wf.createRun();
+    await other.start({ inputData: { n: 1 } });
+    await other.cancel();
+    expect(statuses).toEqual(['suspended', 'success', 'suspended', 'canceled']);
+    expect(await heldOwner(weft, run.runId)).toBeNull();
+  });
+});
+
 /** The stores behind the engines of this file (the Weft keeps its store private). */
 const storeOf = new WeakMap<Weft, Store>();
 
