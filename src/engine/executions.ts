@@ -93,25 +93,22 @@ export class LocalExecutions {
       this.d.onError(err);
       return { status: 'lost', outcome: { t: 'canceled' } };
     });
-    const done = ran
-      .then(async (end) => {
-        // Before the slot is freed and waiters are told: the lease stays renewed while the callbacks
-        // run, and start() resolves after them, as in Mastra.
-        if (end.held || (isSettled(end.status as RunStatus) && this.d.lifecycle.due(wf, end.status as RunStatus))) {
-          const view = { run: exec.finalRecord(), rows: exec.rows(), decoded: exec.decoded, requestContext: exec.requestContext };
-          await this.d.lifecycle.deliver(wf, view, end.held ? exec.epoch : null);
-        }
-        return end;
-      })
-      .then((end) => {
-        this.running.delete(runId);
-        if (end.status !== 'faulted') this.faults.delete(runId);
-        worker?.untrack(runId);
-        // A parked run, or a finished run of a limited workflow (a slot is free), may let more runs go.
-        if (end.status === 'waiting' || end.status === 'faulted' || wf.concurrency) worker?.nudge();
-        this.notify(runId);
-        return end;
-      });
+    const settle = (end: ExecutionEnd): ExecutionEnd => {
+      this.running.delete(runId);
+      if (end.status !== 'faulted') this.faults.delete(runId);
+      worker?.untrack(runId);
+      // A parked run, or a finished run of a limited workflow (a slot is free), may let more runs go.
+      if (end.status === 'waiting' || end.status === 'faulted' || wf.concurrency) worker?.nudge();
+      this.notify(runId);
+      return end;
+    };
+    const done = ran.then((end) => {
+      // Lifecycle callbacks go before the slot is freed and waiters are told: the lease stays renewed
+      // while they run, and start() resolves after them, as in Mastra. Runs without any pay no extra tick.
+      if (!end.held && !(isSettled(end.status as RunStatus) && this.d.lifecycle.due(wf, end.status as RunStatus))) return settle(end);
+      const view = { run: exec.finalRecord(), rows: exec.rows(), decoded: exec.decoded, requestContext: exec.requestContext };
+      return this.d.lifecycle.deliver(wf, view, end.held ? exec.epoch : null).then(() => settle(end));
+    });
     this.running.set(runId, { exec, ran, done });
   }
 
