@@ -110,6 +110,8 @@ export interface RunHandle<TInput = any, TOutput = any, TState = any> {
   streamLegacy(opts?: StartOptions<TInput, TState> & { onChunk?: (chunk: LegacyStreamChunk) => unknown }): LegacyStreamHandle<TInput, TOutput>;
   /** Follows the run's events in this process from now until its next outcome, without starting anything. */
   observeStream(): ReadableStream<WorkflowStreamChunk> & AsyncIterable<WorkflowStreamChunk>;
+  /** observeStream in legacy chunks, until the run ends (open across suspensions, as streamLegacy). */
+  observeStreamLegacy(): { stream: ReadableStream<LegacyStreamChunk> & AsyncIterable<LegacyStreamChunk> };
   /** Calls `cb` with each chunk of the run's events in this process until the returned function is called. */
   watch(cb: (chunk: WorkflowStreamChunk) => void | Promise<void>): () => void;
   watchAsync(cb: (chunk: WorkflowStreamChunk) => void | Promise<void>): Promise<() => void>;

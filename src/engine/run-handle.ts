@@ -88,6 +88,11 @@ export class Run implements RunHandle {
     return runStream(this.host.events, this.runId, (e) => [toChunk(e)], 'settled', (e) => this.follow(e)).stream;
   }
 
+  /** The run's events in this process from now until it ends, as Mastra's legacy chunks. */
+  observeStreamLegacy(): { stream: ReadableStream<LegacyStreamChunk> & AsyncIterable<LegacyStreamChunk> } {
+    return { stream: runStream(this.host.events, this.runId, toLegacyChunks, 'terminal', (e) => this.follow(e)).stream };
+  }
+
   /** Calls `cb` with each of the run's chunks in this process; its errors never reach the run. */
   watch(cb: (chunk: WorkflowStreamChunk) => void | Promise<void>): () => void {
     return this.host.events.subscribe(this.runId, guardWatcher(cb));

@@ -176,6 +176,18 @@ describe.each(STORES)('run streams ($name)', ({ make }) => {
     expect(chunks.at(-1)).toMatchObject({ type: 'workflow-finish', payload: { workflowStatus: 'success' } });
   });
 
+  it('observeStreamLegacy() follows a run in legacy chunks through its suspension until it ends', async () => {
+    const { gated } = setup();
+    const run = await gated.createRun();
+    const { stream } = run.observeStreamLegacy();
+    await run.start({ inputData: { x: 1 } });
+    await run.resume({ step: 'gate', resumeData: { ok: true } });
+    const types = (await collect(stream)).map((c) => c.type);
+    expect(types.filter((t) => t === 'start')).toHaveLength(2);
+    expect(types).toContain('step-suspended');
+    expect(types.at(-1)).toBe('finish');
+  });
+
   it('watch() and watchAsync() get every chunk until unsubscribed; a throwing watcher does not hurt the run', async () => {
     const { plain, gated } = setup();
     const run = await plain.createRun();
