@@ -5,7 +5,7 @@ import { CorruptRunError, LeaseLostError, RunNotFoundError, serializeError } fro
 import type { ClaimedRun, JournalEntry, RunRecord } from '../store/types.js';
 import type { Worker } from '../worker/worker.js';
 import type { GroupCommitter } from './group-commit.js';
-import type { Lifecycle } from './lifecycle.js';
+import { Lifecycle } from './lifecycle.js';
 import { RunExecution, type ExecutionEnd, type ExecutionHost } from './interpreter/execution.js';
 import { buildResult } from './results.js';
 
@@ -77,7 +77,10 @@ export class LocalExecutions {
     // command created, resumed or retried here is tracked from now.
     if (worker && !worker.tracks(runId)) worker.track(runId);
     if (held) {
-      void this.d.lifecycle.deliverClaimed(wf, claimed).finally(() => worker?.untrack(runId));
+      void this.d.lifecycle.deliverClaimed(wf, claimed).finally(() => {
+        // Unless a callback resumed the run and it executes here now (its lease is tracked for it).
+        if (!this.running.has(runId)) worker?.untrack(runId);
+      });
       return;
     }
     let exec: RunExecution;
@@ -94,9 +97,12 @@ export class LocalExecutions {
       return { status: 'lost', outcome: { t: 'canceled' } };
     });
     const settle = (end: ExecutionEnd): ExecutionEnd => {
-      this.running.delete(runId);
+      // A callback may have resumed its own run: the newer execution owns the entry and the lease now.
+      if (this.running.get(runId)?.exec === exec) {
+        this.running.delete(runId);
+        worker?.untrack(runId);
+      }
       if (end.status !== 'faulted') this.faults.delete(runId);
-      worker?.untrack(runId);
       // A parked run, or a finished run of a limited workflow (a slot is free), may let more runs go.
       if (end.status === 'waiting' || end.status === 'faulted' || wf.concurrency) worker?.nudge();
       this.notify(runId);
@@ -118,6 +124,7 @@ export class LocalExecutions {
    * alone: a resume of it is refused as before.
    */
   async suspending(runId: string): Promise<void> {
+    if (Lifecycle.insideCallbackOf(runId)) return;
     for (let e = this.running.get(runId); e; e = this.running.get(runId)) {
       let suspended = false;
       for (const row of e.exec.rows()) if (row.status === 'suspended') suspended = true;

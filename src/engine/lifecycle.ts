@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { callbacksDue, hasOutcomeCallbacks, type WorkflowFinishInfo, type WorkflowLogger, type WorkflowStartInfo } from '../define/lifecycle.js';
 import { RequestContext } from '../define/request-context.js';
 import type { AnyWorkflow } from '../define/workflow.js';
@@ -12,6 +13,9 @@ import { buildResult } from './results.js';
 
 /** Lease of a held run when this engine has no worker (a pure client canceling a run, say). */
 const CLIENT_LEASE_MS = 15_000;
+
+/** The run whose onFinish/onError is running in this async context (a callback may move its own run on). */
+const inCallback = new AsyncLocalStorage<string>();
 
 export interface LifecycleDeps {
   store: Store;
@@ -78,6 +82,15 @@ export class Lifecycle {
   }
 
   /**
+   * Whether the caller runs inside a callback of this run. A callback that resumes, retries or cancels
+   * its own run must not wait for its own delivery (it would wait for itself); its record is then
+   * fenced by the move, which is right: the run has a new outcome to come.
+   */
+  static insideCallbackOf(runId: string): boolean {
+    return inCallback.getStore() === runId;
+  }
+
+  /**
    * Calls the callbacks of an outcome, then, when it was held, releases the run under `epoch` (the
    * record; null: not held, nothing to record). Never rejects: whatever goes wrong is reported through
    * onError. Errors a
@@ -109,7 +122,7 @@ export class Lifecycle {
    */
   async settle(wf: AnyWorkflow, runId: string): Promise<void> {
     const claim = this.d.store.claimUnreleased;
-    if (!claim || !Lifecycle.watches(wf)) return;
+    if (!claim || !Lifecycle.watches(wf) || Lifecycle.insideCallbackOf(runId)) return;
     for (let pollMs = 10; ; pollMs = Math.min(pollMs * 2, 500)) {
       const local = this.inFlight.get(runId);
       if (local) {
@@ -133,10 +146,11 @@ export class Lifecycle {
     this.d.crashPoint('callback:before');
     const { onFinish, onError } = wf.lifecycle;
     const info = finishInfo(wf, view);
-    if (onFinish) await this.guarded('onFinish', view.run.runId, () => onFinish(info));
+    const runId = view.run.runId;
+    if (onFinish) await this.guarded('onFinish', runId, () => inCallback.run(runId, () => onFinish(info)));
     if (onError && info.status === 'failed') {
       const { result: _result, ...rest } = info;
-      await this.guarded('onError', view.run.runId, () => onError({ ...rest, status: 'failed' }));
+      await this.guarded('onError', runId, () => inCallback.run(runId, () => onError({ ...rest, status: 'failed' })));
     }
     this.d.crashPoint('callback:after');
   }

@@ -199,6 +199,29 @@ describe.each(STORES)('lifecycle callbacks ($name)', ({ name, make }) => {
     expect(seen).toHaveLength(2);
   });
 
+  it('a callback may resume its own run: it does not wait for itself, and the resumed execution runs here', async () => {
+    const statuses: string[] = [];
+    let resumed: Promise<unknown> | undefined;
+    const wf = workflow('suspend', {
+      onFinish: async (i) => {
+        statuses.push(i.status);
+        if (i.status === 'suspended') {
+          const again = await wf.createRun({ runId: i.runId });
+          resumed = again.resume({ resumeData: {} });
+          await resumed;
+        }
+      },
+    });
+    const weft = engine(make().shared(), { wf });
+    await weft.start();
+    const run = await wf.createRun();
+    expect((await run.start({ inputData: { n: 1 } })).status).toBe('suspended');
+    expect(statuses).toEqual(['suspended', 'success']);
+    await expect(resumed).resolves.toMatchObject({ status: 'success' });
+    expect((await wf.getWorkflowRunExecutionResult(run.runId))?.status).toBe('success');
+    await until(async () => (await heldOwner(weft, run.runId)) === null, 5000, 'the resumed outcome to be recorded');
+  });
+
   it.skipIf(name === 'memory')('callbacks of an owner that died before recording them are delivered by another worker, and recorded once', async () => {
     const data = make();
     const hang = deferred();
