@@ -218,6 +218,21 @@ export class AgentTripwireError extends NonRetryableError {
 }
 
 /**
+ * A workflow's onFinish or onError callback threw. Reported through the engine's onError hook; the run's
+ * outcome stands and the callback counts as delivered (it is not called again for that outcome).
+ */
+export class LifecycleCallbackError extends WeftError {
+  readonly callback: 'onFinish' | 'onError';
+  readonly runId: string;
+  constructor(callback: 'onFinish' | 'onError', runId: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super('CALLBACK_FAILED', `the ${callback} callback of run "${runId}" threw: ${why}`, { cause });
+    this.callback = callback;
+    this.runId = runId;
+  }
+}
+
+/**
  * The plain, JSON-safe shape errors take in the store (journal rows, the run row), in run views and on
  * the wire. Results and events give them back as Error instances (`deserializeError`).
  */

@@ -9,7 +9,15 @@ export type { ClassifierAnswer, ClassifierLike, ClassifierStepOptions, Classifie
 export { cloneStep, cloneWorkflow } from './define/clone.js';
 export { mapVariable } from './define/map-forms.js';
 export type { MapConfig, MapEntry, MapOptions, MapOutput } from './define/map-forms.js';
-export type { Step, StepComponent, StepConfig, StepContext, StepWriter, SuspendOptions, RetryConfig } from './define/types.js';
+export type {
+  LifecycleOptions,
+  ShouldPersistSnapshot,
+  WorkflowErrorInfo,
+  WorkflowFinishInfo,
+  WorkflowLogger,
+  WorkflowStartInfo,
+} from './define/lifecycle.js';
+export type { Step, StepComponent, StepConfig, StepContext, StepWriter, SuspendOptions, RetryConfig, TracingContext } from './define/types.js';
 export type {
   CreateRunOptions,
   ListRunsOptions,
@@ -25,6 +33,8 @@ export type {
   StepView,
   AttemptInfo,
   StreamHandle,
+  StreamOptions,
+  LegacyStreamHandle,
   TracingOptions,
   WorkflowResult,
   TimeTravelOptions,
@@ -34,6 +44,9 @@ export type {
 export type { RunOptions } from './domain/run-options.js';
 export type { WorkflowEvent, WorkflowEventType } from './domain/workflow-events.js';
 export { stepEntries } from './domain/step-entries.js';
+export type { WorkflowStreamChunk, LegacyStreamChunk } from './define/stream-types.js';
+export type { RunSnapshot, RunViewField } from './define/run-snapshot.js';
+export type { WorkflowRunListing } from './define/runtime.js';
 export { RUN_STATUSES, TERMINAL_STATUSES, isTerminal } from './domain/run-status.js';
 export type { SerializedNode, SerializedStep } from './define/graph.js';
 export type { StandardSchemaV1 } from './define/schema.js';
@@ -78,5 +91,6 @@ export {
   ToolValidationError,
   AgentOutputError,
   AgentTripwireError,
+  LifecycleCallbackError,
 } from './errors.js';
 export type { ResultError, SerializedError, ValidationIssue } from './errors.js';

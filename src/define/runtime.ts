@@ -8,6 +8,12 @@ import type {
   RunView,
   WorkflowResult,
 } from './run-types.js';
+import type { RunSnapshot } from './run-snapshot.js';
+
+/** A run in `workflow.listWorkflowRuns()`: its summary, plus Mastra's `snapshot` (define/run-snapshot.ts). */
+export interface WorkflowRunListing extends RunSummary {
+  snapshot: RunSnapshot;
+}
 
 /** The part of a workflow the runtime seam needs to name it (define/ types stay free of the engine). */
 export interface RuntimeWorkflow {
@@ -23,7 +29,7 @@ export interface WorkflowRuntime {
   createRun(wf: RuntimeWorkflow, opts: CreateRunOptions): Promise<RunHandle>;
   getWorkflowRunExecutionResult(wf: RuntimeWorkflow, runId: string, opts: ResultQueryOptions): Promise<WorkflowResult | null>;
   getWorkflowRunById(wf: RuntimeWorkflow, runId: string, opts: ResultQueryOptions): Promise<RunView | null>;
-  listWorkflowRuns(wf: RuntimeWorkflow, opts: ListRunsOptions): Promise<{ runs: RunSummary[]; total: number }>;
+  listWorkflowRuns(wf: RuntimeWorkflow, opts: ListRunsOptions): Promise<{ runs: WorkflowRunListing[]; total: number }>;
   deleteWorkflowRunById(wf: RuntimeWorkflow, runId: string): Promise<boolean>;
   listActiveWorkflowRuns(wf: RuntimeWorkflow): Promise<{ runs: RunSummary[]; total: number }>;
   restartAllActiveWorkflowRuns(wf: RuntimeWorkflow): Promise<void>;

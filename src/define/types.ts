@@ -1,9 +1,16 @@
+import type { Span } from '@opentelemetry/api';
 import type { RequestContext } from './request-context.js';
 import type { AnySchema, InferOut } from './schema.js';
 
 /** Options of `suspend(payload, options)`. */
 export interface SuspendOptions {
   resumeLabel?: string | string[];
+}
+
+/** Mastra's tracing context, bound to OpenTelemetry (weft's spans are OpenTelemetry spans). */
+export interface TracingContext {
+  /** The step's span (the run's for conditions, `.map`, and while no SDK records spans). */
+  currentSpan?: Span;
 }
 
 export interface StepWriter {
@@ -36,6 +43,9 @@ export interface StepContext<TInput = any, TState = any, TResume = any, TSuspend
   runId: string;
   workflowId: string;
   resourceId: string | undefined;
+  /** The current OpenTelemetry span (Mastra's tracingContext); `tracing` is the same. */
+  tracingContext: TracingContext;
+  tracing: TracingContext;
 }
 
 export interface RetryConfig {

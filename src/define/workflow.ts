@@ -13,7 +13,8 @@ import {
   type SleepUntilFn,
   type UnitNode,
 } from './graph.js';
-import { runtimeOf, type WorkflowRuntime } from './runtime.js';
+import { lifecycleOf, type LifecycleOptions } from './lifecycle.js';
+import { runtimeOf, type WorkflowRunListing, type WorkflowRuntime } from './runtime.js';
 import { checkRunId } from '../domain/ids.js';
 import type {
   CreateRunOptions,
@@ -81,9 +82,9 @@ export interface WorkflowConfig<
    * `validateInputs` (default true): validate the workflow input, initialState, resume data, step and
    * nested-workflow inputs, suspend payloads and setState against their schemas. The run's root
    * workflow decides for every workflow nested in it (as in Mastra). `validateOutputs` (default false):
-   * validate step outputs too.
+   * validate step outputs too. And the lifecycle callbacks (define/lifecycle.ts).
    */
-  options?: { validateInputs?: boolean; validateOutputs?: boolean };
+  options?: { validateInputs?: boolean; validateOutputs?: boolean } & LifecycleOptions;
   /** Flow control: at most `limit` runs at once, per `key(input)` when given. */
   concurrency?: { limit: number; key?: (input: InferOut<TInSchema>) => string };
   /** Higher runs first when workers pick runs from the store. */
@@ -107,6 +108,8 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   readonly stateSchema?: AnySchema;
   readonly retryConfig: Required<Pick<RetryConfig, 'attempts' | 'delay'>> & RetryConfig;
   readonly options: { validateInputs: boolean; validateOutputs: boolean };
+  /** onStart / onFinish / onError / shouldPersistSnapshot, checked at definition time. */
+  readonly lifecycle: Readonly<LifecycleOptions>;
   readonly concurrency?: { limit: number; key?: (input: any) => string };
   readonly priority: number;
   readonly schedule?: { cron: string; timezone?: string; inputData?: unknown };
@@ -152,6 +155,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     this.stateSchema = config.stateSchema;
     this.retryConfig = { ...rc, attempts: rc.attempts ?? 0, delay: rc.delay ?? 0 };
     this.options = { validateInputs: config.options?.validateInputs ?? true, validateOutputs: config.options?.validateOutputs ?? false };
+    this.lifecycle = lifecycleOf(where, config.options);
     this.concurrency = config.concurrency;
     this.priority = config.priority ?? 0;
     this.schedule = config.schedule;
@@ -352,7 +356,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     return this.rt().getWorkflowRunById(this, runId, opts);
   }
 
-  async listWorkflowRuns(opts: ListRunsOptions = {}): Promise<{ runs: RunSummary[]; total: number }> {
+  async listWorkflowRuns(opts: ListRunsOptions = {}): Promise<{ runs: WorkflowRunListing[]; total: number }> {
     if (opts === null || typeof opts !== 'object') throw new InvalidArgumentError('listWorkflowRuns options must be an object');
     return this.rt().listWorkflowRuns(this, opts);
   }

@@ -4,6 +4,8 @@ import { Worker } from '../worker/worker.js';
 import { EventHub } from './events.js';
 import { LocalExecutions, type RunReader } from './executions.js';
 import { GroupCommitter } from './group-commit.js';
+import { Lifecycle } from './lifecycle.js';
+import { snapshotRow } from './run-shapes.js';
 import type { ResolvedOptions } from './options.js';
 import { WorkflowRegistry } from './registry.js';
 import { RunCommands } from './run-commands.js';
@@ -23,6 +25,8 @@ export interface EngineParts {
   /** Null for a pure client (`worker: false`). */
   worker: Worker | null;
   executions: LocalExecutions;
+  /** Lifecycle callbacks of held outcomes (onFinish/onError). */
+  lifecycle: Lifecycle;
   commands: RunCommands;
   course: CourseCommands;
   queries: RunQueries;
@@ -88,6 +92,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
           store,
           ownerId: env.ownerId,
           workflowIds: () => p.registry.ids(),
+          heldWorkflowIds: () => p.registry.withOutcomeCallbacks(),
           limits: () => p.registry.limits(),
           launch: (c) => p.executions.launch(c),
           onLeaseLost: (id, kind) => {
@@ -108,6 +113,17 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     : null;
   const worker = p.worker;
 
+  p.lifecycle = new Lifecycle({
+    store,
+    committer,
+    reader,
+    worker,
+    ownerId: env.ownerId,
+    now: seams.now,
+    crashPoint: (name) => seams.crash?.(name),
+    onError: o.onError,
+  });
+  const lifecycle = p.lifecycle;
   p.executions = new LocalExecutions({
     interpreter: {
       committer,
@@ -117,17 +133,20 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
       seams,
       ...(worker?.opts.leaseGuard ? { leaseHeld: (runId: string) => worker.leaseHeld(runId) } : {}),
       faultBackoffMs: (runId) => p.executions.faultBackoffMs(runId),
+      holdAfter: (wf, status) => lifecycle.holds(wf, status),
+      outcomeRow: (wf, exec, patch) => snapshotRow(wf, exec, patch),
     },
     committer,
     reader,
     worker,
     workflowById,
+    lifecycle,
     onError: o.onError,
     notified: env.isNotified,
   });
   const claims = new LocalClaims({ worker, ownerId: env.ownerId, executions: p.executions, reader, now: seams.now });
   const started = (runId: string) => pending.delete(runId);
-  p.course = new CourseCommands({ store, reader, claims, executions: p.executions, seams, maxPayloadBytes: o.maxPayloadBytes, storeCall, started });
+  p.course = new CourseCommands({ store, reader, claims, executions: p.executions, seams, maxPayloadBytes: o.maxPayloadBytes, storeCall, started, lifecycle });
   p.commands = new RunCommands({
     claims,
     store,
@@ -141,6 +160,8 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     maxPayloadBytes: o.maxPayloadBytes,
     storeCall,
     started,
+    lifecycle,
+    workflowById,
   });
   p.queries = new RunQueries({ store, reader, pending, storeCall, workflowById });
   p.schedules = new SchedulesApi({

@@ -3,7 +3,8 @@
  * is written once and tested as a table (test/engine/checks.test.ts). Schema validation of user data
  * (inputs against a workflow's schemas) is async and lives with the commands; these are the shapes.
  */
-import type { ListRunsOptions, ResumeOptions, StartOptions, TracingOptions } from '../define/run-types.js';
+import type { ListRunsOptions, ResultQueryOptions, ResumeOptions, StartOptions, TracingOptions } from '../define/run-types.js';
+import { RUN_VIEW_FIELDS } from '../define/run-snapshot.js';
 import { RequestContext } from '../define/request-context.js';
 import { checkId, checkRunId } from '../domain/ids.js';
 import { RUN_STATUSES, isRunStatus } from '../domain/run-status.js';
@@ -86,6 +87,24 @@ export function checkStartOptions(opts: unknown): CheckedStart {
 
 function checkPerStep(v: unknown): void {
   if (v !== undefined && typeof v !== 'boolean') throw new InvalidArgumentError('perStep must be a boolean');
+}
+
+/** getWorkflowRunById / getWorkflowRunExecutionResult options: `fields` known names, flags booleans. */
+export function checkViewOptions(opts: unknown): ResultQueryOptions {
+  checkObject(opts, 'run query options');
+  const o = (opts ?? {}) as ResultQueryOptions;
+  for (const flag of ['includeState', 'withNestedWorkflows'] as const) {
+    if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw new InvalidArgumentError(`${flag} must be a boolean`);
+  }
+  if (o.fields !== undefined) {
+    if (!Array.isArray(o.fields)) throw new InvalidArgumentError('fields must be an array of field names');
+    for (const f of o.fields) {
+      if (!(RUN_VIEW_FIELDS as readonly unknown[]).includes(f)) {
+        throw new InvalidArgumentError(`unknown field "${String(f)}"; expected some of ${RUN_VIEW_FIELDS.join(', ')}`);
+      }
+    }
+  }
+  return o;
 }
 
 export function checkResumeOptions(opts: unknown): ResumeOptions & { requestContextObject?: Record<string, unknown>; perStep: boolean } {

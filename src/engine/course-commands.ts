@@ -1,3 +1,4 @@
+import type { Lifecycle } from './lifecycle.js';
 import type { Step } from '../define/types.js';
 import { validate } from '../define/schema.js';
 import type { AnyWorkflow } from '../define/workflow.js';
@@ -23,6 +24,7 @@ export interface CourseDeps {
   storeCall<T>(fn: () => Promise<T>): Promise<T>;
   /** A handle's run now exists in the store: it is no longer reported as an unstarted handle. */
   started(runId: string): void;
+  lifecycle: Lifecycle;
 }
 
 /**
@@ -46,6 +48,8 @@ export class CourseCommands {
     const o = checkTimeTravelOptions(opts);
     const run = await this.d.reader.loadRun(runId);
     if (run && run.workflowId !== wf.id) throw new RunNotFoundError(runId);
+    // The outcome's own callbacks first: the revision bumps the epoch, which would fence their record.
+    if (run) await this.d.lifecycle.settle(wf, runId);
     const journal = run ? await this.d.reader.loadJournal(runId) : [];
     const max = this.d.maxPayloadBytes;
     const plan = planTimeTravel({

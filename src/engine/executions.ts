@@ -5,6 +5,7 @@ import { CorruptRunError, LeaseLostError, RunNotFoundError, serializeError } fro
 import type { ClaimedRun, JournalEntry, RunRecord } from '../store/types.js';
 import type { Worker } from '../worker/worker.js';
 import type { GroupCommitter } from './group-commit.js';
+import { Lifecycle } from './lifecycle.js';
 import { RunExecution, type ExecutionEnd, type ExecutionHost } from './interpreter/execution.js';
 import { buildResult } from './results.js';
 
@@ -20,6 +21,8 @@ export interface ExecutionsDeps {
   reader: RunReader;
   worker: Worker | null;
   workflowById(id: string): AnyWorkflow | undefined;
+  /** Delivers lifecycle callbacks of held outcomes (lifecycle.ts). */
+  lifecycle: Lifecycle;
   onError(err: unknown): void;
   /** Whether store notifications reach this process (waiters then poll rarely). */
   notified(): boolean;
@@ -35,7 +38,8 @@ const FAULT_MAX_MS = 300_000;
  * claimed); when it ends, its slot is freed and its waiters are told.
  */
 export class LocalExecutions {
-  private readonly running = new Map<string, { exec: RunExecution; done: Promise<ExecutionEnd> }>();
+  /** `ran`: the execution itself; `done`: also its lifecycle callbacks, when its outcome was held. */
+  private readonly running = new Map<string, { exec: RunExecution; ran: Promise<ExecutionEnd>; done: Promise<ExecutionEnd> }>();
   private readonly waiters = new Map<string, Set<() => void>>();
   /** Store faults in a row per run (for the parking back-off); cleared when the run moves on. */
   private readonly faults = new Map<string, number>();
@@ -61,13 +65,24 @@ export class LocalExecutions {
     // and each run must execute the graph it was created from.
     const wf = own ?? this.d.workflowById(claimed.run.workflowId);
     const worker = this.d.worker;
+    // A settled run comes from claimUnreleased: its outcome is final, its callbacks were not recorded.
+    const held = isSettled(claimed.run.status as RunStatus);
     if (!wf || this.stopped) {
-      void this.release(claimed);
+      // Releasing a held run would record callbacks that never ran: its lease runs out instead.
+      if (held) worker?.untrack(runId);
+      else void this.release(claimed);
       return;
     }
     // A run claimed by the worker's poll is tracked already (from when the claim was sent); one a
     // command created, resumed or retried here is tracked from now.
     if (worker && !worker.tracks(runId)) worker.track(runId);
+    if (held) {
+      void this.d.lifecycle.deliverClaimed(wf, claimed).finally(() => {
+        // Unless a callback resumed the run and it executes here now (its lease is tracked for it).
+        if (!this.running.has(runId)) worker?.untrack(runId);
+      });
+      return;
+    }
     let exec: RunExecution;
     try {
       exec = new RunExecution(this.d.interpreter, wf, claimed);
@@ -77,22 +92,45 @@ export class LocalExecutions {
       void this.failCorrupt(claimed, err);
       return;
     }
-    const done = exec
-      .run()
-      .catch((err): ExecutionEnd => {
-        this.d.onError(err);
-        return { status: 'lost', outcome: { t: 'canceled' } };
-      })
-      .then((end) => {
+    const ran = exec.run().catch((err): ExecutionEnd => {
+      this.d.onError(err);
+      return { status: 'lost', outcome: { t: 'canceled' } };
+    });
+    const settle = (end: ExecutionEnd): ExecutionEnd => {
+      // A callback may have resumed its own run: the newer execution owns the entry and the lease now.
+      if (this.running.get(runId)?.exec === exec) {
         this.running.delete(runId);
-        if (end.status !== 'faulted') this.faults.delete(runId);
         worker?.untrack(runId);
-        // A parked run, or a finished run of a limited workflow (a slot is free), may let more runs go.
-        if (end.status === 'waiting' || end.status === 'faulted' || wf.concurrency) worker?.nudge();
-        this.notify(runId);
-        return end;
-      });
-    this.running.set(runId, { exec, done });
+      }
+      if (end.status !== 'faulted') this.faults.delete(runId);
+      // A parked run, or a finished run of a limited workflow (a slot is free), may let more runs go.
+      if (end.status === 'waiting' || end.status === 'faulted' || wf.concurrency) worker?.nudge();
+      this.notify(runId);
+      return end;
+    };
+    const done = ran.then((end) => {
+      // Lifecycle callbacks go before the slot is freed and waiters are told: the lease stays renewed
+      // while they run, and start() resolves after them, as in Mastra. Runs without any pay no extra tick.
+      if (!end.held && !(isSettled(end.status as RunStatus) && this.d.lifecycle.due(wf, end.status as RunStatus))) return settle(end);
+      const view = { run: exec.finalRecord(), rows: exec.rows(), decoded: exec.decoded, requestContext: exec.requestContext };
+      return this.d.lifecycle.deliver(wf, view, end.held ? exec.epoch : null).then(() => settle(end));
+    });
+    this.running.set(runId, { exec, ran, done });
+  }
+
+  /**
+   * Resolves once the run's execution in this process has ended, when it has a suspended step (it is
+   * settling as suspended, or will once its other branches end). A run executing without one is left
+   * alone: a resume of it is refused as before.
+   */
+  async suspending(runId: string): Promise<void> {
+    if (Lifecycle.insideCallbackOf(runId)) return;
+    for (let e = this.running.get(runId); e; e = this.running.get(runId)) {
+      let suspended = false;
+      for (const row of e.exec.rows()) if (row.status === 'suspended') suspended = true;
+      if (!suspended) return;
+      await e.done;
+    }
   }
 
   /** Aborts a local execution (cancel, delete). */
@@ -197,9 +235,12 @@ export class LocalExecutions {
     this.stopped = true;
     const left = [...this.running.values()];
     for (const e of left) e.exec.abort(new Error('the engine is stopping'));
-    await Promise.allSettled(left.map((e) => e.done));
+    await Promise.allSettled(left.map((e) => e.ran));
+    // A run whose callbacks are still being delivered is not released (that would record them as
+    // delivered): its lease runs out and another worker delivers them again.
+    const releasable = left.filter((e) => !this.d.lifecycle.delivering(e.exec.runId));
     await Promise.allSettled(
-      left.map((e) =>
+      releasable.map((e) =>
         this.d.committer.write({ type: 'run', runId: e.exec.runId, epoch: e.exec.epoch, patch: { release: true }, now: this.d.interpreter.seams.now() }),
       ),
     );

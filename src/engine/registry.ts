@@ -1,3 +1,4 @@
+import { hasOutcomeCallbacks } from '../define/lifecycle.js';
 import { bindRuntime, unbindRuntime, type WorkflowRuntime } from '../define/runtime.js';
 import { Workflow, type AnyWorkflow } from '../define/workflow.js';
 import { checkId } from '../domain/ids.js';
@@ -55,6 +56,13 @@ export class WorkflowRegistry {
   limits(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [id, wf] of this.byId) if (wf.concurrency) out[id] = wf.concurrency.limit;
+    return out;
+  }
+
+  /** Ids of the registered workflows with onFinish/onError (workers look for their held runs). */
+  withOutcomeCallbacks(): string[] {
+    const out: string[] = [];
+    for (const [id, wf] of this.byId) if (hasOutcomeCallbacks(wf.lifecycle)) out.push(id);
     return out;
   }
 

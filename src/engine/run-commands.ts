@@ -1,6 +1,8 @@
+import { RequestContext } from '../define/request-context.js';
 import { validate } from '../define/schema.js';
 import type { ResumeOptions } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
+import { isTerminal } from '../domain/run-status.js';
 import { finishPayload } from '../domain/workflow-events.js';
 import { ResumeConflictError, RunNotFoundError, RunNotSuspendedError, StepNotSuspendedError } from '../errors.js';
 import type { ReviseRequest, RunRecord, Store } from '../store/types.js';
@@ -11,6 +13,7 @@ import type { EventHub } from './events.js';
 import type { LocalExecutions, RunReader } from './executions.js';
 import { findStepByPath } from './graph-lookup.js';
 import type { GroupCommitter } from './group-commit.js';
+import { startInfo, type Lifecycle } from './lifecycle.js';
 import { decode, encode, encodeResumeData } from './payload.js';
 import type { LocalClaims } from './local-claim.js';
 import { encodeRunOptions } from '../domain/run-options.js';
@@ -42,6 +45,8 @@ export interface CommandsDeps {
   /** Handles created but not started are reported as `pending` in this process; starting ends that. */
   started(runId: string): void;
   claims: LocalClaims;
+  lifecycle: Lifecycle;
+  workflowById(id: string): AnyWorkflow | undefined;
 }
 
 /**
@@ -72,6 +77,13 @@ export class RunCommands {
       // Rejected input leaves no run behind, not even the in-process `pending` view of this handle.
       this.d.started(runId);
       throw err;
+    }
+    const onStart = wf.lifecycle.onStart;
+    if (onStart) {
+      // A gate before anything is stored (Mastra: "errors are propagated"): a throw rejects the start,
+      // and the handle stays `pending` in this process, like Mastra's unstarted run record.
+      const rc = new RequestContext(prepared.requestContextValue ?? {});
+      await onStart(startInfo(wf, runId, resourceId, prepared.inputValue, prepared.stateValue, rc));
     }
     let created = false;
     await this.claims.run(wf, async (claim) => {
@@ -110,6 +122,9 @@ export class RunCommands {
     const tracing = { ...o.tracing, traceId: o.tracing.traceId ?? newTraceId(runId) };
     const key = wf.concurrency?.key;
     return {
+      inputValue: input,
+      stateValue: state ?? {},
+      requestContextValue: o.requestContext,
       input: encode(input, `input of workflow "${wf.id}"`, max),
       state: encode(state ?? {}, 'initialState', max),
       requestContext: o.requestContext === undefined ? null : encode(o.requestContext, 'requestContext', max),
@@ -123,6 +138,9 @@ export class RunCommands {
   /** Resumes a suspended run at the step the options name (checked and validated before anything is written). */
   async resume(wf: AnyWorkflow, runId: string, opts: ResumeOptions | undefined): Promise<void> {
     const o = checkResumeOptions(opts);
+    // A resume right after the run's step-suspended event (a stream reader reacting to it) must not see
+    // the run still running here: its suspension is being recorded. Wait for this process's execution.
+    await this.d.executions.suspending(runId);
     const run = await this.d.reader.loadRun(runId);
     if (!run) throw new RunNotFoundError(runId);
     if (run.status === 'paused') return this.continue(wf, runId, o);
@@ -137,6 +155,8 @@ export class RunCommands {
     // As in Mastra, the resume's own context wins and the run's (as its steps left it) fills in the rest.
     const requestContext =
       o.requestContextObject === undefined ? null : encode({ ...storedContext(run), ...o.requestContextObject }, 'requestContext', max);
+    // The suspension's own callbacks first: the resume bumps the epoch, which would fence their record.
+    await this.d.lifecycle.settle(wf, runId);
     await this.claims.run(wf, async (claim) => {
       try {
         const run = await this.d.storeCall(() =>
@@ -180,20 +200,37 @@ export class RunCommands {
   async retry(wf: AnyWorkflow, runId: string): Promise<void> {
     const run = await this.d.reader.loadRun(runId);
     if (!run || run.workflowId !== wf.id) throw new RunNotFoundError(runId);
+    await this.d.lifecycle.settle(wf, runId);
     await this.claims.run(wf, async (claim) => ({
       run: await this.d.storeCall(() => this.d.store.retryRun({ runId, now: this.now(), owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null })),
       journal: 'load',
     }));
   }
 
-  /** Marks the run canceled; its in-flight steps see `abortSignal` fire and later steps never start. */
+  /**
+   * Marks the run canceled; its in-flight steps see `abortSignal` fire and later steps never start.
+   * A workflow with onFinish gets its canceled outcome delivered here, held like any other outcome: the
+   * run stays this process's until the callback is recorded (or another worker's after a crash).
+   */
   async cancel(runId: string): Promise<RunRecord> {
-    const run = await this.d.storeCall(() => this.d.store.cancelRun(runId, this.now()));
+    const before = await this.d.reader.loadRun(runId);
+    const wf = before ? this.d.workflowById(before.workflowId) : undefined;
+    const lifecycle = this.d.lifecycle;
+    const due = wf !== undefined && before !== null && !isTerminal(before.status) && lifecycle.due(wf, 'canceled');
+    const holds = due && lifecycle.holds(wf, 'canceled');
+    if (holds) await lifecycle.settle(wf, runId);
+    const hold = holds ? { owner: this.d.ownerId, leaseExpiresAt: lifecycle.leaseExpiresAt() } : undefined;
+    const run = await this.d.storeCall(() => this.d.store.cancelRun(runId, this.now(), hold));
     if (!run) throw new RunNotFoundError(runId);
     this.d.executions.abort(runId, new Error('the run was canceled'));
     if (this.d.events.has(runId)) {
       this.d.events.emit(runId, 'workflow-canceled', {});
       this.d.events.emit(runId, 'workflow-finish', finishPayload('canceled'));
+    }
+    // Only when this call made the cancel (a run already terminal comes back unchanged, held by nobody here).
+    const made = run.status === 'canceled' && run.leaseEpoch === before!.leaseEpoch + 1 && (!hold || run.owner === hold.owner);
+    if (due && made) {
+      await lifecycle.deliver(wf!, { run, rows: await this.d.reader.loadJournal(runId) }, hold ? run.leaseEpoch : null);
     }
     return run;
   }

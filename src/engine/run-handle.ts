@@ -1,8 +1,10 @@
-import type { ResumeOptions, RunHandle, StartOptions, StreamHandle, TimeTravelOptions, WorkflowResult } from '../define/run-types.js';
+import type { LegacyStreamHandle, ResumeOptions, RunHandle, StartOptions, StreamHandle, StreamOptions, TimeTravelOptions, WorkflowResult } from '../define/run-types.js';
+import type { LegacyStreamChunk, WorkflowStreamChunk } from '../define/stream-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
-import type { RunStatus } from '../domain/run-status.js';
+import { isTerminal, type RunStatus } from '../domain/run-status.js';
 import type { WorkflowEvent } from '../domain/workflow-events.js';
-import { eventStream, type EventSource } from './events.js';
+import type { EventSource } from './events.js';
+import { guardWatcher, runStream, toChunk, toLegacyChunks, ZERO_USAGE, type CloseRule, type RunStream } from './run-streams.js';
 
 /** What a run handle needs from its engine: the lifecycle commands and a way to wait for a result. */
 export interface RunHost {
@@ -44,8 +46,63 @@ export class Run implements RunHandle {
     return { runId: this.runId };
   }
 
-  stream(opts?: StartOptions): StreamHandle {
-    return this.streamOf(() => this.start(opts));
+  /** Starts the run and streams its events as Mastra 1.71's chunks (run-streams.ts). */
+  stream(opts?: StreamOptions): StreamHandle {
+    const { closeOnSuspend, ...start } = opts ?? {};
+    return this.streamOf(closeOnSuspend === false ? 'terminal' : 'settled', () => this.start(start));
+  }
+
+  /** Resumes the run and streams the resumed execution's events. */
+  resumeStream(opts?: ResumeOptions): StreamHandle {
+    return this.streamOf('settled', () => this.resume(opts));
+  }
+
+  /**
+   * Starts the run and streams Mastra's legacy chunks. The stream stays open while the run is suspended
+   * (a resume's events flow into it) and ends when the run ends; getWorkflowState then gives the result.
+   */
+  streamLegacy(opts?: StartOptions & { onChunk?: (chunk: LegacyStreamChunk) => unknown }): LegacyStreamHandle {
+    const { onChunk, ...start } = opts ?? {};
+    const map = (e: WorkflowEvent): LegacyStreamChunk[] => {
+      const chunks = toLegacyChunks(e);
+      if (onChunk) for (const c of chunks) void Promise.resolve().then(() => onChunk(c)).catch(() => {});
+      return chunks;
+    };
+    const s = runStream(this.host.events, this.runId, map, 'terminal', (e) => this.follow(e));
+    const started = this.start(start);
+    started.then(
+      (r) => {
+        // Ended without its events reaching this process (it ran elsewhere, or ended before it started here).
+        if (isTerminal(r.status)) setImmediate(s.close);
+      },
+      () => setImmediate(s.close),
+    );
+    const getWorkflowState = async (): Promise<WorkflowResult> => {
+      const first = await started;
+      await s.closed;
+      return isTerminal(first.status) ? first : this.settle(await this.host.waitForResult(this.runId, false));
+    };
+    return { stream: s.stream, getWorkflowState };
+  }
+
+  /** The run's events in this process from now until its next outcome, as Mastra 1.71's chunks. */
+  observeStream(): ReadableStream<WorkflowStreamChunk> & AsyncIterable<WorkflowStreamChunk> {
+    return runStream(this.host.events, this.runId, (e) => [toChunk(e)], 'settled', (e) => this.follow(e)).stream;
+  }
+
+  /** The run's events in this process from now until it ends, as Mastra's legacy chunks. */
+  observeStreamLegacy(): { stream: ReadableStream<LegacyStreamChunk> & AsyncIterable<LegacyStreamChunk> } {
+    return { stream: runStream(this.host.events, this.runId, toLegacyChunks, 'terminal', (e) => this.follow(e)).stream };
+  }
+
+  /** Calls `cb` with each of the run's chunks in this process; its errors never reach the run. */
+  watch(cb: (chunk: WorkflowStreamChunk) => void | Promise<void>): () => void {
+    return this.host.events.subscribe(this.runId, guardWatcher(cb));
+  }
+
+  async watchAsync(cb: (chunk: WorkflowStreamChunk) => void | Promise<void>): Promise<() => void> {
+    await this.host.ready();
+    return this.watch(cb);
   }
 
   /**
@@ -68,7 +125,7 @@ export class Run implements RunHandle {
 
   /** timeTravel, following the run's events. */
   timeTravelStream(opts: TimeTravelOptions): StreamHandle {
-    return this.streamOf(() => this.timeTravel(opts));
+    return this.streamOf('settled', () => this.timeTravel(opts));
   }
 
   /**
@@ -81,19 +138,38 @@ export class Run implements RunHandle {
     return this.settle(await this.host.waitForResult(this.runId, false));
   }
 
-  private streamOf(go: () => Promise<WorkflowResult>): StreamHandle {
-    const { stream, close } = eventStream(this.host.events, this.runId);
-    const result = go().finally(() => setImmediate(close));
+  private streamOf(rule: CloseRule, begin: () => Promise<WorkflowResult>): StreamHandle {
+    const s: RunStream<WorkflowStreamChunk> = runStream(this.host.events, this.runId, (e) => [toChunk(e)], rule, (e) => this.follow(e));
+    const result = begin();
+    result.then(
+      (r) => {
+        // The fallback when the outcome's events did not reach this process (the run ran elsewhere).
+        if (rule === 'settled' || isTerminal(r.status)) setImmediate(s.close);
+      },
+      () => setImmediate(s.close),
+    );
     result.catch(() => {});
     const currentStatus = () => this.lastStatus;
     return {
       runId: this.runId,
-      fullStream: stream as ReadableStream<WorkflowEvent> & AsyncIterable<WorkflowEvent>,
+      workflowId: this.wf.id,
+      fullStream: s.stream,
       result,
       get status() {
         return currentStatus();
       },
+      usage: Promise.resolve({ ...ZERO_USAGE }),
+      async consumeStream() {
+        const reader = s.stream.getReader();
+        while (!(await reader.read()).done);
+      },
     };
+  }
+
+  /** A handle's status follows the events it streams. */
+  private follow(e: WorkflowEvent): void {
+    if (e.type === 'workflow-start') this.lastStatus = 'running';
+    else if (e.type === 'workflow-finish') this.lastStatus = e.payload.workflowStatus as RunStatus;
   }
 
   async resume(opts?: ResumeOptions): Promise<WorkflowResult> {

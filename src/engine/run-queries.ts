@@ -6,6 +6,8 @@ import type { Store } from '../store/types.js';
 import { checkRunId, listFilterOf } from './checks.js';
 import type { RunReader } from './executions.js';
 import { buildResult, buildRunView, buildSteps, summarise } from './results.js';
+import { shapeView, snapshotOf, topLevelSteps, viewNeedsSteps } from './run-shapes.js';
+import type { WorkflowRunListing } from '../define/runtime.js';
 
 /** Run ids of handles created in this process and not started yet (nothing is stored for them). */
 export class PendingHandles {
@@ -44,13 +46,18 @@ export class RunQueries {
       if (this.d.pending.workflowOf(runId) === wf.id) return { status: 'pending', runId, input: undefined, steps: {} } as WorkflowResult;
       return null;
     }
-    return buildResult(run, await this.d.reader.loadJournal(runId), opts.includeState ?? false);
+    const result = buildResult(run, await this.d.reader.loadJournal(runId), opts.includeState ?? false);
+    if (opts.withNestedWorkflows === false) result.steps = topLevelSteps(result.steps);
+    return result;
   }
 
-  async view(wf: AnyWorkflow, runId: string): Promise<RunView | null> {
+  /** getWorkflowRunById: the run's view, with Mastra's `fields` and `withNestedWorkflows` applied. */
+  async view(wf: AnyWorkflow, runId: string, opts: ResultQueryOptions = {}): Promise<RunView | null> {
     const run = await this.d.reader.loadRun(runId);
     if (!run || run.workflowId !== wf.id) return null;
-    return this.explain(buildRunView(wf, run, await this.d.reader.loadJournal(runId)));
+    // Without steps there is no need to read the journal at all (the point of asking for fewer fields).
+    const journal = viewNeedsSteps(opts) ? await this.d.reader.loadJournal(runId) : [];
+    return shapeView(this.explain(buildRunView(wf, run, journal)), opts) as RunView;
   }
 
   /** One run's full view, whatever its workflow; null when it does not exist. */
@@ -85,6 +92,24 @@ export class RunQueries {
     const filter = listFilterOf(opts);
     const res = await this.d.storeCall(() => this.d.store.listRuns(filter));
     return { runs: res.runs.map((r) => this.explain(summarise(r))), total: res.total };
+  }
+
+  /**
+   * workflow.listWorkflowRuns: the listing with Mastra's `snapshot` per run, built from the run rows
+   * (one statement, as every listing). Only a workflow with shouldPersistSnapshot reads each run's
+   * journal, for its recorded snapshot.
+   */
+  async listWithSnapshots(wf: AnyWorkflow, opts: ListRunsOptions): Promise<{ runs: WorkflowRunListing[]; total: number }> {
+    const filter = listFilterOf({ ...opts, workflowId: wf.id });
+    const res = await this.d.storeCall(() => this.d.store.listRuns(filter));
+    const recorded = wf.lifecycle.shouldPersistSnapshot !== undefined;
+    const runs = await Promise.all(
+      res.runs.map(async (r) => ({
+        ...this.explain(summarise(r)),
+        snapshot: snapshotOf(r, recorded ? await this.d.reader.loadJournal(r.runId) : null),
+      })),
+    );
+    return { runs, total: res.total };
   }
 
   private explain<T extends RunSummary>(s: T): T {

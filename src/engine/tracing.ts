@@ -70,6 +70,11 @@ export class RunTracer {
     this.recording = this.runSpan.isRecording();
   }
 
+  /** The run's span (a non-recording one carrying the trace id when no SDK is registered). */
+  get span(): Span {
+    return this.runSpan;
+  }
+
   startStep(stepId: string, attempt: number): StepSpan {
     if (!this.recording) return NOOP_STEP_SPAN;
     const span = this.tracer.startSpan(`workflow.step ${stepId}`, { attributes: { 'weft.step_id': stepId, 'weft.attempt': attempt } }, this.runContext);
@@ -91,7 +96,7 @@ export class StepSpan {
   readonly active = true;
 
   constructor(
-    private readonly span: Span,
+    readonly span: Span,
     readonly ctx: Context,
   ) {}
 
@@ -114,8 +119,10 @@ export class StepSpan {
   }
 }
 
+/** Shared by every step while no SDK records spans: no span of its own (steps see the run's). */
 const NOOP_STEP_SPAN: StepSpan = Object.freeze({
   active: false,
+  span: undefined,
   ctx: ROOT_CONTEXT,
   run: <T>(fn: () => T): T => fn(),
   retry: () => {},

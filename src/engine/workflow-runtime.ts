@@ -1,7 +1,7 @@
 import type { RuntimeWorkflow, WorkflowRuntime } from '../define/runtime.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import { newRunId } from '../domain/ids.js';
-import { checkCreateRunOptions, checkRunId } from './checks.js';
+import { checkCreateRunOptions, checkRunId, checkViewOptions } from './checks.js';
 import type { RunCommands } from './run-commands.js';
 import type { CourseCommands } from './course-commands.js';
 import { ACTIVE_STATUSES } from '../domain/run-status.js';
@@ -42,14 +42,15 @@ export function engineRuntime(d: RuntimeDeps): WorkflowRuntime {
       await d.ready();
       return d.queries().result(asWorkflow(w), runId, opts);
     },
-    async getWorkflowRunById(w, runId) {
+    async getWorkflowRunById(w, runId, opts) {
       checkRunId(runId);
+      const o = checkViewOptions(opts);
       await d.ready();
-      return d.queries().view(asWorkflow(w), runId);
+      return d.queries().view(asWorkflow(w), runId, o);
     },
     async listWorkflowRuns(w, opts) {
       await d.ready();
-      return d.queries().list({ ...opts, workflowId: w.id });
+      return d.queries().listWithSnapshots(asWorkflow(w), opts);
     },
     async deleteWorkflowRunById(w, runId) {
       checkRunId(runId);

@@ -238,6 +238,16 @@ export interface JournalGeneration {
   rows: JournalEntry[];
 }
 
+/**
+ * A settled run kept by its owner for work after the outcome (lifecycle callbacks): the owner and its
+ * lease. Releasing the run later (a patch with `release`) records that the work was done; until then a
+ * worker may take the run over with claimUnreleased once the lease expired.
+ */
+export interface HoldRequest {
+  owner: string;
+  leaseExpiresAt: number;
+}
+
 export interface RetryRequest {
   runId: string;
   now: number;
@@ -305,8 +315,16 @@ export interface Store {
   /** Claims up to `limit` runnable runs, highest priority and oldest first. */
   claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]>;
   /**
-   * Extends the leases of the given runs; returns the ids this owner no longer holds, and (optional)
-   * the ids still held but not extended this time (their row was locked by another transaction).
+   * Optional: claims up to `limit` settled runs (success, failed, canceled, suspended) that still have
+   * an owner whose lease expired: their owner settled them without releasing them and died before its
+   * work after the outcome (lifecycle callbacks) was recorded. The claim keeps the status, takes the
+   * lease and bumps the epoch; `runId` limits it to that run. Limits (ClaimOptions.limits) do not apply.
+   */
+  claimUnreleased?(opts: ClaimOptions & { runId?: string }): Promise<ClaimedRun[]>;
+  /**
+   * Extends the leases of the given runs (running, or settled and not yet released); returns the ids
+   * this owner no longer holds, and (optional) the ids still held but not extended this time (their
+   * row was locked by another transaction).
    */
   renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[]; skipped?: string[] }>;
   /** Distinct owners holding unexpired leases (used to detect dead processes on one host). */
@@ -326,8 +344,9 @@ export interface Store {
   /**
    * Marks a non-terminal run canceled and bumps its epoch so its current owner is fenced out.
    * Returns the run after the change, or the unchanged run when it was already terminal; null if absent.
+   * With `hold`, the canceled run is kept by that owner (not released) for its lifecycle callbacks.
    */
-  cancelRun(runId: string, now: number): Promise<RunRecord | null>;
+  cancelRun(runId: string, now: number, hold?: HoldRequest): Promise<RunRecord | null>;
   /**
    * Retries a failed run from its failed step: the journal rows that recorded failures are removed
    * (successful steps stay and are replayed), the error is cleared, the epoch bumped and the run made

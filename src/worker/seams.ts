@@ -6,7 +6,16 @@ import type { WriteOp } from '../store/types.js';
  * interfaces (worker, group committer, interpreter), so two engines in one process never share them.
  * Production engines get NO_SEAMS: every hook is a null check. `weft/testing` builds them.
  */
-export type CrashPointName = 'commit:before' | 'commit:after' | 'run:created' | 'step:before' | 'claim:after';
+export type CrashPointName =
+  | 'commit:before'
+  | 'commit:after'
+  | 'run:created'
+  | 'step:before'
+  | 'claim:after'
+  /** An outcome with lifecycle callbacks is committed; its callbacks are about to be called. */
+  | 'callback:before'
+  /** The callbacks returned; their record (the run's release) is not written yet. */
+  | 'callback:after';
 
 /**
  * How a process learned that it no longer owns a run: 'fenced' (the store rejected a write: the epoch

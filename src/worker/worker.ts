@@ -28,6 +28,8 @@ export interface WorkerHost {
   store: Store;
   ownerId: string;
   workflowIds(): string[];
+  /** Workflows with lifecycle callbacks: their settled runs left held by a dead owner are claimed too. */
+  heldWorkflowIds?(): string[];
   /** Concurrency limits by workflow id (enforced by the store's claim across all workers). */
   limits(): Record<string, number>;
   launch(claimed: ClaimedRun): void;
@@ -219,6 +221,7 @@ export class Worker {
             this.host.launch(c);
           }
           if (claimed.length === Math.min(free, 100) && claimed.length > 0) this.pollAgain = true;
+          await this.claimHeld(free - claimed.length);
           nextWake = await this.host.store.nextWakeAt(ids);
         }
       }
@@ -235,6 +238,23 @@ export class Worker {
     clearTimeout(this.pollTimer);
     this.pollTimer = setTimeout(() => void this.poll(), delay);
     if (!this.opts.keepAlive) this.pollTimer.unref();
+  }
+
+  /**
+   * Settled runs whose owner died before recording their lifecycle callbacks (lease expired, run not
+   * released): claimed like runnable runs, and launched to deliver the callbacks again.
+   */
+  private async claimHeld(free: number): Promise<void> {
+    const claim = this.host.store.claimUnreleased;
+    if (!claim || free <= 0) return;
+    const ids = this.host.heldWorkflowIds?.() ?? [];
+    if (ids.length === 0) return;
+    const sentAt = this.host.now();
+    const claimed = await claim.call(this.host.store, { owner: this.host.ownerId, leaseMs: this.opts.leaseMs, now: sentAt, limit: Math.min(free, 100), workflowIds: ids });
+    for (const c of claimed) {
+      this.track(c.run.runId, sentAt);
+      this.host.launch(c);
+    }
   }
 
   private async renew(): Promise<void> {

@@ -3,7 +3,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { Weft, sqliteStore, postgresStore } from '../../dist/index.js';
 import { withTestSeams } from '../../dist/testing/index.js';
-import { makeWorkflows, ORDER, RESUMES } from './chaos-workflows.mjs';
+import { CALLBACK_OUTCOMES, makeWorkflows, ORDER, RESUMES } from './chaos-workflows.mjs';
 
 const env = process.env;
 const ledger = env.LEDGER;
@@ -15,7 +15,14 @@ const store =
 const workflows = makeWorkflows(ledger);
 // The crash points are armed only once the engine has started (recovery itself is not the subject).
 let armed = false;
-const crashPoints = env.CRASH_PROB ? { 'commit:before': Number(env.CRASH_PROB), 'commit:after': Number(env.CRASH_PROB) } : undefined;
+// The callback points (between a run's final commit and its callbacks' record) are passed far less
+// often than commits, so they are armed five times as likely.
+const p = Number(env.CRASH_PROB);
+const crashPoints = env.CRASH_AT
+  ? { [env.CRASH_AT]: 1 }
+  : env.CRASH_PROB
+    ? { 'commit:before': p, 'commit:after': p, 'callback:before': 5 * p, 'callback:after': 5 * p }
+    : undefined;
 const random = () => (armed ? Math.random() : 1);
 const weft = new Weft(
   withTestSeams(
@@ -36,6 +43,9 @@ function onCommitted(ops) {
     if (op.type === 'journal' && op.entry.status === 'success' && op.entry.kind !== 'decision') {
       lines += `commit\t${op.entry.runId}/${commitKey(op.entry.path)}\t${process.pid}\n`;
     }
+    // A release alone is the record of a held outcome's callbacks (nothing else writes one here: no
+    // graceful stop happens while runs are in flight).
+    if (op.type === 'run' && op.patch.release && op.patch.status === undefined) lines += `rec\t${op.runId}\t${process.pid}\n`;
   }
   if (lines) appendFileSync(ledger, lines);
 }
@@ -82,7 +92,17 @@ async function allDone() {
     const { total: t } = await weft.getWorkflow(id).listWorkflowRuns({ status: ['success', 'failed', 'canceled'], perPage: 1 });
     finished += t;
   }
-  return finished >= total;
+  return finished >= total && (await allRecorded());
+}
+
+/** Every run of a workflow with callbacks is released: its last outcome's callbacks are recorded. */
+async function allRecorded() {
+  for (let i = 0; i < total; i++) {
+    if (!CALLBACK_OUTCOMES[ORDER[i % ORDER.length]]) continue;
+    const run = await store.loadRun(`run-${i}`);
+    if (!run || run.owner !== null) return false;
+  }
+  return true;
 }
 
 for (;;) {

@@ -8,6 +8,12 @@ const N = z.object({ n: z.number() });
 
 export function makeWorkflows(ledgerPath) {
   const exec = (runId, key) => appendFileSync(ledgerPath, `exec\t${runId}/${key}\t${process.pid}\n`);
+  // Lifecycle callbacks note each delivery (outcome status included) in the ledger, then take a moment,
+  // so kills land between a run's final commit and its callbacks' record too.
+  const onFinish = async ({ runId, status }) => {
+    appendFileSync(ledgerPath, `cb\t${runId}/${status}\t${process.pid}\n`);
+    await new Promise((r) => setTimeout(r, 3));
+  };
   const inc = (id) =>
     createStep({
       id,
@@ -31,7 +37,7 @@ export function makeWorkflows(ledgerPath) {
       },
     });
 
-  const seq = createWorkflow({ id: 'seq', inputSchema: N, outputSchema: N })
+  const seq = createWorkflow({ id: 'seq', inputSchema: N, outputSchema: N, options: { onFinish } })
     .then(inc('s1')).then(inc('s2')).then(inc('s3')).then(inc('s4')).then(inc('s5'))
     .commit();
 
@@ -88,7 +94,7 @@ export function makeWorkflows(ledgerPath) {
       return { n: inputData.n, approved: resumeData.ok, tag: requestContext.get('tag'), asked: requestContext.get('asked') };
     },
   });
-  const sus = createWorkflow({ id: 'sus', inputSchema: N, outputSchema: z.any() })
+  const sus = createWorkflow({ id: 'sus', inputSchema: N, outputSchema: z.any(), options: { onFinish } })
     .then(tagged)
     .then(approval)
     .commit();
@@ -130,6 +136,9 @@ export const ORDER = ['seq', 'par', 'fe', 'slp', 'sus', 'nest', 'fes'];
 
 /** How the crash tests resume each workflow's suspended runs. */
 export const RESUMES = { sus: { step: 'approve', resumeData: { ok: true } }, fes: { resumeData: { add: 1 } } };
+
+/** The outcomes whose onFinish each workflow with callbacks delivers, in order. */
+export const CALLBACK_OUTCOMES = { seq: ['success'], sus: ['suspended', 'success'] };
 
 export function expected(i) {
   const n = i;

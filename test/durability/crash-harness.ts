@@ -12,6 +12,8 @@ export interface ChildEnv {
   PG_URL?: string;
   PG_SCHEMA?: string;
   CRASH_PROB?: string;
+  /** Dies at the first pass of this crash point (with CRASH_PROB unset). */
+  CRASH_AT?: string;
 }
 
 export interface ChildExit {
@@ -69,6 +71,10 @@ export interface LedgerReport {
   reexecutions: number;
   /** Executions of a step whose success had already been committed (must be empty). */
   violations: string[];
+  /** Lifecycle callback deliveries by `runId/status`. */
+  callbacks: Map<string, number>;
+  /** Callback records (the held run's release) seen committed, by run id. */
+  records: Map<string, number>;
 }
 
 /** Reads the side-effect ledger in order and finds steps that ran again after their completion committed. */
@@ -79,11 +85,16 @@ export function readLedger(path: string): LedgerReport {
   const violations: string[] = [];
   let executions = 0;
   let reexecutions = 0;
+  const callbacks = new Map<string, number>();
+  const records = new Map<string, number>();
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     const [kind, key] = line.split('\t');
     if (!kind || !key) continue;
     if (kind === 'ack') acked.add(key);
     else if (kind === 'commit') committed.add(key);
+    else if (kind === 'cb') bump(callbacks, key);
+    else if (kind === 'rec') bump(records, key);
     else if (kind === 'exec') {
       executions++;
       if (seen.has(key)) reexecutions++;
@@ -92,5 +103,5 @@ export function readLedger(path: string): LedgerReport {
       if (committed.has(key)) violations.push(line);
     }
   }
-  return { acked, executions, reexecutions, violations };
+  return { acked, executions, reexecutions, violations, callbacks, records };
 }

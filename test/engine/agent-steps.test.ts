@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createStep, createWorkflow, memoryStore, RequestContext, sqliteStore, type Store, type WorkflowEvent } from '../../src/index.js';
+import { createStep, createWorkflow, memoryStore, RequestContext, sqliteStore, type Store, type WorkflowStreamChunk } from '../../src/index.js';
 import { supportReply } from '../../src/examples/support-reply.js';
 import { FakeAgent, ScriptedModel, generateOnlyAgent, type Turn } from './fake-agents.js';
 import { deferred, makeWeft, uid, until, untilStatus } from './helpers.js';
@@ -19,8 +19,8 @@ const STORES: [string, () => Store][] = [
 const PROMPT = z.object({ prompt: z.string() });
 const agentOf = (id: string, ...turns: Turn[]) => new FakeAgent({ id, description: `${id} description`, model: new ScriptedModel(turns) });
 
-async function collect(stream: AsyncIterable<WorkflowEvent>): Promise<WorkflowEvent[]> {
-  const out: WorkflowEvent[] = [];
+async function collect(stream: AsyncIterable<WorkflowStreamChunk>): Promise<WorkflowStreamChunk[]> {
+  const out: WorkflowStreamChunk[] = [];
   for await (const e of stream) out.push(e);
   return out;
 }
@@ -87,7 +87,7 @@ describe.each(STORES)('agent steps (%s store)', (_name, makeStore) => {
     const agent = agentOf('writer', { deltas: ['first', ' second'], gate: () => gate.promise });
     const w = onStore(createWorkflow({ id: uid('agent-live'), inputSchema: PROMPT, outputSchema: z.any() }).then(createStep(agent)).commit());
     const s = (await w.createRun()).stream({ inputData: { prompt: 'go' } });
-    const seen: WorkflowEvent[] = [];
+    const seen: WorkflowStreamChunk[] = [];
     const reading = (async () => {
       for await (const e of s.fullStream) seen.push(e);
     })();

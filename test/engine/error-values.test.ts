@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createStep, createWorkflow, sqliteStore, Weft, type WorkflowEvent } from '../../src/index.js';
+import { createStep, createWorkflow, sqliteStore, Weft, type WorkflowStreamChunk } from '../../src/index.js';
 import { MODES, bind, uid } from './helpers.js';
 
 const Empty = z.object({});
@@ -104,7 +104,7 @@ describe.each(MODES)('errors in results on the %s', (mode) => {
   it('stream events carry the step error as an Error instance', async () => {
     const w = bind(mode, createWorkflow({ id: uid('err-events'), inputSchema: Empty, outputSchema: Empty }).then(apiFailure()).commit());
     const s = (await w.createRun()).stream({ inputData: {} });
-    const events: WorkflowEvent[] = [];
+    const events: WorkflowStreamChunk[] = [];
     for await (const e of s.fullStream) events.push(e);
     await s.result;
     const failed = events.find((e) => e.type === 'workflow-step-result' && e.payload.status === 'failed');

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createStep, createWorkflow, WorkflowValidationError, type WorkflowEvent } from '../../src/index.js';
+import { createStep, createWorkflow, WorkflowValidationError, type WorkflowStreamChunk } from '../../src/index.js';
 import { MODES, N, addStep, bind, deferred, makeWeft, sleep, uid, untilStatus } from './helpers.js';
 
-async function collect(stream: AsyncIterable<WorkflowEvent>): Promise<WorkflowEvent[]> {
-  const out: WorkflowEvent[] = [];
+async function collect(stream: AsyncIterable<WorkflowStreamChunk>): Promise<WorkflowStreamChunk[]> {
+  const out: WorkflowStreamChunk[] = [];
   for await (const e of stream) out.push(e);
   return out;
 }

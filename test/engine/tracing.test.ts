@@ -95,4 +95,51 @@ describe('OpenTelemetry', () => {
     expect(runSpan.status.code).toBe(2);
     expect(runSpan.spanContext().traceId).toBe(result.traceId);
   });
+
+  it('gives each step Mastra\'s tracingContext: currentSpan is the step\'s span (tracing is the same)', async () => {
+    const seen: { spanId?: string; same: boolean }[] = [];
+    const probe = createStep({
+      id: 'probe',
+      inputSchema: N,
+      outputSchema: N,
+      execute: async ({ inputData, tracingContext, tracing }) => {
+        tracingContext.currentSpan?.setAttribute('user.note', 'from the step');
+        seen.push({ spanId: tracingContext.currentSpan?.spanContext().spanId, same: tracing.currentSpan === tracingContext.currentSpan });
+        return inputData;
+      },
+    });
+    const traced = createWorkflow({ id: 'ctx-traced', inputSchema: N, outputSchema: N }).then(probe).then(inc).commit();
+    const weft = new Weft({ workflows: { traced }, store: memoryStore() });
+    const result = await (await traced.createRun()).start({ inputData: { n: 1 } });
+    await weft.stop();
+    expect(result.status).toBe('success');
+    const span = exporter.getFinishedSpans().find((s) => s.name === 'workflow.step probe')!;
+    expect(seen).toEqual([{ spanId: span.spanContext().spanId, same: true }]);
+    expect(span.attributes['user.note']).toBe('from the step');
+  });
+});
+
+describe('tracingContext without an OpenTelemetry SDK', () => {
+  it('is still an object whose currentSpan carries the run\'s trace id (a non-recording span)', async () => {
+    trace.disable();
+    try {
+      const ids: (string | undefined)[] = [];
+      const probe = createStep({
+        id: 'probe',
+        inputSchema: N,
+        outputSchema: N,
+        execute: async ({ inputData, tracingContext }) => {
+          ids.push(tracingContext.currentSpan?.spanContext().traceId);
+          return inputData;
+        },
+      });
+      const wf2 = createWorkflow({ id: 'ctx-untraced', inputSchema: N, outputSchema: N }).then(probe).commit();
+      const weft = new Weft({ workflows: { wf2 }, store: memoryStore() });
+      const result = await (await wf2.createRun()).start({ inputData: { n: 1 } });
+      await weft.stop();
+      expect(ids).toEqual([result.traceId]);
+    } finally {
+      trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunRecord, Store } from '../../src/store/types.js';
 import { claimContract } from './contract-claims.js';
 import { flowContract } from './contract-flow.js';
+import { heldContract } from './contract-held.js';
 import { T0, LEASE_MS, WF, entry, newRun, runIn, stripSeq, uid, type MakeStore } from './contract-helpers.js';
 import { listContract } from './contract-list.js';
 import { resumeCancelContract } from './contract-resume.js';
@@ -373,5 +374,6 @@ export function storeContract(name: string, make: MakeStore): void {
     flowContract(f);
     safetyContract(f);
     reviseContract(f);
+    heldContract(f);
   });
 }

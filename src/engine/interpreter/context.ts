@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../../errors.js';
 import { validate } from '../../define/schema.js';
-import type { StepContext, StepWriter, SuspendOptions } from '../../define/types.js';
+import type { StepContext, StepWriter, SuspendOptions, TracingContext } from '../../define/types.js';
+import type { StepSpan } from '../tracing.js';
 import type { Exec } from './exec.js';
 import type { Scope } from './scope.js';
 
@@ -25,6 +26,8 @@ export interface ContextArgs {
   retryCount: number;
   /** A signal of the step's own (timeouts); otherwise the run's, created only if the step asks. */
   signal?: AbortSignal;
+  /** The step's span; conditions and `.map` functions (and steps while no SDK records) see the run's. */
+  span?: StepSpan;
 }
 
 /**
@@ -59,6 +62,19 @@ class StepContextImpl {
 
   get abortSignal(): AbortSignal {
     return this.#a.signal ?? this.#a.exec.signal;
+  }
+
+  /**
+   * Mastra's `tracingContext`, bound to OpenTelemetry: `currentSpan` is the step's span (the run's when
+   * no SDK records spans), so a step can add attributes and events or start child spans under it.
+   */
+  get tracingContext(): TracingContext {
+    return { currentSpan: this.#a.span?.span ?? this.#a.exec.tracer.span };
+  }
+
+  /** Mastra's alias of tracingContext. */
+  get tracing(): TracingContext {
+    return this.tracingContext;
   }
 
   get state(): Record<string, unknown> {

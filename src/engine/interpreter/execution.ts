@@ -36,13 +36,28 @@ export interface ExecutionHost {
   leaseHeld?(runId: string): boolean;
   /** How long to park a run after the store failed `faults` times in a row to record it. */
   faultBackoffMs(runId: string): number;
+  /**
+   * Whether an outcome with this status is written without releasing the run, so its owner can call
+   * the workflow's lifecycle callbacks and record them (engine/lifecycle.ts). Absent: never.
+   */
+  holdAfter?(wf: AnyWorkflow, status: RunStatus): boolean;
+  /**
+   * A row to write with the outcome, in the same batch (the shouldPersistSnapshot record, run-shapes.ts),
+   * or null. Absent: never.
+   */
+  outcomeRow?(wf: AnyWorkflow, exec: RunExecution, patch: RunPatch): JournalEntry | null;
 }
 
 /**
  * How an execution ended, as far as this process knows. 'lost' means another party took the run;
  * 'faulted' means the store could not record it (the run was parked to be retried, or left to its lease).
  */
-export type ExecutionEnd = { status: RunStatus | 'lost' | 'faulted'; outcome: Outcome };
+export type ExecutionEnd = {
+  status: RunStatus | 'lost' | 'faulted';
+  outcome: Outcome;
+  /** The outcome was written held (not released): its lifecycle callbacks are to be delivered. */
+  held?: boolean;
+};
 
 /**
  * One process's attempt at carrying a run forward, from a claim until the run settles or is parked.
@@ -346,8 +361,19 @@ export class RunExecution implements Exec {
       return { status: 'lost', outcome };
     }
     const patch = this.patchFor(outcome);
+    // Held outcomes keep the lease (and the run) until their callbacks are recorded; the same single
+    // write, so runs of workflows without callbacks pay nothing.
+    const held = patch.status !== 'waiting' && this.host.holdAfter?.(this.rootWorkflow, patch.status!) === true;
+    if (held) patch.release = false;
+    const extra = this.host.outcomeRow?.(this.rootWorkflow, this, patch) ?? null;
     try {
-      await this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch, now: this.now() });
+      if (extra) {
+        // Queued in the same turn as the outcome, so it commits in the same batch (all of a run's ops in
+        // a batch commit together or not at all).
+        this.journal.set(extra.path, extra);
+        const row = this.host.committer.write({ type: 'journal', epoch: this.epoch, entry: extra });
+        await Promise.all([row, this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch, now: this.now() })]);
+      } else await this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch, now: this.now() });
     } catch (err) {
       if (err instanceof LeaseLostError) {
         this.tracer.end('lost');
@@ -360,7 +386,7 @@ export class RunExecution implements Exec {
     applyRunPatch(this.runRow, patch, this.now());
     const status = patch.status as RunStatus;
     this.emitFinish(status, outcome);
-    return { status, outcome };
+    return held ? { status, outcome, held } : { status, outcome };
   }
 
   finalRecord(): RunRecord {

@@ -83,7 +83,11 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
     if (exec.aborted) return { t: 'canceled' };
     exec.crashPoint('step:before');
     const startedAt = exec.now();
-    if (stepEvents(exec, scope)) exec.emit('workflow-step-start', { id: eventId, payload: input.v, startedAt, status: 'running' });
+    if (stepEvents(exec, scope)) {
+      const start: Record<string, unknown> = { id: eventId, payload: input.v, startedAt, status: 'running' };
+      if (a.resumeData !== undefined) start.resumePayload = a.resumeData;
+      exec.emit('workflow-step-start', start);
+    }
     const control: StepControl = {};
     const rec: Recording = { exec, scope, path, id: step.id, input, startedAt, attempts: attempt + 1, control, prior, failedAttempts: retried };
     let result = callOnce(a, control, attempt);
@@ -159,7 +163,7 @@ function contextChecked(exec: Exec, result: CallResult): CallResult {
 function callExecute(a: Attempts, control: StepControl, attempt: number, inputData: unknown): CallResult | Promise<CallResult> {
   try {
     const step = a.step;
-    const args: ContextArgs = { exec: a.exec, scope: a.scope, stepId: step.id, control, inputData, resumeData: a.resumeData, suspendData: a.suspendData, retryCount: attempt };
+    const args: ContextArgs = { exec: a.exec, scope: a.scope, stepId: step.id, control, inputData, resumeData: a.resumeData, suspendData: a.suspendData, retryCount: attempt, span: a.span };
     const output = a.span.active ? a.span.run(() => callStep(step, args)) : callStep(step, args);
     if (output instanceof Promise) return output.then((v) => settled(a.exec, v), failed);
     return settled(a.exec, output);
@@ -263,11 +267,13 @@ async function suspend(rec: Recording, step: StepDef, control: StepControl): Pro
   const { exec, scope } = rec;
   let payload = control.suspended?.payload;
   let row: JournalEntry;
+  let suspendedAt: number | undefined;
   try {
     if (step.suspendSchema && payload !== undefined && exec.rootWorkflow.options.validateInputs) {
       payload = await validate(step.suspendSchema, payload, 'Step suspend data validation failed');
     }
     const meta: RowMeta = { suspendPayload: payload, suspendedAt: exec.now() };
+    suspendedAt = meta.suspendedAt;
     if (control.suspended?.labels.length) meta.resumeLabels = control.suspended.labels;
     if (rec.prior?.resumePayload !== undefined) meta.resumePayload = rec.prior.resumePayload;
     if (control.statePatch) meta.statePatch = control.statePatch;
@@ -280,6 +286,6 @@ async function suspend(rec: Recording, step: StepDef, control: StepControl): Pro
     return recordFailure(rec, err);
   }
   await exec.record(row);
-  if (exec.hasListeners) exec.emit('workflow-step-suspended', { id: scope.idPrefix + step.id, suspendPayload: payload, payload: rec.input.v, startedAt: rec.startedAt, status: 'suspended' });
+  if (exec.hasListeners) exec.emit('workflow-step-suspended', { id: scope.idPrefix + step.id, suspendPayload: payload, payload: rec.input.v, startedAt: rec.startedAt, suspendedAt, status: 'suspended' });
   return { t: 'suspended' };
 }

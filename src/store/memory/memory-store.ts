@@ -1,6 +1,7 @@
 import type {
   ClaimOptions,
   ClaimedRun,
+  HoldRequest,
   JournalEntry,
   ListRunsFilter,
   ListRunsResult,
@@ -18,7 +19,8 @@ import type {
   WriteOutcome,
 } from '../types.js';
 import { isTerminal, runIdOf } from '../types.js';
-import { applyRunPatch, insertedRecord, isClaimable, normalisePage } from '../shared/run-rules.js';
+import { applyRunPatch, insertedRecord, isClaimable, isUnreleased, normalisePage } from '../shared/run-rules.js';
+import { isSettled } from '../../domain/run-status.js';
 import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
 import { RunNotFoundError } from '../../errors.js';
 import { RunIndex, type IndexedRun } from './run-index.js';
@@ -41,6 +43,14 @@ export class MemoryStore implements Store {
   private readonly runs = new Map<string, MemoryRun>();
   private readonly index = new RunIndex<MemoryRun>();
   private readonly schedules = new Map<string, ScheduleRecord>();
+  /** Settled runs still owned (their lifecycle callbacks are not recorded yet): few, so kept apart. */
+  private readonly held = new Set<MemoryRun>();
+
+  /** Call after anything that may have changed a run's owner or status. */
+  private noteHeld(r: MemoryRun): void {
+    if (r.record.owner !== null && isSettled(r.record.status) && !r.gone) this.held.add(r);
+    else this.held.delete(r);
+  }
 
   async open(): Promise<void> {}
   async close(): Promise<void> {}
@@ -90,6 +100,7 @@ export class MemoryStore implements Store {
     if (!r) return false;
     this.runs.delete(runId);
     this.index.remove(r);
+    this.held.delete(r);
     return true;
   }
 
@@ -110,6 +121,7 @@ export class MemoryStore implements Store {
       } else {
         applyRunPatch(r.record, op.patch, op.now);
         this.index.refresh(r);
+        this.noteHeld(r);
       }
     }
     return { fenced: [...fenced] };
@@ -176,6 +188,25 @@ export class MemoryStore implements Store {
     return out;
   }
 
+  async claimUnreleased(opts: ClaimOptions & { runId?: string }): Promise<ClaimedRun[]> {
+    checkClaim(opts);
+    const wanted = new Set(opts.workflowIds);
+    const out: ClaimedRun[] = [];
+    for (const r of this.held) {
+      if (out.length >= opts.limit) break;
+      const rec = r.record;
+      if (!wanted.has(rec.workflowId) || !isUnreleased(rec, opts.now)) continue;
+      if (opts.runId !== undefined && rec.runId !== opts.runId) continue;
+      // The status stays: the outcome is final, only the work after it is taken over.
+      rec.owner = opts.owner;
+      rec.leaseEpoch += 1;
+      rec.leaseExpiresAt = opts.now + opts.leaseMs;
+      rec.updatedAt = opts.now;
+      out.push({ run: { ...rec }, journal: journalOf(r) });
+    }
+    return out;
+  }
+
   private takeClaim(r: MemoryRun, owner: string, leaseMs: number, now: number): ClaimedRun {
     const rec = r.record;
     rec.status = 'running';
@@ -185,6 +216,7 @@ export class MemoryStore implements Store {
     rec.wakeAt = null;
     rec.updatedAt = now;
     this.index.refresh(r);
+    this.noteHeld(r);
     return { run: { ...rec }, journal: journalOf(r) };
   }
 
@@ -193,7 +225,8 @@ export class MemoryStore implements Store {
     const lost: string[] = [];
     for (const id of runIds) {
       const r = this.runs.get(id);
-      if (!r || r.record.owner !== owner || r.record.status !== 'running') lost.push(id);
+      // Running runs, and settled ones held for their lifecycle callbacks.
+      if (!r || r.record.owner !== owner || !(r.record.status === 'running' || isSettled(r.record.status))) lost.push(id);
       else r.record.leaseExpiresAt = now + leaseMs;
     }
     return { lost };
@@ -253,6 +286,7 @@ export class MemoryStore implements Store {
     if (req.requestContext !== null) rec.requestContext = req.requestContext;
     rec.updatedAt = req.now;
     this.index.refresh(r);
+    this.noteHeld(r);
     return { ...rec };
   }
 
@@ -269,6 +303,7 @@ export class MemoryStore implements Store {
     rec.leaseEpoch += 1;
     rec.updatedAt = req.now;
     this.index.refresh(r);
+    this.noteHeld(r);
     return { ...rec };
   }
 
@@ -336,15 +371,21 @@ export class MemoryStore implements Store {
     s.updatedAt = now;
   }
 
-  async cancelRun(runId: string, now: number): Promise<RunRecord | null> {
+  async cancelRun(runId: string, now: number, hold?: HoldRequest): Promise<RunRecord | null> {
+    if (hold) checkText(hold.owner, 'owner');
     const r = this.runs.get(runId);
     if (!r) return null;
     const rec = r.record;
     if (isTerminal(rec.status)) return { ...rec };
     const patch: RunPatch = { status: 'canceled', release: true, wakeAt: null };
     applyRunPatch(rec, patch, now);
+    if (hold) {
+      rec.owner = hold.owner;
+      rec.leaseExpiresAt = hold.leaseExpiresAt;
+    }
     rec.leaseEpoch += 1;
     this.index.refresh(r);
+    this.noteHeld(r);
     return { ...rec };
   }
 }

@@ -3,6 +3,7 @@ import { RunNotFoundError, StoreError } from '../../errors.js';
 import type {
   ClaimOptions,
   ClaimedRun,
+  HoldRequest,
   JournalEntry,
   ListRunsFilter,
   ListRunsResult,
@@ -326,6 +327,20 @@ export class PostgresStore implements Store {
     });
   }
 
+  async claimUnreleased(opts: ClaimOptions & { runId?: string }): Promise<ClaimedRun[]> {
+    checkClaim(opts);
+    const workflowIds = opts.workflowIds.filter(isStorableText);
+    if (!(opts.limit >= 1) || workflowIds.length === 0) return [];
+    if (opts.runId !== undefined && !isStorableText(opts.runId)) return [];
+    return this.run('claimUnreleased', async (pool) => {
+      const params = [opts.now, opts.owner, Math.round(opts.leaseMs), workflowIds, Math.floor(opts.limit), opts.runId ?? null];
+      const runs = (await query<RunRecord>(pool, this.runSql.claimUnreleased, params)).rows;
+      if (runs.length === 0) return [];
+      const journals = await loadJournals(pool, this.journalSql, runs.map((r) => r.runId));
+      return runs.map((run) => ({ run, journal: journals.get(run.runId) ?? [] }));
+    });
+  }
+
   async renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[]; skipped?: string[] }> {
     if (runIds.length === 0) return { lost: [] };
     checkClaim({ owner, leaseMs, now });
@@ -462,10 +477,13 @@ export class PostgresStore implements Store {
     });
   }
 
-  async cancelRun(runId: string, now: number): Promise<RunRecord | null> {
+  async cancelRun(runId: string, now: number, hold?: HoldRequest): Promise<RunRecord | null> {
     if (!isStorableText(runId)) return null;
+    if (hold) checkText(hold.owner, 'owner');
+    const owner = hold?.owner ?? null;
     return this.run('cancelRun', async (pool) => {
-      const canceled = (await query<RunRecord>(pool, this.runSql.cancel, [runId, now])).rows[0];
+      const params = [runId, now, owner, leaseLength(owner, hold?.leaseExpiresAt, now)];
+      const canceled = (await query<RunRecord>(pool, this.runSql.cancel, params)).rows[0];
       if (canceled) return canceled;
       return (await query<RunRecord>(pool, this.runSql.byId, [runId])).rows[0] ?? null;
     });

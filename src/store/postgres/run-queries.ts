@@ -23,6 +23,11 @@ export function runSql(schema: string) {
   const dbNow = dbNowSql(schema);
   const claimSet = `status = 'running', owner = $2, lease_epoch = r.lease_epoch + 1, lease_expires_at = ${dbNow} + $3,
     wake_at = NULL, updated_at = $1`;
+  // shared/run-rules.ts `isUnreleased`; the first two terms are runs_unreleased's predicate (0008).
+  const unreleased = `owner IS NOT NULL AND status IN ('success', 'failed', 'canceled', 'suspended')
+    AND COALESCE(lease_expires_at, 0) <= ${dbNow}`;
+  // Leases are held by running runs, and by settled ones kept for their lifecycle callbacks.
+  const held = `status IN ('running', 'success', 'failed', 'canceled', 'suspended')`;
   const claimable = `(status = 'pending'
     OR (status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= ${dbNow}))
     OR (status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= $1))`;
@@ -69,20 +74,28 @@ export function runSql(schema: string) {
       )
       UPDATE ${runs} r SET ${claimSet} FROM c WHERE r.id = c.id RETURNING ${prefixed('r')}`,
     claimOne: `UPDATE ${runs} r SET ${claimSet} WHERE r.id = $4 AND ${claimable} RETURNING ${prefixed('r')}`,
+    // The status stays: the outcome is final, only the work after it (lifecycle callbacks) is taken over.
+    claimUnreleased: `WITH c AS (
+        SELECT id FROM ${runs} WHERE ${unreleased} AND workflow_id = ANY($4::text[]) AND ($6::text IS NULL OR id = $6)
+        ORDER BY lease_expires_at LIMIT $5 FOR UPDATE SKIP LOCKED
+      )
+      UPDATE ${runs} r SET owner = $2, lease_epoch = r.lease_epoch + 1, lease_expires_at = ${dbNow} + $3, updated_at = $1
+      FROM c WHERE r.id = c.id RETURNING ${prefixed('r')}`,
     // Renewal skips rows another transaction holds (a write batch of this very worker, say): waiting
     // on them while holding locks on others deadlocked against batches that lock in another order.
     // Skipped rows are checked without a lock (ownedOf) and renewed next round.
     renew: `UPDATE ${runs} r SET lease_expires_at = ${dbNow} + $1
-      FROM (SELECT id FROM ${runs} WHERE id = ANY($2::text[]) AND owner = $3 AND status = 'running'
+      FROM (SELECT id FROM ${runs} WHERE id = ANY($2::text[]) AND owner = $3 AND ${held}
         FOR UPDATE SKIP LOCKED) x
-      WHERE r.id = ANY($2::text[]) AND r.id = x.id AND r.owner = $3 AND r.status = 'running' RETURNING r.id`,
-    ownedOf: `SELECT id FROM ${runs} WHERE id = ANY($1::text[]) AND owner = $2 AND status = 'running'`,
+      WHERE r.id = ANY($2::text[]) AND r.id = x.id AND r.owner = $3 AND r.${held} RETURNING r.id`,
+    ownedOf: `SELECT id FROM ${runs} WHERE id = ANY($1::text[]) AND owner = $2 AND ${held}`,
     owners: `SELECT DISTINCT owner FROM ${runs}
       WHERE status = 'running' AND lease_expires_at > ${dbNow} AND owner IS NOT NULL ORDER BY owner`,
     expire: `UPDATE ${runs} SET lease_expires_at = 0 WHERE owner = $1 AND status = 'running'`,
     nextWake: `SELECT MIN(wake_at) AS "wakeAt" FROM ${runs}
       WHERE status = 'waiting' AND wake_at IS NOT NULL AND workflow_id = ANY($1::text[])`,
-    cancel: `UPDATE ${runs} SET status = 'canceled', owner = NULL, lease_expires_at = NULL, wake_at = NULL,
+    // $3/$4: the owner and lease length that keep the canceled run held for its lifecycle callbacks.
+    cancel: `UPDATE ${runs} SET status = 'canceled', owner = $3, lease_expires_at = ${dbNow} + $4, wake_at = NULL,
         lease_epoch = lease_epoch + 1, updated_at = $2
       WHERE id = $1 AND status NOT IN ('success', 'failed', 'canceled') RETURNING ${RUN_COLUMNS}`,
     retry: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = ${dbNow} + $4, lease_epoch = lease_epoch + 1,

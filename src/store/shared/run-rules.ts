@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../../errors.js';
+import { isSettled } from '../../domain/run-status.js';
 import type { ListRunsFilter, NewRun, RunPatch, RunRecord } from '../types.js';
 
 /**
@@ -12,6 +13,14 @@ export function isClaimable(r: RunRecord, now: number): boolean {
   if (r.status === 'running') return r.owner === null || (r.leaseExpiresAt ?? 0) <= now;
   if (r.status === 'waiting') return r.wakeAt !== null && r.wakeAt <= now;
   return false;
+}
+
+/**
+ * A settled run its owner has not released yet, with that owner's lease expired: the owner died before
+ * recording the work it does after an outcome (lifecycle callbacks), so another worker may take it.
+ */
+export function isUnreleased(r: RunRecord, now: number): boolean {
+  return r.owner !== null && isSettled(r.status) && (r.leaseExpiresAt ?? 0) <= now;
 }
 
 export function applyRunPatch(r: RunRecord, patch: RunPatch, now: number): void {

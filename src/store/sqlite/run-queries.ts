@@ -16,6 +16,10 @@ const CLAIMABLE = `(status = 'pending'
 
 const WORKFLOW_IN = `workflow_id IN (SELECT value FROM json_each(@workflowIds))`;
 
+/** shared/run-rules.ts `isUnreleased` in SQL; the first two terms are runs_unreleased's predicate. */
+const UNRELEASED = `owner IS NOT NULL AND status IN ('success', 'failed', 'canceled', 'suspended')
+  AND COALESCE(lease_expires_at, 0) <= @now`;
+
 
 const CLAIM_SET = `status = 'running', owner = @owner, lease_epoch = lease_epoch + 1,
   lease_expires_at = @leaseExpiresAt, wake_at = NULL, updated_at = @now`;
@@ -31,6 +35,8 @@ export class RunQueries {
   private readonly claimCandidates: Stmt;
   private readonly claimOne: Stmt;
   private readonly claimIfClaimable: Stmt;
+  private readonly unreleasedCandidates: Stmt;
+  private readonly claimUnreleasedOne: Stmt;
   private readonly renew: Stmt;
   private readonly owners: Stmt;
   private readonly expire: Stmt;
@@ -87,10 +93,23 @@ export class RunQueries {
     this.claimIfClaimable = db.prepare(
       `UPDATE runs SET ${CLAIM_SET} WHERE id = @runId AND ${CLAIMABLE} RETURNING ${RUN_COLUMNS}`,
     );
+    this.unreleasedCandidates = db
+      .prepare(
+        `SELECT id FROM runs INDEXED BY runs_unreleased WHERE ${UNRELEASED} AND ${WORKFLOW_IN}
+           AND (@runId IS NULL OR id = @runId)
+         ORDER BY lease_expires_at LIMIT @limit`,
+      )
+      .pluck();
+    // The status stays: the outcome is final, only the work after it (lifecycle callbacks) is taken over.
+    this.claimUnreleasedOne = db.prepare(`UPDATE runs SET owner = @owner, lease_epoch = lease_epoch + 1,
+        lease_expires_at = @leaseExpiresAt, updated_at = @now
+      WHERE id = @runId AND ${UNRELEASED} RETURNING ${RUN_COLUMNS}`);
+    // Running runs, and settled ones their owner holds for their lifecycle callbacks.
     this.renew = db
       .prepare(
         `UPDATE runs SET lease_expires_at = @leaseExpiresAt
-         WHERE id IN (SELECT value FROM json_each(@runIds)) AND owner = @owner AND status = 'running'
+         WHERE id IN (SELECT value FROM json_each(@runIds)) AND owner = @owner
+           AND status IN ('running', 'success', 'failed', 'canceled', 'suspended')
          RETURNING id`,
       )
       .pluck();
@@ -104,7 +123,7 @@ export class RunQueries {
     this.wake = db
       .prepare(`SELECT MIN(wake_at) FROM runs WHERE status = 'waiting' AND wake_at IS NOT NULL AND ${WORKFLOW_IN}`)
       .pluck();
-    this.cancel = db.prepare(`UPDATE runs SET status = 'canceled', owner = NULL, lease_expires_at = NULL,
+    this.cancel = db.prepare(`UPDATE runs SET status = 'canceled', owner = @owner, lease_expires_at = @leaseExpiresAt,
         wake_at = NULL, lease_epoch = lease_epoch + 1, updated_at = @now
       WHERE id = @runId AND status NOT IN ('success', 'failed', 'canceled') RETURNING ${RUN_COLUMNS}`);
     this.resume = db.prepare(`UPDATE runs SET status = @status, owner = @owner, lease_expires_at = @leaseExpiresAt,
@@ -191,6 +210,14 @@ export class RunQueries {
     return this.claimIfClaimable.get({ runId, owner, leaseExpiresAt, now }) as RunRecord | undefined;
   }
 
+  unreleasedIds(workflowIds: string[], now: number, limit: number, runId: string | null): string[] {
+    return this.unreleasedCandidates.all({ workflowIds: JSON.stringify(workflowIds), now, limit, runId }) as string[];
+  }
+
+  claimUnreleased(runId: string, owner: string, leaseExpiresAt: number, now: number): RunRecord | undefined {
+    return this.claimUnreleasedOne.get({ runId, owner, leaseExpiresAt, now }) as RunRecord | undefined;
+  }
+
   renewLeases(owner: string, runIds: string[], leaseExpiresAt: number): Set<string> {
     return new Set(this.renew.all({ owner, runIds: JSON.stringify(runIds), leaseExpiresAt }) as string[]);
   }
@@ -207,8 +234,9 @@ export class RunQueries {
     return (this.wake.get({ workflowIds: JSON.stringify(workflowIds) }) as number | null | undefined) ?? null;
   }
 
-  cancelRun(runId: string, now: number): RunRecord | undefined {
-    return this.cancel.get({ runId, now }) as RunRecord | undefined;
+  /** `owner`/`leaseExpiresAt` keep the canceled run held for its lifecycle callbacks; null releases it. */
+  cancelRun(runId: string, now: number, owner: string | null, leaseExpiresAt: number | null): RunRecord | undefined {
+    return this.cancel.get({ runId, now, owner, leaseExpiresAt: owner ? leaseExpiresAt : null }) as RunRecord | undefined;
   }
 
   resumeRun(

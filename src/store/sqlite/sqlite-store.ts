@@ -3,6 +3,7 @@ import { RunNotFoundError, StoreError } from '../../errors.js';
 import type {
   ClaimOptions,
   ClaimedRun,
+  HoldRequest,
   JournalEntry,
   ListRunsFilter,
   ListRunsResult,
@@ -230,6 +231,24 @@ export class SqliteStore implements Store {
     });
   }
 
+  async claimUnreleased(opts: ClaimOptions & { runId?: string }): Promise<ClaimedRun[]> {
+    checkClaim(opts);
+    const workflowIds = opts.workflowIds.filter(isStorableText);
+    if (!(opts.limit >= 1) || workflowIds.length === 0) return [];
+    if (opts.runId !== undefined && !isStorableText(opts.runId)) return [];
+    const find = (c: Connection) => c.runs.unreleasedIds(workflowIds, opts.now, Math.floor(opts.limit), opts.runId ?? null);
+    // Workers ask on every poll and there is nearly never anything: look without the write lock first.
+    if (this.use('claimUnreleased', find).length === 0) return [];
+    return this.tx('claimUnreleased', (c) => {
+      const out: ClaimedRun[] = [];
+      for (const id of find(c)) {
+        const run = c.runs.claimUnreleased(id, opts.owner, opts.now + opts.leaseMs, opts.now);
+        if (run) out.push({ run, journal: c.journal.load(id) });
+      }
+      return out;
+    });
+  }
+
   async renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[] }> {
     if (runIds.length === 0) return { lost: [] };
     checkClaim({ owner, leaseMs, now });
@@ -332,9 +351,10 @@ export class SqliteStore implements Store {
     this.tx('markScheduleFired', (c) => c.workers.markScheduleFired(workflowId, fireAt, now));
   }
 
-  async cancelRun(runId: string, now: number): Promise<RunRecord | null> {
+  async cancelRun(runId: string, now: number, hold?: HoldRequest): Promise<RunRecord | null> {
     if (!isStorableText(runId)) return null;
-    return this.tx('cancelRun', (c) => c.runs.cancelRun(runId, now) ?? c.runs.get(runId) ?? null);
+    if (hold) checkText(hold.owner, 'owner');
+    return this.tx('cancelRun', (c) => c.runs.cancelRun(runId, now, hold?.owner ?? null, hold?.leaseExpiresAt ?? null) ?? c.runs.get(runId) ?? null);
   }
 }
 
