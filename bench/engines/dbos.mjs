@@ -3,11 +3,11 @@
 import pg from 'pg';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { runEngine } from '../lib/harness.mjs';
-import { freshDatabase, dropDatabase } from '../lib/pg.mjs';
+import { freshDatabase, dropDatabase, benchDb } from '../lib/pg.mjs';
 import { STEPS } from '../lib/sizes.mjs';
 import { hooks } from '../lib/hooks.mjs';
 
-const DB = 'weft_bench_dbos';
+const DB = benchDb('weft_bench_dbos');
 const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function register() {

@@ -1,8 +1,8 @@
 import { runEngine } from '../lib/harness.mjs';
-import { freshDatabase, dropDatabase } from '../lib/pg.mjs';
+import { freshDatabase, dropDatabase, benchDb } from '../lib/pg.mjs';
 import { weftAdapter } from './weft-common.mjs';
 
-const DB = 'weft_bench_weft';
+const DB = benchDb('weft_bench_weft');
 
 await runEngine({
   name: 'weft-postgres',
