@@ -49,6 +49,8 @@ const METRICS = {
     { key: 'runP99Ms', label: 'run p99 ms', better: 'lower' },
     { key: 'stepP50Us', label: 'per-step p50 µs', better: 'lower', ratio: true },
     { key: 'stepP99Us', label: 'per-step p99 µs', better: 'lower' },
+    { key: 'insertP50Us', label: 'one autocommit insert p50 µs (same server)' },
+    { key: 'stepOverInsert', label: 'per-step p50 / insert p50' },
   ],
   b: [
     { key: 'stepsPerSec', label: 'steps/s', better: 'higher', ratio: true },
@@ -68,6 +70,8 @@ const METRICS = {
   e: [
     { key: 'runs', label: 'sleeping runs' },
     { key: 'startMs', label: 'time to start all ms', better: 'lower' },
+    { key: 'startRunsPerSec', label: 'starts/s' },
+    { key: 'oneByOneRunsPerSec', label: 'one-by-one starts/s (sample, beside startMany)' },
     { key: 'rssAfterStartMB', label: 'RSS MB right after the starts', better: 'lower' },
     // Compared on settled RSS: the growth per run over the process's starting RSS is near zero for an
     // engine whose runs live in the database, which turns its ratio into noise (20,000x and more).
@@ -86,6 +90,14 @@ const METRICS = {
     { key: 'runs', label: 'runs in flight' },
     { key: 'recoveredInFreshProcess', label: 'finished after restart' },
     { key: 'recoverMs', label: 'restart → all finished ms', better: 'lower', ratio: true },
+  ],
+  i: [{ key: 'importMs', label: 'import ms (median)', better: 'lower', ratio: true }, { key: 'importMinMs', label: 'import ms (min)' }],
+  k: [
+    { key: 'workers1StepsPerSec', label: '1 worker steps/s' },
+    { key: 'workers2StepsPerSec', label: '2 workers steps/s (sum)' },
+    { key: 'workers4StepsPerSec', label: '4 workers steps/s (sum)' },
+    { key: 'workers2OverOne', label: '2 workers / 1' },
+    { key: 'workers4OverOne', label: '4 workers / 1' },
   ],
 };
 

@@ -3,11 +3,12 @@
 import pg from 'pg';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { runEngine } from '../lib/harness.mjs';
-import { freshDatabase, dropDatabase } from '../lib/pg.mjs';
+import { freshDatabase, dropDatabase, benchDb } from '../lib/pg.mjs';
 import { STEPS } from '../lib/sizes.mjs';
 import { hooks } from '../lib/hooks.mjs';
+import { insertFloor } from '../lib/pg-floor.mjs';
 
-const DB = 'weft_bench_dbos';
+const DB = benchDb('weft_bench_dbos');
 const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function register() {
@@ -108,6 +109,7 @@ function dbosAdapter() {
       });
       await DBOS.launch();
       pool = new pg.Pool({ connectionString: store, max: 2 });
+      this.insertFloor = () => insertFloor(store);
     },
     async runChain() {
       const chain = wf.chain; // a registered workflow must not be called as a method (DBOS checks `this`)
@@ -154,6 +156,7 @@ function dbosAdapter() {
 
 await runEngine({
   name: 'dbos',
+  importSpecifier: '@dbos-inc/dbos-sdk',
   file: new URL(import.meta.url).pathname,
   prepareStore: async () => freshDatabase(DB),
   cleanupStore: async () => dropDatabase(DB),

@@ -5,6 +5,7 @@ import { mastraAdapter } from './mastra-common.mjs';
 
 await runEngine({
   name: 'mastra-libsql',
+  importSpecifier: '@mastra/core/workflows',
   file: new URL(import.meta.url).pathname,
   prepareStore: async ({ scenario }) => freshFile('mastra-libsql', scenario),
   cleanupStore: async (path) => removeFile(path),

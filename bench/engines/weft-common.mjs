@@ -18,13 +18,15 @@ export async function loadWeft() {
 
 
 /** @param {{ makeStore: (lib: any, store: string) => any }} opts */
-export function weftAdapter({ makeStore }) {
+export function weftAdapter({ makeStore, insertFloor }) {
   let weft;
   const wf = {};
   const count = async (id, status) => (await wf[id].listWorkflowRuns({ status, perPage: 1, page: 0 })).total;
   return {
     peer: false,
+    insertFloor: undefined,
     async init({ scenario, store }) {
+      if (insertFloor) this.insertFloor = () => insertFloor(store);
       const lib = await loadWeft();
       // scenario g keeps every run of the load phase in flight at once
       const concurrency = scenario === 'g' ? Math.max(200, SIZES.full.g.runs) : 200;
@@ -63,6 +65,13 @@ export function weftAdapter({ makeStore }) {
     async startSleeper() {
       const run = await wf.sleeper.createRun();
       await run.startAsync({ inputData: { n: 0 } });
+    },
+    async startSleepers(n) {
+      const items = Array.from({ length: n }, () => ({ inputData: { n: 0 } }));
+      const results = await wf.sleeper.startMany(items, { concurrency: 1000 });
+      const bad = results.find((r) => !r.ok);
+      if (bad) throw new Error(`startMany refused an item: ${bad.error.message}`);
+      return n;
     },
     async seedOne(i, resourceId, fail) {
       const run = await wf.one.createRun({ resourceId });

@@ -1,14 +1,16 @@
 import { runEngine } from '../lib/harness.mjs';
-import { freshDatabase, dropDatabase } from '../lib/pg.mjs';
+import { freshDatabase, dropDatabase, benchDb } from '../lib/pg.mjs';
 import { weftAdapter } from './weft-common.mjs';
+import { insertFloor } from '../lib/pg-floor.mjs';
 
-const DB = 'weft_bench_weft';
+const DB = benchDb('weft_bench_weft');
 
 await runEngine({
   name: 'weft-postgres',
+  importSpecifier: new URL('../../dist/index.js', import.meta.url).href,
   file: new URL(import.meta.url).pathname,
   prepareStore: async () => freshDatabase(DB),
   cleanupStore: async () => dropDatabase(DB),
   createAdapter: () =>
-    weftAdapter({ makeStore: (lib, connectionString) => lib.postgresStore({ connectionString, schema: 'weft' }) }),
+    weftAdapter({ makeStore: (lib, connectionString) => lib.postgresStore({ connectionString, schema: 'weft' }), insertFloor }),
 });

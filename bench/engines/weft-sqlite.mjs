@@ -4,6 +4,7 @@ import { weftAdapter } from './weft-common.mjs';
 
 await runEngine({
   name: 'weft-sqlite',
+  importSpecifier: new URL('../../dist/index.js', import.meta.url).href,
   file: new URL(import.meta.url).pathname,
   prepareStore: async ({ scenario }) => freshFile('weft-sqlite', scenario),
   cleanupStore: async (path) => removeFile(path),

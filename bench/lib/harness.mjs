@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { SIZES } from './sizes.mjs';
 import { supportOf } from './engines.mjs';
-import { SCENARIO_FNS } from './scenarios.mjs';
+import { SCENARIO_FNS, closedLoop } from './scenarios.mjs';
+import { STEPS } from './sizes.mjs';
 import { now, sleep } from './stats.mjs';
 import { hooks } from './hooks.mjs';
 
@@ -51,6 +52,15 @@ export async function runEngine(engine) {
     if (scenario === 'g') {
       const metrics = await recoveryParent(engine, values, sizes);
       emit(RESULT_PREFIX, { ...base, ok: true, sizes, ...metrics });
+      return exit(0);
+    }
+    if (scenario === 'i') {
+      emit(RESULT_PREFIX, { ...base, ok: true, sizes, ...(await importTime(engine, sizes)) });
+      return exit(0);
+    }
+    if (scenario === 'k' && values.phase === 'worker') return await scaleWorker(engine, values.store, sizes);
+    if (scenario === 'k') {
+      emit(RESULT_PREFIX, { ...base, ok: true, sizes, ...(await scaleOut(engine, values, sizes)) });
       return exit(0);
     }
     const fn = SCENARIO_FNS[scenario];
@@ -181,5 +191,85 @@ async function recoveryPhase(engine, phase, store, sizes) {
   }
   const doneAtMs = performance.now(); // since this process started (includes module loading)
   emit(RESULT_PREFIX, { ok: true, initMs, doneAtMs, recoveredHere: hooks.lastSteps });
+  exit(0);
+}
+
+// ---- scenario i: import time ------------------------------------------------------------------
+
+/** The engine's entry module imported in fresh processes (nothing else loaded first); ms, median. */
+async function importTime(engine, { repeats }) {
+  let spec = engine.importSpecifier;
+  if (process.env.WEFT_DIST && engine.name.startsWith('weft-')) spec = new URL(process.env.WEFT_DIST, `file://${process.cwd()}/`).href;
+  const code = `const t = performance.now(); await import(${JSON.stringify(spec)}); process.stdout.write(String(performance.now() - t));`;
+  const times = [];
+  for (let i = 0; i < repeats; i++) {
+    const out = await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: new URL('..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'pipe'] });
+      let buf = '';
+      let err = '';
+      child.stdout.on('data', (d) => (buf += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('exit', (c) => (c === 0 ? resolve(buf) : reject(new Error(`import of ${spec} failed: ${err.trim().split('\n').pop()}`))));
+    });
+    times.push(Number(out));
+  }
+  times.sort((a, b) => a - b);
+  return { importSpecifier: spec.replace(/^file:.*\/dist\//, 'dist/'), importMs: times[Math.floor(times.length / 2)], importMinMs: times[0], repeats };
+}
+
+// ---- scenario k: b with several worker processes on one store -----------------------------------
+
+async function scaleOut(engine, values, sizes) {
+  const store = await engine.prepareStore({ scenario: 'k' });
+  const out = {};
+  for (const n of sizes.workers) {
+    const args = [engine.file, '--scenario', 'k', '--phase', 'worker', '--store', store];
+    if (values.smoke) args.push('--smoke');
+    const kids = Array.from({ length: n }, () => spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }));
+    const messages = kids.map((k) => {
+      let err = '';
+      k.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+      const queue = [];
+      let wake = null;
+      k.on('message', (m) => (queue.push(m), wake?.()));
+      k.on('exit', (code) => (queue.push({ exited: code, err }), wake?.()));
+      return async () => {
+        while (!queue.length) await new Promise((r) => (wake = r));
+        const m = queue.shift();
+        if (m.exited !== undefined) throw new Error(`a worker exited (${m.exited}): ${m.err.trim().split('\n').pop() ?? ''}`);
+        if (m.error) throw new Error(`a worker failed: ${m.error}`);
+        return m;
+      };
+    });
+    try {
+      await Promise.all(messages.map((next) => next())); // every worker warmed up
+      for (const k of kids) k.send('go');
+      const results = await Promise.all(messages.map((next) => next()));
+      const perWorker = results.map((r) => (r.completed * STEPS) / (r.elapsedMs / 1000));
+      out[`workers${n}StepsPerSec`] = perWorker.reduce((a, b) => a + b, 0);
+      out[`workers${n}PerWorker`] = perWorker.map((v) => Math.round(v));
+    } finally {
+      for (const k of kids) k.kill('SIGKILL');
+    }
+  }
+  if (engine.cleanupStore) await engine.cleanupStore(store).catch(() => {});
+  const one = out.workers1StepsPerSec;
+  for (const n of sizes.workers) if (one) out[`workers${n}OverOne`] = out[`workers${n}StepsPerSec`] / one;
+  return out;
+}
+
+async function scaleWorker(engine, store, sizes) {
+  try {
+    const adapter = await engine.createAdapter();
+    await adapter.init({ scenario: 'b', store, phase: 'run' });
+    await closedLoop(adapter, sizes.inFlight, sizes.warmupMs);
+    process.send({ ready: true });
+    await new Promise((r) => process.once('message', r));
+    const { completed, elapsedMs } = await closedLoop(adapter, sizes.inFlight, sizes.durationMs);
+    process.send({ completed, elapsedMs });
+    await Promise.race([adapter.close(), sleep(5000)]);
+  } catch (e) {
+    process.send({ error: errorMessage(e) });
+  }
   exit(0);
 }

@@ -2,6 +2,17 @@ import pg from 'pg';
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
+/**
+ * A database name for this bench run: BENCH_DB_TAG (lower-case letters, digits, _) is appended so two
+ * bench runs on one server (two checkouts) do not drop each other's databases.
+ */
+export function benchDb(base) {
+  const tag = process.env.BENCH_DB_TAG;
+  if (!tag) return base;
+  if (!/^[a-z0-9_]{1,20}$/.test(tag)) throw new Error(`BENCH_DB_TAG must be 1-20 of [a-z0-9_], got ${tag}`);
+  return `${base}_${tag}`;
+}
+
 export function dbUrl(database) {
   const u = new URL(PG_ADMIN_URL);
   u.pathname = `/${database}`;

@@ -15,17 +15,22 @@ async function scenarioA(ad, { warmupRuns, runs }) {
     lat[i] = now() - t;
   }
   const r = summarize(lat);
+  // On PostgreSQL engines: one autocommit insert on the same server, right after (the commit floor).
+  const floor = ad.insertFloor ? await ad.insertFloor() : {};
+  const stepP50Us = (r.p50 / STEPS) * US;
   return {
     runs,
     runP50Ms: r.p50,
     runP99Ms: r.p99,
-    stepP50Us: (r.p50 / STEPS) * US,
+    stepP50Us,
     stepP99Us: (r.p99 / STEPS) * US,
+    ...floor,
+    stepOverInsert: floor.insertP50Us ? stepP50Us / floor.insertP50Us : undefined,
   };
 }
 
 /** Keeps `inFlight` runs outstanding until `durationMs` has passed; returns completed runs and latencies. */
-async function closedLoop(ad, inFlight, durationMs) {
+export async function closedLoop(ad, inFlight, durationMs) {
   const lat = [];
   let completed = 0;
   const t0 = now();
@@ -127,15 +132,20 @@ async function scenarioD(ad, { items, concurrency, repeats }) {
   };
 }
 
-async function scenarioE(ad, { runs, startBudgetMs, settleMs }) {
+async function scenarioE(ad, { runs, startBudgetMs, settleMs, oneByOneSample }) {
   globalThis.gc?.();
   const before = memoryMB();
   const t0 = now();
   let started = 0;
   const deadline = t0 + startBudgetMs;
-  while (started < runs && now() < deadline) {
-    await ad.startSleeper();
-    started++;
+  if (ad.startSleepers) {
+    // A bulk start API (weft: workflow.startMany), in chunks of 10,000 items.
+    while (started < runs && now() < deadline) started += await ad.startSleepers(Math.min(10_000, runs - started));
+  } else {
+    while (started < runs && now() < deadline) {
+      await ad.startSleeper();
+      started++;
+    }
   }
   const startMs = now() - t0;
   let waiting;
@@ -157,7 +167,18 @@ async function scenarioE(ad, { runs, startBudgetMs, settleMs }) {
   globalThis.gc?.();
   await sleep(100);
   const after = memoryMB();
+  // Beside a bulk start, the one-by-one rate (awaited startAsync calls) on a sample, after the readings.
+  let oneByOne = {};
+  if (ad.startSleepers && oneByOneSample) {
+    const t1 = now();
+    for (let i = 0; i < oneByOneSample; i++) await ad.startSleeper();
+    const ms = now() - t1;
+    oneByOne = { oneByOneSample, oneByOneRunsPerSec: oneByOneSample / (ms / 1000), oneByOneProjectedMs: (runs / oneByOneSample) * ms };
+  }
   return {
+    ...oneByOne,
+    bulk: Boolean(ad.startSleepers),
+    startRunsPerSec: started / (startMs / 1000),
     requested: runs,
     runs: started,
     note: started < runs ? `stopped after ${started} runs: start budget of ${startBudgetMs} ms used up` : undefined,

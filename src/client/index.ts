@@ -3,7 +3,7 @@ import { stepEntries } from '../domain/step-entries.js';
 import { WeftError, errorForResult } from '../errors.js';
 import { createTransport, type ClientOptions, type Transport } from './http.js';
 import { watchEvents, type StreamEvent, type WatchOptions } from './sse.js';
-import type { RemoteRun, RemoteStream, RemoteWorkflow, RunList, RunSummary, RunListFilter, RunViewJson, WeftClient, WorkflowInfo, WorkflowRegistry } from './types.js';
+import type { RemoteRun, RemoteStartResult, RemoteStream, RemoteWorkflow, RunList, RunSummary, RunListFilter, RunViewJson, WeftClient, WorkflowInfo, WorkflowRegistry } from './types.js';
 
 export { WeftRemoteError } from './http.js';
 export type { ClientOptions } from './http.js';
@@ -108,6 +108,12 @@ function remoteWorkflow(t: Transport, key: string): RemoteWorkflow {
         throw new WeftError('INVALID_ARGUMENT', 'runId must be a non-empty string of at most 200 characters');
       }
       return remoteRun(t, key, opts.runId ?? newRunId(), opts.resourceId);
+    },
+    startMany: async (items, opts = {}) => {
+      if (!Array.isArray(items)) throw new WeftError('INVALID_ARGUMENT', 'startMany items must be an array');
+      if (opts === null || typeof opts !== 'object') throw new WeftError('INVALID_ARGUMENT', 'startMany options must be an object');
+      const body = { items, ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}) };
+      return (await t.request<{ results: RemoteStartResult[] }>('POST', `/workflows/${enc(key)}/runs/batch`, body)).results;
     },
     getWorkflowRunExecutionResult: (runId) => orNull(t.request<{ result: WorkflowResult }>('GET', runsPath(runId)).then((r) => withErrors(r.result))),
     getWorkflowRunById: (runId) => orNull(t.request<{ view: RunViewJson }>('GET', runsPath(runId)).then((r) => r.view)),

@@ -58,10 +58,30 @@ export interface RemoteRun<TInput = any, TOutput = any, TState = any> {
   getWorkflowRunExecutionResult(): Promise<WorkflowResult<TInput, TOutput> | null>;
 }
 
+/** One run of a remote `startMany` (JSON values only: it travels as JSON). */
+export interface RemoteStartItem<TInput = any, TState = any> {
+  inputData?: TInput;
+  runId?: string;
+  resourceId?: string;
+  metadata?: Record<string, unknown>;
+  initialState?: TState;
+  requestContext?: Record<string, unknown>;
+  tracingOptions?: { traceId?: string; parentSpanId?: string; metadata?: Record<string, unknown>; tags?: string[] };
+}
+
+export type RemoteStartResult =
+  | { ok: true; runId: string }
+  | { ok: false; runId?: string; error: { code: string; message: string; issues?: { path: string; message: string }[] } };
+
 export interface RemoteWorkflow<TInput = any, TOutput = any, TState = any> {
   readonly key: string;
   /** Creates a handle (no request is made until the run starts). */
   createRun(opts?: { runId?: string; resourceId?: string }): Promise<RemoteRun<TInput, TOutput, TState>>;
+  /**
+   * Starts many runs in one request (POST /workflows/:id/runs/batch, at most 10,000 items): one result
+   * per item, in order; a refused item carries its own error (`code`, `message`) and the others start.
+   */
+  startMany(items: RemoteStartItem<TInput, TState>[], opts?: { concurrency?: number }): Promise<RemoteStartResult[]>;
   getWorkflowRunExecutionResult(runId: string): Promise<WorkflowResult<TInput, TOutput> | null>;
   getWorkflowRunById(runId: string): Promise<RunViewJson | null>;
   listWorkflowRuns(filter?: RunListFilter): Promise<RunList>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { agentInputSchema, anySchema, textOutputSchema } from './builtin-schemas.js';
 import { AgentOutputError, AgentTripwireError, InvalidStepSourceError } from '../errors.js';
 import { mastraRequestContext } from './mastra-request-context.js';
 import { isStandardSchema, type AnySchema, type StandardSchemaV1 } from './schema.js';
@@ -48,10 +48,6 @@ export interface AgentStepOptions<TOut = unknown> {
   [option: string]: unknown;
 }
 
-export const AGENT_INPUT_SCHEMA = z.object({ prompt: z.string() });
-const TEXT_OUTPUT_SCHEMA = z.object({ text: z.string() });
-/** For a structuredOutput schema that is not a Standard Schema (a JSON Schema): the agent checks it. */
-const ANY_OUTPUT_SCHEMA = z.any();
 
 export function isAgentLike(value: unknown): value is AgentLike {
   if (!value || typeof value !== 'object') return false;
@@ -72,8 +68,9 @@ export function agentStepConfig(agent: AgentLike, options: AgentStepOptions = {}
   return {
     id: stepId,
     description: describe(agent),
-    inputSchema: AGENT_INPUT_SCHEMA,
-    outputSchema: schema === undefined ? TEXT_OUTPUT_SCHEMA : isStandardSchema(schema) ? schema : ANY_OUTPUT_SCHEMA,
+    inputSchema: agentInputSchema(),
+    // A structuredOutput schema that is not a Standard Schema (a JSON Schema) is checked by the agent.
+    outputSchema: schema === undefined ? textOutputSchema() : isStandardSchema(schema) ? schema : anySchema(),
     retries,
     timeoutMs,
     metadata,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { anySchema } from './builtin-schemas.js';
 import { InvalidStepSourceError } from '../errors.js';
 import type { AnySchema } from './schema.js';
 import type { StepConfig } from './types.js';
@@ -40,8 +40,6 @@ export interface ClassifierStepOptions {
   metadata?: Record<string, unknown>;
 }
 
-const ANY = z.any();
-
 export function isClassifierLike(value: unknown): value is ClassifierLike {
   if (!value || typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;
@@ -65,8 +63,8 @@ export function classifierStepConfig(classifier: ClassifierLike, options: Classi
   const { maxRetries, providerOptions } = options;
   return {
     id: stepId,
-    inputSchema: ANY,
-    outputSchema: ANY,
+    inputSchema: anySchema(),
+    outputSchema: anySchema(),
     retries: options.retries,
     timeoutMs: options.timeoutMs,
     metadata: options.metadata,

@@ -73,6 +73,31 @@ export interface TimeTravelOptions<TInput = any> {
   outputOptions?: { includeState?: boolean };
 }
 
+/** One run of `workflow.startMany()`: its start options plus the createRun options. */
+export interface StartManyItem<TInput = any, TState = any> {
+  inputData?: TInput;
+  runId?: string;
+  resourceId?: string;
+  metadata?: Record<string, unknown>;
+  initialState?: TState;
+  requestContext?: RequestContext | Map<string, unknown> | Record<string, unknown>;
+  tracingOptions?: TracingOptions;
+}
+
+export interface StartManyOptions {
+  /** Starts in flight at once (1 to 10,000; default 1,000). The store commits them in batches. */
+  concurrency?: number;
+}
+
+/**
+ * What became of one item of `startMany`, in the items' order. A started run is durable (as after
+ * `startAsync`); a refused item carries its own error and leaves no run behind. Starting an id that
+ * already exists is not an error (`startAsync` does not start it twice either).
+ */
+export type StartManyResult =
+  | { ok: true; runId: string }
+  | { ok: false; runId?: string; error: Error & { code?: string } };
+
 export interface CreateRunOptions {
   runId?: string;
   resourceId?: string;

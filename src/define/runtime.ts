@@ -4,6 +4,9 @@ import type {
   ListRunsOptions,
   ResultQueryOptions,
   RunHandle,
+  StartManyItem,
+  StartManyOptions,
+  StartManyResult,
   RunSummary,
   RunView,
   WorkflowResult,
@@ -27,6 +30,7 @@ export interface RuntimeWorkflow {
  */
 export interface WorkflowRuntime {
   createRun(wf: RuntimeWorkflow, opts: CreateRunOptions): Promise<RunHandle>;
+  startMany(wf: RuntimeWorkflow, items: StartManyItem[], opts: StartManyOptions): Promise<StartManyResult[]>;
   getWorkflowRunExecutionResult(wf: RuntimeWorkflow, runId: string, opts: ResultQueryOptions): Promise<WorkflowResult | null>;
   getWorkflowRunById(wf: RuntimeWorkflow, runId: string, opts: ResultQueryOptions): Promise<RunView | null>;
   listWorkflowRuns(wf: RuntimeWorkflow, opts: ListRunsOptions): Promise<{ runs: WorkflowRunListing[]; total: number }>;

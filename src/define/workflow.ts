@@ -23,6 +23,9 @@ import type {
   RunHandle,
   RunSummary,
   RunView,
+  StartManyItem,
+  StartManyOptions,
+  StartManyResult,
   WorkflowResult,
 } from './run-types.js';
 import { compileMapConfig, type MapConfig, type MapOptions, type MapOutput } from './map-forms.js';
@@ -344,6 +347,18 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     this.assertRunnable();
     if (opts === null || typeof opts !== 'object') throw new InvalidArgumentError('createRun options must be an object');
     return this.rt().createRun(this, opts) as Promise<RunHandle<TInput, TOutput, TState>>;
+  }
+
+  /**
+   * Starts many runs at once, as `createRun` + `startAsync` for each item, with up to `concurrency` starts
+   * in flight so the store commits them in large batches. Resolves with one result per item, in order,
+   * once every item is started or refused: a bad item gets its own error, the others start.
+   */
+  async startMany(items: StartManyItem<TInput, TState>[], opts: StartManyOptions = {}): Promise<StartManyResult[]> {
+    this.assertRunnable();
+    if (!Array.isArray(items)) throw new InvalidArgumentError('startMany items must be an array');
+    if (opts === null || typeof opts !== 'object') throw new InvalidArgumentError('startMany options must be an object');
+    return this.rt().startMany(this, items, opts);
   }
 
   async getWorkflowRunExecutionResult(runId: string, opts: ResultQueryOptions = {}): Promise<WorkflowResult<TInput, TOutput> | null> {

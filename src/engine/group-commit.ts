@@ -34,6 +34,8 @@ export class GroupCommitter {
   private creates: PendingCreate[] = [];
   private scheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly createsInFlight = new Set<Promise<void>>();
+  private readonly writesInFlight = new Set<Promise<void>>();
   /**
    * Ops of runs the store deferred (writeSettled: their row is locked by another transaction), in order.
    * They go back into the queue after a short back-off; until then newer ops of the same run wait here
@@ -43,7 +45,7 @@ export class GroupCommitter {
   private released: (() => void)[] = [];
 
   /**
-   * @param maxInFlight batches committing at once. 1 on every store: while a batch commits, new writes
+   * @param maxInFlight batches committing at once per lane (creations, writes). 1 on every store: while a batch commits, new writes
    * queue and go out together as the next batch. On PostgreSQL overlapping batches were measured to be
    * slower, not faster (2-core machine, scenario b: ~5-7k steps/s with 2-4 batches in flight against
    * ~16k with one), since each statement costs the server about the same whatever its size.
@@ -110,19 +112,32 @@ export class GroupCommitter {
     }
   }
 
+  /**
+   * Two lanes, each with its own batch in flight: run creations (acknowledgements a caller is waiting
+   * on) never queue behind a large batch of step writes, nor step writes behind a burst of starts. They
+   * cannot conflict: a run's writes are only issued once its creation has committed.
+   */
   private kick(): void {
     this.scheduled = false;
-    if (this.inFlight.size >= this.maxInFlight || (this.writes.length === 0 && this.creates.length === 0)) return;
-    const writes = this.writes;
-    const creates = this.creates;
-    this.writes = [];
-    this.creates = [];
-    const flush: Promise<void> = Promise.all([this.flushCreates(creates), this.flushWrites(writes)])
-      .then(() => undefined)
-      .finally(() => {
-        this.inFlight.delete(flush);
-        if (this.writes.length > 0 || this.creates.length > 0) this.kick();
-      });
+    if (this.creates.length > 0 && this.createsInFlight.size < this.maxInFlight) {
+      const creates = this.creates;
+      this.creates = [];
+      this.track(this.createsInFlight, this.flushCreates(creates));
+    }
+    if (this.writes.length > 0 && this.writesInFlight.size < this.maxInFlight) {
+      const writes = this.writes;
+      this.writes = [];
+      this.track(this.writesInFlight, this.flushWrites(writes));
+    }
+  }
+
+  private track(lane: Set<Promise<void>>, work: Promise<void>): void {
+    const flush: Promise<void> = work.finally(() => {
+      lane.delete(flush);
+      this.inFlight.delete(flush);
+      if (this.writes.length > 0 || this.creates.length > 0) this.kick();
+    });
+    lane.add(flush);
     this.inFlight.add(flush);
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { context, trace, SpanKind, SpanStatusCode, TraceFlags, ROOT_CONTEXT, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import type { Context, Span, SpanContext, Tracer } from '@opentelemetry/api';
+import { otelApi, type OtelApi } from './otel.js';
 import type { SerializedError } from '../errors.js';
 
 /** The tracing fields stored with a run (JSON in runs.tracing). */
@@ -44,20 +45,35 @@ function attributeValue(v: unknown): string | number | boolean {
  * span in the same trace, because the trace id is fixed when the run is created and stored with it.
  */
 export class RunTracer {
-  private readonly tracer: Tracer;
+  private readonly api: OtelApi | undefined;
+  private readonly tracer: Tracer | undefined;
   private readonly runSpan: Span;
-  private readonly runContext: Context;
+  private readonly runContext: Context | undefined;
   /** False when no SDK records spans: steps then share one no-op span (nothing to pay per step). */
   private readonly recording: boolean;
 
   constructor(tracing: StoredTracing, runId: string, workflowId: string, continued: boolean) {
-    this.tracer = trace.getTracer(TRACER_NAME);
-    const parent = trace.setSpanContext(ROOT_CONTEXT, {
+    const parentSpan: SpanContext = {
       traceId: tracing.traceId,
       spanId: tracing.parentSpanId ?? syntheticParentSpanId(tracing.traceId),
-      traceFlags: TraceFlags.SAMPLED,
+      traceFlags: 1, // TraceFlags.SAMPLED
       isRemote: true,
-    });
+    };
+    const api = otelApi();
+    if (!api) {
+      // Nothing registered with @opentelemetry/api: what its no-op tracer would give (a span carrying
+      // the parent's context), without loading the package.
+      this.api = undefined;
+      this.tracer = undefined;
+      this.runSpan = nonRecordingSpan(parentSpan);
+      this.runContext = undefined;
+      this.recording = false;
+      return;
+    }
+    this.api = api;
+    const { trace, ROOT_CONTEXT, SpanKind } = api;
+    this.tracer = trace.getTracer(TRACER_NAME);
+    const parent = trace.setSpanContext(ROOT_CONTEXT, parentSpan);
     const attributes: Record<string, string | number | boolean> = {
       'weft.run_id': runId,
       'weft.workflow_id': workflowId,
@@ -76,16 +92,16 @@ export class RunTracer {
   }
 
   startStep(stepId: string, attempt: number): StepSpan {
-    if (!this.recording) return NOOP_STEP_SPAN;
+    if (!this.recording || !this.api || !this.tracer || !this.runContext) return NOOP_STEP_SPAN;
     const span = this.tracer.startSpan(`workflow.step ${stepId}`, { attributes: { 'weft.step_id': stepId, 'weft.attempt': attempt } }, this.runContext);
-    return new StepSpan(span, trace.setSpan(this.runContext, span));
+    return new StepSpan(this.api, span, this.api.trace.setSpan(this.runContext, span));
   }
 
   end(status: string, error?: SerializedError): void {
     this.runSpan.setAttribute('weft.status', status);
     if (error) {
       this.runSpan.recordException({ name: error.name, message: error.message });
-      this.runSpan.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      this.runSpan.setStatus({ code: 2 /* SpanStatusCode.ERROR */, message: error.message });
     }
     this.runSpan.end();
   }
@@ -96,13 +112,14 @@ export class StepSpan {
   readonly active = true;
 
   constructor(
+    private readonly api: OtelApi,
     readonly span: Span,
     readonly ctx: Context,
   ) {}
 
   /** Runs `fn` with this step's span active, so spans the step creates nest under it. */
   run<T>(fn: () => T): T {
-    return context.with(this.ctx, fn);
+    return this.api.context.with(this.ctx, fn);
   }
 
   retry(attempt: number, error: SerializedError, delayMs: number): void {
@@ -113,7 +130,7 @@ export class StepSpan {
     this.span.setAttribute('weft.status', status);
     if (error) {
       this.span.recordException({ name: error.name, message: error.message });
-      this.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      this.span.setStatus({ code: 2 /* SpanStatusCode.ERROR */, message: error.message });
     }
     this.span.end();
   }
@@ -123,8 +140,29 @@ export class StepSpan {
 const NOOP_STEP_SPAN: StepSpan = Object.freeze({
   active: false,
   span: undefined,
-  ctx: ROOT_CONTEXT,
+  ctx: undefined,
   run: <T>(fn: () => T): T => fn(),
   retry: () => {},
   end: () => {},
 }) as unknown as StepSpan;
+
+/**
+ * A span that records nothing and carries a span context, as @opentelemetry/api's NonRecordingSpan does
+ * (steps read `tracingContext.currentSpan.spanContext().traceId` with no SDK installed).
+ */
+function nonRecordingSpan(ctx: SpanContext): Span {
+  const span: Span = {
+    spanContext: () => ctx,
+    setAttribute: () => span,
+    setAttributes: () => span,
+    addEvent: () => span,
+    addLink: () => span,
+    addLinks: () => span,
+    setStatus: () => span,
+    updateName: () => span,
+    end: () => {},
+    isRecording: () => false,
+    recordException: () => {},
+  };
+  return span;
+}

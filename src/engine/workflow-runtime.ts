@@ -6,6 +6,7 @@ import type { RunCommands } from './run-commands.js';
 import type { CourseCommands } from './course-commands.js';
 import { ACTIVE_STATUSES } from '../domain/run-status.js';
 import { Run, type RunHost } from './run-handle.js';
+import { startMany } from './start-many.js';
 import type { PendingHandles, RunQueries } from './run-queries.js';
 
 export interface RuntimeDeps {
@@ -28,14 +29,22 @@ export interface RuntimeDeps {
  */
 export function engineRuntime(d: RuntimeDeps): WorkflowRuntime {
   const asWorkflow = (wf: RuntimeWorkflow) => wf as AnyWorkflow;
+  const createRun = (wf: AnyWorkflow, opts: unknown): Run => {
+    const o = checkCreateRunOptions(opts);
+    if (!d.isRegistered(wf.id)) d.register(wf);
+    const runId = o.runId ?? newRunId(d.now());
+    if (!d.isExecuting(runId)) d.pending.add(runId, wf.id);
+    return new Run(d.handleHost, wf, runId, o.resourceId);
+  };
   return {
     async createRun(w, opts) {
+      return createRun(asWorkflow(w), opts);
+    },
+    async startMany(w, items, opts) {
       const wf = asWorkflow(w);
-      const o = checkCreateRunOptions(opts);
       if (!d.isRegistered(wf.id)) d.register(wf);
-      const runId = o.runId ?? newRunId(d.now());
-      if (!d.isExecuting(runId)) d.pending.add(runId, wf.id);
-      return new Run(d.handleHost, wf, runId, o.resourceId);
+      await d.ready();
+      return startMany(items, opts, async (o) => createRun(wf, o));
     },
     async getWorkflowRunExecutionResult(w, runId, opts) {
       checkRunId(runId);

@@ -40,6 +40,19 @@ describe('client: workflows and runs', () => {
     expect((await wf.getWorkflowRunExecutionResult('client-async'))?.status).toBe('success');
   });
 
+  it('startMany starts runs in one request, with per-item results', async () => {
+    const wf = client.getWorkflow('add');
+    const results = await wf.startMany([{ inputData: { n: 1 }, runId: 'client-many-1' }, { inputData: { n: 'x' as never } }, { inputData: { n: 2 }, runId: 'client-many-2' }], { concurrency: 2 });
+    expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+    const bad = results[1]!;
+    if (!bad.ok) expect(bad.error.code).toBe('VALIDATION_FAILED');
+    expect(results[2]).toEqual({ ok: true, runId: 'client-many-2' });
+    const run = await wf.createRun({ runId: 'client-many-2' });
+    await collect(run.watch());
+    expect(await run.getWorkflowRunExecutionResult()).toMatchObject({ status: 'success', result: { n: 6 } });
+    await expect(wf.startMany({} as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
   it('streams a run: events (with ids) and the result', async () => {
     const run = await client.getWorkflow('add').createRun();
     const { fullStream, result, runId } = run.stream({ inputData: { n: 2 } });

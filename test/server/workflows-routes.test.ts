@@ -139,3 +139,42 @@ describe('POST /api/weft/workflows/:id/runs', () => {
     expect(res.body.steps.boom.error).toEqual({ message: 'it broke', name: 'NonRetryableError', code: 'NON_RETRYABLE' });
   });
 });
+
+describe('POST /api/weft/workflows/:id/runs/batch', () => {
+  it('starts every good item; a refused item gets its own error body in its place', async () => {
+    const before = await runCount();
+    const items = [
+      { inputData: { n: 1 }, runId: 'batch-1', resourceId: 'batcher' },
+      { inputData: { n: 'x' }, runId: 'batch-bad-input' },
+      { inputData: { n: 2 }, input: 'typo' },
+      'not an object',
+      { inputData: { n: 3 }, runId: 'batch-2', metadata: { from: 'batch' } },
+    ];
+    const res = await h.api('/workflows/add/runs/batch', { method: 'POST', json: { items, concurrency: 2 } });
+    expect(res.status).toBe(200);
+    expect(res.body.started).toBe(2);
+    expect(res.body.failed).toBe(3);
+    expect(res.body.results.map((r: { ok: boolean }) => r.ok)).toEqual([true, false, false, false, true]);
+    expect(res.body.results[0]).toEqual({ ok: true, runId: 'batch-1' });
+    expect(res.body.results[1]).toMatchObject({ ok: false, runId: 'batch-bad-input', error: { code: 'VALIDATION_FAILED' } });
+    expect(res.body.results[1].error.issues[0].path).toBe('n');
+    expect(res.body.results[2].error).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(res.body.results[2].error.message).toContain('"input"');
+    expect(res.body.results[3].error.code).toBe('INVALID_ARGUMENT');
+    const done = await until(
+      () => h.api('/workflows/add/runs/batch-2'),
+      (r) => r.body.result?.status === 'success',
+    );
+    expect(done.body.result.result).toEqual({ n: 8 });
+    expect(await runCount()).toBe(before + 2);
+  });
+
+  it('refuses a malformed request as a whole', async () => {
+    expect((await h.api('/workflows/add/runs/batch', { method: 'POST', json: { items: {} } })).body.error.code).toBe('INVALID_ARGUMENT');
+    expect((await h.api('/workflows/add/runs/batch', { method: 'POST', json: { items: [], extra: 1 } })).body.error.code).toBe('INVALID_ARGUMENT');
+    expect((await h.api('/workflows/add/runs/batch', { method: 'POST', json: { items: [], concurrency: 0 } })).status).toBe(400);
+    expect((await h.api('/workflows/nope/runs/batch', { method: 'POST', json: { items: [] } })).status).toBe(404);
+    const empty = await h.api('/workflows/add/runs/batch', { method: 'POST', json: { items: [] } });
+    expect(empty.body).toEqual({ results: [], started: 0, failed: 0 });
+  });
+});

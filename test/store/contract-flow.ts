@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClaimOptions, RunRecord, StoreEvent, Store } from '../../src/store/types.js';
-import { LEASE_MS, T0, WF, runIn } from './contract-helpers.js';
+import { LEASE_MS, T0, WF, newRun, runIn } from './contract-helpers.js';
 import { waitUntil } from '../support/wait.js';
 
 const NOW = T0 + 100;
@@ -282,6 +282,26 @@ export function flowContract(f: { store: Store }): void {
       expect(b[2]).toEqual({ type: 'runnable', workflowId: 'wf-after' });
       expect(a).toHaveLength(2);
       await stopB();
+    });
+
+    it('a batch of creations wakes listeners once per workflow with pending runs (none for running ones)', async (ctx) => {
+      const subscribe = f.store.subscribe?.bind(f.store);
+      if (!subscribe) return ctx.skip();
+      const seen: StoreEvent[] = [];
+      const stop = await subscribe((e) => seen.push(e));
+      const batch = [
+        ...Array.from({ length: 30 }, (_, i) => newRun({ runId: `bulk-a-${i}`, workflowId: 'wf-bulk-a' })),
+        ...Array.from({ length: 20 }, (_, i) => newRun({ runId: `bulk-b-${i}`, workflowId: 'wf-bulk-b' })),
+        ...Array.from({ length: 5 }, (_, i) => newRun({ runId: `bulk-c-${i}`, workflowId: 'wf-bulk-c', status: 'running', owner: 'w1', leaseExpiresAt: T0 + 60_000 })),
+      ];
+      const created = await f.store.createRuns(batch);
+      expect(created.every((c) => c.created)).toBe(true);
+      // A marker created after the batch: events arrive in commit order, so once it is here the batch's are too.
+      await runIn(f.store, 'pending', { workflowId: 'wf-bulk-marker' });
+      const runnable = () => seen.flatMap((e) => (e.type === 'runnable' ? [e.workflowId] : []));
+      await waitFor('the marker', () => runnable().includes('wf-bulk-marker'));
+      expect(runnable().filter((w) => w !== 'wf-bulk-marker').sort()).toEqual(['wf-bulk-a', 'wf-bulk-b']);
+      await stop();
     });
   });
 }

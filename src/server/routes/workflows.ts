@@ -1,30 +1,14 @@
 import { Hono } from 'hono';
-import type { StartOptions } from '../../define/run-types.js';
-import { onlyKeys, optObject, optString, readJsonObject, wantsWait, type JsonObject } from '../body.js';
+import { onlyKeys, optString, readJsonObject, wantsWait } from '../body.js';
+import { startOptions } from './start-body.js';
 import { parseRunFilter } from '../query.js';
 import { describeWorkflow, summaryJson } from '../views.js';
 import type { ApiContext } from './context.js';
+import { startBatch } from './start-batch.js';
 
 const START_KEYS = ['inputData', 'initialState', 'requestContext', 'tracingOptions', 'metadata', 'traceId', 'outputOptions', 'runId', 'resourceId'];
 
-function startOptions(body: JsonObject): StartOptions {
-  const opts: StartOptions = {};
-  if ('inputData' in body) opts.inputData = body.inputData;
-  if ('initialState' in body) opts.initialState = body.initialState;
-  const requestContext = optObject(body, 'requestContext');
-  if (requestContext) opts.requestContext = requestContext;
-  const tracing = optObject(body, 'tracingOptions');
-  if (tracing) opts.tracingOptions = tracing;
-  const metadata = optObject(body, 'metadata');
-  if (metadata) opts.metadata = metadata;
-  const traceId = optString(body, 'traceId', 32);
-  if (traceId) opts.traceId = traceId;
-  const outputOptions = optObject(body, 'outputOptions');
-  if (outputOptions) opts.outputOptions = outputOptions;
-  return opts;
-}
-
-/** GET /workflows, GET /workflows/:id, POST /workflows/:id/runs, GET /workflows/:id/runs. */
+/** GET /workflows, GET /workflows/:id, POST /workflows/:id/runs, POST /workflows/:id/runs/batch, GET /workflows/:id/runs. */
 export function workflowRoutes(ctx: ApiContext): Hono {
   const app = new Hono();
   const { weft, feeds } = ctx;
@@ -61,6 +45,11 @@ export function workflowRoutes(ctx: ApiContext): Hono {
       if (!hadFeed) feeds.drop(run.runId);
       throw err;
     }
+  });
+
+  app.post('/:id/runs/batch', async (c) => {
+    const wf = weft.getWorkflow(c.req.param('id'));
+    return c.json(await startBatch(wf, await readJsonObject(c), ctx.opts.onError), 200);
   });
 
   app.get('/:id/runs', async (c) => {

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg, pgDriver } from './driver.js';
 import { StoreError } from '../../errors.js';
 import { mapPgError } from './errors.js';
 import type { PostgresStoreOptions } from './options.js';
@@ -59,7 +60,7 @@ export const pgTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID && format !== 'binary'
       ? (v: string) => Number(v)
-      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+      : pgDriver().types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 
 export type Queryable = pg.Pool | pg.PoolClient;
@@ -74,9 +75,11 @@ export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(
   return db.query<R>({ text, values, types: pgTypes, ...(name ? { name } : {}) });
 }
 
-export function createPool(connectionString: string | undefined, settings?: SessionSettings): pg.Pool {
+/** A pool of the store's own (loads the driver first, see driver.ts). */
+export async function createPool(connectionString: string | undefined, settings?: SessionSettings): Promise<pg.Pool> {
+  const pgm = await loadPg();
   const s = settings ?? { lockTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS, statementTimeoutMs: DEFAULT_STATEMENT_TIMEOUT_MS };
-  const pool = new pg.Pool({
+  const pool = new pgm.Pool({
     ...(connectionString ? { connectionString } : {}),
     // Fail (retryably) instead of hanging forever when the server cannot be reached.
     connectionTimeoutMillis: 10_000,

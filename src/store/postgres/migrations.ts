@@ -3,6 +3,7 @@ import { pendingMigrations } from '../shared/migration-files.js';
 import { callerPool, checkSchema, checkSessionSettings, createPool, transaction } from './connection.js';
 import type { PostgresStoreOptions } from './options.js';
 import { mapPgError } from './errors.js';
+import { loadPg } from './driver.js';
 
 export interface PgMigrateOptions {
   /** Stop after this version (tests apply migrations one at a time). Default: all. */
@@ -54,7 +55,8 @@ export async function migratePostgres(
   opts: PostgresStoreOptions & PgMigrateOptions = {},
 ): Promise<{ applied: number[] }> {
   const schema = checkSchema(opts.schema);
-  const pool = callerPool(opts) ?? createPool(opts.connectionString, checkSessionSettings(opts));
+  await loadPg();
+  const pool = callerPool(opts) ?? (await createPool(opts.connectionString, checkSessionSettings(opts)));
   const onError = (): void => {};
   if (!opts.pool) pool.on('error', onError);
   try {

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './driver.js';
 import type { StoreEvent } from '../types.js';
 
 /** The NOTIFY channel of a schema; migrations/postgres/0002_workers.sql builds the same name. */
@@ -83,7 +84,7 @@ export class PgListener {
     let client: pg.Client | pg.PoolClient;
     let pooled = false;
     if (this.source.connectionString !== undefined || !this.source.pool) {
-      const c = new pg.Client({ connectionString: this.source.connectionString, keepAlive: true });
+      const c = new (await loadPg()).Client({ connectionString: this.source.connectionString, keepAlive: true });
       client = c;
       await c.connect().catch(async (err: unknown) => {
         await c.end().catch(() => {});

@@ -35,6 +35,7 @@ import { claimLimited, flowControlSql, type FlowControlSql } from './flow-contro
 import { channelFor, PgListener } from './notify.js';
 import * as schedules from './schedules.js';
 import { analyzeIfStale } from './maintenance.js';
+import { loadPg } from './driver.js';
 import { DbClock, DEFAULT_CLOCK_SKEW_WARN_MS } from './clock.js';
 
 /**
@@ -138,7 +139,9 @@ export class PostgresStore implements Store {
     if (this.closed) throw new StoreError('the PostgreSQL store is closed', { code: 'STORE_CLOSED' });
     if (!this.opening) {
       this.opening = (async () => {
-        const pool = callerPool(this.opts) ?? createPool(this.opts.connectionString, this.settings);
+        // The driver's type parsers are used by every query, on a caller's pool too.
+        await loadPg();
+        const pool = callerPool(this.opts) ?? (await createPool(this.opts.connectionString, this.settings));
         pool.on('error', this.onPoolError);
         try {
           await migrateSchema(pool, this.schema);

@@ -70,6 +70,66 @@ export function writeSql(schema: string, skipLocked: boolean): string {
     SELECT id, lease_epoch AS epoch FROM locked`;
 }
 
+const JOURNAL_UPSERT = `ON CONFLICT (run_id, path) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status,
+        attempt = EXCLUDED.attempt, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
+        meta = EXCLUDED.meta, started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at`;
+
+/**
+ * writeSql for a batch of journal rows only (most batches: a step's result is one journal row, the run
+ * row is written when the run settles). Without the UPDATE of runs, the statement-level run-count
+ * trigger (which fires for an UPDATE even when it changes no row) is not run at all.
+ * Parameters: $1 run ids, $2-$13 the journal columns as in writeSql's $20-$31.
+ */
+export function journalOnlySql(schema: string, skipLocked: boolean): string {
+  return `WITH locked AS MATERIALIZED (
+      SELECT id, lease_epoch FROM "${schema}".runs WHERE id = ANY($1::text[])
+      ORDER BY id COLLATE "C" FOR NO KEY UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
+    ),
+    input AS (
+      SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],
+          $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[])
+        WITH ORDINALITY AS t(run_id, path, kind, status, attempt, input, output, error, meta, started_at, ended_at,
+          epoch, ord)
+    ),
+    ins AS (
+      INSERT INTO "${schema}".journal AS j (run_id, path, kind, status, attempt, input, output, error, meta,
+          started_at, ended_at)
+      SELECT i.run_id, i.path, i.kind, i.status, i.attempt, i.input, i.output, i.error, i.meta, i.started_at,
+        i.ended_at
+      FROM input i JOIN locked l ON l.id = i.run_id AND l.lease_epoch = i.epoch
+      ORDER BY i.ord
+      ${JOURNAL_UPSERT}
+      RETURNING 1
+    )
+    SELECT id, lease_epoch AS epoch FROM locked`;
+}
+
+/**
+ * The journal rows of one run at one epoch (one run at a time: each step's commit). The run is looked
+ * up by `id = $1` on the primary key, which has one plan whatever the table's statistics, so this
+ * statement is named: each connection parses and plans it once, and a step's commit is one
+ * Bind/Execute round trip. Parameters: $1 run id, $2 epoch, $3-$12 the journal columns without run id
+ * and epoch.
+ */
+export function oneRunJournalSql(schema: string, skipLocked: boolean): string {
+  return `WITH locked AS MATERIALIZED (
+      SELECT id, lease_epoch FROM "${schema}".runs WHERE id = $1 FOR NO KEY UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
+    ),
+    ins AS (
+      INSERT INTO "${schema}".journal AS j (run_id, path, kind, status, attempt, input, output, error, meta,
+          started_at, ended_at)
+      SELECT $1, i.path, i.kind, i.status, i.attempt, i.input, i.output, i.error, i.meta, i.started_at, i.ended_at
+      FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[],
+          $11::bigint[], $12::bigint[]) WITH ORDINALITY AS i(path, kind, status, attempt, input, output, error, meta,
+          started_at, ended_at, ord)
+      WHERE EXISTS (SELECT 1 FROM locked WHERE lease_epoch = $2)
+      ORDER BY i.ord
+      ${JOURNAL_UPSERT}
+      RETURNING 1
+    )
+    SELECT id, lease_epoch AS epoch FROM locked`;
+}
+
 /** Epochs of runs read without a lock (a committed snapshot): tells a locked run from a fenced one. */
 export function epochsSql(schema: string): string {
   return `SELECT id, lease_epoch AS epoch FROM "${schema}".runs WHERE id = ANY($1::text[])`;
@@ -172,7 +232,7 @@ export async function applyWrite(db: Queryable, schema: string, ops: WriteOp[], 
     else epochs.set(id, new Set([op.epoch]));
   }
   const ids = [...epochs.keys()];
-  const res = await query<{ id: string; epoch: number }>(db, writeSql(schema, skipLocked), [ids, ...patchColumns(patches), ...journalColumns(journal)]);
+  const res = await query<{ id: string; epoch: number }>(db, ...statementFor(schema, skipLocked, ids, patches, journal));
   const locked = new Map(res.rows.map((r) => [r.id, r.epoch]));
   const missing = ids.filter((id) => !locked.has(id));
   // Runs not locked: deleted (fenced) or, with skipLocked, held by another transaction. The committed
@@ -190,4 +250,27 @@ export async function applyWrite(db: Queryable, schema: string, ops: WriteOp[], 
     else if (!locked.has(id)) deferred.push(id);
   }
   return deferred.length ? { fenced, deferred } : { fenced };
+}
+
+/**
+ * The statement for a batch: one run's journal rows alone take the named single-run statement, other
+ * journal-only batches skip the run patch, and the rest take writeSql.
+ */
+function statementFor(
+  schema: string,
+  skipLocked: boolean,
+  ids: string[],
+  patches: PatchOp[],
+  journal: { epoch: number; entry: JournalEntry }[],
+): [string, unknown[], string?] {
+  if (patches.length === 0) {
+    const cols = journalColumns(journal);
+    if (ids.length === 1 && journal.every((j) => j.epoch === journal[0]!.epoch)) {
+      const name = `weft_${schema}_journal_one${skipLocked ? '_skip' : ''}`;
+      // The run id (column 0) and epoch (column 11) are single parameters here.
+      return [oneRunJournalSql(schema, skipLocked), [ids[0], journal[0]!.epoch, ...cols.slice(1, 11)], name];
+    }
+    return [journalOnlySql(schema, skipLocked), [ids, ...cols]];
+  }
+  return [writeSql(schema, skipLocked), [ids, ...patchColumns(patches), ...journalColumns(journal)]];
 }
