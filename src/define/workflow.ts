@@ -14,6 +14,7 @@ import {
   type UnitNode,
 } from './graph.js';
 import { lifecycleOf, type LifecycleOptions } from './lifecycle.js';
+import { linkMastra } from './mastra-link.js';
 import { runtimeOf, type WorkflowRunListing, type WorkflowRuntime } from './runtime.js';
 import { checkRunId } from '../domain/ids.js';
 import type {
@@ -306,6 +307,24 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   /** The steps placed in this workflow by id (Mastra's `workflow.steps`); nested workflows as one entry. */
   get steps(): Record<string, StepLike> {
     return stepsOf(this.nodes) as Record<string, StepLike>;
+  }
+
+  /**
+   * Called by Mastra's `new Mastra({ workflows })`: the runs of this workflow give that instance to their
+   * steps and lifecycle callbacks as `mastra` (so `mastra.getAgent('x')` works as in Mastra).
+   */
+  __registerMastra(mastra: unknown): void {
+    linkMastra(this, mastra);
+  }
+
+  /**
+   * Called by Mastra with its logger and storage. Accepted and not used: weft's store is the run's
+   * journal (configured on `Weft`), and callbacks get weft's run logger.
+   */
+  __registerPrimitives(primitives: unknown): void {
+    if (primitives !== undefined && (primitives === null || typeof primitives !== 'object')) {
+      throw new InvalidArgumentError('__registerPrimitives needs an object ({ logger?, storage? })');
+    }
   }
 
   /** Whether `.commit()` was called (Mastra's `committed`). */
