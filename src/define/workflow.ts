@@ -327,6 +327,13 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     }
   }
 
+  /** Called by Mastra when its logger is set (see `__registerPrimitives`): accepted and not used. */
+  __setLogger(logger: unknown): void {
+    if (logger !== undefined && (logger === null || typeof logger !== 'object')) {
+      throw new InvalidArgumentError('__setLogger needs a logger object');
+    }
+  }
+
   /** Whether `.commit()` was called (Mastra's `committed`). */
   get committed(): boolean {
     return this.sealed;

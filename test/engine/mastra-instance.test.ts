@@ -64,13 +64,15 @@ describe.each(MODES)('the Mastra instance on the %s', (mode) => {
 });
 
 describe('registration input', () => {
-  it('__registerMastra refuses what is not an object; __registerPrimitives an argument that is not one', () => {
+  it('__registerMastra refuses what is not an object; __registerPrimitives and __setLogger an argument that is not one', () => {
     const step = createStep({ id: 's', inputSchema: z.object({}), outputSchema: z.object({}), execute: async () => ({}) });
     const wf = createWorkflow({ id: uid('bad'), inputSchema: z.object({}), outputSchema: z.any() }).then(step).commit();
     expect(() => wf.__registerMastra(null)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => wf.__registerMastra('mastra')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => wf.__registerPrimitives(7)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => wf.__registerPrimitives({ logger: {}, storage: {} })).not.toThrow();
+    expect(() => wf.__setLogger('console')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => wf.__setLogger({ info() {} })).not.toThrow();
   });
 });
 
