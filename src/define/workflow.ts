@@ -14,7 +14,7 @@ import {
   type UnitNode,
 } from './graph.js';
 import { lifecycleOf, type LifecycleOptions } from './lifecycle.js';
-import { linkMastra } from './mastra-link.js';
+import { awaitsSteps, checkLogger, checkPrimitives, linkMastra } from './mastra-link.js';
 import { runtimeOf, type WorkflowRunListing, type WorkflowRuntime } from './runtime.js';
 import { checkRunId } from '../domain/ids.js';
 import type {
@@ -299,7 +299,10 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
 
   /** Freezes the graph. A workflow must be committed before it runs or is nested. */
   commit(): Workflow<TId, TInput, TOutput, TState, TPrev> {
-    if (this.nodes.length === 0) throw this.defError(NO_FLOW);
+    if (this.nodes.length === 0) {
+      if (awaitsSteps(this)) return this; // registered with Mastra before it had steps (mastra-link.ts)
+      throw this.defError(NO_FLOW);
+    }
     this.sealed = true;
     return this;
   }
@@ -310,28 +313,20 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   }
 
   /**
-   * Called by Mastra's `new Mastra({ workflows })`: the runs of this workflow give that instance to their
-   * steps and lifecycle callbacks as `mastra` (so `mastra.getAgent('x')` works as in Mastra).
+   * Mastra's registration hooks (`new Mastra({ workflows })` calls them): the runs of this workflow give
+   * the instance to their steps and callbacks as `mastra`; Mastra's logger and storage are accepted and
+   * not used (weft's store is the journal). See mastra-link.ts.
    */
   __registerMastra(mastra: unknown): void {
-    linkMastra(this, mastra);
+    linkMastra(this, mastra, this.nodes.length === 0 && !this.sealed);
   }
 
-  /**
-   * Called by Mastra with its logger and storage. Accepted and not used: weft's store is the run's
-   * journal (configured on `Weft`), and callbacks get weft's run logger.
-   */
   __registerPrimitives(primitives: unknown): void {
-    if (primitives !== undefined && (primitives === null || typeof primitives !== 'object')) {
-      throw new InvalidArgumentError('__registerPrimitives needs an object ({ logger?, storage? })');
-    }
+    checkPrimitives(primitives);
   }
 
-  /** Called by Mastra when its logger is set (see `__registerPrimitives`): accepted and not used. */
   __setLogger(logger: unknown): void {
-    if (logger !== undefined && (logger === null || typeof logger !== 'object')) {
-      throw new InvalidArgumentError('__setLogger needs a logger object');
-    }
+    checkLogger(logger);
   }
 
   /** Whether `.commit()` was called (Mastra's `committed`). */

@@ -63,6 +63,30 @@ describe.each(MODES)('the Mastra instance on the %s', (mode) => {
   });
 });
 
+describe('registered before it has steps', () => {
+  it("Mastra's registration commit leaves an empty workflow open; it is built and run afterwards", async () => {
+    const mastra = fakeMastra({ paris: { answer: 'Paris' } });
+    const wf = createWorkflow({ id: uid('late'), inputSchema: z.object({}), outputSchema: z.any() });
+    // What Mastra's addWorkflow does: register, then commit what is not committed yet.
+    register(wf, mastra);
+    expect(() => wf.commit()).not.toThrow();
+    expect(wf.committed).toBe(false);
+    await expect(wf.createRun()).rejects.toThrow(/Execution flow of workflow is not defined/);
+
+    const ask = createStep({ id: 'ask', inputSchema: z.object({}), outputSchema: z.object({ text: z.string() }), execute: async ({ mastra: m }) => ({ text: m.getAgent('paris').answer }) });
+    wf.then(ask).commit();
+    const r = await (await wf.createRun()).start({ inputData: {} });
+    expect(r.status === 'success' && r.result).toEqual({ text: 'Paris' });
+  });
+
+  it('only that one commit is forgiven: committing an empty workflow again still fails', () => {
+    const wf = createWorkflow({ id: uid('empty'), inputSchema: z.object({}), outputSchema: z.any() });
+    register(wf, fakeMastra({}));
+    wf.commit();
+    expect(() => wf.commit()).toThrow(/Execution flow of workflow is not defined/);
+  });
+});
+
 describe('registration input', () => {
   it('__registerMastra refuses what is not an object; __registerPrimitives and __setLogger an argument that is not one', () => {
     const step = createStep({ id: 's', inputSchema: z.object({}), outputSchema: z.object({}), execute: async () => ({}) });
