@@ -24,8 +24,8 @@ interface CallbackContext {
   resourceId?: string;
   /** The run's (validated) input. */
   getInitData: () => any;
-  /** Always undefined in weft (there is no Mastra instance); kept so Mastra callbacks type-check. */
-  mastra?: undefined;
+  /** The Mastra instance the workflow was registered with (`new Mastra({ workflows })`), or undefined. */
+  mastra?: any;
   requestContext: RequestContext;
   logger: WorkflowLogger;
   state: Record<string, any>;

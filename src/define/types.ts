@@ -43,6 +43,11 @@ export interface StepContext<TInput = any, TState = any, TResume = any, TSuspend
   runId: string;
   workflowId: string;
   resourceId: string | undefined;
+  /**
+   * The Mastra instance the run's workflow was registered with (`new Mastra({ workflows })`), as in
+   * Mastra; undefined for a workflow used without Mastra. Typed loosely: weft does not depend on Mastra.
+   */
+  mastra: any;
   /** The current OpenTelemetry span (Mastra's tracingContext); `tracing` is the same. */
   tracingContext: TracingContext;
   tracing: TracingContext;

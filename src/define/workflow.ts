@@ -14,6 +14,7 @@ import {
   type UnitNode,
 } from './graph.js';
 import { lifecycleOf, type LifecycleOptions } from './lifecycle.js';
+import { awaitsSteps, checkLogger, checkPrimitives, linkMastra } from './mastra-link.js';
 import { runtimeOf, type WorkflowRunListing, type WorkflowRuntime } from './runtime.js';
 import { checkRunId } from '../domain/ids.js';
 import type {
@@ -301,7 +302,10 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
 
   /** Freezes the graph. A workflow must be committed before it runs or is nested. */
   commit(): Workflow<TId, TInput, TOutput, TState, TPrev> {
-    if (this.nodes.length === 0) throw this.defError(NO_FLOW);
+    if (this.nodes.length === 0) {
+      if (awaitsSteps(this)) return this; // registered with Mastra before it had steps (mastra-link.ts)
+      throw this.defError(NO_FLOW);
+    }
     this.sealed = true;
     return this;
   }
@@ -309,6 +313,23 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   /** The steps placed in this workflow by id (Mastra's `workflow.steps`); nested workflows as one entry. */
   get steps(): Record<string, StepLike> {
     return stepsOf(this.nodes) as Record<string, StepLike>;
+  }
+
+  /**
+   * Mastra's registration hooks (`new Mastra({ workflows })` calls them): the runs of this workflow give
+   * the instance to their steps and callbacks as `mastra`; Mastra's logger and storage are accepted and
+   * not used (weft's store is the journal). See mastra-link.ts.
+   */
+  __registerMastra(mastra: unknown): void {
+    linkMastra(this, mastra, this.nodes.length === 0 && !this.sealed);
+  }
+
+  __registerPrimitives(primitives: unknown): void {
+    checkPrimitives(primitives);
+  }
+
+  __setLogger(logger: unknown): void {
+    checkLogger(logger);
   }
 
   /** Whether `.commit()` was called (Mastra's `committed`). */

@@ -9,6 +9,7 @@ import type { CrashPointName } from '../worker/seams.js';
 import type { Worker } from '../worker/worker.js';
 import type { GroupCommitter } from './group-commit.js';
 import { decodeForView } from './payload.js';
+import { mastraOf } from '../define/mastra-link.js';
 import { buildResult } from './results.js';
 
 /** Lease of a held run when this engine has no worker (a pure client canceling a run, say). */
@@ -182,7 +183,7 @@ export function startInfo(wf: AnyWorkflow, runId: string, resourceId: string | u
     workflowId: wf.id,
     resourceId,
     getInitData: () => input,
-    mastra: undefined,
+    mastra: mastraOf(wf),
     requestContext,
     logger: runLogger(wf.id, runId),
     state: (state as Record<string, unknown> | undefined) ?? {},
@@ -199,7 +200,7 @@ function finishInfo(wf: AnyWorkflow, view: OutcomeView): WorkflowFinishInfo {
     workflowId: wf.id,
     resourceId: view.run.resourceId ?? undefined,
     getInitData: () => r.input,
-    mastra: undefined,
+    mastra: mastraOf(wf),
     requestContext: view.requestContext ?? new RequestContext(stored ?? {}),
     logger: runLogger(wf.id, view.run.runId),
     state: (r.state as Record<string, unknown> | undefined) ?? {},

@@ -113,23 +113,51 @@ export function encode(value: unknown, what: string, maxBytes: number): string |
 }
 
 /**
- * Resume data keeps its Dates: a resume schema such as `z.date()` is applied at the step, after the
- * data was read back from the journal (so a resume and a replay after a crash see the same value), and
- * JSON alone would hand it a string. A Date is stored as `{ "__weft_date": "<ISO time>" }`; everything
- * else is plain JSON. (An object whose only key is `__weft_date` reads back as a Date.)
+ * Dates survive the journal: a value JSON would turn a Date into a string (a step output, resume data)
+ * is stored with each Date as `{ "__weft_date": "<ISO time>" }` and read back as a Date, so the next
+ * step, a resume and a replay after a crash all see a Date (a schema such as `z.date()` accepts it, as
+ * it does in Mastra, where values never leave memory). Everything else is plain JSON. (An object whose
+ * only key is `__weft_date` reads back as a Date.)
  */
 const DATE_KEY = '__weft_date';
+const DATE_MARK = `"${DATE_KEY}"`;
 
-export function encodeResumeData(value: unknown, what: string, maxBytes: number): string | null {
-  const { text, lossy } = encodeChecked(value, what, maxBytes);
-  if (!lossy || text === null) return text;
+/** encodeChecked, with Dates tagged (see above); `lossy` stays true when something else changes. */
+export function encodeKeepingDates(value: unknown, what: string, maxBytes: number): Encoded {
+  const checked = encodeChecked(value, what, maxBytes);
+  if (!checked.lossy || checked.text === null || !containsDate(value, 0)) return checked;
   const tagged = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
     return this[key] instanceof Date && typeof v === 'string' ? { [DATE_KEY]: v } : v;
   });
   if (tagged.length * 3 > maxBytes && Buffer.byteLength(tagged) > maxBytes) {
     throw new PayloadError('PAYLOAD_TOO_LARGE', `${what} is ${Buffer.byteLength(tagged)} bytes, over the limit of ${maxBytes}`);
   }
-  return tagged;
+  return { text: tagged, lossy: true };
+}
+
+/** Whether a Date is anywhere in the value (only walked for values already known to be lossy). */
+function containsDate(v: unknown, depth: number): boolean {
+  if (v instanceof Date) return true;
+  if (v === null || typeof v !== 'object' || depth > MAX_JSON_DEPTH) return false;
+  if (Array.isArray(v)) return v.some((item) => containsDate(item, depth + 1));
+  for (const key in v as Record<string, unknown>) if (containsDate((v as Record<string, unknown>)[key], depth + 1)) return true;
+  return false;
+}
+
+export function encodeResumeData(value: unknown, what: string, maxBytes: number): string | null {
+  return encodeKeepingDates(value, what, maxBytes).text;
+}
+
+/** Decodes stored JSON and revives its tagged Dates; text without a tag is parsed once, untouched. */
+export function decodeKeepingDates(text: string | null | undefined): unknown {
+  const v = decode(text);
+  return text && text.includes(DATE_MARK) ? reviveDates(v) : v;
+}
+
+/** decodeForView, with tagged Dates revived (views show a Date where the step produced one). */
+export function decodeViewKeepingDates(text: string | null | undefined): unknown {
+  const v = decodeForView(text);
+  return text && text.includes(DATE_MARK) ? reviveDates(v) : v;
 }
 
 /** Resume data as decoded from the journal, with its Dates back (see encodeResumeData). */

@@ -4,7 +4,7 @@ import type { RowMeta } from '../domain/journal-meta.js';
 import { INPUT_KEY } from '../domain/step-entries.js';
 import { errorForResult, plainError, type SerializedError } from '../errors.js';
 import type { JournalEntry, RunRecord } from '../store/types.js';
-import { decodeForView, reviveDates } from './payload.js';
+import { decodeForView, decodeViewKeepingDates, reviveDates } from './payload.js';
 
 /** Decoded input/output by journal path, for rows the executor wrote itself (see RunExecution.decoded). */
 type DecodedRows = ReadonlyMap<string, { input: unknown; output: unknown }>;
@@ -143,8 +143,8 @@ export function buildSteps(journal: Iterable<JournalEntry>, opts: StepsOptions):
     const key = displayKey(e.path);
     const meta = e.meta === null ? {} : ((decodeForView(e.meta) as RowMeta | undefined) ?? {});
     const known = opts.decoded?.get(e.path);
-    const r: StepResult<unknown> = { status: stepStatus(e, meta), payload: known ? known.input : decodeForView(e.input), startedAt: e.startedAt, attempts: e.attempt };
-    if (e.output !== null) r.output = known ? known.output : decodeForView(e.output);
+    const r: StepResult<unknown> = { status: stepStatus(e, meta), payload: known ? known.input : decodeViewKeepingDates(e.input), startedAt: e.startedAt, attempts: e.attempt };
+    if (e.output !== null) r.output = known ? known.output : decodeViewKeepingDates(e.output);
     if (e.error !== null) r.error = errorOf(e.error, opts.errors);
     if (e.endedAt !== null) r.endedAt = e.endedAt;
     if (meta.suspendPayload !== undefined) r.suspendPayload = meta.suspendPayload;
@@ -215,7 +215,7 @@ export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, inc
   if (tracing?.traceId) base.traceId = tracing.traceId;
   switch (run.status) {
     case 'success':
-      base.result = decodeForView(run.result);
+      base.result = decodeViewKeepingDates(run.result);
       break;
     case 'failed':
       // A plain object without stacks, as Mastra's `result.error` is (its steps' errors are Error instances).
@@ -242,7 +242,7 @@ export function buildRunView(wf: AnyWorkflow | null, run: RunRecord, journal: It
     requestContext: (decodeForView(run.requestContext) as Record<string, unknown> | undefined) ?? {},
     serializedStepGraph: wf ? wf.serializedStepGraph : [],
   };
-  if (run.result !== null) view.result = decodeForView(run.result);
+  if (run.result !== null) view.result = decodeViewKeepingDates(run.result);
   if (run.error !== null) view.error = decodeForView(run.error) as SerializedError;
   if (tracing.metadata) view.metadata = tracing.metadata;
   if (tracing.traceId) view.traceId = tracing.traceId;

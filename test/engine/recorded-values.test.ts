@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * Later steps see exactly the output that was recorded: what JSON carries. A value JSON changes on the
- * way (a Date, NaN, undefined in an array) reaches the next step as it will after a replay, on the first
- * execution too; a value JSON cannot carry at all (a Map, a Set, BigInt, a cycle) fails its step.
+ * Later steps see exactly the output that was recorded. Dates are recorded as Dates (tagged in the JSON)
+ * and come back as Dates; another value JSON changes on the way (NaN, undefined in an array) reaches the
+ * next step as it will after a replay, on the first execution too; a value JSON cannot carry at all (a
+ * Map, a Set, BigInt, a cycle) fails its step.
  */
 describe('values between steps are the recorded values, crash or no crash', () => {
   it('the next step sees the same value on the first execution and after a replay from the journal', async () => {
@@ -47,11 +48,61 @@ describe('values between steps are the recorded values, crash or no crash', () =
       await second.stop();
       expect(done.status).toBe('success');
 
-      const expected = { d: '1970-01-01T00:00:00.000Z', n: null, inf: null, a: [null, 1], nested: { when: '1970-01-01T00:00:01.000Z' } };
+      const expected = { d: new Date(0), n: null, inf: null, a: [null, 1], nested: { when: new Date(1000) } };
       expect(seen).toHaveLength(2);
       expect(seen[0]).toStrictEqual(expected);
       expect(seen[1]).toStrictEqual(expected);
       expect(done.status === 'success' && done.result).toStrictEqual(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a Date a step returns reaches a later z.date() input as a Date, through a nested workflow and a resume in another process', async () => {
+    const seen: unknown[] = [];
+    const pick = createStep({
+      id: 'pick',
+      inputSchema: z.object({}),
+      outputSchema: z.object({ at: z.date() }),
+      resumeSchema: z.object({ go: z.boolean() }),
+      execute: async ({ resumeData, suspend }) => {
+        if (!resumeData) return suspend({});
+        return { at: new Date('2024-12-31T00:00:00.000Z') };
+      },
+    });
+    const use = createStep({
+      id: 'use',
+      inputSchema: z.object({ at: z.date() }),
+      outputSchema: z.object({ year: z.number(), at: z.date() }),
+      execute: async ({ inputData }) => {
+        seen.push(inputData.at);
+        return { year: inputData.at.getUTCFullYear(), at: inputData.at };
+      },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'weft-dates-'));
+    const id = uid('dates');
+    const build = () => {
+      const child = createWorkflow({ id: `${id}-child`, inputSchema: z.object({}), outputSchema: z.object({ at: z.date() }) }).then(pick).commit();
+      return createWorkflow({ id, inputSchema: z.object({}), outputSchema: z.any() }).then(child).then(use).commit();
+    };
+    try {
+      const first = new Weft({ workflows: { wf: build() }, store: sqliteStore({ path: join(dir, 'w.db') }) });
+      const run = await first.getWorkflow('wf').createRun();
+      expect((await run.start({ inputData: {} })).status).toBe('suspended');
+      await first.stop();
+
+      const second = new Weft({ workflows: { wf: build() }, store: sqliteStore({ path: join(dir, 'w.db') }) });
+      const done = await (await second.getWorkflow('wf').createRun({ runId: run.runId })).resume({ resumeData: { go: true } });
+      const view = await second.getWorkflow('wf').getWorkflowRunExecutionResult(run.runId);
+      await second.stop();
+
+      expect(done.status).toBe('success');
+      expect(seen).toEqual([new Date('2024-12-31T00:00:00.000Z')]);
+      expect(seen[0]).toBeInstanceOf(Date);
+      expect(done.status === 'success' && done.result).toEqual({ year: 2024, at: new Date('2024-12-31T00:00:00.000Z') });
+      // Read back from the store: the results show Dates, not the tags they are stored with.
+      expect(view?.steps[`${id}-child`]).toMatchObject({ status: 'success', output: { at: new Date('2024-12-31T00:00:00.000Z') } });
+      expect(view?.status === 'success' && view.result).toEqual({ year: 2024, at: new Date('2024-12-31T00:00:00.000Z') });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

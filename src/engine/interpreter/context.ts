@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { validate } from '../../define/schema.js';
 import type { StepContext, StepWriter, SuspendOptions, TracingContext } from '../../define/types.js';
 import type { StepSpan } from '../tracing.js';
+import { mastraOf } from '../../define/mastra-link.js';
 import type { Exec } from './exec.js';
 import type { Scope } from './scope.js';
 
@@ -70,6 +71,11 @@ class StepContextImpl {
    */
   get tracingContext(): TracingContext {
     return { currentSpan: this.#a.span?.span ?? this.#a.exec.tracer.span };
+  }
+
+  /** The Mastra instance the run's (root) workflow was registered with, if any (nested ones share it). */
+  get mastra(): unknown {
+    return mastraOf(this.#a.exec.rootWorkflow);
   }
 
   /** Mastra's alias of tracingContext. */

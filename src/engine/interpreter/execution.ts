@@ -10,7 +10,7 @@ import { applyRunPatch } from '../../store/shared/run-rules.js';
 import type { CrashPointName, LeaseLossKind, Seams } from '../../worker/seams.js';
 import type { EventHub } from '../events.js';
 import type { GroupCommitter } from '../group-commit.js';
-import { decode, encode, encodeChecked } from '../payload.js';
+import { decode, decodeKeepingDates, encode, encodeKeepingDates } from '../payload.js';
 import { newTraceId, RunTracer, type StoredTracing } from '../tracing.js';
 import type { Exec } from './exec.js';
 import { ABORTED, EngineFault, type Outcome, type Value } from './outcome.js';
@@ -290,9 +290,10 @@ export class RunExecution implements Exec {
   }
 
   encodeValue(value: Value, what: string): string | null {
-    const { text, lossy } = encodeChecked(value.v, what, this.host.maxPayloadBytes);
+    // The value passed on is the one a replay decodes, Dates included (see encodeKeepingDates).
+    const { text, lossy } = encodeKeepingDates(value.v, what, this.host.maxPayloadBytes);
     value.json = text;
-    if (lossy) value.v = decode(text);
+    if (lossy) value.v = decodeKeepingDates(text);
     return text;
   }
 

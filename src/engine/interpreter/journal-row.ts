@@ -1,7 +1,7 @@
 import { encodeMeta, type AttemptMeta, type RowMeta } from '../../domain/journal-meta.js';
 import { deserializeError, serializeError, type SerializedError } from '../../errors.js';
 import type { JournalEntry, JournalKind, JournalStatus } from '../../store/types.js';
-import { decodeRow } from '../payload.js';
+import { decodeRow, reviveDates } from '../payload.js';
 import type { StepControl } from './context.js';
 import type { Exec } from './exec.js';
 import type { Outcome, Value } from './outcome.js';
@@ -50,7 +50,9 @@ export function rowKindOf(scope: Scope): JournalKind {
 
 /** The decoded output of a recorded row, with its JSON text (so it is never encoded again). */
 export function recordedValue(entry: JournalEntry): Value {
-  return { v: decodeRow(entry.output, entry.runId, entry.path, 'output'), json: entry.output };
+  const v = decodeRow(entry.output, entry.runId, entry.path, 'output');
+  // Tagged Dates come back as Dates, as the first execution passed them on (Exec.encodeValue).
+  return { v: entry.output?.includes('"__weft_date"') ? reviveDates(v) : v, json: entry.output };
 }
 
 /**
