@@ -63,6 +63,21 @@ export class RunNotSuspendedError extends WeftError {
   }
 }
 
+/**
+ * The run's journal does not fit the workflow definition this process has (a step it recorded was
+ * removed, renamed or moved): continuing it would re-run finished steps, so it is refused (a resume) or
+ * parked (a worker). `path` is the first journal path that no longer fits; `weft check` lists them all.
+ */
+export class RunDivergedError extends WeftError {
+  readonly path: string;
+  readonly reason: string;
+  constructor(runId: string, path: string, reason: string, message: string) {
+    super('RUN_DIVERGED', `run "${runId}" cannot continue on this definition: ${message}`);
+    this.path = path;
+    this.reason = reason;
+  }
+}
+
 /** The run is suspended, but not at the step a resume names (a kind of RunNotSuspendedError). */
 export class StepNotSuspendedError extends RunNotSuspendedError {
   readonly step: string;

@@ -104,6 +104,8 @@ class Fitter {
   private sequence(nodes: readonly GraphNode[], prefix: string): void {
     let gap: string | null = null;
     let prev: { path: string; output: string } | null = null;
+    /** The first recorded position of the previous reached node: reached nodes must keep their order. */
+    let last: { path: string; order: number } | null = null;
     for (const node of nodes) {
       const path = prefix + node.segment;
       if (!this.touched(path)) {
@@ -117,7 +119,14 @@ class Fitter {
       if (gap !== null) {
         this.diverge(path, 'inserted', `"${path}" was recorded, but "${gap}" now comes before it and never ran: a node was added, moved or renamed before the point this run reached`);
       }
+      const order = this.orderOf(path);
+      if (last && order < last.order) {
+        this.diverge(path, 'moved', `"${path}" ran before "${last.path}", but comes after it now: the nodes were reordered`);
+      }
+      last = { path, order };
       this.node(node, path);
+      // A sleep passes its input through: the next node gets what the node before the sleep returned.
+      if (node.type === 'sleep' || node.type === 'sleepUntil') continue;
       const r = this.byPath.get(path);
       prev = r && DONE.has(r.status) && r.output !== null && r.kind !== 'decision' ? { path, output: r.output } : null;
     }
@@ -192,6 +201,12 @@ class Fitter {
     }
     // A finished nested workflow is replayed from its own row; one in progress is walked into.
     if (r && DONE.has(r.status)) {
+      this.useUnder(path);
+      return;
+    }
+    // A nested workflow never suspends or waits at its own path (its steps do): such a row was a step's.
+    if (r && (r.status === 'suspended' || r.status === 'waiting')) {
+      this.diverge(path, 'kind-changed', `"${path}" was recorded as a step (${r.status}); it is a nested workflow now`);
       this.useUnder(path);
       return;
     }
@@ -320,6 +335,12 @@ export async function fitSchemas(wf: AnyWorkflow, frontiers: readonly Frontier[]
     }
   }
   return null;
+}
+
+/** The status reason of a run parked for a divergence (also what a refused resume says). */
+export function divergenceReason(wf: AnyWorkflow, d: Divergence): string {
+  const v = wf.version === undefined ? '' : ` v${wf.version}`;
+  return `journal diverges from workflow "${wf.id}"${v} at "${d.path}" (${d.reason}): ${d.message}`;
 }
 
 /** Structure, then schemas: the first divergence, or null when the run can continue on this graph. */

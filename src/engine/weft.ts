@@ -5,7 +5,8 @@ import { EngineStoppedError } from '../errors.js';
 import { Scheduler } from '../worker/cron.js';
 import { newOwnerId } from '../worker/owner.js';
 import { assemble, dispatchStoreEvent, type EngineParts } from './assemble.js';
-import { checkRunId } from './checks.js';
+import { checkCheckOptions, checkRunId } from './checks.js';
+import { checkRuns, type CheckOptions, type CheckReport } from './check-runs.js';
 import { resolveOptions, type ResolvedOptions, type WeftOptions } from './options.js';
 import type { ScheduleInfo } from './schedules.js';
 import { withStoreRetry } from './store-retry.js';
@@ -168,6 +169,20 @@ export class Weft {
   /** Follows a run's live events in this process (what `run.stream()` and the server's SSE read). */
   subscribe(runId: string, listener: (e: WorkflowEvent) => void): () => void {
     return this.#p.events.subscribe(runId, listener);
+  }
+
+  // ---- safe deploys --------------------------------------------------------------------------------
+
+  /**
+   * Compares every unfinished run in the store with the workflows registered here, without executing
+   * anything: which would continue, and for each that would not, the first journal path that no
+   * longer fits and why (see docs/operations.md, upgrading). `ok` is false when any would break.
+   */
+  async check(opts?: CheckOptions): Promise<CheckReport> {
+    const o = checkCheckOptions(opts);
+    await this.start();
+    const { store, registry } = this.#p;
+    return checkRuns({ store, workflowFor: (id, fp) => registry.forRun(id, fp), versionsOf: (id) => registry.versionsOf(id) }, o);
   }
 
   // ---- schedules ---------------------------------------------------------------------------------
