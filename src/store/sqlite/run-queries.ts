@@ -169,11 +169,15 @@ export class RunQueries {
     return this.insert.get(values) as number | undefined;
   }
 
-  /** Store.scanRuns: a page of run heads in id order (the id index gives the order, nothing is sorted). */
+  /**
+   * Store.scanRuns: a page of run heads in id order. The unary `+` keeps the planner off the status
+   * indexes: through them every page sorted all unfinished runs again (quadratic over a scan); walking
+   * the id index from `after` reads each run once and sorts nothing.
+   */
   scan(o: ScanRunsOptions): RunHead[] {
     this.scanStmt ??= this.db.prepare(`SELECT id AS runId, workflow_id AS workflowId, status, fingerprint FROM runs
-      WHERE id > @after AND status IN (SELECT value FROM json_each(@statuses))
-        AND (@workflowIds IS NULL OR workflow_id IN (SELECT value FROM json_each(@workflowIds)))
+      WHERE id > @after AND +status IN (SELECT value FROM json_each(@statuses))
+        AND (@workflowIds IS NULL OR +workflow_id IN (SELECT value FROM json_each(@workflowIds)))
       ORDER BY id LIMIT @limit`);
     return this.scanStmt.all({
       after: o.after ?? '',
