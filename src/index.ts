@@ -77,6 +77,7 @@ export {
   RunNotFoundError,
   RunNotSuspendedError,
   RunDivergedError,
+  ReplayDivergedError,
   StepNotSuspendedError,
   ResumeConflictError,
   RunConflictError,

@@ -92,6 +92,10 @@ Usage:
   weft runs resume <runId> [--step <id>] [--data '<json>'] [--wait]
   weft runs retry <runId> [--wait]
   weft runs cancel <runId>
+  weft runs export [--status s1,s2] [--workflow <id>]... [--run <id>]... [--out file.json] [--db <file> | --database-url <pg>]
+
+\`export\` reads the store itself (not a server): runs and their journals as JSON (unfinished runs by
+default), for replayRuns({ histories }) from weft/testing.
 
 Options:
   --status <list>    pending, running, waiting, suspended, success, failed, canceled (comma-separated)

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -99,6 +99,31 @@ export const workflows = { other: createWorkflow({ id: 'other', inputSchema: any
     const limited = await weft(['check', '--workflows', other, '--db', db, '--workflow', 'other', '--json']);
     expect(limited.code).toBe(0);
     expect(JSON.parse(limited.stdout)).toMatchObject({ ok: true, runs: 0 });
+  });
+
+  it('weft runs export writes histories that replayRuns (weft/testing) walks through the current code', async () => {
+    const file = join(dir, 'runs.json');
+    const r = await weft(['runs', 'export', '--db', db, '--out', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('exported 2 runs');
+    const histories = JSON.parse(readFileSync(file, 'utf8'));
+    expect(histories.map((h: { run: { runId: string } }) => h.run.runId)).toEqual(['run-a', 'run-b']);
+    expect(histories[0].journal.map((row: { path: string; status: string }) => `${row.path}:${row.status}`)).toEqual(['plan:success', 'approve-plan:suspended']);
+    const finished = JSON.parse((await weft(['runs', 'export', '--db', db, '--status', 'success'])).stdout);
+    expect(finished.map((h: { run: { runId: string } }) => h.run.runId)).toEqual(['run-c']);
+
+    const { replayRuns } = (await import(pathToFileURL(join(dirname(CLI), '..', 'testing', 'index.js')).href)) as typeof import('../../src/testing/index.js');
+    const load = async (name: string) => ((await import(pathToFileURL(join(dir, name)).href)) as { workflows: Record<string, import('../../src/index.js').AnyWorkflow> }).workflows;
+    const ok = await replayRuns({ histories: [...histories, ...finished], workflows: await load('same.mjs') });
+    expect(ok).toMatchObject({ ok: true, runs: 3, continues: 3 });
+    const err = await replayRuns({ histories, workflows: await load('v2.mjs') }).then(
+      () => null,
+      (e: unknown) => e as { code: string; message: string; problems: unknown[] },
+    );
+    expect(err?.code).toBe('REPLAY_DIVERGED');
+    expect(err?.message).toContain('2 runs would not continue on this code');
+    expect(err?.message).toContain('"plan" is not in the workflow any more');
+    expect(err?.problems).toHaveLength(2);
   });
 
   it('needs --workflows (usage error, exit 2)', async () => {

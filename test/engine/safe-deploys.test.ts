@@ -8,6 +8,7 @@ import { createStep, createWorkflow, memoryStore, postgresStore, sqliteStore, We
 import type { AnyWorkflow, Store, WeftOptions } from '../../src/index.js';
 import { PG_URL, schemaFactory } from '../store/pg-helpers.js';
 import { waitUntil } from '../support/wait.js';
+import { replayRuns } from '../../src/testing/index.js';
 
 /**
  * Safe deploys on every store: the graph fingerprint kept with each run, `weft.check()` comparing every
@@ -215,6 +216,12 @@ describe.each(STORES)('safe deploys on the $name store', ({ make }) => {
     expect(spy).not.toHaveBeenCalled();
     expect((await next.check({ workflowIds: ['deploy'] })).ok).toBe(true);
     await expect(next.check({ pageSize: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // replayRuns (weft/testing) walks the same store: it fails on a breaking change, passes otherwise.
+    const renamed = deploy({ version: 2, plan: 'make-plan', approve: 'approve-plan', calls });
+    await expect(replayRuns({ store, workflows: [renamed, other] })).rejects.toMatchObject({ code: 'REPLAY_DIVERGED', problems: expect.arrayContaining([expect.objectContaining({ path: 'plan', reason: 'renamed' })]) });
+    const same = deploy({ version: 3, plan: 'plan', approve: 'approve-plan', calls });
+    expect(await replayRuns({ store, workflows: [same, other] })).toMatchObject({ ok: true, runs: 4, continues: 4 });
+    expect(calls.filter((c) => c.startsWith('v2') || c.startsWith('v3'))).toEqual([]);
     await expect(next.check({ workflowIds: [] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
