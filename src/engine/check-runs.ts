@@ -169,6 +169,17 @@ export async function checkRuns(d: CheckDeps, opts: CheckOptions = {}): Promise<
   return report;
 }
 
+/** How many unfinished runs of a workflow started on each fingerprint (heads only: no journal is read). */
+export async function countByFingerprint(store: Store, workflowId: string, pageSize = 5000): Promise<Map<string | null, number>> {
+  const out = new Map<string | null, number>();
+  for (let after: string | null = null; ; ) {
+    const heads = await store.scanRuns({ statuses: UNFINISHED, after, limit: pageSize, workflowIds: [workflowId] });
+    for (const h of heads) out.set(h.fingerprint, (out.get(h.fingerprint) ?? 0) + 1);
+    if (heads.length < pageSize) return out;
+    after = heads[heads.length - 1]!.runId;
+  }
+}
+
 /** A fingerprint as people read it: `v3 (1a2b…)`, or the hash alone. */
 export function describeFingerprint(fp: string | null): string {
   if (fp === null) return '(none: started before fingerprints)';

@@ -24,7 +24,7 @@ function startOptions(body: JsonObject): StartOptions {
   return opts;
 }
 
-/** GET /workflows, GET /workflows/:id, POST /workflows/:id/runs, GET /workflows/:id/runs. */
+/** GET /workflows, GET /workflows/:id, GET /workflows/:id/versions, POST /workflows/:id/runs, GET /workflows/:id/runs. */
 export function workflowRoutes(ctx: ApiContext): Hono {
   const app = new Hono();
   const { weft, feeds } = ctx;
@@ -39,6 +39,9 @@ export function workflowRoutes(ctx: ApiContext): Hono {
     const wf = weft.getWorkflow(key);
     return c.json(describeWorkflow(key, wf));
   });
+
+  // The versions of a workflow and how many unfinished runs each still has (the dashboard's drain view).
+  app.get('/:id/versions', async (c) => c.json({ versions: await weft.workflowVersions(c.req.param('id')) }));
 
   app.post('/:id/runs', async (c) => {
     const wf = weft.getWorkflow(c.req.param('id'));
