@@ -109,8 +109,10 @@ describe.each(STORES)('safe deploys on the $name store', ({ make }) => {
   it('the upgrade scenario: check reports the break; the run is parked or refused, never re-run or left with a ghost step', async () => {
     const db = make();
     const old: string[] = [];
-    const v1 = deploy({ version: 1, plan: 'plan', approve: 'approve-plan', sleepMs: 400, calls: old });
-    const before = engine(db.open(), { v1 });
+    // The timer fires well after the old engine stopped; a short lease bounds the wait if a loaded
+    // machine let the old worker claim the run while stopping.
+    const v1 = deploy({ version: 1, plan: 'plan', approve: 'approve-plan', sleepMs: 1500, calls: old });
+    const before = engine(db.open(), { v1 }, { worker: { pollMs: 20, leaseMs: 2000 } });
     // One run suspended at approve-plan, one sleeping before it (its timer fires after the deploy).
     const suspended = await v1.createRun();
     expect((await suspended.start({ inputData: { plan: 'a' } })).status).toBe('suspended');
@@ -119,9 +121,9 @@ describe.each(STORES)('safe deploys on the $name store', ({ make }) => {
     await waitUntil(async () => (await before.getRun(sleeping.runId))?.status === 'waiting', { message: 'second run waiting' });
     await before.stop();
 
-    // The new code renamed two steps. Sleeping run: its timer has not fired yet (400 ms).
+    // The new code renamed two steps. Sleeping run: its timer has not fired yet.
     const now: string[] = [];
-    const v2 = deploy({ version: 2, plan: 'make-plan', approve: 'approve', sleepMs: 400, calls: now });
+    const v2 = deploy({ version: 2, plan: 'make-plan', approve: 'approve', sleepMs: 1500, calls: now });
     const store = db.open();
     const journalBefore = await store.loadJournal(suspended.runId);
     const after = engine(store, { v2 }, { worker: false });
@@ -144,7 +146,7 @@ describe.each(STORES)('safe deploys on the $name store', ({ make }) => {
     const parked = await waitUntil(async () => {
       const r = await live.getRun(sleeping.runId);
       return r?.status === 'paused' ? r : null;
-    }, { message: 'the diverged run to be parked' });
+    }, { message: 'the diverged run to be parked', timeout: 20_000 });
     expect(parked.statusReason).toMatch(/^journal diverges from workflow "deploy" v2 at "plan" \(renamed\)/);
     expect(Object.values(parked.steps).map((s) => s.status)).not.toContain('running');
     // The resume of the suspended run is refused, and nothing is written.
