@@ -63,6 +63,35 @@ export class RunNotSuspendedError extends WeftError {
   }
 }
 
+/**
+ * The run's journal does not fit the workflow definition this process has (a step it recorded was
+ * removed, renamed or moved): continuing it would re-run finished steps, so it is refused (a resume) or
+ * parked (a worker). `path` is the first journal path that no longer fits; `weft check` lists them all.
+ */
+export class RunDivergedError extends WeftError {
+  readonly path: string;
+  readonly reason: string;
+  constructor(runId: string, path: string, reason: string, message: string) {
+    super('RUN_DIVERGED', `run "${runId}" cannot continue on this definition: ${message}`);
+    this.path = path;
+    this.reason = reason;
+  }
+}
+
+/**
+ * `replayRuns` (weft/testing) found runs whose journals the current code would not continue: each with
+ * the first journal path that no longer fits and why. A test suite fails with it before review.
+ */
+export class ReplayDivergedError extends WeftError {
+  readonly problems: { runId: string; workflowId: string; path?: string; reason?: string; message?: string }[];
+  constructor(problems: { runId: string; workflowId: string; path?: string; reason?: string; message?: string }[]) {
+    const lines = problems.slice(0, 20).map((p) => `- ${p.runId} (${p.workflowId}): ${p.message ?? 'no definition of this workflow was given'}`);
+    if (problems.length > 20) lines.push(`- … and ${problems.length - 20} more`);
+    super('REPLAY_DIVERGED', `${problems.length} run${problems.length === 1 ? '' : 's'} would not continue on this code:\n${lines.join('\n')}`);
+    this.problems = problems;
+  }
+}
+
 /** The run is suspended, but not at the step a resume names (a kind of RunNotSuspendedError). */
 export class StepNotSuspendedError extends RunNotSuspendedError {
   readonly step: string;

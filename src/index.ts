@@ -55,6 +55,8 @@ export type { SerializedNode, SerializedStep } from './define/graph.js';
 export type { StandardSchemaV1 } from './define/schema.js';
 export { RequestContext } from './define/request-context.js';
 export { Weft } from './engine/weft.js';
+export type { CheckOptions, CheckReport, RunCheck, RunVerdict, WorkflowCheck } from './engine/check-runs.js';
+export type { DivergenceReason } from './engine/journal-fit.js';
 export type { WeftOptions } from './engine/options.js';
 export type { ScheduleInfo } from './engine/schedules.js';
 export {
@@ -77,6 +79,8 @@ export {
   WorkflowNotFoundError,
   RunNotFoundError,
   RunNotSuspendedError,
+  RunDivergedError,
+  ReplayDivergedError,
   StepNotSuspendedError,
   ResumeConflictError,
   RunConflictError,

@@ -4,7 +4,7 @@ const REMOTE = `Connection (start, runs):
   --url <url>        the server (default http://127.0.0.1:4700, env WEFT_URL)
   --token <token>    bearer token (env WEFT_TOKEN)`;
 
-const STORE = `Store (dev, serve, migrate, prune):
+const STORE = `Store (dev, serve, migrate, prune, check):
   --db <file>               SQLite file (default .weft/weft.db, env WEFT_DB)
   --database-url <url>      PostgreSQL instead (env WEFT_DATABASE_URL)`;
 
@@ -25,6 +25,7 @@ Commands:
                          inspect and steer runs on a server
   migrate                bring the store's schema up to date
   prune                  delete finished runs older than a duration
+  check --workflows <m>  which unfinished runs new code would break (exit 1 if any)
 
 Run \`weft <command> --help\` (or \`weft help <command>\`) for a command's options.
 \`weft --version\` prints the version.
@@ -91,6 +92,10 @@ Usage:
   weft runs resume <runId> [--step <id>] [--data '<json>'] [--wait]
   weft runs retry <runId> [--wait]
   weft runs cancel <runId>
+  weft runs export [--status s1,s2] [--workflow <id>]... [--run <id>]... [--out file.json] [--db <file> | --database-url <pg>]
+
+\`export\` reads the store itself (not a server): runs and their journals as JSON (unfinished runs by
+default), for replayRuns({ histories }) from weft/testing.
 
 Options:
   --status <list>    pending, running, waiting, suspended, success, failed, canceled (comma-separated)
@@ -114,6 +119,25 @@ it opens; this is for deploy scripts that migrate before starting workers.
 
 ${STORE}
 ${COMMON}`,
+
+  check: `weft check — which unfinished runs new code would break, before you deploy it
+
+Usage: weft check --workflows <module> [--workflow <id>]... [--all] [--db <file> | --database-url <pg>]
+
+Options:
+  --workflows <module>  the new code: a module exporting \`workflows\` (or a default registry)
+  --workflow <id>       only runs of this workflow (repeatable)
+  --all                 list the runs that continue too, not only those that break
+${COMMON}
+
+Compares the journal of every unfinished run (pending, running, waiting, suspended, paused) with the
+module's workflows without executing any step, and reports per workflow and per run whether it can
+continue, or the first journal path where it diverges and why (removed, renamed, moved, inserted,
+kind-changed, schema). A run on the very definition it started with is not even read. Runs of a
+workflow the module lacks are reported too. Exit 1 when any run would break, so CI can gate on it.
+Opening the store migrates it, as every command that opens one does.
+
+${STORE}`,
 
   prune: `weft prune — delete finished runs older than a duration
 

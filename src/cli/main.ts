@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   runs: async () => (await import('./commands/runs.js')).runs,
   migrate: async () => (await import('./commands/maintenance.js')).migrateCommand,
   prune: async () => (await import('./commands/maintenance.js')).prune,
+  check: async () => (await import('./commands/check.js')).check,
 };
 
 /** The package's version: package.json is two levels up from both src/cli/ and dist/cli/. */

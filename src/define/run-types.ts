@@ -223,6 +223,8 @@ export interface RunView {
   resourceId: string | undefined;
   status: RunStatus;
   statusReason?: string;
+  fingerprint?: string;
+  version?: string;
   createdAt: Date;
   updatedAt: Date;
   payload: unknown;
@@ -261,6 +263,10 @@ export interface RunSummary {
   resourceId: string | undefined;
   status: RunStatus;
   statusReason?: string;
+  /** The graph fingerprint of the definition the run started on (absent for runs from before fingerprints). */
+  fingerprint?: string;
+  /** The declared version of that definition, when it had one. */
+  version?: string;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -77,6 +77,12 @@ export interface WorkflowConfig<
   TStateSchema extends AnySchema | undefined,
 > {
   id: TId;
+  /**
+   * The version of this definition (letters, digits, `.`, `_`, `-`; at most 32): shown with the runs
+   * that started on it and part of its graph fingerprint. Two versions of one id may be registered at
+   * once; each run continues on the version it started with (docs/operations.md, upgrading).
+   */
+  version?: string | number;
   description?: string;
   inputSchema: TInSchema;
   outputSchema: TOutSchema;
@@ -99,6 +105,9 @@ export interface WorkflowConfig<
 }
 
 
+/** What a workflow version may look like: short, and safe in a fingerprint, a URL and a log line. */
+const VERSION = /^[A-Za-z0-9._-]{1,32}$/;
+
 /**
  * A workflow under construction, then (after `.commit()`) an immutable graph that can run and be
  * nested like a step. Builders mutate and return `this`, typed with the new previous-output type.
@@ -106,6 +115,8 @@ export interface WorkflowConfig<
 export class Workflow<TId extends string = string, TInput = any, TOutput = any, TState = any, TPrev = TInput> {
   readonly component = 'WORKFLOW' as const;
   readonly id: TId;
+  /** The declared version (a number is kept as its decimal text), or undefined. */
+  readonly version?: string;
   readonly description?: string;
   readonly inputSchema: AnySchema;
   readonly outputSchema: AnySchema;
@@ -150,6 +161,13 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
       if (!c || !(Number.isInteger(c.limit) && c.limit > 0) || (c.key !== undefined && typeof c.key !== 'function')) {
         throw new WorkflowDefinitionError(`${where}: concurrency must be { limit: positive integer, key?: (input) => string }`);
       }
+    }
+    if (config.version !== undefined) {
+      const v = typeof config.version === 'number' && Number.isFinite(config.version) ? String(config.version) : config.version;
+      if (typeof v !== 'string' || !VERSION.test(v)) {
+        throw new WorkflowDefinitionError(`${where}: version must be a string of letters, digits, ".", "_" or "-" (at most 32), or a number`);
+      }
+      this.version = v;
     }
     this.config = config as WorkflowConfig<TId, AnySchema, AnySchema, AnySchema | undefined>;
     this.id = config.id as TId;

@@ -139,7 +139,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     committer,
     reader,
     worker,
-    workflowById,
+    workflowFor: (run) => p.registry.forRun(run.workflowId, run.fingerprint),
     lifecycle,
     onError: o.onError,
     notified: env.isNotified,
@@ -162,6 +162,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     started,
     lifecycle,
     workflowById,
+    workflowFor: (run) => p.registry.forRun(run.workflowId, run.fingerprint),
   });
   p.queries = new RunQueries({ store, reader, pending, storeCall, workflowById });
   p.schedules = new SchedulesApi({

@@ -24,6 +24,28 @@ export function checkObject(v: unknown, what: string): void {
   if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) throw new InvalidArgumentError(`${what} must be an object`);
 }
 
+/** `weft.check({ workflowIds?, all?, pageSize? })`. */
+export function checkCheckOptions(opts: unknown): { workflowIds?: string[]; all?: boolean; pageSize?: number } {
+  if (opts === undefined) return {};
+  checkObject(opts, 'check options');
+  const o = opts as { workflowIds?: unknown; all?: unknown; pageSize?: unknown };
+  const out: { workflowIds?: string[]; all?: boolean; pageSize?: number } = {};
+  if (o.workflowIds !== undefined) {
+    if (!Array.isArray(o.workflowIds) || o.workflowIds.length === 0) throw new InvalidArgumentError('workflowIds must be a non-empty list of workflow ids');
+    for (const id of o.workflowIds) checkId(id, 'workflowId');
+    out.workflowIds = o.workflowIds as string[];
+  }
+  if (o.all !== undefined) {
+    if (typeof o.all !== 'boolean') throw new InvalidArgumentError('all must be a boolean');
+    out.all = o.all;
+  }
+  if (o.pageSize !== undefined) {
+    if (!Number.isInteger(o.pageSize) || (o.pageSize as number) < 1 || (o.pageSize as number) > 10_000) throw new InvalidArgumentError('pageSize must be an integer from 1 to 10000');
+    out.pageSize = o.pageSize as number;
+  }
+  return out;
+}
+
 /** `createRun({ runId?, resourceId? })`. */
 export function checkCreateRunOptions(opts: unknown): { runId?: string; resourceId?: string } {
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new InvalidArgumentError('createRun options must be an object');

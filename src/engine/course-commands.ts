@@ -1,3 +1,4 @@
+import { fingerprintOf } from './fingerprint.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Step } from '../define/types.js';
 import { validate } from '../define/schema.js';
@@ -107,6 +108,7 @@ export class CourseCommands {
       owner: null,
       leaseExpiresAt: null,
       now: this.now(),
+      fingerprint: fingerprintOf(wf),
     };
   }
 

@@ -8,6 +8,14 @@ import type { GroupCommitter } from './group-commit.js';
 import { Lifecycle } from './lifecycle.js';
 import { RunExecution, type ExecutionEnd, type ExecutionHost } from './interpreter/execution.js';
 import { buildResult } from './results.js';
+import { fingerprintOf } from './fingerprint.js';
+import { fitStructure, divergenceReason, type Divergence } from './journal-fit.js';
+
+/** Whether a claimed run's journal fits `wf`; only compared when it started on another definition. */
+function divergenceOf(wf: AnyWorkflow, claimed: ClaimedRun): Divergence | null {
+  if (claimed.journal.length === 0 || claimed.run.fingerprint === fingerprintOf(wf)) return null;
+  return fitStructure(wf, claimed.journal).divergence;
+}
 
 /** Reads the store with the engine's retry policy. */
 export interface RunReader {
@@ -20,7 +28,8 @@ export interface ExecutionsDeps {
   committer: GroupCommitter;
   reader: RunReader;
   worker: Worker | null;
-  workflowById(id: string): AnyWorkflow | undefined;
+  /** The registered definition a stored run continues on (registry.ts `forRun`). */
+  workflowFor(run: RunRecord): AnyWorkflow | undefined;
   /** Delivers lifecycle callbacks of held outcomes (lifecycle.ts). */
   lifecycle: Lifecycle;
   onError(err: unknown): void;
@@ -63,7 +72,7 @@ export class LocalExecutions {
     const runId = claimed.run.runId;
     // A handle passes its own workflow: on the default engine two workflow objects may share an id,
     // and each run must execute the graph it was created from.
-    const wf = own ?? this.d.workflowById(claimed.run.workflowId);
+    const wf = own ?? this.d.workflowFor(claimed.run);
     const worker = this.d.worker;
     // A settled run comes from claimUnreleased: its outcome is final, its callbacks were not recorded.
     const held = isSettled(claimed.run.status as RunStatus);
@@ -81,6 +90,14 @@ export class LocalExecutions {
         // Unless a callback resumed the run and it executes here now (its lease is tracked for it).
         if (!this.running.has(runId)) worker?.untrack(runId);
       });
+      return;
+    }
+    // A run started on another definition continues only if its journal fits this graph: otherwise it
+    // would re-run finished steps or leave rows no node reads (a step that shows running forever).
+    const divergence = wf && !held ? divergenceOf(wf, claimed) : null;
+    if (divergence) {
+      worker?.untrack(runId);
+      void this.park(claimed, wf, divergence);
       return;
     }
     let exec: RunExecution;
@@ -153,6 +170,20 @@ export class LocalExecutions {
       await this.d.committer.write({ type: 'run', runId: claimed.run.runId, epoch: claimed.run.leaseEpoch, patch: { status: 'failed', error: JSON.stringify(error), release: true }, now: this.d.interpreter.seams.now() });
     } catch (e) {
       this.d.onError(e);
+    }
+    this.notify(claimed.run.runId);
+  }
+
+  /**
+   * Parks a run whose journal does not fit the graph: paused (no worker takes it), released, with the
+   * reason as its status reason; its journal is left as it is. Time travel and cancel are the ways out.
+   */
+  private async park(claimed: ClaimedRun, wf: AnyWorkflow, d: Divergence): Promise<void> {
+    const statusReason = divergenceReason(wf, d);
+    try {
+      await this.d.committer.write({ type: 'run', runId: claimed.run.runId, epoch: claimed.run.leaseEpoch, patch: { status: 'paused', statusReason, release: true }, now: this.d.interpreter.seams.now() });
+    } catch (err) {
+      if (!(err instanceof LeaseLostError)) this.d.onError(err);
     }
     this.notify(claimed.run.runId);
   }

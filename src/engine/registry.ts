@@ -4,6 +4,7 @@ import { Workflow, type AnyWorkflow } from '../define/workflow.js';
 import { checkId } from '../domain/ids.js';
 import { InvalidArgumentError, WorkflowNotFoundError } from '../errors.js';
 import { parseSchedule } from '../worker/cron.js';
+import { fingerprintOf } from './fingerprint.js';
 
 /**
  * The workflows one engine knows, by registry key and by workflow id. Registering binds the workflow
@@ -13,6 +14,11 @@ import { parseSchedule } from '../worker/cron.js';
 export class WorkflowRegistry {
   private readonly byKey = new Map<string, AnyWorkflow>();
   private readonly byId = new Map<string, AnyWorkflow>();
+  /**
+   * Every registered version of a workflow id, oldest first. Runs continue on the version whose graph
+   * fingerprint they were started with; new runs start on the newest (the last registered), byId's.
+   */
+  private readonly versions = new Map<string, AnyWorkflow[]>();
 
   constructor(
     private readonly runtime: WorkflowRuntime,
@@ -27,6 +33,28 @@ export class WorkflowRegistry {
     if (this.binds) bindRuntime(wf, this.runtime);
     this.byKey.set(key, wf);
     this.byId.set(wf.id, wf);
+    // Another version of a registered id sits next to it; the same version (or none) replaces it.
+    const list = (this.versions.get(wf.id) ?? []).filter((v) => v !== wf && !(v.version === wf.version));
+    list.push(wf);
+    this.versions.set(wf.id, list);
+  }
+
+  /**
+   * The definition a stored run continues on: the registered version it started with (same graph
+   * fingerprint), else the newest. A run whose journal does not fit that one is parked by the executor.
+   */
+  forRun(workflowId: string, fingerprint: string | null): AnyWorkflow | undefined {
+    const list = this.versions.get(workflowId);
+    if (fingerprint !== null && list && list.length > 1) {
+      const same = list.find((v) => fingerprintOf(v) === fingerprint);
+      if (same) return same;
+    }
+    return this.byId.get(workflowId);
+  }
+
+  /** Every registered version of a workflow id, oldest first (empty when not registered). */
+  versionsOf(workflowId: string): AnyWorkflow[] {
+    return [...(this.versions.get(workflowId) ?? [])];
   }
 
   /** By registry key, then by workflow id. */

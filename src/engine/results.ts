@@ -1,3 +1,4 @@
+import { versionOfFingerprint } from './fingerprint.js';
 import type { AttemptInfo, StepResult, StepView, WorkflowResult, RunView, RunSummary } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import type { RowMeta } from '../domain/journal-meta.js';
@@ -259,5 +260,10 @@ export function summarise(run: RunRecord): RunSummary {
     updatedAt: new Date(run.updatedAt),
   };
   if (run.statusReason) s.statusReason = run.statusReason;
+  if (run.fingerprint) {
+    s.fingerprint = run.fingerprint;
+    const version = versionOfFingerprint(run.fingerprint);
+    if (version !== null) s.version = version;
+  }
   return s;
 }

@@ -1,10 +1,12 @@
+import { fingerprintOf } from './fingerprint.js';
+import { divergenceReason, fitStructure } from './journal-fit.js';
 import { RequestContext } from '../define/request-context.js';
 import { validate } from '../define/schema.js';
 import type { ResumeOptions } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import { isTerminal } from '../domain/run-status.js';
 import { finishPayload } from '../domain/workflow-events.js';
-import { ResumeConflictError, RunNotFoundError, RunNotSuspendedError, StepNotSuspendedError } from '../errors.js';
+import { ResumeConflictError, RunDivergedError, RunNotFoundError, RunNotSuspendedError, StepNotSuspendedError } from '../errors.js';
 import type { ReviseRequest, RunRecord, Store } from '../store/types.js';
 import type { Seams } from '../worker/seams.js';
 import type { Worker } from '../worker/worker.js';
@@ -47,6 +49,8 @@ export interface CommandsDeps {
   claims: LocalClaims;
   lifecycle: Lifecycle;
   workflowById(id: string): AnyWorkflow | undefined;
+  /** The registered definition a stored run continues on (registry.ts `forRun`). */
+  workflowFor(run: RunRecord): AnyWorkflow | undefined;
 }
 
 /**
@@ -102,6 +106,7 @@ export class RunCommands {
         leaseExpiresAt: claim?.leaseExpiresAt ?? null,
         now: this.now(),
         options: prepared.options,
+        fingerprint: fingerprintOf(wf),
       });
       this.d.started(runId);
       this.d.seams.crash?.('run:created');
@@ -143,9 +148,17 @@ export class RunCommands {
     await this.d.executions.suspending(runId);
     const run = await this.d.reader.loadRun(runId);
     if (!run) throw new RunNotFoundError(runId);
+    wf = this.versionFor(wf, run);
     if (run.status === 'paused') return this.continue(wf, runId, o);
     if (run.status !== 'suspended') throw new RunNotSuspendedError(runId, run.status);
-    const paths = resolveResumeTarget(runId, await this.d.reader.loadJournal(runId), o);
+    const journal = await this.d.reader.loadJournal(runId);
+    // A run started on another definition is resumed only if its journal fits this one: refused
+    // before anything is written, so the run keeps its suspended step and its history.
+    if (run.fingerprint !== fingerprintOf(wf)) {
+      const d = fitStructure(wf, journal).divergence;
+      if (d) throw new RunDivergedError(runId, d.path, d.reason, divergenceReason(wf, d));
+    }
+    const paths = resolveResumeTarget(runId, journal, o);
     const step = findStepByPath(wf, paths[0]!);
     const max = this.d.maxPayloadBytes;
     // Checked now so a bad resume is refused before anything is written; the data is stored as given
@@ -181,6 +194,16 @@ export class RunCommands {
     });
   }
 
+  /**
+   * The version of `wf` a stored run started on, when this process has it registered (two versions of
+   * one workflow side by side): a command on the run goes on with that one.
+   */
+  private versionFor(wf: AnyWorkflow, run: RunRecord): AnyWorkflow {
+    if (run.fingerprint === null || run.fingerprint === fingerprintOf(wf)) return wf;
+    const own = this.d.workflowFor(run);
+    return own && own.id === wf.id && fingerprintOf(own) === run.fingerprint ? own : wf;
+  }
+
   /** A paused run (perStep) goes on: one more step with `perStep`, to its end without. */
   private async continue(wf: AnyWorkflow, runId: string, o: ReturnType<typeof checkResumeOptions>): Promise<void> {
     const max = this.d.maxPayloadBytes;
@@ -200,6 +223,7 @@ export class RunCommands {
   async retry(wf: AnyWorkflow, runId: string): Promise<void> {
     const run = await this.d.reader.loadRun(runId);
     if (!run || run.workflowId !== wf.id) throw new RunNotFoundError(runId);
+    wf = this.versionFor(wf, run);
     await this.d.lifecycle.settle(wf, runId);
     await this.claims.run(wf, async (claim) => ({
       run: await this.d.storeCall(() => this.d.store.retryRun({ runId, now: this.now(), owner: claim?.owner ?? null, leaseExpiresAt: claim?.leaseExpiresAt ?? null })),

@@ -5,7 +5,9 @@ import { EngineStoppedError } from '../errors.js';
 import { Scheduler } from '../worker/cron.js';
 import { newOwnerId } from '../worker/owner.js';
 import { assemble, dispatchStoreEvent, type EngineParts } from './assemble.js';
-import { checkRunId } from './checks.js';
+import { checkCheckOptions, checkRunId } from './checks.js';
+import { checkRuns, countByFingerprint, type CheckOptions, type CheckReport } from './check-runs.js';
+import { fingerprintOf, versionOfFingerprint } from './fingerprint.js';
 import { resolveOptions, type ResolvedOptions, type WeftOptions } from './options.js';
 import type { ScheduleInfo } from './schedules.js';
 import { withStoreRetry } from './store-retry.js';
@@ -168,6 +170,38 @@ export class Weft {
   /** Follows a run's live events in this process (what `run.stream()` and the server's SSE read). */
   subscribe(runId: string, listener: (e: WorkflowEvent) => void): () => void {
     return this.#p.events.subscribe(runId, listener);
+  }
+
+  // ---- safe deploys --------------------------------------------------------------------------------
+
+  /**
+   * Compares every unfinished run in the store with the workflows registered here, without executing
+   * anything: which would continue, and for each that would not, the first journal path that no
+   * longer fits and why (see docs/operations.md, upgrading). `ok` is false when any would break.
+   */
+  async check(opts?: CheckOptions): Promise<CheckReport> {
+    const o = checkCheckOptions(opts);
+    await this.start();
+    const { store, registry } = this.#p;
+    return checkRuns({ store, workflowFor: (id, fp) => registry.forRun(id, fp), versionsOf: (id) => registry.versionsOf(id) }, o);
+  }
+
+  /**
+   * The versions of a workflow with their unfinished runs (the registered ones first, oldest first, then
+   * fingerprints no registered version has): an old version can be removed once its count is zero.
+   */
+  async workflowVersions(keyOrId: string): Promise<{ version: string | null; fingerprint: string | null; registered: boolean; unfinishedRuns: number }[]> {
+    const wf = this.#p.registry.get(keyOrId);
+    await this.start();
+    const counts = await countByFingerprint(this.#p.store, wf.id);
+    const out: { version: string | null; fingerprint: string | null; registered: boolean; unfinishedRuns: number }[] = this.#p.registry.versionsOf(wf.id).map((v) => {
+      const fingerprint = fingerprintOf(v);
+      const n = counts.get(fingerprint) ?? 0;
+      counts.delete(fingerprint);
+      return { version: v.version ?? null, fingerprint, registered: true, unfinishedRuns: n };
+    });
+    for (const [fingerprint, n] of counts) out.push({ version: versionOfFingerprint(fingerprint), fingerprint, registered: false, unfinishedRuns: n });
+    return out;
   }
 
   // ---- schedules ---------------------------------------------------------------------------------

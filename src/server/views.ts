@@ -3,6 +3,7 @@ import type { AnyWorkflow } from '../define/workflow.js';
 import type { Weft } from '../engine/weft.js';
 import type { RunSummaryJson, WorkflowInfo } from '../wire/types.js';
 import { stepSchemas } from './step-schemas.js';
+import { fingerprintOf } from '../engine/fingerprint.js';
 
 export type { RunSummaryJson, WorkflowInfo };
 
@@ -10,6 +11,8 @@ export function describeWorkflow(key: string, wf: AnyWorkflow): WorkflowInfo {
   const info: WorkflowInfo = { key, id: wf.id, stepGraph: wf.serializedStepGraph, steps: stepSchemas(wf) };
   if (wf.description) info.description = wf.description;
   if (wf.metadata) info.metadata = wf.metadata;
+  if (wf.version !== undefined) info.version = wf.version;
+  info.fingerprint = fingerprintOf(wf);
   return info;
 }
 
@@ -26,6 +29,8 @@ export function summaryJson(s: RunSummary): RunSummaryJson {
   };
   if (s.resourceId === undefined) delete out.resourceId;
   if (s.statusReason) out.statusReason = s.statusReason;
+  if (s.fingerprint) out.fingerprint = s.fingerprint;
+  if (s.version) out.version = s.version;
   return out;
 }
 

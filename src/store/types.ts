@@ -37,6 +37,11 @@ export interface RunRecord {
   concurrencyKey: string | null;
   /** JSON text of how the run executes (RunOptions: e.g. `perStep`), or null for the defaults. */
   options: string | null;
+  /**
+   * The graph fingerprint of the definition the run started on (`<version>:<hash>`; engine/fingerprint.ts),
+   * or null for runs created before fingerprints were stored (migration sqlite 0009 / postgres 0011).
+   */
+  fingerprint: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -85,6 +90,25 @@ export interface NewRun {
   now: number;
   /** JSON text of RunOptions (absent or null: the defaults). */
   options?: string | null;
+  /** The graph fingerprint of the workflow definition the run starts on. */
+  fingerprint?: string | null;
+}
+
+/** What `weft check` reads of an unfinished run (Store.scanRuns). */
+export interface RunHead {
+  runId: string;
+  workflowId: string;
+  status: RunStatus;
+  fingerprint: string | null;
+}
+
+export interface ScanRunsOptions {
+  statuses: readonly RunStatus[];
+  /** Runs with ids after this one (keyset paging in id order, byte-wise); null from the start. */
+  after: string | null;
+  limit: number;
+  /** Only runs of these workflows (absent: every workflow). */
+  workflowIds?: readonly string[];
 }
 
 /** Fields a worker may change on a run it owns. */
@@ -292,6 +316,13 @@ export interface Store {
   createRunsSettled?(runs: NewRun[]): Promise<SettledCreate[]>;
   loadRun(runId: string): Promise<RunRecord | null>;
   loadJournal(runId: string): Promise<JournalEntry[]>;
+  /**
+   * Runs in the given statuses in id order (byte-wise), a page at a time, with only the fields a
+   * journal check needs: `weft check` walks every unfinished run this way without loading payloads.
+   */
+  scanRuns(opts: ScanRunsOptions): Promise<RunHead[]>;
+  /** The journals of many runs in one read: rows grouped by run (in `runIds` order), each run's in seq order. */
+  loadJournals(runIds: readonly string[]): Promise<JournalEntry[]>;
   listRuns(filter: ListRunsFilter): Promise<ListRunsResult>;
   /** Removes a run and its journal. Returns whether it existed. */
   deleteRun(runId: string): Promise<boolean>;

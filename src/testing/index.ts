@@ -73,3 +73,6 @@ export class FakeClock {
     this.t = t;
   }
 }
+
+export { replayRuns } from '../engine/replay-runs.js';
+export type { ReplayHistory, ReplayOptions } from '../engine/replay-runs.js';

@@ -33,6 +33,9 @@ export interface WorkflowInfo {
   description?: string;
   metadata?: Record<string, unknown>;
   stepGraph: SerializedNode[];
+  /** The declared version and the graph fingerprint new runs start with (docs/operations.md, upgrading). */
+  version?: string;
+  fingerprint?: string;
   /** Each step's resume and suspend schemas as JSON Schema (when the schema library can say), keyed like a result's step paths. */
   steps?: Record<string, StepSchemaInfo>;
 }

@@ -32,6 +32,21 @@ describe('GET /api/weft/workflows', () => {
     expect(res.body.error.code).toBe('WORKFLOW_NOT_FOUND');
   });
 
+  it('lists the versions of a workflow with their unfinished runs (the dashboard\'s drain view)', async () => {
+    const before = (await h.api('/workflows/approve/versions')).body.versions;
+    expect(before).toHaveLength(1);
+    expect(before[0]).toMatchObject({ version: null, registered: true, fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    const started = await h.api('/workflows/approve/runs', { method: 'POST', json: { inputData: { amount: 5 } } });
+    expect(started.status).toBe(202);
+    await until(
+      () => h.api('/workflows/approve/versions'),
+      (r) => r.body.versions[0].unfinishedRuns === before[0].unfinishedRuns + 1,
+    );
+    expect((await h.api('/workflows/approve')).body.fingerprint).toBe(before[0].fingerprint);
+    expect((await h.api(`/workflows/approve/runs/${started.body.runId}`)).body.fingerprint ?? (await h.api(`/runs/${started.body.runId}`)).body.fingerprint).toBe(before[0].fingerprint);
+    expect((await h.api('/workflows/nope/versions')).status).toBe(404);
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const res = await h.api('/nothing/here');
     expect(res.status).toBe(404);

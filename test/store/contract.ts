@@ -8,6 +8,7 @@ import { listContract } from './contract-list.js';
 import { resumeCancelContract } from './contract-resume.js';
 import { retryAndBatchContract } from './contract-retry-batch.js';
 import { reviseContract } from './contract-revise.js';
+import { scanContract } from './contract-scan.js';
 import { safetyContract } from './contract-safety.js';
 
 /**
@@ -63,6 +64,7 @@ export function storeContract(name: string, make: MakeStore): void {
           priority: 3,
           concurrencyKey: 'k1',
           options: null,
+          fingerprint: null,
           createdAt: T0,
           updatedAt: T0,
         };
@@ -151,6 +153,7 @@ export function storeContract(name: string, make: MakeStore): void {
           priority: -7,
           concurrencyKey: 'ck',
           options: null,
+          fingerprint: null,
           createdAt: T0 + 10,
           updatedAt: T0 + 20,
         } satisfies RunRecord);
@@ -375,5 +378,6 @@ export function storeContract(name: string, make: MakeStore): void {
     safetyContract(f);
     reviseContract(f);
     heldContract(f);
+    scanContract(f);
   });
 }

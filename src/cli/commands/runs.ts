@@ -169,7 +169,10 @@ export async function runs(argv: string[]): Promise<number> {
     case 'resume':
     case 'retry':
       return act(sub, rest);
+    case 'export':
+      // Reads the store itself (not a server): loaded on use, like the store drivers.
+      return (await import('./export.js')).exportRuns(rest);
     default:
-      throw new UsageError(sub === undefined ? 'runs needs a subcommand: list, show, cancel, resume or retry' : `unknown runs subcommand "${sub}"; use list, show, cancel, resume or retry`, 'runs');
+      throw new UsageError(sub === undefined ? 'runs needs a subcommand: list, show, cancel, resume, retry or export' : `unknown runs subcommand "${sub}"; use list, show, cancel, resume, retry or export`, 'runs');
   }
 }

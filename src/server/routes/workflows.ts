@@ -8,7 +8,7 @@ import { startBatch } from './start-batch.js';
 
 const START_KEYS = ['inputData', 'initialState', 'requestContext', 'tracingOptions', 'metadata', 'traceId', 'outputOptions', 'runId', 'resourceId'];
 
-/** GET /workflows, GET /workflows/:id, POST /workflows/:id/runs, POST /workflows/:id/runs/batch, GET /workflows/:id/runs. */
+/** GET /workflows, GET /workflows/:id, GET /workflows/:id/versions, POST /workflows/:id/runs, POST /workflows/:id/runs/batch, GET /workflows/:id/runs. */
 export function workflowRoutes(ctx: ApiContext): Hono {
   const app = new Hono();
   const { weft, feeds } = ctx;
@@ -23,6 +23,9 @@ export function workflowRoutes(ctx: ApiContext): Hono {
     const wf = weft.getWorkflow(key);
     return c.json(describeWorkflow(key, wf));
   });
+
+  // The versions of a workflow and how many unfinished runs each still has (the dashboard's drain view).
+  app.get('/:id/versions', async (c) => c.json({ versions: await weft.workflowVersions(c.req.param('id')) }));
 
   app.post('/:id/runs', async (c) => {
     const wf = weft.getWorkflow(c.req.param('id'));

@@ -11,7 +11,9 @@ import type {
   RetryRequest,
   ReviseRequest,
   RunPatch,
+  RunHead,
   RunRecord,
+  ScanRunsOptions,
   ScheduleRecord,
   SettledCreate,
   Store,
@@ -26,7 +28,7 @@ import { RunNotFoundError } from '../../errors.js';
 import { RunIndex, type IndexedRun } from './run-index.js';
 import { claimsBefore } from './run-queue.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
-import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkText, checkWriteOp } from '../shared/validate.js';
+import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
 
 interface MemoryRun extends IndexedRun {
   record: RunRecord;
@@ -87,6 +89,28 @@ export class MemoryStore implements Store {
   async loadJournal(runId: string): Promise<JournalEntry[]> {
     const r = this.runs.get(runId);
     return r ? journalOf(r) : [];
+  }
+
+  async scanRuns(opts: ScanRunsOptions): Promise<RunHead[]> {
+    checkScan(opts);
+    const statuses = new Set<string>(opts.statuses);
+    const workflows = opts.workflowIds ? new Set(opts.workflowIds) : null;
+    const out: RunHead[] = [];
+    for (const { record: rec } of this.runs.values()) {
+      if (!statuses.has(rec.status) || (workflows && !workflows.has(rec.workflowId))) continue;
+      if (opts.after !== null && !(rec.runId > opts.after)) continue;
+      out.push({ runId: rec.runId, workflowId: rec.workflowId, status: rec.status, fingerprint: rec.fingerprint });
+    }
+    return out.sort((a, b) => (a.runId < b.runId ? -1 : 1)).slice(0, opts.limit);
+  }
+
+  async loadJournals(runIds: readonly string[]): Promise<JournalEntry[]> {
+    const out: JournalEntry[] = [];
+    for (const id of runIds) {
+      const r = this.runs.get(id);
+      if (r) out.push(...journalOf(r));
+    }
+    return out;
   }
 
   async listRuns(filter: ListRunsFilter): Promise<ListRunsResult> {

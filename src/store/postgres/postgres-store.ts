@@ -12,7 +12,9 @@ import type {
   ResumeRequest,
   RetryRequest,
   ReviseRequest,
+  RunHead,
   RunRecord,
+  ScanRunsOptions,
   ScheduleRecord,
   SettledCreate,
   Store,
@@ -30,7 +32,7 @@ import { migrateSchema } from './migrations.js';
 import { leaseLength, listRuns, runSql, type RunSql } from './run-queries.js';
 import { applyWrite } from './write-batch.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
-import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
+import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { claimLimited, flowControlSql, type FlowControlSql } from './flow-control.js';
 import { channelFor, PgListener } from './notify.js';
 import * as schedules from './schedules.js';
@@ -201,7 +203,7 @@ export class PostgresStore implements Store {
   /** createRuns without the checks (createRunsSettled made them already, item by item). */
   private async insertRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
     return this.run('createRuns', async (pool) => {
-      const cols: unknown[][] = Array.from({ length: 14 }, () => []);
+      const cols: unknown[][] = Array.from({ length: 15 }, () => []);
       const seen = new Set<string>();
       for (const r of runs) {
         if (seen.has(r.runId)) continue;
@@ -247,6 +249,19 @@ export class PostgresStore implements Store {
   async loadJournal(runId: string): Promise<JournalEntry[]> {
     if (!isStorableText(runId)) return [];
     return this.run('loadJournal', async (pool) => (await query<JournalEntry>(pool, this.journalSql.byRun, [runId])).rows);
+  }
+
+  async scanRuns(opts: ScanRunsOptions): Promise<RunHead[]> {
+    checkScan(opts);
+    return this.run('scanRuns', async (pool) =>
+      (await query<RunHead>(pool, this.runSql.scan, [opts.after ?? '', opts.statuses, opts.limit, opts.workflowIds ?? null])).rows,
+    );
+  }
+
+  async loadJournals(runIds: readonly string[]): Promise<JournalEntry[]> {
+    const ids = runIds.filter(isStorableText);
+    if (ids.length === 0) return [];
+    return this.run('loadJournals', async (pool) => [...(await loadJournals(pool, this.journalSql, ids)).values()].flat());
   }
 
   async listRuns(filter: ListRunsFilter): Promise<ListRunsResult> {

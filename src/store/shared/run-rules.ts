@@ -86,6 +86,7 @@ export function insertedRecord(run: NewRun): RunRecord {
     priority: run.priority ?? 0,
     concurrencyKey: run.concurrencyKey ?? null,
     options: run.options ?? null,
+    fingerprint: run.fingerprint ?? null,
     createdAt: run.now,
     updatedAt: run.now,
   };
@@ -93,7 +94,8 @@ export function insertedRecord(run: NewRun): RunRecord {
 
 /**
  * A new run's column values in insert order (id, workflow_id, status, resource_id, input, state,
- * request_context, tracing, owner, lease_expires_at, priority, concurrency_key, created_at, options),
+ * request_context, tracing, owner, lease_expires_at, priority, concurrency_key, created_at, options,
+ * fingerprint),
  * shared by the SQL stores so both write the same row for the same NewRun.
  */
 export function newRunValues(run: NewRun): unknown[] {
@@ -112,5 +114,6 @@ export function newRunValues(run: NewRun): unknown[] {
     run.concurrencyKey ?? null,
     run.now,
     run.options ?? null,
+    run.fingerprint ?? null,
   ];
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../../errors.js';
-import type { ClaimOptions, JournalEntry, ListRunsFilter, NewRun, ReviseRequest, RunPatch, WriteOp } from '../types.js';
+import { isRunStatus } from '../../domain/run-status.js';
+import type { ClaimOptions, JournalEntry, ListRunsFilter, NewRun, ReviseRequest, RunPatch, ScanRunsOptions, WriteOp } from '../types.js';
 
 /**
  * What every store refuses to store, checked the same way on memory, SQLite and PostgreSQL so a value
@@ -75,6 +76,7 @@ export function checkNewRun(run: NewRun): void {
   checkText(run.resourceId, 'resourceId');
   checkText(run.concurrencyKey, 'concurrencyKey');
   checkText(run.owner, 'owner');
+  checkText(run.fingerprint, 'fingerprint');
   checkInt(run.priority, 'priority', -INT32_MAX, INT32_MAX);
   checkMs(run.now, 'now');
   checkMs(run.leaseExpiresAt, 'leaseExpiresAt');
@@ -119,6 +121,22 @@ export function checkListFilter(f: ListRunsFilter): void {
   }
   if (f.perPage !== undefined && f.perPage !== null && !(typeof f.perPage === 'number' && Number.isFinite(f.perPage))) {
     throw new InvalidArgumentError('perPage must be a number');
+  }
+}
+
+/** Store.scanRuns options: known statuses, a positive page size, storable ids. */
+export function checkScan(o: ScanRunsOptions): void {
+  if (!o || typeof o !== 'object') throw new InvalidArgumentError('scanRuns options must be an object');
+  if (!Array.isArray(o.statuses) || o.statuses.length === 0 || !o.statuses.every(isRunStatus)) {
+    throw new InvalidArgumentError('scanRuns statuses must be a non-empty list of run statuses');
+  }
+  if (o.after !== null && typeof o.after !== 'string') throw new InvalidArgumentError('after must be a run id or null');
+  checkText(o.after, 'after');
+  if (o.limit === undefined) throw new InvalidArgumentError('limit is required');
+  checkInt(o.limit, 'limit', 1, 100_000);
+  if (o.workflowIds !== undefined) {
+    if (!Array.isArray(o.workflowIds)) throw new InvalidArgumentError('workflowIds must be a list');
+    for (const id of o.workflowIds) checkText(id, 'workflowId');
   }
 }
 

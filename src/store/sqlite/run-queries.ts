@@ -1,4 +1,4 @@
-import type { ListRunsFilter, NewRun, ReviseRequest, RunPatch, RunRecord } from '../types.js';
+import type { ListRunsFilter, NewRun, ReviseRequest, RunHead, RunPatch, RunRecord, ScanRunsOptions } from '../types.js';
 import { newRunValues, normalisePage } from '../shared/run-rules.js';
 import type { SqliteDb } from './open.js';
 import type Database from 'better-sqlite3';
@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 export const RUN_COLUMNS = `id AS runId, workflow_id AS workflowId, status, resource_id AS resourceId, input, state,
   result, error, request_context AS requestContext, tracing, status_reason AS statusReason, owner,
   lease_epoch AS leaseEpoch, lease_expires_at AS leaseExpiresAt, wake_at AS wakeAt, priority,
-  concurrency_key AS concurrencyKey, options, created_at AS createdAt, updated_at AS updatedAt`;
+  concurrency_key AS concurrencyKey, options, fingerprint, created_at AS createdAt, updated_at AS updatedAt`;
 
 /** The claimable rule of shared/run-rules.ts `isClaimable`, in SQL. */
 const CLAIMABLE = `(status = 'pending'
@@ -45,6 +45,8 @@ export class RunQueries {
   private readonly resume: Stmt;
   private readonly remove: Stmt;
   private readonly revise: Stmt;
+  /** Prepared on first use: only `weft check` scans. */
+  private scanStmt: Stmt | undefined;
   /** listRuns statements by filter shape: at most 48 shapes, each prepared on first use. */
   private readonly listStatements = new Map<string, { page: Stmt; count: Stmt }>();
 
@@ -52,8 +54,8 @@ export class RunQueries {
     // Positional parameters: binding an array is measurably faster than named binding on the hot path.
     this.insert = db
       .prepare(`INSERT INTO runs (id, workflow_id, status, resource_id, input, state, request_context,
-        tracing, owner, lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
+        tracing, owner, lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, fingerprint, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO NOTHING RETURNING rk`)
       .pluck();
     this.byId = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
@@ -165,6 +167,24 @@ export class RunQueries {
     const values = newRunValues(run);
     values.push(run.now); // updated_at
     return this.insert.get(values) as number | undefined;
+  }
+
+  /**
+   * Store.scanRuns: a page of run heads in id order. The unary `+` keeps the planner off the status
+   * indexes: through them every page sorted all unfinished runs again (quadratic over a scan); walking
+   * the id index from `after` reads each run once and sorts nothing.
+   */
+  scan(o: ScanRunsOptions): RunHead[] {
+    this.scanStmt ??= this.db.prepare(`SELECT id AS runId, workflow_id AS workflowId, status, fingerprint FROM runs
+      WHERE id > @after AND +status IN (SELECT value FROM json_each(@statuses))
+        AND (@workflowIds IS NULL OR +workflow_id IN (SELECT value FROM json_each(@workflowIds)))
+      ORDER BY id LIMIT @limit`);
+    return this.scanStmt.all({
+      after: o.after ?? '',
+      statuses: JSON.stringify(o.statuses),
+      workflowIds: o.workflowIds ? JSON.stringify(o.workflowIds) : null,
+      limit: o.limit,
+    }) as RunHead[];
   }
 
   get(runId: string): RunRecord | undefined {

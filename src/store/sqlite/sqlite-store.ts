@@ -12,7 +12,9 @@ import type {
   ResumeRequest,
   RetryRequest,
   ReviseRequest,
+  RunHead,
   RunRecord,
+  ScanRunsOptions,
   ScheduleRecord,
   SettledCreate,
   Store,
@@ -23,7 +25,7 @@ import { runIdOf } from '../types.js';
 import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
 import { insertedRecord } from '../shared/run-rules.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
-import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
+import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { JournalQueries } from './journal-queries.js';
 import { migrateDatabase } from './migrations.js';
 import { checkOptions, isMemoryPath, mapSqliteError, openDatabase, type SqliteDb } from './open.js';
@@ -173,6 +175,17 @@ export class SqliteStore implements Store {
   async loadJournal(runId: string): Promise<JournalEntry[]> {
     if (!isStorableText(runId)) return [];
     return this.use('loadJournal', (c) => c.journal.load(runId));
+  }
+
+  async scanRuns(opts: ScanRunsOptions): Promise<RunHead[]> {
+    checkScan(opts);
+    return this.use('scanRuns', (c) => c.runs.scan(opts));
+  }
+
+  async loadJournals(runIds: readonly string[]): Promise<JournalEntry[]> {
+    const ids = runIds.filter(isStorableText);
+    if (ids.length === 0) return [];
+    return this.use('loadJournals', (c) => c.db.transaction(() => c.journal.loadMany(ids)).deferred());
   }
 
   async listRuns(filter: ListRunsFilter): Promise<ListRunsResult> {

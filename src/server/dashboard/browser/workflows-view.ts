@@ -46,6 +46,21 @@ export function workflowsView(dom: Dom, api: Api, graph: Graph, announce: (msg: 
     return form;
   }
 
+  /** "Unfinished runs by version": filled in once loaded, so an old version can be removed at zero. */
+  function versionsLine(wf: WorkflowInfo): HTMLElement {
+    const line = h('p', { className: 'muted', 'aria-label': `versions of ${wf.key}` }, wf.version !== undefined ? `Version ${wf.version}` : '');
+    api
+      .get<{ versions: { version: string | null; fingerprint: string | null; registered: boolean; unfinishedRuns: number }[] }>(`/workflows/${encodeURIComponent(wf.key)}/versions`)
+      .then(({ versions }) => {
+        const parts = versions.map((v) => `${v.version !== null ? `v${v.version}` : (v.fingerprint ?? 'before fingerprints')}${v.registered ? '' : ' (not registered)'}: ${v.unfinishedRuns}`);
+        line.textContent = `Unfinished runs by version: ${parts.join(' · ') || 'none'}`;
+      })
+      .catch(() => {
+        // The card stays useful without the counts.
+      });
+    return line;
+  }
+
   async function render(root: HTMLElement): Promise<void> {
     const { workflows } = await api.get<{ workflows: WorkflowInfo[] }>('/workflows');
     dom.clear(root);
@@ -58,6 +73,7 @@ export function workflowsView(dom: Dom, api: Api, graph: Graph, announce: (msg: 
           { className: 'card', 'aria-labelledby': `wf-${wf.key}` },
           h('h2', { id: `wf-${wf.key}` }, wf.key),
           wf.description ? h('p', { className: 'muted' }, wf.description) : null,
+          versionsLine(wf),
           h('p', {}, h('a', { href: `#/runs?workflowId=${encodeURIComponent(wf.id)}` }, 'View runs')),
           graph.renderGraph(wf.stepGraph),
           startForm(wf),
