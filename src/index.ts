@@ -54,6 +54,10 @@ export { RequestContext } from './define/request-context.js';
 export { Weft } from './engine/weft.js';
 export type { WeftOptions } from './engine/options.js';
 export type { ScheduleInfo } from './engine/schedules.js';
+export { BULK_ACTIONS } from './engine/bulk.js';
+export type { BulkAction, BulkFilter, BulkHandle, BulkItemError, BulkOptions, BulkProgress } from './engine/bulk.js';
+export type { RunListQuery } from './engine/checks.js';
+export type { RunListPage } from './engine/run-queries.js';
 export {
   memoryStore,
   sqliteStore,
