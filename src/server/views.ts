@@ -2,7 +2,7 @@ import type { RunSummary } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import type { Weft } from '../engine/weft.js';
 import type { RunSummaryJson, WorkflowInfo } from '../wire/types.js';
-import { stepSchemas } from './step-schemas.js';
+import { jsonSchemaOf, stepSchemas } from './step-schemas.js';
 
 export type { RunSummaryJson, WorkflowInfo };
 
@@ -10,6 +10,8 @@ export function describeWorkflow(key: string, wf: AnyWorkflow): WorkflowInfo {
   const info: WorkflowInfo = { key, id: wf.id, stepGraph: wf.serializedStepGraph, steps: stepSchemas(wf) };
   if (wf.description) info.description = wf.description;
   if (wf.metadata) info.metadata = wf.metadata;
+  const input = jsonSchemaOf(wf.inputSchema);
+  if (input) info.inputSchema = input;
   return info;
 }
 

@@ -33,6 +33,8 @@ export interface WorkflowInfo {
   id: string;
   description?: string;
   metadata?: Record<string, unknown>;
+  /** The workflow's input schema as JSON Schema (when the schema library can say): what the start form is built from. */
+  inputSchema?: Record<string, unknown>;
   stepGraph: SerializedNode[];
   /** Each step's resume and suspend schemas as JSON Schema (when the schema library can say), keyed like a result's step paths. */
   steps?: Record<string, StepSchemaInfo>;
