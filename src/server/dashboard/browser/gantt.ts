@@ -15,7 +15,8 @@ export function ganttLib(dom: Dom) {
     const rows = stepEntries(steps)
       .filter(([, s]) => s.status !== 'skipped')
       .sort((a, b) => a[1].startedAt - b[1].startedAt || a[0].split('.').length - b[0].split('.').length);
-    const t0 = Math.min(...rows.map(([, s]) => s.startedAt));
+    // A retried step's startedAt is its last attempt's: its first attempts began earlier.
+    const t0 = Math.min(...rows.map(([, s]) => Math.min(s.startedAt, ...(s.attemptHistory ?? []).map((a) => a.startedAt))));
     const endOf = (s: StepResult) => s.endedAt ?? (s.status === 'running' || s.status === 'waiting' ? now : (s.suspendedAt ?? s.startedAt));
     const t1 = Math.max(t0 + 1, ...rows.map(([, s]) => endOf(s)));
     const span = t1 - t0;
@@ -58,7 +59,7 @@ export function ganttLib(dom: Dom) {
           { 'data-step-row': key },
           h('th', { scope: 'row', title: key }, label),
           h('td', {}, dom.badge(s.status)),
-          h('td', {}, `+${dom.fmtDuration(s.startedAt - t0)}`),
+          h('td', {}, `+${dom.fmtDuration(Math.min(s.startedAt, ...history.map((a) => a.startedAt)) - t0)}`),
           h('td', {}, dom.fmtDuration(dur)),
           h('td', {}, String(s.attempts)),
           h('td', { className: 'gantt-cell' }, track),
