@@ -288,9 +288,12 @@ export class RunQueries {
       params.toDate = filter.toDate;
     }
     if (filter.runIdPrefix !== undefined) {
-      // The lower bound lets the primary key narrow the scan; substr makes the match exact.
-      where.push('id >= @prefix AND substr(id, 1, @prefixLength) = @prefix');
+      // The range lets the unique index on id narrow the scan to the matching ids (U+10FFFF is the
+      // highest character, so every id that starts with the prefix sorts below prefix + U+10FFFF,
+      // but for ids with that very character right after the prefix); substr makes the match exact.
+      where.push('id >= @prefix AND id < @prefixEnd AND substr(id, 1, @prefixLength) = @prefix');
       params.prefix = filter.runIdPrefix;
+      params.prefixEnd = `${filter.runIdPrefix}\u{10FFFF}`;
       params.prefixLength = filter.runIdPrefix.length;
     }
     // The cursor narrows the page, never the total.
