@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../server/harness.js';
 import { waitUntil } from '../support/wait.js';
-import { ensureBuilt, weft } from './helpers.js';
+import { execFile } from 'node:child_process';
+import { CLI, ensureBuilt, weft } from './helpers.js';
 
 let h: Harness;
 let url: string;
@@ -63,6 +64,19 @@ describe('bulk actions from the CLI and over HTTP', { timeout: 60_000 }, () => {
     expect(gone.code).toBe(0);
     expect(gone.stdout).toContain('2 deleted');
     expect((await h.weft.listRuns({ resourceId: 'r-bad' })).total).toBe(0);
+  });
+
+  it('shows a progress line on a terminal (a pseudo-terminal from script(1)); piped, stderr stays empty (first test)', async () => {
+    await startSlow(4, { team: 'tty' });
+    await waitUntil(async () => (await total('slow', 'running')) === 4, { message: 'four running runs' });
+    const cmd = `${process.execPath} ${CLI} runs cancel --workflow slow --meta team=tty --batch-size 2 --url ${url}`;
+    const out = await new Promise<string>((done, fail) =>
+      execFile('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', WEFT_URL: '', WEFT_TOKEN: '' }, timeout: 20_000 }, (err, stdout) => (err ? fail(err) : done(stdout))),
+    );
+    // The progress line rewrites itself (carriage return, clear line) and is cleared before the summary.
+    expect(out).toContain('\r\u001b[2Kcancel: counting…');
+    const last = out.split('\u001b[2K').pop() ?? '';
+    expect(last.trim()).toBe('cancel: 4 of 4 looked at · 4 canceled · 0 skipped · 0 failed');
   });
 
   it('refuses mistakes before sending anything', async () => {
