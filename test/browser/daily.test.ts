@@ -218,7 +218,7 @@ describe('runs list at a few thousand runs', { timeout: 180_000 }, () => {
     for (const id of picked) expect((await h.weft.getRunSummary(id)).status).toBe('canceled');
 
     await page.getByLabel('Act on').selectOption('filter');
-    await page.getByText('Resume data for a bulk resume').click();
+    await page.getByText('Resume data, metadata').click();
     await page.locator('#bulk-resume-data').fill('{"ok": true}');
     await page.locator('[data-bulk="resume"]').click();
     const left = N / 10 - 2;
@@ -227,5 +227,23 @@ describe('runs list at a few thousand runs', { timeout: 180_000 }, () => {
     await expect.poll(() => page.locator('#bulk-status').textContent(), { timeout: 60_000 }).toMatch(new RegExp(`^Done: resume: ${left} of ${left} looked at · ${left} resumed · 0 skipped · 0 failed`));
     await waitUntil(async () => (await h.weft.listRuns({ workflowId: 'hold', resourceId: 'cust-1', status: 'success' })).total === left, { timeout: 30_000, message: 'resumed runs to succeed' });
     expect((await h.weft.listRuns({ workflowId: 'hold', resourceId: 'cust-2', status: 'suspended' })).total).toBe(N / 10);
+  });
+
+  it('narrows a bulk action on the filters by metadata', async () => {
+    const tagged = [];
+    for (let i = 0; i < 3; i++) tagged.push(await startRun('hold', { n: i }, { resourceId: 'meta-r', metadata: { batch: 'm1' } }));
+    const other = await startRun('hold', { n: 9 }, { resourceId: 'meta-r', metadata: { batch: 'm2' } });
+    await waitUntil(async () => (await h.weft.listRuns({ resourceId: 'meta-r', status: 'suspended' })).total === 4, { message: 'four tagged runs to suspend' });
+    await page.goto(`${h.url}/#/runs?resourceId=meta-r`);
+    await expect.poll(total).toBe('Runs 1–4 of 4');
+    await page.getByLabel('Act on').selectOption('filter');
+    await page.getByText('Resume data, metadata').click();
+    await page.getByLabel('Only runs with metadata').fill('batch=m1');
+    await page.locator('[data-bulk="cancel"]').click();
+    expect(await page.getByRole('dialog').textContent()).toContain('every run matching the filters (4 now) with metadata batch=m1');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel 4' }).click();
+    await expect.poll(() => page.locator('#bulk-status').textContent(), { timeout: 20_000 }).toMatch(/^Done: cancel: 4 of 4 looked at · 3 canceled · 1 skipped · 0 failed/);
+    for (const id of tagged) expect((await h.weft.getRunSummary(id)).status).toBe('canceled');
+    expect((await h.weft.getRunSummary(other)).status).toBe('suspended');
   });
 });

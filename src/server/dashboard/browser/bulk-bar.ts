@@ -27,6 +27,8 @@ export function bulkBarLib(dom: Dom, api: Api, announce: (msg: string) => void) 
     const dataId = 'bulk-resume-data';
     const data = h('textarea', { id: dataId, rows: 1, spellcheck: 'false', name: 'bulkResumeData' });
     data.value = '{}';
+    const metaId = 'bulk-metadata';
+    const meta = h('input', { id: metaId, type: 'text', name: 'bulkMetadata', placeholder: 'plan=pro, region=eu' });
     const progress = h('progress', { id: 'bulk-progress', max: 1, value: 0, hidden: true, 'aria-label': 'bulk action progress' });
     const status = h('p', { id: 'bulk-status', role: 'status', 'aria-live': 'polite' });
     const stopBtn = h('button', { type: 'button', className: 'secondary', hidden: true }, 'Stop');
@@ -83,7 +85,21 @@ export function bulkBarLib(dom: Dom, api: Api, announce: (msg: string) => void) 
           return;
         }
       }
-      const what = bySelection ? `${n.toLocaleString()} selected run${n === 1 ? '' : 's'}` : `every run matching the filters (${n.toLocaleString()} now)`;
+      // Metadata narrows "every run matching the filters" (the list itself has no metadata filter).
+      const metadata: Record<string, string | number | boolean> = {};
+      for (const pair of meta.value.split(',').map((p) => p.trim()).filter(Boolean)) {
+        const at = pair.indexOf('=');
+        if (at < 1) {
+          status.textContent = `Metadata must be key=value pairs, got "${pair}"`;
+          return;
+        }
+        const raw = pair.slice(at + 1).trim();
+        metadata[pair.slice(0, at).trim()] = raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+      }
+      const withMeta = !bySelection && Object.keys(metadata).length > 0;
+      const what = bySelection
+        ? `${n.toLocaleString()} selected run${n === 1 ? '' : 's'}`
+        : `every run matching the filters (${n.toLocaleString()} now)${withMeta ? ` with metadata ${meta.value.trim()}` : ''}`;
       const warn = action === 'delete' ? ' Deleted runs and their history cannot be restored.' : ' Runs not in a state to ' + action + ' are skipped.';
       if (!(await dom.confirmDialog(`${action[0]!.toUpperCase()}${action.slice(1)} ${what}?${warn}`, `${action[0]!.toUpperCase()}${action.slice(1)} ${n.toLocaleString()}`))) return;
       running = true;
@@ -91,7 +107,7 @@ export function bulkBarLib(dom: Dom, api: Api, announce: (msg: string) => void) 
       progress.hidden = false;
       progress.value = 0;
       status.textContent = `${action}: starting…`;
-      const filter = bySelection ? { runIds: ids } : src.filter();
+      const filter = bySelection ? { runIds: ids } : { ...src.filter(), ...(withMeta ? { metadata } : {}) };
       try {
         const job = await api.post<BulkJobJson>('/runs/bulk', { action, filter, ...(action === 'resume' ? { resumeData } : {}) });
         stopBtn.hidden = false;
@@ -107,7 +123,15 @@ export function bulkBarLib(dom: Dom, api: Api, announce: (msg: string) => void) 
       'section',
       { className: 'card bulk', 'aria-label': 'bulk actions' },
       h('div', { className: 'bulk-row' }, h('label', { for: 'bulk-scope' }, 'Act on'), scopeSel, ...buttons, stopBtn, count),
-      h('details', {}, h('summary', {}, 'Resume data for a bulk resume'), h('label', { for: dataId }, 'Resume data (JSON)'), data),
+      h(
+        'details',
+        {},
+        h('summary', {}, 'Resume data, metadata'),
+        h('label', { for: dataId }, 'Resume data (JSON)'),
+        data,
+        h('label', { for: metaId }, 'Only runs with metadata (every run matching the filters)'),
+        meta,
+      ),
       progress,
       status,
     );
