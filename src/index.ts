@@ -59,6 +59,10 @@ export type { CheckOptions, CheckReport, RunCheck, RunVerdict, WorkflowCheck } f
 export type { DivergenceReason } from './engine/journal-fit.js';
 export type { WeftOptions } from './engine/options.js';
 export type { ScheduleInfo } from './engine/schedules.js';
+export { BULK_ACTIONS } from './engine/bulk.js';
+export type { BulkAction, BulkFilter, BulkHandle, BulkItemError, BulkOptions, BulkProgress } from './engine/bulk.js';
+export type { RunListQuery } from './engine/checks.js';
+export type { RunListPage } from './engine/run-queries.js';
 export {
   memoryStore,
   sqliteStore,

@@ -21,8 +21,8 @@ Commands:
   dev                    the example workflows, the dashboard and the API on .weft/weft.db
   serve                  your own workflows (--workflows <module>), the dashboard and the API
   start <workflow>       start a run on a server and show its steps live
-  runs list|show|cancel|resume|retry
-                         inspect and steer runs on a server
+  runs list|show|cancel|resume|retry|delete
+                         inspect and steer runs on a server, one or many by filter
   migrate                bring the store's schema up to date
   prune                  delete finished runs older than a duration
   check --workflows <m>  which unfinished runs new code would break (exit 1 if any)
@@ -87,7 +87,7 @@ schema (as JSON Schema) and the \`weft runs resume\` command. Exit 1 when the ru
   runs: `weft runs — inspect and steer runs on a server
 
 Usage:
-  weft runs list [--workflow <id>] [--status s1,s2] [--resource <id>] [--from <date>] [--to <date>] [--page n] [--per-page n]
+  weft runs list [--workflow <id>] [--status s1,s2] [--resource <id>] [--prefix <text>] [--from <date>] [--to <date>] [--page n] [--per-page n]
   weft runs show <runId>
   weft runs resume <runId> [--step <id>] [--data '<json>'] [--wait]
   weft runs retry <runId> [--wait]
@@ -96,6 +96,12 @@ Usage:
 
 \`export\` reads the store itself (not a server): runs and their journals as JSON (unfinished runs by
 default), for replayRuns({ histories }) from weft/testing.
+  weft runs delete <runId>
+
+Bulk (every run the filters match, in batches on the server, with progress on a terminal):
+  weft runs cancel|resume|retry|delete [--workflow <id>] [--status s1,s2] [--resource <id>] [--prefix <text>]
+                   [--from <date>] [--to <date>] [--meta key=value]... [--data '<json>'] [--dry-run]
+  e.g. weft runs cancel --status running --workflow nightly-report --dry-run
 
 Options:
   --status <list>    pending, running, waiting, suspended, success, failed, canceled (comma-separated)
@@ -105,7 +111,12 @@ Options:
   --step <id>        the suspended step to resume (needed when several are suspended)
   --data <json>      the resume data
   --wait             wait until the run settles and print its outcome (exit 1 if it failed)
-  --workflow <id>    for show/resume/retry/cancel: skip looking the run's workflow up
+  --workflow <id>    for show/resume/retry/cancel: skip looking the run's workflow up; in bulk, a filter
+  --prefix <text>    runs whose id starts with this
+  --meta key=value   runs started with this metadata value (repeatable)
+  --dry-run          bulk: count the runs the action would apply to, change nothing
+  --batch-size <n>   bulk: runs per batch, 1 to 1000 (default 100)
+  --cursor <c>       bulk: continue an interrupted action from the cursor it printed
 ${COMMON}
 
 ${REMOTE}`,

@@ -25,6 +25,8 @@ function listQuery(f: RunListFilter & { workflowId?: string } = {}): Record<stri
     workflowId: f.workflowId,
     status: Array.isArray(f.status) ? f.status.join(',') : f.status,
     resourceId: f.resourceId,
+    runIdPrefix: f.runIdPrefix,
+    cursor: f.cursor,
     from: time(f.fromDate),
     to: time(f.toDate),
     page: f.page !== undefined ? String(f.page) : undefined,
@@ -140,5 +142,8 @@ export function createClient<W extends WorkflowRegistry = WorkflowRegistry>(opts
     listWorkflows: () => t.request<{ workflows: WorkflowInfo[] }>('GET', '/workflows').then((r) => r.workflows),
     listRuns: (filter) => t.request<RunList>('GET', '/runs', undefined, listQuery(filter)),
     getRun: (runId) => orNull(t.request<RunSummary>('GET', `/runs/${enc(runId)}`)),
+    bulk: (request) => t.request('POST', '/runs/bulk', request),
+    getBulk: (id) => t.request('GET', `/runs/bulk/${enc(id)}`),
+    stopBulk: (id) => t.request('POST', `/runs/bulk/${enc(id)}/stop`, {}),
   };
 }

@@ -1,5 +1,5 @@
 import type { ResumeOptions, RunStatus, StartOptions, WorkflowResult } from '../define/run-types.js';
-import type { RunSummaryJson, RunViewJson, WorkflowInfo } from '../wire/types.js';
+import type { BulkJobJson, BulkRequestJson, RunSummaryJson, RunViewJson, WorkflowInfo } from '../wire/types.js';
 import type { AnyWorkflow, Workflow } from '../define/workflow.js';
 import type { StreamEvent, WatchOptions } from './sse.js';
 
@@ -9,7 +9,7 @@ export type InputOf<W> = W extends Workflow<string, infer I, any, any, any> ? I 
 export type OutputOf<W> = W extends Workflow<string, any, infer O, any, any> ? O : unknown;
 export type StateOf<W> = W extends Workflow<string, any, any, infer S, any> ? S : unknown;
 
-export type { WorkflowInfo, RunViewJson } from '../wire/types.js';
+export type { WorkflowInfo, RunViewJson, BulkJobJson, BulkRequestJson } from '../wire/types.js';
 /** A run in a listing (dates are ISO strings). */
 export type RunSummary = RunSummaryJson;
 
@@ -18,6 +18,10 @@ export interface RunListFilter {
   resourceId?: string;
   fromDate?: Date | number | string;
   toDate?: Date | number | string;
+  /** Runs whose id starts with this. */
+  runIdPrefix?: string;
+  /** A listing's `nextCursor`: the page after it (instead of `page`). */
+  cursor?: string;
   /** 0-based. */
   page?: number;
   perPage?: number;
@@ -96,4 +100,10 @@ export interface WeftClient<W extends WorkflowRegistry = WorkflowRegistry> {
   listRuns(filter?: RunListFilter & { workflowId?: string }): Promise<RunList>;
   /** Looks a run up by id alone (any workflow); null when it does not exist. */
   getRun(runId: string): Promise<RunSummary | null>;
+  /** Starts a bulk action on the server (a dry run answers with the count: its progress, done). */
+  bulk(request: BulkRequestJson): Promise<BulkJobJson | { progress: BulkJobJson['progress'] }>;
+  /** A bulk action's progress. */
+  getBulk(id: string): Promise<BulkJobJson>;
+  /** Stops a bulk action after its current batch. */
+  stopBulk(id: string): Promise<BulkJobJson>;
 }

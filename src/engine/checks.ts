@@ -150,7 +150,32 @@ function timeMs(d: unknown, name: string): number | undefined {
 }
 
 /** Checks a listing's options (paging, statuses, dates, ids) and turns them into the store's filter. */
-export function listFilterOf(opts: ListRunsOptions & { workflowId?: string }): ListRunsFilter {
+/** weft's listing options beyond Mastra's: every workflow or one, an id prefix, a keyset cursor. */
+export interface RunListQuery extends ListRunsOptions {
+  workflowId?: string;
+  /** Runs whose id starts with this text. */
+  runIdPrefix?: string;
+  /** The `nextCursor` of a previous page: continue after its last run (instead of `page`). */
+  cursor?: string;
+}
+
+/** A listing cursor: the last run of a page (creation time and id), opaque to callers. */
+export function encodeCursor(createdAt: number, runId: string): string {
+  return Buffer.from(`${createdAt}:${runId}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: unknown): { createdAt: number; runId: string } {
+  if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > 1000) throw new InvalidArgumentError('cursor must be the nextCursor of a listing');
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const at = text.indexOf(':');
+  const createdAt = Number(text.slice(0, at));
+  const runId = text.slice(at + 1);
+  if (at < 1 || !Number.isSafeInteger(createdAt) || createdAt < 0 || runId.length === 0) throw new InvalidArgumentError('cursor must be the nextCursor of a listing');
+  checkRunId(runId);
+  return { createdAt, runId };
+}
+
+export function listFilterOf(opts: RunListQuery): ListRunsFilter {
   checkObject(opts, 'listing options');
   const perPage = opts.perPage;
   if (perPage !== undefined && !(Number.isInteger(perPage) && perPage > 0 && perPage <= MAX_PER_PAGE)) {
@@ -165,7 +190,11 @@ export function listFilterOf(opts: ListRunsOptions & { workflowId?: string }): L
   }
   if (opts.resourceId !== undefined) checkId(opts.resourceId, 'resourceId');
   if (opts.workflowId !== undefined) checkId(opts.workflowId, 'workflowId');
+  if (opts.runIdPrefix !== undefined) checkId(opts.runIdPrefix, 'runIdPrefix');
+  if (opts.cursor !== undefined && opts.page !== undefined && opts.page !== 0) throw new InvalidArgumentError('give a cursor or a page, not both');
   return {
+    ...(opts.runIdPrefix !== undefined ? { runIdPrefix: opts.runIdPrefix } : {}),
+    ...(opts.cursor !== undefined ? { before: decodeCursor(opts.cursor) } : {}),
     workflowId: opts.workflowId,
     status: opts.status,
     resourceId: opts.resourceId,

@@ -3,13 +3,21 @@ import type { AnyWorkflow } from '../define/workflow.js';
 import { isTerminal } from '../domain/run-status.js';
 import { RunNotFoundError } from '../errors.js';
 import type { Store } from '../store/types.js';
-import { checkRunId, listFilterOf } from './checks.js';
+import { normalisePage } from '../store/shared/run-rules.js';
+import { checkRunId, encodeCursor, listFilterOf, type RunListQuery } from './checks.js';
 import type { RunReader } from './executions.js';
 import { buildResult, buildRunView, buildSteps, summarise } from './results.js';
 import { shapeView, snapshotOf, topLevelSteps, viewNeedsSteps } from './run-shapes.js';
 import type { WorkflowRunListing } from '../define/runtime.js';
 
 /** Run ids of handles created in this process and not started yet (nothing is stored for them). */
+/** A page of runs: `total` counts the whole filter; `nextCursor` continues after the page's last run. */
+export interface RunListPage {
+  runs: RunSummary[];
+  total: number;
+  nextCursor?: string;
+}
+
 export class PendingHandles {
   private readonly byRun = new Map<string, string>();
 
@@ -88,10 +96,14 @@ export class RunQueries {
    * Lists runs newest first. A run whose workflow this process does not have is reported with a
    * `statusReason`: it is never failed for that, and runs again once a worker that has the workflow starts.
    */
-  async list(opts: ListRunsOptions & { workflowId?: string }): Promise<{ runs: RunSummary[]; total: number }> {
+  async list(opts: RunListQuery): Promise<RunListPage> {
     const filter = listFilterOf(opts);
     const res = await this.d.storeCall(() => this.d.store.listRuns(filter));
-    return { runs: res.runs.map((r) => this.explain(summarise(r))), total: res.total };
+    const last = res.runs[res.runs.length - 1];
+    const page: RunListPage = { runs: res.runs.map((r) => this.explain(summarise(r))), total: res.total };
+    // A full page may have more after it; a short one is the last.
+    if (last && res.runs.length === normalisePage(filter).perPage) page.nextCursor = encodeCursor(last.createdAt, last.runId);
+    return page;
   }
 
   /**

@@ -1,15 +1,17 @@
-import type { ListRunsOptions, RunGeneration, RunSummary, RunView } from '../define/run-types.js';
+import type { RunGeneration, RunSummary, RunView } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import type { WorkflowEvent } from '../domain/workflow-events.js';
 import { EngineStoppedError } from '../errors.js';
 import { Scheduler } from '../worker/cron.js';
 import { newOwnerId } from '../worker/owner.js';
 import { assemble, dispatchStoreEvent, type EngineParts } from './assemble.js';
-import { checkCheckOptions, checkRunId } from './checks.js';
+import { checkCheckOptions, checkRunId, type RunListQuery } from './checks.js';
 import { checkRuns, countByFingerprint, type CheckOptions, type CheckReport } from './check-runs.js';
 import { fingerprintOf, versionOfFingerprint } from './fingerprint.js';
+import type { RunListPage } from './run-queries.js';
 import { resolveOptions, type ResolvedOptions, type WeftOptions } from './options.js';
 import type { ScheduleInfo } from './schedules.js';
+import { startBulk, type BulkHandle, type BulkOptions } from './bulk.js';
 import { withStoreRetry } from './store-retry.js';
 
 export type { WeftOptions };
@@ -120,7 +122,7 @@ export class Weft {
   // ---- runs across workflows (CLI, HTTP API, dashboard) --------------------------------------------
 
   /** Lists runs of every workflow (or one, by `workflowId`), newest first, paginated in the store. */
-  async listRuns(opts: ListRunsOptions & { workflowId?: string } = {}): Promise<{ runs: RunSummary[]; total: number }> {
+  async listRuns(opts: RunListQuery = {}): Promise<RunListPage> {
     await this.start();
     return this.#p.queries.list(opts);
   }
@@ -165,6 +167,32 @@ export class Weft {
     await this.start();
     await this.#p.commands.cancel(runId);
     return this.#p.queries.summary(runId);
+  }
+
+  /**
+   * Cancels, resumes, retries or deletes every run a filter matches, in batches that leave the store to
+   * the workers in between. Returns at once with a handle: its progress, a stop, and `done`. An
+   * interrupted bulk continues from `progress().cursor` (pass it as `cursor`). See docs/operations.md.
+   */
+  bulk(opts: BulkOptions): BulkHandle {
+    const p = this.#p;
+    const call = async <T>(fn: () => Promise<T>): Promise<T> => {
+      await this.start();
+      return withStoreRetry(fn, p.retry);
+    };
+    return startBulk(
+      {
+        listRuns: (filter) => call(() => p.store.listRuns(filter)),
+        loadRun: (runId) => call(() => p.store.loadRun(runId)),
+        workflowById: (id) => p.registry.byWorkflowId(id),
+        cancel: (runId) => p.commands.cancel(runId),
+        retry: (wf, runId) => p.commands.retry(wf, runId),
+        resume: async (wf, runId, resumeData) => (await wf.createRun({ runId })).resumeAsync(resumeData === undefined ? {} : { resumeData }),
+        delete: (wf, runId) => (wf ? p.commands.delete(wf, runId) : call(() => p.store.deleteRun(runId))),
+        now: () => this.#o.seams.now(),
+      },
+      opts,
+    );
   }
 
   /** Follows a run's live events in this process (what `run.stream()` and the server's SSE read). */

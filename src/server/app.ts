@@ -16,6 +16,7 @@ import { apiHeaders, hostGuard, jsonOnly, jsonOrEmpty, originGuard, rootCors } f
 import { FeedRegistry, type FeedSource } from './run-feed.js';
 import type { ApiContext } from './routes/context.js';
 import { eventRoutes } from './routes/events.js';
+import { bulkRoutes } from './routes/bulk.js';
 import { runRoutes } from './routes/runs.js';
 import { workflowRoutes } from './routes/workflows.js';
 
@@ -117,6 +118,8 @@ export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
   api.route('/workflows', workflowRoutes(ctx));
   api.route('/workflows', perRun);
   api.route('/workflows', eventRoutes(ctx));
+  // Before the per-run routes: /runs/bulk is not a run id.
+  api.route('/runs/bulk', bulkRoutes(ctx));
   api.route('/runs', allRuns);
   app.route(WEFT_API_PREFIX, api);
   // weft's routes first: Mastra's unknown-route answer must not take /api/weft paths.

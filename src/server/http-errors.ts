@@ -14,6 +14,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   NOT_FOUND: 404,
   WORKFLOW_NOT_FOUND: 404,
   RUN_NOT_FOUND: 404,
+  BULK_NOT_FOUND: 404,
   RUN_NOT_SUSPENDED: 409,
   RUN_DIVERGED: 409,
   STEP_NOT_SUSPENDED: 409,
@@ -55,6 +56,13 @@ export class HostNotAllowedError extends HttpError {
         ? 'the request has no Host header'
         : `this server does not answer to the host "${host.slice(0, 100)}" (add it with allowedHosts / --allow-host / WEFT_ALLOWED_HOSTS)`,
     );
+  }
+}
+
+/** A bulk action id this server does not know (jobs live in the server process). */
+export class BulkNotFoundError extends HttpError {
+  constructor(id: string, kept: number) {
+    super('BULK_NOT_FOUND', `no bulk action "${id.slice(0, 100)}" in this server (jobs are kept in memory, the latest ${kept})`);
   }
 }
 

@@ -2,12 +2,12 @@ import type { Context } from 'hono';
 import { InvalidArgumentError } from '../errors.js';
 import { RUN_STATUSES, isRunStatus, type RunStatus } from '../domain/run-status.js';
 import { MAX_ID_LENGTH, checkId, textProblem } from '../domain/ids.js';
-import type { ListRunsFilter } from '../store/types.js';
+import type { RunListQuery } from '../engine/checks.js';
 
 /** Longest value of any query parameter that is not an id (a status list, a date, an event id). */
 const MAX_QUERY_VALUE_LENGTH = 1000;
 
-const LIST_KEYS = ['workflowId', 'status', 'resourceId', 'from', 'to', 'page', 'perPage'];
+const LIST_KEYS = ['workflowId', 'status', 'resourceId', 'runIdPrefix', 'cursor', 'from', 'to', 'page', 'perPage'];
 
 /** 1970-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z as epoch ms: what a run's creation time can be. */
 const MIN_TIME = 0;
@@ -30,12 +30,12 @@ function parseInteger(v: string, name: string, min: number, max: number): number
 }
 
 /** Parses `GET /runs` filters: status is a comma-separated list, from/to are ISO dates or epoch ms. */
-export function parseRunFilter(c: Context, allowWorkflowId: boolean): ListRunsFilter & { page: number; perPage: number } {
+export function parseRunFilter(c: Context, allowWorkflowId: boolean): RunListQuery & { page: number; perPage: number } {
   const q = c.req.query();
   const allowed = allowWorkflowId ? LIST_KEYS : LIST_KEYS.filter((k) => k !== 'workflowId');
   const unknown = Object.keys(q).filter((k) => !allowed.includes(k));
   if (unknown.length) throw new InvalidArgumentError(`unknown query parameter ${unknown.map((k) => `"${k}"`).join(', ')} (allowed: ${allowed.join(', ')})`);
-  const filter: ListRunsFilter & { page: number; perPage: number } = {
+  const filter: RunListQuery & { page: number; perPage: number } = {
     page: q.page !== undefined ? parseInteger(q.page, 'page', 0, 1_000_000) : 0,
     perPage: q.perPage !== undefined ? parseInteger(q.perPage, 'perPage', 1, 1000) : 50,
   };
@@ -48,6 +48,12 @@ export function parseRunFilter(c: Context, allowWorkflowId: boolean): ListRunsFi
     checkId(q.resourceId, 'resourceId');
     filter.resourceId = q.resourceId;
   }
+  if (q.runIdPrefix) {
+    checkId(q.runIdPrefix, 'runIdPrefix');
+    filter.runIdPrefix = q.runIdPrefix;
+  }
+  // Checked (and decoded) by the engine; a cursor replaces the page.
+  if (q.cursor) filter.cursor = q.cursor;
   if (q.status) {
     const list = q.status.split(',').map((s) => s.trim());
     for (const s of list) {

@@ -2,7 +2,7 @@ import type { RunSummary } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import type { Weft } from '../engine/weft.js';
 import type { RunSummaryJson, WorkflowInfo } from '../wire/types.js';
-import { stepSchemas } from './step-schemas.js';
+import { jsonSchemaOf, stepSchemas } from './step-schemas.js';
 import { fingerprintOf } from '../engine/fingerprint.js';
 
 export type { RunSummaryJson, WorkflowInfo };
@@ -13,6 +13,8 @@ export function describeWorkflow(key: string, wf: AnyWorkflow): WorkflowInfo {
   if (wf.metadata) info.metadata = wf.metadata;
   if (wf.version !== undefined) info.version = wf.version;
   info.fingerprint = fingerprintOf(wf);
+  const input = jsonSchemaOf(wf.inputSchema);
+  if (input) info.inputSchema = input;
   return info;
 }
 

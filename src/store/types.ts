@@ -203,6 +203,13 @@ export interface ListRunsFilter {
   resourceId?: string;
   fromDate?: number;
   toDate?: number;
+  /** Runs whose id starts with this text (a search box). */
+  runIdPrefix?: string;
+  /**
+   * Keyset cursor: only runs listed after this one (older, in listing order: createdAt then id, both
+   * descending). The total ignores it: it counts the whole filter, so a cursor page still says "of N".
+   */
+  before?: { createdAt: number; runId: string };
   /** 0-based page. */
   page?: number;
   perPage?: number;

@@ -6,6 +6,7 @@
 import type { SerializedNode } from '../define/graph.js';
 import type { RunSummary, RunView } from '../define/run-types.js';
 import type { SerializedError } from '../errors.js';
+import type { BulkAction, BulkFilter, BulkProgress } from '../domain/bulk.js';
 
 /** A value as it arrives after JSON.stringify / JSON.parse: Dates become ISO strings, Errors their plain shape. */
 export type Jsonified<T> = T extends Date
@@ -32,6 +33,8 @@ export interface WorkflowInfo {
   id: string;
   description?: string;
   metadata?: Record<string, unknown>;
+  /** The workflow's input schema as JSON Schema (when the schema library can say): what the start form is built from. */
+  inputSchema?: Record<string, unknown>;
   stepGraph: SerializedNode[];
   /** The declared version and the graph fingerprint new runs start with (docs/operations.md, upgrading). */
   version?: string;
@@ -52,4 +55,25 @@ export interface RunListJson {
   total: number;
   page: number;
   perPage: number;
+  /** Present when the page is full: pass it as `?cursor=` for the next page. */
+  nextCursor?: string;
+}
+
+/** POST /api/weft/runs/bulk: dates may be ISO strings. */
+export interface BulkRequestJson {
+  action: BulkAction;
+  filter?: Omit<BulkFilter, 'fromDate' | 'toDate'> & { fromDate?: string | number; toDate?: string | number };
+  resumeData?: unknown;
+  batchSize?: number;
+  dryRun?: boolean;
+  cursor?: string;
+}
+
+/** A bulk action's job (POST /runs/bulk, GET /runs/bulk/:id). */
+export interface BulkJobJson {
+  id: string;
+  startedAt: string;
+  progress: BulkProgress;
+  /** The walk itself failed (the store stayed unavailable); continue from progress.cursor. */
+  failure?: { code: string; message: string };
 }

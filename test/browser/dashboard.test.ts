@@ -112,12 +112,12 @@ describe('dashboard', () => {
   it('lists runs with filters and live status', async () => {
     await page.goto(`${h.url}/#/runs`);
     await expect.poll(() => page.locator('table.runs tbody tr').count()).toBeGreaterThanOrEqual(4);
-    await page.getByLabel('Status').selectOption('canceled');
+    await page.getByRole('checkbox', { name: 'canceled', exact: true }).check();
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/status=canceled/);
     await expect.poll(() => page.locator('table.runs tbody tr').count()).toBe(1);
     expect(await page.locator('table.runs tbody .badge').allTextContents()).toEqual(['canceled']);
-    await page.getByLabel('Status').selectOption('');
+    await page.getByRole('checkbox', { name: 'canceled', exact: true }).uncheck();
     await page.getByLabel('Workflow').selectOption('approve');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expect.poll(() => page.locator('table.runs tbody .badge').allTextContents()).toEqual(['success']);

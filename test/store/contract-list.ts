@@ -65,5 +65,31 @@ export function listContract(f: { store: Store }): void {
       const got = await f.store.listRuns({ fromDate: T0 + 7, toDate: T0 + 7 });
       expect(ids(got.runs)).toEqual(['tie-c', 'tie-b', 'tie-a']);
     });
+
+    it('filters by run id prefix, exactly (not as a pattern)', async () => {
+      for (const id of ['pre-1', 'pre-2', 'pref-3', 'other-4', 'pre_5', 'prx%6']) await runIn(f.store, 'pending', { runId: id, now: T0 + 1 });
+      const list = async (runIdPrefix: string) => (await f.store.listRuns({ runIdPrefix })).runs.map((r) => r.runId).sort();
+      expect(await list('pre-')).toEqual(['pre-1', 'pre-2']);
+      expect(await list('pre')).toEqual(['pre-1', 'pre-2', 'pre_5', 'pref-3']);
+      // `_` and `%` are characters here, not wildcards.
+      expect(await list('pre_')).toEqual(['pre_5']);
+      expect(await list('pr%')).toEqual([]);
+      expect((await f.store.listRuns({ runIdPrefix: 'pre', perPage: 1 })).total).toBe(4);
+    });
+
+    it('pages with a keyset cursor (ties broken by id) and keeps the whole total', async () => {
+      for (const [id, at] of [['k-a', 5], ['k-b', 5], ['k-c', 5], ['k-d', 6], ['k-e', 4]] as const) await runIn(f.store, 'pending', { runId: id, now: T0 + at });
+      const seen: string[] = [];
+      let before: { createdAt: number; runId: string } | undefined;
+      for (;;) {
+        const page = await f.store.listRuns({ runIdPrefix: 'k-', perPage: 2, ...(before ? { before } : {}) });
+        expect(page.total).toBe(5);
+        seen.push(...page.runs.map((r) => r.runId));
+        const last = page.runs[page.runs.length - 1];
+        if (!last) break;
+        before = { createdAt: last.createdAt, runId: last.runId };
+      }
+      expect(seen).toEqual(['k-d', 'k-c', 'k-b', 'k-a', 'k-e']);
+    });
   });
 }

@@ -6,6 +6,7 @@ import { EXIT, REMOTE, UsageError, dateOption, intOption, parse, parseJson, str,
 import { clientFrom } from '../connect.js';
 import { exitFor, printOutcome } from '../outcome.js';
 import { fmtDate, fmtMs, printJson, statusText, table } from '../output.js';
+import { BULK_FILTER_OPTIONS, bulk, hasBulkFilter } from './bulk.js';
 import { describeQuietly } from './start.js';
 
 
@@ -16,6 +17,7 @@ const LIST_OPTIONS = {
   workflow: { type: 'string' as const },
   status: { type: 'string' as const },
   resource: { type: 'string' as const },
+  prefix: { type: 'string' as const },
   from: { type: 'string' as const },
   to: { type: 'string' as const },
   page: { type: 'string' as const },
@@ -60,6 +62,7 @@ async function list(argv: string[]): Promise<number> {
     ...(str(values, 'workflow') ? { workflowId: str(values, 'workflow') } : {}),
     ...(status ? { status } : {}),
     ...(str(values, 'resource') ? { resourceId: str(values, 'resource') } : {}),
+    ...(str(values, 'prefix') ? { runIdPrefix: str(values, 'prefix') } : {}),
     ...(from ? { fromDate: from } : {}),
     ...(to ? { toDate: to } : {}),
     page,
@@ -117,15 +120,26 @@ const ACT_USAGE = {
   cancel: 'weft runs cancel <runId>',
   retry: 'weft runs retry <runId> [--wait]',
   resume: "weft runs resume <runId> [--step <id>] [--data '<json>'] [--wait]",
+  delete: 'weft runs delete <runId>',
 };
 
-async function act(action: 'cancel' | 'resume' | 'retry', argv: string[]): Promise<number> {
+/** Filters that only a bulk action takes (with a run id they are a mistake). */
+const BULK_ONLY = ['status', 'resource', 'prefix', 'from', 'to', 'meta', 'dry-run', 'cursor', 'batch-size'];
+
+async function act(action: 'cancel' | 'resume' | 'retry' | 'delete', argv: string[]): Promise<number> {
   const cmd = `runs ${action}`;
   const wait = { wait: { type: 'boolean' as const } };
-  const extra = action === 'cancel' ? {} : action === 'retry' ? wait : { ...wait, step: { type: 'string' as const }, data: { type: 'string' as const } };
-  const { values, positionals } = parse(argv, { ...REMOTE, workflow: { type: 'string' }, ...extra }, cmd, 1);
+  const extra = action === 'cancel' || action === 'delete' ? {} : action === 'retry' ? wait : { ...wait, step: { type: 'string' as const } };
+  const { values, positionals } = parse(argv, { ...REMOTE, ...BULK_FILTER_OPTIONS, ...extra }, cmd, 1);
   const runId = positionals[0];
-  if (!runId) throw new UsageError(`${cmd} needs a run id: ${ACT_USAGE[action]}`, cmd);
+  // No run id and a filter: every matching run (`weft runs cancel --status running --workflow X`).
+  if (!runId && hasBulkFilter(values)) {
+    if (values.wait || values.step) throw new UsageError('--wait and --step apply to one run; a bulk action takes filters', cmd);
+    return bulk(action, argv.filter((a) => a !== '--wait'));
+  }
+  if (!runId) throw new UsageError(`${cmd} needs a run id or filters: ${ACT_USAGE[action]}, or ${cmd} --workflow <id> --status <s1,s2> [--dry-run]`, cmd);
+  const misplaced = BULK_ONLY.filter((k) => values[k] !== undefined);
+  if (misplaced.length) throw new UsageError(`${misplaced.map((k) => `--${k}`).join(', ')} select runs by filter; give a run id or filters, not both`, cmd);
   const data = str(values, 'data');
   const resumeData = data !== undefined ? parseJson(data, '--data', cmd) : undefined;
   const client = clientFrom(values);
@@ -134,6 +148,12 @@ async function act(action: 'cancel' | 'resume' | 'retry', argv: string[]): Promi
 
   let result: WorkflowResult | undefined;
   let out: unknown;
+  if (action === 'delete') {
+    const deleted = await client.getWorkflow(key).deleteWorkflowRunById(runId);
+    if (values.json) return printJson({ runId, deleted }), EXIT.ok;
+    process.stdout.write(`${deleted ? 'deleted' : 'no such'} run ${runId}\n`);
+    return deleted ? EXIT.ok : EXIT.failed;
+  }
   if (action === 'cancel') out = await run.cancel();
   else if (action === 'retry') {
     out = await run.retry();
@@ -168,11 +188,12 @@ export async function runs(argv: string[]): Promise<number> {
     case 'cancel':
     case 'resume':
     case 'retry':
+    case 'delete':
       return act(sub, rest);
     case 'export':
       // Reads the store itself (not a server): loaded on use, like the store drivers.
       return (await import('./export.js')).exportRuns(rest);
     default:
-      throw new UsageError(sub === undefined ? 'runs needs a subcommand: list, show, cancel, resume, retry or export' : `unknown runs subcommand "${sub}"; use list, show, cancel, resume, retry or export`, 'runs');
+      throw new UsageError(sub === undefined ? 'runs needs a subcommand: list, show, cancel, resume, retry, delete or export' : `unknown runs subcommand "${sub}"; use list, show, cancel, resume, retry, delete or export`, 'runs');
   }
 }

@@ -46,5 +46,42 @@ pre.json { background:var(--bg); border:1px solid var(--line); padding:.5rem; bo
 .bar { height:.7rem; border-radius:3px; background:currentColor; }
 .pager a { margin-right:1rem; }
 details.step-detail { border-bottom:1px solid var(--line); padding:.3rem 0; }
+.node[role="button"] { cursor:pointer; }
+.node.selected { outline:3px solid var(--accent); outline-offset:2px; }
+.st-canceled .node-id { text-decoration:line-through; }
+.frame.fork > .row > .lane { position:relative; padding-top:.9rem; }
+.frame.fork > .row > .lane::before { content:"↓"; position:absolute; top:-.2rem; left:1rem; color:var(--muted); }
+button.secondary { background:transparent; color:var(--accent); }
+button.danger { background:var(--fail); border-color:var(--fail); }
+button.link { background:none; border:none; color:var(--accent); padding:0; text-decoration:underline; }
+.error-box { border-left:4px solid var(--fail); padding:.3rem .8rem; margin:.4rem 0; background:var(--bg); border-radius:4px; }
+.error-head { margin:.2rem 0; display:flex; gap:.6rem; align-items:center; }
+.error-name { font-weight:700; color:var(--fail); }
+.error-code { border:1px solid var(--fail); color:var(--fail); border-radius:4px; padding:0 .35rem; font-size:.85em; }
+.error-message { font-size:1.05em; margin:.3rem 0; white-space:pre-wrap; }
+pre.stack { font:12px/1.45 ui-monospace, monospace; overflow:auto; max-height:18rem; margin:.3rem 0; }
+pre.stack .internal { color:var(--muted); }
+.step-panel .panel-head { display:flex; justify-content:space-between; align-items:center; }
+dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:.15rem 1rem; margin:.4rem 0; }
+dl.facts dt { font-weight:600; color:var(--muted); } dl.facts dd { margin:0; }
+table.gantt .gantt-cell { width:45%; }
+.gantt-track { position:relative; height:1rem; background:var(--bg); border-radius:3px; }
+.gantt-bar { position:absolute; top:.15rem; height:.7rem; border-radius:3px; background:currentColor; }
+.gantt-bar.attempt.st-failed { background:repeating-linear-gradient(45deg, var(--fail) 0 4px, transparent 4px 7px); border:1px solid var(--fail); }
+.gantt-wait { position:absolute; top:.45rem; height:.1rem; background:var(--susp); }
+.history li { margin-bottom:.6rem; } .pair { display:flex; gap:1rem; flex-wrap:wrap; } .pair > div { flex:1; min-width:14rem; }
+.schema-form { display:grid; grid-template-columns:repeat(auto-fill, minmax(14rem, 1fr)); gap:.3rem 1rem; margin:.3rem 0; }
+.schema-form input[type="text"], .schema-form input[type="number"], .schema-form select { width:100%; }
+.schema-object { grid-column:1 / -1; border:1px solid var(--line); border-radius:6px; }
+.hint { font-size:.8em; margin:.1rem 0; }
+fieldset.statuses { border:1px solid var(--line); border-radius:6px; display:flex; flex-wrap:wrap; gap:.2rem .6rem; padding:.2rem .6rem; }
+label.check { font-weight:400; margin:0; display:inline-flex; align-items:center; }
+td.num { text-align:right; font-variant-numeric:tabular-nums; }
+.bulk-row { display:flex; flex-wrap:wrap; gap:.5rem; align-items:center; }
+.bulk-row label { margin:0; }
+.bulk progress { width:100%; height:.8rem; }
+dialog.confirm { border:1px solid var(--line); border-radius:8px; background:var(--card); color:var(--fg); max-width:32rem; }
+dialog.confirm::backdrop { background:rgba(0,0,0,.35); }
+.items details { border-bottom:1px dashed var(--line); }
 @media (prefers-reduced-motion: reduce) { * { transition:none !important; animation:none !important; } }
 `;

@@ -80,7 +80,7 @@ export function runRoutes(ctx: ApiContext): { perRun: Hono; allRuns: Hono } {
   allRuns.get('/', async (c) => {
     const filter = parseRunFilter(c, true);
     const res = await weft.listRuns(filter);
-    return c.json({ runs: res.runs.map(summaryJson), total: res.total, page: filter.page, perPage: filter.perPage });
+    return c.json({ runs: res.runs.map(summaryJson), total: res.total, page: filter.page, perPage: filter.perPage, ...(res.nextCursor ? { nextCursor: res.nextCursor } : {}) });
   });
 
   allRuns.get('/:runId', async (c) => {

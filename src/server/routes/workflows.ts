@@ -59,7 +59,7 @@ export function workflowRoutes(ctx: ApiContext): Hono {
     const wf = weft.getWorkflow(c.req.param('id'));
     const filter = parseRunFilter(c, false);
     const res = await weft.listRuns({ ...filter, workflowId: wf.id });
-    return c.json({ runs: res.runs.map(summaryJson), total: res.total, page: filter.page, perPage: filter.perPage });
+    return c.json({ runs: res.runs.map(summaryJson), total: res.total, page: filter.page, perPage: filter.perPage, ...(res.nextCursor ? { nextCursor: res.nextCursor } : {}) });
   });
 
   return app;

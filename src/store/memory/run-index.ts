@@ -1,6 +1,6 @@
 import type { ListRunsFilter, RunRecord } from '../types.js';
 import { isTerminal } from '../types.js';
-import { matchesFilter } from '../shared/run-rules.js';
+import { isAfterCursor, isCountable, matchesFilter } from '../shared/run-rules.js';
 import { RunQueue } from './run-queue.js';
 
 export interface IndexedRun {
@@ -108,14 +108,17 @@ export class RunIndex<R extends IndexedRun> {
 
   list(filter: ListRunsFilter, offset: number, perPage: number): { runs: RunRecord[]; total: number } {
     const source = filter.resourceId !== undefined ? (this.byResource.get(filter.resourceId) ?? []) : this.ordered;
-    const countable = filter.resourceId === undefined && filter.fromDate === undefined && filter.toDate === undefined;
+    const countable = isCountable(filter);
     const runs: RunRecord[] = [];
     let matched = 0;
+    let skipped = 0;
     for (let i = source.length - 1; i >= 0; i--) {
       const r = source[i]!;
       if (r.gone || !matchesFilter(r.record, filter)) continue;
-      if (matched >= offset && runs.length < perPage) runs.push({ ...r.record });
       matched++;
+      if (!isAfterCursor(r.record, filter.before)) continue;
+      if (skipped >= offset && runs.length < perPage) runs.push({ ...r.record });
+      skipped++;
       if (countable && runs.length >= perPage) break;
     }
     return { runs, total: countable ? this.count(filter) : matched };

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { ListRunsFilter, RunRecord } from '../types.js';
-import { normalisePage } from '../shared/run-rules.js';
+import { isCountable, normalisePage } from '../shared/run-rules.js';
 import { query } from './connection.js';
 
 /** Columns aliased to RunRecord's keys (BIGINTs parsed to numbers by pgTypes), so rows need no mapping. */
@@ -177,11 +177,18 @@ export async function listRuns(
   if (filter.resourceId !== undefined) where.push(`resource_id = ${param(filter.resourceId)}`);
   if (filter.fromDate !== undefined) where.push(`created_at >= ${param(filter.fromDate)}`);
   if (filter.toDate !== undefined) where.push(`created_at <= ${param(filter.toDate)}`);
+  if (filter.runIdPrefix !== undefined) where.push(`starts_with(id, ${param(filter.runIdPrefix)})`);
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  // The cursor narrows the page, never the total.
+  const pageWhere =
+    filter.before !== undefined
+      ? [...where, `(created_at < ${param(filter.before.createdAt)} OR (created_at = $${values.length} AND id COLLATE "C" < ${param(filter.before.runId)}))`]
+      : where;
+  const pageClause = pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : '';
   const n = values.length;
   // Workflow and status filters are answered from run_counts (kept by triggers, migration 0005);
   // others count the matching rows.
-  const countable = filter.resourceId === undefined && filter.fromDate === undefined && filter.toDate === undefined;
+  const countable = isCountable(filter);
   const countSql = countable
     ? `SELECT COALESCE(SUM(n), 0)::bigint AS total FROM ${sql.runCounts} ${clause}`
     : `SELECT COUNT(*)::bigint AS total FROM ${sql.runs} ${clause}`;
@@ -189,7 +196,7 @@ export async function listRuns(
     pool,
     `WITH c AS (${countSql})
      SELECT c.total, p.* FROM c LEFT JOIN LATERAL (
-       SELECT ${RUN_COLUMNS} FROM ${sql.runs} ${clause}
+       SELECT ${RUN_COLUMNS} FROM ${sql.runs} ${pageClause}
        ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $${n + 1} OFFSET $${n + 2}
      ) p ON TRUE
      ORDER BY p."createdAt" DESC, p."runId" COLLATE "C" DESC`,

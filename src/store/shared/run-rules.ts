@@ -46,7 +46,18 @@ export function matchesFilter(r: RunRecord, f: ListRunsFilter): boolean {
   if (f.resourceId !== undefined && r.resourceId !== f.resourceId) return false;
   if (f.fromDate !== undefined && r.createdAt < f.fromDate) return false;
   if (f.toDate !== undefined && r.createdAt > f.toDate) return false;
+  if (f.runIdPrefix !== undefined && !r.runId.startsWith(f.runIdPrefix)) return false;
   return true;
+}
+
+/** Whether `r` lists after the cursor (createdAt, then runId, both descending). */
+export function isAfterCursor(r: RunRecord, c: { createdAt: number; runId: string } | undefined): boolean {
+  return c === undefined || r.createdAt < c.createdAt || (r.createdAt === c.createdAt && r.runId < c.runId);
+}
+
+/** Whether a listing's total can come from per-(workflow, status) counts rather than counting rows. */
+export function isCountable(f: ListRunsFilter): boolean {
+  return f.resourceId === undefined && f.fromDate === undefined && f.toDate === undefined && f.runIdPrefix === undefined;
 }
 
 export const DEFAULT_PER_PAGE = 50;

@@ -116,6 +116,13 @@ export function checkListFilter(f: ListRunsFilter): void {
   for (const s of Array.isArray(f.status) ? f.status : f.status === undefined ? [] : [f.status]) checkText(s, 'status');
   checkMs(f.fromDate, 'fromDate');
   checkMs(f.toDate, 'toDate');
+  checkText(f.runIdPrefix, 'runIdPrefix');
+  if (f.before !== undefined) {
+    if (f.before === null || typeof f.before !== 'object') throw new InvalidArgumentError('before must be { createdAt, runId }');
+    checkMs(f.before.createdAt, 'before.createdAt');
+    if (typeof f.before.runId !== 'string') throw new InvalidArgumentError('before.runId must be a string');
+    checkText(f.before.runId, 'before.runId');
+  }
   if (f.page !== undefined && !(typeof f.page === 'number' && Number.isFinite(f.page) && f.page >= 0)) {
     throw new InvalidArgumentError('page must be a non-negative number');
   }

@@ -1,5 +1,5 @@
 import type { ListRunsFilter, NewRun, ReviseRequest, RunHead, RunPatch, RunRecord, ScanRunsOptions } from '../types.js';
-import { newRunValues, normalisePage } from '../shared/run-rules.js';
+import { isCountable, newRunValues, normalisePage } from '../shared/run-rules.js';
 import type { SqliteDb } from './open.js';
 import type Database from 'better-sqlite3';
 
@@ -307,23 +307,35 @@ export class RunQueries {
       where.push('created_at <= @toDate');
       params.toDate = filter.toDate;
     }
-    const shape = where.join(' AND ');
+    if (filter.runIdPrefix !== undefined) {
+      // The range lets the unique index on id narrow the scan to the matching ids (U+10FFFF is the
+      // highest character, so every id that starts with the prefix sorts below prefix + U+10FFFF,
+      // but for ids with that very character right after the prefix); substr makes the match exact.
+      where.push('id >= @prefix AND id < @prefixEnd AND substr(id, 1, @prefixLength) = @prefix');
+      params.prefix = filter.runIdPrefix;
+      params.prefixEnd = `${filter.runIdPrefix}\u{10FFFF}`;
+      params.prefixLength = filter.runIdPrefix.length;
+    }
+    // The cursor narrows the page, never the total.
+    const pageWhere = filter.before !== undefined ? [...where, '(created_at < @beforeAt OR (created_at = @beforeAt AND id < @beforeId))'] : where;
+    const shape = pageWhere.join(' AND ');
     let stmts = this.listStatements.get(shape);
     if (!stmts) {
-      const clause = shape ? `WHERE ${shape}` : '';
+      const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const pageClause = shape ? `WHERE ${shape}` : '';
       // Workflow and status filters are answered from run_counts (kept by triggers); others count rows.
-      const countable = filter.resourceId === undefined && filter.fromDate === undefined && filter.toDate === undefined;
       stmts = {
         page: this.db.prepare(
-          `SELECT ${RUN_COLUMNS} FROM runs ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`,
+          `SELECT ${RUN_COLUMNS} FROM runs ${pageClause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`,
         ),
-        count: countable
+        count: isCountable(filter)
           ? this.db.prepare(`SELECT COALESCE(SUM(n), 0) FROM run_counts ${clause}`).pluck()
           : this.db.prepare(`SELECT COUNT(*) FROM runs ${clause}`).pluck(),
       };
       this.listStatements.set(shape, stmts);
     }
-    const runs = stmts.page.all({ ...params, limit: perPage, offset }) as RunRecord[];
+    const pageParams = filter.before !== undefined ? { ...params, beforeAt: filter.before.createdAt, beforeId: filter.before.runId } : params;
+    const runs = stmts.page.all({ ...pageParams, limit: perPage, offset }) as RunRecord[];
     const total = stmts.count.get(params) as number;
     return { runs, total };
   }

@@ -62,7 +62,35 @@ export function domLib() {
     return h('span', { className: `badge st-${status}` }, status);
   }
 
-  return { h, append, clear, pretty, jsonBlock, fmtTime, fmtDuration, badge };
+  /**
+   * Asks before a consequential action, in a modal <dialog> (focus moves into it and back; Escape
+   * cancels). Resolves true only for the confirm button.
+   */
+  function confirmDialog(message: string, confirmLabel: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      const back = document.activeElement as HTMLElement | null;
+      const yes = h('button', { type: 'button', className: 'danger' }, confirmLabel);
+      const no = h('button', { type: 'button', className: 'secondary' }, 'Keep them');
+      const dlg = h('dialog', { className: 'confirm', 'aria-label': 'confirm' }, h('p', {}, message), h('div', { className: 'actions' }, no, yes));
+      const close = (ok: boolean) => {
+        dlg.close();
+        dlg.remove();
+        back?.focus();
+        resolve(ok);
+      };
+      yes.addEventListener('click', () => close(true));
+      no.addEventListener('click', () => close(false));
+      dlg.addEventListener('cancel', (ev) => {
+        ev.preventDefault();
+        close(false);
+      });
+      document.body.appendChild(dlg);
+      dlg.showModal();
+      no.focus();
+    });
+  }
+
+  return { h, append, clear, pretty, jsonBlock, fmtTime, fmtDuration, badge, confirmDialog };
 }
 
 export type Dom = ReturnType<typeof domLib>;

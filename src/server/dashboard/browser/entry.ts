@@ -1,9 +1,13 @@
 import { apiLib } from './api.js';
 import { domLib } from './dom.js';
+import { errorLib } from './error-view.js';
+import { ganttLib } from './gantt.js';
 import { graphLib } from './graph.js';
 import { mainApp } from './main.js';
 import { runView } from './run-view.js';
 import { runsView } from './runs-view.js';
+import { schemaFormLib } from './schema-form.js';
+import { stepPanelLib } from './step-panel.js';
 import { workflowsView } from './workflows-view.js';
 
 /**
@@ -13,6 +17,10 @@ import { workflowsView } from './workflows-view.js';
 const dom = domLib();
 const api = apiLib();
 const graph = graphLib(dom);
+const errors = errorLib(dom);
+const forms = schemaFormLib(dom);
+const gantt = ganttLib(dom);
+const panel = stepPanelLib(dom, errors);
 const announcer = document.getElementById('announcer') as HTMLElement;
 const announce = (msg: string): void => {
   announcer.textContent = '';
@@ -22,8 +30,8 @@ const announce = (msg: string): void => {
   }, 30);
 };
 const views = {
-  workflows: workflowsView(dom, api, graph, announce),
-  runs: runsView(dom, api),
-  run: runView(dom, api, graph, announce),
+  workflows: workflowsView(dom, api, graph, forms, announce),
+  runs: runsView(dom, api, announce),
+  run: runView(dom, api, { graph, gantt, errors, forms, panel }, announce),
 };
 mainApp(dom, api, views, announce);

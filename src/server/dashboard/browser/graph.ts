@@ -2,84 +2,146 @@ import type { SerializedNode, SerializedStep } from '../../../define/graph.js';
 import type { StepResult } from '../../../define/run-types.js';
 import type { Dom } from './dom.js';
 
+export interface GraphOpts {
+  steps?: Record<string, StepResult> | undefined;
+  onSelect?: (key: string) => void;
+  selected?: string;
+}
+
 /**
- * Draws a serialised step graph as nested boxes: sequence top to bottom, parallel and branch side by
- * side, loops/foreach/nested workflows as labelled frames. When step results are given, each node is
- * coloured by its status and the status is also written out (colour is never the only signal).
+ * Draws a serialised step graph as nested boxes joined by arrows: sequence top to bottom, parallel and
+ * branch side by side under a fork, loops/foreach/nested workflows as labelled frames (a nested
+ * workflow's steps inside its frame). Each node has one name, the id results and the timeline use
+ * (`sleep_2`, with "1500 ms" as a note), and its description. When step results are given, each node
+ * is coloured by its status and the status is also written out (colour is never the only signal);
+ * with `onSelect`, nodes are buttons that open that step.
  */
 export function graphLib(dom: Dom) {
   const { h } = dom;
-  type Steps = Record<string, StepResult> | undefined;
 
-  function stepBox(step: SerializedStep, prefix: string, steps: Steps, note?: string): HTMLElement {
-    const key = prefix + step.id;
-    if (step.component === 'WORKFLOW' && step.serializedStepFlow) {
-      const r = steps?.[key];
-      return h(
-        'div',
-        { className: `frame nested ${r ? `st-${r.status}` : ''}`, role: 'group', 'aria-label': `nested workflow ${step.id}` },
-        h('div', { className: 'frame-label' }, `workflow ${step.id}`, note ? ` · ${note}` : '', r ? ` · ${r.status}` : ''),
-        sequence(step.serializedStepFlow, `${key}.`, steps),
-      );
+
+  function statusText(r: StepResult | undefined): string {
+    if (!r) return 'not run';
+    const extra: string[] = [];
+    if (r.attempts > 1) extra.push(`${r.attempts} attempts`);
+    if (Array.isArray(r.output) && r.status === 'success') extra.push(`${r.output.length} items`);
+    return [r.status, ...extra].join(' · ');
+  }
+
+  function nodeEl(key: string, name: string, notes: (string | undefined)[], o: GraphOpts, small: boolean): HTMLElement {
+    const r = o.steps?.[key];
+    const status = r?.status ?? (o.steps ? 'not-run' : 'idle');
+    const attrs: Record<string, string | number | boolean | EventListener | undefined> = {
+      className: `node ${small ? 'small ' : ''}st-${status}${o.selected === key ? ' selected' : ''}`,
+      'data-step': key,
+    };
+    if (o.onSelect && r) {
+      const select = o.onSelect;
+      attrs.role = 'button';
+      attrs.tabindex = 0;
+      attrs['aria-label'] = `step ${key}, ${statusText(r)}: show details`;
+      attrs.onclick = () => select(key);
+      attrs.onkeydown = ((ev: KeyboardEvent) => {
+        if (ev.key === 'Enter' || ev.key === ' ') {
+          ev.preventDefault();
+          select(key);
+        }
+      }) as EventListener;
     }
-    const r = steps?.[key];
-    const status = r?.status ?? (steps ? 'not-run' : 'idle');
     return h(
       'div',
-      { className: `node st-${status}`, 'data-step': key, title: step.description ?? step.id },
-      h('span', { className: 'node-id' }, step.id),
-      note ? h('span', { className: 'node-note' }, note) : null,
-      steps ? h('span', { className: 'node-status' }, r ? `${r.status}${r.attempts > 1 ? ` · ${r.attempts} attempts` : ''}` : 'not run') : null,
+      attrs,
+      h('span', { className: 'node-id' }, name),
+      ...notes.filter((n): n is string => !!n).map((n) => h('span', { className: 'node-note' }, n)),
+      o.steps ? h('span', { className: 'node-status' }, statusText(r)) : null,
     );
   }
 
-  function smallNode(label: string, id: string, steps: Steps, prefix: string): HTMLElement {
-    const r = steps?.[prefix + id];
-    return h('div', { className: `node small st-${r?.status ?? (steps ? 'not-run' : 'idle')}`, 'data-step': prefix + id }, h('span', { className: 'node-id' }, label), r ? h('span', { className: 'node-status' }, r.status) : null);
+  function stepBox(step: SerializedStep, prefix: string, o: GraphOpts, note?: string): HTMLElement {
+    const key = prefix + step.id;
+    if (step.component === 'WORKFLOW' && step.serializedStepFlow) {
+      const r = o.steps?.[key];
+      return h(
+        'div',
+        { className: `frame nested ${r ? `st-${r.status}` : ''}`, role: 'group', 'aria-label': `nested workflow ${step.id}`, 'data-step': key },
+        h('div', { className: 'frame-label' }, `workflow ${step.id}`, note ? ` · ${note}` : '', r ? ` · ${r.status}` : ''),
+        step.description ? h('div', { className: 'node-note' }, step.description) : null,
+        sequence(step.serializedStepFlow, `${key}.`, o),
+      );
+    }
+    return nodeEl(key, step.id, [note, step.description], o, false);
   }
 
-  function node(n: SerializedNode, prefix: string, steps: Steps): HTMLElement {
+  function node(n: SerializedNode, prefix: string, o: GraphOpts): HTMLElement {
     switch (n.type) {
       case 'step':
-        return stepBox(n.step, prefix, steps);
+        return stepBox(n.step, prefix, o);
       case 'parallel':
       case 'conditional':
         return h(
           'div',
-          { className: 'frame', role: 'group', 'aria-label': n.type === 'parallel' ? 'parallel steps' : 'branch' },
-          h('div', { className: 'frame-label' }, n.type === 'parallel' ? 'parallel' : 'branch'),
-          h('div', { className: 'row' }, ...n.steps.map((c) => node(c, prefix, steps))),
+          { className: `frame fork ${n.type}`, role: 'group', 'aria-label': n.type === 'parallel' ? 'parallel steps' : 'branch' },
+          h('div', { className: 'frame-label' }, n.type === 'parallel' ? 'parallel: all run' : 'branch: the first true condition runs'),
+          h('div', { className: 'row' }, ...n.steps.map((c) => h('div', { className: 'lane' }, node(c, prefix, o)))),
         );
       case 'loop':
-        return h('div', { className: 'frame', role: 'group', 'aria-label': n.loopType }, h('div', { className: 'frame-label' }, n.loopType), stepBox(n.step, prefix, steps));
-      case 'foreach':
+        return h('div', { className: 'frame loop', role: 'group', 'aria-label': n.loopType }, h('div', { className: 'frame-label' }, `${n.loopType} ↺`), stepBox(n.step, prefix, o));
+      case 'foreach': {
+        const r = o.steps?.[prefix + n.step.id];
+        const items = Array.isArray(r?.output) ? ` · ${r.output.length} items` : '';
         return h(
           'div',
-          { className: 'frame', role: 'group', 'aria-label': 'foreach' },
-          h('div', { className: 'frame-label' }, `foreach · concurrency ${n.opts.concurrency}`),
-          stepBox(n.step, prefix, steps),
+          { className: 'frame foreach', role: 'group', 'aria-label': 'foreach' },
+          h('div', { className: 'frame-label' }, `foreach · concurrency ${n.opts.concurrency}${items}`),
+          stepBox(n.step, prefix, o),
         );
+      }
       case 'map':
-        return smallNode(`map ${n.id}`, n.id, steps, prefix);
+        return nodeEl(prefix + n.id, n.id, ['map', n.description], o, true);
       case 'sleep':
-        return smallNode(n.duration !== undefined ? `sleep ${n.duration} ms` : 'sleep', n.id, steps, prefix);
+        return nodeEl(prefix + n.id, n.id, [n.duration !== undefined ? `sleep ${n.duration} ms` : 'sleep (computed)'], o, true);
       case 'sleepUntil':
-        return smallNode(n.date ? `sleep until ${n.date}` : 'sleep until', n.id, steps, prefix);
+        return nodeEl(prefix + n.id, n.id, [n.date ? `sleep until ${new Date(n.date).toLocaleString()}` : 'sleep until (computed)'], o, true);
     }
   }
 
-  function sequence(nodes: SerializedNode[], prefix: string, steps: Steps): HTMLElement {
+  function sequence(nodes: SerializedNode[], prefix: string, o: GraphOpts): HTMLElement {
     const list = h('ol', { className: 'seq' });
-    for (const n of nodes) list.appendChild(h('li', {}, node(n, prefix, steps)));
+    for (const n of nodes) list.appendChild(h('li', {}, node(n, prefix, o)));
     return list;
   }
 
-  /** The graph of a workflow; pass `steps` (a run's step results) to colour it by status. */
-  function renderGraph(nodes: SerializedNode[], steps?: Record<string, StepResult>): HTMLElement {
-    return h('div', { className: 'graph' }, sequence(nodes, '', steps));
+  /** The graph of a workflow; pass `steps` (a run's step results) to colour it, `onSelect` to open steps. */
+  function renderGraph(nodes: SerializedNode[], steps?: Record<string, StepResult>, opts: Omit<GraphOpts, 'steps'> = {}): HTMLElement {
+    return h('div', { className: 'graph' }, sequence(nodes, '', { ...opts, steps }));
   }
 
-  return { renderGraph };
+  /** Sleep nodes by key with when they wake relative to their start (a fixed duration) or absolutely. */
+  function sleeps(nodes: SerializedNode[], prefix = '', out: Record<string, { ms?: number; at?: number }> = {}): Record<string, { ms?: number; at?: number }> {
+    for (const n of nodes) {
+      if (n.type === 'sleep' && n.duration !== undefined) out[prefix + n.id] = { ms: n.duration };
+      else if (n.type === 'sleepUntil' && n.date) out[prefix + n.id] = { at: Date.parse(n.date) };
+      else if (n.type === 'step' && n.step.serializedStepFlow) sleeps(n.step.serializedStepFlow, `${prefix}${n.step.id}.`, out);
+      else if (n.type === 'parallel' || n.type === 'conditional') sleeps(n.steps, prefix, out);
+    }
+    return out;
+  }
+
+  /** Step descriptions by key (the panel shows them). */
+  function descriptions(nodes: SerializedNode[], prefix = '', out: Record<string, string> = {}): Record<string, string> {
+    const add = (s: SerializedStep) => {
+      if (s.description) out[prefix + s.id] = s.description;
+      if (s.serializedStepFlow) descriptions(s.serializedStepFlow, `${prefix}${s.id}.`, out);
+    };
+    for (const n of nodes) {
+      if (n.type === 'step' || n.type === 'loop' || n.type === 'foreach') add(n.step);
+      else if (n.type === 'parallel' || n.type === 'conditional') descriptions(n.steps, prefix, out);
+      else if (n.type === 'map' && n.description) out[prefix + n.id] = n.description;
+    }
+    return out;
+  }
+
+  return { renderGraph, sleeps, descriptions };
 }
 
 export type Graph = ReturnType<typeof graphLib>;

@@ -1,44 +1,46 @@
 import type { RunView, StepResult, WorkflowResult } from '../../../define/run-types.js';
 import { stepEntries } from '../../../domain/step-entries.js';
+import type { WorkflowInfo } from '../../../wire/types.js';
 import type { Api } from './api.js';
 import type { Dom } from './dom.js';
+import type { ErrorView } from './error-view.js';
+import type { Gantt } from './gantt.js';
 import type { Graph } from './graph.js';
+import type { SchemaForm } from './schema-form.js';
+import type { StepPanel } from './step-panel.js';
+
+interface Parts {
+  graph: Graph;
+  gantt: Gantt;
+  errors: ErrorView;
+  forms: SchemaForm;
+  panel: StepPanel;
+}
 
 /**
- * Run detail: status, actions (cancel, retry), the graph coloured by step status, a timeline of steps,
- * input/output/errors and a resume form per suspended step. Follows the run's SSE stream and polls as a
- * fallback, re-rendering without a page reload. Self-contained.
+ * Run detail: status, actions (cancel, retry), the graph coloured by step status (nodes open a step
+ * panel), resume forms built from the resume schema, the history of suspensions and resumes, a Gantt
+ * timeline of steps and attempts, input/result/error and each step's details. Follows the run's SSE
+ * stream and polls as a fallback, re-rendering without a page reload. Self-contained.
  */
-export function runView(dom: Dom, api: Api, graph: Graph, announce: (msg: string) => void) {
+export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string) => void) {
   const { h } = dom;
+  const { graph, gantt, errors, forms, panel } = parts;
   const FINAL = ['success', 'failed', 'canceled'];
+  const UNFINISHED = ['running', 'suspended', 'waiting', 'pending'];
 
-  function timeline(steps: Record<string, StepResult>): HTMLElement {
-    const rows = stepEntries(steps).sort((a, b) => a[1].startedAt - b[1].startedAt);
-    const body = h('tbody');
-    const t0 = rows[0]?.[1].startedAt ?? 0;
-    for (const [id, s] of rows) {
-      const end = s.endedAt ?? (s.status === 'running' ? Date.now() : undefined);
-      const dur = end !== undefined ? end - s.startedAt : undefined;
-      const bar = h('div', { className: `bar st-${s.status}`, 'aria-hidden': 'true' });
-      bar.style.marginLeft = `${Math.min(90, ((s.startedAt - t0) / 100) | 0)}px`;
-      bar.style.width = `${Math.max(4, Math.min(300, (dur ?? 0) / 10))}px`;
-      body.appendChild(
-        h('tr', { 'data-step-row': id }, h('th', { scope: 'row' }, id), h('td', {}, dom.badge(s.status)), h('td', {}, dom.fmtTime(s.startedAt)), h('td', {}, dom.fmtDuration(dur)), h('td', {}, String(s.attempts)), h('td', {}, bar)),
-      );
-    }
-    return h(
-      'table',
-      { className: 'timeline' },
-      h('caption', {}, 'Timeline'),
-      h('thead', {}, h('tr', {}, ...['Step', 'Status', 'Started', 'Duration', 'Attempts', ''].map((c) => h('th', { scope: 'col' }, c)))),
-      body,
-    );
+  /** The statuses to show: a canceled run's steps were not left "suspended" or "running", they were canceled. */
+  function shownSteps(result: WorkflowResult): Record<string, StepResult> {
+    if (result.status !== 'canceled') return result.steps;
+    const out: Record<string, StepResult> = {};
+    for (const [k, s] of stepEntries(result.steps)) out[k] = UNFINISHED.includes(s.status) ? ({ ...s, status: 'canceled' } as unknown as StepResult) : s;
+    return out;
   }
 
-  function stepDetails(steps: Record<string, StepResult>): HTMLElement {
+  function stepDetails(steps: Record<string, StepResult>, views: Record<string, { error?: unknown }>): HTMLElement {
     const wrap = h('section', { 'aria-labelledby': 'steps-h' }, h('h2', { id: 'steps-h' }, 'Steps'));
     for (const [id, s] of stepEntries(steps)) {
+      const err = views[id]?.error ?? s.error;
       wrap.appendChild(
         h(
           'details',
@@ -48,25 +50,53 @@ export function runView(dom: Dom, api: Api, graph: Graph, announce: (msg: string
           dom.jsonBlock(s.payload, `input of ${id}`),
           s.output !== undefined ? h('h3', {}, 'Output') : null,
           s.output !== undefined ? dom.jsonBlock(s.output, `output of ${id}`) : null,
-          s.error ? h('h3', {}, 'Error') : null,
-          s.error ? dom.jsonBlock(s.error, `error of ${id}`) : null,
+          err ? h('h3', {}, 'Error') : null,
+          err ? errors.renderError(err, `error of ${id}`) : null,
         ),
       );
     }
     return wrap;
   }
 
-  function resumeForm(wfKey: string, runId: string, step: string, payload: unknown, refresh: () => void): HTMLElement {
+  /** Every suspension of the run, in order: payload, resume data, when, and how long it waited. */
+  function history(steps: Record<string, StepResult>, runStatus: string): HTMLElement | null {
+    const suspended = stepEntries(steps)
+      .filter(([, s]) => s.suspendedAt !== undefined)
+      .sort((a, b) => (a[1].suspendedAt ?? 0) - (b[1].suspendedAt ?? 0));
+    if (suspended.length === 0) return null;
+    const list = h('ol', { className: 'history' });
+    for (const [key, s] of suspended) {
+      const resumed =
+        s.resumedAt !== undefined
+          ? `resumed ${dom.fmtTime(s.resumedAt)} after waiting ${dom.fmtDuration(s.resumedAt - (s.suspendedAt ?? s.resumedAt))}`
+          : runStatus === 'canceled'
+            ? 'never resumed: the run was canceled'
+            : 'waiting for input';
+      list.appendChild(
+        h(
+          'li',
+          { 'data-history': key },
+          h('p', {}, h('strong', {}, key), ` suspended ${dom.fmtTime(s.suspendedAt)} · ${resumed}`),
+          h('div', { className: 'pair' }, h('div', {}, h('h4', {}, 'Suspend payload'), dom.jsonBlock(s.suspendPayload, `suspend payload of ${key}`)), s.resumePayload !== undefined ? h('div', {}, h('h4', {}, 'Resume data'), dom.jsonBlock(s.resumePayload, `resume data of ${key}`)) : null),
+        ),
+      );
+    }
+    return h('section', { className: 'card', 'aria-labelledby': 'history-h' }, h('h2', { id: 'history-h' }, 'Suspensions and resumes'), list);
+  }
+
+  function resumeForm(wfKey: string, runId: string, step: string, payload: unknown, schema: Record<string, unknown> | undefined, refresh: () => void): HTMLElement {
     const areaId = `resume-${step}`;
     const area = h('textarea', { id: areaId, rows: 4, spellcheck: 'false', name: 'resumeData' });
-    area.value = '{}';
+    area.value = JSON.stringify(forms.defaultsOf(schema), null, 2);
     const err = h('p', { className: 'error', role: 'alert' });
+    const fields = forms.schemaFields(`rs-${step}`, schema, area);
     const form = h(
       'form',
       { className: 'resume-form', 'aria-label': `resume ${step}` },
       h('h3', {}, `Suspended at ${step}`),
       h('p', {}, 'Suspend payload:'),
       dom.jsonBlock(payload, `suspend payload of ${step}`),
+      fields,
       h('label', { for: areaId }, 'Resume data (JSON)'),
       area,
       err,
@@ -95,6 +125,7 @@ export function runView(dom: Dom, api: Api, graph: Graph, announce: (msg: string
 
   async function render(root: HTMLElement, wfKey: string, runId: string): Promise<() => void> {
     const base = `/workflows/${encodeURIComponent(wfKey)}/runs/${encodeURIComponent(runId)}`;
+    const info = await api.get<WorkflowInfo>(`/workflows/${encodeURIComponent(wfKey)}`).catch(() => undefined);
     const statusEl = h('span', { id: 'run-status', 'aria-live': 'polite', role: 'status' });
     const actionMsg = h('p', { className: 'error', role: 'alert' });
     const action = (name: 'cancel' | 'retry') => () => {
@@ -115,14 +146,68 @@ export function runView(dom: Dom, api: Api, graph: Graph, announce: (msg: string
     root.append(
       h('p', {}, h('a', { href: `#/runs?workflowId=${encodeURIComponent(wfKey)}` }, '← Runs')),
       h('h1', {}, 'Run ', h('code', {}, runId)),
-      h('p', {}, 'Workflow ', h('strong', {}, wfKey), ' · status ', statusEl),
+      h('p', {}, 'Workflow ', h('strong', {}, wfKey), info?.description ? ` — ${info.description}` : '', ' · status ', statusEl),
       h('div', { className: 'actions' }, cancelBtn, retryBtn),
       actionMsg,
       body,
     );
     let lastStatus = '';
     let lastSignature = '';
+    let selected: string | undefined;
+    let latest: { result: WorkflowResult; view: RunView } | undefined;
     let pendingRefresh: ReturnType<typeof setTimeout> | undefined;
+
+    const paint = () => {
+      if (!latest) return;
+      const { result, view } = latest;
+      const steps = shownSteps(result);
+      const sleeps = graph.sleeps(view.serializedStepGraph);
+      const descriptions = graph.descriptions(view.serializedStepGraph);
+      const select = (key: string) => {
+        selected = key;
+        paint();
+        document.getElementById('panel-h')?.focus();
+      };
+      dom.clear(body);
+      body.appendChild(h('section', { className: 'card', 'aria-labelledby': 'graph-h' }, h('h2', { id: 'graph-h' }, 'Graph'), graph.renderGraph(view.serializedStepGraph, steps, { onSelect: select, ...(selected ? { selected } : {}) })));
+      const chosen = selected !== undefined ? steps[selected] : undefined;
+      if (selected !== undefined && chosen) {
+        const wake = sleeps[selected];
+        body.appendChild(
+          panel.render(
+            {
+              key: selected,
+              status: chosen.status,
+              step: chosen,
+              view: view.steps[selected],
+              ...(descriptions[selected] ? { description: descriptions[selected] } : {}),
+              ...(wake ? { wakeAt: wake.at ?? chosen.startedAt + (wake.ms ?? 0) } : {}),
+            },
+            () => {
+              selected = undefined;
+              paint();
+            },
+          ),
+        );
+      }
+      if (result.status === 'suspended') {
+        const sec = h('section', { className: 'card', 'aria-labelledby': 'resume-h' }, h('h2', { id: 'resume-h' }, 'Waiting for input'));
+        for (const path of result.suspended) {
+          const step = path.join('.');
+          sec.appendChild(resumeForm(wfKey, runId, step, result.suspendPayload[step], info?.steps?.[step]?.resumeSchema, () => (refollow(), refresh())));
+        }
+        body.appendChild(sec);
+      }
+      const past = history(steps, result.status);
+      if (past) body.appendChild(past);
+      if (stepEntries(steps).length) body.appendChild(h('section', { className: 'card' }, gantt.render(steps, Date.now(), select)));
+      const io = h('section', { className: 'card', 'aria-labelledby': 'io-h' }, h('h2', { id: 'io-h' }, 'Input and result'), h('h3', {}, 'Input'), dom.jsonBlock(result.input, 'run input'));
+      if (result.status === 'success') io.append(h('h3', {}, 'Result'), dom.jsonBlock(result.result, 'run result'));
+      if (result.status === 'failed') io.append(h('h3', {}, 'Error'), errors.renderError(view.error ?? result.error, 'run error'));
+      if ('statusReason' in result && result.statusReason) io.append(h('p', {}, `Reason: ${result.statusReason}`));
+      io.append(h('p', { className: 'muted' }, `Created ${dom.fmtTime(String(view.createdAt))} · updated ${dom.fmtTime(String(view.updatedAt))}`));
+      body.append(io, stepDetails(steps, view.steps));
+    };
 
     const load = async () => {
       const { result, view } = await api.get<{ result: WorkflowResult; view: RunView }>(base);
@@ -135,28 +220,15 @@ export function runView(dom: Dom, api: Api, graph: Graph, announce: (msg: string
       cancelBtn.disabled = FINAL.includes(result.status);
       retryBtn.disabled = result.status !== 'failed';
       const focused = document.activeElement;
-      const keepFocus = focused instanceof HTMLTextAreaElement && body.contains(focused);
-      if (keepFocus) return; // do not replace a form the user is typing into
+      const typing = (focused instanceof HTMLTextAreaElement || focused instanceof HTMLInputElement || focused instanceof HTMLSelectElement) && body.contains(focused);
+      if (typing) return; // do not replace a form the user is typing into
       const signature = JSON.stringify(result);
       if (signature === lastSignature && result.status !== 'running') return;
       lastSignature = signature;
-      dom.clear(body);
-      body.appendChild(h('section', { className: 'card', 'aria-label': 'step graph' }, h('h2', {}, 'Graph'), graph.renderGraph(view.serializedStepGraph, result.steps)));
-      if (result.status === 'suspended') {
-        const sec = h('section', { className: 'card', 'aria-labelledby': 'resume-h' }, h('h2', { id: 'resume-h' }, 'Waiting for input'));
-        for (const path of result.suspended) {
-          const step = path.join('.');
-          sec.appendChild(resumeForm(wfKey, runId, step, result.suspendPayload[step], () => (refollow(), refresh())));
-        }
-        body.appendChild(sec);
-      }
-      body.appendChild(h('section', { className: 'card' }, timeline(result.steps)));
-      const io = h('section', { className: 'card', 'aria-labelledby': 'io-h' }, h('h2', { id: 'io-h' }, 'Input and result'), h('h3', {}, 'Input'), dom.jsonBlock(result.input, 'run input'));
-      if (result.status === 'success') io.append(h('h3', {}, 'Result'), dom.jsonBlock(result.result, 'run result'));
-      if (result.status === 'failed') io.append(h('h3', {}, 'Error'), dom.jsonBlock(result.error, 'run error'));
-      if ('statusReason' in result && result.statusReason) io.append(h('p', {}, `Reason: ${result.statusReason}`));
-      io.append(h('p', { className: 'muted' }, `Created ${dom.fmtTime(String(view.createdAt))} · updated ${dom.fmtTime(String(view.updatedAt))}`));
-      body.append(io, stepDetails(result.steps));
+      latest = { result, view };
+      // A failed run opens on its failed step: the first thing anyone wants to see.
+      if (selected === undefined && result.status === 'failed') selected = stepEntries(result.steps).find(([, s]) => s.status === 'failed')?.[0];
+      paint();
     };
 
     let refollow = () => {};

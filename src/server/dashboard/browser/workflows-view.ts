@@ -2,21 +2,25 @@ import type { WorkflowInfo } from '../../../wire/types.js';
 import type { Api } from './api.js';
 import type { Dom } from './dom.js';
 import type { Graph } from './graph.js';
+import type { SchemaForm } from './schema-form.js';
 
 /** The workflows page: each workflow with its graph and a form to start a run. Self-contained. */
-export function workflowsView(dom: Dom, api: Api, graph: Graph, announce: (msg: string) => void) {
+export function workflowsView(dom: Dom, api: Api, graph: Graph, forms: SchemaForm, announce: (msg: string) => void) {
   const { h } = dom;
 
   function startForm(wf: WorkflowInfo): HTMLElement {
-    const example = (wf.metadata as { exampleInput?: unknown } | undefined)?.exampleInput ?? {};
+    // metadata.exampleInput first (what the author wants shown), else the schema's defaults.
+    const example = (wf.metadata as { exampleInput?: unknown } | undefined)?.exampleInput ?? forms.defaultsOf(wf.inputSchema);
     const areaId = `input-${wf.key}`;
     const errId = `input-error-${wf.key}`;
     const area = h('textarea', { id: areaId, rows: 4, spellcheck: 'false', 'aria-describedby': errId, name: 'inputData' });
     area.value = JSON.stringify(example, null, 2);
     const err = h('p', { id: errId, className: 'error', role: 'alert' });
+    const fields = forms.schemaFields(`in-${wf.key}`, wf.inputSchema, area);
     const form = h(
       'form',
       { className: 'start-form', 'aria-label': `start ${wf.key}` },
+      fields,
       h('label', { for: areaId }, 'Input (JSON)'),
       area,
       err,
