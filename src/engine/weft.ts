@@ -6,11 +6,12 @@ import { Scheduler } from '../worker/cron.js';
 import { newOwnerId } from '../worker/owner.js';
 import { assemble, dispatchStoreEvent, type EngineParts } from './assemble.js';
 import { checkRunId } from './checks.js';
+import type { SendEventOptions, SendEventOutcome } from './event-commands.js';
 import { resolveOptions, type ResolvedOptions, type WeftOptions } from './options.js';
 import type { ScheduleInfo } from './schedules.js';
 import { withStoreRetry } from './store-retry.js';
 
-export type { WeftOptions };
+export type { WeftOptions, SendEventOptions, SendEventOutcome };
 
 /**
  * The engine: a registry of workflows bound to a store, with a worker that executes runs. One Weft per
@@ -168,6 +169,18 @@ export class Weft {
   /** Follows a run's live events in this process (what `run.stream()` and the server's SSE read). */
   subscribe(runId: string, listener: (e: WorkflowEvent) => void): () => void {
     return this.#p.events.subscribe(runId, listener);
+  }
+
+  // ---- events ------------------------------------------------------------------------------------
+
+  /**
+   * Sends an event: stored first, then delivered to every run waiting for it (`.waitForEvent` with this
+   * name, and this key when the wait has `match`), kept for runs that reach such a wait later (within
+   * `events.windowMs`), and starting a run of every workflow it triggers. An `id` makes it idempotent.
+   */
+  async sendEvent(name: string, opts: SendEventOptions = {}): Promise<SendEventOutcome> {
+    await this.start();
+    return this.#p.signals.send(name, opts);
   }
 
   // ---- schedules ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../../errors.js';
 import { validate } from '../../define/schema.js';
-import type { StepContext, StepWriter, SuspendOptions, TracingContext } from '../../define/types.js';
+import type { ReceivedEvent, StepContext, StepWriter, SuspendOptions, TracingContext } from '../../define/types.js';
+import type { DeliveredEvent } from '../../domain/journal-meta.js';
 import type { StepSpan } from '../tracing.js';
 import type { Exec } from './exec.js';
 import type { Scope } from './scope.js';
@@ -24,6 +25,8 @@ export interface ContextArgs {
   /** The payload the step suspended with, when this attempt resumes it. */
   suspendData?: unknown;
   retryCount: number;
+  /** The step after a `.waitForEvent`: the event that ended the wait, or that it timed out. */
+  received?: { event?: DeliveredEvent; timedOut: boolean };
   /** A signal of the step's own (timeouts); otherwise the run's, created only if the step asks. */
   signal?: AbortSignal;
   /** The step's span; conditions and `.map` functions (and steps while no SDK records) see the run's. */
@@ -41,6 +44,10 @@ class StepContextImpl {
   readonly resumeData: unknown;
   readonly suspendData: unknown;
   readonly retryCount: number;
+  /** The step after a `.waitForEvent`: the event that ended the wait (undefined when it timed out). */
+  readonly event: ReceivedEvent | undefined;
+  /** The step after a `.waitForEvent` with a timeout: true when the wait ended at its deadline. */
+  readonly timedOut: boolean | undefined;
   readonly runId: string;
   readonly workflowId: string;
   readonly resourceId: string | undefined;
@@ -54,6 +61,9 @@ class StepContextImpl {
     this.resumeData = a.resumeData;
     this.suspendData = a.suspendData;
     this.retryCount = a.retryCount;
+    const r = a.received;
+    this.event = r?.event ? { name: r.event.name, key: r.event.key ?? undefined, id: r.event.id, data: a.resumeData, receivedAt: new Date(r.event.receivedAt) } : undefined;
+    this.timedOut = r ? r.timedOut : undefined;
     this.runId = a.exec.runId;
     this.workflowId = a.exec.rootWorkflow.id;
     this.resourceId = a.exec.resourceId;

@@ -65,6 +65,13 @@ export function graphLib(dom: Dom) {
         return smallNode(n.duration !== undefined ? `sleep ${n.duration} ms` : 'sleep', n.id, steps, prefix);
       case 'sleepUntil':
         return smallNode(n.date ? `sleep until ${n.date}` : 'sleep until', n.id, steps, prefix);
+      case 'waitForEvent':
+        return h(
+          'div',
+          { className: 'frame', role: 'group', 'aria-label': 'wait for event' },
+          h('div', { className: 'frame-label' }, `wait for ${n.events.join(' or ')}${n.timeout !== undefined ? ` · timeout ${n.timeout} ms` : ''}`),
+          stepBox(n.step, prefix, steps),
+        );
     }
   }
 
