@@ -55,7 +55,20 @@ export interface RemoteRun<TInput = any, TOutput = any, TState = any> {
   cancel(): Promise<{ runId: string; status: RunStatus }>;
   /** Retries a failed run from its failed step; resolves once the retry is queued (RUN_CONFLICT when the run is not failed). */
   retry(): Promise<{ runId: string }>;
+  /** Sends an event to this run only (its `.waitForEvent` for the name takes it). */
+  sendEvent(event: string, data?: unknown): Promise<SentEvent>;
   getWorkflowRunExecutionResult(): Promise<WorkflowResult<TInput, TOutput> | null>;
+}
+
+/** What a send did (POST /events/:name). */
+export interface SentEvent {
+  id: string;
+  /** False when an event with this id was sent before (nothing happened this time). */
+  created: boolean;
+  /** Runs the event was delivered to at once. */
+  delivered: string[];
+  /** Runs the event started (workflow triggers). */
+  started: string[];
 }
 
 export interface RemoteWorkflow<TInput = any, TOutput = any, TState = any> {
@@ -76,4 +89,9 @@ export interface WeftClient<W extends WorkflowRegistry = WorkflowRegistry> {
   listRuns(filter?: RunListFilter & { workflowId?: string }): Promise<RunList>;
   /** Looks a run up by id alone (any workflow); null when it does not exist. */
   getRun(runId: string): Promise<RunSummary | null>;
+  /**
+   * Sends an event to every run waiting for it (and starts the workflows it triggers). `key` correlates
+   * with waits that `match` a key; `id` makes the send idempotent.
+   */
+  sendEvent(name: string, opts?: { key?: string; data?: unknown; id?: string }): Promise<SentEvent>;
 }

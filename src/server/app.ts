@@ -17,6 +17,7 @@ import { FeedRegistry, type FeedSource } from './run-feed.js';
 import type { ApiContext } from './routes/context.js';
 import { eventRoutes } from './routes/events.js';
 import { runRoutes } from './routes/runs.js';
+import { sendEventRoutes } from './routes/send-event.js';
 import { workflowRoutes } from './routes/workflows.js';
 
 export interface WeftApp {
@@ -118,6 +119,7 @@ export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
   api.route('/workflows', perRun);
   api.route('/workflows', eventRoutes(ctx));
   api.route('/runs', allRuns);
+  api.route('/events', sendEventRoutes(ctx));
   app.route(WEFT_API_PREFIX, api);
   // weft's routes first: Mastra's unknown-route answer must not take /api/weft paths.
   if (mastraPrefix !== false) app.route(mastraPrefix, mastraRoutes(ctx));
