@@ -87,6 +87,12 @@ const METRICS = {
     { key: 'recoveredInFreshProcess', label: 'finished after restart' },
     { key: 'recoverMs', label: 'restart → all finished ms', better: 'lower', ratio: true },
   ],
+  i: [
+    { key: 'runs', label: 'waiting runs' },
+    { key: 'seedMs', label: 'time to park them all ms' },
+    { key: 'sendP50Ms', label: 'send (match + deliver) p50 ms', better: 'lower', ratio: true },
+    { key: 'sendP99Ms', label: 'send p99 ms', better: 'lower' },
+  ],
 };
 
 function fmt(v) {
