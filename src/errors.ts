@@ -69,6 +69,27 @@ export class EventTimeoutError extends WeftError {
   }
 }
 
+/** A completion token that does not exist (or is malformed). */
+export class TokenNotFoundError extends WeftError {
+  constructor() {
+    super('TOKEN_NOT_FOUND', 'no such token');
+  }
+}
+
+/** A completion token past its timeout. */
+export class TokenExpiredError extends WeftError {
+  constructor() {
+    super('TOKEN_EXPIRED', 'the token has expired');
+  }
+}
+
+/** A completion token that was used already (tokens work once). */
+export class TokenUsedError extends WeftError {
+  constructor() {
+    super('TOKEN_USED', 'the token was used already');
+  }
+}
+
 export class RunNotSuspendedError extends WeftError {
   readonly status: string;
   constructor(runId: string, status: string, detail?: { code: string; message: string }) {

@@ -42,6 +42,9 @@ export interface EventTrigger {
   input?: (data: any) => unknown;
 }
 
+/** The event a completion token sends to its run (`.waitForToken` waits for it). Names under `weft.` are reserved. */
+export const TOKEN_EVENT = 'weft.token';
+
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** ms from a number of ms or a duration string ('500ms', '90s', '15m', '48h', '7d'); undefined when invalid. */
@@ -59,8 +62,11 @@ export function isEventName(v: unknown): v is string {
   return typeof v === 'string' && NAME.test(v);
 }
 
-export function waitSpec(where: string, event: unknown, opts: unknown): WaitSpec {
+export function waitSpec(where: string, event: unknown, opts: unknown, internal = false): WaitSpec {
   const events = Array.isArray(event) ? event : [event];
+  if (!internal && events.some((e) => typeof e === 'string' && e.startsWith('weft.'))) {
+    throw new WorkflowDefinitionError(`${where}: event names starting with "weft." are reserved (use .waitForToken for tokens)`);
+  }
   if (events.length === 0 || !events.every(isEventName)) {
     throw new WorkflowDefinitionError(`${where}: waitForEvent needs an event name or a non-empty list of names (letters, digits, _ . : / -)`);
   }

@@ -13,7 +13,7 @@ import {
   type SleepUntilFn,
   type UnitNode,
 } from './graph.js';
-import { checkTriggers, waitSpec, type EventTrigger, type WaitForEventOptions } from './events.js';
+import { checkTriggers, TOKEN_EVENT, waitSpec, type EventTrigger, type WaitForEventOptions } from './events.js';
 import { lifecycleOf, type LifecycleOptions } from './lifecycle.js';
 import { runtimeOf, type WorkflowRunListing, type WorkflowRuntime } from './runtime.js';
 import { checkRunId } from '../domain/ids.js';
@@ -306,11 +306,19 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
    * `resumeData` (and `event`: which one, its key and id). The run is `waiting` meanwhile and holds no
    * memory anywhere. `match.key` correlates by a key computed from the run; `timeout` ends the wait.
    */
-  waitForEvent<S extends StepLike>(event: string | readonly string[], step: Accepts<TPrev, S>, opts?: WaitForEventOptions): Workflow<TId, TInput, TOutput, TState, OutOf<S>> {
-    const wait = waitSpec(`workflow "${this.id}"`, event, opts);
+  waitForEvent<S extends StepLike>(event: string | readonly string[], step: Accepts<TPrev, S>, opts?: WaitForEventOptions, internal = false): Workflow<TId, TInput, TOutput, TState, OutOf<S>> {
+    const wait = waitSpec(`workflow "${this.id}"`, event, opts, internal);
     const child = { ...this.unit(step as StepLike, 'waitForEvent'), segment: this.segmentFor(unitIdOf(step as StepLike)) };
     this.push({ type: 'waitForEvent', segment: this.segmentFor(`waitForEvent_${child.segment}`), wait, child });
     return this as any;
+  }
+
+  /**
+   * Waits durably until a completion token of this run (made by an earlier step with
+   * `ctx.createToken()`) is completed through its URL; `step` gets the JSON body as resumeData.
+   */
+  waitForToken<S extends StepLike>(step: Accepts<TPrev, S>, opts?: Omit<WaitForEventOptions, 'match'>): Workflow<TId, TInput, TOutput, TState, OutOf<S>> {
+    return this.waitForEvent(TOKEN_EVENT, step, opts, true);
   }
 
   /** Freezes the graph. A workflow must be committed before it runs or is nested. */

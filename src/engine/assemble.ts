@@ -4,6 +4,7 @@ import type { Seams } from '../worker/seams.js';
 import { Worker } from '../worker/worker.js';
 import { EventHub } from './events.js';
 import { EventCommands } from './event-commands.js';
+import { createToken } from './tokens.js';
 import { LocalExecutions, type RunReader } from './executions.js';
 import { GroupCommitter } from './group-commit.js';
 import { Lifecycle } from './lifecycle.js';
@@ -141,6 +142,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
           if (!store.registerWait) throw new InvalidArgumentError(`the ${store.kind} store does not support waiting for events`);
           return store.registerWait(req);
         }),
+      createToken: (runId, opts) => storeCall(() => createToken(store, runId, opts, seams.now())),
       seams,
       ...(worker?.opts.leaseGuard ? { leaseHeld: (runId: string) => worker.leaseHeld(runId) } : {}),
       faultBackoffMs: (runId) => p.executions.faultBackoffMs(runId),

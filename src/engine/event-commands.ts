@@ -11,6 +11,7 @@ import { checkObject } from './checks.js';
 import { eventCatalog, type EventDeclaration } from './event-catalog.js';
 import { encode } from './payload.js';
 import { newTraceId } from './tracing.js';
+import { findToken, TOKEN_EVENT, useToken } from './tokens.js';
 
 /** What `weft.sendEvent` takes besides the name. */
 export interface SendEventOptions {
@@ -63,6 +64,7 @@ export class EventCommands {
   /** Sends an event to every run waiting for it (and starts the workflows it triggers). */
   async send(name: unknown, opts: unknown, target?: { runId: string; wf: AnyWorkflow }): Promise<SendEventOutcome> {
     if (!isEventName(name)) throw new InvalidArgumentError('an event name must be 1-200 letters, digits or _ . : / - (starting with a letter, digit or _)');
+    if (name.startsWith('weft.')) throw new InvalidArgumentError('event names starting with "weft." are reserved (tokens are completed through their URL)');
     checkObject(opts, 'sendEvent options');
     const o = (opts ?? {}) as SendEventOptions;
     if (o.key !== undefined) checkId(o.key, 'event key');
@@ -96,6 +98,22 @@ export class EventCommands {
     const run = await this.d.storeCall(() => this.d.store.loadRun(runId));
     if (!run || run.workflowId !== wf.id) throw new RunNotFoundError(runId);
     return this.send(name, { data }, { runId, wf });
+  }
+
+  /**
+   * Completes a token (POST /api/weft/tokens/:token): the body is checked against the schema of the
+   * run's `.waitForToken` (its step's resumeSchema) before anything is written; a token works once.
+   */
+  async completeToken(token: unknown, data: unknown): Promise<{ runId: string; delivered: boolean }> {
+    const now = this.d.seams.now();
+    const found = await this.d.storeCall(() => findToken(this.d.store, token, now));
+    const run = await this.d.storeCall(() => this.d.store.loadRun(found.runId));
+    const wf = run ? [...this.d.workflows()].find((w) => w.id === run.workflowId) : undefined;
+    for (const s of (wf ? eventCatalog([wf]).get(TOKEN_EVENT)?.schemas : undefined) ?? []) await validate(s, data, 'Invalid token data');
+    const text = encode(data, 'token data', this.d.maxPayloadBytes);
+    const res = await this.d.storeCall(() => useToken(this.d.store, found, text, now));
+    if (res.delivered) this.d.worker?.nudge();
+    return res;
   }
 
   /** A run started by an event: its id derives from the event's, so a resend starts nothing twice. */

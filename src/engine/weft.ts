@@ -183,6 +183,15 @@ export class Weft {
     return this.#p.signals.send(name, opts);
   }
 
+  /**
+   * Completes a token made by `ctx.createToken()` (what POST /api/weft/tokens/:token does): the run's
+   * `.waitForToken` gets `data`. TOKEN_NOT_FOUND, TOKEN_EXPIRED or TOKEN_USED change nothing.
+   */
+  async completeToken(token: string, data?: unknown): Promise<{ runId: string; delivered: boolean }> {
+    await this.start();
+    return this.#p.signals.completeToken(token, data);
+  }
+
   // ---- schedules ---------------------------------------------------------------------------------
 
   /** The cron schedules of the registered workflows, with their shared pause state. */

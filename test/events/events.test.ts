@@ -221,3 +221,63 @@ describe.each(Object.keys(STORES))('events on %s', (kind) => {
     expect(done.result).toMatchObject({ resumeData: { v: 1 } });
   });
 });
+
+describe.each(Object.keys(STORES))('completion tokens on %s', (kind) => {
+  const make = (workflows: Record<string, AnyWorkflow>) => {
+    const w = new Weft({ store: STORES[kind]!(), workflows, worker: { pollMs: 20 } });
+    wefts.push(w);
+    return w;
+  };
+  /** Sends an approval link (records the token), then waits for the link to be used. */
+  function approvalFlow(timeout?: string | number) {
+    const links: { token: string; url: string }[] = [];
+    const mail = createStep({
+      id: 'mail',
+      inputSchema: z.any(),
+      outputSchema: z.any(),
+      execute: async ({ createToken }) => {
+        const t = await createToken(timeout === undefined ? undefined : { timeout });
+        links.push(t);
+        return { sent: true };
+      },
+    });
+    const decide = createStep({
+      id: 'decide',
+      inputSchema: z.any(),
+      outputSchema: z.any(),
+      resumeSchema: z.object({ approved: z.boolean() }),
+      execute: async ({ resumeData, timedOut }) => ({ approved: resumeData?.approved ?? null, timedOut }),
+    });
+    const wf = createWorkflow({ id: uid('approve-link'), inputSchema: z.any(), outputSchema: z.any() }).then(mail).waitForToken(decide).commit();
+    return { wf, links };
+  }
+
+  it('a token completes the wait once; reuse, unknown tokens and bad data are refused and change nothing', async () => {
+    const { wf, links } = approvalFlow();
+    const weft = make({ wf });
+    const run = await wf.createRun();
+    await run.startAsync({ inputData: {} });
+    await waitUntil(async () => (await weft.getRun(run.runId))?.status === 'waiting', { message: 'run waiting for its token' });
+    const [link] = links;
+    expect(link!.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(link!.url).toBe(`/api/weft/tokens/${link!.token}`);
+    await expect(weft.completeToken('x'.repeat(43), { approved: true })).rejects.toMatchObject({ code: 'TOKEN_NOT_FOUND' });
+    await expect(weft.completeToken(link!.token, { approved: 'yes' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await weft.completeToken(link!.token, { approved: true })).toEqual({ runId: run.runId, delivered: true });
+    await expect(weft.completeToken(link!.token, { approved: false })).rejects.toMatchObject({ code: 'TOKEN_USED' });
+    await waitUntil(async () => (await weft.getRun(run.runId))?.status === 'success', { message: 'run done' });
+    expect((await weft.getRun(run.runId))?.result).toEqual({ approved: true, timedOut: false });
+    await expect(weft.sendEvent('weft.token', { data: {} })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('an expired token is refused', async () => {
+    const { wf, links } = approvalFlow(1);
+    const weft = make({ wf });
+    const run = await wf.createRun();
+    await run.startAsync({ inputData: {} });
+    await waitUntil(async () => (await weft.getRun(run.runId))?.status === 'waiting', { message: 'run waiting for its token' });
+    await waitUntil(() => Date.now() > (links[0] as unknown as { expiresAt: Date }).expiresAt.getTime() + 5, { message: 'the token to be past its timeout' });
+    await expect(weft.completeToken(links[0]!.token, { approved: true })).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    expect((await weft.getRun(run.runId))?.status).toBe('waiting');
+  });
+});

@@ -67,3 +67,39 @@ describe('sending events over HTTP', () => {
     expect((await statusOf('c2', 'success')).result).toEqual({ amount: 4, via: 'payment' });
   });
 });
+
+describe('completing tokens over HTTP (a server that requires a bearer token)', () => {
+  it('POST /tokens/:token needs no bearer token, works once, and refuses unknown tokens', async () => {
+    const links: string[] = [];
+    const mail = createStep({
+      id: 'mail',
+      inputSchema: z.any(),
+      outputSchema: z.any(),
+      execute: async ({ createToken }) => (links.push((await createToken({ timeout: '1h' })).url), {}),
+    });
+    const take = createStep({ id: 'take', inputSchema: z.any(), outputSchema: z.any(), execute: async ({ resumeData }) => resumeData });
+    const hook = createWorkflow({ id: 'hook', inputSchema: z.any(), outputSchema: z.any() }).then(mail).waitForToken(take).commit();
+    const guarded = await startHarness({ workflows: { hook }, token: 'secret' });
+    try {
+      const auth = { authorization: 'Bearer secret' };
+      expect((await guarded.api('/workflows/hook/runs', { method: 'POST', json: { runId: 'h1', inputData: {} }, headers: auth })).status).toBe(202);
+      await waitUntil(async () => links.length === 1 && (await guarded.api('/workflows/hook/runs/h1', { headers: auth })).body?.view?.status === 'waiting', { message: 'the run to wait for its token' });
+      const url = `${guarded.url}${links[0]}`;
+      const post = (body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const first = await post({ status: 'paid' });
+      expect(first.status).toBe(200);
+      expect(await first.json()).toEqual({ runId: 'h1', delivered: true });
+      const second = await post({ status: 'paid' });
+      expect(second.status).toBe(409);
+      expect(await second.json()).toMatchObject({ error: { code: 'TOKEN_USED' } });
+      const unknown = await fetch(`${guarded.url}/api/weft/tokens/${'a'.repeat(43)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(unknown.status).toBe(404);
+      // Every other route still needs the bearer token.
+      expect((await guarded.api('/runs')).status).toBe(401);
+      await waitUntil(async () => (await guarded.api('/workflows/hook/runs/h1', { headers: auth })).body?.view?.status === 'success', { message: 'the run to finish' });
+      expect((await guarded.api('/workflows/hook/runs/h1', { headers: auth })).body.view.result).toEqual({ status: 'paid' });
+    } finally {
+      await guarded.close();
+    }
+  });
+});

@@ -148,6 +148,11 @@ class StepContextImpl {
     };
   }
 
+  get createToken() {
+    const exec = this.#a.exec;
+    return (opts?: { timeout?: number | string }) => exec.createToken(opts);
+  }
+
   get writer(): StepWriter {
     const exec = this.#a.exec;
     const eventId = this.#a.scope.idPrefix + this.#a.stepId;

@@ -52,6 +52,8 @@ export interface Exec {
    * recorded as given and the wait is registered). Rejects with EngineFault when fenced or not recorded.
    */
   registerWait(entry: JournalEntry, names: string[], key: string | null): Promise<StoredEvent | null>;
+  /** Issues a completion token for this run (engine/tokens.ts). */
+  createToken(opts: unknown): Promise<{ token: string; url: string; expiresAt: Date }>;
   /**
    * Encodes a value for the journal, once (sets `value.json`). When JSON cannot carry the value as it
    * is (a Date, NaN, a class instance), `value.v` becomes what a replay would decode, so the run sees

@@ -36,6 +36,8 @@ export interface ExecutionHost {
   eventWindowMs: number;
   /** The store's registerWait, with the engine's retries (see Store.registerWait). */
   registerWait(req: WaitRequest): Promise<WaitResult>;
+  /** Issues a completion token for a run (engine/tokens.ts). */
+  createToken(runId: string, opts: unknown): Promise<{ token: string; url: string; expiresAt: Date }>;
   /** Whether this process still holds the run's lease by its own clock (absent: always). */
   leaseHeld?(runId: string): boolean;
   /** How long to park a run after the store failed `faults` times in a row to record it. */
@@ -310,6 +312,10 @@ export class RunExecution implements Exec {
     const event = res.event;
     this.journal.set(entry.path, event ? { ...entry, status: 'resumed', meta: deliveredMeta(entry.meta, event, now) } : entry);
     return event;
+  }
+
+  createToken(opts: unknown): Promise<{ token: string; url: string; expiresAt: Date }> {
+    return this.host.createToken(this.runId, opts);
   }
 
   encodeValue(value: Value, what: string): string | null {

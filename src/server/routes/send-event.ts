@@ -29,3 +29,18 @@ export function sendEventRoutes(ctx: ApiContext): Hono {
   });
   return app;
 }
+
+/**
+ * POST /tokens/:token: completes a token made by `ctx.createToken()`; the JSON body is the data. The
+ * token is the credential: this route needs no bearer token (see app.ts), so a third party's webhook
+ * or an approval link's page can call it. 200 { runId, delivered }; 404 TOKEN_NOT_FOUND, 410
+ * TOKEN_EXPIRED, 409 TOKEN_USED, 400 VALIDATION_FAILED change nothing.
+ */
+export function tokenRoutes(ctx: ApiContext): Hono {
+  const app = new Hono();
+  app.post('/:token', async (c) => {
+    const body = await readJsonObject(c);
+    return c.json(await ctx.weft.completeToken(c.req.param('token'), body), 200);
+  });
+  return app;
+}
