@@ -91,13 +91,19 @@ const METRICS = {
     { key: 'recoveredInFreshProcess', label: 'finished after restart' },
     { key: 'recoverMs', label: 'restart → all finished ms', better: 'lower', ratio: true },
   ],
-  i: [{ key: 'importMs', label: 'import ms (median)', better: 'lower', ratio: true }, { key: 'importMinMs', label: 'import ms (min)' }],
+  l: [{ key: 'importMs', label: 'import ms (median)', better: 'lower', ratio: true }, { key: 'importMinMs', label: 'import ms (min)' }],
   k: [
     { key: 'workers1StepsPerSec', label: '1 worker steps/s' },
     { key: 'workers2StepsPerSec', label: '2 workers steps/s (sum)' },
     { key: 'workers4StepsPerSec', label: '4 workers steps/s (sum)' },
     { key: 'workers2OverOne', label: '2 workers / 1' },
     { key: 'workers4OverOne', label: '4 workers / 1' },
+  ],
+  i: [
+    { key: 'runs', label: 'waiting runs' },
+    { key: 'seedMs', label: 'time to park them all ms' },
+    { key: 'sendP50Ms', label: 'send (match + deliver) p50 ms', better: 'lower', ratio: true },
+    { key: 'sendP99Ms', label: 'send p99 ms', better: 'lower' },
   ],
 };
 

@@ -17,7 +17,9 @@ export type {
   WorkflowLogger,
   WorkflowStartInfo,
 } from './define/lifecycle.js';
-export type { Step, StepComponent, StepConfig, StepContext, StepWriter, SuspendOptions, RetryConfig, TracingContext } from './define/types.js';
+export type { Step, StepComponent, StepConfig, StepContext, StepWriter, SuspendOptions, RetryConfig, TracingContext, ReceivedEvent } from './define/types.js';
+export type { WaitForEventOptions, EventTrigger } from './define/events.js';
+export type { SendEventOptions, SendEventOutcome } from './engine/event-commands.js';
 export type {
   CreateRunOptions,
   ListRunsOptions,
@@ -28,6 +30,7 @@ export type {
   RunStatus,
   RunSummary,
   RunView,
+  WaitInfo,
   StartOptions,
   StartManyItem,
   StartManyOptions,
@@ -85,6 +88,11 @@ export {
   RunNotSuspendedError,
   RunDivergedError,
   ReplayDivergedError,
+  UnknownEventError,
+  TokenNotFoundError,
+  TokenExpiredError,
+  TokenUsedError,
+  EventTimeoutError,
   StepNotSuspendedError,
   ResumeConflictError,
   RunConflictError,

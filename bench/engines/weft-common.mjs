@@ -33,6 +33,14 @@ export function weftAdapter({ makeStore, insertFloor }) {
       weft = new lib.Weft({ workflows: buildWorkflows(lib), store: makeStore(lib, store), worker: { concurrency } });
       await weft.start();
       for (const id of ['chain', 'slow', 'foreach', 'sleeper', 'one']) wf[id] = weft.getWorkflow(id);
+      // Scenario i: a run that waits for `bench.paid` by its key (weft's own API: peers lack it).
+      const { z } = await import('zod');
+      const take = lib.createStep({ id: 'take', inputSchema: z.object({ key: z.string() }), outputSchema: z.any(), execute: async ({ resumeData }) => resumeData });
+      wf.waiter = lib
+        .createWorkflow({ id: 'waiter', inputSchema: z.object({ key: z.string() }), outputSchema: z.any() })
+        .waitForEvent('bench.paid', take, { match: { key: ({ inputData }) => inputData.key } })
+        .commit();
+      weft.register('waiter', wf.waiter);
     },
     async runChain() {
       const run = await wf.chain.createRun();
@@ -72,6 +80,15 @@ export function weftAdapter({ makeStore, insertFloor }) {
       const bad = results.find((r) => !r.ok);
       if (bad) throw new Error(`startMany refused an item: ${bad.error.message}`);
       return n;
+    },
+    async startWaiter(key) {
+      const run = await wf.waiter.createRun();
+      await run.startAsync({ inputData: { key } });
+    },
+    countWaiters: () => count('waiter', 'waiting'),
+    countWaitersDone: () => count('waiter', 'success'),
+    async sendEvent(key) {
+      return (await weft.sendEvent('bench.paid', { key, data: { ok: true } })).delivered.length;
     },
     async seedOne(i, resourceId, fail) {
       const run = await wf.one.createRun({ resourceId });

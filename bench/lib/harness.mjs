@@ -54,7 +54,7 @@ export async function runEngine(engine) {
       emit(RESULT_PREFIX, { ...base, ok: true, sizes, ...metrics });
       return exit(0);
     }
-    if (scenario === 'i') {
+    if (scenario === 'l') {
       emit(RESULT_PREFIX, { ...base, ok: true, sizes, ...(await importTime(engine, sizes)) });
       return exit(0);
     }

@@ -9,7 +9,8 @@ export const SIZES = {
     e: { runs: 100_000, startBudgetMs: 300_000, settleMs: 15_000, oneByOneSample: 5000 },
     f: { runs: 1_000_000, peerRuns: 20_000, seedBudgetMs: 900_000, peerSeedBudgetMs: 120_000, queries: 50 },
     g: { runs: 1000, stepDelayMs: 20, killAfterMs: 50, recoverTimeoutMs: 600_000 },
-    i: { repeats: 7 },
+    i: { runs: 100_000, sends: 200, startBudgetMs: 900_000, finishTimeoutMs: 900_000 },
+    l: { repeats: 7 },
     k: { workers: [1, 2, 4], inFlight: 100, warmupMs: 1000, durationMs: 10_000 },
   },
   smoke: {
@@ -20,7 +21,8 @@ export const SIZES = {
     e: { runs: 1000, startBudgetMs: 20_000, settleMs: 1000, oneByOneSample: 100 },
     f: { runs: 5000, peerRuns: 1000, seedBudgetMs: 30_000, peerSeedBudgetMs: 10_000, queries: 5 },
     g: { runs: 50, stepDelayMs: 20, killAfterMs: 50, recoverTimeoutMs: 30_000 },
-    i: { repeats: 2 },
+    i: { runs: 500, sends: 20, startBudgetMs: 30_000, finishTimeoutMs: 30_000 },
+    l: { repeats: 2 },
     k: { workers: [1, 2], inFlight: 50, warmupMs: 200, durationMs: 1000 },
   },
 };

@@ -1,6 +1,6 @@
 /** Help texts: `weft help`, `weft help <command>`, `weft <command> --help`. */
 
-const REMOTE = `Connection (start, runs):
+const REMOTE = `Connection (start, runs, events):
   --url <url>        the server (default http://127.0.0.1:4700, env WEFT_URL)
   --token <token>    bearer token (env WEFT_TOKEN)`;
 
@@ -23,6 +23,7 @@ Commands:
   start <workflow>       start a run on a server and show its steps live
   runs list|show|cancel|resume|retry|delete
                          inspect and steer runs on a server, one or many by filter
+  events send <name>     send an event (to waiting runs, or to start workflows)
   migrate                bring the store's schema up to date
   prune                  delete finished runs older than a duration
   check --workflows <m>  which unfinished runs new code would break (exit 1 if any)
@@ -117,6 +118,25 @@ Options:
   --dry-run          bulk: count the runs the action would apply to, change nothing
   --batch-size <n>   bulk: runs per batch, 1 to 1000 (default 100)
   --cursor <c>       bulk: continue an interrupted action from the cursor it printed
+${COMMON}
+
+${REMOTE}`,
+
+  events: `weft events — send events to a server
+
+Usage:
+  weft events send <name> [--key <key>] [--data '<json>'] [--id <id>]
+  weft events send <name> --run <runId> [--data '<json>']
+
+Sends an event: every run waiting for it (a .waitForEvent with this name, and this key when the wait
+matches one) gets it, runs that reach such a wait later get it too (within the server's events window),
+and the workflows it triggers start. With --run, only that run's waits get it.
+
+Options:
+  --key <key>        the correlation key
+  --data <json>      the event's data
+  --id <id>          idempotency key: an event with this id is sent once
+  --run <runId>      send to this run only
 ${COMMON}
 
 ${REMOTE}`,

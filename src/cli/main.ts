@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,
   start: async () => (await import('./commands/start.js')).start,
   runs: async () => (await import('./commands/runs.js')).runs,
+  events: async () => (await import('./commands/events.js')).events,
   migrate: async () => (await import('./commands/maintenance.js')).migrateCommand,
   prune: async () => (await import('./commands/maintenance.js')).prune,
   check: async () => (await import('./commands/check.js')).check,

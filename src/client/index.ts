@@ -3,7 +3,7 @@ import { stepEntries } from '../domain/step-entries.js';
 import { WeftError, errorForResult } from '../errors.js';
 import { createTransport, type ClientOptions, type Transport } from './http.js';
 import { watchEvents, type StreamEvent, type WatchOptions } from './sse.js';
-import type { RemoteRun, RemoteStartResult, RemoteStream, RemoteWorkflow, RunList, RunSummary, RunListFilter, RunViewJson, WeftClient, WorkflowInfo, WorkflowRegistry } from './types.js';
+import type { RemoteRun, RemoteStartResult, RemoteStream, RemoteWorkflow, RunList, RunSummary, RunListFilter, RunViewJson, SentEvent, WeftClient, WorkflowInfo, WorkflowRegistry } from './types.js';
 
 export { WeftRemoteError } from './http.js';
 export type { ClientOptions } from './http.js';
@@ -96,6 +96,7 @@ function remoteRun(t: Transport, key: string, runId: string, resourceId: string 
     resumeAsync: (opts?: ResumeOptions) => t.request<{ runId: string }>('POST', `${base}/resume`, opts ?? {}),
     cancel: () => t.request<{ runId: string; status: RunStatus }>('POST', `${base}/cancel`, {}),
     retry: () => t.request<{ runId: string }>('POST', `${base}/retry`, {}),
+    sendEvent: (event, data) => t.request<SentEvent>('POST', `/events/${enc(event)}`, { runId, ...(data !== undefined ? { data } : {}) }),
     getWorkflowRunExecutionResult: () => orNull(result()),
   };
   return run;
@@ -145,5 +146,6 @@ export function createClient<W extends WorkflowRegistry = WorkflowRegistry>(opts
     bulk: (request) => t.request('POST', '/runs/bulk', request),
     getBulk: (id) => t.request('GET', `/runs/bulk/${enc(id)}`),
     stopBulk: (id) => t.request('POST', `/runs/bulk/${enc(id)}/stop`, {}),
+    sendEvent: (name, o = {}) => t.request<SentEvent>('POST', `/events/${enc(name)}`, o),
   };
 }

@@ -59,6 +59,8 @@ export interface RemoteRun<TInput = any, TOutput = any, TState = any> {
   cancel(): Promise<{ runId: string; status: RunStatus }>;
   /** Retries a failed run from its failed step; resolves once the retry is queued (RUN_CONFLICT when the run is not failed). */
   retry(): Promise<{ runId: string }>;
+  /** Sends an event to this run only (its `.waitForEvent` for the name takes it). */
+  sendEvent(event: string, data?: unknown): Promise<SentEvent>;
   getWorkflowRunExecutionResult(): Promise<WorkflowResult<TInput, TOutput> | null>;
 }
 
@@ -76,6 +78,17 @@ export interface RemoteStartItem<TInput = any, TState = any> {
 export type RemoteStartResult =
   | { ok: true; runId: string }
   | { ok: false; runId?: string; error: { code: string; message: string; issues?: { path: string; message: string }[] } };
+
+/** What a send did (POST /events/:name). */
+export interface SentEvent {
+  id: string;
+  /** False when an event with this id was sent before (nothing happened this time). */
+  created: boolean;
+  /** Runs the event was delivered to at once. */
+  delivered: string[];
+  /** Runs the event started (workflow triggers). */
+  started: string[];
+}
 
 export interface RemoteWorkflow<TInput = any, TOutput = any, TState = any> {
   readonly key: string;
@@ -106,4 +119,9 @@ export interface WeftClient<W extends WorkflowRegistry = WorkflowRegistry> {
   getBulk(id: string): Promise<BulkJobJson>;
   /** Stops a bulk action after its current batch. */
   stopBulk(id: string): Promise<BulkJobJson>;
+  /**
+   * Sends an event to every run waiting for it (and starts the workflows it triggers). `key` correlates
+   * with waits that `match` a key; `id` makes the send idempotent.
+   */
+  sendEvent(name: string, opts?: { key?: string; data?: unknown; id?: string }): Promise<SentEvent>;
 }

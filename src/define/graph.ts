@@ -1,3 +1,4 @@
+import type { WaitSpec } from './events.js';
 import type { StepContext, Step } from './types.js';
 
 /**
@@ -32,7 +33,9 @@ export type GraphNode =
   | { type: 'foreach'; segment: string; concurrency: number; child: UnitNode }
   | { type: 'map'; segment: string; fn: MapFn; description?: string; metadata?: Record<string, unknown> }
   | { type: 'sleep'; segment: string; duration: number | SleepMsFn }
-  | { type: 'sleepUntil'; segment: string; date: Date | SleepUntilFn };
+  | { type: 'sleepUntil'; segment: string; date: Date | SleepUntilFn }
+  /** `.waitForEvent`: the wait's row is at `segment`, the step that takes the event at its own id. */
+  | { type: 'waitForEvent'; segment: string; wait: WaitSpec; child: UnitNode };
 
 /** Mastra-compatible serialised step graph (what the dashboard draws). */
 export type SerializedNode =
@@ -43,7 +46,8 @@ export type SerializedNode =
   | { type: 'foreach'; step: SerializedStep; opts: { concurrency: number } }
   | { type: 'map'; id: string; description?: string }
   | { type: 'sleep'; id: string; duration?: number; fn?: string }
-  | { type: 'sleepUntil'; id: string; date?: string; fn?: string };
+  | { type: 'sleepUntil'; id: string; date?: string; fn?: string }
+  | { type: 'waitForEvent'; id: string; event: string; events: string[]; step: SerializedStep; timeout?: number };
 
 export interface SerializedStep {
   id: string;
@@ -99,6 +103,15 @@ export function serializeGraph(nodes: readonly GraphNode[]): SerializedNode[] {
         return n.date instanceof Date
           ? { type: 'sleepUntil', id: n.segment, date: n.date.toISOString() }
           : { type: 'sleepUntil', id: n.segment, fn: String(n.date) };
+      case 'waitForEvent':
+        return {
+          type: 'waitForEvent',
+          id: n.segment,
+          event: n.wait.events[0]!,
+          events: n.wait.events,
+          step: serializeUnit(n.child),
+          ...(n.wait.timeoutMs !== undefined ? { timeout: n.wait.timeoutMs } : {}),
+        };
     }
   });
 }
@@ -120,7 +133,7 @@ export function stepsOf(nodes: readonly GraphNode[]): Record<string, Step | Nest
   for (const n of nodes) {
     if (n.type === 'step' || n.type === 'workflow') add(n);
     else if (n.type === 'parallel' || n.type === 'branch') n.children.forEach(add);
-    else if (n.type === 'loop' || n.type === 'foreach') add(n.child);
+    else if (n.type === 'loop' || n.type === 'foreach' || n.type === 'waitForEvent') add(n.child);
   }
   return out;
 }

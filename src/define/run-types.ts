@@ -207,6 +207,8 @@ export interface RunHandle<TInput = any, TOutput = any, TState = any> {
   timeTravelStream(opts: TimeTravelOptions): StreamHandle<TInput, TOutput>;
   restart(): Promise<WorkflowResult<TInput, TOutput>>;
   cancel(): Promise<void>;
+  /** Sends an event to this run only (see Weft.sendEvent for events sent to every waiting run). */
+  sendEvent(event: string, data?: unknown): Promise<{ id: string; created: boolean; delivered: string[]; started: string[] }>;
 }
 
 export interface ResultQueryOptions {
@@ -236,6 +238,20 @@ export interface RunView {
   metadata?: Record<string, unknown>;
   traceId?: string;
   serializedStepGraph: SerializedNode[];
+  /** What the run waits for (its `.waitForEvent` waits not yet ended); absent when none. */
+  waitingFor?: WaitInfo[];
+}
+
+/** One wait for events of a run, as views show it. */
+export interface WaitInfo {
+  /** The wait's journal path (e.g. `waitForEvent_approve`). */
+  path: string;
+  events: string[];
+  key: string | null;
+  /** When the wait times out; null: it waits until an event arrives. */
+  deadline: Date | null;
+  onTimeout: 'continue' | 'fail';
+  since: Date;
 }
 
 /** One earlier journal of a run: what a time travel replaced, shown as the steps it held. */

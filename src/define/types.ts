@@ -51,6 +51,24 @@ export interface StepContext<TInput = any, TState = any, TResume = any, TSuspend
   /** The current OpenTelemetry span (Mastra's tracingContext); `tracing` is the same. */
   tracingContext: TracingContext;
   tracing: TracingContext;
+  /**
+   * Creates a one-use completion token for this run: POSTing a JSON body to its `url` (on the weft
+   * server) completes the run's `.waitForToken` with it. Unguessable; expires after `timeout` (default 7 days).
+   */
+  createToken(opts?: { timeout?: number | string }): Promise<{ token: string; url: string; expiresAt: Date }>;
+  /** In the step after a `.waitForEvent`: the event that ended the wait (undefined when it timed out). */
+  event?: ReceivedEvent;
+  /** In the step after a `.waitForEvent` with a timeout: true when the wait ended without an event. */
+  timedOut?: boolean;
+}
+
+/** An event as the step after `.waitForEvent` receives it (`data` is also its `resumeData`). */
+export interface ReceivedEvent<TData = any> {
+  name: string;
+  key: string | undefined;
+  id: string;
+  data: TData;
+  receivedAt: Date;
 }
 
 export interface RetryConfig {

@@ -13,6 +13,7 @@ import {
   type SleepUntilFn,
   type UnitNode,
 } from './graph.js';
+import { checkTriggers, TOKEN_EVENT, waitSpec, type EventTrigger, type WaitForEventOptions } from './events.js';
 import { lifecycleOf, type LifecycleOptions } from './lifecycle.js';
 import { awaitsSteps, checkLogger, checkPrimitives, linkMastra } from './mastra-link.js';
 import { runtimeOf, type WorkflowRunListing, type WorkflowRuntime } from './runtime.js';
@@ -102,6 +103,8 @@ export interface WorkflowConfig<
   /** Cron schedule (see docs/operations.md). */
   schedule?: { cron: string; timezone?: string; inputData?: InferIn<TInSchema> };
   metadata?: Record<string, unknown>;
+  /** Events that start a run of this workflow (see docs/concepts.md, Events). */
+  triggers?: EventTrigger[];
 }
 
 
@@ -129,6 +132,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   readonly priority: number;
   readonly schedule?: { cron: string; timezone?: string; inputData?: unknown };
   readonly metadata?: Record<string, unknown>;
+  readonly triggers: readonly EventTrigger[];
   declare readonly __in?: TInput;
   declare readonly __out?: TOutput;
   declare readonly __state?: TState;
@@ -182,6 +186,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     this.priority = config.priority ?? 0;
     this.schedule = config.schedule;
     this.metadata = config.metadata;
+    this.triggers = checkTriggers(where, config.triggers);
   }
 
   // ---- builders -------------------------------------------------------------------------------
@@ -316,6 +321,26 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     if (!ok) throw this.defError('sleepUntil needs a valid Date or a function returning one');
     this.push({ type: 'sleepUntil', segment: this.segmentFor(`sleepUntil_${this.nodes.length}`), date });
     return this;
+  }
+
+  /**
+   * Waits durably for an event (or the first of several), then runs `step` with the event's data as
+   * `resumeData` (and `event`: which one, its key and id). The run is `waiting` meanwhile and holds no
+   * memory anywhere. `match.key` correlates by a key computed from the run; `timeout` ends the wait.
+   */
+  waitForEvent<S extends StepLike>(event: string | readonly string[], step: Accepts<TPrev, S>, opts?: WaitForEventOptions, internal = false): Workflow<TId, TInput, TOutput, TState, OutOf<S>> {
+    const wait = waitSpec(`workflow "${this.id}"`, event, opts, internal);
+    const child = { ...this.unit(step as StepLike, 'waitForEvent'), segment: this.segmentFor(unitIdOf(step as StepLike)) };
+    this.push({ type: 'waitForEvent', segment: this.segmentFor(`waitForEvent_${child.segment}`), wait, child });
+    return this as any;
+  }
+
+  /**
+   * Waits durably until a completion token of this run (made by an earlier step with
+   * `ctx.createToken()`) is completed through its URL; `step` gets the JSON body as resumeData.
+   */
+  waitForToken<S extends StepLike>(step: Accepts<TPrev, S>, opts?: Omit<WaitForEventOptions, 'match'>): Workflow<TId, TInput, TOutput, TState, OutOf<S>> {
+    return this.waitForEvent(TOKEN_EVENT, step, opts, true);
   }
 
   /** Freezes the graph. A workflow must be committed before it runs or is nested. */

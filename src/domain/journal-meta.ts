@@ -24,11 +24,42 @@ export interface RowMeta {
   inputOverride?: unknown;
   /** Time travel: a step before the target that had no result; recorded so it is not executed. */
   skipped?: boolean;
+  /** A wait for events (`.waitForEvent`): what it waits for, with which key, until when (null: forever). */
+  wait?: WaitMeta;
+  /** The event that ended the wait (its data as decoded JSON). */
+  event?: DeliveredEvent;
+  /** The wait ended at its deadline without an event. */
+  timedOut?: boolean;
   /**
    * The failed attempts of this execution of the step that were retried, oldest first (absent when the
    * first attempt settled it). The row itself describes the latest attempt.
    */
   attempts?: AttemptMeta[];
+}
+
+export interface WaitMeta {
+  events: string[];
+  key: string | null;
+  deadline: number | null;
+  /** What happens at the deadline: the step runs with `timedOut` ('continue'), or the run fails ('fail'). */
+  onTimeout: 'continue' | 'fail';
+}
+
+/** An event as the step that waited for it sees it. */
+export interface DeliveredEvent {
+  id: string;
+  name: string;
+  key: string | null;
+  data: unknown;
+  receivedAt: number;
+}
+
+/** The meta of a wait row an event ended: `event` set, `resumedAt` the time of delivery, the rest kept. */
+export function deliveredMeta(meta: string | null, e: { id: string; name: string; key: string | null; data: string | null }, now: number): string {
+  const out = decodeMeta(meta);
+  out.event = { id: e.id, name: e.name, key: e.key, data: e.data === null ? undefined : JSON.parse(e.data), receivedAt: now };
+  out.resumedAt = now;
+  return JSON.stringify(out);
 }
 
 /** One failed attempt of a step that was retried: when it ran, what it failed with, how long the retry waited. */

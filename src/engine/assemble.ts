@@ -1,7 +1,10 @@
+import { InvalidArgumentError } from '../errors.js';
 import type { StoreEvent, Store } from '../store/types.js';
 import type { Seams } from '../worker/seams.js';
 import { Worker } from '../worker/worker.js';
 import { EventHub } from './events.js';
+import { EventCommands } from './event-commands.js';
+import { createToken } from './tokens.js';
 import { LocalExecutions, type RunReader } from './executions.js';
 import { GroupCommitter } from './group-commit.js';
 import { Lifecycle } from './lifecycle.js';
@@ -31,6 +34,8 @@ export interface EngineParts {
   course: CourseCommands;
   queries: RunQueries;
   schedules: SchedulesApi;
+  /** Sending events (weft.sendEvent, run.sendEvent). */
+  signals: EventCommands;
   retry: RetryPolicy;
 }
 
@@ -78,6 +83,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
       restart: (wf, runId) => p.course.restart(wf, runId),
       cancel: async (runId) => void (await p.commands.cancel(runId)),
       waitForResult: (runId, includeState) => p.executions.waitForResult(runId, includeState),
+      sendEvent: (wf, runId, name, data) => p.signals.sendToRun(wf, runId, name, data),
       events,
     },
   });
@@ -130,6 +136,13 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
       events,
       maxPayloadBytes: o.maxPayloadBytes,
       inProcessSleepMs: o.inProcessSleepMs,
+      eventWindowMs: o.eventWindowMs,
+      registerWait: (req) =>
+        storeCall(() => {
+          if (!store.registerWait) throw new InvalidArgumentError(`the ${store.kind} store does not support waiting for events`);
+          return store.registerWait(req);
+        }),
+      createToken: (runId, opts) => storeCall(() => createToken(store, runId, opts, seams.now())),
       seams,
       ...(worker?.opts.leaseGuard ? { leaseHeld: (runId: string) => worker.leaseHeld(runId) } : {}),
       faultBackoffMs: (runId) => p.executions.faultBackoffMs(runId),
@@ -163,6 +176,14 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     lifecycle,
     workflowById,
     workflowFor: (run) => p.registry.forRun(run.workflowId, run.fingerprint),
+  });
+  p.signals = new EventCommands({
+    store,
+    seams,
+    worker,
+    maxPayloadBytes: o.maxPayloadBytes,
+    storeCall,
+    workflows: () => Object.values(p.registry.entries()),
   });
   p.queries = new RunQueries({ store, reader, pending, storeCall, workflowById });
   p.schedules = new SchedulesApi({

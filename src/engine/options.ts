@@ -30,6 +30,11 @@ export interface WeftOptions {
   inProcessSleepMs?: number;
   /** How long store calls are retried through connection loss before a run gives up. Default 5 min. */
   storeRetryMs?: number;
+  /**
+   * Events: an event sent while no run waits for it is kept for runs that reach a matching wait up to
+   * `windowMs` after it was sent (default 1 hour; 0: only runs already waiting get it).
+   */
+  events?: { windowMs?: number };
   /** Called with background errors (a failed poll, a lost connection). Default: console.error. */
   onError?: (err: unknown) => void;
 }
@@ -42,6 +47,7 @@ export interface ResolvedOptions {
   maxPayloadBytes: number;
   inProcessSleepMs: number;
   storeRetryMs: number;
+  eventWindowMs: number;
   onError: (err: unknown) => void;
   seams: Seams;
   /** Set only for the process-wide default engine: it receives the engine's runtime and binds nothing. */
@@ -68,10 +74,17 @@ export function resolveOptions(opts: WeftOptions): ResolvedOptions {
     maxPayloadBytes: checkPositive(opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes'),
     inProcessSleepMs: checkNonNegative(opts.inProcessSleepMs ?? 5000, 'inProcessSleepMs'),
     storeRetryMs: checkNonNegative(opts.storeRetryMs ?? 300_000, 'storeRetryMs'),
+    eventWindowMs: checkNonNegative(eventsOption(opts.events).windowMs ?? 3_600_000, 'events.windowMs'),
     onError: opts.onError ?? ((err) => console.error('[weft]', err)),
     seams,
     asDefaultEngine,
     // Last: opening the default store creates a file, which must not happen for options that fail.
     store: opts.store ?? openDefaultStore(),
   };
+}
+
+function eventsOption(v: unknown): { windowMs?: number } {
+  if (v === undefined) return {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError('events must be an object ({ windowMs? })');
+  return v as { windowMs?: number };
 }

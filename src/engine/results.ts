@@ -1,7 +1,7 @@
 import { versionOfFingerprint } from './fingerprint.js';
-import type { AttemptInfo, StepResult, StepView, WorkflowResult, RunView, RunSummary } from '../define/run-types.js';
+import type { AttemptInfo, StepResult, StepView, WorkflowResult, RunView, RunSummary, WaitInfo } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
-import type { RowMeta } from '../domain/journal-meta.js';
+import { decodeMeta, type RowMeta } from '../domain/journal-meta.js';
 import { INPUT_KEY } from '../domain/step-entries.js';
 import { errorForResult, plainError, type SerializedError } from '../errors.js';
 import type { JournalEntry, RunRecord } from '../store/types.js';
@@ -232,7 +232,24 @@ export function buildResult(run: RunRecord, journal: Iterable<JournalEntry>, inc
   return base as unknown as WorkflowResult;
 }
 
-export function buildRunView(wf: AnyWorkflow | null, run: RunRecord, journal: Iterable<JournalEntry>): RunView {
+/** The run's waits for events that have not ended (rows 'waiting' with a wait in their meta). */
+export function waitsOf(journal: Iterable<JournalEntry>): WaitInfo[] {
+  const out: WaitInfo[] = [];
+  for (const e of journal) {
+    if (e.status !== 'waiting' || e.meta === null) continue;
+    let w: RowMeta['wait'];
+    try {
+      w = decodeMeta(e.meta).wait;
+    } catch {
+      continue;
+    }
+    if (w) out.push({ path: e.path, events: w.events, key: w.key, deadline: w.deadline === null ? null : new Date(w.deadline), onTimeout: w.onTimeout, since: new Date(e.startedAt) });
+  }
+  return out;
+}
+
+export function buildRunView(wf: AnyWorkflow | null, run: RunRecord, rows: Iterable<JournalEntry>): RunView {
+  const journal = [...rows];
   const { steps } = buildSteps(journal, { errors: 'stored', runId: run.runId }) as { steps: Record<string, StepView> };
   const tracing = (decodeForView(run.tracing) as { traceId?: string; metadata?: Record<string, unknown> } | undefined) ?? {};
   const view: RunView = {
@@ -247,6 +264,8 @@ export function buildRunView(wf: AnyWorkflow | null, run: RunRecord, journal: It
   if (run.error !== null) view.error = decodeForView(run.error) as SerializedError;
   if (tracing.metadata) view.metadata = tracing.metadata;
   if (tracing.traceId) view.traceId = tracing.traceId;
+  const waits = waitsOf(journal);
+  if (waits.length) view.waitingFor = waits;
   return view;
 }
 

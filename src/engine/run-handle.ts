@@ -3,6 +3,7 @@ import type { LegacyStreamChunk, WorkflowStreamChunk } from '../define/stream-ty
 import type { AnyWorkflow } from '../define/workflow.js';
 import { isTerminal, type RunStatus } from '../domain/run-status.js';
 import type { WorkflowEvent } from '../domain/workflow-events.js';
+import type { SendEventOutcome } from './event-commands.js';
 import type { EventSource } from './events.js';
 import { guardWatcher, runStream, toChunk, toLegacyChunks, ZERO_USAGE, type CloseRule, type RunStream } from './run-streams.js';
 
@@ -16,6 +17,7 @@ export interface RunHost {
   restart(wf: AnyWorkflow, runId: string): Promise<void>;
   cancel(runId: string): Promise<void>;
   waitForResult(runId: string, includeState: boolean): Promise<WorkflowResult>;
+  sendEvent(wf: AnyWorkflow, runId: string, name: unknown, data: unknown): Promise<SendEventOutcome>;
   events: EventSource;
 }
 
@@ -182,6 +184,15 @@ export class Run implements RunHandle {
     await this.host.ready();
     await this.host.resume(this.wf, this.runId, opts);
     return { runId: this.runId };
+  }
+
+  /**
+   * Sends an event to this run only (Mastra 0.x's `run.sendEvent`): a `.waitForEvent` of this run for
+   * `event` takes it, now or (within the events window) when the run gets there.
+   */
+  async sendEvent(event: string, data?: unknown): Promise<SendEventOutcome> {
+    await this.host.ready();
+    return this.host.sendEvent(this.wf, this.runId, event, data);
   }
 
   /** Marks the run canceled; its in-flight steps see `abortSignal` fire and later steps never start. */

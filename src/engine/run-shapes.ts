@@ -96,7 +96,7 @@ export function topLevelSteps(steps: Record<string, StepResult>): Record<string,
 }
 
 /** Fields every view keeps whatever `fields` asks for (Mastra: metadata and status). */
-const ALWAYS = new Set(['runId', 'workflowName', 'resourceId', 'createdAt', 'updatedAt', 'status', 'statusReason']);
+const ALWAYS = new Set(['runId', 'workflowName', 'resourceId', 'createdAt', 'updatedAt', 'status', 'statusReason', 'waitingFor']);
 
 /** Whether a view with these options needs the run's journal (its steps). */
 export function viewNeedsSteps(opts: ResultQueryOptions): boolean {

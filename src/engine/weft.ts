@@ -9,12 +9,13 @@ import { checkCheckOptions, checkRunId, type RunListQuery } from './checks.js';
 import { checkRuns, countByFingerprint, type CheckOptions, type CheckReport } from './check-runs.js';
 import { fingerprintOf, versionOfFingerprint } from './fingerprint.js';
 import type { RunListPage } from './run-queries.js';
+import type { SendEventOptions, SendEventOutcome } from './event-commands.js';
 import { resolveOptions, type ResolvedOptions, type WeftOptions } from './options.js';
 import type { ScheduleInfo } from './schedules.js';
 import { startBulk, type BulkHandle, type BulkOptions } from './bulk.js';
 import { withStoreRetry } from './store-retry.js';
 
-export type { WeftOptions };
+export type { WeftOptions, SendEventOptions, SendEventOutcome };
 
 /**
  * The engine: a registry of workflows bound to a store, with a worker that executes runs. One Weft per
@@ -230,6 +231,27 @@ export class Weft {
     });
     for (const [fingerprint, n] of counts) out.push({ version: versionOfFingerprint(fingerprint), fingerprint, registered: false, unfinishedRuns: n });
     return out;
+  }
+
+  // ---- events ------------------------------------------------------------------------------------
+
+  /**
+   * Sends an event: stored first, then delivered to every run waiting for it (`.waitForEvent` with this
+   * name, and this key when the wait has `match`), kept for runs that reach such a wait later (within
+   * `events.windowMs`), and starting a run of every workflow it triggers. An `id` makes it idempotent.
+   */
+  async sendEvent(name: string, opts: SendEventOptions = {}): Promise<SendEventOutcome> {
+    await this.start();
+    return this.#p.signals.send(name, opts);
+  }
+
+  /**
+   * Completes a token made by `ctx.createToken()` (what POST /api/weft/tokens/:token does): the run's
+   * `.waitForToken` gets `data`. TOKEN_NOT_FOUND, TOKEN_EXPIRED or TOKEN_USED change nothing.
+   */
+  async completeToken(token: string, data?: unknown): Promise<{ runId: string; delivered: boolean }> {
+    await this.start();
+    return this.#p.signals.completeToken(token, data);
   }
 
   // ---- schedules ---------------------------------------------------------------------------------

@@ -2,9 +2,10 @@ import { approval } from './approval.js';
 import { documentPipeline } from './document-pipeline.js';
 import { onboarding } from './onboarding.js';
 import { orderFulfilment } from './order-fulfilment.js';
+import { documentReview, orderPayment } from './order-payment.js';
 import { supportReply } from './support-reply.js';
 
-export { approval, documentPipeline, onboarding, orderFulfilment, supportReply };
+export { approval, documentPipeline, documentReview, onboarding, orderFulfilment, orderPayment, supportReply };
 export { provisionAccount } from './onboarding.js';
 
 /** The registry `weft dev` serves: key -> workflow. */
@@ -14,4 +15,6 @@ export const workflows = {
   'expense-approval': approval,
   onboarding,
   'support-reply': supportReply,
+  'order-payment': orderPayment,
+  'document-review': documentReview,
 };

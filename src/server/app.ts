@@ -18,6 +18,7 @@ import type { ApiContext } from './routes/context.js';
 import { eventRoutes } from './routes/events.js';
 import { bulkRoutes } from './routes/bulk.js';
 import { runRoutes } from './routes/runs.js';
+import { sendEventRoutes, tokenRoutes } from './routes/send-event.js';
 import { workflowRoutes } from './routes/workflows.js';
 
 export interface WeftApp {
@@ -96,7 +97,11 @@ export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
   if (opts.corsOrigins.length > 0) app.use('/', rootCors(opts.corsOrigins));
   for (const p of prefixes) {
     app.use(`${p}/*`, originGuard(opts.corsOrigins));
-    if (opts.token) app.use(`${p}/*`, bearerAuth(opts.token));
+    if (opts.token) {
+      // A completion token is its own credential (a third party's webhook has no bearer token).
+      const auth = bearerAuth(opts.token);
+      app.use(`${p}/*`, (c, next) => (c.req.path.startsWith(`${WEFT_API_PREFIX}/tokens/`) ? next() : auth(c, next)));
+    }
     app.use(`${p}/*`, (c, next) => (isWeftPath(c.req.path) ? strictJson(c, next) : mastraJson(c, next)));
     app.use(`${p}/*`, async (c, next) => {
       checkRequestText(c.req.url, isWeftPath(c.req.path) ? {} : MASTRA_QUERY);
@@ -121,6 +126,8 @@ export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
   // Before the per-run routes: /runs/bulk is not a run id.
   api.route('/runs/bulk', bulkRoutes(ctx));
   api.route('/runs', allRuns);
+  api.route('/events', sendEventRoutes(ctx));
+  api.route('/tokens', tokenRoutes(ctx));
   app.route(WEFT_API_PREFIX, api);
   // weft's routes first: Mastra's unknown-route answer must not take /api/weft paths.
   if (mastraPrefix !== false) app.route(mastraPrefix, mastraRoutes(ctx));

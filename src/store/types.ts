@@ -287,6 +287,67 @@ export interface RetryRequest {
   leaseExpiresAt: number | null;
 }
 
+/**
+ * An event as sent (weft.sendEvent, run.sendEvent, POST /api/events/:name). Stored first, then delivered:
+ * to the runs waiting for it now, and to runs that reach a matching wait later (within a window).
+ */
+export interface NewEvent {
+  /** Idempotency key: a second send with the same id stores and delivers nothing. */
+  id: string;
+  name: string;
+  /** Correlation key (matched against a wait's `match` key); null: only waits without a key get it. */
+  key: string | null;
+  /** Set when the event is sent to one run (run.sendEvent): only that run's waits get it. */
+  runId: string | null;
+  /** JSON text of the event's data. */
+  data: string | null;
+  now: number;
+}
+
+export interface StoredEvent {
+  id: string;
+  name: string;
+  key: string | null;
+  runId: string | null;
+  data: string | null;
+  createdAt: number;
+}
+
+export interface SendEventRequest {
+  event: NewEvent;
+  /** Runs the event starts (workflow triggers), created in the same transaction, only when the event is new. */
+  startRuns?: NewRun[];
+}
+
+export interface SendEventResult {
+  /** False when an event with this id was stored before (nothing was delivered or started). */
+  created: boolean;
+  /** Runs the event was delivered to now (made runnable). */
+  delivered: { runId: string; workflowId: string }[];
+  /** Ids of the runs the event started (created now). */
+  started: string[];
+}
+
+/**
+ * A run reaching a wait for events (under its lease: applied only while its epoch equals `epoch`). The
+ * store looks for an event stored since `since` that matches and was not delivered to this run yet: when
+ * there is one, it is delivered now (the row is written 'resumed' with it, atomically); otherwise the
+ * row is written as given ('waiting') and the wait is registered, so a later send finds the run.
+ */
+export interface WaitRequest {
+  runId: string;
+  epoch: number;
+  /** The waiting journal row (status 'waiting', meta.wait set); its path is the wait's. */
+  entry: JournalEntry;
+  names: string[];
+  /** null: any event of these names (events sent with or without a key). */
+  key: string | null;
+  since: number;
+  now: number;
+}
+
+export type WaitResult = { fenced: true } | { fenced: false; event: StoredEvent | null };
+
 export interface Store {
   readonly kind: 'memory' | 'sqlite' | 'postgres';
   /**
@@ -408,6 +469,18 @@ export interface Store {
    * nothing to do.
    */
   maintain?(): Promise<void>;
+
+  /**
+   * Optional (every built-in store has it): stores an event unless its id exists, then delivers it to
+   * every run waiting for it (each run gets an event once) and creates the runs it starts, in one
+   * transaction. A delivered run's wait row becomes 'resumed' with the event; the run becomes pending
+   * (a new epoch: an owner that was about to park it is fenced) unless it is paused or suspended.
+   */
+  sendEvent?(req: SendEventRequest): Promise<SendEventResult>;
+  /** Optional (see sendEvent): registers a wait, or delivers an event stored earlier. See WaitRequest. */
+  registerWait?(req: WaitRequest): Promise<WaitResult>;
+  /** Optional: the stored event with this id, or null. */
+  loadEvent?(id: string): Promise<StoredEvent | null>;
 
   /** Inserts a schedule row unless it exists (since = now); returns the stored row. */
   ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord>;

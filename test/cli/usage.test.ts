@@ -37,7 +37,7 @@ describe('help and version', () => {
     for (const args of [['frobnicate'], ['help', 'frobnicate']]) {
       const r = await weft(args);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain('dev, serve, start, runs, migrate, prune');
+      expect(r.stderr).toContain('dev, serve, start, runs, events, migrate, prune');
     }
   });
 

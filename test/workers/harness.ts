@@ -39,8 +39,9 @@ export interface Proc {
   waitFor(pred: (line: string) => boolean, timeoutMs?: number): Promise<string>;
 }
 
-export function spawnWorker(env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [CHILD], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns a worker process running `script` (default: worker-child.mjs). */
+export function spawnWorker(env: Record<string, string>, script: string = CHILD): Proc {
+  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   let stderr = '';
   const listeners = new Set<(line: string) => void>();

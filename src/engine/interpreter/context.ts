@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../../errors.js';
 import { validate } from '../../define/schema.js';
-import type { StepContext, StepWriter, SuspendOptions, TracingContext } from '../../define/types.js';
+import type { ReceivedEvent, StepContext, StepWriter, SuspendOptions, TracingContext } from '../../define/types.js';
+import type { DeliveredEvent } from '../../domain/journal-meta.js';
 import type { StepSpan } from '../tracing.js';
 import { mastraOf } from '../../define/mastra-link.js';
 import type { Exec } from './exec.js';
@@ -25,6 +26,8 @@ export interface ContextArgs {
   /** The payload the step suspended with, when this attempt resumes it. */
   suspendData?: unknown;
   retryCount: number;
+  /** The step after a `.waitForEvent`: the event that ended the wait, or that it timed out. */
+  received?: { event?: DeliveredEvent; timedOut: boolean };
   /** A signal of the step's own (timeouts); otherwise the run's, created only if the step asks. */
   signal?: AbortSignal;
   /** The step's span; conditions and `.map` functions (and steps while no SDK records) see the run's. */
@@ -42,6 +45,10 @@ class StepContextImpl {
   readonly resumeData: unknown;
   readonly suspendData: unknown;
   readonly retryCount: number;
+  /** The step after a `.waitForEvent`: the event that ended the wait (undefined when it timed out). */
+  readonly event: ReceivedEvent | undefined;
+  /** The step after a `.waitForEvent` with a timeout: true when the wait ended at its deadline. */
+  readonly timedOut: boolean | undefined;
   readonly runId: string;
   readonly workflowId: string;
   readonly resourceId: string | undefined;
@@ -55,6 +62,9 @@ class StepContextImpl {
     this.resumeData = a.resumeData;
     this.suspendData = a.suspendData;
     this.retryCount = a.retryCount;
+    const r = a.received;
+    this.event = r?.event ? { name: r.event.name, key: r.event.key ?? undefined, id: r.event.id, data: a.resumeData, receivedAt: new Date(r.event.receivedAt) } : undefined;
+    this.timedOut = r ? r.timedOut : undefined;
     this.runId = a.exec.runId;
     this.workflowId = a.exec.rootWorkflow.id;
     this.resourceId = a.exec.resourceId;
@@ -142,6 +152,11 @@ class StepContextImpl {
       control.aborted = true;
       exec.abortFromStep();
     };
+  }
+
+  get createToken() {
+    const exec = this.#a.exec;
+    return (opts?: { timeout?: number | string }) => exec.createToken(opts);
   }
 
   get writer(): StepWriter {

@@ -2,7 +2,7 @@ import type { RequestContext } from '../../define/request-context.js';
 import type { AnyWorkflow } from '../../define/workflow.js';
 import type { RowMeta } from '../../domain/journal-meta.js';
 import type { CustomEventType, WorkflowEventType } from '../../domain/workflow-events.js';
-import type { JournalEntry } from '../../store/types.js';
+import type { JournalEntry, StoredEvent } from '../../store/types.js';
 import type { CrashPointName } from '../../worker/seams.js';
 import type { RunTracer } from '../tracing.js';
 import type { Value } from './outcome.js';
@@ -44,6 +44,16 @@ export interface Exec {
   metaOf(entry: JournalEntry): RowMeta;
   /** Records a row; resolves once committed. Rejects with EngineFault when it could not be recorded. */
   record(entry: JournalEntry, decoded?: { input: unknown; output: unknown }): Promise<void>;
+  /** How long before a wait began an event sent without a waiting run still counts for it. */
+  readonly eventWindowMs: number;
+  /**
+   * Writes a wait's row and registers the wait, atomically and under the lease: resolves with the event
+   * sent earlier that ends it at once (the row is then recorded 'resumed' with it), or null (the row is
+   * recorded as given and the wait is registered). Rejects with EngineFault when fenced or not recorded.
+   */
+  registerWait(entry: JournalEntry, names: string[], key: string | null): Promise<StoredEvent | null>;
+  /** Issues a completion token for this run (engine/tokens.ts). */
+  createToken(opts: unknown): Promise<{ token: string; url: string; expiresAt: Date }>;
   /**
    * Encodes a value for the journal, once (sets `value.json`). When JSON cannot carry the value as it
    * is (a Date, NaN, a class instance), `value.v` becomes what a replay would decode, so the run sees

@@ -1,11 +1,11 @@
 import { RequestContext, contextChanges } from '../../define/request-context.js';
 import type { AnyWorkflow } from '../../define/workflow.js';
-import { decodeMeta, type RowMeta } from '../../domain/journal-meta.js';
+import { decodeMeta, deliveredMeta, type RowMeta } from '../../domain/journal-meta.js';
 import { decodeRunOptions } from '../../domain/run-options.js';
 import type { RunStatus } from '../../domain/run-status.js';
 import { finishPayload, type CustomEventType, type WorkflowEventType } from '../../domain/workflow-events.js';
 import { CorruptRunError, LeaseLostError, plainError, serializeError, type SerializedError } from '../../errors.js';
-import type { ClaimedRun, JournalEntry, RunPatch, RunRecord, WriteOp } from '../../store/types.js';
+import type { ClaimedRun, JournalEntry, RunPatch, RunRecord, StoredEvent, WaitRequest, WaitResult, WriteOp } from '../../store/types.js';
 import { applyRunPatch } from '../../store/shared/run-rules.js';
 import type { CrashPointName, LeaseLossKind, Seams } from '../../worker/seams.js';
 import type { EventHub } from '../events.js';
@@ -32,6 +32,12 @@ export interface ExecutionHost {
   /** Sleeps and retry delays up to this long wait in process; longer ones park the run in the store. */
   inProcessSleepMs: number;
   seams: Seams;
+  /** See Exec.eventWindowMs. */
+  eventWindowMs: number;
+  /** The store's registerWait, with the engine's retries (see Store.registerWait). */
+  registerWait(req: WaitRequest): Promise<WaitResult>;
+  /** Issues a completion token for a run (engine/tokens.ts). */
+  createToken(runId: string, opts: unknown): Promise<{ token: string; url: string; expiresAt: Date }>;
   /** Whether this process still holds the run's lease by its own clock (absent: always). */
   leaseHeld?(runId: string): boolean;
   /** How long to park a run after the store failed `faults` times in a row to record it. */
@@ -94,6 +100,7 @@ export class RunExecution implements Exec {
   /** Decoded input/output of rows written here, so the run's result does not parse them back. */
   readonly decoded = new Map<string, DecodedRow>();
   readonly inProcessSleepMs: number;
+  readonly eventWindowMs: number;
   /** Steps this execution may still start: 1 for a perStep run, unlimited otherwise. */
   private stepsLeft: number;
 
@@ -108,6 +115,7 @@ export class RunExecution implements Exec {
     this.resourceId = run.resourceId ?? undefined;
     this.epoch = run.leaseEpoch;
     this.inProcessSleepMs = host.inProcessSleepMs;
+    this.eventWindowMs = host.eventWindowMs;
     this.stepsLeft = decodeRunOptions(run.options).perStep ? 1 : Infinity;
     for (const e of claimed.journal) {
       this.journal.set(e.path, e);
@@ -287,6 +295,27 @@ export class RunExecution implements Exec {
       if (err instanceof LeaseLostError) this.loseLease('fenced');
       throw new EngineFault(err);
     }
+  }
+
+  async registerWait(entry: JournalEntry, names: string[], key: string | null): Promise<StoredEvent | null> {
+    const now = this.now();
+    let res: WaitResult;
+    try {
+      res = await this.host.registerWait({ runId: this.runId, epoch: this.epoch, entry, names, key, since: entry.startedAt - this.eventWindowMs, now });
+    } catch (err) {
+      throw new EngineFault(err);
+    }
+    if (res.fenced) {
+      this.loseLease('fenced');
+      throw new EngineFault(new LeaseLostError(this.runId));
+    }
+    const event = res.event;
+    this.journal.set(entry.path, event ? { ...entry, status: 'resumed', meta: deliveredMeta(entry.meta, event, now) } : entry);
+    return event;
+  }
+
+  createToken(opts: unknown): Promise<{ token: string; url: string; expiresAt: Date }> {
+    return this.host.createToken(this.runId, opts);
   }
 
   encodeValue(value: Value, what: string): string | null {

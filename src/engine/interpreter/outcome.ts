@@ -14,7 +14,8 @@ export type Outcome =
   | { t: 'ok'; value: Value }
   | { t: 'suspended' }
   | { t: 'paused' }
-  | { t: 'waiting'; wakeAt: number }
+  /** wakeAt null: nothing but an event ends the wait (no timer). */
+  | { t: 'waiting'; wakeAt: number | null }
   | { t: 'failed'; error: SerializedError }
   | { t: 'bail'; value: Value }
   | { t: 'canceled' };
@@ -29,7 +30,7 @@ export function combine(outcomes: Outcome[]): Outcome | null {
   for (const o of outcomes) {
     if (o.t === 'ok') continue;
     if (!worst || RANK[o.t] > RANK[worst.t]) worst = o;
-    else if (o.t === 'waiting' && worst.t === 'waiting' && o.wakeAt < worst.wakeAt) worst = o;
+    else if (o.t === 'waiting' && worst.t === 'waiting' && o.wakeAt !== null && (worst.wakeAt === null || o.wakeAt < worst.wakeAt)) worst = o;
   }
   return worst;
 }

@@ -1,7 +1,8 @@
 import { validate } from '../../define/schema.js';
 import type { StepNode } from '../../define/graph.js';
 import type { AnyWorkflow } from '../../define/workflow.js';
-import type { AttemptMeta, RowMeta } from '../../domain/journal-meta.js';
+import type { AttemptMeta, DeliveredEvent, RowMeta } from '../../domain/journal-meta.js';
+import type { AnySchema } from '../../define/schema.js';
 import { NonRetryableError, PayloadError, StepTimeoutError, WorkflowValidationError, deserializeError, serializeError } from '../../errors.js';
 import type { JournalEntry } from '../../store/types.js';
 import type { StepSpan } from '../tracing.js';
@@ -14,8 +15,18 @@ import type { Scope } from './scope.js';
 
 type StepDef = StepNode['step'];
 
+/**
+ * What a `.waitForEvent` hands the step after it: the event that ended the wait (its data becomes the
+ * step's resumeData, checked against `schema` or the step's resumeSchema), or that it timed out.
+ */
+export interface Delivery {
+  event?: DeliveredEvent;
+  timedOut?: boolean;
+  schema?: AnySchema;
+}
+
 /** Runs a step at `path`, reusing its journal row when it already finished. */
-export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: Scope, path: string): Promise<Outcome> {
+export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: Scope, path: string, delivery?: Delivery): Promise<Outcome> {
   const step = unit.step;
   const entry = exec.row(path);
   const done = replayRecorded(exec, entry, scope, step.id);
@@ -35,6 +46,18 @@ export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: S
     attempt = entry.attempt;
     // A retry that was parked in the store goes on with the attempts it recorded there.
     failedAttempts = prior.attempts;
+  } else if (delivery && !entry) {
+    if (delivery.event) {
+      resumeData = reviveDates(delivery.event.data);
+      const schema = delivery.schema ?? step.resumeSchema;
+      if (schema && exec.rootWorkflow.options.validateInputs) {
+        try {
+          resumeData = await validate(schema, resumeData, 'Event data validation failed');
+        } catch (err) {
+          return recordFailure({ exec, scope, path, id: step.id, input, startedAt: exec.now(), attempts: 1, prior }, err);
+        }
+      }
+    }
   } else if (entry?.status === 'resumed') {
     // The resume data as stored, validated (and coerced) here, after decoding: a resume and its replay
     // after a crash give the step the same value.
@@ -50,7 +73,8 @@ export async function runStep(exec: Exec, unit: StepNode, input: Value, scope: S
   }
 
   const span = exec.tracer.startStep(scope.idPrefix + step.id, attempt);
-  const outcome = await attemptLoop({ exec, step, input, scope, path, prior, firstAttempt: attempt, failedAttempts, resumeData, suspendData, span });
+  const event = delivery && !entry ? { event: delivery.event, timedOut: delivery.timedOut === true } : undefined;
+  const outcome = await attemptLoop({ exec, step, input, scope, path, prior, firstAttempt: attempt, failedAttempts, resumeData, suspendData, span, event });
   span.end(outcome.t === 'ok' || outcome.t === 'bail' ? 'success' : outcome.t, outcome.t === 'failed' ? outcome.error : undefined);
   return outcome;
 }
@@ -67,6 +91,8 @@ interface Attempts {
   failedAttempts: AttemptMeta[] | undefined;
   resumeData: unknown;
   suspendData: unknown;
+  /** Set for the step after a `.waitForEvent`: what ended the wait. */
+  event?: { event?: DeliveredEvent; timedOut: boolean };
   span: StepSpan;
 }
 
@@ -163,7 +189,7 @@ function contextChecked(exec: Exec, result: CallResult): CallResult {
 function callExecute(a: Attempts, control: StepControl, attempt: number, inputData: unknown): CallResult | Promise<CallResult> {
   try {
     const step = a.step;
-    const args: ContextArgs = { exec: a.exec, scope: a.scope, stepId: step.id, control, inputData, resumeData: a.resumeData, suspendData: a.suspendData, retryCount: attempt, span: a.span };
+    const args: ContextArgs = { exec: a.exec, scope: a.scope, stepId: step.id, control, inputData, resumeData: a.resumeData, suspendData: a.suspendData, retryCount: attempt, span: a.span, ...(a.event ? { received: a.event } : {}) };
     const output = a.span.active ? a.span.run(() => callStep(step, args)) : callStep(step, args);
     if (output instanceof Promise) return output.then((v) => settled(a.exec, v), failed);
     return settled(a.exec, output);

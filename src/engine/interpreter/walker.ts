@@ -9,6 +9,7 @@ import type { Outcome, Value } from './outcome.js';
 import type { Scope, Walk } from './scope.js';
 import { runSleep } from './sleep.js';
 import { runStep } from './step-runner.js';
+import { runWaitForEvent } from './wait-event.js';
 
 /**
  * Walks a workflow's nodes in order against the run's journal. A node whose row is recorded is
@@ -52,5 +53,7 @@ function walkNode(exec: Exec, node: GraphNode, input: Value, scope: Scope): Prom
     case 'sleep':
     case 'sleepUntil':
       return runSleep(exec, node, input, scope, path);
+    case 'waitForEvent':
+      return runWaitForEvent(exec, node, input, scope, path);
   }
 }

@@ -15,7 +15,12 @@ import type {
   RunRecord,
   ScanRunsOptions,
   ScheduleRecord,
+  SendEventRequest,
+  SendEventResult,
   SettledCreate,
+  StoredEvent,
+  WaitRequest,
+  WaitResult,
   Store,
   WriteOp,
   WriteOutcome,
@@ -28,6 +33,8 @@ import { RunNotFoundError } from '../../errors.js';
 import { RunIndex, type IndexedRun } from './run-index.js';
 import { claimsBefore } from './run-queue.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
+import { MemoryEvents } from './events.js';
+import { checkSendEvent, checkWait } from '../shared/event-rules.js';
 import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
 
 interface MemoryRun extends IndexedRun {
@@ -47,6 +54,16 @@ export class MemoryStore implements Store {
   private readonly schedules = new Map<string, ScheduleRecord>();
   /** Settled runs still owned (their lifecycle callbacks are not recorded yet): few, so kept apart. */
   private readonly held = new Set<MemoryRun>();
+  private readonly eventBook = new MemoryEvents({
+    run: (id) => this.runs.get(id),
+    create: (run) => this.createOne(run).created,
+    changed: (id) => {
+      const r = this.runs.get(id);
+      if (!r) return;
+      this.index.refresh(r);
+      this.noteHeld(r);
+    },
+  });
 
   /** Call after anything that may have changed a run's owner or status. */
   private noteHeld(r: MemoryRun): void {
@@ -60,6 +77,10 @@ export class MemoryStore implements Store {
   async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
     // The same rules as the durable stores, so a run accepted here is accepted everywhere.
     checkNewRun(run);
+    return this.createOne(run);
+  }
+
+  private createOne(run: NewRun): { created: boolean; run: RunRecord } {
     const existing = this.runs.get(run.runId);
     if (existing) return { created: false, run: { ...existing.record } };
     const record = insertedRecord(run);
@@ -79,6 +100,20 @@ export class MemoryStore implements Store {
 
   async createRunsSettled(runs: NewRun[]): Promise<SettledCreate[]> {
     return createRunsSettled(runs, (rs) => this.createRuns(rs));
+  }
+
+  async sendEvent(req: SendEventRequest): Promise<SendEventResult> {
+    checkSendEvent(req);
+    return this.eventBook.send(req);
+  }
+
+  async registerWait(req: WaitRequest): Promise<WaitResult> {
+    checkWait(req);
+    return this.eventBook.wait(req);
+  }
+
+  async loadEvent(id: string): Promise<StoredEvent | null> {
+    return this.eventBook.load(id);
   }
 
   async loadRun(runId: string): Promise<RunRecord | null> {

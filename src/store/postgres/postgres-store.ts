@@ -16,7 +16,12 @@ import type {
   RunRecord,
   ScanRunsOptions,
   ScheduleRecord,
+  SendEventRequest,
+  SendEventResult,
   SettledCreate,
+  StoredEvent,
+  WaitRequest,
+  WaitResult,
   Store,
   StoreEvent,
   WriteOp,
@@ -30,6 +35,8 @@ import { mapPgError } from './errors.js';
 import { journalSql, loadJournals, type JournalSql } from './journal-queries.js';
 import { migrateSchema } from './migrations.js';
 import { leaseLength, listRuns, runSql, type RunSql } from './run-queries.js';
+import { checkSendEvent, checkWait } from '../shared/event-rules.js';
+import * as events from './events.js';
 import { applyWrite } from './write-batch.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
@@ -62,6 +69,7 @@ export class PostgresStore implements Store {
   private readonly journalSql: JournalSql;
   private readonly flowSql: FlowControlSql;
   private readonly scheduleSql: schedules.ScheduleSql;
+  private readonly eventSql: events.EventSql;
   private listener: PgListener | null = null;
   private readonly names: { createMany: string };
   private readonly settings: SessionSettings;
@@ -84,6 +92,7 @@ export class PostgresStore implements Store {
     this.journalSql = journalSql(this.schema);
     this.flowSql = flowControlSql(this.schema);
     this.scheduleSql = schedules.scheduleSql(this.schema);
+    this.eventSql = events.eventSql(this.schema);
     const n = (s: string): string => `weft_${this.schema}_${s}`;
     this.names = { createMany: n('create_many') };
   }
@@ -401,6 +410,23 @@ export class PostgresStore implements Store {
       const res = await query<{ wakeAt: number | null }>(pool, this.runSql.nextWake, [ids]);
       return res.rows[0]?.wakeAt ?? null;
     });
+  }
+
+  async sendEvent(req: SendEventRequest): Promise<SendEventResult> {
+    checkSendEvent(req);
+    return this.tx('sendEvent', (c) =>
+      events.sendEvent(c, this.eventSql, this.schema, req, async (run) => ((await query(c, this.runSql.insert, pgRunValues(run))).rowCount ?? 0) > 0),
+    );
+  }
+
+  async registerWait(req: WaitRequest): Promise<WaitResult> {
+    checkWait(req);
+    return this.tx('registerWait', (c) => events.registerWait(c, this.eventSql, this.schema, req));
+  }
+
+  async loadEvent(id: string): Promise<StoredEvent | null> {
+    if (!isStorableText(id)) return null;
+    return this.run('loadEvent', async (pool) => (await query<StoredEvent>(pool, this.eventSql.byId, [id])).rows[0] ?? null);
   }
 
   /** Row locks serialise concurrent resumes: the loser sees the run pending/running and conflicts. */

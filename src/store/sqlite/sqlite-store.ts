@@ -16,7 +16,12 @@ import type {
   RunRecord,
   ScanRunsOptions,
   ScheduleRecord,
+  SendEventRequest,
+  SendEventResult,
   SettledCreate,
+  StoredEvent,
+  WaitRequest,
+  WaitResult,
   Store,
   WriteOp,
   WriteOutcome,
@@ -26,6 +31,9 @@ import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resu
 import { insertedRecord } from '../shared/run-rules.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
+import { checkSendEvent, checkWait, deliverable, deliveredMeta, wakesUp } from '../shared/event-rules.js';
+import type { RunStatus } from '../types.js';
+import { EventQueries } from './event-queries.js';
 import { JournalQueries } from './journal-queries.js';
 import { migrateDatabase } from './migrations.js';
 import { checkOptions, isMemoryPath, mapSqliteError, openDatabase, type SqliteDb } from './open.js';
@@ -43,6 +51,7 @@ interface Connection {
   journal: JournalQueries;
   history: HistoryQueries;
   workers: WorkerQueries;
+  events: EventQueries;
   /** Applies a write batch; a better-sqlite3 transaction function, compiled once. */
   write: (ops: WriteOp[]) => WriteOutcome;
   /** Inserts a batch of runs in one transaction, compiled once. */
@@ -112,6 +121,7 @@ export class SqliteStore implements Store {
         journal,
         history: new HistoryQueries(db),
         workers: new WorkerQueries(db),
+        events: new EventQueries(db),
         write: (ops) => rolledBack(() => write.immediate(ops)),
         createMany: (b) => rolledBack(() => createMany.immediate(b)),
       };
@@ -362,6 +372,55 @@ export class SqliteStore implements Store {
   async markScheduleFired(workflowId: string, fireAt: number, now: number): Promise<void> {
     if (!isStorableText(workflowId)) return;
     this.tx('markScheduleFired', (c) => c.workers.markScheduleFired(workflowId, fireAt, now));
+  }
+
+  async sendEvent(req: SendEventRequest): Promise<SendEventResult> {
+    checkSendEvent(req);
+    const ev = req.event;
+    const stored: StoredEvent = { id: ev.id, name: ev.name, key: ev.key, runId: ev.runId, data: ev.data, createdAt: ev.now };
+    return this.tx('sendEvent', (c) => {
+      if (!c.events.insert(stored)) return { created: false, delivered: [], started: [] };
+      const started: string[] = [];
+      for (const r of req.startRuns ?? []) if (createOne(c.runs, c.keys, r).created) started.push(r.runId);
+      const delivered: SendEventResult['delivered'] = [];
+      const done = new Set<string>();
+      for (const w of c.events.waitsFor(stored)) {
+        if (done.has(w.runId) || c.events.wasDelivered(stored.id, w.runId)) continue;
+        const run = c.events.run(w.runId);
+        const row = run ? c.events.journalRow(run.rk, w.path) : undefined;
+        c.events.dropWait(w.runId, w.path);
+        if (!run || !deliverable({ status: run.status as RunStatus }, row)) continue;
+        c.events.markDelivered(stored, w.runId, run.rk, w.path, deliveredMeta(row!.meta, stored, ev.now), ev.now, wakesUp(run.status as RunStatus));
+        c.keys.forget(w.runId);
+        done.add(w.runId);
+        delivered.push({ runId: w.runId, workflowId: run.workflowId });
+      }
+      return { created: true, delivered, started };
+    });
+  }
+
+  async registerWait(req: WaitRequest): Promise<WaitResult> {
+    checkWait(req);
+    return this.tx('registerWait', (c): WaitResult => {
+      const run = c.events.run(req.runId);
+      if (!run || run.epoch !== req.epoch) return { fenced: true };
+      const path = req.entry.path;
+      c.events.dropWait(req.runId, path);
+      const early = c.events.early(req.runId, req.names, req.key, req.since);
+      if (early) {
+        c.events.recordDelivery(early, req.runId, path, req.now);
+        c.journal.upsert(run.rk, { ...req.entry, status: 'resumed', meta: deliveredMeta(req.entry.meta, early, req.now) });
+        return { fenced: false, event: early };
+      }
+      c.journal.upsert(run.rk, req.entry);
+      c.events.addWaits(req.runId, path, req.names, req.key, req.now);
+      return { fenced: false, event: null };
+    });
+  }
+
+  async loadEvent(id: string): Promise<StoredEvent | null> {
+    if (!isStorableText(id)) return null;
+    return this.use('loadEvent', (c) => c.events.load(id));
   }
 
   async cancelRun(runId: string, now: number, hold?: HoldRequest): Promise<RunRecord | null> {

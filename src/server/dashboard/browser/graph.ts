@@ -102,6 +102,13 @@ export function graphLib(dom: Dom) {
         return nodeEl(prefix + n.id, n.id, [n.duration !== undefined ? `sleep ${n.duration} ms` : 'sleep (computed)'], o, true);
       case 'sleepUntil':
         return nodeEl(prefix + n.id, n.id, [n.date ? `sleep until ${new Date(n.date).toLocaleString()}` : 'sleep until (computed)'], o, true);
+      case 'waitForEvent':
+        return h(
+          'div',
+          { className: 'frame', role: 'group', 'aria-label': 'wait for event' },
+          h('div', { className: 'frame-label' }, `wait for ${n.events.join(' or ')}${n.timeout !== undefined ? ` · timeout ${n.timeout} ms` : ''}`),
+          stepBox(n.step, prefix, o),
+        );
     }
   }
 

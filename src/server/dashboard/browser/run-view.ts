@@ -123,6 +123,47 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
     return form;
   }
 
+  /** What a run waits for (event names, key, deadline) and a form sending one of its events to this run. */
+  function eventForm(runId: string, wait: NonNullable<RunView['waitingFor']>[number], refresh: () => void): HTMLElement {
+    const id = `event-${wait.path}`;
+    const area = h('textarea', { id, rows: 4, spellcheck: 'false', name: 'data' });
+    area.value = '{}';
+    const select = h('select', { id: `${id}-name`, name: 'event' }, ...wait.events.map((e) => h('option', { value: e }, e)));
+    const err = h('p', { className: 'error', role: 'alert' });
+    const deadline = wait.deadline ? `until ${dom.fmtTime(String(wait.deadline))} (then ${wait.onTimeout === 'fail' ? 'the run fails' : 'it goes on without an event'})` : 'with no timeout';
+    const form = h(
+      'form',
+      { className: 'resume-form', 'aria-label': `send an event to ${wait.path}` },
+      h('h3', {}, `Waiting for ${wait.events.join(' or ')}`),
+      h('p', { 'data-wait': wait.path }, `Key: ${wait.key ?? '(any)'} · waiting since ${dom.fmtTime(String(wait.since))} ${deadline}`),
+      h('label', { for: `${id}-name` }, 'Event'),
+      select,
+      h('label', { for: id }, 'Event data (JSON)'),
+      area,
+      err,
+      h('button', { type: 'submit' }, 'Send event to this run'),
+    );
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      let data: unknown;
+      try {
+        data = JSON.parse(area.value || '{}');
+      } catch (e) {
+        err.textContent = `Event data is not valid JSON: ${(e as Error).message}`;
+        area.focus();
+        return;
+      }
+      api
+        .post(`/events/${encodeURIComponent((select as HTMLSelectElement).value)}`, { runId, data })
+        .then(() => {
+          announce(`Sent ${(select as HTMLSelectElement).value}`);
+          refresh();
+        })
+        .catch((e: Error) => (err.textContent = e.message));
+    });
+    return form;
+  }
+
   async function render(root: HTMLElement, wfKey: string, runId: string): Promise<() => void> {
     const base = `/workflows/${encodeURIComponent(wfKey)}/runs/${encodeURIComponent(runId)}`;
     const info = await api.get<WorkflowInfo>(`/workflows/${encodeURIComponent(wfKey)}`).catch(() => undefined);
@@ -196,6 +237,11 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
           const step = path.join('.');
           sec.appendChild(resumeForm(wfKey, runId, step, result.suspendPayload[step], info?.steps?.[step]?.resumeSchema, () => (refollow(), refresh())));
         }
+        body.appendChild(sec);
+      }
+      if (view.waitingFor?.length) {
+        const sec = h('section', { className: 'card', 'aria-labelledby': 'wait-h' }, h('h2', { id: 'wait-h' }, 'Waiting for an event'));
+        for (const w of view.waitingFor) sec.appendChild(eventForm(runId, w, () => (refollow(), refresh())));
         body.appendChild(sec);
       }
       const past = history(steps, result.status);

@@ -1,0 +1,121 @@
+import type { JournalEntry, NewRun, RunRecord, SendEventRequest, SendEventResult, StoredEvent, WaitRequest, WaitResult } from '../types.js';
+import { deliverable, deliveredMeta, eventMatches, wakesUp } from '../shared/event-rules.js';
+
+/** What the event book needs from the memory store's runs. */
+export interface MemoryRunAccess {
+  run(runId: string): { record: RunRecord; journal: Map<string, JournalEntry> } | undefined;
+  /** Creates a run unless it exists; returns whether it was created. */
+  create(run: NewRun): boolean;
+  /** The run's status, owner or epoch changed (the store re-indexes it). */
+  changed(runId: string): void;
+}
+
+const ANY = '\u0000any';
+
+/**
+ * Events, waits and deliveries of the memory store, with the same rules as the SQL stores' tables:
+ * waits are found by (name, key), early events by name in send order, deliveries by (event, run).
+ */
+export class MemoryEvents {
+  private readonly events = new Map<string, StoredEvent>();
+  private readonly byName = new Map<string, StoredEvent[]>();
+  /** name -> key (or ANY) -> "runId\npath" */
+  private readonly waits = new Map<string, Map<string, Set<string>>>();
+  /** "runId\npath" -> the (name, key) entries registered for it. */
+  private readonly waitsOf = new Map<string, { names: string[]; key: string }>();
+  private readonly deliveries = new Set<string>();
+
+  constructor(private readonly runs: MemoryRunAccess) {}
+
+  load(id: string): StoredEvent | null {
+    const e = this.events.get(id);
+    return e ? { ...e } : null;
+  }
+
+  send(req: SendEventRequest): SendEventResult {
+    const ev = req.event;
+    if (this.events.has(ev.id)) return { created: false, delivered: [], started: [] };
+    const stored: StoredEvent = { id: ev.id, name: ev.name, key: ev.key, runId: ev.runId, data: ev.data, createdAt: ev.now };
+    this.events.set(ev.id, stored);
+    let list = this.byName.get(ev.name);
+    if (!list) this.byName.set(ev.name, (list = []));
+    list.push(stored);
+
+    const started: string[] = [];
+    for (const r of req.startRuns ?? []) if (this.runs.create(r)) started.push(r.runId);
+
+    const candidates: string[] = [];
+    const byKey = this.waits.get(ev.name);
+    if (byKey) {
+      const keys = ev.runId !== null ? [...byKey.keys()] : ev.key === null ? [ANY] : [ev.key, ANY];
+      for (const k of keys) for (const w of byKey.get(k) ?? []) candidates.push(w);
+    }
+    const delivered: SendEventResult['delivered'] = [];
+    const done = new Set<string>();
+    for (const w of candidates.sort()) {
+      const [runId, path] = w.split('\n') as [string, string];
+      if (ev.runId !== null && runId !== ev.runId) continue;
+      if (done.has(runId) || this.deliveries.has(`${ev.id}\n${runId}`)) continue;
+      const run = this.runs.run(runId);
+      const row = run?.journal.get(path);
+      this.dropWait(w);
+      if (!run || !deliverable(run.record, row)) continue;
+      run.journal.set(path, { ...row!, status: 'resumed', meta: deliveredMeta(row!.meta, stored, ev.now) });
+      this.deliveries.add(`${ev.id}\n${runId}`);
+      done.add(runId);
+      const rec = run.record;
+      if (wakesUp(rec.status)) {
+        rec.status = 'pending';
+        rec.owner = null;
+        rec.leaseExpiresAt = null;
+        rec.leaseEpoch += 1;
+      }
+      rec.wakeAt = null;
+      rec.updatedAt = ev.now;
+      this.runs.changed(runId);
+      delivered.push({ runId, workflowId: rec.workflowId });
+    }
+    return { created: true, delivered, started };
+  }
+
+  wait(req: WaitRequest): WaitResult {
+    const run = this.runs.run(req.runId);
+    if (!run || run.record.leaseEpoch !== req.epoch) return { fenced: true };
+    const path = req.entry.path;
+    const w = `${req.runId}\n${path}`;
+    this.dropWait(w);
+    let found: StoredEvent | null = null;
+    for (const name of req.names) {
+      for (const e of this.byName.get(name) ?? []) {
+        if (found && e.createdAt >= found.createdAt) break;
+        if (eventMatches(e, req) && !this.deliveries.has(`${e.id}\n${req.runId}`)) {
+          found = e;
+          break;
+        }
+      }
+    }
+    if (found) {
+      this.deliveries.add(`${found.id}\n${req.runId}`);
+      run.journal.set(path, { ...req.entry, status: 'resumed', meta: deliveredMeta(req.entry.meta, found, req.now) });
+      return { fenced: false, event: { ...found } };
+    }
+    run.journal.set(path, { ...req.entry });
+    const key = req.key ?? ANY;
+    for (const name of req.names) {
+      let byKey = this.waits.get(name);
+      if (!byKey) this.waits.set(name, (byKey = new Map()));
+      let set = byKey.get(key);
+      if (!set) byKey.set(key, (set = new Set()));
+      set.add(w);
+    }
+    this.waitsOf.set(w, { names: req.names, key });
+    return { fenced: false, event: null };
+  }
+
+  private dropWait(w: string): void {
+    const reg = this.waitsOf.get(w);
+    if (!reg) return;
+    this.waitsOf.delete(w);
+    for (const name of reg.names) this.waits.get(name)?.get(reg.key)?.delete(w);
+  }
+}

@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentReview } from '../../src/examples/index.js';
+import { startHarness, type Harness } from '../server/harness.js';
+
+/** The dashboard's run page for a run waiting for events: what it waits for, and sending one (real Chromium). */
+const CHROMIUM = '/usr/bin/chromium';
+let h: Harness;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  h = await startHarness({ workflows: { 'document-review': documentReview } });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--headless'] });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+
+describe('dashboard: waiting for events', () => {
+  it('shows the events, key and deadline a run waits for, and sends the chosen event to it', async () => {
+    const started = await h.api('/workflows/document-review/runs', { method: 'POST', json: { runId: 'doc-run', inputData: { documentId: 'doc-1', title: 'Plan' } } });
+    expect(started.status).toBe(202);
+    await page.goto(`${h.url}/#/runs/document-review/doc-run`);
+    await expect.poll(() => page.locator('#run-status').textContent(), { timeout: 10_000 }).toBe('waiting');
+    const form = page.getByRole('form', { name: 'send an event to waitForEvent_record-decision' });
+    await expect.poll(() => form.locator('h3').textContent(), { timeout: 10_000 }).toBe('Waiting for review.approved or review.rejected');
+    expect(await form.locator('[data-wait]').textContent()).toMatch(/^Key: doc-1 · waiting since .+ until .+ \(then it goes on without an event\)$/);
+    await form.getByLabel('Event', { exact: true }).selectOption('review.rejected');
+    await form.getByLabel('Event data (JSON)').fill('{"by": "ada"}');
+    await form.getByRole('button', { name: 'Send event to this run' }).click();
+    await expect.poll(() => page.locator('#run-status').textContent(), { timeout: 10_000 }).toBe('success');
+    expect(await page.locator('pre[aria-label="run result"]').textContent()).toContain('"decision": "rejected"');
+    expect(pageErrors).toEqual([]);
+  });
+});
