@@ -55,6 +55,8 @@ describe('dashboard', () => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Workflows');
     expect(await page.locator('section.card h2').allTextContents()).toEqual(['add', 'approve', 'slow', 'fails', 'html']);
     expect(await page.locator('section.card').first().locator('.node .node-id').allTextContents()).toEqual(['inc', 'double']);
+    // Each card says how many unfinished runs each version still has (the drain view of a deploy).
+    await expect.poll(() => page.getByLabel('versions of add').textContent()).toMatch(/^Unfinished runs by version: [0-9a-f]{16}: \d+$/);
     await shot('workflows');
   });
 

@@ -251,7 +251,9 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
       if (result.status === 'success') io.append(h('h3', {}, 'Result'), dom.jsonBlock(result.result, 'run result'));
       if (result.status === 'failed') io.append(h('h3', {}, 'Error'), errors.renderError(view.error ?? result.error, 'run error'));
       if ('statusReason' in result && result.statusReason) io.append(h('p', {}, `Reason: ${result.statusReason}`));
-      io.append(h('p', { className: 'muted' }, `Created ${dom.fmtTime(String(view.createdAt))} · updated ${dom.fmtTime(String(view.updatedAt))}`));
+      // Which definition the run started on: what `weft check` compares new code against.
+      const started = view.fingerprint ? ` · started on ${view.version !== undefined ? `v${view.version} ` : ''}(graph ${view.fingerprint})` : '';
+      io.append(h('p', { className: 'muted' }, `Created ${dom.fmtTime(String(view.createdAt))} · updated ${dom.fmtTime(String(view.updatedAt))}${started}`));
       body.append(io, stepDetails(steps, view.steps));
     };
 
