@@ -9,7 +9,8 @@ export function findStepByPath(wf: AnyWorkflow, path: string): Step | null {
   let i = 0;
   while (i < segments.length) {
     const seg = segments[i]!.replace(/\[\d+\]$/, '');
-    const node = nodes.find((n) => n.segment === seg);
+    // The step after a `.waitForEvent` has its own path segment beside the wait's.
+    const node = nodes.find((n) => n.segment === seg || (n.type === 'waitForEvent' && n.child.segment === seg));
     if (!node) return null;
     i++;
     let unit: UnitNode | undefined;
@@ -27,6 +28,9 @@ export function findStepByPath(wf: AnyWorkflow, path: string): Step | null {
       case 'foreach':
         unit = node.child.segment === segments[i] ? node.child : undefined;
         i++;
+        break;
+      case 'waitForEvent':
+        unit = node.child.segment === seg ? node.child : undefined;
         break;
       default:
         return null;

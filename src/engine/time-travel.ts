@@ -86,6 +86,7 @@ class TravelPlanner {
       if (!hit) continue;
       for (let j = 0; j < i; j++) this.before(nodes[j]!, prefix, ctx);
       const [unit, unitPath] = hit;
+      if (n.type === 'waitForEvent') this.passWait(path);
       if (n.type === 'parallel') for (const [u, up] of units) if (u !== unit) this.unit(u, up, ctx);
       if (n.type === 'branch') {
         // The branch takes the target, and the siblings whose results are given.
@@ -199,7 +200,20 @@ class TravelPlanner {
         // Already slept, or never needs to: the walk passes it without waiting.
         this.put(existing?.status === 'success' ? existing : this.row({ path, status: 'success' }));
         return;
+      case 'waitForEvent':
+        this.passWait(path);
+        this.unit(n.child, prefix + n.child.segment, ctx);
+        return;
     }
+  }
+
+  /**
+   * A wait for events before (or at) the target is passed, not waited for again: the event it took is
+   * kept; a wait that never ended counts as ended without an event (its step sees neither).
+   */
+  private passWait(path: string): void {
+    const existing = this.existing.get(path);
+    this.put(existing?.status === 'resumed' ? existing : this.row({ path, status: 'resumed', endedAt: null }));
   }
 
   /** The target's own row, only when it gets resume data or a new input (the walk executes it either way). */
@@ -226,6 +240,8 @@ function unitsOf(n: GraphNode, path: string): [UnitNode, string][] {
       return [[n.child, `${path}[1]/${n.child.segment}`]];
     case 'foreach':
       return [[n.child, `${path}/${n.child.segment}`]];
+    case 'waitForEvent':
+      return [[n.child, path.slice(0, path.length - n.segment.length) + n.child.segment]];
     default:
       return [];
   }

@@ -281,3 +281,22 @@ describe.each(Object.keys(STORES))('completion tokens on %s', (kind) => {
     expect((await weft.getRun(run.runId))?.status).toBe('waiting');
   });
 });
+
+describe('events and the other run commands', () => {
+  it('time travel to the step after a wait runs it again without waiting again', async () => {
+    const { step, calls } = receiver('after');
+    const wf = createWorkflow({ id: uid('travel'), inputSchema: z.any(), outputSchema: z.any() }).waitForEvent('go', step).commit();
+    const weft = new Weft({ store: memoryStore(), workflows: { wf }, worker: { pollMs: 20 } });
+    wefts.push(weft);
+    const run = await wf.createRun();
+    await run.startAsync({ inputData: {} });
+    await waitUntil(async () => (await weft.getRun(run.runId))?.status === 'waiting', { message: 'waiting' });
+    await run.sendEvent('go', { v: 1 });
+    await waitUntil(async () => (await weft.getRun(run.runId))?.status === 'success', { message: 'done' });
+    const again = await run.timeTravel({ step: 'after' });
+    expect(again.status).toBe('success');
+    expect(calls.count).toBe(2);
+    // The event it took is kept: the step sees it again.
+    expect(again.status === 'success' && again.result).toMatchObject({ resumeData: { v: 1 }, event: { name: 'go' } });
+  });
+});
