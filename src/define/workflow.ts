@@ -14,6 +14,7 @@ import {
   type UnitNode,
 } from './graph.js';
 import { lifecycleOf, type LifecycleOptions } from './lifecycle.js';
+import { operationsOf, type ResolvedOperations, type RetentionPolicy } from './operations.js';
 import { runtimeOf, type WorkflowRunListing, type WorkflowRuntime } from './runtime.js';
 import { checkRunId } from '../domain/ids.js';
 import type {
@@ -92,6 +93,15 @@ export interface WorkflowConfig<
   /** Cron schedule (see docs/operations.md). */
   schedule?: { cron: string; timezone?: string; inputData?: InferIn<TInSchema> };
   metadata?: Record<string, unknown>;
+  /**
+   * Run metadata keys (from the start's `metadata`) that listings can filter on through an index
+   * (docs/operations.md, "Search"). A run's tags are always searchable.
+   */
+  searchable?: readonly string[];
+  /** How long finished runs are kept per outcome, e.g. `{ success: '7d', failed: '30d' }` (workers prune). */
+  retention?: RetentionPolicy;
+  /** The id of a workflow started (durably, once) with `{ runId, workflowId, error, input }` when a run fails for good. */
+  onFailure?: string;
 }
 
 
@@ -114,6 +124,8 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   readonly priority: number;
   readonly schedule?: { cron: string; timezone?: string; inputData?: unknown };
   readonly metadata?: Record<string, unknown>;
+  /** searchable / retention / onFailure, checked at definition time (define/operations.ts). */
+  readonly operations: ResolvedOperations;
   declare readonly __in?: TInput;
   declare readonly __out?: TOutput;
   declare readonly __state?: TState;
@@ -160,6 +172,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     this.priority = config.priority ?? 0;
     this.schedule = config.schedule;
     this.metadata = config.metadata;
+    this.operations = operationsOf(where, config);
   }
 
   // ---- builders -------------------------------------------------------------------------------

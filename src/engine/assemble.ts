@@ -122,6 +122,10 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     now: seams.now,
     crashPoint: (name) => seams.crash?.(name),
     onError: o.onError,
+    startFailureRun: async (workflowId, runId, inputData) => {
+      const wf = p.registry.get(workflowId);
+      await p.commands.create(wf, runId, inputData.resourceId, { inputData });
+    },
   });
   const lifecycle = p.lifecycle;
   p.executions = new LocalExecutions({

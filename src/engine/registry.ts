@@ -1,9 +1,9 @@
-import { hasOutcomeCallbacks } from '../define/lifecycle.js';
 import { bindRuntime, unbindRuntime, type WorkflowRuntime } from '../define/runtime.js';
 import { Workflow, type AnyWorkflow } from '../define/workflow.js';
 import { checkId } from '../domain/ids.js';
 import { InvalidArgumentError, WorkflowNotFoundError } from '../errors.js';
 import { parseSchedule } from '../worker/cron.js';
+import { watchesOutcomes } from './lifecycle.js';
 
 /**
  * The workflows one engine knows, by registry key and by workflow id. Registering binds the workflow
@@ -59,10 +59,10 @@ export class WorkflowRegistry {
     return out;
   }
 
-  /** Ids of the registered workflows with onFinish/onError (workers look for their held runs). */
+  /** Ids of the registered workflows with onFinish/onError/onFailure (workers look for their held runs). */
   withOutcomeCallbacks(): string[] {
     const out: string[] = [];
-    for (const [id, wf] of this.byId) if (hasOutcomeCallbacks(wf.lifecycle)) out.push(id);
+    for (const [id, wf] of this.byId) if (watchesOutcomes(wf)) out.push(id);
     return out;
   }
 
