@@ -26,7 +26,10 @@ export interface StartOptions<TInput = any, TState = any> {
   initialState?: TState;
   requestContext?: RequestContext | Map<string, unknown> | Record<string, unknown>;
   tracingOptions?: TracingOptions;
+  /** The run's metadata; the keys its workflow declares `searchable` can filter listings. */
   metadata?: Record<string, unknown>;
+  /** The run's tags (added to tracingOptions.tags); listings can filter on them. */
+  tags?: string[];
   traceId?: string;
   outputOptions?: { includeState?: boolean };
   /** Execute one step, then pause the run (status `paused`) until it is resumed. */
@@ -225,6 +228,10 @@ export interface ListRunsOptions {
   resourceId?: string;
   fromDate?: Date | number;
   toDate?: Date | number;
+  /** Only runs carrying every one of these tags. */
+  tags?: string[];
+  /** Only runs whose metadata has these values, for keys the workflow declares `searchable`. */
+  metadata?: Record<string, string | number | boolean>;
   /** 0-based page number. */
   page?: number;
   perPage?: number;

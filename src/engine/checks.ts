@@ -9,6 +9,7 @@ import { RequestContext } from '../define/request-context.js';
 import { checkId, checkRunId } from '../domain/ids.js';
 import { RUN_STATUSES, isRunStatus } from '../domain/run-status.js';
 import { InvalidArgumentError } from '../errors.js';
+import { checkTags, filterLabels, MAX_TAGS } from '../domain/search-labels.js';
 import type { ListRunsFilter } from '../store/types.js';
 
 export { checkRunId };
@@ -75,6 +76,9 @@ export function checkStartOptions(opts: unknown): CheckedStart {
   const tracing: TracingOptions = { ...o.tracingOptions };
   if (traceId !== undefined) tracing.traceId = traceId.toLowerCase().padStart(32, '0');
   if (o.metadata) tracing.metadata = { ...o.tracingOptions?.metadata, ...o.metadata };
+  const tags = [...checkTags(o.tracingOptions?.tags, 'tracingOptions.tags'), ...checkTags(o.tags)];
+  if (tags.length > 0) tracing.tags = [...new Set(tags)];
+  if (tracing.tags && tracing.tags.length > MAX_TAGS) throw new InvalidArgumentError(`a run takes at most ${MAX_TAGS} tags`);
   return {
     inputData: o.inputData,
     initialState: o.initialState,
@@ -149,6 +153,7 @@ export function listFilterOf(opts: ListRunsOptions & { workflowId?: string }): L
     resourceId: opts.resourceId,
     fromDate: timeMs(opts.fromDate, 'fromDate'),
     toDate: timeMs(opts.toDate, 'toDate'),
+    labels: filterLabels(opts.tags, opts.metadata),
     page: opts.page,
     perPage,
   };

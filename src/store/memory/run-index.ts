@@ -11,6 +11,13 @@ export interface IndexedRun {
   queued?: boolean;
   /** Deleted: entries left behind in the queue and the lists (until compaction) are skipped. */
   gone?: boolean;
+  /** The run's search labels (NewRun.labels). */
+  labels?: ReadonlySet<string>;
+}
+
+function hasLabels(r: IndexedRun, labels: readonly string[] | undefined): boolean {
+  if (!labels?.length) return true;
+  return r.labels !== undefined && labels.every((l) => r.labels!.has(l));
 }
 
 const countKey = (r: RunRecord): string => `${r.workflowId}\u0000${r.status}`;
@@ -108,12 +115,12 @@ export class RunIndex<R extends IndexedRun> {
 
   list(filter: ListRunsFilter, offset: number, perPage: number): { runs: RunRecord[]; total: number } {
     const source = filter.resourceId !== undefined ? (this.byResource.get(filter.resourceId) ?? []) : this.ordered;
-    const countable = filter.resourceId === undefined && filter.fromDate === undefined && filter.toDate === undefined;
+    const countable = filter.resourceId === undefined && filter.fromDate === undefined && filter.toDate === undefined && !filter.labels?.length;
     const runs: RunRecord[] = [];
     let matched = 0;
     for (let i = source.length - 1; i >= 0; i--) {
       const r = source[i]!;
-      if (r.gone || !matchesFilter(r.record, filter)) continue;
+      if (r.gone || !matchesFilter(r.record, filter) || !hasLabels(r, filter.labels)) continue;
       if (matched >= offset && runs.length < perPage) runs.push({ ...r.record });
       matched++;
       if (countable && runs.length >= perPage) break;

@@ -9,6 +9,8 @@ import type {
   ListRunsResult,
   NewRun,
   JournalGeneration,
+  PruneRequest,
+  RunLinks,
   ResumeRequest,
   RetryRequest,
   ReviseRequest,
@@ -29,8 +31,9 @@ import { journalSql, loadJournals, type JournalSql } from './journal-queries.js'
 import { migrateSchema } from './migrations.js';
 import { leaseLength, listRuns, runSql, type RunSql } from './run-queries.js';
 import { applyWrite } from './write-batch.js';
+import { loadLinks, pruneRuns } from './search-queries.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
-import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
+import { checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { claimLimited, flowControlSql, type FlowControlSql } from './flow-control.js';
 import { channelFor, PgListener } from './notify.js';
 import * as schedules from './schedules.js';
@@ -198,7 +201,7 @@ export class PostgresStore implements Store {
   /** createRuns without the checks (createRunsSettled made them already, item by item). */
   private async insertRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
     return this.run('createRuns', async (pool) => {
-      const cols: unknown[][] = Array.from({ length: 14 }, () => []);
+      const cols: unknown[][] = Array.from({ length: 17 }, () => []);
       const seen = new Set<string>();
       for (const r of runs) {
         if (seen.has(r.runId)) continue;
@@ -461,6 +464,16 @@ export class PostgresStore implements Store {
       const journal = (await query<JournalEntry>(c, this.journalSql.byRun, [req.runId])).rows;
       return { run: revised, journal };
     });
+  }
+
+  async loadLinks(runId: string): Promise<RunLinks> {
+    if (!isStorableText(runId)) return { rerunOf: null, reruns: [] };
+    return this.run('loadLinks', (pool) => loadLinks(pool, this.schema, runId));
+  }
+
+  async pruneRuns(req: PruneRequest): Promise<number> {
+    checkPrune(req);
+    return this.run('pruneRuns', (pool) => pruneRuns(pool, this.schema, req));
   }
 
   async loadHistory(runId: string): Promise<JournalGeneration[]> {

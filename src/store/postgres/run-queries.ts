@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { ListRunsFilter, RunRecord } from '../types.js';
 import { normalisePage } from '../shared/run-rules.js';
 import { query } from './connection.js';
+import { listLabelled } from './search-queries.js';
 
 /** Columns aliased to RunRecord's keys (BIGINTs parsed to numbers by pgTypes), so rows need no mapping. */
 export const RUN_COLUMNS = `id AS "runId", workflow_id AS "workflowId", status, resource_id AS "resourceId", input,
@@ -33,17 +34,17 @@ export function runSql(schema: string) {
     OR (status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= $1))`;
   return {
     insert: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
-        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, updated_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, ${dbNow} + $10, $11, $12, $13, $14, $13)
+        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, labels, rerun_of, rerun_step, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, ${dbNow} + $10, $11, $12, $13, $14, $15, $16, $17, $13)
       ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`,
     insertMany: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
-        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, updated_at)
+        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, labels, rerun_of, rerun_step, updated_at)
       SELECT id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, 1, ${dbNow} + lease_ms,
-        priority, concurrency_key, created_at, options, created_at
+        priority, concurrency_key, created_at, options, labels, rerun_of, rerun_step, created_at
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-        $9::text[], $10::bigint[], $11::int[], $12::text[], $13::bigint[], $14::text[])
+        $9::text[], $10::bigint[], $11::int[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::text[])
         AS t(id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, lease_ms,
-          priority, concurrency_key, created_at, options)
+          priority, concurrency_key, created_at, options, labels, rerun_of, rerun_step)
       ON CONFLICT (id) DO NOTHING RETURNING id, lease_expires_at AS "leaseExpiresAt"`,
     byIds: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = ANY($1::text[])`,
     byId: `SELECT ${RUN_COLUMNS} FROM ${runs} WHERE id = $1`,
@@ -132,6 +133,7 @@ export function runSql(schema: string) {
       FROM "${schema}".journal_history WHERE run_id = $1 ORDER BY generation, seq`,
     runs,
     runCounts: `"${schema}".run_counts`,
+    runLabels: `"${schema}".run_labels`,
   };
 }
 
@@ -174,6 +176,7 @@ export async function listRuns(
   if (filter.resourceId !== undefined) where.push(`resource_id = ${param(filter.resourceId)}`);
   if (filter.fromDate !== undefined) where.push(`created_at >= ${param(filter.fromDate)}`);
   if (filter.toDate !== undefined) where.push(`created_at <= ${param(filter.toDate)}`);
+  if (filter.labels?.length) return listLabelled(pool, sql, filter.labels, where, values, perPage, offset);
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const n = values.length;
   // Workflow and status filters are answered from run_counts (kept by triggers, migration 0005);

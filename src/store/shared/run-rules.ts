@@ -93,7 +93,8 @@ export function insertedRecord(run: NewRun): RunRecord {
 
 /**
  * A new run's column values in insert order (id, workflow_id, status, resource_id, input, state,
- * request_context, tracing, owner, lease_expires_at, priority, concurrency_key, created_at, options),
+ * request_context, tracing, owner, lease_expires_at, priority, concurrency_key, created_at, options, labels,
+ * rerun_of, rerun_step),
  * shared by the SQL stores so both write the same row for the same NewRun.
  */
 export function newRunValues(run: NewRun): unknown[] {
@@ -112,5 +113,8 @@ export function newRunValues(run: NewRun): unknown[] {
     run.concurrencyKey ?? null,
     run.now,
     run.options ?? null,
+    run.labels ?? null,
+    run.rerunOf?.runId ?? null,
+    run.rerunOf?.step ?? null,
   ];
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../../errors.js';
-import type { ClaimOptions, JournalEntry, ListRunsFilter, NewRun, ReviseRequest, RunPatch, WriteOp } from '../types.js';
+import type { ClaimOptions, JournalEntry, ListRunsFilter, NewRun, PruneRequest, ReviseRequest, RunPatch, WriteOp } from '../types.js';
 
 /**
  * What every store refuses to store, checked the same way on memory, SQLite and PostgreSQL so a value
@@ -78,6 +78,28 @@ export function checkNewRun(run: NewRun): void {
   checkInt(run.priority, 'priority', -INT32_MAX, INT32_MAX);
   checkMs(run.now, 'now');
   checkMs(run.leaseExpiresAt, 'leaseExpiresAt');
+  if (run.labels !== undefined && run.labels !== null) checkLabels(run.labels);
+  if (run.rerunOf) {
+    checkText(run.rerunOf.runId, 'rerunOf.runId');
+    checkText(run.rerunOf.step, 'rerunOf.step');
+  }
+}
+
+/** Most labels a run or a filter may carry (each is one index row per run). */
+export const MAX_LABELS = 64;
+
+function checkLabels(text: unknown): void {
+  let labels: unknown;
+  try {
+    labels = typeof text === 'string' ? JSON.parse(text) : undefined;
+  } catch {
+    labels = undefined;
+  }
+  if (!Array.isArray(labels) || labels.length > MAX_LABELS) throw new InvalidArgumentError(`labels must be JSON text of an array of at most ${MAX_LABELS} strings`);
+  for (const l of labels) {
+    if (typeof l !== 'string') throw new InvalidArgumentError('labels must be strings');
+    checkText(l, 'label');
+  }
 }
 
 function checkEntry(e: JournalEntry): void {
@@ -114,12 +136,26 @@ export function checkListFilter(f: ListRunsFilter): void {
   for (const s of Array.isArray(f.status) ? f.status : f.status === undefined ? [] : [f.status]) checkText(s, 'status');
   checkMs(f.fromDate, 'fromDate');
   checkMs(f.toDate, 'toDate');
+  if (f.labels !== undefined) {
+    if (!Array.isArray(f.labels) || f.labels.length > MAX_LABELS) throw new InvalidArgumentError(`labels must be an array of at most ${MAX_LABELS} strings`);
+    for (const l of f.labels) {
+      if (typeof l !== 'string') throw new InvalidArgumentError('labels must be strings');
+      checkText(l, 'label');
+    }
+  }
   if (f.page !== undefined && !(typeof f.page === 'number' && Number.isFinite(f.page) && f.page >= 0)) {
     throw new InvalidArgumentError('page must be a non-negative number');
   }
   if (f.perPage !== undefined && f.perPage !== null && !(typeof f.perPage === 'number' && Number.isFinite(f.perPage))) {
     throw new InvalidArgumentError('perPage must be a number');
   }
+}
+
+export function checkPrune(req: PruneRequest): void {
+  checkText(req.workflowId, 'workflowId');
+  if (req.status !== 'success' && req.status !== 'failed' && req.status !== 'canceled') throw new InvalidArgumentError('prune status must be success, failed or canceled');
+  checkMs(req.before, 'before');
+  checkInt(req.limit, 'limit', 1, 10_000);
 }
 
 export function checkClaim(opts: Pick<ClaimOptions, 'owner' | 'leaseMs' | 'now'>): void {

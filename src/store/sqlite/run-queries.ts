@@ -1,4 +1,4 @@
-import type { ListRunsFilter, NewRun, ReviseRequest, RunPatch, RunRecord } from '../types.js';
+import type { ListRunsFilter, NewRun, PruneRequest, ReviseRequest, RunLink, RunLinks, RunPatch, RunRecord } from '../types.js';
 import { newRunValues, normalisePage } from '../shared/run-rules.js';
 import type { SqliteDb } from './open.js';
 import type Database from 'better-sqlite3';
@@ -47,13 +47,15 @@ export class RunQueries {
   private readonly revise: Stmt;
   /** listRuns statements by filter shape: at most 48 shapes, each prepared on first use. */
   private readonly listStatements = new Map<string, { page: Stmt; count: Stmt }>();
+  private readonly rare = new Map<string, Stmt>();
 
   constructor(private readonly db: SqliteDb) {
     // Positional parameters: binding an array is measurably faster than named binding on the hot path.
     this.insert = db
       .prepare(`INSERT INTO runs (id, workflow_id, status, resource_id, input, state, request_context,
-        tracing, owner, lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
+        tracing, owner, lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, labels,
+        rerun_of, rerun_step, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO NOTHING RETURNING rk`)
       .pluck();
     this.byId = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
@@ -287,6 +289,8 @@ export class RunQueries {
       where.push('created_at <= @toDate');
       params.toDate = filter.toDate;
     }
+    const labels = filter.labels ?? [];
+    if (labels.length > 0) return this.listLabelled(labels, where, params, perPage, offset);
     const shape = where.join(' AND ');
     let stmts = this.listStatements.get(shape);
     if (!stmts) {
@@ -306,6 +310,68 @@ export class RunQueries {
     const runs = stmts.page.all({ ...params, limit: perPage, offset }) as RunRecord[];
     const total = stmts.count.get(params) as number;
     return { runs, total };
+  }
+
+  /**
+   * A listing filtered by labels: the newest rows of the first label (its index, in order) joined to
+   * their runs, the other labels checked by primary-key lookups. Ordered by creation time, then by
+   * insertion order (rk) for runs created in the same millisecond.
+   */
+  private listLabelled(labels: string[], where: string[], params: Record<string, string | number>, perPage: number, offset: number) {
+    const conds = [`l.label = @label0`, ...where];
+    const p: Record<string, string | number> = { ...params, label0: labels[0]! };
+    labels.slice(1).forEach((label, i) => {
+      conds.push(`EXISTS (SELECT 1 FROM run_labels x WHERE x.label = @label${i + 1} AND x.at = l.at AND x.run_key = l.run_key)`);
+      p[`label${i + 1}`] = label;
+    });
+    const shape = `labels:${labels.length}:${where.join(' AND ')}`;
+    let stmts = this.listStatements.get(shape);
+    if (!stmts) {
+      const from = `FROM run_labels l JOIN runs ON runs.rk = l.run_key WHERE ${conds.join(' AND ')}`;
+      // Only the label's own rows are counted when nothing else filters (an index range count).
+      const count = labels.length === 1 && where.length === 0 ? `SELECT COUNT(*) FROM run_labels l WHERE l.label = @label0` : `SELECT COUNT(*) ${from}`;
+      stmts = {
+        page: this.db.prepare(`SELECT ${RUN_COLUMNS} ${from} ORDER BY l.at DESC, l.run_key DESC LIMIT @limit OFFSET @offset`),
+        count: this.db.prepare(count).pluck(),
+      };
+      this.listStatements.set(shape, stmts);
+    }
+    const runs = stmts.page.all({ ...p, limit: perPage, offset }) as RunRecord[];
+    const total = stmts.count.get(p) as number;
+    return { runs, total };
+  }
+
+  /** The run's source (when it is a rerun) and its reruns, newest first. */
+  links(runId: string): RunLinks {
+    const own = this.cached(`SELECT rerun_of AS runId, rerun_step AS step, created_at AS createdAt FROM runs WHERE id = ?`).get(runId) as
+      | { runId: string | null; step: string; createdAt: number }
+      | undefined;
+    const reruns = this.cached(
+      `SELECT id AS runId, rerun_step AS step, created_at AS createdAt FROM runs WHERE rerun_of = ? ORDER BY created_at DESC, rk DESC`,
+    ).all(runId) as RunLink[];
+    return { rerunOf: own?.runId ? { runId: own.runId, step: own.step, createdAt: own.createdAt } : null, reruns };
+  }
+
+  /** Statements off the hot path, prepared on first use. */
+  private cached(sql: string): Stmt {
+    let stmt = this.rare.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.rare.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /**
+   * Ids of up to `limit` runs a retention pass may delete: of the workflow, in the status, finished
+   * before `before` and released. Read through the (workflow_id, created_at) index: a run is never
+   * updated before it was created, so created_at < before is a safe pre-filter.
+   */
+  prunable(req: PruneRequest): string[] {
+    return this.cached(
+      `SELECT id FROM runs WHERE workflow_id = @workflowId AND created_at < @before AND status = @status
+         AND updated_at < @before AND owner IS NULL ORDER BY created_at LIMIT @limit`,
+    ).all(req).map((r) => (r as { id: string }).id);
   }
 
   retry(runId: string, owner: string | null, leaseExpiresAt: number | null, now: number): RunRecord | undefined {

@@ -1,0 +1,96 @@
+import type pg from 'pg';
+import type { PruneRequest, RunLink, RunLinks, RunRecord } from '../types.js';
+import { query } from './connection.js';
+import { prefixedRunColumns, type RunSql } from './run-queries.js';
+
+/**
+ * Search, rerun links and retention pruning (migration 0013). Off the hot path: none of these runs on
+ * a claim or a write.
+ */
+
+/** Read on first use: run-queries.ts imports this module, so its exports are not ready at load time. */
+let runColumns: string | undefined;
+/**
+ * A listing filtered by labels: the newest rows of the first label (its primary key, in order) joined
+ * to their runs, the other labels checked by primary-key lookups; the page and the total in one
+ * statement, as listRuns does. `where` holds listRuns' other conditions on unprefixed run columns.
+ */
+export async function listLabelled(
+  pool: pg.Pool,
+  sql: RunSql,
+  labels: string[],
+  where: string[],
+  values: unknown[],
+  perPage: number,
+  offset: number,
+): Promise<{ runs: RunRecord[]; total: number }> {
+  const vals = [...values];
+  const param = (v: unknown): string => {
+    vals.push(v);
+    return `$${vals.length}`;
+  };
+  // listRuns' conditions name run columns bare; inside the join they must name the run's.
+  const conds = [`l.label = ${param(labels[0])}`, ...where.map((w) => `r.${w}`)];
+  for (const label of labels.slice(1)) {
+    conds.push(`EXISTS (SELECT 1 FROM ${sql.runLabels} x WHERE x.label = ${param(label)} AND x.at = l.at AND x.run_id = l.run_id)`);
+  }
+  const from = `FROM ${sql.runLabels} l JOIN ${sql.runs} r ON r.id = l.run_id WHERE ${conds.join(' AND ')}`;
+  const count = labels.length === 1 && where.length === 0 ? `SELECT COUNT(*)::bigint AS total FROM ${sql.runLabels} l WHERE l.label = $${values.length + 1}` : `SELECT COUNT(*)::bigint AS total ${from}`;
+  const n = vals.length;
+  const res = await query<RunRecord & { total: number }>(
+    pool,
+    `WITH c AS (${count})
+     SELECT c.total, p.* FROM c LEFT JOIN LATERAL (
+       SELECT ${(runColumns ??= prefixedRunColumns('r'))}, l.at AS label_at ${from}
+       ORDER BY l.at DESC, l.run_id COLLATE "C" DESC LIMIT $${n + 1} OFFSET $${n + 2}
+     ) p ON TRUE
+     ORDER BY p.label_at DESC, p."runId" COLLATE "C" DESC`,
+    [...vals, perPage, offset],
+  );
+  const total = Number(res.rows[0]?.total ?? 0);
+  const runs: RunRecord[] = [];
+  for (const row of res.rows) {
+    const { total: _t, label_at: _a, ...run } = row as RunRecord & { total: number; label_at: unknown };
+    if (run.runId !== null) runs.push(run);
+  }
+  return { runs, total };
+}
+
+export async function loadLinks(pool: pg.Pool, schema: string, runId: string): Promise<RunLinks> {
+  const res = await query<{ own: boolean; runId: string | null; step: string; createdAt: number }>(
+    pool,
+    `SELECT TRUE AS own, rerun_of AS "runId", rerun_step AS step, created_at AS "createdAt" FROM "${schema}".runs WHERE id = $1
+     UNION ALL
+     (SELECT FALSE, id, rerun_step, created_at FROM "${schema}".runs WHERE rerun_of = $1 ORDER BY created_at DESC, id COLLATE "C" DESC)`,
+    [runId],
+  );
+  let rerunOf: RunLink | null = null;
+  const reruns: RunLink[] = [];
+  for (const r of res.rows) {
+    if (r.own) {
+      if (r.runId) rerunOf = { runId: r.runId, step: r.step, createdAt: Number(r.createdAt) };
+    } else reruns.push({ runId: r.runId!, step: r.step, createdAt: Number(r.createdAt) });
+  }
+  return { rerunOf, reruns };
+}
+
+/**
+ * One retention batch in one statement: the chosen runs (SKIP LOCKED: a run another transaction is
+ * writing is left for the next batch, never waited for) are deleted with their journals and history.
+ */
+export async function pruneRuns(pool: pg.Pool, schema: string, req: PruneRequest): Promise<number> {
+  const s = `"${schema}"`;
+  const res = await query<{ n: number }>(
+    pool,
+    `WITH c AS (
+       SELECT id FROM ${s}.runs WHERE workflow_id = $1 AND created_at < $3 AND status = $2 AND updated_at < $3 AND owner IS NULL
+       ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED
+     ),
+     j AS (DELETE FROM ${s}.journal WHERE run_id IN (SELECT id FROM c)),
+     h AS (DELETE FROM ${s}.journal_history WHERE run_id IN (SELECT id FROM c)),
+     d AS (DELETE FROM ${s}.runs WHERE id IN (SELECT id FROM c) RETURNING 1)
+     SELECT COUNT(*)::int AS n FROM d`,
+    [req.workflowId, req.status, Math.round(req.before), req.limit],
+  );
+  return res.rows[0]?.n ?? 0;
+}
