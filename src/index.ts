@@ -40,7 +40,12 @@ export type {
   TimeTravelOptions,
   TimeTravelStepContext,
   RunGeneration,
+  RerunOptions,
+  RunLinkView,
+  RunLinksView,
 } from './define/run-types.js';
+export type { RerunResult } from './engine/rerun.js';
+export type { RetentionPolicy } from './define/operations.js';
 export type { RunOptions } from './domain/run-options.js';
 export type { WorkflowEvent, WorkflowEventType } from './domain/workflow-events.js';
 export { stepEntries } from './domain/step-entries.js';

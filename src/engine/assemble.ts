@@ -10,6 +10,7 @@ import type { ResolvedOptions } from './options.js';
 import { WorkflowRegistry } from './registry.js';
 import { RunCommands } from './run-commands.js';
 import { CourseCommands } from './course-commands.js';
+import { Reruns } from './rerun.js';
 import { LocalClaims } from './local-claim.js';
 import { PendingHandles, RunQueries } from './run-queries.js';
 import { SchedulesApi } from './schedules.js';
@@ -29,6 +30,7 @@ export interface EngineParts {
   lifecycle: Lifecycle;
   commands: RunCommands;
   course: CourseCommands;
+  reruns: Reruns;
   queries: RunQueries;
   schedules: SchedulesApi;
   retry: RetryPolicy;
@@ -151,6 +153,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
   const claims = new LocalClaims({ worker, ownerId: env.ownerId, executions: p.executions, reader, now: seams.now });
   const started = (runId: string) => pending.delete(runId);
   p.course = new CourseCommands({ store, reader, claims, executions: p.executions, seams, maxPayloadBytes: o.maxPayloadBytes, storeCall, started, lifecycle });
+  p.reruns = new Reruns({ store, reader, claims, seams, maxPayloadBytes: o.maxPayloadBytes, storeCall });
   p.commands = new RunCommands({
     claims,
     store,

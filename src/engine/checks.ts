@@ -254,3 +254,28 @@ export function checkTimeTravelOptions(opts: unknown): CheckedTimeTravel {
     includeState: (o.outputOptions as { includeState?: unknown } | undefined)?.includeState === true,
   };
 }
+
+/** `weft.rerun(runId, { step, inputData?, runId?, initialState? })`. */
+export interface CheckedRerun {
+  target: string[];
+  inputData?: { value: unknown };
+  runId?: string;
+  initialState?: Record<string, unknown>;
+}
+
+export function checkRerunOptions(opts: unknown): CheckedRerun {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new InvalidArgumentError('rerun options must be an object');
+  const o = opts as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!['step', 'inputData', 'runId', 'initialState'].includes(k)) throw new InvalidArgumentError(`unknown rerun option "${k}"; expected step, inputData, runId, initialState`);
+  }
+  if (o.step === undefined) throw new InvalidArgumentError('rerun needs `step`: the step to execute from');
+  if (o.runId !== undefined) checkRunId(o.runId);
+  checkObject(o.initialState, 'initialState');
+  return {
+    target: stepIds(o.step),
+    ...(o.inputData !== undefined ? { inputData: { value: o.inputData } } : {}),
+    ...(o.runId !== undefined ? { runId: o.runId as string } : {}),
+    ...(o.initialState !== undefined ? { initialState: o.initialState as Record<string, unknown> } : {}),
+  };
+}

@@ -1,4 +1,6 @@
-import type { ListRunsOptions, RunGeneration, RunSummary, RunView } from '../define/run-types.js';
+import type { ListRunsOptions, RerunOptions, RunGeneration, RunLinksView, RunSummary, RunView } from '../define/run-types.js';
+import type { RunLink } from '../store/types.js';
+import type { RerunResult } from './rerun.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import type { WorkflowEvent } from '../domain/workflow-events.js';
 import { EngineStoppedError } from '../errors.js';
@@ -155,6 +157,29 @@ export class Weft {
     await this.start();
     await this.#p.commands.retry(wf, runId);
     return { runId };
+  }
+
+  /**
+   * Reruns a settled run from a step: a new run of its workflow gets the run's journal up to `step`
+   * and executes from there with the code registered now (`inputData` replaces that step's input).
+   * The run itself is not changed; the two are linked (getRunLinks). Returns at once, like retryRun.
+   */
+  async rerun(runId: string, opts: RerunOptions): Promise<RerunResult> {
+    checkRunId(runId);
+    await this.start();
+    const summary = await this.#p.queries.summary(runId);
+    const wf = this.#p.registry.get(summary.workflowName);
+    return this.#p.reruns.rerun(wf, runId, opts);
+  }
+
+  /** Where a run was rerun from (null when it is no rerun) and its reruns, newest first. */
+  async getRunLinks(runId: string): Promise<RunLinksView> {
+    checkRunId(runId);
+    await this.start();
+    await this.#p.queries.summary(runId);
+    const links = await this.#p.reruns.links(runId);
+    const view = (l: RunLink) => ({ runId: l.runId, step: l.step, createdAt: new Date(l.createdAt) });
+    return { rerunOf: links.rerunOf ? view(links.rerunOf) : null, reruns: links.reruns.map(view) };
   }
 
   /** Cancels a run by id, whatever its workflow; returns its summary after the change. */
