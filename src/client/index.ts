@@ -3,7 +3,20 @@ import { stepEntries } from '../domain/step-entries.js';
 import { WeftError, errorForResult } from '../errors.js';
 import { createTransport, type ClientOptions, type Transport } from './http.js';
 import { watchEvents, type StreamEvent, type WatchOptions } from './sse.js';
-import type { RemoteRun, RemoteStream, RemoteWorkflow, RunList, RunSummary, RunListFilter, RunViewJson, WeftClient, WorkflowInfo, WorkflowRegistry } from './types.js';
+import type {
+  RemoteRun,
+  RemoteStream,
+  RemoteWorkflow,
+  RerunResponse,
+  RunList,
+  RunLinksJson,
+  RunSummary,
+  RunListFilter,
+  RunViewJson,
+  WeftClient,
+  WorkflowInfo,
+  WorkflowRegistry,
+} from './types.js';
 
 export { WeftRemoteError } from './http.js';
 export type { ClientOptions } from './http.js';
@@ -21,7 +34,11 @@ function time(v: Date | number | string | undefined): string | undefined {
 }
 
 function listQuery(f: RunListFilter & { workflowId?: string } = {}): Record<string, string | undefined> {
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(f.metadata ?? {})) metadata[`metadata.${k}`] = String(v);
   return {
+    ...metadata,
+    tags: f.tags?.join(','),
     workflowId: f.workflowId,
     status: Array.isArray(f.status) ? f.status.join(',') : f.status,
     resourceId: f.resourceId,
@@ -94,6 +111,7 @@ function remoteRun(t: Transport, key: string, runId: string, resourceId: string 
     resumeAsync: (opts?: ResumeOptions) => t.request<{ runId: string }>('POST', `${base}/resume`, opts ?? {}),
     cancel: () => t.request<{ runId: string; status: RunStatus }>('POST', `${base}/cancel`, {}),
     retry: () => t.request<{ runId: string }>('POST', `${base}/retry`, {}),
+    rerun: (opts) => t.request<RerunResponse>('POST', `${base}/rerun`, opts),
     getWorkflowRunExecutionResult: () => orNull(result()),
   };
   return run;
@@ -134,5 +152,6 @@ export function createClient<W extends WorkflowRegistry = WorkflowRegistry>(opts
     listWorkflows: () => t.request<{ workflows: WorkflowInfo[] }>('GET', '/workflows').then((r) => r.workflows),
     listRuns: (filter) => t.request<RunList>('GET', '/runs', undefined, listQuery(filter)),
     getRun: (runId) => orNull(t.request<RunSummary>('GET', `/runs/${enc(runId)}`)),
+    getRunLinks: (runId) => orNull(t.request<RunLinksJson>('GET', `/runs/${enc(runId)}/links`)),
   };
 }

@@ -18,9 +18,37 @@ export interface RunListFilter {
   resourceId?: string;
   fromDate?: Date | number | string;
   toDate?: Date | number | string;
+  /** Only runs carrying every one of these tags. */
+  tags?: string[];
+  /** Only runs with these values of searchable metadata keys. */
+  metadata?: Record<string, string | number | boolean>;
   /** 0-based. */
   page?: number;
   perPage?: number;
+}
+
+export interface RerunRequest {
+  step: string | string[];
+  inputData?: unknown;
+  runId?: string;
+  initialState?: Record<string, unknown>;
+}
+
+export interface RerunResponse {
+  runId: string;
+  rerunOf: string;
+  fromPath: string;
+}
+
+export interface RunLinkJson {
+  runId: string;
+  step: string;
+  createdAt: string;
+}
+
+export interface RunLinksJson {
+  rerunOf: RunLinkJson | null;
+  reruns: RunLinkJson[];
 }
 
 export interface RunList {
@@ -55,6 +83,8 @@ export interface RemoteRun<TInput = any, TOutput = any, TState = any> {
   cancel(): Promise<{ runId: string; status: RunStatus }>;
   /** Retries a failed run from its failed step; resolves once the retry is queued (RUN_CONFLICT when the run is not failed). */
   retry(): Promise<{ runId: string }>;
+  /** A new run from this run's journal up to `step` (this run is unchanged); resolves once it is stored. */
+  rerun(opts: RerunRequest): Promise<RerunResponse>;
   getWorkflowRunExecutionResult(): Promise<WorkflowResult<TInput, TOutput> | null>;
 }
 
@@ -76,4 +106,6 @@ export interface WeftClient<W extends WorkflowRegistry = WorkflowRegistry> {
   listRuns(filter?: RunListFilter & { workflowId?: string }): Promise<RunList>;
   /** Looks a run up by id alone (any workflow); null when it does not exist. */
   getRun(runId: string): Promise<RunSummary | null>;
+  /** A run's rerun links: its source (when it is a rerun) and its reruns; null when the run does not exist. */
+  getRunLinks(runId: string): Promise<RunLinksJson | null>;
 }

@@ -5,7 +5,7 @@ import { parseRunFilter } from '../query.js';
 import { describeWorkflow, summaryJson } from '../views.js';
 import type { ApiContext } from './context.js';
 
-const START_KEYS = ['inputData', 'initialState', 'requestContext', 'tracingOptions', 'metadata', 'traceId', 'outputOptions', 'runId', 'resourceId'];
+const START_KEYS = ['inputData', 'initialState', 'requestContext', 'tracingOptions', 'metadata', 'tags', 'traceId', 'outputOptions', 'runId', 'resourceId'];
 
 function startOptions(body: JsonObject): StartOptions {
   const opts: StartOptions = {};
@@ -17,6 +17,8 @@ function startOptions(body: JsonObject): StartOptions {
   if (tracing) opts.tracingOptions = tracing;
   const metadata = optObject(body, 'metadata');
   if (metadata) opts.metadata = metadata;
+  // Checked by the engine (an array of short strings), like a library caller's tags.
+  if (body.tags !== undefined) opts.tags = body.tags as string[];
   const traceId = optString(body, 'traceId', 32);
   if (traceId) opts.traceId = traceId;
   const outputOptions = optObject(body, 'outputOptions');
