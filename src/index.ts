@@ -45,6 +45,7 @@ export type {
   RunLinksView,
 } from './define/run-types.js';
 export type { RerunResult } from './engine/rerun.js';
+export type { RetentionStats } from './engine/retention.js';
 export type { RetentionPolicy } from './define/operations.js';
 export type { RunOptions } from './domain/run-options.js';
 export type { WorkflowEvent, WorkflowEventType } from './domain/workflow-events.js';

@@ -11,6 +11,7 @@ import { WorkflowRegistry } from './registry.js';
 import { RunCommands } from './run-commands.js';
 import { CourseCommands } from './course-commands.js';
 import { Reruns } from './rerun.js';
+import { Retention } from './retention.js';
 import { LocalClaims } from './local-claim.js';
 import { PendingHandles, RunQueries } from './run-queries.js';
 import { SchedulesApi } from './schedules.js';
@@ -31,6 +32,8 @@ export interface EngineParts {
   commands: RunCommands;
   course: CourseCommands;
   reruns: Reruns;
+  /** Retention pruning; null for a pure client. */
+  retention: Retention | null;
   queries: RunQueries;
   schedules: SchedulesApi;
   retry: RetryPolicy;
@@ -153,6 +156,13 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
   const claims = new LocalClaims({ worker, ownerId: env.ownerId, executions: p.executions, reader, now: seams.now });
   const started = (runId: string) => pending.delete(runId);
   p.course = new CourseCommands({ store, reader, claims, executions: p.executions, seams, maxPayloadBytes: o.maxPayloadBytes, storeCall, started, lifecycle });
+  p.retention = o.worker
+    ? new Retention(
+        { store, workflows: () => p.registry.withRetention(), now: seams.now, storeCall, onError: o.onError },
+        o.worker.pruneEveryMs,
+        o.worker.pruneBatch,
+      )
+    : null;
   p.reruns = new Reruns({ store, reader, claims, seams, maxPayloadBytes: o.maxPayloadBytes, storeCall });
   p.commands = new RunCommands({
     claims,

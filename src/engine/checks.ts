@@ -165,6 +165,8 @@ export interface WorkerSettings {
   leaseMs: number;
   pollMs: number;
   renewMs?: number;
+  pruneEveryMs: number;
+  pruneBatch: number;
 }
 
 export function checkWorkerOptions(w: unknown): WorkerSettings {
@@ -179,7 +181,11 @@ export function checkWorkerOptions(w: unknown): WorkerSettings {
   if (o.renewMs !== undefined && !(typeof o.renewMs === 'number' && o.renewMs >= 10 && o.renewMs < leaseMs)) {
     throw new InvalidArgumentError('worker.renewMs must be at least 10 and less than leaseMs');
   }
-  return { concurrency, leaseMs, pollMs, renewMs: o.renewMs };
+  const pruneEveryMs = o.pruneEveryMs ?? 60_000;
+  const pruneBatch = o.pruneBatch ?? 100;
+  if (!(typeof pruneEveryMs === 'number' && pruneEveryMs >= 10 && pruneEveryMs <= 86_400_000)) throw new InvalidArgumentError('worker.pruneEveryMs must be from 10 to 86400000');
+  if (!(Number.isInteger(pruneBatch) && pruneBatch >= 1 && pruneBatch <= 10_000)) throw new InvalidArgumentError('worker.pruneBatch must be an integer from 1 to 10000');
+  return { concurrency, leaseMs, pollMs, renewMs: o.renewMs, pruneEveryMs, pruneBatch };
 }
 
 export function checkPositive(v: unknown, name: string): number {

@@ -66,6 +66,11 @@ export class WorkflowRegistry {
     return out;
   }
 
+  /** The registered workflows with a retention policy (workers prune their finished runs). */
+  withRetention(): AnyWorkflow[] {
+    return [...this.byId.values()].filter((wf) => wf.operations.retention !== undefined);
+  }
+
   scheduled(): AnyWorkflow[] {
     return [...this.byId.values()].filter((wf) => wf.schedule !== undefined);
   }
