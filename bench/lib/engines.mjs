@@ -4,12 +4,12 @@ export const ENGINES = [
   { name: 'weft-memory', peer: false, durable: false, supports: { g: 'unsupported: in-memory store does not survive kill -9' } },
   { name: 'weft-sqlite', peer: false, durable: true, supports: {} },
   { name: 'weft-postgres', peer: false, durable: true, supports: {} },
-  { name: 'mastra-memory', peer: true, durable: false, supports: { g: 'unsupported: in-memory store does not survive kill -9' } },
-  { name: 'mastra-libsql', peer: true, durable: true, supports: {} },
-  { name: 'dbos', peer: true, durable: true, supports: {} },
+  { name: 'mastra-memory', peer: true, durable: false, supports: { g: 'unsupported: in-memory store does not survive kill -9', s: 'unsupported: no indexed run metadata or tags to filter on' } },
+  { name: 'mastra-libsql', peer: true, durable: true, supports: { s: 'unsupported: no indexed run metadata or tags to filter on' } },
+  { name: 'dbos', peer: true, durable: true, supports: { s: 'unsupported: no indexed run metadata or tags to filter on' } },
 ];
 
-export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 's'];
 
 export const SCENARIO_TITLES = {
   a: '10-step sequential workflow, one run at a time',
@@ -19,6 +19,7 @@ export const SCENARIO_TITLES = {
   e: 'sleeping runs: process memory',
   f: 'listWorkflowRuns over many finished runs',
   g: 'recovery after kill -9',
+  s: 'search: listings filtered by tags and searchable metadata over many runs',
 };
 
 export function supportOf(engine, scenario) {

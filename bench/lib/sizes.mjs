@@ -9,6 +9,7 @@ export const SIZES = {
     e: { runs: 100_000, startBudgetMs: 300_000, settleMs: 15_000 },
     f: { runs: 1_000_000, peerRuns: 20_000, seedBudgetMs: 900_000, peerSeedBudgetMs: 120_000, queries: 50 },
     g: { runs: 1000, stepDelayMs: 20, killAfterMs: 50, recoverTimeoutMs: 600_000 },
+    s: { runs: 1_000_000, seedBudgetMs: 1_800_000, queries: 50 },
   },
   smoke: {
     a: { warmupRuns: 5, runs: 20 },
@@ -18,9 +19,12 @@ export const SIZES = {
     e: { runs: 1000, startBudgetMs: 20_000, settleMs: 1000 },
     f: { runs: 5000, peerRuns: 1000, seedBudgetMs: 30_000, peerSeedBudgetMs: 10_000, queries: 5 },
     g: { runs: 50, stepDelayMs: 20, killAfterMs: 50, recoverTimeoutMs: 30_000 },
+    s: { runs: 5000, seedBudgetMs: 60_000, queries: 5 },
   },
 };
 
 export const STEPS = 10; // steps of the chain workflow (scenarios a, b, c, g)
 export const RESOURCES = 1000; // scenario f spreads its runs over this many resource ids
 export const FAIL_EVERY = 100; // scenario f: every 100th run fails, so a status filter has something to find
+export const CUSTOMERS = 10_000; // scenario s: runs carry metadata.customerId from this many customers
+export const TAGS = 100; // scenario s: and one tag of this many

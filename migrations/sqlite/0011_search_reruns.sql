@@ -9,16 +9,19 @@ ALTER TABLE runs ADD COLUMN rerun_of TEXT;
 ALTER TABLE runs ADD COLUMN rerun_step TEXT;
 
 -- One row per (label, run), in listing order: a filtered page reads the newest rows of one label and
--- joins their runs, however many runs are stored. `at` is the run's created_at.
+-- joins their runs, however many runs are stored. `at` is the run's created_at; the workflow is kept
+-- in the row (it never changes), so a filter by workflow and the count of a label need no run reads.
 CREATE TABLE run_labels (
-  label   TEXT NOT NULL,
-  at      INTEGER NOT NULL,
-  run_key INTEGER NOT NULL,
+  label       TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  run_key     INTEGER NOT NULL,
+  workflow_id TEXT NOT NULL,
   PRIMARY KEY (label, at, run_key)
 ) WITHOUT ROWID;
 
 CREATE TRIGGER runs_labels_insert AFTER INSERT ON runs WHEN NEW.labels IS NOT NULL BEGIN
-  INSERT OR IGNORE INTO run_labels (label, at, run_key) SELECT value, NEW.created_at, NEW.rk FROM json_each(NEW.labels);
+  INSERT OR IGNORE INTO run_labels (label, at, run_key, workflow_id)
+    SELECT value, NEW.created_at, NEW.rk, NEW.workflow_id FROM json_each(NEW.labels);
 END;
 
 -- Deleted through the primary key (the labels are in the row): no second index to maintain.

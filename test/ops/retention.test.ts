@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createStep, createWorkflow, InvalidArgumentError, Weft, WorkflowDefinitionError, type Store } from '../../src/index.js';
+import { createStep, createWorkflow, InvalidArgumentError, Weft, WorkflowDefinitionError, type AnyWorkflow, type Store } from '../../src/index.js';
 import { FakeClock, withTestSeams } from '../../src/testing/index.js';
 import { waitUntil } from '../support/wait.js';
 import { storeCases } from './stores.js';
@@ -53,7 +53,7 @@ describe.each(cases)('retention ($name)', ({ make }) => {
     const wfs = workflows();
     const weft = testEngine(make().shared(), clock, wfs);
     await weft.start();
-    const start = async (wf: typeof wfs.kept, fail = false) => (await wf.createRun()).start({ inputData: { n: 1, fail } });
+    const start = async (wf: AnyWorkflow, fail = false) => (await wf.createRun()).start({ inputData: { n: 1, fail } });
     for (let i = 0; i < 5; i++) await start(wfs.kept);
     await start(wfs.kept, true);
     await start(wfs.forever);

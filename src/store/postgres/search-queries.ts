@@ -29,13 +29,16 @@ export async function listLabelled(
     vals.push(v);
     return `$${vals.length}`;
   };
-  // listRuns' conditions name run columns bare; inside the join they must name the run's.
-  const conds = [`l.label = ${param(labels[0])}`, ...where.map((w) => `r.${w}`)];
+  // listRuns' conditions name run columns bare: the workflow is in the label rows (an index-only
+  // scan), every other condition is on the run.
+  const conds = [`l.label = ${param(labels[0])}`, ...where.filter((w) => w.startsWith('workflow_id')).map((w) => `l.${w}`)];
+  const onRuns = where.filter((w) => !w.startsWith('workflow_id')).map((w) => `r.${w}`);
   for (const label of labels.slice(1)) {
     conds.push(`EXISTS (SELECT 1 FROM ${sql.runLabels} x WHERE x.label = ${param(label)} AND x.at = l.at AND x.run_id = l.run_id)`);
   }
-  const from = `FROM ${sql.runLabels} l JOIN ${sql.runs} r ON r.id = l.run_id WHERE ${conds.join(' AND ')}`;
-  const count = labels.length === 1 && where.length === 0 ? `SELECT COUNT(*)::bigint AS total FROM ${sql.runLabels} l WHERE l.label = $${values.length + 1}` : `SELECT COUNT(*)::bigint AS total ${from}`;
+  const from = `FROM ${sql.runLabels} l JOIN ${sql.runs} r ON r.id = l.run_id WHERE ${[...conds, ...onRuns].join(' AND ')}`;
+  // Without conditions on the run, the label rows alone are counted (no run is read).
+  const count = onRuns.length === 0 ? `SELECT COUNT(*)::bigint AS total FROM ${sql.runLabels} l WHERE ${conds.join(' AND ')}` : `SELECT COUNT(*)::bigint AS total ${from}`;
   const n = vals.length;
   const res = await query<RunRecord & { total: number }>(
     pool,

@@ -9,6 +9,9 @@ export const RUN_COLUMNS = `id AS runId, workflow_id AS workflowId, status, reso
   lease_epoch AS leaseEpoch, lease_expires_at AS leaseExpiresAt, wake_at AS wakeAt, priority,
   concurrency_key AS concurrencyKey, options, created_at AS createdAt, updated_at AS updatedAt`;
 
+/** RUN_COLUMNS naming the runs table (for joins with tables that share a column name). */
+const QUALIFIED_RUN_COLUMNS = RUN_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1runs.$2');
+
 /** The claimable rule of shared/run-rules.ts `isClaimable`, in SQL. */
 const CLAIMABLE = `(status = 'pending'
   OR (status = 'running' AND (owner IS NULL OR COALESCE(lease_expires_at, 0) <= @now))
@@ -318,7 +321,10 @@ export class RunQueries {
    * insertion order (rk) for runs created in the same millisecond.
    */
   private listLabelled(labels: string[], where: string[], params: Record<string, string | number>, perPage: number, offset: number) {
-    const conds = [`l.label = @label0`, ...where];
+    // The workflow is in the label rows; every other condition is on the run.
+    const onLabels = where.filter((w) => w.startsWith('workflow_id')).map((w) => `l.${w}`);
+    const onRuns = where.filter((w) => !w.startsWith('workflow_id'));
+    const conds = [`l.label = @label0`, ...onLabels];
     const p: Record<string, string | number> = { ...params, label0: labels[0]! };
     labels.slice(1).forEach((label, i) => {
       conds.push(`EXISTS (SELECT 1 FROM run_labels x WHERE x.label = @label${i + 1} AND x.at = l.at AND x.run_key = l.run_key)`);
@@ -327,11 +333,12 @@ export class RunQueries {
     const shape = `labels:${labels.length}:${where.join(' AND ')}`;
     let stmts = this.listStatements.get(shape);
     if (!stmts) {
-      const from = `FROM run_labels l JOIN runs ON runs.rk = l.run_key WHERE ${conds.join(' AND ')}`;
-      // Only the label's own rows are counted when nothing else filters (an index range count).
-      const count = labels.length === 1 && where.length === 0 ? `SELECT COUNT(*) FROM run_labels l WHERE l.label = @label0` : `SELECT COUNT(*) ${from}`;
+      const all = [...conds, ...onRuns].join(' AND ');
+      const from = `FROM run_labels l JOIN runs ON runs.rk = l.run_key WHERE ${all}`;
+      // Without conditions on the run, the label rows alone are counted (no run is read).
+      const count = onRuns.length === 0 ? `SELECT COUNT(*) FROM run_labels l WHERE ${conds.join(' AND ')}` : `SELECT COUNT(*) ${from}`;
       stmts = {
-        page: this.db.prepare(`SELECT ${RUN_COLUMNS} ${from} ORDER BY l.at DESC, l.run_key DESC LIMIT @limit OFFSET @offset`),
+        page: this.db.prepare(`SELECT ${QUALIFIED_RUN_COLUMNS} ${from} ORDER BY l.at DESC, l.run_key DESC LIMIT @limit OFFSET @offset`),
         count: this.db.prepare(count).pluck(),
       };
       this.listStatements.set(shape, stmts);
