@@ -31,7 +31,7 @@ import { journalSql, loadJournals, type JournalSql } from './journal-queries.js'
 import { migrateSchema } from './migrations.js';
 import { leaseLength, listRuns, runSql, type RunSql } from './run-queries.js';
 import { applyWrite } from './write-batch.js';
-import { loadLinks, pruneRuns } from './search-queries.js';
+import { listLabelled, loadLinks, pruneRuns } from './search-queries.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { claimLimited, flowControlSql, type FlowControlSql } from './flow-control.js';
@@ -251,6 +251,9 @@ export class PostgresStore implements Store {
 
   async listRuns(filter: ListRunsFilter): Promise<ListRunsResult> {
     checkListFilter(filter);
+    const labels = filter.labels;
+    // Filters by tags or searchable metadata read the label index (search-queries.ts).
+    if (labels?.length) return this.run('listRuns', (pool) => listLabelled(pool, this.runSql, { ...filter, labels }));
     return this.run('listRuns', (pool) => listRuns(pool, this.runSql, filter));
   }
 

@@ -2,7 +2,6 @@ import type pg from 'pg';
 import type { ListRunsFilter, RunRecord } from '../types.js';
 import { normalisePage } from '../shared/run-rules.js';
 import { query } from './connection.js';
-import { listLabelled } from './search-queries.js';
 
 /** Columns aliased to RunRecord's keys (BIGINTs parsed to numbers by pgTypes), so rows need no mapping. */
 export const RUN_COLUMNS = `id AS "runId", workflow_id AS "workflowId", status, resource_id AS "resourceId", input,
@@ -158,12 +157,8 @@ export function leaseLength(owner: string | null, leaseExpiresAt: number | null 
  * concurrent queries it needed two, and failed under a connection shortage that starts got through) and
  * both come from one snapshot. A page past the end still returns the total (one row with no run).
  */
-export async function listRuns(
-  pool: pg.Pool,
-  sql: RunSql,
-  filter: ListRunsFilter,
-): Promise<{ runs: RunRecord[]; total: number }> {
-  const { offset, perPage } = normalisePage(filter);
+/** listRuns' conditions on run columns (named bare) and their parameter values ($1, $2, ...). */
+export function runConditions(filter: ListRunsFilter): { where: string[]; values: unknown[] } {
   const where: string[] = [];
   const values: unknown[] = [];
   const param = (v: unknown): string => {
@@ -176,7 +171,16 @@ export async function listRuns(
   if (filter.resourceId !== undefined) where.push(`resource_id = ${param(filter.resourceId)}`);
   if (filter.fromDate !== undefined) where.push(`created_at >= ${param(filter.fromDate)}`);
   if (filter.toDate !== undefined) where.push(`created_at <= ${param(filter.toDate)}`);
-  if (filter.labels?.length) return listLabelled(pool, sql, filter.labels, where, values, perPage, offset);
+  return { where, values };
+}
+
+export async function listRuns(
+  pool: pg.Pool,
+  sql: RunSql,
+  filter: ListRunsFilter,
+): Promise<{ runs: RunRecord[]; total: number }> {
+  const { offset, perPage } = normalisePage(filter);
+  const { where, values } = runConditions(filter);
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const n = values.length;
   // Workflow and status filters are answered from run_counts (kept by triggers, migration 0005);

@@ -1,29 +1,25 @@
 import type pg from 'pg';
 import type { PruneRequest, RunLink, RunLinks, RunRecord } from '../types.js';
 import { query } from './connection.js';
-import { prefixedRunColumns, type RunSql } from './run-queries.js';
+import { normalisePage } from '../shared/run-rules.js';
+import type { ListRunsFilter } from '../types.js';
+import { prefixedRunColumns, runConditions, type RunSql } from './run-queries.js';
 
 /**
  * Search, rerun links and retention pruning (migration 0013). Off the hot path: none of these runs on
  * a claim or a write.
  */
 
-/** Read on first use: run-queries.ts imports this module, so its exports are not ready at load time. */
-let runColumns: string | undefined;
+const RUN = prefixedRunColumns('r');
 /**
  * A listing filtered by labels: the newest rows of the first label (its primary key, in order) joined
  * to their runs, the other labels checked by primary-key lookups; the page and the total in one
  * statement, as listRuns does. `where` holds listRuns' other conditions on unprefixed run columns.
  */
-export async function listLabelled(
-  pool: pg.Pool,
-  sql: RunSql,
-  labels: string[],
-  where: string[],
-  values: unknown[],
-  perPage: number,
-  offset: number,
-): Promise<{ runs: RunRecord[]; total: number }> {
+export async function listLabelled(pool: pg.Pool, sql: RunSql, filter: ListRunsFilter & { labels: string[] }): Promise<{ runs: RunRecord[]; total: number }> {
+  const { offset, perPage } = normalisePage(filter);
+  const { where, values } = runConditions(filter);
+  const labels = filter.labels;
   const vals = [...values];
   const param = (v: unknown): string => {
     vals.push(v);
@@ -44,7 +40,7 @@ export async function listLabelled(
     pool,
     `WITH c AS (${count})
      SELECT c.total, p.* FROM c LEFT JOIN LATERAL (
-       SELECT ${(runColumns ??= prefixedRunColumns('r'))}, l.at AS label_at ${from}
+       SELECT ${RUN}, l.at AS label_at ${from}
        ORDER BY l.at DESC, l.run_id COLLATE "C" DESC LIMIT $${n + 1} OFFSET $${n + 2}
      ) p ON TRUE
      ORDER BY p.label_at DESC, p."runId" COLLATE "C" DESC`,
