@@ -118,6 +118,8 @@ export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
   api.route('/workflows', perRun);
   api.route('/workflows', eventRoutes(ctx));
   api.route('/runs', allRuns);
+  // Retention counters of this process (docs/operations.md, "Retention"): what its worker pruned.
+  api.get('/retention', (c) => c.json(ctx.weft.retentionStats()));
   app.route(WEFT_API_PREFIX, api);
   // weft's routes first: Mastra's unknown-route answer must not take /api/weft paths.
   if (mastraPrefix !== false) app.route(mastraPrefix, mastraRoutes(ctx));

@@ -55,6 +55,16 @@ describe('HTTP and client: search', () => {
   });
 });
 
+describe('HTTP: retention counters', () => {
+  it('GET /retention shows what this process pruned', async () => {
+    await h.weft.applyRetention();
+    const res = await h.api('/retention');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ deleted: {}, lastError: null });
+    expect(res.body.passes).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('HTTP and client: rerun', () => {
   it('reruns a failed run from a step and shows the links both ways', async () => {
     behaviour.fail = true;
