@@ -16,8 +16,8 @@ const N = z.object({ n: z.number(), fail: z.boolean().optional() });
 const DAY = 86_400_000;
 let seq = 0;
 
-function workflows() {
-  seq++;
+/** The workflows of test number `k` (a new one by default); the same `k` builds a second definition for another engine. */
+function workflows(k = ++seq) {
   const step = createStep({
     id: 'work',
     inputSchema: N,
@@ -27,8 +27,8 @@ function workflows() {
       return inputData;
     },
   });
-  const kept = createWorkflow({ id: `kept-${seq}`, inputSchema: N, outputSchema: N, retention: { success: '7d', failed: '30d' } }).then(step).commit();
-  const forever = createWorkflow({ id: `forever-${seq}`, inputSchema: N, outputSchema: N }).then(step).commit();
+  const kept = createWorkflow({ id: `kept-${k}`, inputSchema: N, outputSchema: N, retention: { success: '7d', failed: '30d' } }).then(step).commit();
+  const forever = createWorkflow({ id: `forever-${k}`, inputSchema: N, outputSchema: N }).then(step).commit();
   return { kept, forever };
 }
 
@@ -104,5 +104,23 @@ describe.each(cases)('retention ($name)', ({ make }) => {
     expect(await weft.applyRetention()).toEqual({ deleted: 1 });
     expect(await store.loadRun('released-run')).toBeNull();
     expect((await store.loadRun('held-run'))?.owner).toBe('dead-owner');
+  });
+
+  it('two engines on one store prune together: every old run deleted once, no errors', async () => {
+    const clock = new FakeClock();
+    const wfs = workflows();
+    const data = make();
+    const errors: unknown[] = [];
+    const a = engine(data.shared(), withTestSeams({ workflows: { ...wfs }, worker: { pruneEveryMs: 60_000, pruneBatch: 3 }, onError: (e) => errors.push(e) }, { clock }));
+    const b = engine(data.shared(), withTestSeams({ workflows: { ...workflows(seq) }, worker: { pruneEveryMs: 60_000, pruneBatch: 3 }, onError: (e) => errors.push(e) }, { clock }));
+    await a.start();
+    await b.start();
+    for (let i = 0; i < 30; i++) await (await wfs.kept.createRun()).startAsync({ inputData: { n: i } });
+    await waitUntil(async () => (await a.listRuns({ workflowId: wfs.kept.id, status: 'success' })).total === 30, { message: 'the runs to finish' });
+    clock.advance(8 * DAY);
+    const [da, db] = await Promise.all([a.applyRetention(), b.applyRetention()]);
+    expect(da.deleted + db.deleted).toBe(30);
+    expect((await a.listRuns({ workflowId: wfs.kept.id })).total).toBe(0);
+    expect(errors).toEqual([]);
   });
 });

@@ -124,8 +124,10 @@ export class MemoryStore implements Store {
       .filter((x) => x.record.workflowId === req.workflowId && x.record.status === req.status && x.record.updatedAt < req.before && x.record.owner === null)
       .sort((a, b) => a.record.createdAt - b.record.createdAt)
       .slice(0, req.limit);
-    for (const v of victims) await this.deleteRun(v.record.runId);
-    return victims.length;
+    // Another pass may have taken some meanwhile: only the runs this one deleted count.
+    let n = 0;
+    for (const v of victims) if (await this.deleteRun(v.record.runId)) n++;
+    return n;
   }
 
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
