@@ -86,6 +86,16 @@ const METRICS = {
     { key: 'statusPageP50Ms', label: 'status page p50 ms', better: 'lower', ratio: true },
     { key: 'resourcePageP50Ms', label: 'resource page p50 ms', better: 'lower', ratio: true },
   ],
+  s: [
+    { key: 'runs', label: 'runs in store' },
+    { key: 'seedMs', label: 'seeding ms' },
+    { key: 'customerPageP50Ms', label: 'customer page p50 ms', better: 'lower' },
+    { key: 'customerPageP99Ms', label: 'customer page p99 ms', better: 'lower' },
+    { key: 'customerStatusPageP50Ms', label: 'customer+status page p50 ms', better: 'lower' },
+    { key: 'tagPageP50Ms', label: 'tag page p50 ms (10k matches)', better: 'lower' },
+    { key: 'tagPageP99Ms', label: 'tag page p99 ms', better: 'lower' },
+    { key: 'tagNoMatchPageP50Ms', label: 'tag+plan, no match p50 ms', better: 'lower' },
+  ],
   g: [
     { key: 'runs', label: 'runs in flight' },
     { key: 'recoveredInFreshProcess', label: 'finished after restart' },

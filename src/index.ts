@@ -46,7 +46,13 @@ export type {
   TimeTravelOptions,
   TimeTravelStepContext,
   RunGeneration,
+  RerunOptions,
+  RunLinkView,
+  RunLinksView,
 } from './define/run-types.js';
+export type { RerunResult } from './engine/rerun.js';
+export type { RetentionStats } from './engine/retention.js';
+export type { RetentionPolicy } from './define/operations.js';
 export type { RunOptions } from './domain/run-options.js';
 export type { WorkflowEvent, WorkflowEventType } from './domain/workflow-events.js';
 export { stepEntries } from './domain/step-entries.js';

@@ -1,6 +1,6 @@
 // weft adapter, shared by weft-memory, weft-sqlite and weft-postgres. It loads the built library
 // (`npm run build` at the project root writes ../../dist) and uses only its public, Mastra-style API.
-import { STEPS, SIZES } from '../lib/sizes.mjs';
+import { CUSTOMERS, STEPS, SIZES, TAGS } from '../lib/sizes.mjs';
 import { buildWorkflows } from '../lib/workflows.mjs';
 
 
@@ -30,9 +30,9 @@ export function weftAdapter({ makeStore, insertFloor }) {
       const lib = await loadWeft();
       // scenario g keeps every run of the load phase in flight at once
       const concurrency = scenario === 'g' ? Math.max(200, SIZES.full.g.runs) : 200;
-      weft = new lib.Weft({ workflows: buildWorkflows(lib), store: makeStore(lib, store), worker: { concurrency } });
+      weft = new lib.Weft({ workflows: { ...buildWorkflows(lib), tagged: taggedWorkflow(lib) }, store: makeStore(lib, store), worker: { concurrency } });
       await weft.start();
-      for (const id of ['chain', 'slow', 'foreach', 'sleeper', 'one']) wf[id] = weft.getWorkflow(id);
+      for (const id of ['chain', 'slow', 'foreach', 'sleeper', 'one', 'tagged']) wf[id] = weft.getWorkflow(id);
       // Scenario i: a run that waits for `bench.paid` by its key (weft's own API: peers lack it).
       const { z } = await import('zod');
       const take = lib.createStep({ id: 'take', inputSchema: z.object({ key: z.string() }), outputSchema: z.any(), execute: async ({ resumeData }) => resumeData });
@@ -94,6 +94,15 @@ export function weftAdapter({ makeStore, insertFloor }) {
       const run = await wf.one.createRun({ resourceId });
       await run.startAsync({ inputData: { n: i, fail } });
     },
+    async seedTagged(i) {
+      const run = await wf.tagged.createRun();
+      const metadata = { customerId: `c-${i % CUSTOMERS}`, plan: i % 2 === 1 ? 'pro' : 'free' };
+      await run.startAsync({ inputData: { n: i }, metadata, tags: [`t-${i % TAGS}`] });
+    },
+    async searchRuns({ tags, metadata, status }) {
+      const r = await weft.listRuns({ workflowId: 'tagged', tags, metadata, status, perPage: 20, page: 0 });
+      return { rows: r.runs.length, total: r.total };
+    },
     async listRuns({ status, resourceId }) {
       const r = await wf.one.listWorkflowRuns({ status, resourceId, perPage: 20, page: 0 });
       return { rows: r.runs.length, total: r.total };
@@ -102,4 +111,13 @@ export function weftAdapter({ makeStore, insertFloor }) {
       await weft?.stop();
     },
   };
+}
+
+/** Scenario s's workflow: one step, with searchable metadata keys (weft only, so not in buildWorkflows). */
+function taggedWorkflow(lib) {
+  const n = { '~standard': { version: 1, vendor: 'bench', validate: (value) => ({ value }) } };
+  return lib
+    .createWorkflow({ id: 'tagged', inputSchema: n, outputSchema: n, searchable: ['customerId', 'plan'] })
+    .then(lib.createStep({ id: 'tag', inputSchema: n, outputSchema: n, execute: async ({ inputData }) => inputData }))
+    .commit();
 }

@@ -4,12 +4,12 @@ export const ENGINES = [
   { name: 'weft-memory', peer: false, durable: false, supports: { g: 'unsupported: in-memory store does not survive kill -9', k: 'unsupported: scale-out is measured on weft-postgres only' } },
   { name: 'weft-sqlite', peer: false, durable: true, supports: { k: 'unsupported: scale-out is measured on weft-postgres only' } },
   { name: 'weft-postgres', peer: false, durable: true, supports: {} },
-  { name: 'mastra-memory', peer: true, durable: false, supports: { g: 'unsupported: in-memory store does not survive kill -9', i: 'unsupported: Mastra 1.x removed waitForEvent', k: 'unsupported: scale-out is measured on weft-postgres only' } },
-  { name: 'mastra-libsql', peer: true, durable: true, supports: { i: 'unsupported: Mastra 1.x removed waitForEvent', k: 'unsupported: scale-out is measured on weft-postgres only' } },
-  { name: 'dbos', peer: true, durable: true, supports: { i: 'not measured yet: no DBOS send/recv adapter in this harness', k: 'unsupported: scale-out is measured on weft-postgres only' } },
+  { name: 'mastra-memory', peer: true, durable: false, supports: { g: 'unsupported: in-memory store does not survive kill -9', s: 'unsupported: no indexed run metadata or tags to filter on', i: 'unsupported: Mastra 1.x removed waitForEvent', k: 'unsupported: scale-out is measured on weft-postgres only' } },
+  { name: 'mastra-libsql', peer: true, durable: true, supports: { s: 'unsupported: no indexed run metadata or tags to filter on', i: 'unsupported: Mastra 1.x removed waitForEvent', k: 'unsupported: scale-out is measured on weft-postgres only' } },
+  { name: 'dbos', peer: true, durable: true, supports: { s: 'unsupported: no indexed run metadata or tags to filter on', i: 'not measured yet: no DBOS send/recv adapter in this harness', k: 'unsupported: scale-out is measured on weft-postgres only' } },
 ];
 
-export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'i', 'k', 'l'];
+export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'i', 'k', 'l', 's'];
 
 export const SCENARIO_TITLES = {
   a: '10-step sequential workflow, one run at a time',
@@ -22,6 +22,7 @@ export const SCENARIO_TITLES = {
   i: 'events: one event matched among many waiting runs',
   k: 'b with 1, 2, 4 worker processes on one PostgreSQL',
   l: 'import time of the library',
+  s: 'search: listings filtered by tags and searchable metadata over many runs',
 };
 
 export function supportOf(engine, scenario) {

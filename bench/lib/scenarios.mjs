@@ -282,4 +282,47 @@ async function scenarioI(ad, { runs, sends, startBudgetMs, finishTimeoutMs }) {
   };
 }
 
-export const SCENARIO_FNS = { a: scenarioA, b: scenarioB, c: scenarioC, d: scenarioD, e: scenarioE, f: scenarioF, i: scenarioI };
+/**
+ * Scenario s (weft only): runs of a workflow with `searchable: ['customerId', 'plan']`, each with a
+ * customer (one of CUSTOMERS), a plan and a tag (one of TAGS), seeded through startAsync as in f; then
+ * the latency of a 20-row page filtered by a customer (100 runs at 1M), a customer and a status, a
+ * tag (10,000 runs at 1M: its total is counted), and a tag with a plan no run of that tag has (the
+ * worst case: every run of the tag is checked and none matches).
+ */
+async function scenarioS(ad, sizes) {
+  const inFlight = 256;
+  const t0 = now();
+  const deadline = t0 + sizes.seedBudgetMs;
+  let next = 0;
+  async function lane() {
+    while (next < sizes.runs && now() < deadline) await ad.seedTagged(next++);
+  }
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  const seeded = next;
+  await waitCount(() => ad.countFinished('tagged'), seeded, Math.max(60_000, sizes.seedBudgetMs), 200);
+  const seedMs = now() - t0;
+  const queries = {
+    customerPage: () => ad.searchRuns({ metadata: { customerId: 'c-7' } }),
+    customerStatusPage: () => ad.searchRuns({ metadata: { customerId: 'c-7' }, status: 'success' }),
+    tagPage: () => ad.searchRuns({ tags: ['t-7'] }),
+    tagNoMatchPage: () => ad.searchRuns({ tags: ['t-7'], metadata: { plan: 'free' } }),
+  };
+  const out = { requested: sizes.runs, runs: seeded, seedMs, seedRunsPerSec: seeded / (seedMs / 1000) };
+  for (const [name, q] of Object.entries(queries)) {
+    const first = await q(); // warm
+    const lat = [];
+    for (let i = 0; i < sizes.queries; i++) {
+      const t = now();
+      await q();
+      lat.push(now() - t);
+    }
+    const r = summarize(lat);
+    out[`${name}P50Ms`] = r.p50;
+    out[`${name}P99Ms`] = r.p99;
+    out[`${name}Rows`] = first.rows;
+    out[`${name}Total`] = first.total;
+  }
+  return out;
+}
+
+export const SCENARIO_FNS = { a: scenarioA, b: scenarioB, c: scenarioC, d: scenarioD, e: scenarioE, f: scenarioF, i: scenarioI, s: scenarioS };

@@ -12,6 +12,7 @@ export const SIZES = {
     i: { runs: 100_000, sends: 200, startBudgetMs: 900_000, finishTimeoutMs: 900_000 },
     l: { repeats: 7 },
     k: { workers: [1, 2, 4], inFlight: 100, warmupMs: 1000, durationMs: 10_000 },
+    s: { runs: 1_000_000, seedBudgetMs: 1_800_000, queries: 50 },
   },
   smoke: {
     a: { warmupRuns: 5, runs: 20 },
@@ -24,9 +25,12 @@ export const SIZES = {
     i: { runs: 500, sends: 20, startBudgetMs: 30_000, finishTimeoutMs: 30_000 },
     l: { repeats: 2 },
     k: { workers: [1, 2], inFlight: 50, warmupMs: 200, durationMs: 1000 },
+    s: { runs: 5000, seedBudgetMs: 60_000, queries: 5 },
   },
 };
 
 export const STEPS = 10; // steps of the chain workflow (scenarios a, b, c, g)
 export const RESOURCES = 1000; // scenario f spreads its runs over this many resource ids
 export const FAIL_EVERY = 100; // scenario f: every 100th run fails, so a status filter has something to find
+export const CUSTOMERS = 10_000; // scenario s: runs carry metadata.customerId from this many customers
+export const TAGS = 100; // scenario s: and one tag of this many

@@ -1,3 +1,4 @@
+import { durationMs } from '../domain/durations.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EXIT, UsageError } from './errors.js';
 
@@ -93,13 +94,11 @@ export function intOption(values: Values, key: string, command: string, min: num
   return n;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /** Parses `90s`, `15m`, `12h`, `30d`, `2w` into milliseconds. */
 export function parseDuration(text: string, command: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(text.trim());
-  if (!m?.[1] || !m[2]) throw new UsageError(`invalid duration "${text}": use a number and a unit (ms, s, m, h, d, w), e.g. 30d`, command);
-  return Number(m[1]) * (UNITS[m[2]] ?? 1);
+  const ms = durationMs(text);
+  if (ms === null) throw new UsageError(`invalid duration "${text}": use a number and a unit (ms, s, m, h, d, w), e.g. 30d`, command);
+  return ms;
 }
 
 export function parseJson(text: string, what: string, command: string): unknown {

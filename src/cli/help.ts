@@ -21,7 +21,7 @@ Commands:
   dev                    the example workflows, the dashboard and the API on .weft/weft.db
   serve                  your own workflows (--workflows <module>), the dashboard and the API
   start <workflow>       start a run on a server and show its steps live
-  runs list|show|cancel|resume|retry|delete
+  runs list|show|cancel|resume|retry|delete|rerun|links
                          inspect and steer runs on a server, one or many by filter
   events send <name>     send an event (to waiting runs, or to start workflows)
   migrate                bring the store's schema up to date
@@ -88,8 +88,11 @@ schema (as JSON Schema) and the \`weft runs resume\` command. Exit 1 when the ru
   runs: `weft runs — inspect and steer runs on a server
 
 Usage:
-  weft runs list [--workflow <id>] [--status s1,s2] [--resource <id>] [--prefix <text>] [--from <date>] [--to <date>] [--page n] [--per-page n]
+  weft runs list [--workflow <id>] [--status s1,s2] [--resource <id>] [--prefix <text>] [--from <date>] [--to <date>]
+                 [--tag t1,t2] [--meta key=value]... [--page n] [--per-page n]
   weft runs show <runId>
+  weft runs rerun <runId> --step <id> [--input '<json>'] [--run-id <id>] [--wait]
+  weft runs links <runId>
   weft runs resume <runId> [--step <id>] [--data '<json>'] [--wait]
   weft runs retry <runId> [--wait]
   weft runs cancel <runId>
@@ -107,12 +110,16 @@ Bulk (every run the filters match, in batches on the server, with progress on a 
 Options:
   --status <list>    pending, running, waiting, suspended, success, failed, canceled (comma-separated)
   --from, --to       creation time: an ISO date or epoch milliseconds
+  --tag <list>       runs carrying every one of these tags (comma-separated)
+  --meta <key=value> runs with this value of a searchable metadata key (repeatable)
   --page <n>         page number, from 0 (newest runs first)
   --per-page <n>     runs per page, 1 to 1000 (default 50)
-  --step <id>        the suspended step to resume (needed when several are suspended)
+  --step <id>        resume: the suspended step (needed when several are suspended);
+                     rerun: the step a new run executes from (the run itself is kept unchanged)
+  --input <json>     rerun: new input for that step
   --data <json>      the resume data
   --wait             wait until the run settles and print its outcome (exit 1 if it failed)
-  --workflow <id>    for show/resume/retry/cancel: skip looking the run's workflow up; in bulk, a filter
+  --workflow <id>    for show/resume/retry/cancel/rerun: skip looking the run's workflow up; in bulk, a filter
   --prefix <text>    runs whose id starts with this
   --meta key=value   runs started with this metadata value (repeatable)
   --dry-run          bulk: count the runs the action would apply to, change nothing

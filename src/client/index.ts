@@ -3,7 +3,22 @@ import { stepEntries } from '../domain/step-entries.js';
 import { WeftError, errorForResult } from '../errors.js';
 import { createTransport, type ClientOptions, type Transport } from './http.js';
 import { watchEvents, type StreamEvent, type WatchOptions } from './sse.js';
-import type { RemoteRun, RemoteStartResult, RemoteStream, RemoteWorkflow, RunList, RunSummary, RunListFilter, RunViewJson, SentEvent, WeftClient, WorkflowInfo, WorkflowRegistry } from './types.js';
+import type {
+  RemoteRun,
+  RemoteStartResult,
+  RemoteStream,
+  RemoteWorkflow,
+  RerunResponse,
+  RunList,
+  RunLinksJson,
+  RunSummary,
+  RunListFilter,
+  RunViewJson,
+  SentEvent,
+  WeftClient,
+  WorkflowInfo,
+  WorkflowRegistry,
+} from './types.js';
 
 export { WeftRemoteError } from './http.js';
 export type { ClientOptions } from './http.js';
@@ -21,7 +36,11 @@ function time(v: Date | number | string | undefined): string | undefined {
 }
 
 function listQuery(f: RunListFilter & { workflowId?: string } = {}): Record<string, string | undefined> {
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(f.metadata ?? {})) metadata[`metadata.${k}`] = String(v);
   return {
+    ...metadata,
+    tags: f.tags?.join(','),
     workflowId: f.workflowId,
     status: Array.isArray(f.status) ? f.status.join(',') : f.status,
     resourceId: f.resourceId,
@@ -97,6 +116,7 @@ function remoteRun(t: Transport, key: string, runId: string, resourceId: string 
     cancel: () => t.request<{ runId: string; status: RunStatus }>('POST', `${base}/cancel`, {}),
     retry: () => t.request<{ runId: string }>('POST', `${base}/retry`, {}),
     sendEvent: (event, data) => t.request<SentEvent>('POST', `/events/${enc(event)}`, { runId, ...(data !== undefined ? { data } : {}) }),
+    rerun: (opts) => t.request<RerunResponse>('POST', `${base}/rerun`, opts),
     getWorkflowRunExecutionResult: () => orNull(result()),
   };
   return run;
@@ -147,5 +167,6 @@ export function createClient<W extends WorkflowRegistry = WorkflowRegistry>(opts
     getBulk: (id) => t.request('GET', `/runs/bulk/${enc(id)}`),
     stopBulk: (id) => t.request('POST', `/runs/bulk/${enc(id)}/stop`, {}),
     sendEvent: (name, o = {}) => t.request<SentEvent>('POST', `/events/${enc(name)}`, o),
+    getRunLinks: (runId) => orNull(t.request<RunLinksJson>('GET', `/runs/${enc(runId)}/links`)),
   };
 }

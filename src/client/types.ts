@@ -22,9 +22,37 @@ export interface RunListFilter {
   runIdPrefix?: string;
   /** A listing's `nextCursor`: the page after it (instead of `page`). */
   cursor?: string;
+  /** Only runs carrying every one of these tags. */
+  tags?: string[];
+  /** Only runs with these values of searchable metadata keys. */
+  metadata?: Record<string, string | number | boolean>;
   /** 0-based. */
   page?: number;
   perPage?: number;
+}
+
+export interface RerunRequest {
+  step: string | string[];
+  inputData?: unknown;
+  runId?: string;
+  initialState?: Record<string, unknown>;
+}
+
+export interface RerunResponse {
+  runId: string;
+  rerunOf: string;
+  fromPath: string;
+}
+
+export interface RunLinkJson {
+  runId: string;
+  step: string;
+  createdAt: string;
+}
+
+export interface RunLinksJson {
+  rerunOf: RunLinkJson | null;
+  reruns: RunLinkJson[];
 }
 
 export interface RunList {
@@ -61,6 +89,8 @@ export interface RemoteRun<TInput = any, TOutput = any, TState = any> {
   retry(): Promise<{ runId: string }>;
   /** Sends an event to this run only (its `.waitForEvent` for the name takes it). */
   sendEvent(event: string, data?: unknown): Promise<SentEvent>;
+  /** A new run from this run's journal up to `step` (this run is unchanged); resolves once it is stored. */
+  rerun(opts: RerunRequest): Promise<RerunResponse>;
   getWorkflowRunExecutionResult(): Promise<WorkflowResult<TInput, TOutput> | null>;
 }
 
@@ -124,4 +154,6 @@ export interface WeftClient<W extends WorkflowRegistry = WorkflowRegistry> {
    * with waits that `match` a key; `id` makes the send idempotent.
    */
   sendEvent(name: string, opts?: { key?: string; data?: unknown; id?: string }): Promise<SentEvent>;
+  /** A run's rerun links: its source (when it is a rerun) and its reruns; null when the run does not exist. */
+  getRunLinks(runId: string): Promise<RunLinksJson | null>;
 }

@@ -26,7 +26,10 @@ export interface StartOptions<TInput = any, TState = any> {
   initialState?: TState;
   requestContext?: RequestContext | Map<string, unknown> | Record<string, unknown>;
   tracingOptions?: TracingOptions;
+  /** The run's metadata; the keys its workflow declares `searchable` can filter listings. */
   metadata?: Record<string, unknown>;
+  /** The run's tags (added to tracingOptions.tags); listings can filter on them. */
+  tags?: string[];
   traceId?: string;
   outputOptions?: { includeState?: boolean };
   /** Execute one step, then pause the run (status `paused`) until it is resumed. */
@@ -263,11 +266,42 @@ export interface RunGeneration {
   steps: Record<string, StepView>;
 }
 
+/** `weft.rerun(runId, opts)`: a new run from the run's journal up to `step`. */
+export interface RerunOptions<TInput = any> {
+  /** The step to execute from: a step, its id, or a dotted path into nested workflows. */
+  step: string | string[] | { id: string };
+  /** Replaces that step's input (checked against its input schema). */
+  inputData?: TInput;
+  /** The new run's id (default: a new one). An existing id is refused. */
+  runId?: string;
+  /** The new run's state (default: the source run's stored state). */
+  initialState?: Record<string, unknown>;
+}
+
+/** One end of a rerun link. */
+export interface RunLinkView {
+  runId: string;
+  /** The journal path of the step the rerun executes from. */
+  step: string;
+  /** When the rerun was created. */
+  createdAt: Date;
+}
+
+/** A run's rerun links: its source (when it is a rerun), and its reruns, newest first. */
+export interface RunLinksView {
+  rerunOf: RunLinkView | null;
+  reruns: RunLinkView[];
+}
+
 export interface ListRunsOptions {
   status?: RunStatus | RunStatus[];
   resourceId?: string;
   fromDate?: Date | number;
   toDate?: Date | number;
+  /** Only runs carrying every one of these tags. */
+  tags?: string[];
+  /** Only runs whose metadata has these values, for keys the workflow declares `searchable`. */
+  metadata?: Record<string, string | number | boolean>;
   /** 0-based page number. */
   page?: number;
   perPage?: number;

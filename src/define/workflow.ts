@@ -16,6 +16,7 @@ import {
 import { checkTriggers, TOKEN_EVENT, waitSpec, type EventTrigger, type WaitForEventOptions } from './events.js';
 import { lifecycleOf, type LifecycleOptions } from './lifecycle.js';
 import { awaitsSteps, checkLogger, checkPrimitives, linkMastra } from './mastra-link.js';
+import { operationsOf, type ResolvedOperations, type RetentionPolicy } from './operations.js';
 import { runtimeOf, type WorkflowRunListing, type WorkflowRuntime } from './runtime.js';
 import { checkRunId } from '../domain/ids.js';
 import type {
@@ -105,6 +106,15 @@ export interface WorkflowConfig<
   metadata?: Record<string, unknown>;
   /** Events that start a run of this workflow (see docs/concepts.md, Events). */
   triggers?: EventTrigger[];
+  /**
+   * Run metadata keys (from the start's `metadata`) that listings can filter on through an index
+   * (docs/operations.md, "Search"). A run's tags are always searchable.
+   */
+  searchable?: readonly string[];
+  /** How long finished runs are kept per outcome, e.g. `{ success: '7d', failed: '30d' }` (workers prune). */
+  retention?: RetentionPolicy;
+  /** The id of a workflow started (durably, once) with `{ runId, workflowId, error, input }` when a run fails for good. */
+  onFailure?: string;
 }
 
 
@@ -133,6 +143,8 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   readonly schedule?: { cron: string; timezone?: string; inputData?: unknown };
   readonly metadata?: Record<string, unknown>;
   readonly triggers: readonly EventTrigger[];
+  /** searchable / retention / onFailure, checked at definition time (define/operations.ts). */
+  readonly operations: ResolvedOperations;
   declare readonly __in?: TInput;
   declare readonly __out?: TOutput;
   declare readonly __state?: TState;
@@ -187,6 +199,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     this.schedule = config.schedule;
     this.metadata = config.metadata;
     this.triggers = checkTriggers(where, config.triggers);
+    this.operations = operationsOf(where, config);
   }
 
   // ---- builders -------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ import type { ResolvedOptions } from './options.js';
 import { WorkflowRegistry } from './registry.js';
 import { RunCommands } from './run-commands.js';
 import { CourseCommands } from './course-commands.js';
+import { Reruns } from './rerun.js';
+import { Retention } from './retention.js';
 import { LocalClaims } from './local-claim.js';
 import { PendingHandles, RunQueries } from './run-queries.js';
 import { SchedulesApi } from './schedules.js';
@@ -32,6 +34,9 @@ export interface EngineParts {
   lifecycle: Lifecycle;
   commands: RunCommands;
   course: CourseCommands;
+  reruns: Reruns;
+  /** Retention pruning; null for a pure client. */
+  retention: Retention | null;
   queries: RunQueries;
   schedules: SchedulesApi;
   /** Sending events (weft.sendEvent, run.sendEvent). */
@@ -128,6 +133,10 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     now: seams.now,
     crashPoint: (name) => seams.crash?.(name),
     onError: o.onError,
+    startFailureRun: async (workflowId, runId, inputData) => {
+      const wf = p.registry.get(workflowId);
+      await p.commands.create(wf, runId, inputData.resourceId, { inputData });
+    },
   });
   const lifecycle = p.lifecycle;
   p.executions = new LocalExecutions({
@@ -160,6 +169,14 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
   const claims = new LocalClaims({ worker, ownerId: env.ownerId, executions: p.executions, reader, now: seams.now });
   const started = (runId: string) => pending.delete(runId);
   p.course = new CourseCommands({ store, reader, claims, executions: p.executions, seams, maxPayloadBytes: o.maxPayloadBytes, storeCall, started, lifecycle });
+  p.retention = o.worker
+    ? new Retention(
+        { store, workflows: () => p.registry.withRetention(), now: seams.now, storeCall, onError: o.onError },
+        o.worker.pruneEveryMs,
+        o.worker.pruneBatch,
+      )
+    : null;
+  p.reruns = new Reruns({ store, reader, claims, seams, maxPayloadBytes: o.maxPayloadBytes, storeCall });
   p.commands = new RunCommands({
     claims,
     store,

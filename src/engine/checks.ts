@@ -9,6 +9,7 @@ import { RequestContext } from '../define/request-context.js';
 import { checkId, checkRunId } from '../domain/ids.js';
 import { RUN_STATUSES, isRunStatus } from '../domain/run-status.js';
 import { InvalidArgumentError } from '../errors.js';
+import { checkTags, filterLabels, MAX_TAGS } from '../domain/search-labels.js';
 import type { ListRunsFilter } from '../store/types.js';
 
 export { checkRunId };
@@ -97,6 +98,9 @@ export function checkStartOptions(opts: unknown): CheckedStart {
   const tracing: TracingOptions = { ...o.tracingOptions };
   if (traceId !== undefined) tracing.traceId = traceId.toLowerCase().padStart(32, '0');
   if (o.metadata) tracing.metadata = { ...o.tracingOptions?.metadata, ...o.metadata };
+  const tags = [...checkTags(o.tracingOptions?.tags, 'tracingOptions.tags'), ...checkTags(o.tags)];
+  if (tags.length > 0) tracing.tags = [...new Set(tags)];
+  if (tracing.tags && tracing.tags.length > MAX_TAGS) throw new InvalidArgumentError(`a run takes at most ${MAX_TAGS} tags`);
   return {
     inputData: o.inputData,
     initialState: o.initialState,
@@ -200,6 +204,7 @@ export function listFilterOf(opts: RunListQuery): ListRunsFilter {
     resourceId: opts.resourceId,
     fromDate: timeMs(opts.fromDate, 'fromDate'),
     toDate: timeMs(opts.toDate, 'toDate'),
+    labels: filterLabels(opts.tags, opts.metadata),
     page: opts.page,
     perPage,
   };
@@ -211,6 +216,8 @@ export interface WorkerSettings {
   leaseMs: number;
   pollMs: number;
   renewMs?: number;
+  pruneEveryMs: number;
+  pruneBatch: number;
 }
 
 export function checkWorkerOptions(w: unknown): WorkerSettings {
@@ -225,7 +232,11 @@ export function checkWorkerOptions(w: unknown): WorkerSettings {
   if (o.renewMs !== undefined && !(typeof o.renewMs === 'number' && o.renewMs >= 10 && o.renewMs < leaseMs)) {
     throw new InvalidArgumentError('worker.renewMs must be at least 10 and less than leaseMs');
   }
-  return { concurrency, leaseMs, pollMs, renewMs: o.renewMs };
+  const pruneEveryMs = o.pruneEveryMs ?? 60_000;
+  const pruneBatch = o.pruneBatch ?? 100;
+  if (!(typeof pruneEveryMs === 'number' && pruneEveryMs >= 10 && pruneEveryMs <= 86_400_000)) throw new InvalidArgumentError('worker.pruneEveryMs must be from 10 to 86400000');
+  if (!(Number.isInteger(pruneBatch) && pruneBatch >= 1 && pruneBatch <= 10_000)) throw new InvalidArgumentError('worker.pruneBatch must be an integer from 1 to 10000');
+  return { concurrency, leaseMs, pollMs, renewMs: o.renewMs, pruneEveryMs, pruneBatch };
 }
 
 export function checkPositive(v: unknown, name: string): number {
@@ -298,5 +309,30 @@ export function checkTimeTravelOptions(opts: unknown): CheckedTimeTravel {
     ...(o.requestContext !== undefined ? { requestContext: requestContextObject(o.requestContext) } : {}),
     perStep: o.perStep === true,
     includeState: (o.outputOptions as { includeState?: unknown } | undefined)?.includeState === true,
+  };
+}
+
+/** `weft.rerun(runId, { step, inputData?, runId?, initialState? })`. */
+export interface CheckedRerun {
+  target: string[];
+  inputData?: { value: unknown };
+  runId?: string;
+  initialState?: Record<string, unknown>;
+}
+
+export function checkRerunOptions(opts: unknown): CheckedRerun {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new InvalidArgumentError('rerun options must be an object');
+  const o = opts as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!['step', 'inputData', 'runId', 'initialState'].includes(k)) throw new InvalidArgumentError(`unknown rerun option "${k}"; expected step, inputData, runId, initialState`);
+  }
+  if (o.step === undefined) throw new InvalidArgumentError('rerun needs `step`: the step to execute from');
+  if (o.runId !== undefined) checkRunId(o.runId);
+  checkObject(o.initialState, 'initialState');
+  return {
+    target: stepIds(o.step),
+    ...(o.inputData !== undefined ? { inputData: { value: o.inputData } } : {}),
+    ...(o.runId !== undefined ? { runId: o.runId as string } : {}),
+    ...(o.initialState !== undefined ? { initialState: o.initialState as Record<string, unknown> } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { callbacksDue, hasOutcomeCallbacks, type WorkflowFinishInfo, type WorkflowLogger, type WorkflowStartInfo } from '../define/lifecycle.js';
 import { RequestContext } from '../define/request-context.js';
 import type { AnyWorkflow } from '../define/workflow.js';
@@ -28,6 +29,42 @@ export interface LifecycleDeps {
   now(): number;
   crashPoint(name: CrashPointName): void;
   onError(err: unknown): void;
+  /**
+   * Starts a run of the workflow named by `onFailure` under `runId` (an existing id starts nothing).
+   * Rejects when it cannot: the failed run then stays held and the start is tried again.
+   */
+  startFailureRun(workflowId: string, runId: string, input: FailureRunInput): Promise<void>;
+}
+
+/** The input of a run started by a workflow's `onFailure`. */
+export interface FailureRunInput {
+  runId: string;
+  workflowId: string;
+  resourceId?: string;
+  error?: WorkflowFinishInfo['error'];
+  input: unknown;
+}
+
+/** Whether an outcome of `wf` with this status has work after it: callbacks, or an onFailure run. */
+export function outcomeWorkDue(wf: AnyWorkflow, status: RunStatus): boolean {
+  return callbacksDue(wf.lifecycle, status) || (status === 'failed' && wf.operations.onFailure !== undefined);
+}
+
+/** Whether the workflow has any work after an outcome (workers then look for held runs of it). */
+export function watchesOutcomes(wf: AnyWorkflow): boolean {
+  return hasOutcomeCallbacks(wf.lifecycle) || wf.operations.onFailure !== undefined;
+}
+
+/**
+ * The id of the onFailure run of one failed outcome: the same for every delivery of that outcome (a
+ * takeover after a crash creates nothing new), another after a retry fails again (its failed rows are
+ * rewritten, so their end times differ).
+ */
+export function failureRunId(run: RunRecord, rows: Iterable<JournalEntry>): string {
+  let ended = 0;
+  for (const r of rows) if (r.endedAt !== null && r.endedAt > ended) ended = r.endedAt;
+  const digest = createHash('sha256').update(`${run.runId}\n${run.error ?? ''}\n${ended}`).digest('hex');
+  return `onfailure-${digest.slice(0, 32)}`;
 }
 
 /** An outcome as the callbacks see it: the settled run row and its journal (decoded rows when local). */
@@ -56,7 +93,7 @@ export class Lifecycle {
 
   /** Whether an outcome of `wf` with this status has callbacks to deliver. */
   due(wf: AnyWorkflow, status: RunStatus): boolean {
-    return callbacksDue(wf.lifecycle, status);
+    return outcomeWorkDue(wf, status);
   }
 
   /**
@@ -64,12 +101,12 @@ export class Lifecycle {
    * held run to another worker, so there the callbacks are called without holding (not redelivered).
    */
   holds(wf: AnyWorkflow, status: RunStatus): boolean {
-    return this.d.store.claimUnreleased !== undefined && callbacksDue(wf.lifecycle, status);
+    return this.d.store.claimUnreleased !== undefined && outcomeWorkDue(wf, status);
   }
 
   /** Whether this workflow has callbacks after an outcome (workers then look for held runs of it). */
   static watches(wf: AnyWorkflow): boolean {
-    return hasOutcomeCallbacks(wf.lifecycle);
+    return watchesOutcomes(wf);
   }
 
   /** A lease for a run this process holds for its callbacks. */
@@ -143,8 +180,10 @@ export class Lifecycle {
     }
   }
 
-  private async call(wf: AnyWorkflow, view: OutcomeView): Promise<void> {
+  private async call(wf: AnyWorkflow, outcome: OutcomeView): Promise<void> {
     this.d.crashPoint('callback:before');
+    // The rows may be a one-pass iterator (a local execution's journal); the failure run id reads them too.
+    const view = { ...outcome, rows: Array.from(outcome.rows) };
     const { onFinish, onError } = wf.lifecycle;
     const info = finishInfo(wf, view);
     const runId = view.run.runId;
@@ -152,6 +191,16 @@ export class Lifecycle {
     if (onError && info.status === 'failed') {
       const { result: _result, ...rest } = info;
       await this.guarded('onError', runId, () => inCallback.run(runId, () => onError({ ...rest, status: 'failed' })));
+    }
+    const target = wf.operations.onFailure;
+    if (target !== undefined && info.status === 'failed') {
+      // Not guarded: a start that fails leaves the outcome unrecorded, so it is tried again (the
+      // deterministic id makes every try after a success a no-op).
+      const input: FailureRunInput = { runId, workflowId: wf.id, input: info.getInitData() };
+      if (info.resourceId !== undefined) input.resourceId = info.resourceId;
+      if (info.error !== undefined) input.error = info.error;
+      await this.d.startFailureRun(target, failureRunId(view.run, view.rows), input);
+      this.d.crashPoint('failure-run:started');
     }
     this.d.crashPoint('callback:after');
   }

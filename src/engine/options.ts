@@ -23,6 +23,10 @@ export interface WeftOptions {
         pollMs?: number;
         /** Lease renewal interval (default leaseMs / 3, at most 1000 without store notifications). */
         renewMs?: number;
+        /** How often workflows' retention policies are applied (default 60 000; docs/operations.md "Retention"). */
+        pruneEveryMs?: number;
+        /** Runs deleted per retention batch, one short transaction each (default 100). */
+        pruneBatch?: number;
       };
   /** Largest JSON payload (input, output, state) accepted, in bytes. Default 16 MiB. */
   maxPayloadBytes?: number;

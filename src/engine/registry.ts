@@ -1,10 +1,10 @@
-import { hasOutcomeCallbacks } from '../define/lifecycle.js';
 import { bindRuntime, unbindRuntime, type WorkflowRuntime } from '../define/runtime.js';
 import { Workflow, type AnyWorkflow } from '../define/workflow.js';
 import { checkId } from '../domain/ids.js';
 import { InvalidArgumentError, WorkflowNotFoundError } from '../errors.js';
 import { parseSchedule } from '../worker/cron.js';
 import { fingerprintOf } from './fingerprint.js';
+import { watchesOutcomes } from './lifecycle.js';
 
 /**
  * The workflows one engine knows, by registry key and by workflow id. Registering binds the workflow
@@ -87,11 +87,16 @@ export class WorkflowRegistry {
     return out;
   }
 
-  /** Ids of the registered workflows with onFinish/onError (workers look for their held runs). */
+  /** Ids of the registered workflows with onFinish/onError/onFailure (workers look for their held runs). */
   withOutcomeCallbacks(): string[] {
     const out: string[] = [];
-    for (const [id, wf] of this.byId) if (hasOutcomeCallbacks(wf.lifecycle)) out.push(id);
+    for (const [id, wf] of this.byId) if (watchesOutcomes(wf)) out.push(id);
     return out;
+  }
+
+  /** The registered workflows with a retention policy (workers prune their finished runs). */
+  withRetention(): AnyWorkflow[] {
+    return [...this.byId.values()].filter((wf) => wf.operations.retention !== undefined);
   }
 
   scheduled(): AnyWorkflow[] {

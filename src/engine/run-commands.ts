@@ -21,6 +21,7 @@ import type { LocalClaims } from './local-claim.js';
 import { encodeRunOptions } from '../domain/run-options.js';
 import { resolveResumeTarget } from './resume-target.js';
 import { newTraceId } from './tracing.js';
+import { runLabels } from '../domain/search-labels.js';
 
 /** The run's stored request context as an object (one that cannot be read counts as empty, as at claim time it fails the run). */
 function storedContext(run: RunRecord): Record<string, unknown> {
@@ -107,6 +108,7 @@ export class RunCommands {
         now: this.now(),
         options: prepared.options,
         fingerprint: fingerprintOf(wf),
+        labels: prepared.labels,
       });
       this.d.started(runId);
       this.d.seams.crash?.('run:created');
@@ -137,6 +139,7 @@ export class RunCommands {
       concurrencyKey: key ? String(key(input)) : null,
       includeState: o.includeState,
       options: encodeRunOptions({ perStep: o.perStep }),
+      labels: runLabels(tracing.tags ?? [], tracing.metadata, wf.operations.searchable),
     };
   }
 

@@ -1,7 +1,7 @@
 import type { ListRunsOptions, ResultQueryOptions, RunGeneration, RunSummary, RunView, StepView, WorkflowResult } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import { isTerminal } from '../domain/run-status.js';
-import { RunNotFoundError } from '../errors.js';
+import { InvalidArgumentError, RunNotFoundError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { normalisePage } from '../store/shared/run-rules.js';
 import { checkRunId, encodeCursor, listFilterOf, type RunListQuery } from './checks.js';
@@ -98,11 +98,14 @@ export class RunQueries {
    */
   async list(opts: RunListQuery): Promise<RunListPage> {
     const filter = listFilterOf(opts);
+    const wf = opts.workflowId === undefined ? undefined : this.d.workflowById(opts.workflowId);
+    if (wf) checkSearchable(wf, opts.metadata);
     const res = await this.d.storeCall(() => this.d.store.listRuns(filter));
     const last = res.runs[res.runs.length - 1];
     const page: RunListPage = { runs: res.runs.map((r) => this.explain(summarise(r))), total: res.total };
     // A full page may have more after it; a short one is the last.
-    if (last && res.runs.length === normalisePage(filter).perPage) page.nextCursor = encodeCursor(last.createdAt, last.runId);
+    // (Tag and metadata listings page by number: see checkListFilter.)
+    if (last && !filter.labels?.length && res.runs.length === normalisePage(filter).perPage) page.nextCursor = encodeCursor(last.createdAt, last.runId);
     return page;
   }
 
@@ -113,6 +116,7 @@ export class RunQueries {
    */
   async listWithSnapshots(wf: AnyWorkflow, opts: ListRunsOptions): Promise<{ runs: WorkflowRunListing[]; total: number }> {
     const filter = listFilterOf({ ...opts, workflowId: wf.id });
+    checkSearchable(wf, opts.metadata);
     const res = await this.d.storeCall(() => this.d.store.listRuns(filter));
     const recorded = wf.lifecycle.shouldPersistSnapshot !== undefined;
     const runs = await Promise.all(
@@ -129,5 +133,15 @@ export class RunQueries {
       s.statusReason = `workflow "${s.workflowName}" is not registered in this process; the run waits for a worker that has it`;
     }
     return s;
+  }
+}
+
+/** A metadata filter on a key the workflow does not index would match nothing: refused, with the fix. */
+function checkSearchable(wf: AnyWorkflow, metadata: unknown): void {
+  if (metadata === null || typeof metadata !== 'object') return;
+  for (const key of Object.keys(metadata)) {
+    if (!wf.operations.searchable.includes(key)) {
+      throw new InvalidArgumentError(`metadata key "${key}" is not searchable on workflow "${wf.id}": declare it in the workflow's searchable: [...]`);
+    }
   }
 }

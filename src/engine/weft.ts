@@ -1,7 +1,10 @@
-import type { RunGeneration, RunSummary, RunView } from '../define/run-types.js';
+import type { RerunOptions, RunGeneration, RunLinksView, RunSummary, RunView } from '../define/run-types.js';
+import type { RunLink } from '../store/types.js';
+import type { RerunResult } from './rerun.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import type { WorkflowEvent } from '../domain/workflow-events.js';
-import { EngineStoppedError } from '../errors.js';
+import { EngineStoppedError, InvalidArgumentError } from '../errors.js';
+import type { RetentionStats } from './retention.js';
 import { Scheduler } from '../worker/cron.js';
 import { newOwnerId } from '../worker/owner.js';
 import { assemble, dispatchStoreEvent, type EngineParts } from './assemble.js';
@@ -69,6 +72,7 @@ export class Weft {
       }
     }
     await worker?.start();
+    this.#p.retention?.start();
     if (worker && registry.scheduled().length > 0) {
       this.#scheduler = new Scheduler(
         {
@@ -91,9 +95,11 @@ export class Weft {
   async stop(opts: { timeoutMs?: number } = {}): Promise<void> {
     if (this.#stopped) return;
     this.#scheduler?.stop();
+    this.#p.retention?.stop();
     this.#p.worker?.stop();
     await this.#p.executions.stop(opts.timeoutMs ?? 10_000);
     await this.#p.committer.drain();
+    await this.#p.retention?.idle();
     this.#stopped = true;
     await this.#unsubscribe?.().catch((err: unknown) => this.#o.onError(err));
     this.#unsubscribe = null;
@@ -160,6 +166,47 @@ export class Weft {
     await this.start();
     await this.#p.commands.retry(wf, runId);
     return { runId };
+  }
+
+  /**
+   * Reruns a settled run from a step: a new run of its workflow gets the run's journal up to `step`
+   * and executes from there with the code registered now (`inputData` replaces that step's input).
+   * The run itself is not changed; the two are linked (getRunLinks). Returns at once, like retryRun.
+   */
+  async rerun(runId: string, opts: RerunOptions): Promise<RerunResult> {
+    checkRunId(runId);
+    await this.start();
+    const summary = await this.#p.queries.summary(runId);
+    const wf = this.#p.registry.get(summary.workflowName);
+    return this.#p.reruns.rerun(wf, runId, opts);
+  }
+
+  /** Where a run was rerun from (null when it is no rerun) and its reruns, newest first. */
+  async getRunLinks(runId: string): Promise<RunLinksView> {
+    checkRunId(runId);
+    await this.start();
+    await this.#p.queries.summary(runId);
+    const links = await this.#p.reruns.links(runId);
+    const view = (l: RunLink) => ({ runId: l.runId, step: l.step, createdAt: new Date(l.createdAt) });
+    return { rerunOf: links.rerunOf ? view(links.rerunOf) : null, reruns: links.reruns.map(view) };
+  }
+
+  /**
+   * Applies the registered workflows' retention policies now (workers also do it every
+   * `worker.pruneEveryMs`); returns how many runs were deleted. Throws on a pure client (no worker).
+   */
+  async applyRetention(): Promise<{ deleted: number }> {
+    await this.start();
+    const retention = this.#p.retention;
+    if (!retention) throw new InvalidArgumentError('retention is applied by workers; this engine has worker: false');
+    return { deleted: await retention.pass() };
+  }
+
+  /** What retention pruned in this process: passes, batches, runs deleted per workflow and outcome. */
+  retentionStats(): RetentionStats {
+    const s = this.#p.retention?.stats;
+    if (!s) return { passes: 0, batches: 0, deleted: {}, lastPassAt: null, lastPassMs: null, lastError: null };
+    return { ...s, deleted: Object.fromEntries(Object.entries(s.deleted).map(([k, v]) => [k, { ...v }])) };
   }
 
   /** Cancels a run by id, whatever its workflow; returns its summary after the change. */

@@ -128,6 +128,8 @@ export function createApp(weft: Weft, options: ServerOptions = {}): WeftApp {
   api.route('/runs', allRuns);
   api.route('/events', sendEventRoutes(ctx));
   api.route('/tokens', tokenRoutes(ctx));
+  // Retention counters of this process (docs/operations.md, "Retention"): what its worker pruned.
+  api.get('/retention', (c) => c.json(ctx.weft.retentionStats()));
   app.route(WEFT_API_PREFIX, api);
   // weft's routes first: Mastra's unknown-route answer must not take /api/weft paths.
   if (mastraPrefix !== false) app.route(mastraPrefix, mastraRoutes(ctx));

@@ -7,7 +7,9 @@ import type { RunListQuery } from '../engine/checks.js';
 /** Longest value of any query parameter that is not an id (a status list, a date, an event id). */
 const MAX_QUERY_VALUE_LENGTH = 1000;
 
-const LIST_KEYS = ['workflowId', 'status', 'resourceId', 'runIdPrefix', 'cursor', 'from', 'to', 'page', 'perPage'];
+const LIST_KEYS = ['workflowId', 'status', 'resourceId', 'runIdPrefix', 'cursor', 'from', 'to', 'tags', 'page', 'perPage'];
+/** Metadata filters come as `metadata.<key>=<value>` (searchable keys, docs/operations.md "Search"). */
+const METADATA_PREFIX = 'metadata.';
 
 /** 1970-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z as epoch ms: what a run's creation time can be. */
 const MIN_TIME = 0;
@@ -33,8 +35,10 @@ function parseInteger(v: string, name: string, min: number, max: number): number
 export function parseRunFilter(c: Context, allowWorkflowId: boolean): RunListQuery & { page: number; perPage: number } {
   const q = c.req.query();
   const allowed = allowWorkflowId ? LIST_KEYS : LIST_KEYS.filter((k) => k !== 'workflowId');
-  const unknown = Object.keys(q).filter((k) => !allowed.includes(k));
-  if (unknown.length) throw new InvalidArgumentError(`unknown query parameter ${unknown.map((k) => `"${k}"`).join(', ')} (allowed: ${allowed.join(', ')})`);
+  const unknown = Object.keys(q).filter((k) => !allowed.includes(k) && !k.startsWith(METADATA_PREFIX));
+  if (unknown.length) {
+    throw new InvalidArgumentError(`unknown query parameter ${unknown.map((k) => `"${k}"`).join(', ')} (allowed: ${allowed.join(', ')}, metadata.<key>)`);
+  }
   const filter: RunListQuery & { page: number; perPage: number } = {
     page: q.page !== undefined ? parseInteger(q.page, 'page', 0, 1_000_000) : 0,
     perPage: q.perPage !== undefined ? parseInteger(q.perPage, 'perPage', 1, 1000) : 50,
@@ -63,6 +67,11 @@ export function parseRunFilter(c: Context, allowWorkflowId: boolean): RunListQue
   }
   if (q.from) filter.fromDate = parseTime(q.from, 'from');
   if (q.to) filter.toDate = parseTime(q.to, 'to');
+  // Checked by the engine (domain/search-labels.ts), like a library caller's filters.
+  if (q.tags) filter.tags = q.tags.split(',').map((t) => t.trim());
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(q)) if (k.startsWith(METADATA_PREFIX)) metadata[k.slice(METADATA_PREFIX.length)] = v;
+  if (Object.keys(metadata).length > 0) filter.metadata = metadata;
   return filter;
 }
 

@@ -92,6 +92,10 @@ export interface NewRun {
   options?: string | null;
   /** The graph fingerprint of the workflow definition the run starts on. */
   fingerprint?: string | null;
+  /** JSON text: an array of search labels (opaque strings, see ListRunsFilter.labels), or null. */
+  labels?: string | null;
+  /** For a rerun: the run it was copied from, and the step it reruns from. */
+  rerunOf?: { runId: string; step: string } | null;
 }
 
 /** What `weft check` reads of an unfinished run (Store.scanRuns). */
@@ -210,6 +214,8 @@ export interface ListRunsFilter {
    * descending). The total ignores it: it counts the whole filter, so a cursor page still says "of N".
    */
   before?: { createdAt: number; runId: string };
+  /** Only runs that carry every one of these labels (NewRun.labels), through the label index. */
+  labels?: string[];
   /** 0-based page. */
   page?: number;
   perPage?: number;
@@ -218,6 +224,34 @@ export interface ListRunsFilter {
 export interface ListRunsResult {
   runs: RunRecord[];
   total: number;
+}
+
+/** A rerun's link to its source run, or a source's link to one of its reruns. */
+export interface RunLink {
+  runId: string;
+  /** The step the rerun executes from. */
+  step: string;
+  /** When the rerun was created (the link was made). */
+  createdAt: number;
+}
+
+/** A run's rerun links: where it was copied from (null for a run that is no rerun), and its reruns. */
+export interface RunLinks {
+  rerunOf: RunLink | null;
+  /** Newest first. */
+  reruns: RunLink[];
+}
+
+/**
+ * A batch of retention pruning: up to `limit` runs of `workflowId` in `status` (terminal) last updated
+ * before `before` are deleted with their journals. Runs still held by an owner (work after their outcome
+ * not yet recorded) are kept.
+ */
+export interface PruneRequest {
+  workflowId: string;
+  status: 'success' | 'failed' | 'canceled';
+  before: number;
+  limit: number;
 }
 
 export interface ResumeRequest {
@@ -456,6 +490,10 @@ export interface Store {
   reviseRun(req: ReviseRequest): Promise<ClaimedRun>;
   /** The run's earlier journals (oldest first), kept when it was rewound; empty when never rewound. */
   loadHistory(runId: string): Promise<JournalGeneration[]>;
+  /** Optional: the run's rerun links (both ways). Stores without it keep no links. */
+  loadLinks?(runId: string): Promise<RunLinks>;
+  /** Optional: one batch of retention pruning (see PruneRequest); returns how many runs were deleted. */
+  pruneRuns?(req: PruneRequest): Promise<number>;
 
   /**
    * Optional: delivers events from other processes (PostgreSQL LISTEN/NOTIFY). Stores without it rely

@@ -15,7 +15,9 @@ export type CrashPointName =
   /** An outcome with lifecycle callbacks is committed; its callbacks are about to be called. */
   | 'callback:before'
   /** The callbacks returned; their record (the run's release) is not written yet. */
-  | 'callback:after';
+  | 'callback:after'
+  /** A failed outcome's onFailure run was created; the outcome's record is not written yet. */
+  | 'failure-run:started';
 
 /**
  * How a process learned that it no longer owns a run: 'fenced' (the store rejected a write: the epoch

@@ -153,7 +153,7 @@ describe('engine options', () => {
 
   it('fills in the documented defaults', () => {
     const o = resolveOptions({ store: memoryStore() });
-    expect(o.worker).toEqual({ concurrency: 100, leaseMs: 15_000, pollMs: 1000, renewMs: undefined });
+    expect(o.worker).toEqual({ concurrency: 100, leaseMs: 15_000, pollMs: 1000, renewMs: undefined, pruneEveryMs: 60_000, pruneBatch: 100 });
     expect({ max: o.maxPayloadBytes, sleep: o.inProcessSleepMs, retry: o.storeRetryMs }).toEqual({ max: 16 * 1024 * 1024, sleep: 5000, retry: 300_000 });
   });
 });

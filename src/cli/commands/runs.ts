@@ -22,7 +22,22 @@ const LIST_OPTIONS = {
   to: { type: 'string' as const },
   page: { type: 'string' as const },
   'per-page': { type: 'string' as const },
+  tag: { type: 'string' as const },
+  meta: { type: 'string' as const, multiple: true },
 };
+
+/** `--meta customerId=c1` (repeatable): filters on searchable metadata keys. */
+function metaFilters(values: Values, cmd: string): Record<string, string> | undefined {
+  const given = values.meta;
+  if (!Array.isArray(given) || given.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const pair of given as string[]) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--meta takes key=value, got "${pair}"`, cmd);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
 
 async function workflowOf(client: WeftClient, runId: string, given: string | undefined): Promise<string> {
   if (given) return given;
@@ -57,8 +72,12 @@ async function list(argv: string[]): Promise<number> {
   const status = statuses(str(values, 'status'));
   const from = dateOption(values, 'from', cmd);
   const to = dateOption(values, 'to', cmd);
+  const tags = str(values, 'tag')?.split(',').map((t) => t.trim());
+  const metadata = metaFilters(values, cmd);
   const client = clientFrom(values);
   const res = await client.listRuns({
+    ...(tags ? { tags } : {}),
+    ...(metadata ? { metadata } : {}),
     ...(str(values, 'workflow') ? { workflowId: str(values, 'workflow') } : {}),
     ...(status ? { status } : {}),
     ...(str(values, 'resource') ? { resourceId: str(values, 'resource') } : {}),
@@ -176,7 +195,47 @@ async function act(action: 'cancel' | 'resume' | 'retry' | 'delete', argv: strin
   return EXIT.ok;
 }
 
-/** `weft runs list|show|cancel|resume|retry`: talks to a running server (see docs/cli.md). */
+/** `weft runs rerun <runId> --step <id> [--input '<json>'] [--run-id <id>] [--wait]`: a new run from a step. */
+async function rerun(argv: string[]): Promise<number> {
+  const cmd = 'runs rerun';
+  const opts = { ...REMOTE, workflow: { type: 'string' as const }, step: { type: 'string' as const }, input: { type: 'string' as const }, 'run-id': { type: 'string' as const }, wait: { type: 'boolean' as const } };
+  const { values, positionals } = parse(argv, opts, cmd, 1);
+  const runId = positionals[0];
+  const step = str(values, 'step');
+  if (!runId || !step) throw new UsageError(`${cmd} needs a run id and a step: weft runs rerun <runId> --step <id> [--input '<json>']`, cmd);
+  const input = str(values, 'input');
+  const client = clientFrom(values);
+  const key = await workflowOf(client, runId, str(values, 'workflow'));
+  const source = await client.getWorkflow(key).createRun({ runId });
+  const newId = str(values, 'run-id');
+  const out = await source.rerun({ step, ...(input !== undefined ? { inputData: parseJson(input, '--input', cmd) } : {}), ...(newId ? { runId: newId } : {}) });
+  if (values.wait) {
+    const result = await settled(await client.getWorkflow(key).createRun({ runId: out.runId }));
+    if (values.json) printJson({ ...out, result });
+    else printOutcome(result, out.runId, result.status === 'suspended' ? await describeQuietly(client, key) : null);
+    return exitFor(result);
+  }
+  if (values.json) return printJson(out), EXIT.ok;
+  process.stdout.write(`rerun ${out.runId} of run ${runId} from step ${out.fromPath}\n`);
+  return EXIT.ok;
+}
+
+/** `weft runs links <runId>`: where a run was rerun from, and its reruns. */
+async function links(argv: string[]): Promise<number> {
+  const cmd = 'runs links';
+  const { values, positionals } = parse(argv, REMOTE, cmd, 1);
+  const runId = positionals[0];
+  if (!runId) throw new UsageError(`${cmd} needs a run id: weft runs links <runId>`, cmd);
+  const res = await clientFrom(values).getRunLinks(runId);
+  if (!res) throw new RunNotFoundError(runId);
+  if (values.json) return printJson(res), EXIT.ok;
+  process.stdout.write(res.rerunOf ? `rerun of ${res.rerunOf.runId} from step ${res.rerunOf.step}\n` : 'not a rerun\n');
+  if (res.reruns.length === 0) process.stdout.write('no reruns\n');
+  else process.stdout.write(`${table(res.reruns.map((l) => [l.runId, l.step, fmtDate(l.createdAt)]), ['RERUN', 'FROM STEP', 'CREATED'])}\n`);
+  return EXIT.ok;
+}
+
+/** `weft runs list|show|cancel|resume|retry|rerun|links`: talks to a running server (see docs/cli.md). */
 export async function runs(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
@@ -193,7 +252,16 @@ export async function runs(argv: string[]): Promise<number> {
     case 'export':
       // Reads the store itself (not a server): loaded on use, like the store drivers.
       return (await import('./export.js')).exportRuns(rest);
+    case 'rerun':
+      return rerun(rest);
+    case 'links':
+      return links(rest);
     default:
-      throw new UsageError(sub === undefined ? 'runs needs a subcommand: list, show, cancel, resume, retry, delete or export' : `unknown runs subcommand "${sub}"; use list, show, cancel, resume, retry, delete or export`, 'runs');
+      throw new UsageError(
+        sub === undefined
+          ? 'runs needs a subcommand: list, show, cancel, resume, retry, delete, rerun, links or export'
+          : `unknown runs subcommand "${sub}"; use list, show, cancel, resume, retry, delete, rerun, links or export`,
+        'runs',
+      );
   }
 }

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { ResumeOptions } from '../../define/run-types.js';
+import type { RerunOptions, ResumeOptions, RunLinkView } from '../../define/run-types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { onlyKeys, optObject, optString, readJsonObject, wantsWait, type JsonObject } from '../body.js';
 import { parseRunFilter } from '../query.js';
@@ -7,6 +7,7 @@ import { findRun, summaryJson } from '../views.js';
 import type { ApiContext } from './context.js';
 
 const RESUME_KEYS = ['step', 'resumeData', 'label', 'forEachIndex', 'requestContext'];
+const RERUN_KEYS = ['step', 'inputData', 'runId', 'initialState'];
 
 function resumeOptions(body: JsonObject): ResumeOptions {
   const opts: ResumeOptions = {};
@@ -76,6 +77,15 @@ export function runRoutes(ctx: ApiContext): { perRun: Hono; allRuns: Hono } {
     return c.json({ runId: record.runId }, 202);
   });
 
+  perRun.post('/:id/runs/:runId/rerun', async (c) => {
+    const { run: record } = await findRun(weft, c.req.param('id'), c.req.param('runId'));
+    const body = await readJsonObject(c);
+    onlyKeys(body, RERUN_KEYS, 'rerun request');
+    // Checked by the engine (checkRerunOptions), like a library caller's options.
+    const res = await weft.rerun(record.runId, body as unknown as RerunOptions);
+    return c.json(res, 202);
+  });
+
   const allRuns = new Hono();
   allRuns.get('/', async (c) => {
     const filter = parseRunFilter(c, true);
@@ -85,6 +95,12 @@ export function runRoutes(ctx: ApiContext): { perRun: Hono; allRuns: Hono } {
 
   allRuns.get('/:runId', async (c) => {
     return c.json(summaryJson(await weft.getRunSummary(c.req.param('runId'))));
+  });
+
+  allRuns.get('/:runId/links', async (c) => {
+    const links = await weft.getRunLinks(c.req.param('runId'));
+    const json = (l: RunLinkView) => ({ runId: l.runId, step: l.step, createdAt: l.createdAt.toISOString() });
+    return c.json({ rerunOf: links.rerunOf ? json(links.rerunOf) : null, reruns: links.reruns.map(json) });
   });
 
   return { perRun, allRuns };

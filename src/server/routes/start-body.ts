@@ -12,6 +12,8 @@ export function startOptions(body: JsonObject): StartOptions {
   if (tracing) opts.tracingOptions = tracing;
   const metadata = optObject(body, 'metadata');
   if (metadata) opts.metadata = metadata;
+  // Checked by the engine (an array of short strings), like a library caller's tags.
+  if (body.tags !== undefined) opts.tags = body.tags as string[];
   const traceId = optString(body, 'traceId', 32);
   if (traceId) opts.traceId = traceId;
   const outputOptions = optObject(body, 'outputOptions');

@@ -6,7 +6,7 @@ import { describeWorkflow, summaryJson } from '../views.js';
 import type { ApiContext } from './context.js';
 import { startBatch } from './start-batch.js';
 
-const START_KEYS = ['inputData', 'initialState', 'requestContext', 'tracingOptions', 'metadata', 'traceId', 'outputOptions', 'runId', 'resourceId'];
+const START_KEYS = ['inputData', 'initialState', 'requestContext', 'tracingOptions', 'metadata', 'tags', 'traceId', 'outputOptions', 'runId', 'resourceId'];
 
 /** GET /workflows, GET /workflows/:id, GET /workflows/:id/versions, POST /workflows/:id/runs, POST /workflows/:id/runs/batch, GET /workflows/:id/runs. */
 export function workflowRoutes(ctx: ApiContext): Hono {

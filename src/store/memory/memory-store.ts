@@ -7,6 +7,9 @@ import type {
   ListRunsResult,
   NewRun,
   JournalGeneration,
+  PruneRequest,
+  RunLink,
+  RunLinks,
   ResumeRequest,
   RetryRequest,
   ReviseRequest,
@@ -35,12 +38,13 @@ import { claimsBefore } from './run-queue.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { MemoryEvents } from './events.js';
 import { checkSendEvent, checkWait } from '../shared/event-rules.js';
-import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
+import { checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
 
 interface MemoryRun extends IndexedRun {
   record: RunRecord;
   journal: Map<string, JournalEntry>;
   history?: JournalGeneration[];
+  rerunOf?: { runId: string; step: string };
 }
 
 /**
@@ -85,6 +89,8 @@ export class MemoryStore implements Store {
     if (existing) return { created: false, run: { ...existing.record } };
     const record = insertedRecord(run);
     const r: MemoryRun = { record, journal: new Map() };
+    if (run.labels) r.labels = new Set(JSON.parse(run.labels) as string[]);
+    if (run.rerunOf) r.rerunOf = { ...run.rerunOf };
     this.runs.set(run.runId, r);
     this.index.add(r);
     return { created: true, run: { ...record } };
@@ -161,6 +167,26 @@ export class MemoryStore implements Store {
     this.index.remove(r);
     this.held.delete(r);
     return true;
+  }
+
+  async loadLinks(runId: string): Promise<RunLinks> {
+    const r = this.runs.get(runId);
+    const link = (x: MemoryRun): RunLink => ({ runId: x.record.runId, step: x.rerunOf!.step, createdAt: x.record.createdAt });
+    const reruns = [...this.runs.values()].filter((x) => x.rerunOf?.runId === runId).map(link);
+    reruns.sort((a, b) => b.createdAt - a.createdAt || (a.runId < b.runId ? 1 : -1));
+    return { rerunOf: r?.rerunOf ? { ...link(r), runId: r.rerunOf.runId } : null, reruns };
+  }
+
+  async pruneRuns(req: PruneRequest): Promise<number> {
+    checkPrune(req);
+    const victims = [...this.runs.values()]
+      .filter((x) => x.record.workflowId === req.workflowId && x.record.status === req.status && x.record.updatedAt < req.before && x.record.owner === null)
+      .sort((a, b) => a.record.createdAt - b.record.createdAt)
+      .slice(0, req.limit);
+    // Another pass may have taken some meanwhile: only the runs this one deleted count.
+    let n = 0;
+    for (const v of victims) if (await this.deleteRun(v.record.runId)) n++;
+    return n;
   }
 
   async write(ops: WriteOp[]): Promise<WriteOutcome> {

@@ -11,6 +11,13 @@ export interface IndexedRun {
   queued?: boolean;
   /** Deleted: entries left behind in the queue and the lists (until compaction) are skipped. */
   gone?: boolean;
+  /** The run's search labels (NewRun.labels). */
+  labels?: ReadonlySet<string>;
+}
+
+function hasLabels(r: IndexedRun, labels: readonly string[] | undefined): boolean {
+  if (!labels?.length) return true;
+  return r.labels !== undefined && labels.every((l) => r.labels!.has(l));
 }
 
 const countKey = (r: RunRecord): string => `${r.workflowId}\u0000${r.status}`;
@@ -114,7 +121,7 @@ export class RunIndex<R extends IndexedRun> {
     let skipped = 0;
     for (let i = source.length - 1; i >= 0; i--) {
       const r = source[i]!;
-      if (r.gone || !matchesFilter(r.record, filter)) continue;
+      if (r.gone || !matchesFilter(r.record, filter) || !hasLabels(r, filter.labels)) continue;
       matched++;
       if (!isAfterCursor(r.record, filter.before)) continue;
       if (skipped >= offset && runs.length < perPage) runs.push({ ...r.record });

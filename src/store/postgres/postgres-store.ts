@@ -9,6 +9,8 @@ import type {
   ListRunsResult,
   NewRun,
   JournalGeneration,
+  PruneRequest,
+  RunLinks,
   ResumeRequest,
   RetryRequest,
   ReviseRequest,
@@ -38,8 +40,9 @@ import { leaseLength, listRuns, runSql, type RunSql } from './run-queries.js';
 import { checkSendEvent, checkWait } from '../shared/event-rules.js';
 import * as events from './events.js';
 import { applyWrite } from './write-batch.js';
+import { listLabelled, loadLinks, pruneRuns } from './search-queries.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
-import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
+import { checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { claimLimited, flowControlSql, type FlowControlSql } from './flow-control.js';
 import { channelFor, PgListener } from './notify.js';
 import * as schedules from './schedules.js';
@@ -212,7 +215,7 @@ export class PostgresStore implements Store {
   /** createRuns without the checks (createRunsSettled made them already, item by item). */
   private async insertRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
     return this.run('createRuns', async (pool) => {
-      const cols: unknown[][] = Array.from({ length: 15 }, () => []);
+      const cols: unknown[][] = Array.from({ length: 18 }, () => []);
       const seen = new Set<string>();
       for (const r of runs) {
         if (seen.has(r.runId)) continue;
@@ -275,6 +278,9 @@ export class PostgresStore implements Store {
 
   async listRuns(filter: ListRunsFilter): Promise<ListRunsResult> {
     checkListFilter(filter);
+    const labels = filter.labels;
+    // Filters by tags or searchable metadata read the label index (search-queries.ts).
+    if (labels?.length) return this.run('listRuns', (pool) => listLabelled(pool, this.runSql, { ...filter, labels }));
     return this.run('listRuns', (pool) => listRuns(pool, this.runSql, filter));
   }
 
@@ -505,6 +511,16 @@ export class PostgresStore implements Store {
       const journal = (await query<JournalEntry>(c, this.journalSql.byRun, [req.runId])).rows;
       return { run: revised, journal };
     });
+  }
+
+  async loadLinks(runId: string): Promise<RunLinks> {
+    if (!isStorableText(runId)) return { rerunOf: null, reruns: [] };
+    return this.run('loadLinks', (pool) => loadLinks(pool, this.schema, runId));
+  }
+
+  async pruneRuns(req: PruneRequest): Promise<number> {
+    checkPrune(req);
+    return this.run('pruneRuns', (pool) => pruneRuns(pool, this.schema, req));
   }
 
   async loadHistory(runId: string): Promise<JournalGeneration[]> {

@@ -33,17 +33,17 @@ export function runSql(schema: string) {
     OR (status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= $1))`;
   return {
     insert: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
-        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, fingerprint, updated_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, ${dbNow} + $10, $11, $12, $13, $14, $15, $13)
+        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, fingerprint, labels, rerun_of, rerun_step, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, ${dbNow} + $10, $11, $12, $13, $14, $15, $16, $17, $18, $13)
       ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`,
     insertMany: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
-        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, fingerprint, updated_at)
+        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, fingerprint, labels, rerun_of, rerun_step, updated_at)
       SELECT id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, 1, ${dbNow} + lease_ms,
-        priority, concurrency_key, created_at, options, fingerprint, created_at
+        priority, concurrency_key, created_at, options, fingerprint, labels, rerun_of, rerun_step, created_at
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-        $9::text[], $10::bigint[], $11::int[], $12::text[], $13::bigint[], $14::text[], $15::text[])
+        $9::text[], $10::bigint[], $11::int[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
         AS t(id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, lease_ms,
-          priority, concurrency_key, created_at, options, fingerprint)
+          priority, concurrency_key, created_at, options, fingerprint, labels, rerun_of, rerun_step)
       ON CONFLICT (id) DO NOTHING RETURNING id, lease_expires_at AS "leaseExpiresAt"`,
     scan: `SELECT id AS "runId", workflow_id AS "workflowId", status, fingerprint FROM ${runs}
       WHERE id > $1 AND status = ANY($2::text[]) AND ($4::text[] IS NULL OR workflow_id = ANY($4::text[]))
@@ -135,6 +135,7 @@ export function runSql(schema: string) {
       FROM "${schema}".journal_history WHERE run_id = $1 ORDER BY generation, seq`,
     runs,
     runCounts: `"${schema}".run_counts`,
+    runLabels: `"${schema}".run_labels`,
   };
 }
 
@@ -159,12 +160,8 @@ export function leaseLength(owner: string | null, leaseExpiresAt: number | null 
  * concurrent queries it needed two, and failed under a connection shortage that starts got through) and
  * both come from one snapshot. A page past the end still returns the total (one row with no run).
  */
-export async function listRuns(
-  pool: pg.Pool,
-  sql: RunSql,
-  filter: ListRunsFilter,
-): Promise<{ runs: RunRecord[]; total: number }> {
-  const { offset, perPage } = normalisePage(filter);
+/** listRuns' conditions on run columns (named bare) and their parameter values ($1, $2, ...). */
+export function runConditions(filter: ListRunsFilter): { where: string[]; values: unknown[] } {
   const where: string[] = [];
   const values: unknown[] = [];
   const param = (v: unknown): string => {
@@ -178,12 +175,24 @@ export async function listRuns(
   if (filter.fromDate !== undefined) where.push(`created_at >= ${param(filter.fromDate)}`);
   if (filter.toDate !== undefined) where.push(`created_at <= ${param(filter.toDate)}`);
   if (filter.runIdPrefix !== undefined) where.push(`starts_with(id, ${param(filter.runIdPrefix)})`);
+  return { where, values };
+}
+
+export async function listRuns(
+  pool: pg.Pool,
+  sql: RunSql,
+  filter: ListRunsFilter,
+): Promise<{ runs: RunRecord[]; total: number }> {
+  const { offset, perPage } = normalisePage(filter);
+  const { where, values } = runConditions(filter);
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
   // The cursor narrows the page, never the total.
-  const pageWhere =
-    filter.before !== undefined
-      ? [...where, `(created_at < ${param(filter.before.createdAt)} OR (created_at = $${values.length} AND id COLLATE "C" < ${param(filter.before.runId)}))`]
-      : where;
+  let pageWhere = where;
+  if (filter.before !== undefined) {
+    values.push(filter.before.createdAt, filter.before.runId);
+    const at = `$${values.length - 1}`;
+    pageWhere = [...where, `(created_at < ${at} OR (created_at = ${at} AND id COLLATE "C" < $${values.length}))`];
+  }
   const pageClause = pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : '';
   const n = values.length;
   // Workflow and status filters are answered from run_counts (kept by triggers, migration 0005);

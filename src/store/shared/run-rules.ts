@@ -57,7 +57,7 @@ export function isAfterCursor(r: RunRecord, c: { createdAt: number; runId: strin
 
 /** Whether a listing's total can come from per-(workflow, status) counts rather than counting rows. */
 export function isCountable(f: ListRunsFilter): boolean {
-  return f.resourceId === undefined && f.fromDate === undefined && f.toDate === undefined && f.runIdPrefix === undefined;
+  return f.resourceId === undefined && f.fromDate === undefined && f.toDate === undefined && f.runIdPrefix === undefined && !f.labels?.length;
 }
 
 export const DEFAULT_PER_PAGE = 50;
@@ -106,7 +106,7 @@ export function insertedRecord(run: NewRun): RunRecord {
 /**
  * A new run's column values in insert order (id, workflow_id, status, resource_id, input, state,
  * request_context, tracing, owner, lease_expires_at, priority, concurrency_key, created_at, options,
- * fingerprint),
+ * fingerprint, labels, rerun_of, rerun_step),
  * shared by the SQL stores so both write the same row for the same NewRun.
  */
 export function newRunValues(run: NewRun): unknown[] {
@@ -126,5 +126,8 @@ export function newRunValues(run: NewRun): unknown[] {
     run.now,
     run.options ?? null,
     run.fingerprint ?? null,
+    run.labels ?? null,
+    run.rerunOf?.runId ?? null,
+    run.rerunOf?.step ?? null,
   ];
 }

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../../errors.js';
 import { isRunStatus } from '../../domain/run-status.js';
-import type { ClaimOptions, JournalEntry, ListRunsFilter, NewRun, ReviseRequest, RunPatch, ScanRunsOptions, WriteOp } from '../types.js';
+import type { ClaimOptions, JournalEntry, ListRunsFilter, NewRun, PruneRequest, ReviseRequest, RunPatch, ScanRunsOptions, WriteOp } from '../types.js';
 
 /**
  * What every store refuses to store, checked the same way on memory, SQLite and PostgreSQL so a value
@@ -80,6 +80,28 @@ export function checkNewRun(run: NewRun): void {
   checkInt(run.priority, 'priority', -INT32_MAX, INT32_MAX);
   checkMs(run.now, 'now');
   checkMs(run.leaseExpiresAt, 'leaseExpiresAt');
+  if (run.labels !== undefined && run.labels !== null) checkLabels(run.labels);
+  if (run.rerunOf) {
+    checkText(run.rerunOf.runId, 'rerunOf.runId');
+    checkText(run.rerunOf.step, 'rerunOf.step');
+  }
+}
+
+/** Most labels a run or a filter may carry (each is one index row per run). */
+export const MAX_LABELS = 64;
+
+function checkLabels(text: unknown): void {
+  let labels: unknown;
+  try {
+    labels = typeof text === 'string' ? JSON.parse(text) : undefined;
+  } catch {
+    labels = undefined;
+  }
+  if (!Array.isArray(labels) || labels.length > MAX_LABELS) throw new InvalidArgumentError(`labels must be JSON text of an array of at most ${MAX_LABELS} strings`);
+  for (const l of labels) {
+    if (typeof l !== 'string') throw new InvalidArgumentError('labels must be strings');
+    checkText(l, 'label');
+  }
 }
 
 function checkEntry(e: JournalEntry): void {
@@ -123,6 +145,18 @@ export function checkListFilter(f: ListRunsFilter): void {
     if (typeof f.before.runId !== 'string') throw new InvalidArgumentError('before.runId must be a string');
     checkText(f.before.runId, 'before.runId');
   }
+  if (f.labels !== undefined) {
+    if (!Array.isArray(f.labels) || f.labels.length > MAX_LABELS) throw new InvalidArgumentError(`labels must be an array of at most ${MAX_LABELS} strings`);
+    for (const l of f.labels) {
+      if (typeof l !== 'string') throw new InvalidArgumentError('labels must be strings');
+      checkText(l, 'label');
+    }
+  }
+  // Label listings page through the label index in its own order, which a (createdAt, runId) cursor
+  // does not follow: they page by number.
+  if (f.before !== undefined && f.labels?.length) {
+    throw new InvalidArgumentError('a listing filtered by tags or metadata pages with page, not with a cursor');
+  }
   if (f.page !== undefined && !(typeof f.page === 'number' && Number.isFinite(f.page) && f.page >= 0)) {
     throw new InvalidArgumentError('page must be a non-negative number');
   }
@@ -145,6 +179,14 @@ export function checkScan(o: ScanRunsOptions): void {
     if (!Array.isArray(o.workflowIds)) throw new InvalidArgumentError('workflowIds must be a list');
     for (const id of o.workflowIds) checkText(id, 'workflowId');
   }
+}
+
+/** Store.pruneRuns requests (retention): a finished status, a time, a bounded batch. */
+export function checkPrune(req: PruneRequest): void {
+  checkText(req.workflowId, 'workflowId');
+  if (req.status !== 'success' && req.status !== 'failed' && req.status !== 'canceled') throw new InvalidArgumentError('prune status must be success, failed or canceled');
+  checkMs(req.before, 'before');
+  checkInt(req.limit, 'limit', 1, 10_000);
 }
 
 export function checkClaim(opts: Pick<ClaimOptions, 'owner' | 'leaseMs' | 'now'>): void {

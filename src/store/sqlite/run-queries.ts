@@ -1,4 +1,4 @@
-import type { ListRunsFilter, NewRun, ReviseRequest, RunHead, RunPatch, RunRecord, ScanRunsOptions } from '../types.js';
+import type { ListRunsFilter, NewRun, PruneRequest, ReviseRequest, RunHead, RunLink, RunLinks, RunPatch, RunRecord, ScanRunsOptions } from '../types.js';
 import { isCountable, newRunValues, normalisePage } from '../shared/run-rules.js';
 import type { SqliteDb } from './open.js';
 import type Database from 'better-sqlite3';
@@ -8,6 +8,9 @@ export const RUN_COLUMNS = `id AS runId, workflow_id AS workflowId, status, reso
   result, error, request_context AS requestContext, tracing, status_reason AS statusReason, owner,
   lease_epoch AS leaseEpoch, lease_expires_at AS leaseExpiresAt, wake_at AS wakeAt, priority,
   concurrency_key AS concurrencyKey, options, fingerprint, created_at AS createdAt, updated_at AS updatedAt`;
+
+/** RUN_COLUMNS naming the runs table (for joins with tables that share a column name). */
+const QUALIFIED_RUN_COLUMNS = RUN_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1runs.$2');
 
 /** The claimable rule of shared/run-rules.ts `isClaimable`, in SQL. */
 const CLAIMABLE = `(status = 'pending'
@@ -49,13 +52,15 @@ export class RunQueries {
   private scanStmt: Stmt | undefined;
   /** listRuns statements by filter shape: at most 48 shapes, each prepared on first use. */
   private readonly listStatements = new Map<string, { page: Stmt; count: Stmt }>();
+  private readonly rare = new Map<string, Stmt>();
 
   constructor(private readonly db: SqliteDb) {
     // Positional parameters: binding an array is measurably faster than named binding on the hot path.
     this.insert = db
       .prepare(`INSERT INTO runs (id, workflow_id, status, resource_id, input, state, request_context,
-        tracing, owner, lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, fingerprint, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
+        tracing, owner, lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, fingerprint, labels,
+        rerun_of, rerun_step, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO NOTHING RETURNING rk`)
       .pluck();
     this.byId = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
@@ -316,6 +321,8 @@ export class RunQueries {
       params.prefixEnd = `${filter.runIdPrefix}\u{10FFFF}`;
       params.prefixLength = filter.runIdPrefix.length;
     }
+    const labels = filter.labels ?? [];
+    if (labels.length > 0) return this.listLabelled(labels, where, params, perPage, offset);
     // The cursor narrows the page, never the total.
     const pageWhere = filter.before !== undefined ? [...where, '(created_at < @beforeAt OR (created_at = @beforeAt AND id < @beforeId))'] : where;
     const shape = pageWhere.join(' AND ');
@@ -338,6 +345,72 @@ export class RunQueries {
     const runs = stmts.page.all({ ...pageParams, limit: perPage, offset }) as RunRecord[];
     const total = stmts.count.get(params) as number;
     return { runs, total };
+  }
+
+  /**
+   * A listing filtered by labels: the newest rows of the first label (its index, in order) joined to
+   * their runs, the other labels checked by primary-key lookups. Ordered by creation time, then by
+   * insertion order (rk) for runs created in the same millisecond.
+   */
+  private listLabelled(labels: string[], where: string[], params: Record<string, string | number>, perPage: number, offset: number) {
+    // The workflow is in the label rows; every other condition is on the run.
+    const onLabels = where.filter((w) => w.startsWith('workflow_id')).map((w) => `l.${w}`);
+    const onRuns = where.filter((w) => !w.startsWith('workflow_id'));
+    const conds = [`l.label = @label0`, ...onLabels];
+    const p: Record<string, string | number> = { ...params, label0: labels[0]! };
+    labels.slice(1).forEach((label, i) => {
+      conds.push(`EXISTS (SELECT 1 FROM run_labels x WHERE x.label = @label${i + 1} AND x.at = l.at AND x.run_key = l.run_key)`);
+      p[`label${i + 1}`] = label;
+    });
+    const shape = `labels:${labels.length}:${where.join(' AND ')}`;
+    let stmts = this.listStatements.get(shape);
+    if (!stmts) {
+      const all = [...conds, ...onRuns].join(' AND ');
+      const from = `FROM run_labels l JOIN runs ON runs.rk = l.run_key WHERE ${all}`;
+      // Without conditions on the run, the label rows alone are counted (no run is read).
+      const count = onRuns.length === 0 ? `SELECT COUNT(*) FROM run_labels l WHERE ${conds.join(' AND ')}` : `SELECT COUNT(*) ${from}`;
+      stmts = {
+        page: this.db.prepare(`SELECT ${QUALIFIED_RUN_COLUMNS} ${from} ORDER BY l.at DESC, l.run_key DESC LIMIT @limit OFFSET @offset`),
+        count: this.db.prepare(count).pluck(),
+      };
+      this.listStatements.set(shape, stmts);
+    }
+    const runs = stmts.page.all({ ...p, limit: perPage, offset }) as RunRecord[];
+    const total = stmts.count.get(p) as number;
+    return { runs, total };
+  }
+
+  /** The run's source (when it is a rerun) and its reruns, newest first. */
+  links(runId: string): RunLinks {
+    const own = this.cached(`SELECT rerun_of AS runId, rerun_step AS step, created_at AS createdAt FROM runs WHERE id = ?`).get(runId) as
+      | { runId: string | null; step: string; createdAt: number }
+      | undefined;
+    const reruns = this.cached(
+      `SELECT id AS runId, rerun_step AS step, created_at AS createdAt FROM runs WHERE rerun_of = ? ORDER BY created_at DESC, rk DESC`,
+    ).all(runId) as RunLink[];
+    return { rerunOf: own?.runId ? { runId: own.runId, step: own.step, createdAt: own.createdAt } : null, reruns };
+  }
+
+  /** Statements off the hot path, prepared on first use. */
+  private cached(sql: string): Stmt {
+    let stmt = this.rare.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.rare.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /**
+   * Ids of up to `limit` runs a retention pass may delete: of the workflow, in the status, finished
+   * before `before` and released. Read through the (workflow_id, created_at) index: a run is never
+   * updated before it was created, so created_at < before is a safe pre-filter.
+   */
+  prunable(req: PruneRequest): string[] {
+    return this.cached(
+      `SELECT id FROM runs WHERE workflow_id = @workflowId AND created_at < @before AND status = @status
+         AND updated_at < @before AND owner IS NULL ORDER BY created_at LIMIT @limit`,
+    ).all(req).map((r) => (r as { id: string }).id);
   }
 
   retry(runId: string, owner: string | null, leaseExpiresAt: number | null, now: number): RunRecord | undefined {

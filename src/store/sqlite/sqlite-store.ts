@@ -8,6 +8,8 @@ import type {
   ListRunsFilter,
   ListRunsResult,
   NewRun,
+  PruneRequest,
+  RunLinks,
   JournalGeneration,
   ResumeRequest,
   RetryRequest,
@@ -30,7 +32,7 @@ import { runIdOf } from '../types.js';
 import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
 import { insertedRecord } from '../shared/run-rules.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
-import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
+import { checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { checkSendEvent, checkWait, deliverable, deliveredMeta, wakesUp } from '../shared/event-rules.js';
 import type { RunStatus } from '../types.js';
 import { EventQueries } from './event-queries.js';
@@ -210,6 +212,25 @@ export class SqliteStore implements Store {
       c.journal.deleteRun(runId);
       c.history.deleteRun(runId);
       return c.runs.deleteRun(runId);
+    });
+  }
+
+  async loadLinks(runId: string): Promise<RunLinks> {
+    if (!isStorableText(runId)) return { rerunOf: null, reruns: [] };
+    return this.use('loadLinks', (c) => c.runs.links(runId));
+  }
+
+  /** One retention batch in one transaction: the ids are chosen and deleted with their journals. */
+  async pruneRuns(req: PruneRequest): Promise<number> {
+    checkPrune(req);
+    return this.tx('pruneRuns', (c) => {
+      let n = 0;
+      for (const id of c.runs.prunable(req)) {
+        c.journal.deleteRun(id);
+        c.history.deleteRun(id);
+        if (c.runs.deleteRun(id)) n++;
+      }
+      return n;
     });
   }
 
