@@ -14,6 +14,7 @@ import {
   type UnitNode,
 } from './graph.js';
 import { lifecycleOf, type LifecycleOptions } from './lifecycle.js';
+import { flowControlOf, type FlowControl, type FlowControlConfig } from './flow-control.js';
 import { runtimeOf, type WorkflowRunListing, type WorkflowRuntime } from './runtime.js';
 import { checkRunId } from '../domain/ids.js';
 import type {
@@ -71,7 +72,7 @@ export interface WorkflowConfig<
   TInSchema extends AnySchema,
   TOutSchema extends AnySchema,
   TStateSchema extends AnySchema | undefined,
-> {
+> extends FlowControlConfig<InferOut<TInSchema>> {
   id: TId;
   description?: string;
   inputSchema: TInSchema;
@@ -112,6 +113,8 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   readonly lifecycle: Readonly<LifecycleOptions>;
   readonly concurrency?: { limit: number; key?: (input: any) => string };
   readonly priority: number;
+  /** rateLimit, throttle, debounce, singleton, batch, idempotency (define/flow-control.ts), checked. */
+  readonly flow: FlowControl;
   readonly schedule?: { cron: string; timezone?: string; inputData?: unknown };
   readonly metadata?: Record<string, unknown>;
   declare readonly __in?: TInput;
@@ -158,6 +161,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     this.lifecycle = lifecycleOf(where, config.options);
     this.concurrency = config.concurrency;
     this.priority = config.priority ?? 0;
+    this.flow = flowControlOf(where, config);
     this.schedule = config.schedule;
     this.metadata = config.metadata;
   }
