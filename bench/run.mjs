@@ -82,6 +82,11 @@ const METRICS = {
     { key: 'statusPageP50Ms', label: 'status page p50 ms', better: 'lower', ratio: true },
     { key: 'resourcePageP50Ms', label: 'resource page p50 ms', better: 'lower', ratio: true },
   ],
+  j: [
+    { key: 'runsPerSec', label: 'runs/s', better: 'higher' },
+    { key: 'stepsPerSec', label: 'steps/s', better: 'higher' },
+    { key: 'runP99Ms', label: 'run p99 ms', better: 'lower' },
+  ],
   g: [
     { key: 'runs', label: 'runs in flight' },
     { key: 'recoveredInFreshProcess', label: 'finished after restart' },

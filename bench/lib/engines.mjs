@@ -1,15 +1,21 @@
+// Scenario j (weft's declared flow control) has no counterpart to compare on the peers: Mastra's
+// rateLimit/throttle/debounce exist only on its Inngest engine, and DBOS's queue rate limits are not
+// per-key debounce; their adapters do not implement it.
+const MASTRA_J = 'unsupported: Mastra has rate limits and debounce only on its Inngest engine';
+const DBOS_J = 'unsupported: not implemented in the DBOS adapter (DBOS queues rate-limit, but have no per-key debounce)';
+
 // Static facts about each engine, read by the orchestrator without loading the engine.
 // `supports[s]` is true, or a string saying why the scenario is not run on that engine.
 export const ENGINES = [
   { name: 'weft-memory', peer: false, durable: false, supports: { g: 'unsupported: in-memory store does not survive kill -9' } },
   { name: 'weft-sqlite', peer: false, durable: true, supports: {} },
   { name: 'weft-postgres', peer: false, durable: true, supports: {} },
-  { name: 'mastra-memory', peer: true, durable: false, supports: { g: 'unsupported: in-memory store does not survive kill -9' } },
-  { name: 'mastra-libsql', peer: true, durable: true, supports: {} },
-  { name: 'dbos', peer: true, durable: true, supports: {} },
+  { name: 'mastra-memory', peer: true, durable: false, supports: { g: 'unsupported: in-memory store does not survive kill -9', j: MASTRA_J } },
+  { name: 'mastra-libsql', peer: true, durable: true, supports: { j: MASTRA_J } },
+  { name: 'dbos', peer: true, durable: true, supports: { j: DBOS_J } },
 ];
 
-export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'j'];
 
 export const SCENARIO_TITLES = {
   a: '10-step sequential workflow, one run at a time',
@@ -19,6 +25,7 @@ export const SCENARIO_TITLES = {
   e: 'sleeping runs: process memory',
   f: 'listWorkflowRuns over many finished runs',
   g: 'recovery after kill -9',
+  j: '10-step workflows with a keyed rate limit (queue) or debounce, 100 runs in flight over 10,000 keys',
 };
 
 export function supportOf(engine, scenario) {
