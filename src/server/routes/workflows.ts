@@ -5,7 +5,7 @@ import { parseRunFilter } from '../query.js';
 import { describeWorkflow, summaryJson } from '../views.js';
 import type { ApiContext } from './context.js';
 
-const START_KEYS = ['inputData', 'initialState', 'requestContext', 'tracingOptions', 'metadata', 'traceId', 'outputOptions', 'runId', 'resourceId'];
+const START_KEYS = ['inputData', 'initialState', 'requestContext', 'tracingOptions', 'metadata', 'traceId', 'outputOptions', 'runId', 'resourceId', 'idempotencyKey'];
 
 function startOptions(body: JsonObject): StartOptions {
   const opts: StartOptions = {};
@@ -21,6 +21,8 @@ function startOptions(body: JsonObject): StartOptions {
   if (traceId) opts.traceId = traceId;
   const outputOptions = optObject(body, 'outputOptions');
   if (outputOptions) opts.outputOptions = outputOptions;
+  const idempotencyKey = optString(body, 'idempotencyKey', 512);
+  if (idempotencyKey !== undefined) opts.idempotencyKey = idempotencyKey;
   return opts;
 }
 
@@ -55,8 +57,9 @@ export function workflowRoutes(ctx: ApiContext): Hono {
     await feed.ready;
     try {
       if (wait) return c.json(await run.start(opts), 200);
-      await run.startAsync(opts);
-      return c.json({ runId: run.runId }, 202);
+      // Flow control may join the start to another run (debounce, batch, idempotency key): name that one.
+      const started = await run.startAsync(opts);
+      return c.json({ runId: started.runId }, 202);
     } catch (err) {
       if (!hadFeed) feeds.drop(run.runId);
       throw err;
