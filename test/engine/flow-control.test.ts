@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createStep, createWorkflow, InvalidArgumentError, memoryStore, sqliteStore, Weft, WorkflowDefinitionError } from '../../src/index.js';
+import { createStep, createWorkflow, InvalidArgumentError, memoryStore, postgresStore, sqliteStore, Weft, WorkflowDefinitionError } from '../../src/index.js';
+import { PG_URL, schemaFactory } from '../store/pg-helpers.js';
 import type { AnyWorkflow, Store, WorkflowResult } from '../../src/index.js';
 import { FakeClock, withTestSeams } from '../../src/testing/index.js';
 import { deferred, until, untilStatus, uid } from './helpers.js';
@@ -192,3 +194,54 @@ for (const [name, makeStore] of stores) {
     });
   });
 }
+
+/**
+ * On PostgreSQL the windows and wake times of flow control follow the database's clock, which a fake
+ * clock cannot move: these are the behaviours that need no time to pass (the rest are in the store
+ * contract, whose PostgreSQL clock follows the test's, and in test/workers/flow-limits.test.ts).
+ */
+describe('flow control on postgres (real clock)', () => {
+  const schemas = schemaFactory('flowengine');
+  const admin = new pg.Pool({ connectionString: PG_URL, max: 2 });
+  afterAll(async () => {
+    await schemas.dropAll(admin);
+    await admin.end();
+  });
+  const pgEngine = (workflows: Record<string, AnyWorkflow>) => {
+    const weft = new Weft({ workflows, store: postgresStore({ connectionString: PG_URL, schema: schemas.next() }), worker: { pollMs: 20 } });
+    wefts.push(weft);
+    return weft;
+  };
+
+  it('rate limit (skip), singleton (skip), a full batch and an idempotency key', async () => {
+    const rate = recorder(uid('pg-rate'), { rateLimit: { limit: 2, period: '1h' } });
+    const single = recorder(uid('pg-single'), { singleton: { mode: 'skip' } });
+    const batch = recorder(uid('pg-batch'), { batch: { maxSize: 2, timeout: '1h' } }, z.array(In));
+    const idem = recorder(uid('pg-idem'), {});
+    pgEngine({ a: rate.wf, b: single.wf, c: batch.wf, d: idem.wf });
+
+    const results: WorkflowResult[] = [];
+    for (let n = 0; n < 3; n++) results.push(await (await rate.wf.createRun()).start({ inputData: { key: 'a', n } }));
+    expect(results.map((r) => r.status)).toEqual(['success', 'success', 'canceled']);
+    expect(results[2]).toMatchObject({ statusReason: expect.stringMatching(/^skipped: rate limit of 2 per 3600000 ms/) });
+
+    const held = deferred();
+    single.gate.wait = held.promise;
+    const first = await (await single.wf.createRun()).startAsync({ inputData: { key: 'x', n: 1 } });
+    await until(() => single.seen.length === 1, 10_000);
+    expect((await (await single.wf.createRun()).start({ inputData: { key: 'x', n: 2 } })).status).toBe('canceled');
+    held.resolve();
+    await untilStatus(single.wf, first.runId, 'success', 10_000);
+
+    const [b1, b2] = await Promise.all([0, 1].map(async (n) => (await batch.wf.createRun()).startAsync({ inputData: { key: 'k', n } })));
+    expect(b2!.runId).toBe(b1!.runId);
+    await untilStatus(batch.wf, b1!.runId, 'success', 10_000);
+    expect((batch.seen[0] as { n: number }[]).map((x) => x.n).sort()).toEqual([0, 1]);
+
+    const i1 = await (await idem.wf.createRun()).start({ inputData: { key: 'a', n: 1 }, idempotencyKey: 'k-1' });
+    const i2 = await (await idem.wf.createRun()).startAsync({ inputData: { key: 'a', n: 2 }, idempotencyKey: 'k-1' });
+    expect(i1.status).toBe('success');
+    expect(i2.runId).toBe((await idem.wf.listWorkflowRuns()).runs[0]?.runId);
+    expect(idem.seen).toHaveLength(1);
+  }, 30_000);
+});
