@@ -49,8 +49,12 @@ export function flowSql(schema: string) {
         AND (f.started_at IS NOT NULL OR (SELECT COUNT(*) FROM ${s}.flow_runs w WHERE w.workflow_id = $1
           AND w.key = COALESCE(f.key, '') AND w.started_at > $3) < $4)
       ORDER BY r.priority DESC, r.created_at ASC, r.id COLLATE "C" ASC LIMIT $5 FOR UPDATE OF r SKIP LOCKED`,
-    live: `SELECT COUNT(*)::int AS n FROM ${s}.runs WHERE workflow_id = $1 AND concurrency_key IS NOT DISTINCT FROM $2
-      AND status = 'running' AND owner IS NOT NULL AND lease_expires_at > ${dbNow}`,
+    // One round trip each for every key of a claim: its window's starts, and its live leases.
+    startsMany: `SELECT key, COUNT(*)::int AS n FROM ${s}.flow_runs WHERE workflow_id = $1 AND key = ANY($2::text[]) AND started_at > $3 GROUP BY key`,
+    pruneMany: `DELETE FROM ${s}.flow_runs WHERE workflow_id = $1 AND key = ANY($2::text[]) AND started_at <= $3`,
+    liveMany: `SELECT concurrency_key AS key, COUNT(*)::int AS n FROM ${s}.runs WHERE workflow_id = $1
+      AND (concurrency_key = ANY($2::text[]) OR ($3 AND concurrency_key IS NULL))
+      AND status = 'running' AND owner IS NOT NULL AND lease_expires_at > ${dbNow} GROUP BY concurrency_key`,
     claim: `UPDATE ${s}.runs r SET status = 'running', owner = $2, lease_epoch = r.lease_epoch + 1,
         lease_expires_at = ${dbNow} + $3, wake_at = NULL, updated_at = $4
       WHERE r.id = ANY($1::text[]) RETURNING ${prefixedRunColumns('r')}`,
@@ -121,36 +125,36 @@ export async function claimThrottled(
       t.limit,
       left * 4,
     ]);
-    const used = new Map<string, number>();
-    const slots = new Map<string, number>();
-    const take: { id: string; fkey: string; first: boolean }[] = [];
+    const firstKeys = [...new Set(rows.rows.filter((r) => r.startedAt === null).map((r) => r.fkey))];
+    const used = new Map<string, number>(firstKeys.map((k) => [k, 0]));
+    if (firstKeys.length) {
+      for (const r of (await query<{ key: string; n: number }>(c, sql.startsMany, [wf, firstKeys, since])).rows) used.set(r.key, r.n);
+    }
     const max = opts.limits[wf];
+    const cGroup = (k: string | null) => (k === null ? '\u0001' : `k${k}`);
+    const slots = new Map<string, number>();
+    if (max !== undefined && rows.rows.length) {
+      const keys = [...new Set(rows.rows.map((r) => r.ckey).filter((k): k is string => k !== null))];
+      const hasNull = rows.rows.some((r) => r.ckey === null);
+      for (const r of rows.rows) slots.set(cGroup(r.ckey), max);
+      for (const r of (await query<{ key: string | null; n: number }>(c, sql.liveMany, [wf, keys, hasNull])).rows) slots.set(cGroup(r.key), max - r.n);
+    }
+    const take: { id: string; fkey: string; first: boolean }[] = [];
     for (const r of rows.rows) {
       if (take.length >= left) break;
       const first = r.startedAt === null;
-      let n = 0;
-      if (first) {
-        n = used.get(r.fkey) ?? -1;
-        if (n < 0) {
-          await query(c, sql.prune, [wf, r.fkey, since]);
-          n = (await query<{ n: number }>(c, sql.starts, [wf, r.fkey, since])).rows[0]!.n;
-        }
-        used.set(r.fkey, n);
-      }
-      const cGroup = r.ckey === null ? '\u0001' : `k${r.ckey}`;
-      let free = 1;
-      if (max !== undefined) {
-        free = slots.get(cGroup) ?? max - (await query<{ n: number }>(c, sql.live, [wf, r.ckey])).rows[0]!.n;
-        slots.set(cGroup, free);
-      }
+      const n = first ? used.get(r.fkey)! : 0;
+      const free = max === undefined ? 1 : slots.get(cGroup(r.ckey))!;
       if ((first && n >= t.limit) || free <= 0) continue;
-      if (max !== undefined) slots.set(cGroup, free - 1);
+      if (max !== undefined) slots.set(cGroup(r.ckey), free - 1);
       if (first) used.set(r.fkey, n + 1);
       take.push({ id: r.id, fkey: r.fkey, first });
     }
     if (take.length === 0) continue;
     const claimed = await query<RunRecord>(c, sql.claim, [take.map((x) => x.id), opts.owner, Math.round(opts.leaseMs), opts.now]);
     const firsts = take.filter((x) => x.first);
+    // Starts outside every window from now on are forgotten as their keys are used.
+    if (firstKeys.length) await query(c, sql.pruneMany, [wf, firstKeys, since]);
     if (firsts.length) {
       await query(c, sql.started, [firsts.map((x) => x.id), firsts.map(() => wf), firsts.map((x) => x.fkey), firsts.map(() => now)]);
     }
