@@ -134,6 +134,19 @@ export function admitContract(f: { store: Store }): void {
       expect(f2.map((c) => c.run.runId)).toEqual([a[2], a[3]]);
     });
 
+    it('a started run taken over after its start left the window (and was pruned) does not count again', async () => {
+      const t = { [WF]: { limit: 1, periodMs: 1_000 } };
+      const opts = (now: number) => ({ owner: `w${now}`, leaseMs: 100, now, limit: 50, workflowIds: [WF], throttles: t });
+      const a0 = (await f.store.admitRun(queued(0, 'a'))).run.runId;
+      const a1 = (await f.store.admitRun(queued(1, 'a'))).run.runId;
+      const b = (await f.store.admitRun(admission(2, T0 + 2, { rate: { key: '', limit: 1, periodMs: 1_000, queue: true } }))).run.runId;
+      expect((await f.store.claimRuns(opts(T0 + 10))).map((c) => c.run.runId).sort()).toEqual([a0, b].sort());
+      // a0 and b lapsed; a1 begins and a0's start (out of the window) is forgotten.
+      expect((await f.store.claimRuns(opts(T0 + 1_010))).map((c) => c.run.runId).sort()).toEqual([a0, a1, b].sort());
+      // All lapse again: taken over, none counted anew (else a0 would fill key "" or a1 key "a").
+      expect((await f.store.claimRuns(opts(T0 + 1_200))).map((c) => c.run.runId).sort()).toEqual([a0, a1, b].sort());
+    });
+
     it('composes with the concurrency limit: both must have room', async () => {
       for (let i = 0; i < 3; i++) await f.store.admitRun(queued(i, 'a'));
       const got = await claim(f.store, T0 + 10, { throttles: { [WF]: { limit: 5, periodMs: 1_000 } }, limits: { [WF]: 1 } });

@@ -57,10 +57,14 @@ export class FlowBook {
     }
   }
 
-  /** A run's throttle key and whether it started already (a run never recorded is throttled under ''). */
+  /**
+   * A run's throttle key and whether it started already. A run without a row is not throttled: either
+   * its start left every window and its row was pruned (it must not count again when taken over), or
+   * it was not created through an admission.
+   */
   throttleOf(runId: string): { key: string; started: boolean } {
     const at = this.byRun.get(runId);
-    if (!at) return { key: '', started: false };
+    if (!at) return { key: '', started: true };
     return { key: at.key, started: (this.groups.get(at.group)?.get(runId) ?? null) !== null };
   }
 

@@ -41,12 +41,15 @@ export function flowSql(schema: string) {
     // Throttled claim: candidates in claim order whose key has room by the counts before this claim
     // (a hint that keeps full keys from filling the LIMIT; the caller recounts in order).
     throttleLock: `SELECT pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) AS ok`,
-    candidates: `SELECT r.id, r.concurrency_key AS ckey, COALESCE(f.key, '') AS fkey, f.started_at AS "startedAt"
+    // A run without a flow_runs row counts as started (-1): its start left every window and was pruned,
+    // or it was not admitted under the throttle; taking it over must not count it again.
+    candidates: `SELECT r.id, r.concurrency_key AS ckey, COALESCE(f.key, '') AS fkey,
+        CASE WHEN f.run_id IS NULL THEN -1 ELSE f.started_at END AS "startedAt"
       FROM ${s}.runs r LEFT JOIN ${s}.flow_runs f ON f.run_id = r.id
       WHERE r.workflow_id = $1 AND (r.status = 'pending'
           OR (r.status = 'running' AND (r.owner IS NULL OR COALESCE(r.lease_expires_at, 0) <= ${dbNow}))
           OR (r.status = 'waiting' AND r.wake_at IS NOT NULL AND r.wake_at <= $2))
-        AND (f.started_at IS NOT NULL OR (SELECT COUNT(*) FROM ${s}.flow_runs w WHERE w.workflow_id = $1
+        AND (f.run_id IS NULL OR f.started_at IS NOT NULL OR (SELECT COUNT(*) FROM ${s}.flow_runs w WHERE w.workflow_id = $1
           AND w.key = COALESCE(f.key, '') AND w.started_at > $3) < $4)
       ORDER BY r.priority DESC, r.created_at ASC, r.id COLLATE "C" ASC LIMIT $5 FOR UPDATE OF r SKIP LOCKED`,
     // One round trip each for every key of a claim: its window's starts, and its live leases.

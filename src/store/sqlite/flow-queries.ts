@@ -47,9 +47,11 @@ export class FlowQueries {
     this.flowRun = db.prepare(`INSERT INTO flow_runs (run_id, workflow_id, key, started_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (run_id) DO UPDATE SET started_at = excluded.started_at WHERE flow_runs.started_at IS NULL`);
     this.prune = db.prepare(`DELETE FROM flow_runs WHERE workflow_id = ? AND key = ? AND started_at <= ?`);
-    // Every claimable run of the throttled workflows in claim order, with its throttle key and start.
+    // Every claimable run of the throttled workflows in claim order, with its throttle key and start. A
+    // run without a row counts as started (-1): its start left every window and was pruned, or it was
+    // not admitted under the throttle; taking it over must not count it again.
     this.candidates = db.prepare(`SELECT r.id, r.workflow_id AS workflowId, r.concurrency_key AS ckey,
-        COALESCE(f.key, '') AS fkey, f.started_at AS startedAt
+        COALESCE(f.key, '') AS fkey, CASE WHEN f.run_id IS NULL THEN -1 ELSE f.started_at END AS startedAt
       FROM runs r LEFT JOIN flow_runs f ON f.run_id = r.id
       WHERE r.workflow_id IN (SELECT value FROM json_each(@workflowIds)) AND (r.status = 'pending'
         OR (r.status = 'running' AND (r.owner IS NULL OR COALESCE(r.lease_expires_at, 0) <= @now))
