@@ -96,6 +96,11 @@ const METRICS = {
     { key: 'tagPageP99Ms', label: 'tag page p99 ms', better: 'lower' },
     { key: 'tagNoMatchPageP50Ms', label: 'tag+plan, no match p50 ms', better: 'lower' },
   ],
+  j: [
+    { key: 'runsPerSec', label: 'runs/s', better: 'higher' },
+    { key: 'stepsPerSec', label: 'steps/s', better: 'higher' },
+    { key: 'runP99Ms', label: 'run p99 ms', better: 'lower' },
+  ],
   g: [
     { key: 'runs', label: 'runs in flight' },
     { key: 'recoveredInFreshProcess', label: 'finished after restart' },

@@ -1,7 +1,7 @@
 // weft adapter, shared by weft-memory, weft-sqlite and weft-postgres. It loads the built library
 // (`npm run build` at the project root writes ../../dist) and uses only its public, Mastra-style API.
 import { CUSTOMERS, STEPS, SIZES, TAGS } from '../lib/sizes.mjs';
-import { buildWorkflows } from '../lib/workflows.mjs';
+import { buildFlowWorkflows, buildWorkflows } from '../lib/workflows.mjs';
 
 
 export async function loadWeft() {
@@ -30,9 +30,11 @@ export function weftAdapter({ makeStore, insertFloor }) {
       const lib = await loadWeft();
       // scenario g keeps every run of the load phase in flight at once
       const concurrency = scenario === 'g' ? Math.max(200, SIZES.full.g.runs) : 200;
-      weft = new lib.Weft({ workflows: { ...buildWorkflows(lib), tagged: taggedWorkflow(lib) }, store: makeStore(lib, store), worker: { concurrency } });
+      // Flow-controlled workflows only in scenario j: registered, they change every claim (throttles).
+      const flow = scenario === 'j' ? buildFlowWorkflows(lib, SIZES.full.j) : {};
+      weft = new lib.Weft({ workflows: { ...buildWorkflows(lib), tagged: taggedWorkflow(lib), ...flow }, store: makeStore(lib, store), worker: { concurrency } });
       await weft.start();
-      for (const id of ['chain', 'slow', 'foreach', 'sleeper', 'one', 'tagged']) wf[id] = weft.getWorkflow(id);
+      for (const id of ['chain', 'slow', 'foreach', 'sleeper', 'one', 'tagged', ...Object.keys(flow)]) wf[id] = weft.getWorkflow(id);
       // Scenario i: a run that waits for `bench.paid` by its key (weft's own API: peers lack it).
       const { z } = await import('zod');
       const take = lib.createStep({ id: 'take', inputSchema: z.object({ key: z.string() }), outputSchema: z.any(), execute: async ({ resumeData }) => resumeData });
@@ -48,6 +50,11 @@ export function weftAdapter({ makeStore, insertFloor }) {
       if (res.status !== 'success' || res.result?.n !== STEPS) {
         throw new Error(`run ended ${res.status}: ${res.error?.message ?? JSON.stringify(res.result)}`);
       }
+    },
+    async runFlow(id, k) {
+      const run = await wf[id].createRun();
+      const res = await run.start({ inputData: { n: 0, k } });
+      if (res.status !== 'success' || res.result?.n !== STEPS) throw new Error(`${id} run ended ${res.status}: ${res.error?.message ?? ''}`);
     },
     async startChain() {
       const run = await wf.chain.createRun();

@@ -325,4 +325,46 @@ async function scenarioS(ad, sizes) {
   return out;
 }
 
-export const SCENARIO_FNS = { a: scenarioA, b: scenarioB, c: scenarioC, d: scenarioD, e: scenarioE, f: scenarioF, i: scenarioI, s: scenarioS };
+/**
+ * Like b, with flow control on: half the lanes run a chain with a per-key rate limit that queues
+ * (limit 1,000/s per key: it never binds, so this measures what admission and the throttled claim
+ * cost), the other half a chain debounced per key (each start its own burst: the run waits
+ * `debounceMs`). Keys cycle through `keys` distinct values.
+ */
+async function scenarioJ(ad, { inFlight, warmupMs, durationMs, keys, debounceMs }) {
+  let next = 0;
+  const loop = async (ms) => {
+    const lat = [];
+    let completed = 0;
+    const t0 = now();
+    const deadline = t0 + ms;
+    let lastEnd = t0;
+    const lane = async (i) => {
+      while (now() < deadline) {
+        const t = now();
+        await ad.runFlow(i % 2 === 0 ? 'rated' : 'debounced', `k${next++ % keys}`);
+        lastEnd = now();
+        lat.push(lastEnd - t);
+        completed++;
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, (_, i) => lane(i)));
+    return { completed, elapsedMs: lastEnd - t0, lat };
+  };
+  await loop(warmupMs);
+  const { completed, elapsedMs, lat } = await loop(durationMs);
+  const r = summarize(lat);
+  return {
+    inFlight,
+    keys,
+    debounceMs,
+    completedRuns: completed,
+    elapsedMs,
+    runsPerSec: completed / (elapsedMs / 1000),
+    stepsPerSec: (completed * STEPS) / (elapsedMs / 1000),
+    runP50Ms: r.p50,
+    runP99Ms: r.p99,
+  };
+}
+
+export const SCENARIO_FNS = { a: scenarioA, b: scenarioB, c: scenarioC, d: scenarioD, e: scenarioE, f: scenarioF, i: scenarioI, j: scenarioJ, s: scenarioS };

@@ -13,6 +13,7 @@ export const SIZES = {
     l: { repeats: 7 },
     k: { workers: [1, 2, 4], inFlight: 100, warmupMs: 1000, durationMs: 10_000 },
     s: { runs: 1_000_000, seedBudgetMs: 1_800_000, queries: 50 },
+    j: { inFlight: 100, warmupMs: 1000, durationMs: 10_000, keys: 10_000, debounceMs: 10 },
   },
   smoke: {
     a: { warmupRuns: 5, runs: 20 },
@@ -26,6 +27,7 @@ export const SIZES = {
     l: { repeats: 2 },
     k: { workers: [1, 2], inFlight: 50, warmupMs: 200, durationMs: 1000 },
     s: { runs: 5000, seedBudgetMs: 60_000, queries: 5 },
+    j: { inFlight: 100, warmupMs: 200, durationMs: 2000, keys: 10_000, debounceMs: 10 },
   },
 };
 

@@ -70,3 +70,19 @@ export function buildWorkflows({ createWorkflow, createStep }) {
     .commit();
   return { chain: chain.commit(), slow: slow.commit(), foreach, sleeper, one };
 }
+
+/** Scenario j (weft only): the chain's steps under a keyed rate limit (queue) or a keyed debounce. */
+export function buildFlowWorkflows({ createWorkflow, createStep }, { debounceMs }) {
+  const keyed = z.object({ n: z.number(), k: z.string() });
+  const chainWith = (id, flow) => {
+    let wf = createWorkflow({ id, inputSchema: keyed, outputSchema: keyed, ...flow });
+    for (let i = 0; i < STEPS; i++) {
+      wf = wf.then(createStep({ id: `s${i}`, inputSchema: keyed, outputSchema: keyed, execute: async ({ inputData }) => ({ ...inputData, n: inputData.n + 1 }) }));
+    }
+    return wf.commit();
+  };
+  return {
+    rated: chainWith('rated', { rateLimit: { limit: 1000, period: 1000, queue: true, key: (x) => x.k } }),
+    debounced: chainWith('debounced', { debounce: { period: debounceMs, key: (x) => x.k } }),
+  };
+}

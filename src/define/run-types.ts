@@ -34,6 +34,11 @@ export interface StartOptions<TInput = any, TState = any> {
   outputOptions?: { includeState?: boolean };
   /** Execute one step, then pause the run (status `paused`) until it is resumed. */
   perStep?: boolean;
+  /**
+   * A start with a key already used by a start of this workflow within the workflow's idempotency TTL
+   * (default 24h) creates nothing and follows that start's run (docs/operations.md "Flow control").
+   */
+  idempotencyKey?: string;
 }
 
 export interface ResumeOptions<TResume = any> {

@@ -17,6 +17,7 @@ import { checkTriggers, TOKEN_EVENT, waitSpec, type EventTrigger, type WaitForEv
 import { lifecycleOf, type LifecycleOptions } from './lifecycle.js';
 import { awaitsSteps, checkLogger, checkPrimitives, linkMastra } from './mastra-link.js';
 import { operationsOf, type ResolvedOperations, type RetentionPolicy } from './operations.js';
+import { flowControlOf, type FlowControl, type FlowControlConfig } from './flow-control.js';
 import { runtimeOf, type WorkflowRunListing, type WorkflowRuntime } from './runtime.js';
 import { checkRunId } from '../domain/ids.js';
 import type {
@@ -77,7 +78,7 @@ export interface WorkflowConfig<
   TInSchema extends AnySchema,
   TOutSchema extends AnySchema,
   TStateSchema extends AnySchema | undefined,
-> {
+> extends FlowControlConfig<InferOut<TInSchema>> {
   id: TId;
   /**
    * The version of this definition (letters, digits, `.`, `_`, `-`; at most 32): shown with the runs
@@ -140,6 +141,8 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   readonly lifecycle: Readonly<LifecycleOptions>;
   readonly concurrency?: { limit: number; key?: (input: any) => string };
   readonly priority: number;
+  /** rateLimit, throttle, debounce, singleton, batch, idempotency (define/flow-control.ts), checked. */
+  readonly flow: FlowControl;
   readonly schedule?: { cron: string; timezone?: string; inputData?: unknown };
   readonly metadata?: Record<string, unknown>;
   readonly triggers: readonly EventTrigger[];
@@ -196,6 +199,7 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
     this.lifecycle = lifecycleOf(where, config.options);
     this.concurrency = config.concurrency;
     this.priority = config.priority ?? 0;
+    this.flow = flowControlOf(where, config);
     this.schedule = config.schedule;
     this.metadata = config.metadata;
     this.triggers = checkTriggers(where, config.triggers);

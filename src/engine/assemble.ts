@@ -105,6 +105,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
           workflowIds: () => p.registry.ids(),
           heldWorkflowIds: () => p.registry.withOutcomeCallbacks(),
           limits: () => p.registry.limits(),
+          throttles: () => p.registry.throttles(),
           launch: (c) => p.executions.launch(c),
           onLeaseLost: (id, kind) => {
             if (!p.executions.loseLease(id, kind) && !env.isStopped()) seams.leaseLost?.(id, kind);

@@ -81,6 +81,7 @@ export interface CheckedStart {
   includeState: boolean;
   /** Execute one step, then pause (Mastra's `perStep`). */
   perStep: boolean;
+  idempotencyKey: string | undefined;
 }
 
 export function checkStartOptions(opts: unknown): CheckedStart {
@@ -108,7 +109,16 @@ export function checkStartOptions(opts: unknown): CheckedStart {
     tracing,
     includeState: o.outputOptions?.includeState === true,
     perStep: o.perStep === true,
+    idempotencyKey: checkIdempotencyKey(o.idempotencyKey),
   };
+}
+
+function checkIdempotencyKey(v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length === 0 || v.length > 512 || v.includes('\u0000')) {
+    throw new InvalidArgumentError('idempotencyKey must be a non-empty string of at most 512 characters (no NUL)');
+  }
+  return v;
 }
 
 function checkPerStep(v: unknown): void {

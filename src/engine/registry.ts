@@ -1,3 +1,4 @@
+import { throttlesOf } from './admission.js';
 import { bindRuntime, unbindRuntime, type WorkflowRuntime } from '../define/runtime.js';
 import { Workflow, type AnyWorkflow } from '../define/workflow.js';
 import { checkId } from '../domain/ids.js';
@@ -85,6 +86,11 @@ export class WorkflowRegistry {
     const out: Record<string, number> = {};
     for (const [id, wf] of this.byId) if (wf.concurrency) out[id] = wf.concurrency.limit;
     return out;
+  }
+
+  /** Throttles (throttle, or rateLimit with queue) of the registered workflows, by workflow id. */
+  throttles(): Record<string, { limit: number; periodMs: number }> {
+    return throttlesOf(this.byId);
   }
 
   /** Ids of the registered workflows with onFinish/onError/onFailure (workers look for their held runs). */

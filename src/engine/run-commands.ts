@@ -7,7 +7,8 @@ import type { AnyWorkflow } from '../define/workflow.js';
 import { isTerminal } from '../domain/run-status.js';
 import { finishPayload } from '../domain/workflow-events.js';
 import { ResumeConflictError, RunDivergedError, RunNotFoundError, RunNotSuspendedError, StepNotSuspendedError } from '../errors.js';
-import type { ReviseRequest, RunRecord, Store } from '../store/types.js';
+import type { NewRun, ReviseRequest, RunRecord, Store } from '../store/types.js';
+import { admissionOf, admits } from './admission.js';
 import type { Seams } from '../worker/seams.js';
 import type { Worker } from '../worker/worker.js';
 import { checkResumeOptions, checkStartOptions } from './checks.js';
@@ -22,6 +23,23 @@ import { encodeRunOptions } from '../domain/run-options.js';
 import { resolveResumeTarget } from './resume-target.js';
 import { newTraceId } from './tracing.js';
 import { runLabels } from '../domain/search-labels.js';
+
+/** A start's options, checked, validated and encoded (RunCommands.prepare). */
+interface Prepared {
+  inputValue: unknown;
+  stateValue: unknown;
+  requestContextValue: Record<string, unknown> | undefined;
+  input: string | null;
+  state: string | null;
+  requestContext: string | null;
+  tracing: string | null;
+  concurrencyKey: string | null;
+  includeState: boolean;
+  options: string | null;
+  /** Search labels (tags and searchable metadata values) as JSON text, or null. */
+  labels: string | null;
+  idempotencyKey: string | undefined;
+}
 
 /** The run's stored request context as an object (one that cannot be read counts as empty, as at claim time it fails the run). */
 function storedContext(run: RunRecord): Record<string, unknown> {
@@ -74,7 +92,12 @@ export class RunCommands {
    * Validates the start options against the workflow, then stores the run durably (claimed by this
    * process when it has room). Returns whether this call created it (an existing id creates nothing).
    */
-  async create(wf: AnyWorkflow, runId: string, resourceId: string | undefined, opts: unknown): Promise<{ includeState: boolean; created: boolean }> {
+  async create(
+    wf: AnyWorkflow,
+    runId: string,
+    resourceId: string | undefined,
+    opts: unknown,
+  ): Promise<{ includeState: boolean; created: boolean; runId: string }> {
     let prepared;
     try {
       prepared = await this.prepare(wf, runId, opts);
@@ -90,6 +113,7 @@ export class RunCommands {
       const rc = new RequestContext(prepared.requestContextValue ?? {});
       await onStart(startInfo(wf, runId, resourceId, prepared.inputValue, prepared.stateValue, rc));
     }
+    if (admits(wf, prepared.idempotencyKey)) return this.admit(wf, runId, resourceId, prepared);
     let created = false;
     await this.claims.run(wf, async (claim) => {
       const res = await this.d.committer.create({
@@ -115,10 +139,51 @@ export class RunCommands {
       created = res.created;
       return res.created ? { run: res.run, journal: [] } : null;
     });
-    return { includeState: prepared.includeState, created };
+    return { includeState: prepared.includeState, created, runId };
   }
 
-  private async prepare(wf: AnyWorkflow, runId: string, opts: unknown) {
+  /**
+   * A start under flow control: the store decides, atomically across workers, whether it creates a
+   * run, joins an open one (debounce, batch), follows an earlier start (idempotency) or is skipped
+   * (recorded canceled with the reason). The caller follows the run that carries its start.
+   */
+  private async admit(wf: AnyWorkflow, runId: string, resourceId: string | undefined, prepared: Prepared) {
+    const run: NewRun = {
+      runId,
+      workflowId: wf.id,
+      status: 'pending',
+      resourceId: resourceId ?? null,
+      input: prepared.input,
+      state: prepared.state,
+      requestContext: prepared.requestContext,
+      tracing: prepared.tracing,
+      priority: wf.priority,
+      concurrencyKey: prepared.concurrencyKey,
+      owner: null,
+      leaseExpiresAt: null,
+      now: this.now(),
+      options: prepared.options,
+      fingerprint: fingerprintOf(wf),
+      labels: prepared.labels,
+    };
+    const req = admissionOf(wf, run, prepared.inputValue, prepared.idempotencyKey);
+    const out = await this.d.storeCall(() => this.d.store.admitRun(req));
+    this.d.started(runId);
+    this.d.seams.crash?.('run:created');
+    if (out.kind === 'created' && out.canceled) {
+      // The store canceled the singleton's live run with this start; stop it here if it runs here.
+      this.d.executions.abort(out.canceled, new Error('the run was canceled (replaced by a singleton start)'));
+      if (this.d.events.has(out.canceled)) {
+        this.d.events.emit(out.canceled, 'workflow-canceled', {});
+        this.d.events.emit(out.canceled, 'workflow-finish', finishPayload('canceled'));
+      }
+    }
+    // Queued or waiting runs: a worker claims them (and sets its timer for a waiting one's wake time).
+    if (out.kind === 'created' || out.kind === 'merged') this.d.worker?.nudge();
+    return { includeState: prepared.includeState, created: out.kind === 'created' || out.kind === 'skipped', runId: out.run.runId };
+  }
+
+  private async prepare(wf: AnyWorkflow, runId: string, opts: unknown): Promise<Prepared> {
     const o = checkStartOptions(opts);
     const max = this.d.maxPayloadBytes;
     const check = wf.options.validateInputs;
@@ -140,6 +205,7 @@ export class RunCommands {
       includeState: o.includeState,
       options: encodeRunOptions({ perStep: o.perStep }),
       labels: runLabels(tracing.tags ?? [], tracing.metadata, wf.operations.searchable),
+      idempotencyKey: o.idempotencyKey,
     };
   }
 

@@ -11,7 +11,8 @@ import { guardWatcher, runStream, toChunk, toLegacyChunks, ZERO_USAGE, type Clos
 export interface RunHost {
   /** Starts the engine if needed (a handle may be used before `weft.start()`). */
   ready(): Promise<void>;
-  create(wf: AnyWorkflow, runId: string, resourceId: string | undefined, opts: StartOptions | undefined): Promise<{ includeState: boolean }>;
+  /** `runId`: the run that carries the start (another run's id when flow control merged or deduplicated it). */
+  create(wf: AnyWorkflow, runId: string, resourceId: string | undefined, opts: StartOptions | undefined): Promise<{ includeState: boolean; runId: string }>;
   resume(wf: AnyWorkflow, runId: string, opts: ResumeOptions | undefined): Promise<void>;
   timeTravel(wf: AnyWorkflow, runId: string, resourceId: string | undefined, opts: TimeTravelOptions): Promise<{ includeState: boolean }>;
   restart(wf: AnyWorkflow, runId: string): Promise<void>;
@@ -38,14 +39,13 @@ export class Run implements RunHandle {
 
   async start(opts?: StartOptions): Promise<WorkflowResult> {
     await this.host.ready();
-    const { includeState } = await this.host.create(this.wf, this.runId, this.resourceId, opts);
-    return this.settle(await this.host.waitForResult(this.runId, includeState));
+    const { includeState, runId } = await this.host.create(this.wf, this.runId, this.resourceId, opts);
+    return this.settle(await this.host.waitForResult(runId, includeState));
   }
 
   async startAsync(opts?: StartOptions): Promise<{ runId: string }> {
     await this.host.ready();
-    await this.host.create(this.wf, this.runId, this.resourceId, opts);
-    return { runId: this.runId };
+    return { runId: (await this.host.create(this.wf, this.runId, this.resourceId, opts)).runId };
   }
 
   /** Starts the run and streams its events as Mastra 1.71's chunks (run-streams.ts). */

@@ -176,6 +176,12 @@ export interface ClaimOptions {
    * running (holding an unexpired lease) at once, across every process sharing the store.
    */
   limits?: Record<string, number>;
+  /**
+   * Throttles by workflow id: at most `limit` runs of that workflow per throttle key (recorded when the
+   * run was admitted, see Store.admitRun) begin their first execution within any `periodMs`, across
+   * every process sharing the store. Runs over it stay queued, in order. Applied before `limits`.
+   */
+  throttles?: Record<string, { limit: number; periodMs: number }>;
 }
 
 /**
@@ -382,6 +388,28 @@ export interface WaitRequest {
 
 export type WaitResult = { fenced: true } | { fenced: false; event: StoredEvent | null };
 
+/** A start under its workflow's start-time flow control (Store.admitRun; rules in shared/flow-rules.ts). */
+export interface FlowAdmission {
+  /** The run this start would create (status pending, no owner). */
+  run: NewRun;
+  idempotency?: { key: string; ttlMs: number };
+  /** queue: false skips starts over the limit; true keeps them queued (a throttle, applied at claim). */
+  rate?: { key: string; limit: number; periodMs: number; queue: boolean };
+  singleton?: { key: string; mode: 'skip' | 'cancel' };
+  debounce?: { key: string; periodMs: number; maxWaitMs?: number };
+  batch?: { key: string; maxSize: number; timeoutMs: number };
+}
+
+export type AdmitOutcome =
+  /** A new run; `canceled`: the singleton run it replaced. */
+  | { kind: 'created'; run: RunRecord; canceled?: string }
+  /** The idempotency key (or the run id) was already used: that start's run. */
+  | { kind: 'existing'; run: RunRecord }
+  /** Recorded as a canceled run with the reason in its statusReason. */
+  | { kind: 'skipped'; run: RunRecord; reason: string }
+  /** Joined the open debounce or batch run of its key (returned). */
+  | { kind: 'merged'; run: RunRecord };
+
 export interface Store {
   readonly kind: 'memory' | 'sqlite' | 'postgres';
   /**
@@ -416,6 +444,12 @@ export interface Store {
    * about one item's data (connection lost, store closed) still reject the whole call.
    */
   createRunsSettled?(runs: NewRun[]): Promise<SettledCreate[]>;
+  /**
+   * Creates a run under its workflow's start-time flow control (idempotency window, rate limit,
+   * singleton, debounce, batch), atomically with every other admission of the same workflow across
+   * the processes sharing the store. See shared/flow-rules.ts for the order and the outcomes.
+   */
+  admitRun(req: FlowAdmission): Promise<AdmitOutcome>;
   loadRun(runId: string): Promise<RunRecord | null>;
   loadJournal(runId: string): Promise<JournalEntry[]>;
   /**

@@ -32,6 +32,8 @@ export interface WorkerHost {
   heldWorkflowIds?(): string[];
   /** Concurrency limits by workflow id (enforced by the store's claim across all workers). */
   limits(): Record<string, number>;
+  /** Throttles by workflow id (first starts per period per key, enforced by the store's claim). */
+  throttles?(): Record<string, { limit: number; periodMs: number }>;
   launch(claimed: ClaimedRun): void;
   /** Aborts a local execution whose lease was lost. */
   onLeaseLost(runId: string, kind: LeaseLossKind): void;
@@ -207,6 +209,7 @@ export class Worker {
         if (ids.length > 0) {
           // The lease counts from before the request: the store's is at least this late.
           const sentAt = this.host.now();
+          const throttles = this.host.throttles?.();
           const claimed = await this.host.store.claimRuns({
             owner: this.host.ownerId,
             leaseMs: this.opts.leaseMs,
@@ -214,6 +217,7 @@ export class Worker {
             limit: Math.min(free, 100),
             workflowIds: ids,
             limits: this.host.limits(),
+            ...(throttles && Object.keys(throttles).length ? { throttles } : {}),
           });
           if (claimed.length > 0) this.host.crashPoint('claim:after');
           for (const c of claimed) {

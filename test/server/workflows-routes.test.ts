@@ -68,6 +68,22 @@ describe('POST /api/weft/workflows/:id/runs', () => {
     expect(done.body.view.serializedStepGraph).toHaveLength(2);
   });
 
+  it('takes an idempotencyKey: a repeated start answers with the run of the first start', async () => {
+    const before = await runCount();
+    const first = await h.api('/workflows/add/runs', { method: 'POST', json: { inputData: { n: 2 }, idempotencyKey: 'http-order-1' } });
+    const again = await h.api('/workflows/add/runs', { method: 'POST', json: { inputData: { n: 5 }, idempotencyKey: 'http-order-1' } });
+    expect([first.status, again.status]).toEqual([202, 202]);
+    expect(again.body.runId).toBe(first.body.runId);
+    expect(await runCount()).toBe(before + 1);
+    const bad = await h.api('/workflows/add/runs', { method: 'POST', json: { inputData: { n: 2 }, idempotencyKey: 7 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('INVALID_ARGUMENT');
+    await until(
+      () => h.api(`/workflows/add/runs/${first.body.runId}`),
+      (r) => r.body.result.status === 'success',
+    );
+  });
+
   it('starts and waits with ?wait=true', async () => {
     const res = await h.api('/workflows/add/runs?wait=true', { method: 'POST', json: { inputData: { n: 1 }, runId: 'wait-1', resourceId: 'user-1' } });
     expect(res.status).toBe(200);

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunRecord, Store } from '../../src/store/types.js';
 import { claimContract } from './contract-claims.js';
 import { flowContract } from './contract-flow.js';
+import { admitContract } from './contract-admit.js';
 import { heldContract } from './contract-held.js';
 import { T0, LEASE_MS, WF, entry, newRun, runIn, stripSeq, uid, type MakeStore } from './contract-helpers.js';
 import { listContract } from './contract-list.js';
@@ -375,6 +376,7 @@ export function storeContract(name: string, make: MakeStore): void {
     listContract(f);
     retryAndBatchContract(f);
     flowContract(f);
+    admitContract(f);
     safetyContract(f);
     reviseContract(f);
     heldContract(f);

@@ -21,6 +21,7 @@ const NOW_OF: Record<string, NowOf> = {
   listOwners: ((now: number) => now) as NowOf,
   resumeRun: ((req: { now: number }) => req.now) as NowOf,
   retryRun: ((req: { now: number }) => req.now) as NowOf,
+  admitRun: ((req: { run: { now: number } }) => req.run.now) as NowOf,
 };
 
 export function followCallerClock(store: Store, admin: pg.Pool, schema: string): Store {

@@ -122,6 +122,27 @@ export function flowWorkflows(log) {
   return { limited };
 }
 
+/**
+ * Flow control declared on workflows (test/workers/flow-limits.test.ts): a throttle, a rate limit that
+ * skips, a debounce, a singleton (skip), a batch and an idempotency window, each with a keyed step.
+ */
+export function limitsWorkflows(log) {
+  const K = z.object({ k: z.string(), n: z.number() });
+  const step = (id, ms) => tracked(log, id, (x) => ({ got: x }), ms);
+  const wf = (id, flow, ms = 30) => createWorkflow({ id, inputSchema: K, outputSchema: z.any(), ...flow }).then(step(`${id}-s`, ms)).commit();
+  const byK = (x) => x.k;
+  return {
+    throttled: wf('throttled', { throttle: { limit: 5, period: 1000, key: byK } }),
+    rated: wf('rated', { rateLimit: { limit: 10, period: 2000, key: byK } }),
+    debounced: wf('debounced', { debounce: { period: 5000, key: byK } }),
+    single: wf('single', { singleton: { mode: 'skip', key: byK } }, 80),
+    batched: createWorkflow({ id: 'batched', inputSchema: K, outputSchema: z.any(), batch: { maxSize: 10, timeout: 1000, key: byK } })
+      .then(tracked(log, 'batched-s', (xs) => ({ got: xs }), 30))
+      .commit(),
+    idem: wf('idem', { idempotency: { ttl: '1h' } }),
+  };
+}
+
 /** Cron: one run per second. */
 export function cronWorkflows(log) {
   const tick = createWorkflow({
@@ -182,4 +203,4 @@ export function controlWorkflows(log) {
   return { slow, quick, gate, once };
 }
 
-export const WORKFLOW_SETS = { chaos: chaosWorkflows, flow: flowWorkflows, cron: cronWorkflows, control: controlWorkflows };
+export const WORKFLOW_SETS = { chaos: chaosWorkflows, flow: flowWorkflows, limits: limitsWorkflows, cron: cronWorkflows, control: controlWorkflows };

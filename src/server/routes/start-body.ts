@@ -18,5 +18,7 @@ export function startOptions(body: JsonObject): StartOptions {
   if (traceId) opts.traceId = traceId;
   const outputOptions = optObject(body, 'outputOptions');
   if (outputOptions) opts.outputOptions = outputOptions;
+  const idempotencyKey = optString(body, 'idempotencyKey', 512);
+  if (idempotencyKey !== undefined) opts.idempotencyKey = idempotencyKey;
   return opts;
 }

@@ -6,7 +6,7 @@ import { describeWorkflow, summaryJson } from '../views.js';
 import type { ApiContext } from './context.js';
 import { startBatch } from './start-batch.js';
 
-const START_KEYS = ['inputData', 'initialState', 'requestContext', 'tracingOptions', 'metadata', 'tags', 'traceId', 'outputOptions', 'runId', 'resourceId'];
+const START_KEYS = ['inputData', 'initialState', 'requestContext', 'tracingOptions', 'metadata', 'tags', 'traceId', 'outputOptions', 'runId', 'resourceId', 'idempotencyKey'];
 
 /** GET /workflows, GET /workflows/:id, GET /workflows/:id/versions, POST /workflows/:id/runs, POST /workflows/:id/runs/batch, GET /workflows/:id/runs. */
 export function workflowRoutes(ctx: ApiContext): Hono {
@@ -42,8 +42,9 @@ export function workflowRoutes(ctx: ApiContext): Hono {
     await feed.ready;
     try {
       if (wait) return c.json(await run.start(opts), 200);
-      await run.startAsync(opts);
-      return c.json({ runId: run.runId }, 202);
+      // Flow control may join the start to another run (debounce, batch, idempotency key): name that one.
+      const started = await run.startAsync(opts);
+      return c.json({ runId: started.runId }, 202);
     } catch (err) {
       if (!hadFeed) feeds.drop(run.runId);
       throw err;

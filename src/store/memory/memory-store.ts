@@ -34,11 +34,13 @@ import { isSettled } from '../../domain/run-status.js';
 import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
 import { RunNotFoundError } from '../../errors.js';
 import { RunIndex, type IndexedRun } from './run-index.js';
+import { FlowBook } from './flow-book.js';
+import { admitSync, appendItem, type AdmitOutcome, type FlowAdmission, type FlowOps } from '../shared/flow-rules.js';
 import { claimsBefore } from './run-queue.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { MemoryEvents } from './events.js';
 import { checkSendEvent, checkWait } from '../shared/event-rules.js';
-import { checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
+import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
 
 interface MemoryRun extends IndexedRun {
   record: RunRecord;
@@ -68,6 +70,7 @@ export class MemoryStore implements Store {
       this.noteHeld(r);
     },
   });
+  private readonly flow = new FlowBook();
 
   /** Call after anything that may have changed a run's owner or status. */
   private noteHeld(r: MemoryRun): void {
@@ -120,6 +123,50 @@ export class MemoryStore implements Store {
 
   async loadEvent(id: string): Promise<StoredEvent | null> {
     return this.eventBook.load(id);
+  }
+
+  async admitRun(req: FlowAdmission): Promise<AdmitOutcome> {
+    checkAdmission(req);
+    const book = this.flow;
+    const ops: FlowOps = {
+      run: (id) => {
+        const r = this.runs.get(id);
+        return r ? { ...r.record } : null;
+      },
+      key: (wf, kind, key) => book.key(wf, kind, key),
+      putKey: (row) => book.putKey(row),
+      dropKey: (wf, kind, key) => book.dropKey(wf, kind, key),
+      insertRun: (run, shape) => {
+        const record = { ...insertedRecord(run), status: shape.status, wakeAt: shape.wakeAt, statusReason: shape.statusReason };
+        const r: MemoryRun = { record, journal: new Map() };
+        this.runs.set(run.runId, r);
+        this.index.add(r);
+        return { ...record };
+      },
+      mergeInput: (id, mode, item, wakeAt, now) => {
+        const r = this.runs.get(id);
+        if (!r || r.record.status !== 'waiting' || r.record.owner !== null) return null;
+        const rec = r.record;
+        rec.input = mode === 'replace' ? item : appendItem(rec.input, item);
+        if (wakeAt !== null) rec.wakeAt = wakeAt;
+        rec.updatedAt = now;
+        this.index.refresh(r);
+        return { ...rec };
+      },
+      cancel: (id, reason, now) => {
+        const r = this.runs.get(id);
+        if (!r || isTerminal(r.record.status)) return false;
+        Object.assign(r.record, { status: 'canceled', owner: null, leaseExpiresAt: null, wakeAt: null, statusReason: reason, updatedAt: now });
+        r.record.leaseEpoch += 1;
+        this.index.refresh(r);
+        this.noteHeld(r);
+        return true;
+      },
+      countStarts: (wf, key, since) => book.countStarts(wf, key, since),
+      addFlowRun: (id, wf, key, at) => book.addFlowRun(id, wf, key, at),
+      pruneStarts: (wf, key, before) => book.pruneStarts(wf, key, before),
+    };
+    return admitSync(ops, req, req.run.now);
   }
 
   async loadRun(runId: string): Promise<RunRecord | null> {
@@ -244,6 +291,8 @@ export class MemoryStore implements Store {
         slots.set(k, (slots.get(k) ?? max) - live);
       }
     }
+    const throttles = opts.throttles ?? {};
+    const throttled = new Map<string, number>();
     const out: ClaimedRun[] = [];
     const passed: MemoryRun[] = [];
     let i = 0;
@@ -257,14 +306,30 @@ export class MemoryStore implements Store {
       if (r === undefined) break;
       if (fromQueue) pending = this.index.nextPending(isWanted, passed);
       else i++;
-      if (limits[r.record.workflowId] !== undefined) {
-        const k = slotKey(r.record);
-        const left = slots.get(k) ?? limits[r.record.workflowId] ?? 0;
-        if (left <= 0) {
-          if (fromQueue) passed.push(r);
-          continue;
+      // Throttle first, then the concurrency limit; a run is taken only when both have room.
+      const wf = r.record.workflowId;
+      const t = throttles[wf];
+      const first = t ? this.flow.throttleOf(r.record.runId) : null;
+      const tGroup = first && !first.started ? `${wf}\u0000${first.key}` : null;
+      let used = 0;
+      if (t && first && tGroup !== null) {
+        used = throttled.get(tGroup) ?? -1;
+        if (used < 0) {
+          this.flow.pruneStarts(wf, first.key, opts.now - t.periodMs);
+          used = this.flow.countStarts(wf, first.key, opts.now - t.periodMs);
         }
-        slots.set(k, left - 1);
+        throttled.set(tGroup, used);
+      }
+      const k = limits[wf] !== undefined ? slotKey(r.record) : null;
+      const left = k === null ? 1 : (slots.get(k) ?? limits[wf] ?? 0);
+      if ((t && tGroup !== null && used >= t.limit) || left <= 0) {
+        if (fromQueue) passed.push(r);
+        continue;
+      }
+      if (k !== null) slots.set(k, left - 1);
+      if (tGroup !== null && first) {
+        throttled.set(tGroup, used + 1);
+        this.flow.started(r.record.runId, wf, first.key, opts.now);
       }
       out.push(this.takeClaim(r, opts.owner, opts.leaseMs, opts.now));
     }

@@ -42,8 +42,10 @@ import * as events from './events.js';
 import { applyWrite } from './write-batch.js';
 import { listLabelled, loadLinks, pruneRuns } from './search-queries.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
-import { checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
+import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { claimLimited, flowControlSql, type FlowControlSql } from './flow-control.js';
+import { admitPg, claimThrottled, flowSql, type FlowSql } from './flow-admission.js';
+import type { AdmitOutcome, FlowAdmission } from '../shared/flow-rules.js';
 import { channelFor, PgListener } from './notify.js';
 import * as schedules from './schedules.js';
 import { analyzeIfStale } from './maintenance.js';
@@ -69,6 +71,7 @@ export class PostgresStore implements Store {
   private opening: Promise<void> | null = null;
   private closed = false;
   private readonly runSql: RunSql;
+  private readonly admitSql: FlowSql;
   private readonly journalSql: JournalSql;
   private readonly flowSql: FlowControlSql;
   private readonly scheduleSql: schedules.ScheduleSql;
@@ -92,6 +95,7 @@ export class PostgresStore implements Store {
     this.clock = new DbClock(Date.now, warnMs, opts.onError ?? ((err) => console.warn('[weft]', err)));
     this.ownsPool = !opts.pool;
     this.runSql = runSql(this.schema);
+    this.admitSql = flowSql(this.schema);
     this.journalSql = journalSql(this.schema);
     this.flowSql = flowControlSql(this.schema);
     this.scheduleSql = schedules.scheduleSql(this.schema);
@@ -252,6 +256,13 @@ export class PostgresStore implements Store {
     return createRunsSettled(runs, (rs) => this.insertRuns(rs));
   }
 
+  async admitRun(req: FlowAdmission): Promise<AdmitOutcome> {
+    checkAdmission(req);
+    return this.tx('admitRun', (c) =>
+      admitPg(c, this.admitSql, this.schema, req, async (run) => (await query<RunRecord>(c, this.runSql.insert, pgRunValues(run))).rows[0] ?? null),
+    );
+  }
+
   async loadRun(runId: string): Promise<RunRecord | null> {
     // An id the store could not have stored names no run (and PostgreSQL would alter or refuse it).
     if (!isStorableText(runId)) return null;
@@ -325,8 +336,11 @@ export class PostgresStore implements Store {
     const workflowIds = opts.workflowIds.filter(isStorableText);
     if (!(opts.limit >= 1) || workflowIds.length === 0) return [];
     const limits = opts.limits ?? {};
-    const limited = workflowIds.filter((id) => limits[id] !== undefined);
-    const free = limited.length ? workflowIds.filter((id) => limits[id] === undefined) : workflowIds;
+    const allT = opts.throttles ?? {};
+    // Throttled workflows (with their concurrency limit, if any) are claimed by claimThrottled.
+    const throttled = workflowIds.filter((id) => allT[id] !== undefined);
+    const limited = workflowIds.filter((id) => limits[id] !== undefined && allT[id] === undefined);
+    const free = limited.length || throttled.length ? workflowIds.filter((id) => limits[id] === undefined && allT[id] === undefined) : workflowIds;
     return this.run('claimRuns', async (pool) => {
       const rows: RunRecord[] = [];
       if (free.length) {
@@ -348,6 +362,16 @@ export class PostgresStore implements Store {
         rows.push(
           ...(await transaction(pool, 'claimRuns', (c) =>
             claimLimited(c, this.flowSql, this.schema, { owner: opts.owner, now: opts.now, leaseMs: opts.leaseMs, limit: left, limits: only }),
+          )),
+        );
+      }
+      const rest = Math.floor(opts.limit) - rows.length;
+      if (throttled.length && rest > 0) {
+        const throttles = Object.fromEntries(throttled.map((id) => [id, allT[id]!]));
+        const only = Object.fromEntries(throttled.filter((id) => limits[id] !== undefined).map((id) => [id, limits[id]!]));
+        rows.push(
+          ...(await transaction(pool, 'claimRuns', (c) =>
+            claimThrottled(c, this.admitSql, this.schema, { owner: opts.owner, now: opts.now, leaseMs: opts.leaseMs, limit: rest, throttles, limits: only }),
           )),
         );
       }

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../../errors.js';
 import { isRunStatus } from '../../domain/run-status.js';
 import type { ClaimOptions, JournalEntry, ListRunsFilter, NewRun, PruneRequest, ReviseRequest, RunPatch, ScanRunsOptions, WriteOp } from '../types.js';
+import { flowErrors, type FlowAdmission } from './flow-rules.js';
 
 /**
  * What every store refuses to store, checked the same way on memory, SQLite and PostgreSQL so a value
@@ -193,6 +194,26 @@ export function checkClaim(opts: Pick<ClaimOptions, 'owner' | 'leaseMs' | 'now'>
   checkText(opts.owner, 'owner');
   checkDuration(opts.leaseMs, 'leaseMs');
   checkMs(opts.now, 'now');
+  if ('throttles' in opts) checkThrottles((opts as ClaimOptions).throttles);
+}
+
+/** An admission: its run as any NewRun (queued, unowned) and its flow fields (shared/flow-rules.ts). */
+export function checkAdmission(req: FlowAdmission): void {
+  if (!req || typeof req !== 'object') throw new InvalidArgumentError('admitRun needs a request object');
+  checkNewRun(req.run);
+  if (req.run.status !== 'pending' || req.run.owner !== null) throw new InvalidArgumentError('admitRun: the run must be pending and unowned');
+  const problem = flowErrors(req);
+  if (problem) throw new InvalidArgumentError(`admitRun: ${problem}`);
+  for (const k of [req.idempotency?.key, req.rate?.key, req.singleton?.key, req.debounce?.key, req.batch?.key]) checkText(k, 'flow key');
+}
+
+/** Throttles of a claim: positive integer limits and periods. */
+export function checkThrottles(t: ClaimOptions['throttles']): void {
+  for (const [id, v] of Object.entries(t ?? {})) {
+    if (!v || !(Number.isInteger(v.limit) && v.limit > 0) || !(Number.isFinite(v.periodMs) && v.periodMs > 0)) {
+      throw new InvalidArgumentError(`throttle of workflow "${id}" must be { limit: positive integer, periodMs > 0 }`);
+    }
+  }
 }
 
 export function checkRevise(req: ReviseRequest): void {

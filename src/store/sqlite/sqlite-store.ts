@@ -32,7 +32,7 @@ import { runIdOf } from '../types.js';
 import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
 import { insertedRecord } from '../shared/run-rules.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
-import { checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
+import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { checkSendEvent, checkWait, deliverable, deliveredMeta, wakesUp } from '../shared/event-rules.js';
 import type { RunStatus } from '../types.js';
 import { EventQueries } from './event-queries.js';
@@ -45,6 +45,8 @@ import { HistoryQueries } from './history-queries.js';
 import { RunKeys } from './run-keys.js';
 import { RunQueries } from './run-queries.js';
 import { WorkerQueries } from './workers.js';
+import { FlowQueries } from './flow-queries.js';
+import { admitSync, type AdmitOutcome, type FlowAdmission } from '../shared/flow-rules.js';
 
 interface Connection {
   db: SqliteDb;
@@ -58,6 +60,7 @@ interface Connection {
   write: (ops: WriteOp[]) => WriteOutcome;
   /** Inserts a batch of runs in one transaction, compiled once. */
   createMany: (runs: NewRun[]) => { created: boolean; run: RunRecord }[];
+  flow: FlowQueries;
 }
 
 /**
@@ -126,6 +129,7 @@ export class SqliteStore implements Store {
         events: new EventQueries(db),
         write: (ops) => rolledBack(() => write.immediate(ops)),
         createMany: (b) => rolledBack(() => createMany.immediate(b)),
+        flow: new FlowQueries(db),
       };
       return this.conn;
     } catch (err) {
@@ -177,6 +181,12 @@ export class SqliteStore implements Store {
   async createRunsSettled(runs: NewRun[]): Promise<SettledCreate[]> {
     // Checked item by item by createRunsSettled, so straight to the insert.
     return createRunsSettled(runs, async (rs) => this.use('createRuns', (c) => c.createMany(rs)));
+  }
+
+  async admitRun(req: FlowAdmission): Promise<AdmitOutcome> {
+    checkAdmission(req);
+    // The key cache learns the new run's rk on its first write; the tx forgets epochs a cancel moved.
+    return this.tx('admitRun', (c) => admitSync(c.flow.ops(c.runs), req, req.run.now));
   }
 
   async loadRun(runId: string): Promise<RunRecord | null> {
@@ -264,9 +274,14 @@ export class SqliteStore implements Store {
       const all = opts.limits ?? {};
       // Only the limits of workflows this claimer runs: a limit never widens workflowIds.
       const limits = Object.fromEntries(workflowIds.filter((id) => all[id] !== undefined).map((id) => [id, all[id] as number]));
-      const free = workflowIds.filter((id) => limits[id] === undefined);
+      const allT = opts.throttles ?? {};
+      const throttles = Object.fromEntries(workflowIds.filter((id) => allT[id] !== undefined).map((id) => [id, allT[id]!]));
+      const free = workflowIds.filter((id) => limits[id] === undefined && throttles[id] === undefined);
       const ids = free.length ? c.runs.claimableIds(free, opts.now, Math.floor(opts.limit)) : [];
-      if (free.length < workflowIds.length) ids.push(...c.workers.limitedIds(limits, opts.now, Math.floor(opts.limit) - ids.length));
+      // Throttled workflows (with their concurrency limit, if any) are claimed by the throttled path.
+      const limitedOnly = Object.fromEntries(Object.entries(limits).filter(([id]) => throttles[id] === undefined));
+      if (Object.keys(limitedOnly).length) ids.push(...c.workers.limitedIds(limitedOnly, opts.now, Math.floor(opts.limit) - ids.length));
+      if (Object.keys(throttles).length) ids.push(...c.flow.throttledIds(throttles, limits, opts.now, Math.floor(opts.limit) - ids.length));
       for (const id of ids) {
         const run = c.runs.claim(id, opts.owner, opts.now + opts.leaseMs, opts.now);
         if (run) out.push({ run, journal: c.journal.load(id) });
