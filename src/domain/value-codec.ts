@@ -26,6 +26,9 @@ interface MemoEntry {
   keys: string[] | null;
   vals: unknown[];
   encs: string[];
+  /** JSON sizes of the children as plain text (before any became a blob reference), and of the node. */
+  sizes: number[];
+  size: number;
   enc: string;
 }
 
@@ -62,6 +65,8 @@ export interface EncodedText {
   bytes: number;
   /** True when decoding gives a different value than the one encoded (Date, NaN, undefined...). */
   lossy: boolean;
+  /** About how many characters the value takes as one plain JSON text (what a size limit applies to). */
+  valueSize: number;
 }
 
 /** Why a value cannot be encoded; the caller maps it to its own error (code + where). */
@@ -116,6 +121,8 @@ const OPAQUE: [new (...args: never[]) => object, string][] = [
 class Encoder {
   readonly blobs: StoredBlob[] = [];
   bytes = 0;
+  /** The plain JSON size of the node last encoded (what the value would take as one text). */
+  size = 0;
   lossy = false;
   private readonly stack = new Set<object>();
 
@@ -146,16 +153,22 @@ class Encoder {
   /** The encoded node of `v`, or undefined when JSON drops it (undefined, in an object). */
   node(v: unknown, path: string, depth: number, top: boolean): string | undefined {
     switch (typeof v) {
-      case 'string':
+      case 'string': {
         // A long string is a leaf that cannot be cut: it goes out of the row whole.
-        return this.sized(JSON.stringify(v), top);
+        const text = JSON.stringify(v);
+        this.size = text.length;
+        return this.sized(text, top);
+      }
       case 'number':
         if (!Number.isFinite(v)) {
           this.lossy = true;
+          this.size = 4;
           return 'null';
         }
+        this.size = String(v).length;
         return String(v);
       case 'boolean':
+        this.size = v ? 4 : 5;
         return v ? 'true' : 'false';
       case 'undefined':
         this.lossy = true;
@@ -166,9 +179,12 @@ class Encoder {
       case 'symbol':
         throw new CodecProblem('not-serializable', `a ${typeof v} ${this.where(path)} is not JSON-serialisable`);
     }
-    if (v === null) return 'null';
+    if (v === null) {
+      this.size = 4;
+      return 'null';
+    }
     const obj = v as object;
-    if (depth >= this.o.maxDepth) throw new CodecProblem('too-deep', `a value nested deeper than ${this.o.maxDepth} levels ${this.where(path)}`);
+    if (depth >= this.o.maxDepth) throw new CodecProblem('too-deep', `a value nested deeper than ${this.o.maxDepth} levels ${this.where(path)}; flatten it`);
     if (this.stack.has(obj)) throw new CodecProblem('not-serializable', `a circular reference ${this.where(path)} is not JSON-serialisable`);
     const isArray = Array.isArray(obj);
     if (!isArray) {
@@ -178,6 +194,7 @@ class Encoder {
         this.stack.add(obj);
         try {
           const out = this.node((toJSON as (k: string) => unknown).call(obj, path), path, depth, top);
+          if (out === undefined) this.size = 4;
           return out === undefined ? 'null' : out;
         } finally {
           this.stack.delete(obj);
@@ -203,7 +220,10 @@ class Encoder {
     // blob reference is reused only while the blob is known to be stored.
     if (old !== undefined && i < old.vals.length && old.vals[i] === v && v !== undefined && (v === null || typeof v !== 'object')) {
       const enc = old.encs[i]!;
-      if (this.reusable(enc)) return enc;
+      if (this.reusable(enc)) {
+        this.size = old.sizes[i]!;
+        return enc;
+      }
     }
     return this.node(v, path, depth + 1, false);
   }
@@ -213,13 +233,19 @@ class Encoder {
     const old = memo ? this.s.memo.get(o) : undefined;
     const n = keys.length;
     const encs: string[] = new Array(n);
+    const sizes: number[] = new Array(n);
+    let size = 2;
     let same = old !== undefined && old.keys !== null && old.keys.length === n;
     for (let i = 0; i < n; i++) {
       const k = keys[i]!;
       const enc = this.child(o[k], old, i, path ? `${path}.${k}` : k, depth) ?? '';
       encs[i] = enc;
+      sizes[i] = enc === '' ? 0 : this.size;
+      if (enc !== '') size += k.length + 4 + this.size;
       if (same && (old!.keys![i] !== k || old!.encs[i] !== enc)) same = false;
     }
+    // `"k":v` per key and a comma between two.
+    this.size = size > 2 ? size - 1 : size;
     // Unchanged (verified child by child, however deep): its encoding and blob stand as they were.
     if (same && !top && this.reusable(old!.enc)) return old!.enc;
     const parts: string[] = [];
@@ -228,7 +254,7 @@ class Encoder {
       if (encs[i] !== '') parts.push(`${JSON.stringify(reserved(k) ? `$${k}` : k)}:${encs[i]}`);
     }
     const enc = this.sized(`{${parts.join(',')}}`, top);
-    if (memo && !top) this.s.memo.set(o, { keys, vals: keys.map((k) => o[k]), encs, enc });
+    if (memo && !top) this.s.memo.set(o, { keys, vals: keys.map((k) => o[k]), encs, sizes, size, enc });
     return enc;
   }
 
@@ -237,21 +263,30 @@ class Encoder {
     const n = a.length;
     const vals: unknown[] = new Array(n);
     const encs: string[] = new Array(n);
+    const sizes: number[] = new Array(n);
+    let size = 2;
     let same = old !== undefined && old.keys === null && old.vals.length === n;
     let length = 2;
     for (let i = 0; i < n; i++) {
       const v = a[i];
       vals[i] = v;
-      const enc = this.child(v, old, i, `${path}[${i}]`, depth) ?? 'null';
+      let enc = this.child(v, old, i, `${path}[${i}]`, depth);
+      if (enc === undefined) {
+        enc = 'null';
+        this.size = 4;
+      }
       encs[i] = enc;
+      sizes[i] = this.size;
+      size += this.size + 1;
       length += enc.length + 1;
       if (same && old!.encs[i] !== enc) same = false;
     }
+    this.size = n > 0 ? size - 1 : size;
     if (same && !top && this.reusable(old!.enc)) return old!.enc;
     let enc: string;
     if (length < this.o.inlineMax || n <= this.o.chunk) enc = this.sized(`[${encs.join(',')}]`, top);
     else enc = this.sized(this.cut(encs), top);
-    if (!top) this.s.memo.set(a, { keys: null, vals, encs, enc });
+    if (!top) this.s.memo.set(a, { keys: null, vals, encs, sizes, size, enc });
     return enc;
   }
 
@@ -292,9 +327,20 @@ class Encoder {
  */
 export function encodeLarge(value: unknown, opts: CodecOptions, state: CodecState = newCodecState()): EncodedText {
   const e = new Encoder(opts, state);
-  const node = e.node(value, '', 0, true);
+  let node: string | undefined;
+  try {
+    node = e.node(value, '', 0, true);
+  } catch (err) {
+    forgetBlobs(state, e.blobs);
+    throw err;
+  }
   const text = `{"$weft":1,"v":${node ?? 'null'}}`;
-  return { text, blobs: e.blobs, bytes: e.bytes + text.length, lossy: e.lossy || node === undefined };
+  return { text, blobs: e.blobs, bytes: e.bytes + text.length, lossy: e.lossy || node === undefined, valueSize: e.size };
+}
+
+/** Undoes an encode whose blobs will not be written (its value was refused): they are not stored. */
+export function forgetBlobs(state: CodecState, blobs: readonly StoredBlob[]): void {
+  for (const b of blobs) state.known.delete(b.hash);
 }
 
 /** Whether plain JSON text of this value would be mistaken for an envelope (top-level `$weft` key). */
@@ -308,28 +354,29 @@ export function needsEnvelope(value: unknown): boolean {
  */
 export function reachesSize(value: unknown, limit: number): boolean {
   let budget = limit;
-  const visit = (v: unknown, depth: number): boolean => {
+  const visit = (v: unknown): boolean => {
+    if (budget <= 0) return true;
     if (typeof v === 'string') budget -= v.length + 2;
     else if (v === null || typeof v !== 'object') budget -= 4;
     else {
-      if (depth > 64) return true;
+      // Every level costs budget, so a cycle or a deep value ends the walk too.
       if (Array.isArray(v)) {
         budget -= 2;
         for (let i = 0; i < v.length; i++) {
-          if (visit(v[i], depth + 1)) return true;
+          if (visit(v[i])) return true;
           budget -= 1;
         }
       } else {
         budget -= 2;
         for (const k in v) {
           budget -= k.length + 4;
-          if (visit((v as Record<string, unknown>)[k], depth + 1)) return true;
+          if (visit((v as Record<string, unknown>)[k])) return true;
         }
       }
     }
     return budget <= 0;
   };
-  return visit(value, 0);
+  return visit(value);
 }
 
 /** Where a decoder finds a blob's text; undefined when the run has no such blob (corrupt). */

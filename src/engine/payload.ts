@@ -1,5 +1,17 @@
 import { CorruptRunError, PayloadError } from '../errors.js';
 import { MAX_JSON_DEPTH } from '../domain/limits.js';
+import {
+  CodecProblem,
+  decodeStored,
+  encodeLarge,
+  forgetBlobs,
+  inlineText,
+  needsEnvelope,
+  reachesSize,
+  type CodecOptions,
+  type CodecState,
+  type StoredBlob,
+} from '../domain/value-codec.js';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
@@ -104,7 +116,58 @@ export function encodeChecked(value: unknown, what: string, maxBytes: number): E
   if (text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes) {
     throw new PayloadError('PAYLOAD_TOO_LARGE', `${what} is ${Buffer.byteLength(text)} bytes, over the limit of ${maxBytes}`);
   }
+  // Plain text that would read as the codec's envelope (a top-level "$weft" key) is enveloped itself.
+  if (needsEnvelope(value)) return { text: inlineText(JSON.parse(text)), lossy: w.lossy };
   return { text, lossy: w.lossy };
+}
+
+/**
+ * How one run's journal values are encoded (domain/value-codec.ts): the codec's options, its state
+ * across the run's values, the blobs encoded but not yet handed to a write, and the run's size budget.
+ */
+export interface RunCodec {
+  opts: CodecOptions;
+  state: CodecState;
+  /** Blobs to write with the next journal row (the first row that can reference them). */
+  pending: StoredBlob[];
+  /** Blob bytes the run holds, and the most it may (null: no budget). */
+  used: number;
+  budget: number | null;
+}
+
+/**
+ * encodeChecked for journal values: a value that reaches the codec's inline size (or must be
+ * enveloped) is stored by content, its new blobs queued on `codec.pending`; every other value is plain
+ * JSON exactly as before. The budget counts the blob bytes the run stores.
+ */
+export function encodeForJournal(value: unknown, what: string, maxBytes: number, codec: RunCodec): Encoded {
+  if (value === null || typeof value !== 'object' || !(reachesSize(value, codec.opts.inlineMax) || needsEnvelope(value))) {
+    return encodeChecked(value, what, maxBytes);
+  }
+  let r;
+  try {
+    r = encodeLarge(value, codec.opts, codec.state);
+  } catch (err) {
+    if (!(err instanceof CodecProblem)) throw err;
+    throw new PayloadError(err.kind === 'too-deep' ? 'PAYLOAD_TOO_DEEP' : 'PAYLOAD_NOT_SERIALIZABLE', `${what}: ${err.message}`);
+  }
+  const added = r.bytes - r.text.length;
+  // The limit is on the value, as for plain values, whatever part of it is stored by reference
+  // (measured in characters of its JSON: equal to bytes for ASCII, a lower bound otherwise).
+  if (r.valueSize > maxBytes) {
+    forgetBlobs(codec.state, r.blobs);
+    throw new PayloadError('PAYLOAD_TOO_LARGE', `${what} is ${r.valueSize} bytes, over the limit of ${maxBytes}`);
+  }
+  if (codec.budget !== null && codec.used + added > codec.budget) {
+    forgetBlobs(codec.state, r.blobs);
+    throw new PayloadError(
+      'RUN_BUDGET_EXCEEDED',
+      `${what} would bring the run's stored values to ${codec.used + added} bytes, over its budget of ${codec.budget} (maxRunBytes)`,
+    );
+  }
+  codec.used += added;
+  for (const b of r.blobs) codec.pending.push(b);
+  return { text: r.text, lossy: r.lossy };
 }
 
 /** encodeChecked, for values that are stored but not passed on: the JSON text only. */
@@ -156,14 +219,14 @@ export function reviveDates(v: unknown): unknown {
 
 export function decode(text: string | null | undefined): unknown {
   if (text === null || text === undefined) return undefined;
-  return JSON.parse(text);
+  return decodeStored(text);
 }
 
 /** Decodes a stored journal value; a row that is not JSON fails the run with a clear RUN_CORRUPT error. */
 export function decodeRow(text: string | null | undefined, runId: string, path: string, field: string): unknown {
   if (text === null || text === undefined) return undefined;
   try {
-    return JSON.parse(text);
+    return decodeStored(text);
   } catch (err) {
     throw new CorruptRunError(`the journal row "${path}" (${field}) of run "${runId}" is not valid JSON; the run cannot be replayed`, { cause: err });
   }
@@ -173,7 +236,7 @@ export function decodeRow(text: string | null | undefined, runId: string, path: 
 export function decodeForView(text: string | null | undefined): unknown {
   if (text === null || text === undefined) return undefined;
   try {
-    return JSON.parse(text);
+    return decodeStored(text);
   } catch {
     return { unreadable: true, text: text.slice(0, 200) };
   }

@@ -151,3 +151,14 @@ describe('value codec', () => {
     expect(reachesSize(Array.from({ length: 1e6 }, () => 1), 1024)).toBe(true);
   });
 });
+
+describe('value codec sizes', () => {
+  it('reports the plain JSON size of the value, memo hits included', () => {
+    const state = newCodecState();
+    const list = Array.from({ length: 300 }, (_, i) => ({ i, s: `é${'q'.repeat(40)}` }));
+    for (let round = 0; round < 2; round++) {
+      const v = { list: [...list], n: round };
+      expect(encodeLarge(v, OPTS, state).valueSize).toBe(JSON.stringify(v).length);
+    }
+  });
+});

@@ -10,7 +10,9 @@ import { applyRunPatch } from '../../store/shared/run-rules.js';
 import type { CrashPointName, LeaseLossKind, Seams } from '../../worker/seams.js';
 import type { EventHub } from '../events.js';
 import type { GroupCommitter } from '../group-commit.js';
-import { decode, encode, encodeChecked } from '../payload.js';
+import { MAX_JSON_DEPTH } from '../../domain/limits.js';
+import { isEnvelope, newCodecState, type StoredBlob } from '../../domain/value-codec.js';
+import { decode, encode, encodeChecked, encodeForJournal, type RunCodec } from '../payload.js';
 import { newTraceId, RunTracer, type StoredTracing } from '../tracing.js';
 import type { Exec } from './exec.js';
 import { ABORTED, EngineFault, type Outcome, type Value } from './outcome.js';
@@ -31,6 +33,14 @@ export interface ExecutionHost {
   maxPayloadBytes: number;
   /** Sleeps and retry delays up to this long wait in process; longer ones park the run in the store. */
   inProcessSleepMs: number;
+  /** How large values are stored (WeftOptions.values); absent: every value is plain JSON. */
+  values?: { inlineBytes: number; arrayChunk: number };
+  /** Budget for the run's blob bytes (null or absent: none). */
+  maxRunBytes?: number | null;
+  /** Loop iterations whose values are kept (WeftOptions.loopHistory; absent: all). */
+  loopHistory?: number;
+  /** The blob bytes the store holds for a run (read when a recovered run may already have some). */
+  runBlobBytes?(runId: string): Promise<number>;
   seams: Seams;
   /** Whether this process still holds the run's lease by its own clock (absent: always). */
   leaseHeld?(runId: string): boolean;
@@ -96,6 +106,9 @@ export class RunExecution implements Exec {
   readonly inProcessSleepMs: number;
   /** Steps this execution may still start: 1 for a perStep run, unlimited otherwise. */
   private stepsLeft: number;
+  /** How this run's journal values are stored (null: plain JSON only). */
+  private readonly codec: RunCodec | null;
+  readonly loopHistory: number;
 
   constructor(
     readonly host: ExecutionHost,
@@ -109,6 +122,16 @@ export class RunExecution implements Exec {
     this.epoch = run.leaseEpoch;
     this.inProcessSleepMs = host.inProcessSleepMs;
     this.stepsLeft = decodeRunOptions(run.options).perStep ? 1 : Infinity;
+    this.loopHistory = host.loopHistory ?? Infinity;
+    this.codec = host.values
+      ? {
+          opts: { inlineMax: host.values.inlineBytes, chunk: host.values.arrayChunk, maxDepth: MAX_JSON_DEPTH },
+          state: newCodecState(),
+          pending: [],
+          used: 0,
+          budget: host.maxRunBytes ?? null,
+        }
+      : null;
     for (const e of claimed.journal) {
       this.journal.set(e.path, e);
       if (e.meta !== null && this.metaOf(e).statePatch) this.unreplayedState.add(e.path);
@@ -251,7 +274,7 @@ export class RunExecution implements Exec {
     const changes = contextChanges(this.requestContext);
     if (changes === this.storedContext) return undefined;
     if (this.encodedContext?.changes !== changes) {
-      this.encodedContext = { changes, text: this.encode(this.requestContext.toJSON(), 'requestContext') ?? undefined };
+      this.encodedContext = { changes, text: this.encodeRunField(this.requestContext.toJSON(), 'requestContext') ?? undefined };
     }
     return this.encodedContext.text;
   }
@@ -274,11 +297,14 @@ export class RunExecution implements Exec {
   }
 
   async record(entry: JournalEntry, decoded?: DecodedRow): Promise<void> {
+    // Blobs encoded since the last write go with this row: it is written no later than any row that
+    // references them (the committer keeps a run's order, and a batch is one transaction).
+    const blobs = this.takeBlobs();
     this.journal.set(entry.path, entry);
     if (decoded) this.decoded.set(entry.path, decoded);
     // A step's changes to the request context are written with its row, in the same transaction, so a
     // recovered or resumed run starts from the context its recorded steps left (steps are not re-run).
-    const ops: WriteOp[] = [{ type: 'journal', epoch: this.epoch, entry }];
+    const ops: WriteOp[] = [{ type: 'journal', epoch: this.epoch, entry: blobs ? { ...entry, blobs } : entry }];
     const context = this.pendingContext();
     if (context !== undefined) ops.push({ type: 'run', runId: this.runId, epoch: this.epoch, patch: { requestContext: context }, now: this.now() });
     try {
@@ -289,15 +315,57 @@ export class RunExecution implements Exec {
     }
   }
 
+  private takeBlobs(): StoredBlob[] | null {
+    const c = this.codec;
+    if (c === null || c.pending.length === 0) return null;
+    const blobs = c.pending;
+    c.pending = [];
+    return blobs;
+  }
+
+  /**
+   * When the run may already hold blobs (it was loaded with a journal), the budget counts them: read
+   * once, before the first step of this execution. A store failure here parks the run like any other.
+   */
+  private async loadBudget(): Promise<void> {
+    const c = this.codec;
+    if (c === null || c.budget === null || this.journal.size === 0 || !this.host.runBlobBytes) return;
+    c.used = await this.host.runBlobBytes(this.runId);
+  }
+
   encodeValue(value: Value, what: string): string | null {
-    const { text, lossy } = encodeChecked(value.v, what, this.host.maxPayloadBytes);
+    const { text, lossy } = this.encodeJournal(value.v, what);
     value.json = text;
-    if (lossy) value.v = decode(text);
+    // What a replay would decode: JSON's view of the value (the text may reference blobs).
+    if (lossy) value.v = text === null ? undefined : JSON.parse(JSON.stringify(value.v));
     return text;
   }
 
   encode(value: unknown, what: string): string | null {
     return encode(value, what, this.host.maxPayloadBytes);
+  }
+
+  encodeRow(value: unknown, what: string): string | null {
+    return this.encodeJournal(value, what).text;
+  }
+
+  async compact(prefix: string): Promise<void> {
+    const rows: JournalEntry[] = [];
+    for (const [path, e] of this.journal) {
+      if (!path.startsWith(prefix) || e.kind === 'decision' || e.status !== 'success') continue;
+      if (e.input === null && e.output === null) continue;
+      rows.push({ ...e, input: null, output: null });
+    }
+    for (const e of rows) {
+      this.decoded.delete(e.path);
+      await this.record(e);
+    }
+  }
+
+  private encodeJournal(value: unknown, what: string): { text: string | null; lossy: boolean } {
+    if (value === undefined) return { text: null, lossy: false };
+    if (this.codec === null) return encodeChecked(value, what, this.host.maxPayloadBytes);
+    return encodeForJournal(value, what, this.host.maxPayloadBytes, this.codec);
   }
 
   /** This process no longer owns the run: abort its steps and write nothing more for it. */
@@ -321,6 +389,11 @@ export class RunExecution implements Exec {
       rowKind: 'step',
     };
     let outcome: Outcome;
+    try {
+      await this.loadBudget();
+    } catch (err) {
+      return this.park(err);
+    }
     try {
       outcome = await walkSequence(this, this.rootWorkflow.graph(), this.input, scope);
     } catch (err) {
@@ -403,7 +476,10 @@ export class RunExecution implements Exec {
       case 'ok':
       case 'bail':
         try {
-          patch.result = outcome.value.json !== undefined ? outcome.value.json : this.encode(outcome.value.v, 'workflow result');
+          // The run row holds plain JSON (it is read without the run's blobs): a value stored by content
+          // in the journal is written out whole here, once.
+          const json = outcome.value.json;
+          patch.result = json !== undefined && (json === null || !isEnvelope(json)) ? json : this.encodeRunField(outcome.value.v, 'workflow result');
           patch.status = 'success';
         } catch (err) {
           patch.status = 'failed';
@@ -429,9 +505,14 @@ export class RunExecution implements Exec {
     }
   }
 
+  /** Run-row fields (result, state, context) are plain JSON, never stored by content. */
+  private encodeRunField(value: unknown, what: string): string | null {
+    return encode(value, what, this.host.maxPayloadBytes);
+  }
+
   private safeEncode(value: unknown, what: string): string | null {
     try {
-      return this.encode(value, what);
+      return this.encodeRunField(value, what);
     } catch {
       return null;
     }

@@ -8,7 +8,8 @@ import type { Scope, Walk } from './scope.js';
 
 /**
  * `.dowhile` / `.dountil`: the body runs at `loop#N[i]/step`, then the condition is evaluated and
- * recorded at `loop#N[i]`, so a replay walks the same number of iterations.
+ * recorded at `loop#N[i]`, so a replay walks the same number of iterations. Only the last
+ * `exec.loopHistory` iterations keep their values (see Exec.compact).
  */
 export function runLoop(
   walk: Walk,
@@ -32,6 +33,9 @@ export function runLoop(
         Boolean(await node.cond(Object.assign(fnContext(exec, scope, value, `${node.segment}-condition`), { iterationCount: i }))),
       );
       const again = node.mode === 'dowhile' ? holds : !holds;
+      // Iterations older than the history window keep their decisions but not their values: a long
+      // loop's journal stays bounded, and a replay needs only the latest iteration's output.
+      if (i > exec.loopHistory) await exec.compact(`${path}[${i - exec.loopHistory}]/`);
       if (!again) return { t: 'ok', value: current };
     }
   });

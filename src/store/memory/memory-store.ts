@@ -23,6 +23,8 @@ import { applyRunPatch, insertedRecord, isClaimable, isUnreleased, normalisePage
 import { isSettled } from '../../domain/run-status.js';
 import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
 import { RunNotFoundError } from '../../errors.js';
+import type { BlobSource } from '../../domain/value-codec.js';
+import { expandHistory, expandRows, rowsNeedBlobs } from '../shared/blob-rows.js';
 import { RunIndex, type IndexedRun } from './run-index.js';
 import { claimsBefore } from './run-queue.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
@@ -32,6 +34,8 @@ interface MemoryRun extends IndexedRun {
   record: RunRecord;
   journal: Map<string, JournalEntry>;
   history?: JournalGeneration[];
+  /** The run's blobs by hash (values stored by reference, domain/value-codec.ts). */
+  blobs?: Map<string, string>;
 }
 
 /**
@@ -104,6 +108,12 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  async blobBytes(runId: string): Promise<number> {
+    let n = 0;
+    for (const data of this.runs.get(runId)?.blobs?.values() ?? []) n += data.length;
+    return n;
+  }
+
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
     for (const op of ops) checkWriteOp(op);
     const fenced = new Set<string>();
@@ -117,7 +127,13 @@ export class MemoryStore implements Store {
       if (op.type === 'journal') {
         // Stored as given (the engine never mutates a row after writing it); readers get copies. The
         // map's insertion order is the seq order: re-setting a path keeps its original place.
-        r.journal.set(op.entry.path, op.entry);
+        if (op.entry.blobs) {
+          const blobs = (r.blobs ??= new Map());
+          for (const b of op.entry.blobs) if (!blobs.has(b.hash)) blobs.set(b.hash, b.data);
+          const row = { ...op.entry };
+          delete row.blobs;
+          r.journal.set(op.entry.path, row);
+        } else r.journal.set(op.entry.path, op.entry);
       } else {
         applyRunPatch(r.record, op.patch, op.now);
         this.index.refresh(r);
@@ -341,7 +357,8 @@ export class MemoryStore implements Store {
   }
 
   async loadHistory(runId: string): Promise<JournalGeneration[]> {
-    return (this.runs.get(runId)?.history ?? []).map((g) => ({ ...g, rows: g.rows.map((e) => ({ ...e })) }));
+    const r = this.runs.get(runId);
+    return expandHistory((r?.history ?? []).map((g) => ({ ...g, rows: g.rows.map((e) => ({ ...e })) })), blobSource(r));
   }
 
   async ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord> {
@@ -390,8 +407,13 @@ export class MemoryStore implements Store {
   }
 }
 
+function blobSource(r: MemoryRun | undefined): BlobSource {
+  return (h) => r?.blobs?.get(h);
+}
+
 function journalOf(r: MemoryRun): JournalEntry[] {
-  return [...r.journal.values()].map((e, i) => ({ ...e, seq: i + 1 }));
+  const rows = [...r.journal.values()].map((e, i) => ({ ...e, seq: i + 1 }));
+  return r.blobs && rowsNeedBlobs(rows) ? expandRows(rows, blobSource(r)) : rows;
 }
 
 export function memoryStore(): Store {

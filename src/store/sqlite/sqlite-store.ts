@@ -24,6 +24,7 @@ import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resu
 import { insertedRecord } from '../shared/run-rules.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { checkClaim, checkListFilter, checkNewRun, checkRevise, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
+import { expandHistory, rowsNeedBlobs } from '../shared/blob-rows.js';
 import { JournalQueries } from './journal-queries.js';
 import { migrateDatabase } from './migrations.js';
 import { checkOptions, isMemoryPath, mapSqliteError, openDatabase, type SqliteDb } from './open.js';
@@ -190,6 +191,11 @@ export class SqliteStore implements Store {
     });
   }
 
+  async blobBytes(runId: string): Promise<number> {
+    if (!isStorableText(runId)) return 0;
+    return this.use('blobBytes', (c) => c.journal.blobBytes(runId));
+  }
+
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
     if (ops.length === 0) return { fenced: [] };
     for (const op of ops) checkWriteOp(op);
@@ -316,7 +322,7 @@ export class SqliteStore implements Store {
       else checkRevisable(req, run);
       if (req.journal) {
         c.history.keep(req.runId, req.journal.reason, req.now);
-        c.journal.deleteRun(req.runId);
+        c.journal.clearRows(req.runId);
         const rk = c.keys.lookup(req.runId)![0];
         c.journal.upsertAll(req.journal.rows.map(() => rk), req.journal.rows);
       }
@@ -329,7 +335,10 @@ export class SqliteStore implements Store {
 
   async loadHistory(runId: string): Promise<JournalGeneration[]> {
     if (!isStorableText(runId)) return [];
-    return this.use('loadHistory', (c) => c.history.load(runId));
+    return this.use('loadHistory', (c) => {
+      const gens = c.history.load(runId);
+      return gens.some((g) => rowsNeedBlobs(g.rows)) ? expandHistory(gens, c.journal.blobs(runId)) : gens;
+    });
   }
 
   async ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord> {
