@@ -53,6 +53,7 @@ const METRICS = {
   b: [
     { key: 'stepsPerSec', label: 'steps/s', better: 'higher', ratio: true },
     { key: 'runP99Ms', label: 'run p99 ms', better: 'lower' },
+    { key: 'bytesPerStep', label: 'store bytes/step', better: 'lower' },
   ],
   c: [
     { key: 'runs', label: 'runs' },
@@ -81,6 +82,12 @@ const METRICS = {
     { key: 'firstPageP50Ms', label: 'first page p50 ms', better: 'lower', ratio: true },
     { key: 'statusPageP50Ms', label: 'status page p50 ms', better: 'lower', ratio: true },
     { key: 'resourcePageP50Ms', label: 'resource page p50 ms', better: 'lower', ratio: true },
+  ],
+  h: [
+    { key: 'turns', label: 'turns' },
+    { key: 'runMs', label: 'run ms', better: 'lower', ratio: true },
+    { key: 'storeMB', label: 'store MB after the run', better: 'lower', ratio: true },
+    { key: 'bytesPerTurn', label: 'store bytes/turn', better: 'lower' },
   ],
   g: [
     { key: 'runs', label: 'runs in flight' },

@@ -30,7 +30,7 @@ export function weftAdapter({ makeStore }) {
       const concurrency = scenario === 'g' ? Math.max(200, SIZES.full.g.runs) : 200;
       weft = new lib.Weft({ workflows: buildWorkflows(lib), store: makeStore(lib, store), worker: { concurrency } });
       await weft.start();
-      for (const id of ['chain', 'slow', 'foreach', 'sleeper', 'one']) wf[id] = weft.getWorkflow(id);
+      for (const id of ['chain', 'slow', 'foreach', 'sleeper', 'one', 'chat']) wf[id] = weft.getWorkflow(id);
     },
     async runChain() {
       const run = await wf.chain.createRun();
@@ -53,6 +53,12 @@ export function weftAdapter({ makeStore }) {
       return (await count(id, 'success')) + (await count(id, 'failed'));
     },
     countWaiting: () => count('sleeper', 'waiting'),
+    async runChat(turns) {
+      const run = await wf.chat.createRun();
+      const res = await run.start({ inputData: { messages: [], turns: 0, target: turns } });
+      if (res.status !== 'success') throw new Error(`chat run ended ${res.status}: ${res.error?.message ?? ''}`);
+      return res.result;
+    },
     async runForeach(items) {
       const run = await wf.foreach.createRun();
       const res = await run.start({ inputData: items });

@@ -1,5 +1,5 @@
 import { runEngine } from '../lib/harness.mjs';
-import { freshDatabase, dropDatabase } from '../lib/pg.mjs';
+import { databaseBytes, freshDatabase, dropDatabase } from '../lib/pg.mjs';
 import { weftAdapter } from './weft-common.mjs';
 
 const DB = 'weft_bench_weft';
@@ -9,6 +9,7 @@ await runEngine({
   file: new URL(import.meta.url).pathname,
   prepareStore: async () => freshDatabase(DB),
   cleanupStore: async () => dropDatabase(DB),
+  measureStore: async () => databaseBytes(DB),
   createAdapter: () =>
     weftAdapter({ makeStore: (lib, connectionString) => lib.postgresStore({ connectionString, schema: 'weft' }) }),
 });

@@ -225,4 +225,16 @@ async function scenarioF(ad, sizes) {
   return out;
 }
 
-export const SCENARIO_FNS = { a: scenarioA, b: scenarioB, c: scenarioC, d: scenarioD, e: scenarioE, f: scenarioF };
+// One agent loop of `turns` turns, each appending a ~1 KB message to the conversation it returns. The
+// store's size is measured by the harness after the engine closed (storeBytes).
+async function scenarioH(ad, { turns }) {
+  const t = now();
+  const out = await ad.runChat(turns);
+  const runMs = now() - t;
+  if (!Array.isArray(out?.messages) || out.messages.length !== turns || out.messages[turns - 1]?.turn !== turns - 1) {
+    throw new Error(`the chat loop returned a wrong result (${JSON.stringify(out)?.slice(0, 120)})`);
+  }
+  return { turns, runMs, msPerTurn: runMs / turns, finalJsonBytes: Buffer.byteLength(JSON.stringify(out)) };
+}
+
+export const SCENARIO_FNS = { a: scenarioA, b: scenarioB, c: scenarioC, d: scenarioD, e: scenarioE, f: scenarioF, h: scenarioH };

@@ -9,6 +9,7 @@ export const SIZES = {
     e: { runs: 100_000, startBudgetMs: 300_000, settleMs: 15_000 },
     f: { runs: 1_000_000, peerRuns: 20_000, seedBudgetMs: 900_000, peerSeedBudgetMs: 120_000, queries: 50 },
     g: { runs: 1000, stepDelayMs: 20, killAfterMs: 50, recoverTimeoutMs: 600_000 },
+    h: { turns: 600 },
   },
   smoke: {
     a: { warmupRuns: 5, runs: 20 },
@@ -18,6 +19,7 @@ export const SIZES = {
     e: { runs: 1000, startBudgetMs: 20_000, settleMs: 1000 },
     f: { runs: 5000, peerRuns: 1000, seedBudgetMs: 30_000, peerSeedBudgetMs: 10_000, queries: 5 },
     g: { runs: 50, stepDelayMs: 20, killAfterMs: 50, recoverTimeoutMs: 30_000 },
+    h: { turns: 60 },
   },
 };
 

@@ -30,6 +30,8 @@ interface MemoEntry {
   sizes: number[];
   size: number;
   enc: string;
+  /** The blob `enc` references, when the node is one (checked to be stored before it is reused). */
+  hash: string | null;
 }
 
 /**
@@ -42,11 +44,30 @@ export interface CodecState {
   memo: WeakMap<object, MemoEntry>;
   /** Encoded text of array parts to their node (a cut array's unchanged parts are not hashed again). */
   parts: Map<string, string>;
+  /**
+   * The last arrays cut into parts (newest first): an array that grew by appending has the same first
+   * parts, found by comparing element encodings instead of building and looking up each part's text.
+   */
+  cuts: { encs: string[]; parts: string[] }[];
+  /**
+   * Content caches for values that are equal but not the same objects (a schema's parse copies every
+   * object on each step): blob text to its hash (no sha256 again), and long strings to their JSON (no
+   * escaping again; a string's hash is cached on the string, so a lookup with the same string is O(1)).
+   */
+  hashes: Map<string, string>;
+  strings: Map<string, string>;
 }
 
 export function newCodecState(): CodecState {
-  return { known: new Set(), memo: new WeakMap(), parts: new Map() };
+  return { known: new Set(), memo: new WeakMap(), parts: new Map(), cuts: [], hashes: new Map(), strings: new Map() };
 }
+
+/** Entries each content cache holds before it starts over (bounds its memory). */
+const CACHE_CAP = 8192;
+/** Strings at least this long are remembered with their JSON. */
+const LONG_STRING = 128;
+
+const RECENT_CUTS = 4;
 
 export interface CodecOptions {
   /** Sub-values whose encoded text reaches this many characters are stored as blobs. */
@@ -96,6 +117,11 @@ export function hashText(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
 }
 
+/** The hash a node references when it is a blob reference, else null. */
+function refHash(enc: string): string | null {
+  return enc.length === REF_LENGTH && enc.startsWith(ENVELOPE_PREFIX) ? enc.slice(10, -2) : null;
+}
+
 function refOf(hash: string): string {
   return `{"$weft":"${hash}"}`;
 }
@@ -125,18 +151,28 @@ class Encoder {
   size = 0;
   lossy = false;
   private readonly stack = new Set<object>();
+  /** Keys and indexes from the top to the node being encoded (a path is spelled only for errors). */
+  private readonly at: (string | number)[] = [];
 
   constructor(
     private readonly o: CodecOptions,
     private readonly s: CodecState,
   ) {}
 
-  private where(path: string): string {
+  private where(): string {
+    let path = '';
+    for (const k of this.at) path += typeof k === 'number' ? `[${k}]` : path ? `.${k}` : k;
     return path ? `at key "${path}"` : 'at the top level';
   }
 
   private blob(text: string): string {
-    const hash = hashText(text);
+    const hashes = this.s.hashes;
+    let hash = hashes.get(text);
+    if (hash === undefined) {
+      hash = hashText(text);
+      if (hashes.size >= CACHE_CAP) hashes.clear();
+      hashes.set(text, hash);
+    }
     if (!this.s.known.has(hash)) {
       this.s.known.add(hash);
       this.blobs.push({ hash, data: text });
@@ -145,17 +181,28 @@ class Encoder {
     return refOf(hash);
   }
 
+  private longString(v: string): string {
+    const strings = this.s.strings;
+    let text = strings.get(v);
+    if (text === undefined) {
+      text = JSON.stringify(v);
+      if (strings.size >= CACHE_CAP) strings.clear();
+      strings.set(v, text);
+    }
+    return text;
+  }
+
   /** Inline text, or a blob reference when it is large (never for the top node, which is the row). */
   private sized(text: string, top: boolean): string {
     return !top && text.length >= this.o.inlineMax ? this.blob(text) : text;
   }
 
   /** The encoded node of `v`, or undefined when JSON drops it (undefined, in an object). */
-  node(v: unknown, path: string, depth: number, top: boolean): string | undefined {
+  node(v: unknown, depth: number, top: boolean): string | undefined {
     switch (typeof v) {
       case 'string': {
         // A long string is a leaf that cannot be cut: it goes out of the row whole.
-        const text = JSON.stringify(v);
+        const text = v.length < LONG_STRING ? JSON.stringify(v) : this.longString(v);
         this.size = text.length;
         return this.sized(text, top);
       }
@@ -174,18 +221,18 @@ class Encoder {
         this.lossy = true;
         return undefined;
       case 'bigint':
-        throw new CodecProblem('not-serializable', `a bigint ${this.where(path)} is not JSON-serialisable`);
+        throw new CodecProblem('not-serializable', `a bigint ${this.where()} is not JSON-serialisable`);
       case 'function':
       case 'symbol':
-        throw new CodecProblem('not-serializable', `a ${typeof v} ${this.where(path)} is not JSON-serialisable`);
+        throw new CodecProblem('not-serializable', `a ${typeof v} ${this.where()} is not JSON-serialisable`);
     }
     if (v === null) {
       this.size = 4;
       return 'null';
     }
     const obj = v as object;
-    if (depth >= this.o.maxDepth) throw new CodecProblem('too-deep', `a value nested deeper than ${this.o.maxDepth} levels ${this.where(path)}; flatten it`);
-    if (this.stack.has(obj)) throw new CodecProblem('not-serializable', `a circular reference ${this.where(path)} is not JSON-serialisable`);
+    if (depth >= this.o.maxDepth) throw new CodecProblem('too-deep', `a value nested deeper than ${this.o.maxDepth} levels ${this.where()}; flatten it`);
+    if (this.stack.has(obj)) throw new CodecProblem('not-serializable', `a circular reference ${this.where()} is not JSON-serialisable`);
     const isArray = Array.isArray(obj);
     if (!isArray) {
       const toJSON = (obj as { toJSON?: unknown }).toJSON;
@@ -193,7 +240,8 @@ class Encoder {
         this.lossy = true;
         this.stack.add(obj);
         try {
-          const out = this.node((toJSON as (k: string) => unknown).call(obj, path), path, depth, top);
+          const key = this.at.length ? String(this.at[this.at.length - 1]) : '';
+          const out = this.node((toJSON as (k: string) => unknown).call(obj, key), depth, top);
           if (out === undefined) this.size = 4;
           return out === undefined ? 'null' : out;
         } finally {
@@ -201,21 +249,21 @@ class Encoder {
         }
       }
       if (!plainProto(obj)) {
-        for (const [cls, name] of OPAQUE) if (obj instanceof cls) throw new CodecProblem('not-serializable', `${name} ${this.where(path)} is not JSON-serialisable`);
+        for (const [cls, name] of OPAQUE) if (obj instanceof cls) throw new CodecProblem('not-serializable', `${name} ${this.where()} is not JSON-serialisable`);
         this.lossy = true;
-        return this.object(obj as Record<string, unknown>, path, depth, top, false);
+        return this.object(obj as Record<string, unknown>, depth, top, false);
       }
     }
     this.stack.add(obj);
     try {
-      return isArray ? this.array(obj as unknown[], path, depth, top) : this.object(obj as Record<string, unknown>, path, depth, top, true);
+      return isArray ? this.array(obj as unknown[], depth, top) : this.object(obj as Record<string, unknown>, depth, top, true);
     } finally {
       this.stack.delete(obj);
     }
   }
 
   /** The child encodings, reusing a memo entry's for children that did not change. */
-  private child(v: unknown, old: MemoEntry | undefined, i: number, path: string, depth: number): string | undefined {
+  private child(v: unknown, old: MemoEntry | undefined, i: number, depth: number): string | undefined {
     // An unchanged primitive keeps its encoding (a long string is not escaped and hashed again); a
     // blob reference is reused only while the blob is known to be stored.
     if (old !== undefined && i < old.vals.length && old.vals[i] === v && v !== undefined && (v === null || typeof v !== 'object')) {
@@ -225,12 +273,35 @@ class Encoder {
         return enc;
       }
     }
-    return this.node(v, path, depth + 1, false);
+    return this.node(v, depth + 1, false);
   }
 
-  private object(o: Record<string, unknown>, path: string, depth: number, top: boolean, memo: boolean): string {
+  /**
+   * Whether a remembered object is unchanged: the same keys in the same order and every child encoding
+   * the same (children are visited, so a change however deep is seen). Allocates nothing when it is.
+   */
+  private unchanged(o: Record<string, unknown>, old: MemoEntry, depth: number): boolean {
+    if (old.hash !== null && !this.s.known.has(old.hash)) return false;
+    const ks = old.keys!;
+    let i = 0;
+    for (const k in o) {
+      if (i >= ks.length || ks[i] !== k) return false;
+      this.at.push(k);
+      const enc = this.child(o[k], old, i, depth) ?? '';
+      this.at.pop();
+      if (enc !== old.encs[i]) return false;
+      i++;
+    }
+    return i === ks.length;
+  }
+
+  private object(o: Record<string, unknown>, depth: number, top: boolean, memo: boolean): string {
+    const old = memo && !top ? this.s.memo.get(o) : undefined;
+    if (old !== undefined && old.keys !== null && this.unchanged(o, old, depth)) {
+      this.size = old.size;
+      return old.enc;
+    }
     const keys = Object.keys(o);
-    const old = memo ? this.s.memo.get(o) : undefined;
     const n = keys.length;
     const encs: string[] = new Array(n);
     const sizes: number[] = new Array(n);
@@ -238,14 +309,17 @@ class Encoder {
     let same = old !== undefined && old.keys !== null && old.keys.length === n;
     for (let i = 0; i < n; i++) {
       const k = keys[i]!;
-      const enc = this.child(o[k], old, i, path ? `${path}.${k}` : k, depth) ?? '';
+      this.at.push(k);
+      const enc = this.child(o[k], old, i, depth) ?? '';
+      this.at.pop();
       encs[i] = enc;
       sizes[i] = enc === '' ? 0 : this.size;
       if (enc !== '') size += k.length + 4 + this.size;
       if (same && (old!.keys![i] !== k || old!.encs[i] !== enc)) same = false;
     }
     // `"k":v` per key and a comma between two.
-    this.size = size > 2 ? size - 1 : size;
+    if (size > 2) size -= 1;
+    this.size = size;
     // Unchanged (verified child by child, however deep): its encoding and blob stand as they were.
     if (same && !top && this.reusable(old!.enc)) return old!.enc;
     const parts: string[] = [];
@@ -254,11 +328,11 @@ class Encoder {
       if (encs[i] !== '') parts.push(`${JSON.stringify(reserved(k) ? `$${k}` : k)}:${encs[i]}`);
     }
     const enc = this.sized(`{${parts.join(',')}}`, top);
-    if (memo && !top) this.s.memo.set(o, { keys, vals: keys.map((k) => o[k]), encs, sizes, size, enc });
+    if (memo && !top) this.s.memo.set(o, { keys, vals: keys.map((k) => o[k]), encs, sizes, size, enc, hash: refHash(enc) });
     return enc;
   }
 
-  private array(a: unknown[], path: string, depth: number, top: boolean): string {
+  private array(a: unknown[], depth: number, top: boolean): string {
     const old = this.s.memo.get(a);
     const n = a.length;
     const vals: unknown[] = new Array(n);
@@ -270,7 +344,9 @@ class Encoder {
     for (let i = 0; i < n; i++) {
       const v = a[i];
       vals[i] = v;
-      let enc = this.child(v, old, i, `${path}[${i}]`, depth);
+      this.at.push(i);
+      let enc = this.child(v, old, i, depth);
+      this.at.pop();
       if (enc === undefined) {
         enc = 'null';
         this.size = 4;
@@ -281,12 +357,13 @@ class Encoder {
       length += enc.length + 1;
       if (same && old!.encs[i] !== enc) same = false;
     }
-    this.size = n > 0 ? size - 1 : size;
+    if (n > 0) size -= 1;
+    this.size = size;
     if (same && !top && this.reusable(old!.enc)) return old!.enc;
     let enc: string;
     if (length < this.o.inlineMax || n <= this.o.chunk) enc = this.sized(`[${encs.join(',')}]`, top);
     else enc = this.sized(this.cut(encs), top);
-    if (!top) this.s.memo.set(a, { keys: null, vals, encs, sizes, size, enc });
+    if (!top) this.s.memo.set(a, { keys: null, vals, encs, sizes, size, enc, hash: refHash(enc) });
     return enc;
   }
 
@@ -294,13 +371,28 @@ class Encoder {
   private cut(encs: string[]): string {
     const c = this.o.chunk;
     let level: string[] = [];
-    for (let i = 0; i < encs.length; i += c) level.push(this.part(`[${encs.slice(i, i + c).join(',')}]`));
+    for (let i = 0; i < encs.length; i += c) level.push(this.samePart(encs, i) ?? this.part(`[${encs.slice(i, i + c).join(',')}]`));
+    const cuts = this.s.cuts;
+    cuts.unshift({ encs, parts: level.slice() });
+    if (cuts.length > RECENT_CUTS) cuts.pop();
     while (level.length > c) {
       const up: string[] = [];
       for (let i = 0; i < level.length; i += c) up.push(this.part(`{"$weft":"a","c":[${level.slice(i, i + c).join(',')}]}`));
       level = up;
     }
     return `{"$weft":"a","c":[${level.join(',')}]}`;
+  }
+
+  /** The node of the part starting at `from` when a recent cut had the same elements there. */
+  private samePart(encs: string[], from: number): string | undefined {
+    const end = from + this.o.chunk;
+    next: for (const cut of this.s.cuts) {
+      if (cut.encs.length < end || end > encs.length) continue;
+      for (let i = from; i < end; i++) if (cut.encs[i] !== encs[i]) continue next;
+      const node = cut.parts[from / this.o.chunk]!;
+      if (this.reusable(node)) return node;
+    }
+    return undefined;
   }
 
   /** A part's node: a blob when large; unchanged parts are found in the state without hashing. */
@@ -329,7 +421,7 @@ export function encodeLarge(value: unknown, opts: CodecOptions, state: CodecStat
   const e = new Encoder(opts, state);
   let node: string | undefined;
   try {
-    node = e.node(value, '', 0, true);
+    node = e.node(value, 0, true);
   } catch (err) {
     forgetBlobs(state, e.blobs);
     throw err;

@@ -67,7 +67,8 @@ describe('long agent loops', () => {
     // 1,000-turn run's bytes per turn ~4x the 250-turn run's), and stay a few times the 1 KB message.
     expect(large.perTurn).toBeLessThan(small.perTurn * 1.3);
     expect(large.perTurn).toBeLessThan(6_000);
-  });
+    // 1,250 durable turns on a machine shared with other work: a generous limit, not a speed check.
+  }, 120_000);
 
   it('keeps only the last loopHistory iterations with values, and the run still recovers from its journal', async () => {
     const path = join(dir, `${uid('chat')}.db`);
@@ -79,7 +80,8 @@ describe('long agent loops', () => {
       const turnRows = rows.filter((r) => r.path.endsWith('/turn'));
       expect(turnRows).toHaveLength(30);
       const kept = turnRows.filter((r) => r.output !== null);
-      expect(kept.map((r) => r.path)).toEqual([26, 27, 28, 29, 30].map((i) => `loop#0[${i}]/turn`).map((p) => expect.stringMatching(new RegExp(`^loop#\\d+\\[${p.match(/\[(\d+)\]/)![1]}\\]/turn$`))));
+      // Compacted every 5 iterations: after the 30th, iterations 26-30 keep their values.
+      expect(kept.map((r) => Number(/\[(\d+)\]\/turn$/.exec(r.path)![1]))).toEqual([26, 27, 28, 29, 30]);
       // The kept outputs read back as exactly what the steps returned.
       expect(JSON.parse(kept[4]!.output!)).toEqual(result);
       expect(rows.filter((r) => r.kind === 'decision')).toHaveLength(30);

@@ -60,10 +60,11 @@ export interface Exec {
   /** Loop iterations whose rows keep their values (WeftOptions.loopHistory). */
   readonly loopHistory: number;
   /**
-   * Drops the input and output of the settled rows under `prefix` (a loop iteration older than the
-   * history window): recovery replays them from the loop's recorded decisions. Resolves once committed.
+   * Drops the input and output of the settled rows under these prefixes (loop iterations older than
+   * the history window), in one write: recovery replays them from the loop's recorded decisions.
+   * Resolves once committed.
    */
-  compact(prefix: string): Promise<void>;
+  compact(prefixes: string[]): Promise<void>;
   /**
    * The request context's JSON when a step changed it since it was last written (undefined otherwise).
    * Throws PayloadError when a step put a value JSON cannot hold into it.

@@ -349,16 +349,23 @@ export class RunExecution implements Exec {
     return this.encodeJournal(value, what).text;
   }
 
-  async compact(prefix: string): Promise<void> {
-    const rows: JournalEntry[] = [];
+  async compact(prefixes: string[]): Promise<void> {
+    if (prefixes.length === 0) return;
+    const ops: WriteOp[] = [];
     for (const [path, e] of this.journal) {
-      if (!path.startsWith(prefix) || e.kind === 'decision' || e.status !== 'success') continue;
-      if (e.input === null && e.output === null) continue;
-      rows.push({ ...e, input: null, output: null });
+      if (e.kind === 'decision' || e.status !== 'success' || (e.input === null && e.output === null)) continue;
+      if (!prefixes.some((p) => path.startsWith(p))) continue;
+      const row = { ...e, input: null, output: null };
+      this.journal.set(path, row);
+      this.decoded.delete(path);
+      ops.push({ type: 'journal', epoch: this.epoch, entry: row });
     }
-    for (const e of rows) {
-      this.decoded.delete(e.path);
-      await this.record(e);
+    if (ops.length === 0) return;
+    try {
+      await this.host.committer.writeAll(ops);
+    } catch (err) {
+      if (err instanceof LeaseLostError) this.loseLease('fenced');
+      throw new EngineFault(err);
     }
   }
 

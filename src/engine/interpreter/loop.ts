@@ -34,8 +34,14 @@ export function runLoop(
       );
       const again = node.mode === 'dowhile' ? holds : !holds;
       // Iterations older than the history window keep their decisions but not their values: a long
-      // loop's journal stays bounded, and a replay needs only the latest iteration's output.
-      if (i > exec.loopHistory) await exec.compact(`${path}[${i - exec.loopHistory}]/`);
+      // loop's journal stays bounded, and a replay needs only the latest iteration's output. Done every
+      // `loopHistory` iterations, in one write, so between the last N and 2N iterations keep values.
+      const keep = exec.loopHistory;
+      if (i % keep === 0 && i > keep) {
+        const prefixes: string[] = [];
+        for (let k = i - 2 * keep + 1; k <= i - keep; k++) if (k >= 1) prefixes.push(`${path}[${k}]/`);
+        await exec.compact(prefixes);
+      }
       if (!again) return { t: 'ok', value: current };
     }
   });
