@@ -110,7 +110,7 @@ export class MemoryStore implements Store {
 
   async blobBytes(runId: string): Promise<number> {
     let n = 0;
-    for (const data of this.runs.get(runId)?.blobs?.values() ?? []) n += data.length;
+    for (const data of this.runs.get(runId)?.blobs?.values() ?? []) n += Buffer.byteLength(data);
     return n;
   }
 
