@@ -90,6 +90,24 @@ describe('long agent loops', () => {
     }
   });
 
+  it('a run over its maxRunBytes budget fails the step that would exceed it with RUN_BUDGET_EXCEEDED, not retried', async () => {
+    let calls = 0;
+    const grow = createStep({
+      id: 'grow',
+      inputSchema: z.object({ n: z.number() }),
+      outputSchema: z.any(),
+      retries: 2,
+      execute: async () => (calls++, { items: Array.from({ length: 40 }, (_, i) => ({ i, text: `${i} ${'z'.repeat(2000)}` })) }),
+    });
+    const wf = createWorkflow({ id: uid('budget'), inputSchema: z.object({ n: z.number() }), outputSchema: z.any() }).then(grow).commit();
+    makeWeft({ [wf.id]: wf }, { store: memoryStore(), maxRunBytes: 50_000 });
+    const res = await (await wf.createRun()).start({ inputData: { n: 1 } });
+    expect(res.status).toBe('failed');
+    if (res.status !== 'failed') return;
+    expect(res.error).toMatchObject({ code: 'RUN_BUDGET_EXCEEDED', message: expect.stringMatching(/output of step "grow" would bring the run's stored values to \d+ bytes, over its budget of 50000/) });
+    expect(calls).toBe(1);
+  });
+
   it('deleting a run deletes its blobs (memory and SQLite)', async () => {
     const path = join(dir, `${uid('chat')}.db`);
     for (const store of [memoryStore(), sqliteStore({ path })]) {
