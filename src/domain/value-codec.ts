@@ -445,30 +445,24 @@ export function needsEnvelope(value: unknown): boolean {
  * little on small values and stops early on large ones). Used to choose the plain path or the codec.
  */
 export function reachesSize(value: unknown, limit: number): boolean {
-  let budget = limit;
-  const visit = (v: unknown): boolean => {
-    if (budget <= 0) return true;
-    if (typeof v === 'string') budget -= v.length + 2;
-    else if (v === null || typeof v !== 'object') budget -= 4;
-    else {
-      // Every level costs budget, so a cycle or a deep value ends the walk too.
-      if (Array.isArray(v)) {
-        budget -= 2;
-        for (let i = 0; i < v.length; i++) {
-          if (visit(v[i])) return true;
-          budget -= 1;
-        }
-      } else {
-        budget -= 2;
-        for (const k in v) {
-          budget -= k.length + 4;
-          if (visit((v as Record<string, unknown>)[k])) return true;
-        }
-      }
-    }
-    return budget <= 0;
-  };
-  return visit(value);
+  return left(value, limit) <= 0;
+}
+
+/** The budget left after counting `v` (stops at 0: every level costs, so a cycle or a deep value ends it). */
+function left(v: unknown, budget: number): number {
+  if (budget <= 0) return budget;
+  if (typeof v === 'string') return budget - v.length - 2;
+  if (v === null || typeof v !== 'object') return budget - 4;
+  budget -= 2;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length && budget > 0; i++) budget = left(v[i], budget - 1);
+    return budget;
+  }
+  for (const k in v) {
+    budget = left((v as Record<string, unknown>)[k], budget - k.length - 4);
+    if (budget <= 0) return budget;
+  }
+  return budget;
 }
 
 /** Where a decoder finds a blob's text; undefined when the run has no such blob (corrupt). */

@@ -396,10 +396,13 @@ export class RunExecution implements Exec {
       rowKind: 'step',
     };
     let outcome: Outcome;
-    try {
-      await this.loadBudget();
-    } catch (err) {
-      return this.park(err);
+    // Only a run loaded with a journal may hold blobs already: a fresh run does not wait for this.
+    if (this.journal.size > 0) {
+      try {
+        await this.loadBudget();
+      } catch (err) {
+        return this.park(err);
+      }
     }
     try {
       outcome = await walkSequence(this, this.rootWorkflow.graph(), this.input, scope);
