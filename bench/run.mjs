@@ -55,6 +55,7 @@ const METRICS = {
   b: [
     { key: 'stepsPerSec', label: 'steps/s', better: 'higher', ratio: true },
     { key: 'runP99Ms', label: 'run p99 ms', better: 'lower' },
+    { key: 'bytesPerStep', label: 'store bytes/step', better: 'lower' },
   ],
   c: [
     { key: 'runs', label: 'runs' },
@@ -100,6 +101,12 @@ const METRICS = {
     { key: 'runsPerSec', label: 'runs/s', better: 'higher' },
     { key: 'stepsPerSec', label: 'steps/s', better: 'higher' },
     { key: 'runP99Ms', label: 'run p99 ms', better: 'lower' },
+  ],
+  h: [
+    { key: 'turns', label: 'turns' },
+    { key: 'runMs', label: 'run ms', better: 'lower', ratio: true },
+    { key: 'storeMB', label: 'store MB after the run', better: 'lower', ratio: true },
+    { key: 'bytesPerTurn', label: 'store bytes/turn', better: 'lower' },
   ],
   g: [
     { key: 'runs', label: 'runs in flight' },

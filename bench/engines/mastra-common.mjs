@@ -17,7 +17,7 @@ export function mastraAdapter({ makeStorage }) {
     async init({ store }) {
       const storage = await makeStorage(store);
       mastra = new Mastra({ workflows: buildWorkflows({ createWorkflow, createStep }), storage, logger: false });
-      for (const id of ['chain', 'slow', 'foreach', 'sleeper', 'one']) wf[id] = mastra.getWorkflow(id);
+      for (const id of ['chain', 'slow', 'foreach', 'sleeper', 'one', 'chat']) wf[id] = mastra.getWorkflow(id);
     },
     async runChain() {
       const run = await wf.chain.createRun();
@@ -40,6 +40,12 @@ export function mastraAdapter({ makeStorage }) {
     countSucceeded: (id) => count(id, 'success'),
     async countFinished(id) {
       return (await count(id, 'success')) + (await count(id, 'failed'));
+    },
+    async runChat(turns) {
+      const run = await wf.chat.createRun();
+      const res = await run.start({ inputData: { messages: [], turns: 0, target: turns } });
+      if (res.status !== 'success') throw new Error(`chat run ended ${res.status}: ${res.error?.message ?? ''}`);
+      return res.result;
     },
     async runForeach(items) {
       const run = await wf.foreach.createRun();

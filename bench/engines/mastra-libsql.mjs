@@ -1,6 +1,6 @@
 import { LibSQLStore } from '@mastra/libsql';
 import { runEngine } from '../lib/harness.mjs';
-import { freshFile, removeFile } from '../lib/workdir.mjs';
+import { fileBytes, freshFile, removeFile } from '../lib/workdir.mjs';
 import { mastraAdapter } from './mastra-common.mjs';
 
 await runEngine({
@@ -9,6 +9,7 @@ await runEngine({
   file: new URL(import.meta.url).pathname,
   prepareStore: async ({ scenario }) => freshFile('mastra-libsql', scenario),
   cleanupStore: async (path) => removeFile(path),
+  measureStore: async (path) => fileBytes(path),
   createAdapter: () =>
     mastraAdapter({ makeStorage: async (path) => new LibSQLStore({ id: 'bench', url: `file:${path}` }) }),
 });

@@ -34,7 +34,7 @@ export function weftAdapter({ makeStore, insertFloor }) {
       const flow = scenario === 'j' ? buildFlowWorkflows(lib, SIZES.full.j) : {};
       weft = new lib.Weft({ workflows: { ...buildWorkflows(lib), tagged: taggedWorkflow(lib), ...flow }, store: makeStore(lib, store), worker: { concurrency } });
       await weft.start();
-      for (const id of ['chain', 'slow', 'foreach', 'sleeper', 'one', 'tagged', ...Object.keys(flow)]) wf[id] = weft.getWorkflow(id);
+      for (const id of ['chain', 'slow', 'foreach', 'sleeper', 'one', 'chat', 'tagged', ...Object.keys(flow)]) wf[id] = weft.getWorkflow(id);
       // Scenario i: a run that waits for `bench.paid` by its key (weft's own API: peers lack it).
       const { z } = await import('zod');
       const take = lib.createStep({ id: 'take', inputSchema: z.object({ key: z.string() }), outputSchema: z.any(), execute: async ({ resumeData }) => resumeData });
@@ -70,6 +70,12 @@ export function weftAdapter({ makeStore, insertFloor }) {
       return (await count(id, 'success')) + (await count(id, 'failed'));
     },
     countWaiting: () => count('sleeper', 'waiting'),
+    async runChat(turns) {
+      const run = await wf.chat.createRun();
+      const res = await run.start({ inputData: { messages: [], turns: 0, target: turns } });
+      if (res.status !== 'success') throw new Error(`chat run ended ${res.status}: ${res.error?.message ?? ''}`);
+      return res.result;
+    },
     async runForeach(items) {
       const run = await wf.foreach.createRun();
       const res = await run.start({ inputData: items });

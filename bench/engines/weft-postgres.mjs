@@ -1,5 +1,5 @@
 import { runEngine } from '../lib/harness.mjs';
-import { freshDatabase, dropDatabase, benchDb } from '../lib/pg.mjs';
+import { benchDb, databaseBytes, freshDatabase, dropDatabase } from '../lib/pg.mjs';
 import { weftAdapter } from './weft-common.mjs';
 import { insertFloor } from '../lib/pg-floor.mjs';
 
@@ -11,6 +11,7 @@ await runEngine({
   file: new URL(import.meta.url).pathname,
   prepareStore: async () => freshDatabase(DB),
   cleanupStore: async () => dropDatabase(DB),
+  measureStore: async () => databaseBytes(DB),
   createAdapter: () =>
     weftAdapter({ makeStore: (lib, connectionString) => lib.postgresStore({ connectionString, schema: 'weft' }), insertFloor }),
 });

@@ -1,5 +1,5 @@
 import { runEngine } from '../lib/harness.mjs';
-import { freshFile, removeFile } from '../lib/workdir.mjs';
+import { fileBytes, freshFile, removeFile } from '../lib/workdir.mjs';
 import { weftAdapter } from './weft-common.mjs';
 
 await runEngine({
@@ -8,5 +8,6 @@ await runEngine({
   file: new URL(import.meta.url).pathname,
   prepareStore: async ({ scenario }) => freshFile('weft-sqlite', scenario),
   cleanupStore: async (path) => removeFile(path),
+  measureStore: async (path) => fileBytes(path),
   createAdapter: () => weftAdapter({ makeStore: (lib, path) => lib.sqliteStore({ path }) }),
 });

@@ -12,10 +12,10 @@ export const ENGINES = [
   { name: 'weft-postgres', peer: false, durable: true, supports: {} },
   { name: 'mastra-memory', peer: true, durable: false, supports: { g: 'unsupported: in-memory store does not survive kill -9', j: MASTRA_J, s: 'unsupported: no indexed run metadata or tags to filter on', i: 'unsupported: Mastra 1.x removed waitForEvent', k: 'unsupported: scale-out is measured on weft-postgres only' } },
   { name: 'mastra-libsql', peer: true, durable: true, supports: { j: MASTRA_J, s: 'unsupported: no indexed run metadata or tags to filter on', i: 'unsupported: Mastra 1.x removed waitForEvent', k: 'unsupported: scale-out is measured on weft-postgres only' } },
-  { name: 'dbos', peer: true, durable: true, supports: { j: DBOS_J, s: 'unsupported: no indexed run metadata or tags to filter on', i: 'not measured yet: no DBOS send/recv adapter in this harness', k: 'unsupported: scale-out is measured on weft-postgres only' } },
+  { name: 'dbos', peer: true, durable: true, supports: { h: 'not run: the benchmark has no DBOS version of the agent loop', j: DBOS_J, s: 'unsupported: no indexed run metadata or tags to filter on', i: 'not measured yet: no DBOS send/recv adapter in this harness', k: 'unsupported: scale-out is measured on weft-postgres only' } },
 ];
 
-export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'i', 'j', 'k', 'l', 's'];
+export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 's'];
 
 export const SCENARIO_TITLES = {
   a: '10-step sequential workflow, one run at a time',
@@ -25,6 +25,7 @@ export const SCENARIO_TITLES = {
   e: 'sleeping runs: process memory',
   f: 'listWorkflowRuns over many finished runs',
   g: 'recovery after kill -9',
+  h: 'agent loop: 600 turns, +1 KB per turn',
   i: 'events: one event matched among many waiting runs',
   j: '10-step workflows with a keyed rate limit (queue) or debounce, 100 runs in flight over 10,000 keys',
   k: 'b with 1, 2, 4 worker processes on one PostgreSQL',

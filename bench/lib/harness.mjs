@@ -72,6 +72,8 @@ export async function runEngine(engine) {
     const initMs = now() - t0;
     const out = await fn(adapter, sizes);
     await Promise.race([adapter.close(), sleep(10_000)]);
+    // What the store holds after the engine closed: files (with their -wal) or the database's size.
+    if (engine.measureStore) Object.assign(out, storeMetrics(scenario, out, await engine.measureStore(store)));
     if (engine.cleanupStore) await engine.cleanupStore(store).catch(() => {});
     emit(RESULT_PREFIX, { ...base, ok: true, sizes, initMs, ...out });
     return exit(0);
@@ -79,6 +81,14 @@ export async function runEngine(engine) {
     emit(RESULT_PREFIX, { ...base, ok: false, error: errorMessage(e), stack: e?.stack });
     return exit(1);
   }
+}
+
+/** Store size metrics: scenario b per step executed, scenario h per turn. */
+function storeMetrics(scenario, out, bytes) {
+  const m = { storeBytes: bytes, storeMB: bytes / 1e6 };
+  if (scenario === 'b' && out.completedRuns) m.bytesPerStep = bytes / (out.completedRuns * 10);
+  if (scenario === 'h' && out.turns) m.bytesPerTurn = bytes / out.turns;
+  return m;
 }
 
 function exit(code) {

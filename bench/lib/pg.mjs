@@ -30,6 +30,7 @@ export async function freshDatabase(database) {
   } finally {
     await c.end();
   }
+  await noteEmptySize(database);
   return dbUrl(database);
 }
 
@@ -41,4 +42,25 @@ export async function dropDatabase(database) {
   } finally {
     await c.end();
   }
+}
+
+/** Bytes the database takes on disk, less what it took when it was created empty (see freshDatabase). */
+export async function databaseBytes(database) {
+  const c = new pg.Client({ connectionString: dbUrl(database) });
+  await c.connect();
+  try {
+    await c.query('CHECKPOINT').catch(() => {});
+    const { rows } = await c.query('SELECT pg_database_size(current_database())::bigint AS n');
+    return Number(rows[0].n) - (emptySize.get(database) ?? 0);
+  } finally {
+    await c.end();
+  }
+}
+
+const emptySize = new Map();
+
+/** Records the size of the freshly created database, the baseline of databaseBytes. */
+export async function noteEmptySize(database) {
+  emptySize.set(database, 0);
+  emptySize.set(database, await databaseBytes(database));
 }

@@ -367,4 +367,16 @@ async function scenarioJ(ad, { inFlight, warmupMs, durationMs, keys, debounceMs 
   };
 }
 
-export const SCENARIO_FNS = { a: scenarioA, b: scenarioB, c: scenarioC, d: scenarioD, e: scenarioE, f: scenarioF, i: scenarioI, j: scenarioJ, s: scenarioS };
+// One agent loop of `turns` turns, each appending a ~1 KB message to the conversation it returns. The
+// store's size is measured by the harness after the engine closed (storeBytes).
+async function scenarioH(ad, { turns }) {
+  const t = now();
+  const out = await ad.runChat(turns);
+  const runMs = now() - t;
+  if (!Array.isArray(out?.messages) || out.messages.length !== turns || out.messages[turns - 1]?.turn !== turns - 1) {
+    throw new Error(`the chat loop returned a wrong result (${JSON.stringify(out)?.slice(0, 120)})`);
+  }
+  return { turns, runMs, msPerTurn: runMs / turns, finalJsonBytes: Buffer.byteLength(JSON.stringify(out)) };
+}
+
+export const SCENARIO_FNS = { a: scenarioA, b: scenarioB, c: scenarioC, d: scenarioD, e: scenarioE, f: scenarioF, h: scenarioH, i: scenarioI, j: scenarioJ, s: scenarioS };

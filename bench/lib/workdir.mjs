@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, readdirSync } from 'node:fs';
+import { mkdirSync, rmSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,4 +23,13 @@ export function removeFile(path) {
     return;
   }
   for (const n of names) if (n === base || n.startsWith(base + '-')) rmSync(join(dir, n), { force: true });
+}
+
+/** Bytes of a database file and its -wal/-shm/-journal companions. */
+export function fileBytes(path) {
+  const dir = join(path, '..');
+  const base = path.slice(dir.length + 1);
+  let total = 0;
+  for (const n of readdirSync(dir)) if (n === base || n.startsWith(base + '-')) total += statSync(join(dir, n)).size;
+  return total;
 }

@@ -8,6 +8,11 @@ const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 const num = z.object({ n: z.number() });
 const slowNum = z.object({ n: z.number(), delayMs: z.number() });
 
+/** Message `i` of scenario h's conversation: about 1 KB of JSON. */
+export function chatMessage(i) {
+  return { role: i % 2 ? 'user' : 'assistant', turn: i, text: `message ${i}: ${'lorem ipsum dolor sit amet '.repeat(37)}` };
+}
+
 export function buildWorkflows({ createWorkflow, createStep }) {
   let chain = createWorkflow({ id: 'chain', inputSchema: num, outputSchema: num });
   for (let i = 0; i < STEPS; i++) {
@@ -68,7 +73,23 @@ export function buildWorkflows({ createWorkflow, createStep }) {
       }),
     )
     .commit();
-  return { chain: chain.commit(), slow: slow.commit(), foreach, sleeper, one };
+  // Scenario h: an agent loop. Each turn appends one ~1 KB message to the conversation and returns the
+  // whole conversation (the shape of a chat agent's dountil), for CHAT_TURNS turns.
+  const chatState = z.object({ messages: z.array(z.any()), turns: z.number(), target: z.number() });
+  const turn = createStep({
+    id: 'turn',
+    inputSchema: chatState,
+    outputSchema: chatState,
+    execute: async ({ inputData }) => ({
+      ...inputData,
+      messages: [...inputData.messages, chatMessage(inputData.turns)],
+      turns: inputData.turns + 1,
+    }),
+  });
+  const chat = createWorkflow({ id: 'chat', inputSchema: chatState, outputSchema: chatState })
+    .dountil(turn, async ({ inputData }) => inputData.turns >= inputData.target)
+    .commit();
+  return { chain: chain.commit(), slow: slow.commit(), foreach, sleeper, one, chat };
 }
 
 /** Scenario j (weft only): the chain's steps under a keyed rate limit (queue) or a keyed debounce. */

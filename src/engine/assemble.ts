@@ -153,6 +153,10 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
           return store.registerWait(req);
         }),
       createToken: (runId, opts) => storeCall(() => createToken(store, runId, opts, seams.now())),
+      values: o.values,
+      maxRunBytes: o.maxRunBytes,
+      loopHistory: o.loopHistory,
+      runBlobBytes: (runId: string) => store.blobBytes(runId),
       seams,
       ...(worker?.opts.leaseGuard ? { leaseHeld: (runId: string) => worker.leaseHeld(runId) } : {}),
       faultBackoffMs: (runId) => p.executions.faultBackoffMs(runId),

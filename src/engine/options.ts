@@ -32,6 +32,25 @@ export interface WeftOptions {
   maxPayloadBytes?: number;
   /** Sleeps and retry delays up to this many ms wait in process; longer ones park the run. Default 5000. */
   inProcessSleepMs?: number;
+  /**
+   * How step inputs and outputs are stored (docs/durability.md, "Storage model"). Values whose JSON
+   * reaches `inlineBytes` (default 1024) are stored by content: their large parts (objects, arrays and
+   * strings of at least `inlineBytes`) become blobs of the run written once, and long arrays are cut into
+   * parts of `arrayChunk` elements (default 64), so a value that grows each step costs what it gained.
+   * Smaller values are plain JSON in the row, as always.
+   */
+  values?: { inlineBytes?: number; arrayChunk?: number };
+  /**
+   * Per-run budget for the bytes of blob data a run stores. A step whose output would exceed it fails
+   * with RUN_BUDGET_EXCEEDED (not retried). Default 1 GiB; `null` for no budget.
+   */
+  maxRunBytes?: number | null;
+  /**
+   * How many iterations of a `dowhile`/`dountil` keep their recorded outputs for inspection (default
+   * 20). Older iterations' inputs and outputs are compacted away as the loop goes on: recovery needs only
+   * the latest iteration and the recorded loop decisions. `Infinity` keeps them all.
+   */
+  loopHistory?: number;
   /** How long store calls are retried through connection loss before a run gives up. Default 5 min. */
   storeRetryMs?: number;
   /**
@@ -50,6 +69,9 @@ export interface ResolvedOptions {
   worker: WorkerSettings | null;
   maxPayloadBytes: number;
   inProcessSleepMs: number;
+  values: { inlineBytes: number; arrayChunk: number };
+  maxRunBytes: number | null;
+  loopHistory: number;
   storeRetryMs: number;
   eventWindowMs: number;
   onError: (err: unknown) => void;
@@ -64,6 +86,24 @@ export interface ResolvedOptions {
  */
 export const DEFAULT_ENGINE_KEY: unique symbol = Symbol('weft.defaultEngine');
 
+export const DEFAULT_INLINE_BYTES = 1024;
+export const DEFAULT_ARRAY_CHUNK = 64;
+export const DEFAULT_MAX_RUN_BYTES = 1024 * 1024 * 1024;
+export const DEFAULT_LOOP_HISTORY = 20;
+
+function checkLoopHistory(v: unknown): number {
+  if (v === Infinity || (typeof v === 'number' && Number.isInteger(v) && v >= 1)) return v;
+  throw new InvalidArgumentError('loopHistory must be a positive integer or Infinity');
+}
+
+function checkValues(v: WeftOptions['values']): ResolvedOptions['values'] {
+  if (v !== undefined && (v === null || typeof v !== 'object')) throw new InvalidArgumentError('values must be an object');
+  const inlineBytes = checkPositive(v?.inlineBytes ?? DEFAULT_INLINE_BYTES, 'values.inlineBytes');
+  const arrayChunk = checkPositive(v?.arrayChunk ?? DEFAULT_ARRAY_CHUNK, 'values.arrayChunk');
+  if (!Number.isInteger(arrayChunk) || arrayChunk < 2) throw new InvalidArgumentError('values.arrayChunk must be an integer of at least 2');
+  return { inlineBytes, arrayChunk };
+}
+
 export function resolveOptions(opts: WeftOptions): ResolvedOptions {
   if (opts === null || typeof opts !== 'object') throw new InvalidArgumentError('Weft options must be an object');
   if (opts.workflows !== undefined && (opts.workflows === null || typeof opts.workflows !== 'object')) {
@@ -77,6 +117,9 @@ export function resolveOptions(opts: WeftOptions): ResolvedOptions {
     worker: opts.worker === false ? null : checkWorkerOptions(opts.worker),
     maxPayloadBytes: checkPositive(opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes'),
     inProcessSleepMs: checkNonNegative(opts.inProcessSleepMs ?? 5000, 'inProcessSleepMs'),
+    values: checkValues(opts.values),
+    maxRunBytes: opts.maxRunBytes === null ? null : checkPositive(opts.maxRunBytes ?? DEFAULT_MAX_RUN_BYTES, 'maxRunBytes'),
+    loopHistory: checkLoopHistory(opts.loopHistory ?? DEFAULT_LOOP_HISTORY),
     storeRetryMs: checkNonNegative(opts.storeRetryMs ?? 300_000, 'storeRetryMs'),
     eventWindowMs: checkNonNegative(eventsOption(opts.events).windowMs ?? 3_600_000, 'events.windowMs'),
     onError: opts.onError ?? ((err) => console.error('[weft]', err)),

@@ -1,5 +1,17 @@
 import { CorruptRunError, PayloadError } from '../errors.js';
 import { MAX_JSON_DEPTH } from '../domain/limits.js';
+import {
+  CodecProblem,
+  decodeStored,
+  encodeLarge,
+  forgetBlobs,
+  inlineText,
+  needsEnvelope,
+  reachesSize,
+  type CodecOptions,
+  type CodecState,
+  type StoredBlob,
+} from '../domain/value-codec.js';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
@@ -104,7 +116,58 @@ export function encodeChecked(value: unknown, what: string, maxBytes: number): E
   if (text.length * 3 > maxBytes && Buffer.byteLength(text) > maxBytes) {
     throw new PayloadError('PAYLOAD_TOO_LARGE', `${what} is ${Buffer.byteLength(text)} bytes, over the limit of ${maxBytes}`);
   }
+  // Plain text that would read as the codec's envelope (a top-level "$weft" key) is enveloped itself.
+  if (needsEnvelope(value)) return { text: inlineText(JSON.parse(text)), lossy: w.lossy };
   return { text, lossy: w.lossy };
+}
+
+/**
+ * How one run's journal values are encoded (domain/value-codec.ts): the codec's options, its state
+ * across the run's values, the blobs encoded but not yet handed to a write, and the run's size budget.
+ */
+export interface RunCodec {
+  opts: CodecOptions;
+  state: CodecState;
+  /** Blobs to write with the next journal row (the first row that can reference them). */
+  pending: StoredBlob[];
+  /** Blob bytes the run holds, and the most it may (null: no budget). */
+  used: number;
+  budget: number | null;
+}
+
+/**
+ * encodeChecked for journal values: a value that reaches the codec's inline size (or must be
+ * enveloped) is stored by content, its new blobs queued on `codec.pending`; every other value is plain
+ * JSON exactly as before. The budget counts the blob bytes the run stores.
+ */
+export function encodeForJournal(value: unknown, what: string, maxBytes: number, codec: RunCodec): Encoded {
+  if (value === null || typeof value !== 'object' || !(reachesSize(value, codec.opts.inlineMax) || needsEnvelope(value))) {
+    return encodeChecked(value, what, maxBytes);
+  }
+  let r;
+  try {
+    r = encodeLarge(value, codec.opts, codec.state);
+  } catch (err) {
+    if (!(err instanceof CodecProblem)) throw err;
+    throw new PayloadError(err.kind === 'too-deep' ? 'PAYLOAD_TOO_DEEP' : 'PAYLOAD_NOT_SERIALIZABLE', `${what}: ${err.message}`);
+  }
+  const added = r.bytes - r.text.length;
+  // The limit is on the value, as for plain values, whatever part of it is stored by reference
+  // (measured in characters of its JSON: equal to bytes for ASCII, a lower bound otherwise).
+  if (r.valueSize > maxBytes) {
+    forgetBlobs(codec.state, r.blobs);
+    throw new PayloadError('PAYLOAD_TOO_LARGE', `${what} is ${r.valueSize} bytes, over the limit of ${maxBytes}`);
+  }
+  if (codec.budget !== null && codec.used + added > codec.budget) {
+    forgetBlobs(codec.state, r.blobs);
+    throw new PayloadError(
+      'RUN_BUDGET_EXCEEDED',
+      `${what} would bring the run's stored values to ${codec.used + added} bytes, over its budget of ${codec.budget} (maxRunBytes)`,
+    );
+  }
+  codec.used += added;
+  for (const b of r.blobs) codec.pending.push(b);
+  return { text: r.text, lossy: r.lossy };
 }
 
 /** encodeChecked, for values that are stored but not passed on: the JSON text only. */
@@ -133,6 +196,33 @@ export function encodeKeepingDates(value: unknown, what: string, maxBytes: numbe
     throw new PayloadError('PAYLOAD_TOO_LARGE', `${what} is ${Buffer.byteLength(tagged)} bytes, over the limit of ${maxBytes}`);
   }
   return { text: tagged, lossy: true };
+}
+
+/**
+ * The value with each Date replaced by its tag (`{ "__weft_date": "<ISO time>" }`, null for an invalid
+ * Date, as JSON has it), for encoders that do not tag Dates themselves (the journal's value codec). Only
+ * the arrays and plain objects on the way to a Date are copied; without a Date the value itself comes
+ * back, so an encoder's identity memo keeps working. Objects with their own toJSON are left to it.
+ */
+export function tagDates(v: unknown, depth = 0): unknown {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : { [DATE_KEY]: v.toISOString() };
+  if (v === null || typeof v !== 'object' || depth > MAX_JSON_DEPTH) return v;
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return v;
+  if (Array.isArray(v)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < v.length; i++) {
+      const t = tagDates(v[i], depth + 1);
+      if (t !== v[i]) (out ??= v.slice())[i] = t;
+    }
+    return out ?? v;
+  }
+  let out: Record<string, unknown> | null = null;
+  const o = v as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    const t = tagDates(o[key], depth + 1);
+    if (t !== o[key]) (out ??= { ...o })[key] = t;
+  }
+  return out ?? v;
 }
 
 /** Whether a Date is anywhere in the value (only walked for values already known to be lossy). */
@@ -184,14 +274,14 @@ export function reviveDates(v: unknown): unknown {
 
 export function decode(text: string | null | undefined): unknown {
   if (text === null || text === undefined) return undefined;
-  return JSON.parse(text);
+  return decodeStored(text);
 }
 
 /** Decodes a stored journal value; a row that is not JSON fails the run with a clear RUN_CORRUPT error. */
 export function decodeRow(text: string | null | undefined, runId: string, path: string, field: string): unknown {
   if (text === null || text === undefined) return undefined;
   try {
-    return JSON.parse(text);
+    return decodeStored(text);
   } catch (err) {
     throw new CorruptRunError(`the journal row "${path}" (${field}) of run "${runId}" is not valid JSON; the run cannot be replayed`, { cause: err });
   }
@@ -201,7 +291,7 @@ export function decodeRow(text: string | null | undefined, runId: string, path: 
 export function decodeForView(text: string | null | undefined): unknown {
   if (text === null || text === undefined) return undefined;
   try {
-    return JSON.parse(text);
+    return decodeStored(text);
   } catch {
     return { unreadable: true, text: text.slice(0, 200) };
   }

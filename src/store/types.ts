@@ -8,6 +8,7 @@
  */
 
 import type { RunStatus } from '../domain/run-status.js';
+import type { StoredBlob } from '../domain/value-codec.js';
 
 export type { RunStatus };
 export { TERMINAL_STATUSES, ACTIVE_STATUSES, isTerminal } from '../domain/run-status.js';
@@ -71,6 +72,13 @@ export interface JournalEntry {
   endedAt: number | null;
   /** Insertion order within the run, assigned by the store. */
   seq?: number;
+  /**
+   * Write only: blobs of the run that `input`/`output` reference (domain/value-codec.ts) and that this
+   * row is the first to need. The store keeps them with the run, in the same transaction as the row
+   * (a blob already stored is kept as it is), and deletes them with the run. Rows read back never carry
+   * blobs: their values come back with every reference resolved.
+   */
+  blobs?: StoredBlob[];
 }
 
 export interface NewRun {
@@ -460,8 +468,10 @@ export interface Store {
   /** The journals of many runs in one read: rows grouped by run (in `runIds` order), each run's in seq order. */
   loadJournals(runIds: readonly string[]): Promise<JournalEntry[]>;
   listRuns(filter: ListRunsFilter): Promise<ListRunsResult>;
-  /** Removes a run and its journal. Returns whether it existed. */
+  /** Removes a run, its journal, its history and its blobs. Returns whether it existed. */
   deleteRun(runId: string): Promise<boolean>;
+  /** Bytes of blob data stored for the run (0 when none or no such run): what its size budget counts. */
+  blobBytes(runId: string): Promise<number>;
 
   /** Applies a batch of fenced writes in one transaction (group commit). */
   write(ops: WriteOp[]): Promise<WriteOutcome>;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunRecord, Store } from '../../src/store/types.js';
+import { blobContract } from './contract-blobs.js';
 import { claimContract } from './contract-claims.js';
 import { flowContract } from './contract-flow.js';
 import { admitContract } from './contract-admit.js';
@@ -379,6 +380,7 @@ export function storeContract(name: string, make: MakeStore): void {
     admitContract(f);
     safetyContract(f);
     reviseContract(f);
+    blobContract(f);
     heldContract(f);
     scanContract(f);
   });

@@ -60,8 +60,21 @@ export interface Exec {
    * the same value whether or not it crashed. Throws PayloadError for values JSON cannot hold.
    */
   encodeValue(value: Value, what: string): string | null;
-  /** Encodes a value that is not passed on (state, payloads); throws PayloadError like encodeValue. */
+  /** Encodes a value that is not passed on (state, payloads) as plain JSON; throws PayloadError like encodeValue. */
   encode(value: unknown, what: string): string | null;
+  /**
+   * Encodes a journal row's input or output: large values are stored by content (their blobs go with
+   * the next recorded row). Throws PayloadError like encodeValue.
+   */
+  encodeRow(value: unknown, what: string): string | null;
+  /** Loop iterations whose rows keep their values (WeftOptions.loopHistory). */
+  readonly loopHistory: number;
+  /**
+   * Drops the input and output of the settled rows under these prefixes (loop iterations older than
+   * the history window), in one write: recovery replays them from the loop's recorded decisions.
+   * Resolves once committed.
+   */
+  compact(prefixes: string[]): Promise<void>;
   /**
    * The request context's JSON when a step changed it since it was last written (undefined otherwise).
    * Throws PayloadError when a step put a value JSON cannot hold into it.

@@ -10,7 +10,9 @@ import { applyRunPatch } from '../../store/shared/run-rules.js';
 import type { CrashPointName, LeaseLossKind, Seams } from '../../worker/seams.js';
 import type { EventHub } from '../events.js';
 import type { GroupCommitter } from '../group-commit.js';
-import { decode, decodeKeepingDates, encode, encodeKeepingDates } from '../payload.js';
+import { MAX_JSON_DEPTH } from '../../domain/limits.js';
+import { isEnvelope, newCodecState, type StoredBlob } from '../../domain/value-codec.js';
+import { decode, encode, encodeChecked, encodeForJournal, reviveDates, tagDates, type RunCodec } from '../payload.js';
 import { newTraceId, RunTracer, type StoredTracing } from '../tracing.js';
 import type { Exec } from './exec.js';
 import { ABORTED, EngineFault, type Outcome, type Value } from './outcome.js';
@@ -31,6 +33,14 @@ export interface ExecutionHost {
   maxPayloadBytes: number;
   /** Sleeps and retry delays up to this long wait in process; longer ones park the run in the store. */
   inProcessSleepMs: number;
+  /** How large values are stored (WeftOptions.values); absent: every value is plain JSON. */
+  values?: { inlineBytes: number; arrayChunk: number };
+  /** Budget for the run's blob bytes (null or absent: none). */
+  maxRunBytes?: number | null;
+  /** Loop iterations whose values are kept (WeftOptions.loopHistory; absent: all). */
+  loopHistory?: number;
+  /** The blob bytes the store holds for a run (read when a recovered run may already have some). */
+  runBlobBytes?(runId: string): Promise<number>;
   seams: Seams;
   /** See Exec.eventWindowMs. */
   eventWindowMs: number;
@@ -103,6 +113,9 @@ export class RunExecution implements Exec {
   readonly eventWindowMs: number;
   /** Steps this execution may still start: 1 for a perStep run, unlimited otherwise. */
   private stepsLeft: number;
+  /** How this run's journal values are stored (null: plain JSON only). */
+  private readonly codec: RunCodec | null;
+  readonly loopHistory: number;
 
   constructor(
     readonly host: ExecutionHost,
@@ -117,6 +130,16 @@ export class RunExecution implements Exec {
     this.inProcessSleepMs = host.inProcessSleepMs;
     this.eventWindowMs = host.eventWindowMs;
     this.stepsLeft = decodeRunOptions(run.options).perStep ? 1 : Infinity;
+    this.loopHistory = host.loopHistory ?? Infinity;
+    this.codec = host.values
+      ? {
+          opts: { inlineMax: host.values.inlineBytes, chunk: host.values.arrayChunk, maxDepth: MAX_JSON_DEPTH },
+          state: newCodecState(),
+          pending: [],
+          used: 0,
+          budget: host.maxRunBytes ?? null,
+        }
+      : null;
     for (const e of claimed.journal) {
       this.journal.set(e.path, e);
       if (e.meta !== null && this.metaOf(e).statePatch) this.unreplayedState.add(e.path);
@@ -259,7 +282,7 @@ export class RunExecution implements Exec {
     const changes = contextChanges(this.requestContext);
     if (changes === this.storedContext) return undefined;
     if (this.encodedContext?.changes !== changes) {
-      this.encodedContext = { changes, text: this.encode(this.requestContext.toJSON(), 'requestContext') ?? undefined };
+      this.encodedContext = { changes, text: this.encodeRunField(this.requestContext.toJSON(), 'requestContext') ?? undefined };
     }
     return this.encodedContext.text;
   }
@@ -282,11 +305,14 @@ export class RunExecution implements Exec {
   }
 
   async record(entry: JournalEntry, decoded?: DecodedRow): Promise<void> {
+    // Blobs encoded since the last write go with this row: it is written no later than any row that
+    // references them (the committer keeps a run's order, and a batch is one transaction).
+    const blobs = this.takeBlobs();
     this.journal.set(entry.path, entry);
     if (decoded) this.decoded.set(entry.path, decoded);
     // A step's changes to the request context are written with its row, in the same transaction, so a
     // recovered or resumed run starts from the context its recorded steps left (steps are not re-run).
-    const ops: WriteOp[] = [{ type: 'journal', epoch: this.epoch, entry }];
+    const ops: WriteOp[] = [{ type: 'journal', epoch: this.epoch, entry: blobs ? { ...entry, blobs } : entry }];
     const context = this.pendingContext();
     if (context !== undefined) ops.push({ type: 'run', runId: this.runId, epoch: this.epoch, patch: { requestContext: context }, now: this.now() });
     try {
@@ -318,16 +344,67 @@ export class RunExecution implements Exec {
     return this.host.createToken(this.runId, opts);
   }
 
+  private takeBlobs(): StoredBlob[] | null {
+    const c = this.codec;
+    if (c === null || c.pending.length === 0) return null;
+    const blobs = c.pending;
+    c.pending = [];
+    return blobs;
+  }
+
+  /**
+   * When the run may already hold blobs (it was loaded with a journal), the budget counts them: read
+   * once, before the first step of this execution. A store failure here parks the run like any other.
+   */
+  private async loadBudget(): Promise<void> {
+    const c = this.codec;
+    if (c === null || c.budget === null || this.journal.size === 0 || !this.host.runBlobBytes) return;
+    c.used = await this.host.runBlobBytes(this.runId);
+  }
+
   encodeValue(value: Value, what: string): string | null {
-    // The value passed on is the one a replay decodes, Dates included (see encodeKeepingDates).
-    const { text, lossy } = encodeKeepingDates(value.v, what, this.host.maxPayloadBytes);
+    // Dates are stored tagged (see encodeKeepingDates), so the next step, a resume and a replay all see
+    // a Date; tagging copies only the containers on the way to a Date, so the codec's memo still knows
+    // the rest. The value passed on is the one a replay decodes (the text may reference blobs).
+    const tagged = tagDates(value.v);
+    const { text, lossy } = this.encodeJournal(tagged, what);
     value.json = text;
-    if (lossy) value.v = decodeKeepingDates(text);
+    if (lossy || tagged !== value.v) value.v = text === null ? undefined : reviveDates(JSON.parse(JSON.stringify(tagged)));
     return text;
   }
 
   encode(value: unknown, what: string): string | null {
     return encode(value, what, this.host.maxPayloadBytes);
+  }
+
+  encodeRow(value: unknown, what: string): string | null {
+    return this.encodeJournal(value, what).text;
+  }
+
+  async compact(prefixes: string[]): Promise<void> {
+    if (prefixes.length === 0) return;
+    const ops: WriteOp[] = [];
+    for (const [path, e] of this.journal) {
+      if (e.kind === 'decision' || e.status !== 'success' || (e.input === null && e.output === null)) continue;
+      if (!prefixes.some((p) => path.startsWith(p))) continue;
+      const row = { ...e, input: null, output: null };
+      this.journal.set(path, row);
+      this.decoded.delete(path);
+      ops.push({ type: 'journal', epoch: this.epoch, entry: row });
+    }
+    if (ops.length === 0) return;
+    try {
+      await this.host.committer.writeAll(ops);
+    } catch (err) {
+      if (err instanceof LeaseLostError) this.loseLease('fenced');
+      throw new EngineFault(err);
+    }
+  }
+
+  private encodeJournal(value: unknown, what: string): { text: string | null; lossy: boolean } {
+    if (value === undefined) return { text: null, lossy: false };
+    if (this.codec === null) return encodeChecked(value, what, this.host.maxPayloadBytes);
+    return encodeForJournal(value, what, this.host.maxPayloadBytes, this.codec);
   }
 
   /** This process no longer owns the run: abort its steps and write nothing more for it. */
@@ -351,6 +428,14 @@ export class RunExecution implements Exec {
       rowKind: 'step',
     };
     let outcome: Outcome;
+    // Only a run loaded with a journal may hold blobs already: a fresh run does not wait for this.
+    if (this.journal.size > 0) {
+      try {
+        await this.loadBudget();
+      } catch (err) {
+        return this.park(err);
+      }
+    }
     try {
       outcome = await walkSequence(this, this.rootWorkflow.graph(), this.input, scope);
     } catch (err) {
@@ -433,7 +518,10 @@ export class RunExecution implements Exec {
       case 'ok':
       case 'bail':
         try {
-          patch.result = outcome.value.json !== undefined ? outcome.value.json : this.encode(outcome.value.v, 'workflow result');
+          // The run row holds plain JSON (it is read without the run's blobs): a value stored by content
+          // in the journal is written out whole here, once.
+          const json = outcome.value.json;
+          patch.result = json !== undefined && (json === null || !isEnvelope(json)) ? json : this.encodeRunField(outcome.value.v, 'workflow result');
           patch.status = 'success';
         } catch (err) {
           patch.status = 'failed';
@@ -459,9 +547,14 @@ export class RunExecution implements Exec {
     }
   }
 
+  /** Run-row fields (result, state, context) are plain JSON, never stored by content. */
+  private encodeRunField(value: unknown, what: string): string | null {
+    return encode(value, what, this.host.maxPayloadBytes);
+  }
+
   private safeEncode(value: unknown, what: string): string | null {
     try {
-      return this.encode(value, what);
+      return this.encodeRunField(value, what);
     } catch {
       return null;
     }

@@ -86,7 +86,7 @@ export function runForeach(
     };
     await Promise.all(Array.from({ length: Math.min(node.concurrency, items.length) }, worker));
     const worst = combine(results.filter((r) => r !== undefined));
-    const inputJson = input.json !== undefined ? input.json : exec.encode(items, `input of foreach "${id}"`);
+    const inputJson = input.json !== undefined ? input.json : exec.encodeRow(items, `input of foreach "${id}"`);
     if (worst?.t === 'failed') {
       // The foreach shows as one failed step (its items are not steps of their own).
       const endedAt = exec.now();

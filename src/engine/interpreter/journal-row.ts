@@ -83,7 +83,7 @@ export async function decide<T>(exec: Exec, path: string, evaluate: () => Promis
   if (entry?.status === 'success') return recordedValue(entry).v as T;
   const startedAt = exec.now();
   const value = await evaluate();
-  const output = exec.encode(value, `decision at "${path}"`);
+  const output = exec.encodeRow(value, `decision at "${path}"`);
   await exec.record(journalRow(exec.runId, { path, kind: 'decision', status: 'success', attempt: 1, output, startedAt, endedAt: exec.now() }));
   return value;
 }
@@ -133,7 +133,7 @@ export interface Recording {
 }
 
 function inputText(r: Recording): string | null {
-  if (r.input.json === undefined) r.input.json = r.exec.encode(r.input.v, `input of step "${r.id}"`);
+  if (r.input.json === undefined) r.input.json = r.exec.encodeRow(r.input.v, `input of step "${r.id}"`);
   return r.input.json;
 }
 

@@ -8,7 +8,8 @@ import type { Scope, Walk } from './scope.js';
 
 /**
  * `.dowhile` / `.dountil`: the body runs at `loop#N[i]/step`, then the condition is evaluated and
- * recorded at `loop#N[i]`, so a replay walks the same number of iterations.
+ * recorded at `loop#N[i]`, so a replay walks the same number of iterations. Only the last
+ * `exec.loopHistory` iterations keep their values (see Exec.compact).
  */
 export function runLoop(
   walk: Walk,
@@ -32,6 +33,15 @@ export function runLoop(
         Boolean(await node.cond(Object.assign(fnContext(exec, scope, value, `${node.segment}-condition`), { iterationCount: i }))),
       );
       const again = node.mode === 'dowhile' ? holds : !holds;
+      // Iterations older than the history window keep their decisions but not their values: a long
+      // loop's journal stays bounded, and a replay needs only the latest iteration's output. Done every
+      // `loopHistory` iterations, in one write, so between the last N and 2N iterations keep values.
+      const keep = exec.loopHistory;
+      if (i % keep === 0 && i > keep) {
+        const prefixes: string[] = [];
+        for (let k = i - 2 * keep + 1; k <= i - keep; k++) if (k >= 1) prefixes.push(`${path}[${k}]/`);
+        await exec.compact(prefixes);
+      }
       if (!again) return { t: 'ok', value: current };
     }
   });

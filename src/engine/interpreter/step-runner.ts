@@ -140,7 +140,7 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
     if (exec.hasListeners) exec.emit('workflow-step-retry', { id: eventId, attempt: attempt + 1, error: deserializeError(stored), delayMs: delay });
     if (delay > exec.inProcessSleepMs) {
       const retryAt = exec.now() + delay;
-      const inputJson = input.json !== undefined ? input.json : exec.encode(input.v, 'step input');
+      const inputJson = input.json !== undefined ? input.json : exec.encodeRow(input.v, 'step input');
       const row = journalRow(exec.runId, {
         path,
         kind: scope.rowKind,
@@ -305,7 +305,7 @@ async function suspend(rec: Recording, step: StepDef, control: StepControl): Pro
     if (control.statePatch) meta.statePatch = control.statePatch;
     if (rec.failedAttempts?.length) meta.attempts = rec.failedAttempts;
     exec.encode(meta, `suspend payload of step "${step.id}"`);
-    const input = rec.input.json !== undefined ? rec.input.json : exec.encode(rec.input.v, 'step input');
+    const input = rec.input.json !== undefined ? rec.input.json : exec.encodeRow(rec.input.v, 'step input');
     row = journalRow(exec.runId, { path: rec.path, kind: scope.rowKind, status: 'suspended', attempt: rec.attempts, input, meta, startedAt: rec.startedAt, endedAt: null });
   } catch (err) {
     if (exec.aborted) return { t: 'canceled' };

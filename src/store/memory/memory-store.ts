@@ -33,6 +33,8 @@ import { applyRunPatch, insertedRecord, isClaimable, isUnreleased, normalisePage
 import { isSettled } from '../../domain/run-status.js';
 import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
 import { RunNotFoundError } from '../../errors.js';
+import type { BlobSource } from '../../domain/value-codec.js';
+import { expandHistory, expandRows, rowsNeedBlobs } from '../shared/blob-rows.js';
 import { RunIndex, type IndexedRun } from './run-index.js';
 import { FlowBook } from './flow-book.js';
 import { admitSync, appendItem, type AdmitOutcome, type FlowAdmission, type FlowOps } from '../shared/flow-rules.js';
@@ -47,6 +49,8 @@ interface MemoryRun extends IndexedRun {
   journal: Map<string, JournalEntry>;
   history?: JournalGeneration[];
   rerunOf?: { runId: string; step: string };
+  /** The run's blobs by hash (values stored by reference, domain/value-codec.ts). */
+  blobs?: Map<string, string>;
 }
 
 /**
@@ -236,6 +240,12 @@ export class MemoryStore implements Store {
     return n;
   }
 
+  async blobBytes(runId: string): Promise<number> {
+    let n = 0;
+    for (const data of this.runs.get(runId)?.blobs?.values() ?? []) n += Buffer.byteLength(data);
+    return n;
+  }
+
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
     for (const op of ops) checkWriteOp(op);
     const fenced = new Set<string>();
@@ -249,7 +259,13 @@ export class MemoryStore implements Store {
       if (op.type === 'journal') {
         // Stored as given (the engine never mutates a row after writing it); readers get copies. The
         // map's insertion order is the seq order: re-setting a path keeps its original place.
-        r.journal.set(op.entry.path, op.entry);
+        if (op.entry.blobs) {
+          const blobs = (r.blobs ??= new Map());
+          for (const b of op.entry.blobs) if (!blobs.has(b.hash)) blobs.set(b.hash, b.data);
+          const row = { ...op.entry };
+          delete row.blobs;
+          r.journal.set(op.entry.path, row);
+        } else r.journal.set(op.entry.path, op.entry);
       } else {
         applyRunPatch(r.record, op.patch, op.now);
         this.index.refresh(r);
@@ -491,7 +507,8 @@ export class MemoryStore implements Store {
   }
 
   async loadHistory(runId: string): Promise<JournalGeneration[]> {
-    return (this.runs.get(runId)?.history ?? []).map((g) => ({ ...g, rows: g.rows.map((e) => ({ ...e })) }));
+    const r = this.runs.get(runId);
+    return expandHistory((r?.history ?? []).map((g) => ({ ...g, rows: g.rows.map((e) => ({ ...e })) })), blobSource(r));
   }
 
   async ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord> {
@@ -540,8 +557,13 @@ export class MemoryStore implements Store {
   }
 }
 
+function blobSource(r: MemoryRun | undefined): BlobSource {
+  return (h) => r?.blobs?.get(h);
+}
+
 function journalOf(r: MemoryRun): JournalEntry[] {
-  return [...r.journal.values()].map((e, i) => ({ ...e, seq: i + 1 }));
+  const rows = [...r.journal.values()].map((e, i) => ({ ...e, seq: i + 1 }));
+  return r.blobs && rowsNeedBlobs(rows) ? expandRows(rows, blobSource(r)) : rows;
 }
 
 export function memoryStore(): Store {

@@ -34,7 +34,8 @@ import { insertedRecord, newRunValues } from '../shared/run-rules.js';
 import { callerPool, checkSchema, checkSessionSettings, createPool, query, transaction, type SessionSettings } from './connection.js';
 import type { PostgresStoreOptions } from './options.js';
 import { mapPgError } from './errors.js';
-import { journalSql, loadJournals, type JournalSql } from './journal-queries.js';
+import { expandHistory, rowsNeedBlobs } from '../shared/blob-rows.js';
+import { journalSql, loadBlobs, loadJournal, loadJournals, type JournalSql } from './journal-queries.js';
 import { migrateSchema } from './migrations.js';
 import { leaseLength, listRuns, runSql, type RunSql } from './run-queries.js';
 import { checkSendEvent, checkWait } from '../shared/event-rules.js';
@@ -271,7 +272,7 @@ export class PostgresStore implements Store {
 
   async loadJournal(runId: string): Promise<JournalEntry[]> {
     if (!isStorableText(runId)) return [];
-    return this.run('loadJournal', async (pool) => (await query<JournalEntry>(pool, this.journalSql.byRun, [runId])).rows);
+    return this.run('loadJournal', async (pool) => await loadJournal(pool, this.journalSql, runId));
   }
 
   async scanRuns(opts: ScanRunsOptions): Promise<RunHead[]> {
@@ -300,6 +301,11 @@ export class PostgresStore implements Store {
     return this.run('deleteRun', async (pool) => (await query(pool, this.runSql.remove, [runId])).rowCount !== 0);
   }
 
+  async blobBytes(runId: string): Promise<number> {
+    if (!isStorableText(runId)) return 0;
+    return this.run('blobBytes', async (pool) => Number((await query<{ n: string }>(pool, this.journalSql.blobBytes, [runId])).rows[0]?.n ?? 0));
+  }
+
   /** The whole batch in one statement (write-batch.ts), waiting for run rows other transactions hold. */
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
     if (ops.length === 0) return { fenced: [] };
@@ -325,7 +331,7 @@ export class PostgresStore implements Store {
       if (!run) return null;
       // Loaded after the claim committed: any write by the previous owner either landed before the
       // epoch bump or is now fenced, so this journal is complete.
-      const journal = (await query<JournalEntry>(pool, this.journalSql.byRun, [runId])).rows;
+      const journal = await loadJournal(pool, this.journalSql, runId);
       return { run, journal };
     });
   }
@@ -532,7 +538,7 @@ export class PostgresStore implements Store {
       ]);
       const revised = res.rows[0];
       if (!revised) throw new StoreError(`reviseRun: run ${req.runId} changed inside its own transaction`);
-      const journal = (await query<JournalEntry>(c, this.journalSql.byRun, [req.runId])).rows;
+      const journal = await loadJournal(c, this.journalSql, req.runId);
       return { run: revised, journal };
     });
   }
@@ -557,7 +563,7 @@ export class PostgresStore implements Store {
         if (!g || g.generation !== generation) out.push((g = { generation, reason, archivedAt: Number(archivedAt), rows: [] }));
         g.rows.push(entry);
       }
-      return out;
+      return out.some((g) => rowsNeedBlobs(g.rows)) ? expandHistory(out, await loadBlobs(pool, this.journalSql, runId)) : out;
     });
   }
 

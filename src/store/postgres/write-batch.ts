@@ -20,7 +20,7 @@ import { query, type Queryable } from './connection.js';
  * index lookup whatever the table's statistics) and the statement is sent unnamed, so it is planned for
  * the tables as they are now (a plan cached while the table was young seq-scanned runs on every batch).
  */
-export function writeSql(schema: string, skipLocked: boolean): string {
+export function writeSql(schema: string, skipLocked: boolean, withBlobs = false): string {
   const runs = `"${schema}".runs`;
   return `WITH locked AS MATERIALIZED (
       SELECT id, lease_epoch FROM ${runs} WHERE id = ANY($1::text[])
@@ -66,7 +66,7 @@ export function writeSql(schema: string, skipLocked: boolean): string {
         attempt = EXCLUDED.attempt, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
         meta = EXCLUDED.meta, started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at
       RETURNING 1
-    )
+    )${withBlobs ? blobsCte(schema) : ''}
     SELECT id, lease_epoch AS epoch FROM locked`;
 }
 
@@ -128,6 +128,24 @@ export function oneRunJournalSql(schema: string, skipLocked: boolean): string {
       RETURNING 1
     )
     SELECT id, lease_epoch AS epoch FROM locked`;
+}
+
+/**
+ * The blobs the batch's rows reference (domain/value-codec.ts), inserted in the same statement where
+ * their run's epoch matches; one already stored is kept. Only in batches that carry blobs, so the
+ * statement of every other batch is unchanged.
+ */
+function blobsCte(schema: string): string {
+  return `,
+    blob_input AS (
+      SELECT * FROM unnest($32::text[], $33::text[], $34::text[], $35::bigint[]) AS b(run_id, hash, data, epoch)
+    ),
+    blob_ins AS (
+      INSERT INTO "${schema}".blobs (run_id, hash, data)
+      SELECT b.run_id, b.hash, b.data FROM blob_input b JOIN locked l ON l.id = b.run_id AND l.lease_epoch = b.epoch
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    )`;
 }
 
 /** Epochs of runs read without a lock (a committed snapshot): tells a locked run from a fenced one. */
@@ -218,6 +236,22 @@ function journalColumns(ops: { epoch: number; entry: JournalEntry }[]): unknown[
   return cols;
 }
 
+/** Blob columns (run, hash, data, epoch) of the rows that carry blobs, or null when none does. */
+function blobColumns(ops: { epoch: number; entry: JournalEntry }[]): unknown[][] | null {
+  let cols: unknown[][] | null = null;
+  for (const { epoch, entry } of ops) {
+    if (!entry.blobs) continue;
+    cols ??= [[], [], [], []];
+    for (const b of entry.blobs) {
+      cols[0]!.push(entry.runId);
+      cols[1]!.push(b.hash);
+      cols[2]!.push(b.data);
+      cols[3]!.push(epoch);
+    }
+  }
+  return cols;
+}
+
 /** Applies a batch (see writeSql); with skipLocked, runs held by another transaction come back deferred. */
 export async function applyWrite(db: Queryable, schema: string, ops: WriteOp[], skipLocked: boolean): Promise<WriteOutcome> {
   const patches: PatchOp[] = [];
@@ -232,7 +266,8 @@ export async function applyWrite(db: Queryable, schema: string, ops: WriteOp[], 
     else epochs.set(id, new Set([op.epoch]));
   }
   const ids = [...epochs.keys()];
-  const res = await query<{ id: string; epoch: number }>(db, ...statementFor(schema, skipLocked, ids, patches, journal));
+  const blobs = blobColumns(journal);
+  const res = await query<{ id: string; epoch: number }>(db, ...statementFor(schema, skipLocked, ids, patches, journal, blobs));
   const locked = new Map(res.rows.map((r) => [r.id, r.epoch]));
   const missing = ids.filter((id) => !locked.has(id));
   // Runs not locked: deleted (fenced) or, with skipLocked, held by another transaction. The committed
@@ -253,8 +288,9 @@ export async function applyWrite(db: Queryable, schema: string, ops: WriteOp[], 
 }
 
 /**
- * The statement for a batch: one run's journal rows alone take the named single-run statement, other
- * journal-only batches skip the run patch, and the rest take writeSql.
+ * The statement for a batch: rows with blobs take writeSql with its blob insert; one run's journal rows
+ * alone take the named single-run statement, other journal-only batches skip the run patch, and the rest
+ * take writeSql.
  */
 function statementFor(
   schema: string,
@@ -262,7 +298,10 @@ function statementFor(
   ids: string[],
   patches: PatchOp[],
   journal: { epoch: number; entry: JournalEntry }[],
+  blobs: unknown[][] | null,
 ): [string, unknown[], string?] {
+  // Rows that carry blobs (large values stored by content) take writeSql with its blob insert.
+  if (blobs) return [writeSql(schema, skipLocked, true), [ids, ...patchColumns(patches), ...journalColumns(journal), ...blobs]];
   if (patches.length === 0) {
     const cols = journalColumns(journal);
     if (ids.length === 1 && journal.every((j) => j.epoch === journal[0]!.epoch)) {
@@ -272,5 +311,5 @@ function statementFor(
     }
     return [journalOnlySql(schema, skipLocked), [ids, ...cols]];
   }
-  return [writeSql(schema, skipLocked), [ids, ...patchColumns(patches), ...journalColumns(journal)]];
+  return [writeSql(schema, skipLocked, false), [ids, ...patchColumns(patches), ...journalColumns(journal)]];
 }

@@ -113,6 +113,14 @@ function checkEntry(e: JournalEntry): void {
   checkInt(e.attempt, 'attempt', 0, INT32_MAX);
   checkMs(e.startedAt, 'startedAt');
   checkMs(e.endedAt, 'endedAt');
+  if (e.blobs !== undefined) {
+    if (!Array.isArray(e.blobs)) throw new InvalidArgumentError('journal blobs must be an array');
+    for (const b of e.blobs) {
+      if (typeof b?.hash !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(b.hash)) throw new InvalidArgumentError('a blob hash must be 43 base64url characters (sha256)');
+      // JSON text from the codec: never a lone surrogate or raw NUL (JSON.stringify escapes them).
+      if (typeof b.data !== 'string') throw new InvalidArgumentError('blob data must be text');
+    }
+  }
 }
 
 function checkPatch(p: RunPatch): void {

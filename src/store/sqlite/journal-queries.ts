@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import type { BlobSource } from '../../domain/value-codec.js';
+import { blobMap, expandRows, rowsNeedBlobs } from '../shared/blob-rows.js';
 import type { JournalEntry } from '../types.js';
 import type { SqliteDb } from './open.js';
 
@@ -32,6 +34,10 @@ export class JournalQueries {
   private readonly removeFailed: Stmt;
   /** Prepared on first use: only `weft check` reads many journals at once. */
   private byRuns: Stmt | undefined;
+  private readonly insertBlob: Stmt;
+  private readonly blobsByRun: Stmt;
+  private readonly removeBlobs: Stmt;
+  private readonly blobSize: Stmt;
 
   /** Rows per multi-row upsert: one statement per chunk costs ~25 % less per row than one per row. */
   static readonly CHUNK = 16;
@@ -49,9 +55,27 @@ export class JournalQueries {
     this.setResumed = db.prepare(`UPDATE journal SET status = 'resumed', meta = ? WHERE run_key = ${key} AND path = ?`);
     this.removeRun = db.prepare(`DELETE FROM journal WHERE run_key = ${key}`);
     this.removeFailed = db.prepare(`DELETE FROM journal WHERE run_key = ${key} AND status = 'failed'`);
+    this.insertBlob = db.prepare(`INSERT INTO blobs (run_key, hash, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`);
+    this.blobsByRun = db.prepare(`SELECT hash, data FROM blobs WHERE run_key = ${key}`);
+    this.removeBlobs = db.prepare(`DELETE FROM blobs WHERE run_key = ${key}`);
+    this.blobSize = db.prepare(`SELECT COALESCE(SUM(LENGTH(CAST(data AS BLOB))), 0) FROM blobs WHERE run_key = ${key}`).pluck();
+  }
+
+  /** The run's blobs, read when one of its rows references them. */
+  blobs(runId: string): BlobSource {
+    return blobMap(this.blobsByRun.all(runId) as { hash: string; data: string }[]);
+  }
+
+  blobBytes(runId: string): number {
+    return this.blobSize.get(runId) as number;
+  }
+
+  private writeBlobs(runKey: number, e: JournalEntry): void {
+    for (const b of e.blobs!) this.insertBlob.run(runKey, b.hash, b.data);
   }
 
   upsert(runKey: number, e: JournalEntry): void {
+    if (e.blobs) this.writeBlobs(runKey, e);
     this.upsertStmt.run(
       runKey,
       e.runId,
@@ -80,6 +104,7 @@ export class JournalQueries {
     for (; i + chunk <= n; i += chunk) {
       for (let j = 0; j < chunk; j++) {
         const e = entries[i + j]!;
+        if (e.blobs) this.writeBlobs(keys[i + j]!, e);
         const o = j * 12;
         v[o] = keys[i + j];
         v[o + 1] = e.runId;
@@ -99,19 +124,31 @@ export class JournalQueries {
     for (; i < n; i++) this.upsert(keys[i]!, entries[i]!);
   }
 
-  /** The rows of many runs in one statement, grouped by run, each run's in seq order. */
+  /** The rows of many runs in one statement, grouped by run, each run's in seq order, values resolved. */
   loadMany(runIds: readonly string[]): JournalEntry[] {
     this.byRuns ??= this.db.prepare(`SELECT ${JOURNAL_COLUMNS} FROM journal
       WHERE run_key IN (SELECT rk FROM runs WHERE id IN (SELECT value FROM json_each(?))) ORDER BY run_key, seq`);
-    return this.byRuns.all(JSON.stringify(runIds)) as JournalEntry[];
+    const rows = this.byRuns.all(JSON.stringify(runIds)) as JournalEntry[];
+    if (!rowsNeedBlobs(rows)) return rows;
+    const blobsOfRun = new Map<string, BlobSource>();
+    for (const r of rows) {
+      if (!rowsNeedBlobs([r])) continue;
+      let blobs = blobsOfRun.get(r.runId);
+      if (!blobs) blobsOfRun.set(r.runId, (blobs = this.blobs(r.runId)));
+      expandRows([r], blobs);
+    }
+    return rows;
   }
 
+  /** The run's rows in order, values resolved (blob references replaced by what they reference). */
   load(runId: string): JournalEntry[] {
-    return this.byRun.all(runId) as JournalEntry[];
+    const rows = this.byRun.all(runId) as JournalEntry[];
+    return rowsNeedBlobs(rows) ? expandRows(rows, this.blobs(runId)) : rows;
   }
 
   get(runId: string, path: string): JournalEntry | undefined {
-    return this.row.get(runId, path) as JournalEntry | undefined;
+    const row = this.row.get(runId, path) as JournalEntry | undefined;
+    return row && rowsNeedBlobs([row]) ? expandRows([row], this.blobs(runId))[0] : row;
   }
 
   markResumed(runId: string, path: string, meta: string): void {
@@ -122,7 +159,14 @@ export class JournalQueries {
     this.removeFailed.run(runId);
   }
 
+  /** Deletes the run's rows and its blobs (call before the run row goes: both find it by id). */
   deleteRun(runId: string): void {
+    this.removeRun.run(runId);
+    this.removeBlobs.run(runId);
+  }
+
+  /** Deletes the run's rows but keeps its blobs (a rewind: its history still references them). */
+  clearRows(runId: string): void {
     this.removeRun.run(runId);
   }
 }

@@ -36,6 +36,7 @@ import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, c
 import { checkSendEvent, checkWait, deliverable, deliveredMeta, wakesUp } from '../shared/event-rules.js';
 import type { RunStatus } from '../types.js';
 import { EventQueries } from './event-queries.js';
+import { expandHistory, rowsNeedBlobs } from '../shared/blob-rows.js';
 import { JournalQueries } from './journal-queries.js';
 import { migrateDatabase } from './migrations.js';
 import { checkOptions, isMemoryPath, mapSqliteError, openDatabase, type SqliteDb } from './open.js';
@@ -244,6 +245,11 @@ export class SqliteStore implements Store {
     });
   }
 
+  async blobBytes(runId: string): Promise<number> {
+    if (!isStorableText(runId)) return 0;
+    return this.use('blobBytes', (c) => c.journal.blobBytes(runId));
+  }
+
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
     if (ops.length === 0) return { fenced: [] };
     for (const op of ops) checkWriteOp(op);
@@ -375,7 +381,7 @@ export class SqliteStore implements Store {
       else checkRevisable(req, run);
       if (req.journal) {
         c.history.keep(req.runId, req.journal.reason, req.now);
-        c.journal.deleteRun(req.runId);
+        c.journal.clearRows(req.runId);
         const rk = c.keys.lookup(req.runId)![0];
         c.journal.upsertAll(req.journal.rows.map(() => rk), req.journal.rows);
       }
@@ -388,7 +394,10 @@ export class SqliteStore implements Store {
 
   async loadHistory(runId: string): Promise<JournalGeneration[]> {
     if (!isStorableText(runId)) return [];
-    return this.use('loadHistory', (c) => c.history.load(runId));
+    return this.use('loadHistory', (c) => {
+      const gens = c.history.load(runId);
+      return gens.some((g) => rowsNeedBlobs(g.rows)) ? expandHistory(gens, c.journal.blobs(runId)) : gens;
+    });
   }
 
   async ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord> {
