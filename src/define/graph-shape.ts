@@ -56,6 +56,11 @@ function addNodes(out: ShapeNode[], prefix: string, nodes: readonly GraphNode[])
         out.push({ path, kind: n.type });
         addUnit(out, `${path}[]/${n.child.segment}`, n.child);
         break;
+      case 'waitForEvent':
+        // The wait's row, then the step that takes the event, at its own segment beside it.
+        out.push({ path, kind: n.type });
+        addUnit(out, prefix + n.child.segment, n.child);
+        break;
       default:
         out.push({ path, kind: n.type });
     }

@@ -1,4 +1,9 @@
-import { toJSONSchema } from 'zod';
+import { createRequire } from 'node:module';
+import type * as Zod from 'zod';
+
+// zod's converter is loaded only for a zod schema (whose program has loaded zod already): a program
+// without zod never loads it through weft (see builtin-schemas.ts).
+const load = createRequire(import.meta.url);
 
 interface SchemaLike {
   '~standard'?: { vendor?: string; jsonSchema?: { input?: (opts: { target: string }) => Record<string, unknown> } };
@@ -17,7 +22,10 @@ export function jsonSchemaOf(schema: unknown): Record<string, unknown> | undefin
   try {
     const convert = s['~standard']?.jsonSchema?.input;
     if (typeof convert === 'function') return convert({ target: 'draft-2020-12' });
-    if (s['~standard']?.vendor === 'zod' && s._zod) return toJSONSchema(schema as Parameters<typeof toJSONSchema>[0], { io: 'input' }) as Record<string, unknown>;
+    if (s['~standard']?.vendor === 'zod' && s._zod) {
+      const { toJSONSchema } = load('zod') as typeof Zod;
+      return toJSONSchema(schema as Parameters<typeof toJSONSchema>[0], { io: 'input' }) as Record<string, unknown>;
+    }
   } catch {
     // not representable as JSON Schema
   }

@@ -127,7 +127,8 @@ class Fitter {
       this.node(node, path);
       // A sleep passes its input through: the next node gets what the node before the sleep returned.
       if (node.type === 'sleep' || node.type === 'sleepUntil') continue;
-      const r = this.byPath.get(path);
+      // A wait passes on what the step that took the event returned.
+      const r = this.byPath.get(node.type === 'waitForEvent' ? prefix + node.child.segment : path);
       prev = r && DONE.has(r.status) && r.output !== null && r.kind !== 'decision' ? { path, output: r.output } : null;
     }
   }
@@ -154,6 +155,14 @@ class Fitter {
         const r = this.row(path);
         if (!r || r.kind === 'decision' || this.hasUnder(path)) this.diverge(path, 'kind-changed', `"${path}" was recorded as a ${this.describe(path)}; it is a .map node now`);
         this.useUnder(path);
+        return;
+      }
+      case 'waitForEvent': {
+        // The wait's own row is at the node's path; the step that takes the event has its row beside it.
+        const r = this.row(path);
+        if (!r || r.kind === 'decision' || this.hasUnder(path)) this.diverge(path, 'kind-changed', `"${path}" was recorded as a ${this.describe(path)}; it is a .waitForEvent node now`);
+        const childPath = path.slice(0, path.length - node.segment.length) + node.child.segment;
+        if (this.touched(childPath)) this.unit(node.child, childPath);
         return;
       }
       case 'sleep':

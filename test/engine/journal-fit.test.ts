@@ -50,6 +50,20 @@ describe('journal fit: safe changes pass', () => {
     expect(await fitJournal(wf().then(step('a', { add: 5 })).then(step('b', { add: 7 })).then(gate()).then(step('c', { add: 9 })).commit(), rows)).toBeNull();
   });
 
+  it('a run waiting for an event, and one that took it and ran the step after the wait', async () => {
+    const waiting = () => wf().then(step('a')).waitForEvent('paid', step('take')).then(gate()).commit();
+    const rows = await journalOf(waiting());
+    expect(rows.find((r) => r.path === 'waitForEvent_take')?.status).toBe('waiting');
+    expect(await fitJournal(waiting(), rows)).toBeNull();
+    // The wait delivered and the step after it done: the rows after the wait still fit.
+    const done = rows.map((r) => (r.path === 'waitForEvent_take' ? { ...r, status: 'resumed' as const } : r));
+    done.push({ ...rows[0]!, path: 'take', status: 'success', output: JSON.stringify({ n: 3 }), seq: rows.length + 1 });
+    expect(await fitJournal(waiting(), done)).toBeNull();
+    // Renaming the step that takes the event renames the wait too (its segment is named after the step).
+    const renamed = wf().then(step('a')).waitForEvent('paid', step('took')).then(gate()).commit();
+    expect((await fitJournal(renamed, done))?.path).toBe('waitForEvent_take');
+  });
+
   it('steps appended at the end, or inserted after the point the run reached', async () => {
     const rows = await journalOf(wf().then(step('a')).then(gate()).then(step('c')).commit());
     expect(await fitJournal(wf().then(step('a')).then(gate()).then(step('c')).then(step('d')).commit(), rows)).toBeNull();
