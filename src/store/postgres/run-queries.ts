@@ -175,7 +175,12 @@ export function runConditions(filter: ListRunsFilter): { where: string[]; values
   if (filter.resourceId !== undefined) where.push(`resource_id = ${param(filter.resourceId)}`);
   if (filter.fromDate !== undefined) where.push(`created_at >= ${param(filter.fromDate)}`);
   if (filter.toDate !== undefined) where.push(`created_at <= ${param(filter.toDate)}`);
-  if (filter.runIdPrefix !== undefined) where.push(`starts_with(id, ${param(filter.runIdPrefix)})`);
+  if (filter.runIdPrefix !== undefined) {
+    // A range on the primary key (ids are COLLATE "C", byte order) narrows the scan to the matching ids;
+    // starts_with keeps the match exact.
+    const p = param(filter.runIdPrefix);
+    where.push(`id >= ${p} AND id < ${param(`${filter.runIdPrefix}\u{10FFFF}`)} AND starts_with(id, ${p})`);
+  }
   return { where, values };
 }
 
