@@ -69,7 +69,10 @@ describe('dashboard, day to day', { timeout: 60_000 }, () => {
     expect(await page.locator('.graph [data-step="sleep_1"] .node-id').textContent()).toBe('sleep_1');
     expect(await page.locator('.graph [data-step="sleep_1"] .node-note').textContent()).toBe('sleep 200 ms');
     expect(await page.locator('.graph [data-step="charge"] .node-note').textContent()).toBe('Charges the card through the payment gateway');
-    expect(await page.locator('table.gantt [data-step-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-step-row')))).toEqual(['charge', 'sleep_1', 'approve']);
+    // The page re-renders from the run's stream: wait for the render that has the suspended step's row.
+    await expect
+      .poll(() => page.locator('table.gantt [data-step-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-step-row'))), { timeout: 10_000 })
+      .toEqual(['charge', 'sleep_1', 'approve']);
 
     await page.locator('.graph [data-step="charge"]').click();
     const panel = page.locator('[data-panel="charge"]');
