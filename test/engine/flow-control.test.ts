@@ -9,6 +9,7 @@ import { PG_URL, schemaFactory } from '../store/pg-helpers.js';
 import type { AnyWorkflow, Store, WorkflowResult } from '../../src/index.js';
 import { FakeClock, withTestSeams } from '../../src/testing/index.js';
 import { deferred, until, untilStatus, uid } from './helpers.js';
+import { waitUntil } from '../support/wait.js';
 
 const In = z.object({ key: z.string(), n: z.number() });
 const Out = z.object({ seen: z.unknown() });
@@ -38,18 +39,34 @@ function recorder(id: string, flow: Record<string, unknown>, inputSchema: z.ZodT
   return { wf, seen, gate };
 }
 
-/** Real time passes (poll cycles run) while the fake clock stands still: what is not due stays undone. */
-const quiet = () => new Promise((r) => setTimeout(r, 100));
 
 const wefts: Weft[] = [];
 afterEach(async () => {
   await Promise.all(wefts.splice(0).map((w) => w.stop({ timeoutMs: 500 })));
 });
 
-function engine(store: Store, wf: AnyWorkflow, clock: FakeClock): Weft {
+/**
+ * An engine on `store` with a fake clock, and `quiet()`: resolves once the worker has finished two whole
+ * claim passes after the call (the first may have begun before it), so "what is not due stays undone"
+ * is checked against the worker having looked, while the fake clock stands still.
+ */
+function engine(store: Store, wf: AnyWorkflow, clock: FakeClock): { weft: Weft; quiet: () => Promise<void> } {
+  let passes = 0;
+  const claimRuns = store.claimRuns.bind(store);
+  store.claimRuns = async (opts) => {
+    try {
+      return await claimRuns(opts);
+    } finally {
+      passes++;
+    }
+  };
   const weft = new Weft(withTestSeams({ workflows: { wf }, store, worker: { pollMs: 10 } }, { clock }));
   wefts.push(weft);
-  return weft;
+  const quiet = async () => {
+    const from = passes;
+    await waitUntil(() => passes >= from + 2 || null, { message: 'two claim passes of the worker' });
+  };
+  return { weft, quiet };
 }
 
 describe('flow control: definitions', () => {
@@ -81,7 +98,7 @@ for (const [name, makeStore] of stores) {
     it('debounce: a burst runs once, with the last input, after the quiet period', async () => {
       const clock = new FakeClock(1_800_000_000_000);
       const { wf, seen } = recorder(uid('debounce'), { debounce: { period: '10s', key: (i: { key: string }) => i.key } });
-      engine(makeStore(), wf, clock);
+      const { quiet } = engine(makeStore(), wf, clock);
       const ids: string[] = [];
       for (let n = 1; n <= 3; n++) ids.push((await (await wf.createRun()).startAsync({ inputData: { key: 'doc', n } })).runId);
       const other = (await (await wf.createRun()).startAsync({ inputData: { key: 'other', n: 9 } })).runId;
@@ -100,7 +117,7 @@ for (const [name, makeStore] of stores) {
     it('batch: starts become one run whose input is the array of inputs', async () => {
       const clock = new FakeClock(1_800_000_000_000);
       const { wf, seen } = recorder(uid('batch'), { batch: { maxSize: 3, timeout: '1m' } }, z.array(In));
-      engine(makeStore(), wf, clock);
+      const { quiet } = engine(makeStore(), wf, clock);
       const runs = await Promise.all([1, 2, 3, 4].map(async () => wf.createRun()));
       const ids: string[] = [];
       for (const [i, r] of runs.entries()) ids.push((await r.startAsync({ inputData: { key: 'k', n: i } })).runId);
@@ -132,7 +149,7 @@ for (const [name, makeStore] of stores) {
     it('throttle: at most `limit` runs begin per period; the rest wait in order and none is lost', async () => {
       const clock = new FakeClock(1_800_000_000_000);
       const { wf, seen } = recorder(uid('throttle'), { throttle: { limit: 1, period: '1m', key: (i: { key: string }) => i.key } });
-      engine(makeStore(), wf, clock);
+      const { quiet } = engine(makeStore(), wf, clock);
       const ids: string[] = [];
       // One ms apart: claim order is (priority, created, id), and a frozen clock would leave it to the ids.
       for (let n = 0; n < 3; n++) {
