@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,9 +5,12 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresStore, sqliteStore, type Store } from '../../src/index.js';
-import { waitUntil } from '../support/wait.js';
+import { runPhase } from './crash-harness.js';
 
 const CHILD = fileURLToPath(new URL('./course-child.mjs', import.meta.url));
+/** Runs a child phase; resolves on exit (SIGKILLed once `killWhen` holds). */
+const phase = (env: Record<string, string>, killWhen?: () => boolean) =>
+  runPhase(CHILD, env, { killWhen, killWhat: 'the rewound run to reach its hanging step', killWithinMs: 30000, guardMs: 60000 });
 const PG_URL = process.env.WEFT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 interface Lines {
@@ -23,25 +25,6 @@ function ledger(path: string): Lines {
     // not written yet
   }
   return { lines: text.split('\n').filter(Boolean).map((l) => l.split('\t')) };
-}
-
-/** Runs a child phase; resolves on exit. The travel phase is SIGKILLed once the rewound run hangs in t3. */
-function phase(env: Record<string, string>, killWhen?: () => boolean): Promise<{ signal: NodeJS.Signals | null; code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    if (killWhen) {
-      void waitUntil(killWhen, { timeout: 30_000, message: 'the rewound run to reach its hanging step' })
-        .then(() => child.kill('SIGKILL'))
-        .catch(reject);
-    }
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code, signal) => {
-      clearTimeout(guard);
-      resolve({ code, signal, stderr });
-    });
-  });
 }
 
 async function scenario(base: Record<string, string>, open: () => Store): Promise<void> {

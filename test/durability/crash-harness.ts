@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '../support/wait.js';
 
 const CHILD = fileURLToPath(new URL('./chaos-child.mjs', import.meta.url));
 
@@ -104,4 +105,37 @@ export function readLedger(path: string): LedgerReport {
     }
   }
   return { acked, executions, reexecutions, violations, callbacks, records };
+}
+
+export interface PhaseExit {
+  signal: NodeJS.Signals | null;
+  code: number | null;
+  stderr: string;
+}
+
+/**
+ * Runs one phase of a crash test in a child process (`script` with `env`); resolves on its exit. With
+ * `killWhen`, the child is SIGKILLed as soon as that condition holds (waited on, never timed). A guard
+ * kills a child that outlives `guardMs`, so a hung phase fails the test instead of hanging it.
+ */
+export function runPhase(
+  script: string,
+  env: Record<string, string>,
+  opts: { killWhen?: () => boolean; killWhat?: string; killWithinMs?: number; guardMs?: number } = {},
+): Promise<PhaseExit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    if (opts.killWhen) {
+      void waitUntil(opts.killWhen, { timeout: opts.killWithinMs ?? 60_000, message: opts.killWhat ?? 'the kill point' })
+        .then(() => child.kill('SIGKILL'))
+        .catch(reject);
+    }
+    const guard = setTimeout(() => child.kill('SIGKILL'), opts.guardMs ?? 120_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal, stderr });
+    });
+  });
 }

@@ -1,13 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitUntil } from '../support/wait.js';
+import { runPhase } from './crash-harness.js';
 
 const CHILD = fileURLToPath(new URL('./loop-child.mjs', import.meta.url));
+/** Runs a child phase; resolves on exit (SIGKILLed once `killWhen` holds). */
+const phase = (env: Record<string, string>, killWhen?: () => boolean) =>
+  runPhase(CHILD, env, { killWhen, killWhat: 'the loop to be half-way', killWithinMs: 60000, guardMs: 120000 });
 const PG_URL = process.env.WEFT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TURNS = 150;
 
@@ -19,24 +21,6 @@ function ledger(path: string): string[][] {
     // not written yet
   }
   return text.split('\n').filter(Boolean).map((l) => l.split('\t'));
-}
-
-function phase(env: Record<string, string>, killWhen?: () => boolean): Promise<{ signal: NodeJS.Signals | null; code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    if (killWhen) {
-      void waitUntil(killWhen, { timeout: 60_000, message: 'the loop to be half-way' })
-        .then(() => child.kill('SIGKILL'))
-        .catch(reject);
-    }
-    const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('exit', (code, signal) => {
-      clearTimeout(guard);
-      resolve({ code, signal, stderr });
-    });
-  });
 }
 
 const message = (t: number) => ({ role: t % 2 ? 'user' : 'assistant', turn: t, text: `turn ${t} ${'x'.repeat(1000)}` });
