@@ -363,13 +363,18 @@ export class RunExecution implements Exec {
   }
 
   encodeValue(value: Value, what: string): string | null {
-    // Dates are stored tagged (see encodeKeepingDates), so the next step, a resume and a replay all see
-    // a Date; tagging copies only the containers on the way to a Date, so the codec's memo still knows
-    // the rest. The value passed on is the one a replay decodes (the text may reference blobs).
-    const tagged = tagDates(value.v);
-    const { text, lossy } = this.encodeJournal(tagged, what);
+    let v = value.v;
+    let { text, lossy } = this.encodeJournal(v, what);
+    if (lossy) {
+      // Only a value JSON changes is looked at again (not every step's): its Dates are stored tagged (see
+      // encodeKeepingDates), so the next step, a resume and a replay all see a Date. Tagging copies only
+      // the containers on the way to a Date, so the codec's memo still knows the rest.
+      const tagged = tagDates(v);
+      if (tagged !== v) ({ text, lossy } = this.encodeJournal((v = tagged), what));
+      // The value passed on is the one a replay decodes (the text may reference blobs).
+      value.v = text === null ? undefined : reviveDates(JSON.parse(JSON.stringify(v)));
+    }
     value.json = text;
-    if (lossy || tagged !== value.v) value.v = text === null ? undefined : reviveDates(JSON.parse(JSON.stringify(tagged)));
     return text;
   }
 
