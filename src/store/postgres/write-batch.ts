@@ -49,23 +49,7 @@ export function writeSql(schema: string, skipLocked: boolean, withBlobs = false)
       WHERE r.id = ANY($1::text[]) AND r.id = l.id
       RETURNING r.id
     ),
-    input AS (
-      SELECT * FROM unnest($20::text[], $21::text[], $22::text[], $23::text[], $24::int[], $25::text[], $26::text[],
-          $27::text[], $28::text[], $29::bigint[], $30::bigint[], $31::bigint[])
-        WITH ORDINALITY AS t(run_id, path, kind, status, attempt, input, output, error, meta, started_at, ended_at,
-          epoch, ord)
-    ),
-    ins AS (
-      INSERT INTO "${schema}".journal AS j (run_id, path, kind, status, attempt, input, output, error, meta,
-          started_at, ended_at)
-      SELECT i.run_id, i.path, i.kind, i.status, i.attempt, i.input, i.output, i.error, i.meta, i.started_at,
-        i.ended_at
-      FROM input i JOIN locked l ON l.id = i.run_id AND l.lease_epoch = i.epoch
-      ORDER BY i.ord
-      ON CONFLICT (run_id, path) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status,
-        attempt = EXCLUDED.attempt, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
-        meta = EXCLUDED.meta, started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at
-      RETURNING 1
+    ${journalCtes(schema, 20)}
     )${withBlobs ? blobsCte(schema) : ''}
     SELECT id, lease_epoch AS epoch FROM locked`;
 }
@@ -75,19 +59,15 @@ const JOURNAL_UPSERT = `ON CONFLICT (run_id, path) DO UPDATE SET kind = EXCLUDED
         meta = EXCLUDED.meta, started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at`;
 
 /**
- * writeSql for a batch of journal rows only (most batches: a step's result is one journal row, the run
- * row is written when the run settles). Without the UPDATE of runs, the statement-level run-count
- * trigger (which fires for an UPDATE even when it changes no row) is not run at all.
- * Parameters: $1 run ids, $2-$13 the journal columns as in writeSql's $20-$31.
+ * The journal part of a batch statement: the rows as arrays from parameter $`first` on (run id, path,
+ * kind, status, attempt, input, output, error, meta, started_at, ended_at, epoch), upserted in their order
+ * where their run's epoch matches the `locked` CTE.
  */
-export function journalOnlySql(schema: string, skipLocked: boolean): string {
-  return `WITH locked AS MATERIALIZED (
-      SELECT id, lease_epoch FROM "${schema}".runs WHERE id = ANY($1::text[])
-      ORDER BY id COLLATE "C" FOR NO KEY UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
-    ),
-    input AS (
-      SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],
-          $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[])
+function journalCtes(schema: string, first: number): string {
+  const p = (i: number, type: string) => `$${first + i}::${type}[]`;
+  return `input AS (
+      SELECT * FROM unnest(${p(0, 'text')}, ${p(1, 'text')}, ${p(2, 'text')}, ${p(3, 'text')}, ${p(4, 'int')}, ${p(5, 'text')},
+          ${p(6, 'text')}, ${p(7, 'text')}, ${p(8, 'text')}, ${p(9, 'bigint')}, ${p(10, 'bigint')}, ${p(11, 'bigint')})
         WITH ORDINALITY AS t(run_id, path, kind, status, attempt, input, output, error, meta, started_at, ended_at,
           epoch, ord)
     ),
@@ -100,6 +80,21 @@ export function journalOnlySql(schema: string, skipLocked: boolean): string {
       ORDER BY i.ord
       ${JOURNAL_UPSERT}
       RETURNING 1
+`;
+}
+
+/**
+ * writeSql for a batch of journal rows only (most batches: a step's result is one journal row, the run
+ * row is written when the run settles). Without the UPDATE of runs, the statement-level run-count
+ * trigger (which fires for an UPDATE even when it changes no row) is not run at all.
+ * Parameters: $1 run ids, $2-$13 the journal columns as in writeSql's $20-$31.
+ */
+export function journalOnlySql(schema: string, skipLocked: boolean): string {
+  return `WITH locked AS MATERIALIZED (
+      SELECT id, lease_epoch FROM "${schema}".runs WHERE id = ANY($1::text[])
+      ORDER BY id COLLATE "C" FOR NO KEY UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
+    ),
+    ${journalCtes(schema, 2)}
     )
     SELECT id, lease_epoch AS epoch FROM locked`;
 }
