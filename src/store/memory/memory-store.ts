@@ -8,6 +8,7 @@ import type {
   NewRun,
   JournalGeneration,
   PruneRequest,
+  EventPruneRequest,
   RunLink,
   RunLinks,
   ResumeRequest,
@@ -41,7 +42,7 @@ import { admitSync, appendItem, type AdmitOutcome, type FlowAdmission, type Flow
 import { claimsBefore } from './run-queue.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { MemoryEvents } from './events.js';
-import { checkSendEvent, checkWait } from '../shared/event-rules.js';
+import { checkEventPrune, checkSendEvent, checkWait } from '../shared/event-rules.js';
 import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
 
 interface MemoryRun extends IndexedRun {
@@ -127,6 +128,11 @@ export class MemoryStore implements Store {
 
   async loadEvent(id: string): Promise<StoredEvent | null> {
     return this.eventBook.load(id);
+  }
+
+  async pruneEvents(req: EventPruneRequest): Promise<number> {
+    checkEventPrune(req);
+    return this.eventBook.prune(req);
   }
 
   async admitRun(req: FlowAdmission): Promise<AdmitOutcome> {
@@ -215,6 +221,7 @@ export class MemoryStore implements Store {
     const r = this.runs.get(runId);
     if (!r) return false;
     this.runs.delete(runId);
+    this.eventBook.dropRunWaits(runId);
     this.index.remove(r);
     this.held.delete(r);
     return true;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { JournalEntry, NewRun, RunStatus, SendEventRequest, SendEventResult, StoredEvent, WaitRequest, WaitResult } from '../types.js';
-import { deliverable, deliveredMeta } from '../shared/event-rules.js';
+import { deliverable, deliveredMeta, eventExpiry } from '../shared/event-rules.js';
 import { query } from './connection.js';
 import { JOURNAL_COLUMNS } from './journal-queries.js';
 
@@ -46,7 +46,8 @@ export function eventSql(schema: string): EventSql {
     // becomes 'resumed' with the event, and a running or waiting run becomes pending with a new epoch.
     markDelivered: `WITH dropped AS (DELETE FROM ${s}.event_waits WHERE run_id = $1 AND path = $2),
       recorded AS (INSERT INTO ${s}.event_deliveries (event_id, run_id, path, delivered_at) VALUES ($3, $1, $2, $5)),
-      resumed AS (UPDATE ${s}.journal SET status = 'resumed', meta = $4 WHERE run_id = $1 AND path = $2)
+      resumed AS (UPDATE ${s}.journal SET status = 'resumed', meta = $4 WHERE run_id = $1 AND path = $2),
+      consumed AS (UPDATE ${s}.events SET consumed_at = $5 WHERE id = $3 AND run_id = $1)
       UPDATE ${s}.runs SET
         status = CASE WHEN status IN ('running', 'waiting') THEN 'pending' ELSE status END,
         owner = CASE WHEN status IN ('running', 'waiting') THEN NULL ELSE owner END,
@@ -54,7 +55,7 @@ export function eventSql(schema: string): EventSql {
         lease_epoch = CASE WHEN status IN ('running', 'waiting') THEN lease_epoch + 1 ELSE lease_epoch END,
         wake_at = NULL, updated_at = $5
       WHERE id = $1`,
-    insert: `INSERT INTO ${s}.events (id, name, match_key, run_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+    insert: `INSERT INTO ${s}.events (id, name, match_key, run_id, data, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
       ON CONFLICT (id) DO NOTHING RETURNING seq`,
     byId: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE id = $1`,
     waitsByKey: `SELECT run_id AS "runId", path FROM ${s}.event_waits WHERE name = $1 AND (match_key = $2 OR match_key IS NULL)
@@ -63,7 +64,9 @@ export function eventSql(schema: string): EventSql {
     waitsOfRun: `SELECT run_id AS "runId", path FROM ${s}.event_waits WHERE run_id = $1 AND name = $2 ORDER BY path COLLATE "C"`,
     runForUpdate: `SELECT id, workflow_id AS "workflowId", status, lease_epoch AS "leaseEpoch" FROM ${s}.runs WHERE id = $1 FOR UPDATE`,
     row: `SELECT ${JOURNAL_COLUMNS} FROM ${s}.journal WHERE run_id = $1 AND path = $2`,
-    deliver: `INSERT INTO ${s}.event_deliveries (event_id, run_id, path, delivered_at) VALUES ($1, $2, $3, $4)`,
+    // An early event taken by its wait: the delivery recorded, and an event sent to this run consumed.
+    deliver: `WITH consumed AS (UPDATE ${s}.events SET consumed_at = $4 WHERE id = $1 AND run_id = $2)
+      INSERT INTO ${s}.event_deliveries (event_id, run_id, path, delivered_at) VALUES ($1, $2, $3, $4)`,
     dropWaits: `DELETE FROM ${s}.event_waits WHERE run_id = $1 AND path = $2`,
     addWaits: `INSERT INTO ${s}.event_waits (run_id, path, name, match_key, created_at)
       SELECT $1, $2, n, $4, $5 FROM unnest($3::text[]) AS n ON CONFLICT (run_id, path, name) DO UPDATE SET match_key = EXCLUDED.match_key`,
@@ -113,7 +116,7 @@ export async function sendEvent(
   const stored: StoredEvent = { id: ev.id, name: ev.name, key: ev.key, runId: ev.runId, data: ev.data, createdAt: Math.round(ev.now) };
   if (ev.runId !== null) await query(c, sql.runForUpdate, [ev.runId]);
   else await lockForSend(c, sql, schema, ev.name, ev.key);
-  const ins = await query(c, sql.insert, [stored.id, stored.name, stored.key, stored.runId, stored.data, stored.createdAt]);
+  const ins = await query(c, sql.insert, [stored.id, stored.name, stored.key, stored.runId, stored.data, stored.createdAt, eventExpiry(ev)]);
   if (ins.rowCount === 0) return { created: false, delivered: [], started: [] };
   const started: string[] = [];
   for (const r of req.startRuns ?? []) if (await insertRun(r)) started.push(r.runId);
