@@ -27,6 +27,7 @@ export interface EventSql {
   earlyKeyed: string;
   earlyAny: string;
   earlyRun: string;
+  sendOneTrip: string;
 }
 
 export function eventSql(schema: string): EventSql {
@@ -81,6 +82,7 @@ export function eventSql(schema: string): EventSql {
       AND ${notDelivered} ORDER BY created_at, seq LIMIT 1`,
     earlyRun: `SELECT ${EVENT_COLUMNS}, seq FROM ${s}.events e WHERE run_id = $3 AND name = $1 AND created_at >= $2
       AND ${notDelivered} ORDER BY created_at, seq LIMIT 1`,
+    sendOneTrip: `SELECT created, run_id AS "runId", workflow_id AS "workflowId" FROM ${s}.weft_send_event($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
   };
 }
 
@@ -102,6 +104,25 @@ async function lockForWait(c: pg.PoolClient, sql: EventSql, schema: string, name
 async function lockForSend(c: pg.PoolClient, sql: EventSql, schema: string, name: string, key: string | null): Promise<void> {
   if (key === null) await query(c, sql.lockShared, [lockKey(schema, name, null)]);
   else await query(c, sql.lockSharedKeyed, [lockKey(schema, name, null), lockKey(schema, name, key)]);
+}
+
+/**
+ * See Store.sendEvent, for a send that starts no runs: one statement, the server-side function of
+ * migration 0017 (the steps of sendEvent below, without their six round trips). Not inside a
+ * transaction: the statement is one.
+ */
+export async function sendEventOneTrip(pool: pg.Pool, sql: EventSql, schema: string, req: SendEventRequest): Promise<SendEventResult> {
+  const ev = req.event;
+  const lockAny = lockKey(schema, ev.name, null);
+  const lockKeyed = ev.key === null ? null : lockKey(schema, ev.name, ev.key);
+  const rows = (
+    await query<{ created: boolean; runId: string | null; workflowId: string | null }>(pool, sql.sendOneTrip, [
+      ev.id, ev.name, ev.key, ev.runId, ev.data, Math.round(ev.now), eventExpiry(ev), lockAny, lockKeyed,
+    ])
+  ).rows;
+  if (!rows[0]?.created) return { created: false, delivered: [], started: [] };
+  const delivered = rows.filter((r) => r.runId !== null).map((r) => ({ runId: r.runId!, workflowId: r.workflowId! }));
+  return { created: true, delivered, started: [] };
 }
 
 /** See Store.sendEvent. Runs inside a transaction; `insertRun` creates a triggered run unless it exists. */

@@ -452,6 +452,7 @@ export class PostgresStore implements Store {
 
   async sendEvent(req: SendEventRequest): Promise<SendEventResult> {
     checkSendEvent(req);
+    if (!req.startRuns?.length) return this.run('sendEvent', (pool) => events.sendEventOneTrip(pool, this.eventSql, this.schema, req));
     return this.tx('sendEvent', (c) =>
       events.sendEvent(c, this.eventSql, this.schema, req, async (run) => ((await query(c, this.runSql.insert, pgRunValues(run))).rowCount ?? 0) > 0),
     );
