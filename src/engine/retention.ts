@@ -122,7 +122,8 @@ export class Retention {
     let total = 0;
     for (let i = 0; i < MAX_BATCHES_PER_PASS; i++) {
       const now = this.d.now();
-      const req: EventPruneRequest = { now, consumedBefore: now - this.d.eventKeepMs, limit: this.batch };
+      // keepMs: Infinity keeps them for good: the earliest time there is, which no event was taken before.
+      const req: EventPruneRequest = { now, consumedBefore: Math.max(now - this.d.eventKeepMs, -8.64e15), limit: this.batch };
       const n = await this.d.storeCall(() => prune.call(this.d.store, req));
       this.stats.batches++;
       this.stats.eventsDeleted += n;

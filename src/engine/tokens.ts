@@ -34,8 +34,11 @@ export interface EventLifetimes {
  * sent up to windowMs before it began) and its id has been kept keepMs for idempotent resends.
  */
 export function eventExpiresAt(now: number, l: EventLifetimes): number {
-  return now + Math.max(l.windowMs, l.keepMs);
+  // Infinity (keep forever) as the latest time a Date can hold, which no pass ever reaches.
+  return Math.min(now + Math.max(l.windowMs, l.keepMs), LATEST_MS);
 }
+
+const LATEST_MS = 8.64e15;
 
 /**
  * Issues a token for a run: stored (as its hash) before it is returned, so the URL works at once. Its
@@ -49,7 +52,7 @@ export async function createToken(store: Store, runId: string, opts: unknown, no
   const token = randomBytes(32).toString('base64url');
   const expiresAt = now + ms;
   if (!store.sendEvent) throw new InvalidArgumentError(`the ${store.kind} store does not support events`);
-  await store.sendEvent({ event: { id: `token-record:${hash(token)}`, name: ISSUED, key: null, runId, data: JSON.stringify({ expiresAt }), now, expiresAt: expiresAt + keepMs } });
+  await store.sendEvent({ event: { id: `token-record:${hash(token)}`, name: ISSUED, key: null, runId, data: JSON.stringify({ expiresAt }), now, expiresAt: Math.min(expiresAt + keepMs, LATEST_MS) } });
   return { token, url: `/api/weft/tokens/${token}`, expiresAt: new Date(expiresAt) };
 }
 

@@ -14,8 +14,8 @@ const HOUR = 3_600_000;
 const MINUTE = 60_000;
 let seq = 0;
 
-function workflows() {
-  const k = ++seq;
+/** The workflows of test number `k` (a new one by default); the same `k` builds them again for another engine. */
+function workflows(k = ++seq) {
   const take = createStep({ id: 'take', inputSchema: z.any(), outputSchema: z.any(), resumeSchema: z.object({ amount: z.number() }), execute: async ({ resumeData }) => resumeData ?? null });
   const paid = createWorkflow({ id: `paid-${k}`, inputSchema: z.object({ orderId: z.string() }), outputSchema: z.any() })
     .waitForEvent(`paid-${k}`, take, { match: { key: ({ inputData }) => (inputData as { orderId: string }).orderId } })
@@ -38,6 +38,7 @@ function workflows() {
 describe('events.keepMs', () => {
   it('is checked', () => {
     expect(() => new Weft({ events: { keepMs: -1 } })).toThrow(InvalidArgumentError);
+    expect(() => new Weft({ events: { keepMs: 'long' as never } })).toThrow(InvalidArgumentError);
   });
 });
 
@@ -63,6 +64,33 @@ describe.each(cases)('event retention ($name)', ({ make }) => {
     expect(await weft.applyRetention()).toEqual({ deleted: 0, eventsDeleted: 3 });
     expect(weft.retentionStats().eventsDeleted).toBe(3);
     expect((await weft.sendEvent(w.event, { id: 'early-0', key: 'o0', data: { amount: 0 } })).created).toBe(true);
+  });
+
+  it('keepMs: Infinity keeps events for good', async () => {
+    const clock = new FakeClock();
+    const w = workflows();
+    const weft = start(make().shared(), clock, { paid: w.paid }, Infinity);
+    await weft.start();
+    await weft.sendEvent(w.event, { id: 'kept', key: 'o1', data: { amount: 1 } });
+    clock.advance(1000 * 86_400_000);
+    expect((await weft.applyRetention()).eventsDeleted).toBe(0);
+    expect((await weft.sendEvent(w.event, { id: 'kept', key: 'o1', data: { amount: 1 } })).created).toBe(false);
+  });
+
+  it('two engines on one store prune events together: each deleted once, no errors', async () => {
+    const clock = new FakeClock();
+    const w = workflows();
+    const data = make();
+    const a = start(data.shared(), clock, { paid: w.paid });
+    const b = start(data.shared(), clock, { paid: workflows(seq).paid });
+    await a.start();
+    await b.start();
+    for (let i = 0; i < 30; i++) await a.sendEvent(w.event, { key: `o${i}`, data: { amount: i } });
+    clock.advance(2 * HOUR);
+    const [ra, rb] = await Promise.all([a.applyRetention(), b.applyRetention()]);
+    expect(ra.eventsDeleted + rb.eventsDeleted).toBe(30);
+    expect(a.retentionStats().lastError).toBeNull();
+    expect(b.retentionStats().lastError).toBeNull();
   });
 
   it('an event sent to one run goes keepMs after that run took it, before its window ends', async () => {
