@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createStep, createWorkflow } from '../../src/index.js';
 import { documentReview, orderPayment } from '../../src/examples/index.js';
 import { startHarness, type Harness } from '../server/harness.js';
 
@@ -13,7 +15,10 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  h = await startHarness({ workflows: { 'document-review': documentReview, 'order-payment': orderPayment } });
+    const mail = createStep({ id: 'mail', inputSchema: z.any(), outputSchema: z.any(), execute: async ({ createToken }) => ({ sent: (await createToken()).expiresAt !== null }) });
+  const decide = createStep({ id: 'decide', inputSchema: z.any(), outputSchema: z.any(), resumeSchema: z.object({ ok: z.boolean() }), execute: async ({ resumeData }) => resumeData ?? null });
+  const approveLink = createWorkflow({ id: 'approve-link', inputSchema: z.any(), outputSchema: z.any() }).then(mail).waitForToken(decide).commit();
+  h = await startHarness({ workflows: { 'document-review': documentReview, 'order-payment': orderPayment, 'approve-link': approveLink } });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--headless'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -67,6 +72,16 @@ describe('dashboard: waiting for events', () => {
     expect((await request).postDataJSON()).toEqual({ key: 'A-77', data: { amount: 42, provider: 'card' } });
     await expect.poll(() => page.locator('#run-status').textContent(), { timeout: 10_000 }).toBe('success');
     expect(await page.locator('pre[aria-label="run result"]').textContent()).toContain('"status": "paid"');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a run waiting for a completion token says so, with no event form (only the token completes it)', async () => {
+    const started = await h.api('/workflows/approve-link/runs', { method: 'POST', json: { runId: 'token-run', inputData: {} } });
+    expect(started.status).toBe(202);
+    await page.goto(`${h.url}/#/runs/approve-link/token-run`);
+    await expect.poll(() => page.locator('#run-status').textContent(), { timeout: 10_000 }).toBe('waiting');
+    await expect.poll(() => page.locator('[data-wait]').textContent(), { timeout: 10_000 }).toMatch(/waits for its completion token/);
+    expect(await page.getByRole('form', { name: /send an event/ }).count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 });

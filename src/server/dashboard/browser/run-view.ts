@@ -131,6 +131,10 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
    * its refusal (VALIDATION_FAILED, with the failing fields) is shown in the form.
    */
   function eventForm(runId: string, wait: NonNullable<RunView['waitingFor']>[number], schemas: Record<string, Record<string, unknown>>, refresh: () => void): HTMLElement {
+    // A .waitForToken: only the token's URL completes it (names under weft. cannot be sent).
+    if (wait.events.every((e) => e.startsWith('weft.'))) {
+      return h('p', { 'data-wait': wait.path }, `${wait.path} waits for its completion token: POST the data to the token's URL (/api/weft/tokens/<token>).`);
+    }
     const id = `event-${wait.path}`;
     const select = h('select', { id: `${id}-name`, name: 'event' }, ...wait.events.map((e) => h('option', { value: e }, e))) as HTMLSelectElement;
     const err = h('p', { className: 'error', role: 'alert' });
