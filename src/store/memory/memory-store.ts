@@ -27,8 +27,9 @@ import type {
   Store,
   WriteOp,
   WriteOutcome,
+  StreamRow,
 } from '../types.js';
-import { isTerminal, runIdOf } from '../types.js';
+import { isStreamOp, isTerminal, runIdOf } from '../types.js';
 import { applyRunPatch, insertedRecord, isClaimable, isUnreleased, normalisePage } from '../shared/run-rules.js';
 import { isSettled } from '../../domain/run-status.js';
 import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
@@ -41,8 +42,10 @@ import { admitSync, appendItem, type AdmitOutcome, type FlowAdmission, type Flow
 import { claimsBefore } from './run-queue.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { MemoryEvents } from './events.js';
+import { MemoryStreams } from './streams.js';
+import { rowPositions } from '../shared/stream-rules.js';
 import { checkSendEvent, checkWait } from '../shared/event-rules.js';
-import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
+import { checkAdmission, checkClaim, checkInt, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
 
 interface MemoryRun extends IndexedRun {
   record: RunRecord;
@@ -75,6 +78,10 @@ export class MemoryStore implements Store {
     },
   });
   private readonly flow = new FlowBook();
+  private readonly streams = new MemoryStreams();
+  /** The stream position last handed out (journal rows and chunks share it). */
+  private streamPos = 0;
+  private readonly nextPos = (): number => ++this.streamPos;
 
   /** Call after anything that may have changed a run's owner or status. */
   private noteHeld(r: MemoryRun): void {
@@ -217,7 +224,14 @@ export class MemoryStore implements Store {
     this.runs.delete(runId);
     this.index.remove(r);
     this.held.delete(r);
+    this.streams.delete(runId);
     return true;
+  }
+
+  async readStream(runId: string, after: number, limit: number): Promise<StreamRow[]> {
+    checkText(runId, 'runId');
+    checkInt(after, 'after', 0, Number.MAX_SAFE_INTEGER);
+    return this.streams.read(runId, after, limit);
   }
 
   async loadLinks(runId: string): Promise<RunLinks> {
@@ -257,15 +271,18 @@ export class MemoryStore implements Store {
         continue;
       }
       if (op.type === 'journal') {
-        // Stored as given (the engine never mutates a row after writing it); readers get copies. The
-        // map's insertion order is the seq order: re-setting a path keeps its original place.
+        // Stored as a copy with its stream positions; readers get copies. The map's insertion order is
+        // the seq order: re-setting a path keeps its original place.
+        const row = { ...op.entry, ...rowPositions(r.journal.get(op.entry.path), op.entry, this.streamPos + 1) };
+        if (row.pos === this.streamPos + 1) this.streamPos++;
         if (op.entry.blobs) {
           const blobs = (r.blobs ??= new Map());
           for (const b of op.entry.blobs) if (!blobs.has(b.hash)) blobs.set(b.hash, b.data);
-          const row = { ...op.entry };
           delete row.blobs;
-          r.journal.set(op.entry.path, row);
-        } else r.journal.set(op.entry.path, op.entry);
+        }
+        r.journal.set(op.entry.path, row);
+      } else if (isStreamOp(op)) {
+        this.streams.apply(op, this.nextPos);
       } else {
         applyRunPatch(r.record, op.patch, op.now);
         this.index.refresh(r);
