@@ -43,6 +43,8 @@ export class GroupCommitter {
    */
   private readonly held = new Map<string, PendingWrite[]>();
   private released: (() => void)[] = [];
+  /** Told which runs each batch committed writes for (run stream readers wake on it). */
+  private onCommit: ((runIds: Iterable<string>) => void) | null = null;
 
   /**
    * @param maxInFlight batches committing at once per lane (creations, writes). 1 on every store: while a batch commits, new writes
@@ -57,6 +59,11 @@ export class GroupCommitter {
     private readonly maxBatch = 2000,
     private readonly maxInFlight = 1,
   ) {}
+
+  /** Sets who hears of committed batches (the engine's EventHub). */
+  setCommitListener(fn: (runIds: Iterable<string>) => void): void {
+    this.onCommit = fn;
+  }
 
   write(op: WriteOp): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -192,10 +199,17 @@ export class GroupCommitter {
         else p.resolve();
       }
       for (const runId of later) this.hold(runId, hold.filter((p) => runIdOf(p.op) === runId));
+      if (this.onCommit) this.notify(ops, skipped);
     } catch (err) {
       const e = err instanceof StoreError ? err : new StoreError('store write failed', { cause: err });
       for (const p of batch) p.reject(e);
     }
+  }
+
+  private notify(ops: WriteOp[], skipped: (op: WriteOp) => boolean): void {
+    const ids = new Set<string>();
+    for (const op of ops) if (!skipped(op)) ids.add(runIdOf(op));
+    this.onCommit!(ids);
   }
 
   /**
