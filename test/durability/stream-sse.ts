@@ -6,16 +6,20 @@ export interface SseMessage {
 }
 
 /**
- * Reads an SSE response message by message until `stop` says so (then aborts the connection) or the
- * server ends the stream. Returns what was read.
+ * Reads an SSE response message by message (into `msgs`, which callers may watch) until `stop` says so
+ * (then aborts the connection), the server ends the stream, or the connection drops. Returns what was read.
  */
-export async function readUntil(url: string, headers: Record<string, string>, stop: (msgs: SseMessage[]) => boolean): Promise<{ msgs: SseMessage[]; ended: boolean }> {
+export async function readUntil(
+  url: string,
+  headers: Record<string, string>,
+  stop: (msgs: SseMessage[]) => boolean,
+  msgs: SseMessage[] = [],
+): Promise<{ msgs: SseMessage[]; ended: boolean }> {
   const ctl = new AbortController();
   const res = await fetch(url, { headers, signal: ctl.signal });
   if (!res.ok || !res.body) throw new Error(`SSE request failed: ${res.status} ${await res.text()}`);
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
-  const msgs: SseMessage[] = [];
   let buf = '';
   try {
     for (;;) {
@@ -47,9 +51,9 @@ export async function readUntil(url: string, headers: Record<string, string>, st
         }
       }
     }
-  } catch (err) {
-    if (ctl.signal.aborted) return { msgs, ended: false };
-    throw err;
+  } catch {
+    // Aborted here, or the connection dropped (the server stopped): what was read so far.
+    return { msgs, ended: false };
   }
 }
 
