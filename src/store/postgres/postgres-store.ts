@@ -315,9 +315,26 @@ export class PostgresStore implements Store {
    * A batch is one statement (atomic by itself); a batch with stream ops (chunks) takes a few more, so
    * it runs in a transaction.
    */
-  private applyBatch(pool: pg.Pool, ops: WriteOp[], skipLocked: boolean): Promise<WriteOutcome> {
+  private async applyBatch(pool: pg.Pool, ops: WriteOp[], skipLocked: boolean): Promise<WriteOutcome> {
+    if (!ops.some(isStreamOp)) return applyWrite(pool, this.schema, ops, skipLocked);
+    // A new owner's void (every run claimed again starts with one) is one statement of its own: it is
+    // right whatever happens to the rest of the batch, so it needs no transaction with it.
+    const takeovers = ops.filter((op) => op.type === 'stream-void' && op.path === undefined) as Extract<WriteOp, { type: 'stream-void' }>[];
+    if (takeovers.length > 0) {
+      await query(pool, this.streamSql.voidTakeovers, [takeovers.map((v) => v.runId), takeovers.map((v) => v.epoch), Math.round(takeovers[0]!.now)]);
+      ops = ops.filter((op) => !(op.type === 'stream-void' && op.path === undefined));
+      if (ops.length === 0) return { fenced: await this.fencedOf(pool, takeovers) };
+    }
     if (!ops.some(isStreamOp)) return applyWrite(pool, this.schema, ops, skipLocked);
     return transaction(pool, 'write', (c) => applyWrite(c, this.schema, ops, skipLocked));
+  }
+
+  /** The runs of these ops whose epoch moved on (a batch of takeover voids alone reports them). */
+  private async fencedOf(pool: pg.Pool, ops: { runId: string; epoch: number }[]): Promise<string[]> {
+    const ids = [...new Set(ops.map((o) => o.runId))];
+    const rows = (await query<{ id: string; epoch: number }>(pool, `SELECT id, lease_epoch AS epoch FROM "${this.schema}".runs WHERE id = ANY($1::text[])`, [ids])).rows;
+    const epochs = new Map(rows.map((r) => [r.id, r.epoch]));
+    return ids.filter((id) => ops.some((o) => o.runId === id && epochs.get(id) !== o.epoch));
   }
 
   async readStream(runId: string, after: number, limit: number): Promise<StreamRow[]> {

@@ -32,6 +32,19 @@ export function streamSql(schema: string) {
       SELECT $1, r.pos, c.path, c.step, c.attempt, $2, true, c.type, c.payload, $3 FROM c JOIN r ON r.rn = c.ord`,
     close: `UPDATE ${s}.run_stream SET open = false WHERE run_id = $1 AND open AND epoch = $2 AND path = $3 AND attempt = $4`,
     voidEpochs: voidSql('epoch < $2'),
+    // Takeover voids of many runs at once, each where its run's epoch still is the one given (fenced
+    // like a write; a row lock keeps a concurrent claim from moving it meanwhile).
+    voidTakeovers: `WITH v AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS v(run_id, epoch)),
+      l AS (SELECT r.id, r.lease_epoch FROM ${s}.runs r JOIN v ON v.run_id = r.id AND v.epoch = r.lease_epoch
+        ORDER BY r.id COLLATE "C" FOR NO KEY UPDATE OF r),
+      d AS (DELETE FROM ${s}.run_stream t USING l WHERE t.run_id = l.id AND t.open AND t.epoch < l.lease_epoch
+        RETURNING t.run_id, t.pos, t.path, t.step, t.attempt, l.lease_epoch AS epoch),
+      g AS (SELECT run_id, path, max(epoch) AS epoch, (array_agg(step ORDER BY pos DESC))[1] AS step,
+          (array_agg(attempt ORDER BY pos DESC))[1] AS attempt, json_agg(pos ORDER BY pos) AS voided
+        FROM d GROUP BY run_id, path)
+      INSERT INTO ${s}.run_stream (${cols})
+      SELECT g.run_id, ${nextPos}, g.path, g.step, g.attempt, g.epoch, false, '${STREAM_RESET}', json_build_object('voided', g.voided)::text, $3
+      FROM g`,
     voidAttempts: voidSql('path = $4 AND epoch = $2 AND attempt < $5'),
     page: `SELECT pos, path, step, attempt, type, payload FROM ${s}.run_stream WHERE run_id = $1 AND pos > $2 ORDER BY pos LIMIT $3`,
   };
