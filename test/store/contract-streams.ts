@@ -53,6 +53,16 @@ export function streamContract(f: { store: Store }): void {
       expect(again!.pos).toBeGreaterThan(row!.pos!);
     });
 
+    it('a wait row written by registerWait takes a stream position after the rows before it', async () => {
+      if (!f.store.registerWait) return;
+      const run = await runIn(f.store, 'running');
+      await f.store.write([{ type: 'journal', epoch: run.leaseEpoch, entry: entry(run.runId, 'a') }]);
+      const wait = entry(run.runId, 'w', { status: 'waiting', output: null, endedAt: null, meta: JSON.stringify({ wait: { events: ['paid'], key: null, deadline: null, onTimeout: 'fail' } }) });
+      expect(await f.store.registerWait({ runId: run.runId, epoch: run.leaseEpoch, entry: wait, names: ['paid'], key: null, since: T0, now: T0 })).toEqual({ fenced: false, event: null });
+      const [a, w] = await f.store.loadJournal(run.runId);
+      expect(w!.pos).toBeGreaterThan(a!.pos!);
+    });
+
     it('a retry voids the open chunks of earlier attempts with one reset naming them; closed and later chunks stay', async () => {
       const run = await runIn(f.store, 'running');
       const e = run.leaseEpoch;

@@ -69,6 +69,7 @@ export class MemoryStore implements Store {
   private readonly held = new Set<MemoryRun>();
   private readonly eventBook = new MemoryEvents({
     run: (id) => this.runs.get(id),
+    positioned: (prev, entry) => this.positioned(prev, entry),
     create: (run) => this.createOne(run).created,
     changed: (id) => {
       const r = this.runs.get(id);
@@ -228,6 +229,13 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  /** A copy of `entry` with its stream positions (a new one taken when the write is a new event). */
+  private positioned(prev: JournalEntry | undefined, entry: JournalEntry): JournalEntry {
+    const row = { ...entry, ...rowPositions(prev, entry, this.streamPos + 1) };
+    if (row.pos === this.streamPos + 1) this.streamPos++;
+    return row;
+  }
+
   async readStream(runId: string, after: number, limit: number): Promise<StreamRow[]> {
     checkText(runId, 'runId');
     checkInt(after, 'after', 0, Number.MAX_SAFE_INTEGER);
@@ -273,8 +281,7 @@ export class MemoryStore implements Store {
       if (op.type === 'journal') {
         // Stored as a copy with its stream positions; readers get copies. The map's insertion order is
         // the seq order: re-setting a path keeps its original place.
-        const row = { ...op.entry, ...rowPositions(r.journal.get(op.entry.path), op.entry, this.streamPos + 1) };
-        if (row.pos === this.streamPos + 1) this.streamPos++;
+        const row = this.positioned(r.journal.get(op.entry.path), op.entry);
         if (op.entry.blobs) {
           const blobs = (r.blobs ??= new Map());
           for (const b of op.entry.blobs) if (!blobs.has(b.hash)) blobs.set(b.hash, b.data);
@@ -502,7 +509,7 @@ export class MemoryStore implements Store {
       // A generation is the journal that was replaced: an empty journal leaves nothing to keep.
       const history = (r.history ??= []);
       if (r.journal.size > 0) history.push({ generation: history.length + 1, reason: req.journal.reason, archivedAt: req.now, rows: journalOf(r) });
-      r.journal = new Map(req.journal.rows.map((e) => [e.path, { ...e }]));
+      r.journal = new Map(req.journal.rows.map((e) => [e.path, this.positioned(undefined, e)]));
     }
     const rec = r.record;
     const p = req.patch;
