@@ -1,6 +1,6 @@
 import type { StepResult } from '../define/run-types.js';
 import { decodeMeta } from '../domain/journal-meta.js';
-import { isTerminal } from '../domain/run-status.js';
+import { isSettled, isTerminal } from '../domain/run-status.js';
 import { finishPayload, type WorkflowEvent } from '../domain/workflow-events.js';
 import { InvalidArgumentError } from '../errors.js';
 import { STREAM_RESET, type JournalEntry, type RunRecord, type Store, type StreamRow } from '../store/types.js';
@@ -163,12 +163,13 @@ export async function readRunStream(store: Store, runId: string, afterId?: strin
   // With a page cut short, events past the last chunk read wait for the next call (their order with
   // the chunks not read yet is not known here).
   const limit = more ? rows[rows.length - 1]!.pos : Infinity;
-  const settled = !more && (isTerminal(run.status) || run.status === 'suspended');
+  const settled = !more && isSettled(run.status);
   if (settled) {
-    const result = buildResult(run, journal, false);
-    if (run.status === 'suspended') {
-      all.push({ at: { pos: horizon, k: K_SUSPENDED_FINISH }, event: ev(runId, 'workflow-finish', finishPayload('suspended')) });
+    if (!isTerminal(run.status)) {
+      // Suspended or paused: a finish that a resume supersedes, so it sorts before a terminal one.
+      all.push({ at: { pos: horizon, k: K_SUSPENDED_FINISH }, event: ev(runId, 'workflow-finish', finishPayload(run.status)) });
     } else {
+      const result = buildResult(run, journal, false);
       if (run.status === 'canceled') all.push({ at: { pos: horizon, k: K_CANCELED }, event: ev(runId, 'workflow-canceled', {}) });
       const r = result as { result?: unknown; error?: Error };
       const payload = finishPayload(run.status, { error: run.status === 'failed' ? r.error : undefined, hasResult: run.status === 'success', result: r.result });

@@ -114,6 +114,23 @@ describe.each(cases)('run streams on $name', ({ make }) => {
     expect((await weft.readRunStream(run.runId, { after: '0a1b2c3d.7' })).events[0]?.event.type).toBe('workflow-start');
   });
 
+  it('a paused run (perStep) is settled: its stream ends with a paused finish, and goes on after it', async () => {
+    const weft = engine(make().shared(), {});
+    const say = (id: string) => createStep({ id, inputSchema: T, outputSchema: T, execute: async ({ writer, inputData }) => (await writer.write(id), inputData) });
+    const wf = createWorkflow({ id: uid('steps'), inputSchema: T, outputSchema: T }).then(say('one')).then(say('two')).commit();
+    weft.register(wf.id, wf);
+    const run = await wf.createRun();
+    expect((await run.start({ inputData: { text: 'x' }, perStep: true })).status).toBe('paused');
+    const first = await weft.readRunStream(run.runId);
+    expect(first.settled).toBe(true);
+    expect(first.events.at(-1)?.event.payload.workflowStatus).toBe('paused');
+    expect(outputs(first.events)).toEqual(['one']);
+    expect((await run.resume({})).status).toBe('success');
+    const rest = await weft.readRunStream(run.runId, { after: first.events.at(-1)!.id });
+    expect(outputs(rest.events)).toEqual(['two']);
+    expect(rest.events.at(-1)?.event.payload.workflowStatus).toBe('success');
+  });
+
   it('deleting the run removes its stream', async () => {
     const store = make().shared();
     const weft = engine(store, {});
