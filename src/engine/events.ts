@@ -27,7 +27,12 @@ export class EventHub implements EventSource {
     };
   }
 
-  /** The group committer committed writes of these runs. Costs nothing while no reader waits. */
+  /** Whether any reader waits for a commit (the group committer asks before it lists a batch's runs). */
+  wanted(): boolean {
+    return this.commitWaiters.size > 0;
+  }
+
+  /** The group committer committed writes of these runs. */
   committed(runIds: Iterable<string>): void {
     if (this.commitWaiters.size === 0) return;
     for (const id of runIds) {

@@ -131,6 +131,38 @@ describe.each(cases)('run streams on $name', ({ make }) => {
     expect(rest.events.at(-1)?.event.payload.workflowStatus).toBe('success');
   });
 
+  it('a follower in the executing process is woken by its commits, not by polling', async () => {
+    const weft = engine(make().shared(), {});
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = createStep({
+      id: 'slow',
+      inputSchema: T,
+      outputSchema: T,
+      execute: async ({ writer, inputData }) => {
+        await writer.write('before');
+        await gate;
+        await writer.write('after');
+        return inputData;
+      },
+    });
+    const wf = createWorkflow({ id: uid('slow'), inputSchema: T, outputSchema: T }).then(slow).commit();
+    weft.register(wf.id, wf);
+    const run = await wf.createRun();
+    await run.startAsync({ inputData: { text: 'x' } });
+    const seen: RunStreamEvent[] = [];
+    // A poll interval far beyond the test's timeout: only commit wake-ups can move this reader.
+    const following = (async () => {
+      for await (const e of weft.followRunStream(run.runId, { pollMs: 3_600_000 })) {
+        seen.push(e);
+        if (outputs(seen).length === 1) release();
+      }
+    })();
+    await following;
+    expect(outputs(seen)).toEqual(['before', 'after']);
+    expect(seen.at(-1)?.event.payload.workflowStatus).toBe('success');
+  }, 15_000);
+
   it('deleting the run removes its stream', async () => {
     const store = make().shared();
     const weft = engine(store, {});
