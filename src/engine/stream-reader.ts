@@ -54,7 +54,7 @@ const PAGES = 4;
  */
 export function parseStreamId(id: string | undefined | null): Cursor {
   if (id === undefined || id === null || id === '') return START;
-  const m = /^(\d{1,16}):(\d{1,2})$/.exec(id);
+  const m = /^(\d{1,16}):(\d{1,9})$/.exec(id);
   if (m) return { pos: Number(m[1]), k: Number(m[2]) };
   if (/^[0-9a-f]{8}\.\d{1,16}$/.test(id)) return START;
   throw new InvalidArgumentError(`"${id.slice(0, 64)}" is not an event id of this run's stream (expected <position>:<n>)`);
@@ -90,6 +90,11 @@ function outcomeEvent(runId: string, id: string, s: StepResult<unknown>): Workfl
 
 type Positioned = { at: Cursor; event: WorkflowEvent };
 
+/** The k offset of the i-th journal row when rows have no stream position (stored before it existed). */
+function legacyK(i: number): number {
+  return 10 + 2 * i;
+}
+
 /** The events of the journal's step rows, at their rows' positions. */
 function rowEvents(run: RunRecord, journal: JournalEntry[]): Positioned[] {
   const out: Positioned[] = [];
@@ -102,8 +107,9 @@ function rowEvents(run: RunRecord, journal: JournalEntry[]): Positioned[] {
     const row = found?.r ?? journal.filter((r) => r.path.startsWith(`${path}/`)).sort((a, b) => (b.pos ?? 0) - (a.pos ?? 0))[0];
     if (!row) continue;
     const pos = row.pos ?? 0;
-    // Rows written before stream positions (0) keep their journal order within position 0.
-    const legacy = pos === 0 ? 2 * ((found?.i ?? 0) + 1) : 0;
+    // Rows written before stream positions (0) keep their journal order within position 0, after
+    // workflow-start (k 0) and before a finish placed at position 0 (see legacyTail).
+    const legacy = pos === 0 ? legacyK(found?.i ?? 0) : 0;
     const streamed = row.meta !== null && decodeMeta(row.meta).streamed === true;
     if (!streamed) {
       const start: Record<string, unknown> = { id: key, payload: s.payload, startedAt: s.startedAt, status: 'running' };
@@ -164,17 +170,19 @@ export async function readRunStream(store: Store, runId: string, afterId?: strin
   // the chunks not read yet is not known here).
   const limit = more ? rows[rows.length - 1]!.pos : Infinity;
   const settled = !more && isSettled(run.status);
+  // A run whose rows all predate stream positions ends after them, still at position 0.
+  const tail = horizon === 0 ? legacyK(journal.length) : 0;
   if (settled) {
     if (!isTerminal(run.status)) {
       // Suspended or paused: a finish that a resume supersedes, so it sorts before a terminal one.
-      all.push({ at: { pos: horizon, k: K_SUSPENDED_FINISH }, event: ev(runId, 'workflow-finish', finishPayload(run.status)) });
+      all.push({ at: { pos: horizon, k: tail + K_SUSPENDED_FINISH }, event: ev(runId, 'workflow-finish', finishPayload(run.status)) });
     } else {
       const result = buildResult(run, journal, false);
-      if (run.status === 'canceled') all.push({ at: { pos: horizon, k: K_CANCELED }, event: ev(runId, 'workflow-canceled', {}) });
+      if (run.status === 'canceled') all.push({ at: { pos: horizon, k: tail + K_CANCELED }, event: ev(runId, 'workflow-canceled', {}) });
       const r = result as { result?: unknown; error?: Error };
       const payload = finishPayload(run.status, { error: run.status === 'failed' ? r.error : undefined, hasResult: run.status === 'success', result: r.result });
       if (run.status === 'success') payload.result = r.result;
-      all.push({ at: { pos: horizon, k: K_FINISH }, event: ev(runId, 'workflow-finish', payload) });
+      all.push({ at: { pos: horizon, k: tail + K_FINISH }, event: ev(runId, 'workflow-finish', payload) });
     }
   }
   const events = all
