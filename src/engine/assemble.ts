@@ -67,6 +67,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
   const events = new EventHub();
   const pending = new PendingHandles();
   const committer = new GroupCommitter(store, retry, seams);
+  committer.setCommitListener(events);
   // Parts created below are referenced lazily by the ones created before them.
   const p = { store, events, committer, retry } as EngineParts;
 

@@ -8,6 +8,8 @@ export interface MemoryRunAccess {
   create(run: NewRun): boolean;
   /** The run's status, owner or epoch changed (the store re-indexes it). */
   changed(runId: string): void;
+  /** `entry` with the stream positions it gets when written over `prev` (shared/stream-rules.ts). */
+  positioned(prev: JournalEntry | undefined, entry: JournalEntry): JournalEntry;
 }
 
 const ANY = '\u0000any';
@@ -103,10 +105,10 @@ export class MemoryEvents {
     }
     if (found) {
       this.recordDelivery(found, req.runId, req.now);
-      run.journal.set(path, { ...req.entry, status: 'resumed', meta: deliveredMeta(req.entry.meta, found, req.now) });
+      run.journal.set(path, this.runs.positioned(run.journal.get(path), { ...req.entry, status: 'resumed', meta: deliveredMeta(req.entry.meta, found, req.now) }));
       return { fenced: false, event: { ...found } };
     }
-    run.journal.set(path, { ...req.entry });
+    run.journal.set(path, this.runs.positioned(run.journal.get(path), { ...req.entry }));
     const key = req.key ?? ANY;
     for (const name of req.names) {
       let byKey = this.waits.get(name);

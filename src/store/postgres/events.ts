@@ -71,11 +71,16 @@ export function eventSql(schema: string): EventSql {
     dropWaits: `DELETE FROM ${s}.event_waits WHERE run_id = $1 AND path = $2`,
     addWaits: `INSERT INTO ${s}.event_waits (run_id, path, name, match_key, created_at)
       SELECT $1, $2, n, $4, $5 FROM unnest($3::text[]) AS n ON CONFLICT (run_id, path, name) DO UPDATE SET match_key = EXCLUDED.match_key`,
-    upsertRow: `INSERT INTO ${s}.journal (run_id, path, kind, status, attempt, input, output, error, meta, started_at, ended_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    // Stream positions as the batch write gives them (write-batch.ts, JOURNAL_UPSERT).
+    upsertRow: `INSERT INTO ${s}.journal AS j (run_id, path, kind, status, attempt, input, output, error, meta, started_at, ended_at,
+        pos, first_pos)
+      SELECT x.*, x.pos FROM (SELECT $1::text, $2::text, $3::text, $4::text, $5::int, $6::text, $7::text, $8::text, $9::text,
+        $10::bigint, $11::bigint, nextval('${s}.stream_pos') AS pos) x
       ON CONFLICT (run_id, path) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status, attempt = EXCLUDED.attempt,
         input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error, meta = EXCLUDED.meta,
-        started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at`,
+        started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at,
+        pos = CASE WHEN j.started_at = EXCLUDED.started_at AND j.status = EXCLUDED.status THEN j.pos ELSE EXCLUDED.pos END,
+        first_pos = CASE WHEN j.started_at = EXCLUDED.started_at THEN j.first_pos ELSE EXCLUDED.first_pos END`,
     earlyKeyed: `SELECT ${EVENT_COLUMNS}, seq FROM ${s}.events e WHERE run_id IS NULL AND name = $1 AND match_key = $4
       AND created_at >= $2 AND ${notDelivered} ORDER BY created_at, seq LIMIT 1`,
     earlyAny: `SELECT ${EVENT_COLUMNS}, seq FROM ${s}.events e WHERE run_id IS NULL AND name = $1 AND created_at >= $2

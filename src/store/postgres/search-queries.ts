@@ -90,6 +90,7 @@ export async function pruneRuns(pool: pg.Pool, schema: string, req: PruneRequest
      h AS (DELETE FROM ${s}.journal_history WHERE run_id IN (SELECT id FROM c)),
      b AS (DELETE FROM ${s}.blobs WHERE run_id IN (SELECT id FROM c)),
      w AS (DELETE FROM ${s}.event_waits WHERE run_id IN (SELECT id FROM c)),
+     st AS (DELETE FROM ${s}.run_stream WHERE run_id IN (SELECT id FROM c)),
      d AS (DELETE FROM ${s}.runs WHERE id IN (SELECT id FROM c) RETURNING 1)
      SELECT COUNT(*)::int AS n FROM d`,
     [req.workflowId, req.status, Math.round(req.before), req.limit],
