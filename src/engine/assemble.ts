@@ -207,7 +207,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     storeCall,
     workflows: () => Object.values(p.registry.entries()),
   });
-  p.queries = new RunQueries({ store, reader, pending, storeCall, workflowById });
+  p.queries = new RunQueries({ store, reader, pending, storeCall, workflowById, loopHistory: o.loopHistory });
   p.schedules = new SchedulesApi({
     store,
     start: env.start,
