@@ -1,4 +1,5 @@
 import { apiLib } from './api.js';
+import { chatView } from './chat-view.js';
 import { domLib } from './dom.js';
 import { errorLib } from './error-view.js';
 import { ganttLib } from './gantt.js';
@@ -35,5 +36,6 @@ const views = {
   workflows: workflowsView(dom, api, graph, forms, announce),
   runs: runsView(dom, api, announce),
   run: runView(dom, api, { graph, gantt, errors, forms, panel, loops }, announce),
+  chat: chatView(dom, api),
 };
 mainApp(dom, api, views, announce);

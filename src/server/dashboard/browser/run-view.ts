@@ -190,7 +190,7 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
       h('p', {}, h('a', { href: `#/runs?workflowId=${encodeURIComponent(wfKey)}` }, '← Runs')),
       h('h1', {}, 'Run ', h('code', {}, runId)),
       h('p', {}, 'Workflow ', h('strong', {}, wfKey), info?.description ? ` — ${info.description}` : '', ' · status ', statusEl),
-      h('div', { className: 'actions' }, cancelBtn, retryBtn),
+      h('div', { className: 'actions' }, cancelBtn, retryBtn, h('a', { href: `#/chat/${encodeURIComponent(wfKey)}/${encodeURIComponent(runId)}`, id: 'follow-stream' }, 'Follow the conversation')),
       actionMsg,
       body,
     );
