@@ -79,6 +79,7 @@ export function chatView(dom: Dom, api: Api) {
       } else if (e.type === 'workflow-finish') {
         const status = String(p.workflowStatus ?? '');
         if (status) setStatus(status);
+        if (FINAL.includes(status)) activity.textContent = '';
       }
     };
 
