@@ -1,18 +1,30 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createStep, createWorkflow, memoryStore, sqliteStore, type Store } from '../../src/index.js';
+import { createStep, createWorkflow, memoryStore, postgresStore, sqliteStore, type Store } from '../../src/index.js';
+import { PG_URL, schemaFactory } from '../store/pg-helpers.js';
 import { makeWeft, N, uid, untilStatus } from './helpers.js';
 
-/** weft.getRunLoops: a long loop's iteration count and its last `loopHistory` outputs, on memory and SQLite. */
+/** weft.getRunLoops: a long loop's iteration count and its last `loopHistory` outputs, on every store. */
 const dir = mkdtempSync(join(tmpdir(), 'weft-loop-views-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const schemas = schemaFactory('loopview');
+let admin: pg.Pool;
+beforeAll(() => {
+  admin = new pg.Pool({ connectionString: PG_URL, max: 2 });
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await schemas.dropAll(admin);
+  await admin.end();
+});
 
 const stores: [string, () => Store][] = [
   ['memory', () => memoryStore()],
   ['sqlite', () => sqliteStore({ path: join(dir, `${uid('db')}.db`) })],
+  ['postgres', () => postgresStore({ connectionString: PG_URL, schema: schemas.next() })],
 ];
 
 const inc = createStep({ id: 'inc', inputSchema: N, outputSchema: N, execute: async ({ inputData }) => ({ n: inputData.n + 1 }) });
