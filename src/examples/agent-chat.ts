@@ -124,21 +124,20 @@ const answer = createStep({
 const agentTurn = createWorkflow({ id: 'agent-turn', inputSchema: Conversation, outputSchema: Conversation })
   .then(model)
   .branch([
-    [async ({ inputData }) => (inputData as Decision).call.tool === 'lookup-order', lookupOrder],
-    [async ({ inputData }) => (inputData as Decision).call.tool === 'refund', refund],
-    [async ({ inputData }) => (inputData as Decision).call.tool === 'none', answer],
+    [async ({ inputData }) => inputData.call.tool === 'lookup-order', lookupOrder],
+    [async ({ inputData }) => inputData.call.tool === 'refund', refund],
+    [async ({ inputData }) => inputData.call.tool === 'none', answer],
   ])
-  .map(async ({ inputData }) => Object.values(inputData as Record<string, Conversation>)[0]!)
+  .map(async ({ inputData }) => Object.values(inputData)[0]!)
   .commit();
 
+/** The start form on the dashboard is built from this schema (descriptions become hints). */
 const ChatInput = z.object({
-  customer: z.string(),
-  orderId: z.string(),
-  question: z.string(),
-  /** Refunds above this wait for a human. */
-  approvalLimit: z.number().default(100),
-  /** How fast the mock model types (milliseconds per token). */
-  tokenDelayMs: z.number().int().min(0).max(2000).default(60),
+  customer: z.string().describe('The customer\'s name'),
+  orderId: z.string().describe('The order they write about (one ending in 1 was charged once)'),
+  question: z.string().describe('Their first message'),
+  approvalLimit: z.number().default(100).describe('Refunds above this wait for a human'),
+  tokenDelayMs: z.number().int().min(0).max(2000).default(60).describe('How fast the mock model types (ms per token)'),
 });
 
 export const agentChat = createWorkflow({
@@ -148,24 +147,10 @@ export const agentChat = createWorkflow({
   outputSchema: z.object({ reply: z.string(), turns: z.number(), messages: z.array(Message) }),
   metadata: { exampleInput: { customer: 'Ada', orderId: '1042', question: 'I was charged twice for my order.', approvalLimit: 100, tokenDelayMs: 60 } },
 })
-  .map(async ({ inputData }) => {
-    const input = inputData as z.infer<typeof ChatInput>;
-    const start: Conversation = {
-      customer: input.customer,
-      orderId: input.orderId,
-      approvalLimit: input.approvalLimit,
-      tokenDelayMs: input.tokenDelayMs,
-      turn: 0,
-      messages: [{ role: 'customer', text: input.question }],
-      order: null,
-      refund: null,
-      done: false,
-    };
+  .map(async ({ inputData: { question, ...settings } }) => {
+    const start: Conversation = { ...settings, turn: 0, messages: [{ role: 'customer', text: question }], order: null, refund: null, done: false };
     return start;
   })
-  .dountil(agentTurn, async ({ inputData }) => (inputData as Conversation).done)
-  .map(async ({ inputData }) => {
-    const c = inputData as Conversation;
-    return { reply: c.messages.filter((m) => m.role === 'agent').at(-1)?.text ?? '', turns: c.turn, messages: c.messages };
-  })
+  .dountil(agentTurn, async ({ inputData }) => inputData.done)
+  .map(async ({ inputData: { messages, turn } }) => ({ reply: messages.filter((m) => m.role === 'agent').at(-1)?.text ?? '', turns: turn, messages }))
   .commit();
