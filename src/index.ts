@@ -51,6 +51,8 @@ export type {
   RerunOptions,
   RunLinkView,
   RunLinksView,
+  LoopView,
+  LoopIterationView,
 } from './define/run-types.js';
 export type { RerunResult } from './engine/rerun.js';
 export type { RetentionStats } from './engine/retention.js';

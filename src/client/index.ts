@@ -11,6 +11,7 @@ import type {
   RerunResponse,
   RunList,
   RunLinksJson,
+  RunLoopsJson,
   RunSummary,
   RunListFilter,
   RunViewJson,
@@ -168,5 +169,6 @@ export function createClient<W extends WorkflowRegistry = WorkflowRegistry>(opts
     stopBulk: (id) => t.request('POST', `/runs/bulk/${enc(id)}/stop`, {}),
     sendEvent: (name, o = {}) => t.request<SentEvent>('POST', `/events/${enc(name)}`, o),
     getRunLinks: (runId) => orNull(t.request<RunLinksJson>('GET', `/runs/${enc(runId)}/links`)),
+    getRunLoops: (runId) => orNull(t.request<RunLoopsJson>('GET', `/runs/${enc(runId)}/loops`)).then((r) => r && r.loops),
   };
 }

@@ -1,5 +1,5 @@
 import type { ResumeOptions, RunStatus, StartOptions, WorkflowResult } from '../define/run-types.js';
-import type { BulkJobJson, BulkRequestJson, RunSummaryJson, RunViewJson, WorkflowInfo } from '../wire/types.js';
+import type { BulkJobJson, BulkRequestJson, LoopViewJson, RunSummaryJson, RunViewJson, WorkflowInfo } from '../wire/types.js';
 import type { AnyWorkflow, Workflow } from '../define/workflow.js';
 import type { StreamEvent, WatchOptions } from './sse.js';
 
@@ -9,7 +9,7 @@ export type InputOf<W> = W extends Workflow<string, infer I, any, any, any> ? I 
 export type OutputOf<W> = W extends Workflow<string, any, infer O, any, any> ? O : unknown;
 export type StateOf<W> = W extends Workflow<string, any, any, infer S, any> ? S : unknown;
 
-export type { WorkflowInfo, RunViewJson, BulkJobJson, BulkRequestJson } from '../wire/types.js';
+export type { WorkflowInfo, RunViewJson, BulkJobJson, BulkRequestJson, LoopViewJson, RunLoopsJson } from '../wire/types.js';
 /** A run in a listing (dates are ISO strings). */
 export type RunSummary = RunSummaryJson;
 
@@ -156,4 +156,9 @@ export interface WeftClient<W extends WorkflowRegistry = WorkflowRegistry> {
   sendEvent(name: string, opts?: { key?: string; data?: unknown; id?: string }): Promise<SentEvent>;
   /** A run's rerun links: its source (when it is a rerun) and its reruns; null when the run does not exist. */
   getRunLinks(runId: string): Promise<RunLinksJson | null>;
+  /**
+   * A run's loops: for each `.dowhile`/`.dountil`, the iterations run and the outputs of the last
+   * `window` (the server's `loopHistory`) iterations; null when the run does not exist.
+   */
+  getRunLoops(runId: string): Promise<LoopViewJson[] | null>;
 }

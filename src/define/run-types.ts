@@ -325,3 +325,40 @@ export interface RunSummary {
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** One iteration of a `.dowhile`/`.dountil` whose values are kept (see LoopView). */
+export interface LoopIterationView {
+  /** 1-based. */
+  iteration: number;
+  /** The body's status in this iteration ('running' while it runs). */
+  status: StepResult<unknown>['status'];
+  /** The body's output (absent until it has one). */
+  output?: unknown;
+  startedAt: number;
+  endedAt?: number;
+}
+
+/**
+ * One loop of a run, as a long loop needs to be inspected: how many iterations it has run, and the
+ * outputs of the latest ones. Only the last `loopHistory` iterations keep their values (older ones are
+ * compacted: their conditions stay, their inputs and outputs are cleared), so `shown` holds at most
+ * `window` iterations and `hidden`/`compacted` say what is left out.
+ */
+export interface LoopView {
+  /** The loop's journal path (`loop#2`, `child/loop#0`, `loop#1[3]/loop#0` for a loop inside a loop's third iteration). */
+  path: string;
+  /** The loop body's id as it shows in the run's `steps` (a nested workflow's id for a workflow body). */
+  step: string;
+  /** Iterations begun, counting one that is running or suspended. */
+  iterations: number;
+  /** Iterations whose condition was evaluated (the body finished). */
+  completed: number;
+  /** How many iterations are shown: the engine's `loopHistory`; null when every iteration is kept. */
+  window: number | null;
+  /** The last `window` iterations, oldest first. */
+  shown: LoopIterationView[];
+  /** Earlier iterations not shown (`iterations - shown.length`). */
+  hidden: number;
+  /** Of the hidden ones, those whose values the engine has cleared (the rest are cleared at the next compaction). */
+  compacted: number;
+}

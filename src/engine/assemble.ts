@@ -209,7 +209,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     workflows: () => Object.values(p.registry.entries()),
     lifetimes: { windowMs: o.eventWindowMs, keepMs: o.eventKeepMs },
   });
-  p.queries = new RunQueries({ store, reader, pending, storeCall, workflowById });
+  p.queries = new RunQueries({ store, reader, pending, storeCall, workflowById, loopHistory: o.loopHistory });
   p.schedules = new SchedulesApi({
     store,
     start: env.start,

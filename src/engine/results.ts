@@ -50,7 +50,7 @@ interface StepsOptions {
   runId: string;
 }
 
-function stepStatus(e: JournalEntry, meta: { skipped?: boolean }): StepResult['status'] {
+export function stepStatus(e: JournalEntry, meta: { skipped?: boolean }): StepResult['status'] {
   if (meta.skipped) return 'skipped';
   switch (e.status) {
     case 'success':

@@ -1,4 +1,4 @@
-import type { ListRunsOptions, ResultQueryOptions, RunGeneration, RunSummary, RunView, StepView, WorkflowResult } from '../define/run-types.js';
+import type { ListRunsOptions, LoopView, ResultQueryOptions, RunGeneration, RunSummary, RunView, StepView, WorkflowResult } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import { isTerminal } from '../domain/run-status.js';
 import { InvalidArgumentError, RunNotFoundError } from '../errors.js';
@@ -6,6 +6,7 @@ import type { Store } from '../store/types.js';
 import { normalisePage } from '../store/shared/run-rules.js';
 import { checkRunId, encodeCursor, listFilterOf, type RunListQuery } from './checks.js';
 import type { RunReader } from './executions.js';
+import { buildLoopViews } from './loop-views.js';
 import { buildResult, buildRunView, buildSteps, summarise } from './results.js';
 import { shapeView, snapshotOf, topLevelSteps, viewNeedsSteps } from './run-shapes.js';
 import type { WorkflowRunListing } from '../define/runtime.js';
@@ -42,6 +43,8 @@ export interface QueriesDeps {
   pending: PendingHandles;
   storeCall<T>(fn: () => Promise<T>): Promise<T>;
   workflowById(id: string): AnyWorkflow | undefined;
+  /** Loop iterations that keep their values (WeftOptions.loopHistory): how many a loop view shows. */
+  loopHistory: number;
 }
 
 /** The read side: results, views and listings, the same for the library, the HTTP API and the CLI. */
@@ -83,6 +86,14 @@ export class RunQueries {
     const run = await this.d.reader.loadRun(runId);
     if (!run || (workflowId !== undefined && run.workflowId !== workflowId)) throw new RunNotFoundError(runId);
     return this.explain(summarise(run));
+  }
+
+  /** The run's loops: iterations run, and the outputs of the last `loopHistory` ones. */
+  async loops(runId: string): Promise<LoopView[]> {
+    checkRunId(runId);
+    const run = await this.d.reader.loadRun(runId);
+    if (!run) throw new RunNotFoundError(runId);
+    return buildLoopViews(await this.d.reader.loadJournal(runId), this.d.loopHistory);
   }
 
   /** The run's earlier journals (each time travel keeps the one it replaced), oldest first, as steps. */

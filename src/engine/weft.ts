@@ -1,4 +1,4 @@
-import type { RerunOptions, RunGeneration, RunLinksView, RunSummary, RunView } from '../define/run-types.js';
+import type { RerunOptions, RunGeneration, RunLinksView, LoopView, RunSummary, RunView } from '../define/run-types.js';
 import type { RunLink } from '../store/types.js';
 import type { RerunResult } from './rerun.js';
 import type { AnyWorkflow } from '../define/workflow.js';
@@ -149,6 +149,16 @@ export class Weft {
   async getRunHistory(runId: string): Promise<RunGeneration[]> {
     await this.start();
     return this.#p.queries.history(runId);
+  }
+
+  /**
+   * The run's `.dowhile`/`.dountil` loops: for each, the iterations run so far and the outputs of the
+   * last `loopHistory` iterations (older ones are compacted; the view says how many). RUN_NOT_FOUND when
+   * the run does not exist.
+   */
+  async getRunLoops(runId: string): Promise<LoopView[]> {
+    await this.start();
+    return this.#p.queries.loops(runId);
   }
 
   /** A stored run's summary; RUN_NOT_FOUND when it does not exist, or is not a run of `workflowId`. */

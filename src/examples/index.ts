@@ -1,3 +1,4 @@
+import { agentChat } from './agent-chat.js';
 import { approval } from './approval.js';
 import { documentPipeline } from './document-pipeline.js';
 import { onboarding } from './onboarding.js';
@@ -5,7 +6,7 @@ import { orderFulfilment } from './order-fulfilment.js';
 import { documentReview, orderPayment } from './order-payment.js';
 import { supportReply } from './support-reply.js';
 
-export { approval, documentPipeline, documentReview, onboarding, orderFulfilment, orderPayment, supportReply };
+export { agentChat, approval, documentPipeline, documentReview, onboarding, orderFulfilment, orderPayment, supportReply };
 export { provisionAccount } from './onboarding.js';
 
 /** The registry `weft dev` serves: key -> workflow. */
@@ -17,4 +18,5 @@ export const workflows = {
   'support-reply': supportReply,
   'order-payment': orderPayment,
   'document-review': documentReview,
+  'agent-chat': agentChat,
 };

@@ -4,7 +4,7 @@
  * field added to a result or a summary reaches the wire types without a second edit.
  */
 import type { SerializedNode } from '../define/graph.js';
-import type { RunSummary, RunView } from '../define/run-types.js';
+import type { LoopView, RunSummary, RunView } from '../define/run-types.js';
 import type { SerializedError } from '../errors.js';
 import type { BulkAction, BulkFilter, BulkProgress } from '../domain/bulk.js';
 
@@ -53,6 +53,15 @@ export type RunSummaryJson = Jsonified<RunSummary> & { workflowId: string };
 
 /** Mastra's run view as JSON. */
 export type RunViewJson = Jsonified<RunView>;
+
+/** One loop of a run (GET /api/weft/runs/:runId/loops): iterations run and the last `window` outputs. */
+export type LoopViewJson = Jsonified<LoopView>;
+
+/** GET /api/weft/runs/:runId/loops. */
+export interface RunLoopsJson {
+  runId: string;
+  loops: LoopViewJson[];
+}
 
 /** GET /api/weft/runs and /api/weft/workflows/:id/runs. */
 export interface RunListJson {

@@ -70,6 +70,7 @@ table.gantt .gantt-cell { width:45%; }
 .gantt-bar.attempt.st-failed { background:repeating-linear-gradient(45deg, var(--fail) 0 4px, transparent 4px 7px); border:1px solid var(--fail); }
 .gantt-wait { position:absolute; top:.45rem; height:.1rem; background:var(--susp); }
 .history li { margin-bottom:.6rem; } .pair { display:flex; gap:1rem; flex-wrap:wrap; } .pair > div { flex:1; min-width:14rem; }
+.chat { list-style:none; padding:0; max-width:46rem; } .chat .msg { border:1px solid var(--line); border-radius:8px; padding:.4rem .7rem; margin:.5rem 0; } .chat .msg p { margin:.2rem 0; white-space:pre-wrap; } .chat .customer { margin-right:6rem; } .chat .agent { margin-left:6rem; } .loop { margin-bottom:1rem; }
 .schema-form { display:grid; grid-template-columns:repeat(auto-fill, minmax(14rem, 1fr)); gap:.3rem 1rem; margin:.3rem 0; }
 .schema-form input[type="text"], .schema-form input[type="number"], .schema-form select { width:100%; }
 .schema-object { grid-column:1 / -1; border:1px solid var(--line); border-radius:6px; }

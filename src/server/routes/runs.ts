@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { RerunOptions, ResumeOptions, RunLinkView } from '../../define/run-types.js';
 import { InvalidArgumentError } from '../../errors.js';
+import type { RunLoopsJson } from '../../wire/types.js';
 import { onlyKeys, optObject, optString, readJsonObject, wantsWait, type JsonObject } from '../body.js';
 import { parseRunFilter } from '../query.js';
 import { findRun, summaryJson } from '../views.js';
@@ -101,6 +102,12 @@ export function runRoutes(ctx: ApiContext): { perRun: Hono; allRuns: Hono } {
     const links = await weft.getRunLinks(c.req.param('runId'));
     const json = (l: RunLinkView) => ({ runId: l.runId, step: l.step, createdAt: l.createdAt.toISOString() });
     return c.json({ rerunOf: links.rerunOf ? json(links.rerunOf) : null, reruns: links.reruns.map(json) });
+  });
+
+  allRuns.get('/:runId/loops', async (c) => {
+    const runId = c.req.param('runId');
+    const body: RunLoopsJson = { runId, loops: (await weft.getRunLoops(runId)) as RunLoopsJson['loops'] };
+    return c.json(body);
   });
 
   return { perRun, allRuns };

@@ -43,18 +43,25 @@ export function apiLib() {
   }
 
   /**
-   * Follows a run's SSE stream, reconnecting with Last-Event-ID; calls `onEvent` per event. Returns a
-   * function that stops it.
+   * Follows a run's SSE stream, reconnecting with Last-Event-ID; calls `onEvent` per event (its `id` is
+   * the event's SSE id) and `onEnd` when the server says the stream is complete (the run settled or
+   * suspended). `lastEventId` continues after an event seen earlier. Returns a function that stops it.
    */
-  function follow(path: string, onEvent: (e: { type: string; payload: Record<string, unknown> }) => void): () => void {
+  function follow(
+    path: string,
+    onEvent: (e: { type: string; id?: string; payload: Record<string, unknown> }) => void,
+    opts: { lastEventId?: string; onEnd?: () => void } = {},
+  ): () => void {
     const ctl = new AbortController();
-    let lastId: string | undefined;
+    let lastId: string | undefined = opts.lastEventId;
     const loop = async () => {
       while (!ctl.signal.aborted) {
         try {
           const h = headers(false);
           if (lastId) h['last-event-id'] = lastId;
           const res = await fetch(`/api/weft${path}`, { headers: h, signal: ctl.signal });
+          // A server that is starting (or restarting) may answer 5xx for a moment: try again.
+          if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
           if (!res.ok || !res.body) return;
           const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
           let buf = '';
@@ -74,11 +81,14 @@ export function apiLib() {
                 else if (line.startsWith('data:')) data += line.slice(5).trim();
               }
               if (!data || finished) continue;
-              const ev = JSON.parse(data) as { type: string; payload: Record<string, unknown> };
+              const ev = JSON.parse(data) as { type: string; id?: string; payload: Record<string, unknown> };
               onEvent(ev);
             }
           }
-          if (finished) return;
+          if (finished) {
+            opts.onEnd?.();
+            return;
+          }
         } catch {
           if (ctl.signal.aborted) return;
         }

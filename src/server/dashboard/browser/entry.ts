@@ -1,8 +1,10 @@
 import { apiLib } from './api.js';
+import { chatView } from './chat-view.js';
 import { domLib } from './dom.js';
 import { errorLib } from './error-view.js';
 import { ganttLib } from './gantt.js';
 import { graphLib } from './graph.js';
+import { loopViewLib } from './loop-view.js';
 import { mainApp } from './main.js';
 import { runView } from './run-view.js';
 import { runsView } from './runs-view.js';
@@ -21,6 +23,7 @@ const errors = errorLib(dom);
 const forms = schemaFormLib(dom);
 const gantt = ganttLib(dom);
 const panel = stepPanelLib(dom, errors);
+const loops = loopViewLib(dom);
 const announcer = document.getElementById('announcer') as HTMLElement;
 const announce = (msg: string): void => {
   announcer.textContent = '';
@@ -32,6 +35,7 @@ const announce = (msg: string): void => {
 const views = {
   workflows: workflowsView(dom, api, graph, forms, announce),
   runs: runsView(dom, api, announce),
-  run: runView(dom, api, { graph, gantt, errors, forms, panel }, announce),
+  run: runView(dom, api, { graph, gantt, errors, forms, panel, loops }, announce),
+  chat: chatView(dom, api),
 };
 mainApp(dom, api, views, announce);

@@ -1,4 +1,5 @@
 import type { Api } from './api.js';
+import type { chatView } from './chat-view.js';
 import type { Dom } from './dom.js';
 import type { runsView } from './runs-view.js';
 import type { runView } from './run-view.js';
@@ -8,9 +9,10 @@ interface Views {
   workflows: ReturnType<typeof workflowsView>;
   runs: ReturnType<typeof runsView>;
   run: ReturnType<typeof runView>;
+  chat: ReturnType<typeof chatView>;
 }
 
-/** Hash router: #/workflows, #/runs?filters, #/runs/<workflow>/<runId>. Self-contained. */
+/** Hash router: #/workflows, #/runs?filters, #/runs/<workflow>/<runId>, #/chat/<workflow>/<runId>. Self-contained. */
 export function mainApp(dom: Dom, api: Api, views: Views, announce: (msg: string) => void) {
   const { h } = dom;
   const root = document.getElementById('main') as HTMLElement;
@@ -43,7 +45,10 @@ export function mainApp(dom: Dom, api: Api, views: Views, announce: (msg: string
     const [path = '', query = ''] = hash.split('?');
     const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
     try {
-      if (parts[0] === 'runs' && parts.length === 3) {
+      if (parts[0] === 'chat' && parts.length === 3) {
+        markNav('runs');
+        cleanup = await views.chat.render(root, parts[1] ?? '', parts[2] ?? '');
+      } else if (parts[0] === 'runs' && parts.length === 3) {
         markNav('runs');
         cleanup = await views.run.render(root, parts[1] ?? '', parts[2] ?? '');
       } else if (parts[0] === 'runs') {

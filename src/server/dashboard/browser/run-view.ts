@@ -1,11 +1,12 @@
 import type { RunView, StepResult, WorkflowResult } from '../../../define/run-types.js';
 import { stepEntries } from '../../../domain/step-entries.js';
-import type { WorkflowInfo } from '../../../wire/types.js';
+import type { LoopViewJson, RunLoopsJson, WorkflowInfo } from '../../../wire/types.js';
 import type { Api } from './api.js';
 import type { Dom } from './dom.js';
 import type { ErrorView } from './error-view.js';
 import type { Gantt } from './gantt.js';
 import type { Graph } from './graph.js';
+import type { LoopViews } from './loop-view.js';
 import type { SchemaForm } from './schema-form.js';
 import type { StepPanel } from './step-panel.js';
 
@@ -15,6 +16,7 @@ interface Parts {
   errors: ErrorView;
   forms: SchemaForm;
   panel: StepPanel;
+  loops: LoopViews;
 }
 
 /**
@@ -25,7 +27,7 @@ interface Parts {
  */
 export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string) => void) {
   const { h } = dom;
-  const { graph, gantt, errors, forms, panel } = parts;
+  const { graph, gantt, errors, forms, panel, loops } = parts;
   const FINAL = ['success', 'failed', 'canceled'];
   const UNFINISHED = ['running', 'suspended', 'waiting', 'pending'];
 
@@ -214,14 +216,14 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
       h('p', {}, h('a', { href: `#/runs?workflowId=${encodeURIComponent(wfKey)}` }, '← Runs')),
       h('h1', {}, 'Run ', h('code', {}, runId)),
       h('p', {}, 'Workflow ', h('strong', {}, wfKey), info?.description ? ` — ${info.description}` : '', ' · status ', statusEl),
-      h('div', { className: 'actions' }, cancelBtn, retryBtn),
+      h('div', { className: 'actions' }, cancelBtn, retryBtn, h('a', { href: `#/chat/${encodeURIComponent(wfKey)}/${encodeURIComponent(runId)}`, id: 'follow-stream' }, 'Follow the conversation')),
       actionMsg,
       body,
     );
     let lastStatus = '';
     let lastSignature = '';
     let selected: string | undefined;
-    let latest: { result: WorkflowResult; view: RunView } | undefined;
+    let latest: { result: WorkflowResult; view: RunView; loops: LoopViewJson[] } | undefined;
     let pendingRefresh: ReturnType<typeof setTimeout> | undefined;
 
     const paint = () => {
@@ -270,6 +272,8 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
         for (const w of view.waitingFor) sec.appendChild(eventForm(runId, w, info?.events ?? {}, () => (refollow(), refresh())));
         body.appendChild(sec);
       }
+      const loopSection = loops.render(latest.loops);
+      if (loopSection) body.appendChild(loopSection);
       const past = history(steps, result.status);
       if (past) body.appendChild(past);
       if (stepEntries(steps).length) body.appendChild(h('section', { className: 'card' }, gantt.render(steps, Date.now(), select)));
@@ -284,7 +288,11 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
     };
 
     const load = async () => {
-      const { result, view } = await api.get<{ result: WorkflowResult; view: RunView }>(base);
+      const [{ result, view }, loopViews] = await Promise.all([
+        api.get<{ result: WorkflowResult; view: RunView }>(base),
+        // Only a graph with a loop asks (a nested workflow's loop is in its serialized graph too).
+        JSON.stringify(info?.stepGraph ?? []).includes('"loop"') ? api.get<RunLoopsJson>(`/runs/${encodeURIComponent(runId)}/loops`).then((r) => r.loops) : Promise.resolve([]),
+      ]);
       if (result.status !== lastStatus) {
         statusEl.textContent = result.status;
         statusEl.className = `badge st-${result.status}`;
@@ -296,10 +304,10 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
       const focused = document.activeElement;
       const typing = (focused instanceof HTMLTextAreaElement || focused instanceof HTMLInputElement || focused instanceof HTMLSelectElement) && body.contains(focused);
       if (typing) return; // do not replace a form the user is typing into
-      const signature = JSON.stringify(result);
+      const signature = JSON.stringify([result, loopViews]);
       if (signature === lastSignature && result.status !== 'running') return;
       lastSignature = signature;
-      latest = { result, view };
+      latest = { result, view, loops: loopViews };
       // A failed run opens on its failed step: the first thing anyone wants to see.
       if (selected === undefined && result.status === 'failed') selected = stepEntries(result.steps).find(([, s]) => s.status === 'failed')?.[0];
       paint();
