@@ -5,6 +5,7 @@ import { Worker } from '../worker/worker.js';
 import { EventHub } from './events.js';
 import { EventCommands } from './event-commands.js';
 import { createToken } from './tokens.js';
+import { ChildRuns } from './child-runs.js';
 import { LocalExecutions, type RunReader } from './executions.js';
 import { GroupCommitter } from './group-commit.js';
 import { Lifecycle } from './lifecycle.js';
@@ -153,6 +154,12 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
           return store.registerWait(req);
         }),
       createToken: (runId, opts) => storeCall(() => createToken(store, runId, opts, seams.now())),
+      childRuns: new ChildRuns({
+        store,
+        workflowById,
+        create: (wf, runId, resourceId, opts, parent) => p.commands.create(wf, runId, resourceId, opts, parent),
+        storeCall,
+      }),
       values: o.values,
       maxRunBytes: o.maxRunBytes,
       loopHistory: o.loopHistory,

@@ -4,11 +4,11 @@ import type { ReceivedEvent, StepContext, StepWriter, SuspendOptions, TracingCon
 import type { DeliveredEvent } from '../../domain/journal-meta.js';
 import type { StepSpan } from '../tracing.js';
 import { mastraOf } from '../../define/mastra-link.js';
-import type { Exec } from './exec.js';
+import type { ChildCalls, Exec } from './exec.js';
 import type { Scope } from './scope.js';
 
 /** What a step did to the run through its context, read by the step runner after execute returns. */
-export interface StepControl {
+export interface StepControl extends ChildCalls {
   suspended?: { payload: unknown; labels: string[] };
   bailed?: { value: unknown };
   aborted?: boolean;
@@ -20,6 +20,8 @@ export interface ContextArgs {
   scope: Scope;
   /** The id events carry (the step's id, or the node's for conditions and `.map`). */
   stepId: string;
+  /** The step's journal path (steps only: conditions and `.map` functions cannot start child runs). */
+  path?: string;
   control: StepControl;
   inputData: unknown;
   resumeData?: unknown;
@@ -157,6 +159,11 @@ class StepContextImpl {
   get createToken() {
     const exec = this.#a.exec;
     return (opts?: { timeout?: number | string }) => exec.createToken(opts);
+  }
+
+  get startWorkflow() {
+    const { exec, control, path } = this.#a;
+    return (workflow: unknown, input: unknown, opts?: unknown) => exec.startWorkflow(control, path, workflow, input, opts);
   }
 
   get writer(): StepWriter {

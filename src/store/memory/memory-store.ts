@@ -1,4 +1,6 @@
 import type {
+  ChildWaitRequest,
+  ChildWaitResult,
   ClaimOptions,
   ClaimedRun,
   HoldRequest,
@@ -42,6 +44,7 @@ import { claimsBefore } from './run-queue.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { MemoryEvents } from './events.js';
 import { checkSendEvent, checkWait } from '../shared/event-rules.js';
+import { checkChildWait, childSettled, wakeParent } from '../shared/child-rules.js';
 import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
 
 interface MemoryRun extends IndexedRun {
@@ -49,6 +52,8 @@ interface MemoryRun extends IndexedRun {
   journal: Map<string, JournalEntry>;
   history?: JournalGeneration[];
   rerunOf?: { runId: string; step: string };
+  /** For a child run: its parent and the path of the parent's row that waits for it. */
+  parent?: { runId: string; path: string };
   /** The run's blobs by hash (values stored by reference, domain/value-codec.ts). */
   blobs?: Map<string, string>;
 }
@@ -98,6 +103,7 @@ export class MemoryStore implements Store {
     const r: MemoryRun = { record, journal: new Map() };
     if (run.labels) r.labels = new Set(JSON.parse(run.labels) as string[]);
     if (run.rerunOf) r.rerunOf = { ...run.rerunOf };
+    if (run.parent) r.parent = { ...run.parent };
     this.runs.set(run.runId, r);
     this.index.add(r);
     return { created: true, run: { ...record } };
@@ -143,6 +149,7 @@ export class MemoryStore implements Store {
       insertRun: (run, shape) => {
         const record = { ...insertedRecord(run), status: shape.status, wakeAt: shape.wakeAt, statusReason: shape.statusReason };
         const r: MemoryRun = { record, journal: new Map() };
+        if (run.parent) r.parent = { ...run.parent };
         this.runs.set(run.runId, r);
         this.index.add(r);
         return { ...record };
@@ -164,6 +171,7 @@ export class MemoryStore implements Store {
         r.record.leaseEpoch += 1;
         this.index.refresh(r);
         this.noteHeld(r);
+        this.settled(r, now);
         return true;
       },
       countStarts: (wf, key, since) => book.countStarts(wf, key, since),
@@ -225,7 +233,34 @@ export class MemoryStore implements Store {
     const link = (x: MemoryRun): RunLink => ({ runId: x.record.runId, step: x.rerunOf!.step, createdAt: x.record.createdAt });
     const reruns = [...this.runs.values()].filter((x) => x.rerunOf?.runId === runId).map(link);
     reruns.sort((a, b) => b.createdAt - a.createdAt || (a.runId < b.runId ? 1 : -1));
-    return { rerunOf: r?.rerunOf ? { ...link(r), runId: r.rerunOf.runId } : null, reruns };
+    const children = [...this.runs.values()]
+      .filter((x) => x.parent?.runId === runId)
+      .map((x) => ({ runId: x.record.runId, step: x.parent!.path, createdAt: x.record.createdAt }));
+    children.sort((a, b) => a.createdAt - b.createdAt || (a.runId < b.runId ? -1 : 1));
+    const parent = r?.parent ? { runId: r.parent.runId, step: r.parent.path, createdAt: r.record.createdAt } : null;
+    return { rerunOf: r?.rerunOf ? { ...link(r), runId: r.rerunOf.runId } : null, reruns, parent, children };
+  }
+
+  async registerChildWait(req: ChildWaitRequest): Promise<ChildWaitResult> {
+    checkChildWait(req);
+    const r = this.runs.get(req.runId);
+    if (!r || r.record.leaseEpoch !== req.epoch) return { fenced: true };
+    const child = this.runs.get(req.childRunId);
+    if (!child || childSettled(child.record.status)) return { fenced: false, waiting: false, child: child ? { ...child.record } : null };
+    r.journal.set(req.entry.path, { ...req.entry });
+    return { fenced: false, waiting: true, child: { ...child.record } };
+  }
+
+  /** A child that settled wakes its parent (the SQL stores' runs_child_settled trigger). */
+  private settled(child: MemoryRun, now: number): void {
+    if (!child.parent || !childSettled(child.record.status)) return;
+    const p = this.runs.get(child.parent.runId);
+    const path = child.parent.path;
+    const row = wakeParent(p?.record, p?.journal.get(path), now);
+    if (!row || !p) return;
+    p.journal.set(path, row);
+    this.index.refresh(p);
+    this.noteHeld(p);
   }
 
   async pruneRuns(req: PruneRequest): Promise<number> {
@@ -267,9 +302,11 @@ export class MemoryStore implements Store {
           r.journal.set(op.entry.path, row);
         } else r.journal.set(op.entry.path, op.entry);
       } else {
+        const before = r.record.status;
         applyRunPatch(r.record, op.patch, op.now);
         this.index.refresh(r);
         this.noteHeld(r);
+        if (before !== r.record.status && !childSettled(before)) this.settled(r, op.now);
       }
     }
     return { fenced: [...fenced] };
@@ -553,6 +590,7 @@ export class MemoryStore implements Store {
     rec.leaseEpoch += 1;
     this.index.refresh(r);
     this.noteHeld(r);
+    this.settled(r, now);
     return { ...rec };
   }
 }
