@@ -49,6 +49,8 @@ export type {
   RerunOptions,
   RunLinkView,
   RunLinksView,
+  ChildLinkView,
+  ChildWaitInfo,
 } from './define/run-types.js';
 export type { RerunResult } from './engine/rerun.js';
 export type { RetentionStats } from './engine/retention.js';
@@ -117,5 +119,10 @@ export {
   AgentOutputError,
   AgentTripwireError,
   LifecycleCallbackError,
+  ChildRunError,
+  ChildRunFailedError,
+  ChildRunCanceledError,
+  ChildRunNotFoundError,
+  ChildRunConflictError,
 } from './errors.js';
 export type { ResultError, SerializedError, ValidationIssue } from './errors.js';
