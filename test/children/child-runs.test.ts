@@ -174,6 +174,22 @@ describe.each(Object.keys(STORES))('child runs on %s', (kind) => {
     expect(done.result).toEqual({ caught: 'CHILD_RUN_CANCELED' });
   });
 
+  it('canceling reaches grandchildren: a cancel of the top run cancels the whole unfinished tree', async () => {
+    const child = childWorkflow();
+    const middle = parentWorkflow(child.wf);
+    const top = parentWorkflow(middle.wf);
+    const weft = make({ child: child.wf, middle: middle.wf, top: top.wf });
+    child.hold();
+    const run = await top.wf.createRun();
+    await run.startAsync({ inputData: { n: 1 } });
+    const middleId = (await statusOf(weft, run.runId, 'waiting')).waitingForChildren![0]!.runId;
+    const leafId = (await statusOf(weft, middleId, 'waiting')).waitingForChildren![0]!.runId;
+    await statusOf(weft, leafId, 'running');
+    await weft.cancelRun(run.runId);
+    for (const id of [run.runId, middleId, leafId]) expect((await weft.getRun(id))?.status).toBe('canceled');
+    child.gate.open();
+  });
+
   it('an unregistered workflow or bad input is refused with a named error before anything is written', async () => {
     const child = childWorkflow();
     const stranger = childWorkflow();

@@ -80,6 +80,16 @@ export class MemoryStore implements Store {
     },
   });
   private readonly flow = new FlowBook();
+  /** Child runs by parent id (cancel looks children up on every cancel of an unfinished run). */
+  private readonly childrenOf = new Map<string, Set<MemoryRun>>();
+
+  private linkChild(r: MemoryRun, parent: { runId: string; path: string } | null | undefined): void {
+    if (!parent) return;
+    r.parent = { ...parent };
+    let set = this.childrenOf.get(parent.runId);
+    if (!set) this.childrenOf.set(parent.runId, (set = new Set()));
+    set.add(r);
+  }
 
   /** Call after anything that may have changed a run's owner or status. */
   private noteHeld(r: MemoryRun): void {
@@ -103,7 +113,7 @@ export class MemoryStore implements Store {
     const r: MemoryRun = { record, journal: new Map() };
     if (run.labels) r.labels = new Set(JSON.parse(run.labels) as string[]);
     if (run.rerunOf) r.rerunOf = { ...run.rerunOf };
-    if (run.parent) r.parent = { ...run.parent };
+    this.linkChild(r, run.parent);
     this.runs.set(run.runId, r);
     this.index.add(r);
     return { created: true, run: { ...record } };
@@ -149,7 +159,7 @@ export class MemoryStore implements Store {
       insertRun: (run, shape) => {
         const record = { ...insertedRecord(run), status: shape.status, wakeAt: shape.wakeAt, statusReason: shape.statusReason };
         const r: MemoryRun = { record, journal: new Map() };
-        if (run.parent) r.parent = { ...run.parent };
+        this.linkChild(r, run.parent);
         this.runs.set(run.runId, r);
         this.index.add(r);
         return { ...record };
@@ -225,6 +235,7 @@ export class MemoryStore implements Store {
     this.runs.delete(runId);
     this.index.remove(r);
     this.held.delete(r);
+    if (r.parent) this.childrenOf.get(r.parent.runId)?.delete(r);
     return true;
   }
 
@@ -233,8 +244,7 @@ export class MemoryStore implements Store {
     const link = (x: MemoryRun): RunLink => ({ runId: x.record.runId, step: x.rerunOf!.step, createdAt: x.record.createdAt });
     const reruns = [...this.runs.values()].filter((x) => x.rerunOf?.runId === runId).map(link);
     reruns.sort((a, b) => b.createdAt - a.createdAt || (a.runId < b.runId ? 1 : -1));
-    const children = [...this.runs.values()]
-      .filter((x) => x.parent?.runId === runId)
+    const children = [...(this.childrenOf.get(runId) ?? [])]
       .map((x) => ({ runId: x.record.runId, step: x.parent!.path, createdAt: x.record.createdAt }));
     children.sort((a, b) => a.createdAt - b.createdAt || (a.runId < b.runId ? -1 : 1));
     const parent = r?.parent ? { runId: r.parent.runId, step: r.parent.path, createdAt: r.record.createdAt } : null;
