@@ -1,4 +1,4 @@
-import type { AnyWorkflow } from '../define/workflow.js';
+import { Workflow, type AnyWorkflow } from '../define/workflow.js';
 import { ChildRunConflictError, InvalidArgumentError, WorkflowNotFoundError } from '../errors.js';
 import type { ChildWaitRequest, ChildWaitResult, Store } from '../store/types.js';
 import { admits } from './admission.js';
@@ -18,6 +18,8 @@ export interface StartChildRequest {
 export interface ChildRunsDeps {
   store: Store;
   workflowById(id: string): AnyWorkflow | undefined;
+  /** The default engine only: registers a workflow object it has not seen yet. */
+  learn?(wf: AnyWorkflow): void;
   /**
    * RunCommands.create with the parent link: validates the input against the workflow (nothing is
    * written when it is refused), then creates the run (claimed here when a slot is free).
@@ -70,6 +72,7 @@ export class ChildRuns {
   private resolve(w: unknown): AnyWorkflow {
     const id = typeof w === 'string' ? w : w !== null && typeof w === 'object' && typeof (w as { id?: unknown }).id === 'string' ? (w as { id: string }).id : undefined;
     if (id === undefined) throw new InvalidArgumentError('startWorkflow needs a workflow (or its id) as its first argument');
+    if (this.d.learn && w instanceof Workflow && w.isCommitted) this.d.learn(w);
     const wf = this.d.workflowById(id);
     if (!wf) throw new WorkflowNotFoundError(id);
     return wf;

@@ -88,6 +88,15 @@ function parentWorkflow(child: AnyWorkflow, opts: { catchErrors?: boolean; runId
   return { wf, calls };
 }
 
+describe('child runs without a Weft (the default in-memory engine)', () => {
+  it('a workflow used on its own starts children of workflows it was never registered with', async () => {
+    const child = childWorkflow();
+    const parent = parentWorkflow(child.wf);
+    const run = await parent.wf.createRun();
+    expect(await run.start({ inputData: { n: 3 } })).toMatchObject({ status: 'success', result: { got: { doubled: 6 } } });
+  });
+});
+
 describe.each(Object.keys(STORES))('child runs on %s', (kind) => {
   const make = (workflows: Record<string, AnyWorkflow>, opts: Omit<WeftOptions, 'workflows' | 'store'> = {}) => {
     const w = new Weft({ store: STORES[kind]!(), workflows, worker: { pollMs: 20 }, ...opts });
