@@ -29,3 +29,21 @@ BEGIN
   WHERE run_key = (SELECT rk FROM runs WHERE id = NEW.parent_run_id AND status NOT IN ('success', 'failed', 'canceled'))
     AND path = NEW.parent_path AND status = 'waiting';
 END;
+
+-- A child deleted before it settled wakes its parent the same way (the parent then finds it gone:
+-- CHILD_RUN_NOT_FOUND), so a parent never waits for a run that no longer exists.
+CREATE TRIGGER runs_child_deleted AFTER DELETE ON runs
+  WHEN OLD.parent_run_id IS NOT NULL AND OLD.status NOT IN ('success', 'failed', 'canceled')
+BEGIN
+  UPDATE runs SET
+    status = CASE WHEN status IN ('running', 'waiting') THEN 'pending' ELSE status END,
+    owner = CASE WHEN status IN ('running', 'waiting') THEN NULL ELSE owner END,
+    lease_expires_at = CASE WHEN status IN ('running', 'waiting') THEN NULL ELSE lease_expires_at END,
+    lease_epoch = CASE WHEN status IN ('running', 'waiting') THEN lease_epoch + 1 ELSE lease_epoch END,
+    wake_at = NULL
+  WHERE id = OLD.parent_run_id AND status NOT IN ('success', 'failed', 'canceled')
+    AND EXISTS (SELECT 1 FROM journal j WHERE j.run_key = runs.rk AND j.path = OLD.parent_path AND j.status = 'waiting');
+  UPDATE journal SET status = 'resumed'
+  WHERE run_key = (SELECT rk FROM runs WHERE id = OLD.parent_run_id AND status NOT IN ('success', 'failed', 'canceled'))
+    AND path = OLD.parent_path AND status = 'waiting';
+END;

@@ -355,6 +355,9 @@ export class RunCommands {
     const run = await this.d.reader.loadRun(runId);
     if (!run || run.workflowId !== wf.id) return false;
     this.d.executions.abort(runId, new Error('the run was deleted'));
-    return this.d.storeCall(() => this.d.store.deleteRun(runId));
+    const deleted = await this.d.storeCall(() => this.d.store.deleteRun(runId));
+    // An unfinished child deleted has woken its parent in the store (which then finds it gone).
+    if (deleted && run.parentRunId) this.d.worker?.nudge();
+    return deleted;
   }
 }

@@ -183,6 +183,19 @@ describe.each(Object.keys(STORES))('child runs on %s', (kind) => {
     expect(done.result).toEqual({ caught: 'CHILD_RUN_CANCELED' });
   });
 
+  it('a child deleted while its parent waits fails the call with CHILD_RUN_NOT_FOUND', async () => {
+    const child = childWorkflow();
+    const parent = parentWorkflow(child.wf, { catchErrors: true });
+    const weft = make({ child: child.wf, parent: parent.wf });
+    child.hold();
+    const run = await parent.wf.createRun();
+    await run.startAsync({ inputData: { n: 1 } });
+    const childId = (await statusOf(weft, run.runId, 'waiting')).waitingForChildren![0]!.runId;
+    await child.wf.deleteWorkflowRunById(childId);
+    expect((await statusOf(weft, run.runId, 'success')).result).toEqual({ caught: 'CHILD_RUN_NOT_FOUND' });
+    child.gate.open();
+  });
+
   it('canceling reaches grandchildren: a cancel of the top run cancels the whole unfinished tree', async () => {
     const child = childWorkflow();
     const middle = parentWorkflow(child.wf);

@@ -112,6 +112,21 @@ export function childrenContract(f: { store: Store }): void {
       expect((await row(c.parent.runId, c.path))?.status).toBe('waiting');
     });
 
+    it('deleting an unfinished child wakes its parent (which finds it gone); deleting a settled one does nothing', async () => {
+      const a = await family();
+      await f.store.registerChildWait!({ runId: a.parent.runId, epoch: a.parent.leaseEpoch, entry: a.waitRow, childRunId: a.child.runId });
+      expect(await f.store.deleteRun(a.child.runId)).toBe(true);
+      expect(await f.store.loadRun(a.parent.runId)).toMatchObject({ status: 'pending', leaseEpoch: a.parent.leaseEpoch + 1 });
+      expect((await row(a.parent.runId, a.path))?.status).toBe('resumed');
+      expect((await f.store.loadLinks!(a.parent.runId)).children).toEqual([]);
+
+      const b = await family();
+      await settle(b.child.runId, 'success', { result: '1' });
+      const before = await f.store.loadRun(b.parent.runId);
+      await f.store.deleteRun(b.child.runId);
+      expect(await f.store.loadRun(b.parent.runId)).toEqual(before);
+    });
+
     it('runs without a parent settle as before: nobody is woken', async () => {
       const { parent, path, waitRow } = await family();
       const stranger = await runIn(f.store, 'running', { owner: 'x' });

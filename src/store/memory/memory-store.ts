@@ -235,7 +235,11 @@ export class MemoryStore implements Store {
     this.runs.delete(runId);
     this.index.remove(r);
     this.held.delete(r);
-    if (r.parent) this.childrenOf.get(r.parent.runId)?.delete(r);
+    if (r.parent) {
+      this.childrenOf.get(r.parent.runId)?.delete(r);
+      // Deleted before it settled: its parent is woken and finds it gone (the SQL stores' runs_child_deleted).
+      if (!childSettled(r.record.status)) this.wake(r.parent, r.record.updatedAt);
+    }
     return true;
   }
 
@@ -264,9 +268,13 @@ export class MemoryStore implements Store {
   /** A child that settled wakes its parent (the SQL stores' runs_child_settled trigger). */
   private settled(child: MemoryRun, now: number): void {
     if (!child.parent || !childSettled(child.record.status)) return;
-    const p = this.runs.get(child.parent.runId);
-    const path = child.parent.path;
-    const row = wakeParent(p?.record, p?.journal.get(path), now);
+    this.wake(child.parent, now);
+  }
+
+  private wake(parent: { runId: string; path: string }, now: number): void {
+    const p = this.runs.get(parent.runId);
+    const path = parent.path;
+    const row = wakeParent(p?.record, p?.journal.get(path), Math.max(now, p?.record.updatedAt ?? now));
     if (!row || !p) return;
     p.journal.set(path, row);
     this.index.refresh(p);
