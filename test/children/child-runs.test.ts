@@ -39,6 +39,7 @@ function childWorkflow() {
   const calls = { count: 0 };
   let open: () => void = () => {};
   const gate = { held: false, promise: Promise.resolve(), open: () => open() };
+  let fixed = false;
   const hold = () => {
     gate.held = true;
     gate.promise = new Promise<void>((r) => (open = r));
@@ -53,13 +54,13 @@ function childWorkflow() {
         execute: async ({ inputData, abortSignal }) => {
           calls.count++;
           if (gate.held) await Promise.race([gate.promise, new Promise((r) => abortSignal.addEventListener('abort', r))]);
-          if (inputData.n < 0) throw new Error(`negative: ${inputData.n}`);
-          return { doubled: inputData.n * 2 };
+          if (inputData.n < 0 && !fixed) throw new Error(`negative: ${inputData.n}`);
+          return { doubled: Math.abs(inputData.n) * 2 };
         },
       }),
     )
     .commit();
-  return { wf, calls, hold, gate };
+  return { wf, calls, hold, gate, fix: () => (fixed = true) };
 }
 
 /** A parent whose one step starts `child` with n (and records what it got). */
@@ -161,6 +162,29 @@ describe.each(Object.keys(STORES))('child runs on %s', (kind) => {
     await r2.startAsync({ inputData: { n: -3 } });
     const ok = await statusOf(weft2, r2.runId, 'success');
     expect(ok.result).toEqual({ caught: 'CHILD_RUN_FAILED', cause: 'negative: -3' });
+  });
+
+  it('a parent failed by its child goes on after the child is retried and the parent retried', async () => {
+    const child = childWorkflow();
+    const parent = parentWorkflow(child.wf);
+    const weft = make({ child: child.wf, parent: parent.wf });
+    const run = await parent.wf.createRun();
+    await run.startAsync({ inputData: { n: -5 } });
+    await statusOf(weft, run.runId, 'failed');
+    const [link] = (await weft.getRunLinks(run.runId)).children;
+    // Retrying the parent alone attaches to the same failed child: it fails again, starting nothing.
+    await weft.retryRun(parent.wf.id, run.runId);
+    expect((await statusOf(weft, run.runId, 'failed')).error).toMatchObject({ code: 'CHILD_RUN_FAILED' });
+    expect(child.calls.count).toBe(1);
+    // The child retried (now it succeeds: the fault was fixed) does not move the failed parent ...
+    child.fix();
+    await weft.retryRun(child.wf.id, link!.runId);
+    await statusOf(weft, link!.runId, 'success');
+    expect((await weft.getRun(run.runId))?.status).toBe('failed');
+    // ... a retry of the parent then takes its result.
+    await weft.retryRun(parent.wf.id, run.runId);
+    expect((await statusOf(weft, run.runId, 'success')).result).toEqual({ got: { doubled: 10 } });
+    expect((await weft.getRunLinks(run.runId)).children).toHaveLength(1);
   });
 
   it('canceling the parent cancels its unfinished child; canceling a child throws CHILD_RUN_CANCELED in the parent', async () => {
