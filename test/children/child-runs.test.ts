@@ -187,6 +187,17 @@ describe.each(Object.keys(STORES))('child runs on %s', (kind) => {
     expect((await weft.getRunLinks(run.runId)).children).toHaveLength(1);
   });
 
+  it('time travel to the step that started a child attaches to the same child', async () => {
+    const child = childWorkflow();
+    const parent = parentWorkflow(child.wf);
+    const weft = make({ child: child.wf, parent: parent.wf });
+    const run = await parent.wf.createRun();
+    expect(await run.start({ inputData: { n: 2 } })).toMatchObject({ status: 'success', result: { got: { doubled: 4 } } });
+    expect(await run.timeTravel({ step: 'spawn' })).toMatchObject({ status: 'success', result: { got: { doubled: 4 } } });
+    expect(child.calls.count).toBe(1);
+    expect((await weft.getRunLinks(run.runId)).children).toHaveLength(1);
+  });
+
   it('canceling the parent cancels its unfinished child; canceling a child throws CHILD_RUN_CANCELED in the parent', async () => {
     const child = childWorkflow();
     const parent = parentWorkflow(child.wf, { catchErrors: true });
