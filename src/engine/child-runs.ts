@@ -49,14 +49,16 @@ export class ChildRuns {
     const parent = { runId: req.parentRunId, path: req.parentPath };
     const res = await this.d.create(wf, req.childRunId, req.resourceId, { inputData: req.input }, parent);
     if (!res.created) {
+      // A replay finds the child it started; any other run under that id is refused.
       const store = this.d.store;
       const [run, links] = await Promise.all([
         this.d.storeCall(() => store.loadRun(req.childRunId)),
         this.d.storeCall(async () => (store.loadLinks ? store.loadLinks(req.childRunId) : null)),
       ]);
-      const p = links?.parent;
       if (!run || run.workflowId !== wf.id) throw new ChildRunConflictError(req.childRunId, wf.id, 'a run of another workflow has this id');
-      if (!p || p.runId !== parent.runId || p.step !== parent.path) throw new ChildRunConflictError(req.childRunId, wf.id, 'a run that this call did not start has this id');
+      const p = links?.parent;
+      const ours = p ? p.runId === parent.runId && p.step === parent.path : run.parentRunId === parent.runId;
+      if (!ours) throw new ChildRunConflictError(req.childRunId, wf.id, 'a run that this call did not start has this id');
     }
     return wf.id;
   }

@@ -187,6 +187,33 @@ describe.each(Object.keys(STORES))('child runs on %s', (kind) => {
     expect((await weft.getRunLinks(run.runId)).children).toHaveLength(1);
   });
 
+  it('a step that catches every error still parks while its child runs', async () => {
+    const child = childWorkflow();
+    const greedy = createWorkflow({ id: uid('greedy'), inputSchema: z.any(), outputSchema: z.any() })
+      .then(
+        createStep({
+          id: 'spawn',
+          inputSchema: z.any(),
+          outputSchema: z.any(),
+          execute: async (ctx) => {
+            try {
+              return await ctx.startWorkflow(child.wf, { n: 8 });
+            } catch {
+              return 'swallowed';
+            }
+          },
+        }),
+      )
+      .commit();
+    const weft = make({ child: child.wf, greedy });
+    child.hold();
+    const run = await greedy.createRun();
+    await run.startAsync({ inputData: {} });
+    await statusOf(weft, run.runId, 'waiting');
+    child.gate.open();
+    expect((await statusOf(weft, run.runId, 'success')).result).toEqual({ doubled: 16 });
+  });
+
   it('time travel to the step that started a child attaches to the same child', async () => {
     const child = childWorkflow();
     const parent = parentWorkflow(child.wf);

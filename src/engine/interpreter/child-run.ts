@@ -65,6 +65,8 @@ export async function startWorkflow(exec: Exec, control: ChildCalls, stepPath: s
   let child = row ? exec.metaOf(row).child : undefined;
   const startedAt = row?.startedAt ?? exec.now();
   if (!child) {
+    // A canceled run starts nothing more (its cancel has already looked for children to cancel).
+    if (exec.aborted) throw exec.reason ?? new Error('the run was aborted');
     const runId = o.runId ?? childRunId(exec.runId, path);
     const workflowId = await exec.startChild({ parentPath: path, workflow, childRunId: runId, input, resourceId: o.resourceId ?? exec.resourceId });
     child = { runId, workflowId };
