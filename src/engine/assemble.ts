@@ -154,7 +154,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
           if (!store.registerWait) throw new InvalidArgumentError(`the ${store.kind} store does not support waiting for events`);
           return store.registerWait(req);
         }),
-      createToken: (runId, opts) => storeCall(() => createToken(store, runId, opts, seams.now())),
+      createToken: (runId, opts) => storeCall(() => createToken(store, runId, opts, seams.now(), o.eventKeepMs)),
       childRuns: new ChildRuns({
         store,
         workflowById,
@@ -186,7 +186,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
   p.course = new CourseCommands({ store, reader, claims, executions: p.executions, seams, maxPayloadBytes: o.maxPayloadBytes, storeCall, started, lifecycle });
   p.retention = o.worker
     ? new Retention(
-        { store, workflows: () => p.registry.withRetention(), now: seams.now, storeCall, onError: o.onError },
+        { store, workflows: () => p.registry.withRetention(), now: seams.now, storeCall, onError: o.onError, eventKeepMs: o.eventKeepMs },
         o.worker.pruneEveryMs,
         o.worker.pruneBatch,
       )
@@ -216,6 +216,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     maxPayloadBytes: o.maxPayloadBytes,
     storeCall,
     workflows: () => Object.values(p.registry.entries()),
+    lifetimes: { windowMs: o.eventWindowMs, keepMs: o.eventKeepMs },
   });
   p.queries = new RunQueries({ store, reader, pending, storeCall, workflowById });
   p.schedules = new SchedulesApi({

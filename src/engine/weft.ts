@@ -203,19 +203,21 @@ export class Weft {
 
   /**
    * Applies the registered workflows' retention policies now (workers also do it every
-   * `worker.pruneEveryMs`); returns how many runs were deleted. Throws on a pure client (no worker).
+   * `worker.pruneEveryMs`), and deletes the stored events nothing can take any more; returns how many
+   * runs and events were deleted. Throws on a pure client (no worker).
    */
-  async applyRetention(): Promise<{ deleted: number }> {
+  async applyRetention(): Promise<{ deleted: number; eventsDeleted: number }> {
     await this.start();
     const retention = this.#p.retention;
     if (!retention) throw new InvalidArgumentError('retention is applied by workers; this engine has worker: false');
-    return { deleted: await retention.pass() };
+    const { runs, events } = await retention.pass();
+    return { deleted: runs, eventsDeleted: events };
   }
 
   /** What retention pruned in this process: passes, batches, runs deleted per workflow and outcome. */
   retentionStats(): RetentionStats {
     const s = this.#p.retention?.stats;
-    if (!s) return { passes: 0, batches: 0, deleted: {}, lastPassAt: null, lastPassMs: null, lastError: null };
+    if (!s) return { passes: 0, batches: 0, deleted: {}, eventsDeleted: 0, lastPassAt: null, lastPassMs: null, lastError: null };
     return { ...s, deleted: Object.fromEntries(Object.entries(s.deleted).map(([k, v]) => [k, { ...v }])) };
   }
 

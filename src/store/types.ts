@@ -305,6 +305,19 @@ export interface PruneRequest {
   limit: number;
 }
 
+/**
+ * A batch of event pruning (retention): up to `limit` stored events are deleted with their delivery
+ * records, the ones past their `expiresAt` (before `now`) and the ones sent to one run that this run
+ * took before `consumedBefore` (a run takes an event once, so nothing can take them again). Deleting a
+ * token's completion (`token:<hash>`) deletes the token's record (`token-record:<hash>`) with it, so a
+ * token never works twice.
+ */
+export interface EventPruneRequest {
+  now: number;
+  consumedBefore: number;
+  limit: number;
+}
+
 export interface ResumeRequest {
   runId: string;
   /** The journal row to resume. */
@@ -387,6 +400,11 @@ export interface NewEvent {
   /** JSON text of the event's data. */
   data: string | null;
   now: number;
+  /**
+   * When retention may delete the event's record (ms): the end of its early-event window for an event,
+   * the expiry for a token's record. Default: `now` + DEFAULT_EVENT_KEEP_MS. See EventPruneRequest.
+   */
+  expiresAt?: number;
 }
 
 export interface StoredEvent {
@@ -575,6 +593,8 @@ export interface Store {
   loadLinks?(runId: string): Promise<RunLinks>;
   /** Optional: one batch of retention pruning (see PruneRequest); returns how many runs were deleted. */
   pruneRuns?(req: PruneRequest): Promise<number>;
+  /** Optional: one batch of event pruning (see EventPruneRequest); returns how many events were deleted. */
+  pruneEvents?(req: EventPruneRequest): Promise<number>;
 
   /**
    * Optional: delivers events from other processes (PostgreSQL LISTEN/NOTIFY). Stores without it rely

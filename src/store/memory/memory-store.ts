@@ -10,6 +10,7 @@ import type {
   NewRun,
   JournalGeneration,
   PruneRequest,
+  EventPruneRequest,
   RunLink,
   RunLinks,
   ResumeRequest,
@@ -43,7 +44,7 @@ import { admitSync, appendItem, type AdmitOutcome, type FlowAdmission, type Flow
 import { claimsBefore } from './run-queue.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { MemoryEvents } from './events.js';
-import { checkSendEvent, checkWait } from '../shared/event-rules.js';
+import { checkEventPrune, checkSendEvent, checkWait } from '../shared/event-rules.js';
 import { checkChildWait, childSettled, wakeParent } from '../shared/child-rules.js';
 import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
 
@@ -145,6 +146,11 @@ export class MemoryStore implements Store {
     return this.eventBook.load(id);
   }
 
+  async pruneEvents(req: EventPruneRequest): Promise<number> {
+    checkEventPrune(req);
+    return this.eventBook.prune(req);
+  }
+
   async admitRun(req: FlowAdmission): Promise<AdmitOutcome> {
     checkAdmission(req);
     const book = this.flow;
@@ -233,6 +239,7 @@ export class MemoryStore implements Store {
     const r = this.runs.get(runId);
     if (!r) return false;
     this.runs.delete(runId);
+    this.eventBook.dropRunWaits(runId);
     this.index.remove(r);
     this.held.delete(r);
     if (r.parent) {

@@ -12,6 +12,7 @@ import type {
   NewRun,
   JournalGeneration,
   PruneRequest,
+  EventPruneRequest,
   RunLinks,
   ResumeRequest,
   RetryRequest,
@@ -40,12 +41,13 @@ import { expandHistory, rowsNeedBlobs } from '../shared/blob-rows.js';
 import { journalSql, loadBlobs, loadJournal, loadJournals, type JournalSql } from './journal-queries.js';
 import { migrateSchema } from './migrations.js';
 import { leaseLength, listRuns, runSql, type RunSql } from './run-queries.js';
-import { checkSendEvent, checkWait } from '../shared/event-rules.js';
+import { checkEventPrune, checkSendEvent, checkWait } from '../shared/event-rules.js';
 import * as events from './events.js';
 import { registerChildWait } from './child-runs.js';
 import { checkChildWait } from '../shared/child-rules.js';
 import { applyWrite } from './write-batch.js';
 import { listLabelled, loadLinks, pruneRuns } from './search-queries.js';
+import { pruneEvents } from './event-pruning.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { claimLimited, flowControlSql, type FlowControlSql } from './flow-control.js';
@@ -454,6 +456,7 @@ export class PostgresStore implements Store {
 
   async sendEvent(req: SendEventRequest): Promise<SendEventResult> {
     checkSendEvent(req);
+    if (!req.startRuns?.length) return this.run('sendEvent', (pool) => events.sendEventOneTrip(pool, this.eventSql, this.schema, req));
     return this.tx('sendEvent', (c) =>
       events.sendEvent(c, this.eventSql, this.schema, req, async (run) => ((await query(c, this.runSql.insert, pgRunValues(run))).rowCount ?? 0) > 0),
     );
@@ -560,6 +563,11 @@ export class PostgresStore implements Store {
   async pruneRuns(req: PruneRequest): Promise<number> {
     checkPrune(req);
     return this.run('pruneRuns', (pool) => pruneRuns(pool, this.schema, req));
+  }
+
+  async pruneEvents(req: EventPruneRequest): Promise<number> {
+    checkEventPrune(req);
+    return this.run('pruneEvents', (pool) => pruneEvents(pool, this.schema, req));
   }
 
   async loadHistory(runId: string): Promise<JournalGeneration[]> {

@@ -114,7 +114,8 @@ export function runSql(schema: string) {
       WHERE id = $1 AND status = 'suspended' RETURNING ${RUN_COLUMNS}`,
     remove: `WITH j AS (DELETE FROM "${schema}".journal WHERE run_id = $1),
         h AS (DELETE FROM "${schema}".journal_history WHERE run_id = $1),
-        b AS (DELETE FROM "${schema}".blobs WHERE run_id = $1)
+        b AS (DELETE FROM "${schema}".blobs WHERE run_id = $1),
+        w AS (DELETE FROM "${schema}".event_waits WHERE run_id = $1)
       DELETE FROM ${runs} WHERE id = $1 RETURNING id`,
     // Each optional field is a (set?, value) pair.
     revise: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = ${dbNow} + $4, lease_epoch = lease_epoch + 1,

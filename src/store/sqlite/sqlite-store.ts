@@ -11,6 +11,7 @@ import type {
   ListRunsResult,
   NewRun,
   PruneRequest,
+  EventPruneRequest,
   RunLinks,
   JournalGeneration,
   ResumeRequest,
@@ -35,7 +36,7 @@ import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resu
 import { insertedRecord } from '../shared/run-rules.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
-import { checkSendEvent, checkWait, deliverable, deliveredMeta, wakesUp } from '../shared/event-rules.js';
+import { checkEventPrune, checkSendEvent, checkWait, deliverable, deliveredMeta, eventExpiry, wakesUp } from '../shared/event-rules.js';
 import { checkChildWait, childSettled } from '../shared/child-rules.js';
 import type { RunStatus } from '../types.js';
 import { EventQueries } from './event-queries.js';
@@ -224,6 +225,7 @@ export class SqliteStore implements Store {
     if (!isStorableText(runId)) return false;
     return this.tx('deleteRun', (c) => {
       c.journal.deleteRun(runId);
+      c.events.dropRunWaits(runId);
       c.history.deleteRun(runId);
       return c.runs.deleteRun(runId);
     });
@@ -242,10 +244,17 @@ export class SqliteStore implements Store {
       for (const id of c.runs.prunable(req)) {
         c.journal.deleteRun(id);
         c.history.deleteRun(id);
+        c.events.dropRunWaits(id);
         if (c.runs.deleteRun(id)) n++;
       }
       return n;
     });
+  }
+
+  /** One event-pruning batch in one transaction (see EventPruneRequest). */
+  async pruneEvents(req: EventPruneRequest): Promise<number> {
+    checkEventPrune(req);
+    return this.tx('pruneEvents', (c) => c.events.prune(req));
   }
 
   async blobBytes(runId: string): Promise<number> {
@@ -427,7 +436,7 @@ export class SqliteStore implements Store {
     const ev = req.event;
     const stored: StoredEvent = { id: ev.id, name: ev.name, key: ev.key, runId: ev.runId, data: ev.data, createdAt: ev.now };
     return this.tx('sendEvent', (c) => {
-      if (!c.events.insert(stored)) return { created: false, delivered: [], started: [] };
+      if (!c.events.insert(stored, eventExpiry(ev))) return { created: false, delivered: [], started: [] };
       const started: string[] = [];
       for (const r of req.startRuns ?? []) if (createOne(c.runs, c.keys, r).created) started.push(r.runId);
       const delivered: SendEventResult['delivered'] = [];
