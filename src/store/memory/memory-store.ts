@@ -45,7 +45,7 @@ import { claimsBefore } from './run-queue.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { MemoryEvents } from './events.js';
 import { checkEventPrune, checkSendEvent, checkWait } from '../shared/event-rules.js';
-import { checkChildWait, childSettled, wakeParent } from '../shared/child-rules.js';
+import { MemoryChildren } from './children.js';
 import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
 
 interface MemoryRun extends IndexedRun {
@@ -81,16 +81,13 @@ export class MemoryStore implements Store {
     },
   });
   private readonly flow = new FlowBook();
-  /** Child runs by parent id (cancel looks children up on every cancel of an unfinished run). */
-  private readonly childrenOf = new Map<string, Set<MemoryRun>>();
-
-  private linkChild(r: MemoryRun, parent: { runId: string; path: string } | null | undefined): void {
-    if (!parent) return;
-    r.parent = { ...parent };
-    let set = this.childrenOf.get(parent.runId);
-    if (!set) this.childrenOf.set(parent.runId, (set = new Set()));
-    set.add(r);
-  }
+  private readonly children = new MemoryChildren<MemoryRun>({
+    run: (id) => this.runs.get(id),
+    changed: (r) => {
+      this.index.refresh(r);
+      this.noteHeld(r);
+    },
+  });
 
   /** Call after anything that may have changed a run's owner or status. */
   private noteHeld(r: MemoryRun): void {
@@ -114,7 +111,7 @@ export class MemoryStore implements Store {
     const r: MemoryRun = { record, journal: new Map() };
     if (run.labels) r.labels = new Set(JSON.parse(run.labels) as string[]);
     if (run.rerunOf) r.rerunOf = { ...run.rerunOf };
-    this.linkChild(r, run.parent);
+    this.children.link(r, run.parent);
     this.runs.set(run.runId, r);
     this.index.add(r);
     return { created: true, run: { ...record } };
@@ -165,7 +162,7 @@ export class MemoryStore implements Store {
       insertRun: (run, shape) => {
         const record = { ...insertedRecord(run), status: shape.status, wakeAt: shape.wakeAt, statusReason: shape.statusReason };
         const r: MemoryRun = { record, journal: new Map() };
-        this.linkChild(r, run.parent);
+        this.children.link(r, run.parent);
         this.runs.set(run.runId, r);
         this.index.add(r);
         return { ...record };
@@ -183,11 +180,12 @@ export class MemoryStore implements Store {
       cancel: (id, reason, now) => {
         const r = this.runs.get(id);
         if (!r || isTerminal(r.record.status)) return false;
+        const before = r.record.status;
         Object.assign(r.record, { status: 'canceled', owner: null, leaseExpiresAt: null, wakeAt: null, statusReason: reason, updatedAt: now });
         r.record.leaseEpoch += 1;
         this.index.refresh(r);
         this.noteHeld(r);
-        this.settled(r, now);
+        this.children.statusChanged(r, before, now);
         return true;
       },
       countStarts: (wf, key, since) => book.countStarts(wf, key, since),
@@ -242,11 +240,7 @@ export class MemoryStore implements Store {
     this.eventBook.dropRunWaits(runId);
     this.index.remove(r);
     this.held.delete(r);
-    if (r.parent) {
-      this.childrenOf.get(r.parent.runId)?.delete(r);
-      // Deleted before it settled: its parent is woken and finds it gone (the SQL stores' runs_child_deleted).
-      if (!childSettled(r.record.status)) this.wake(r.parent, r.record.updatedAt);
-    }
+    this.children.deleted(r);
     return true;
   }
 
@@ -255,37 +249,11 @@ export class MemoryStore implements Store {
     const link = (x: MemoryRun): RunLink => ({ runId: x.record.runId, step: x.rerunOf!.step, createdAt: x.record.createdAt });
     const reruns = [...this.runs.values()].filter((x) => x.rerunOf?.runId === runId).map(link);
     reruns.sort((a, b) => b.createdAt - a.createdAt || (a.runId < b.runId ? 1 : -1));
-    const children = [...(this.childrenOf.get(runId) ?? [])]
-      .map((x) => ({ runId: x.record.runId, step: x.parent!.path, createdAt: x.record.createdAt }));
-    children.sort((a, b) => a.createdAt - b.createdAt || (a.runId < b.runId ? -1 : 1));
-    const parent = r?.parent ? { runId: r.parent.runId, step: r.parent.path, createdAt: r.record.createdAt } : null;
-    return { rerunOf: r?.rerunOf ? { ...link(r), runId: r.rerunOf.runId } : null, reruns, parent, children };
+    return { rerunOf: r?.rerunOf ? { ...link(r), runId: r.rerunOf.runId } : null, reruns, ...this.children.links(r, runId) };
   }
 
   async registerChildWait(req: ChildWaitRequest): Promise<ChildWaitResult> {
-    checkChildWait(req);
-    const r = this.runs.get(req.runId);
-    if (!r || r.record.leaseEpoch !== req.epoch) return { fenced: true };
-    const child = this.runs.get(req.childRunId);
-    if (!child || childSettled(child.record.status)) return { fenced: false, waiting: false, child: child ? { ...child.record } : null };
-    r.journal.set(req.entry.path, { ...req.entry });
-    return { fenced: false, waiting: true, child: { ...child.record } };
-  }
-
-  /** A child that settled wakes its parent (the SQL stores' runs_child_settled trigger). */
-  private settled(child: MemoryRun, now: number): void {
-    if (!child.parent || !childSettled(child.record.status)) return;
-    this.wake(child.parent, now);
-  }
-
-  private wake(parent: { runId: string; path: string }, now: number): void {
-    const p = this.runs.get(parent.runId);
-    const path = parent.path;
-    const row = wakeParent(p?.record, p?.journal.get(path), Math.max(now, p?.record.updatedAt ?? now));
-    if (!row || !p) return;
-    p.journal.set(path, row);
-    this.index.refresh(p);
-    this.noteHeld(p);
+    return this.children.wait(req);
   }
 
   async pruneRuns(req: PruneRequest): Promise<number> {
@@ -331,7 +299,7 @@ export class MemoryStore implements Store {
         applyRunPatch(r.record, op.patch, op.now);
         this.index.refresh(r);
         this.noteHeld(r);
-        if (before !== r.record.status && !childSettled(before)) this.settled(r, op.now);
+        this.children.statusChanged(r, before, op.now);
       }
     }
     return { fenced: [...fenced] };
@@ -606,6 +574,7 @@ export class MemoryStore implements Store {
     if (!r) return null;
     const rec = r.record;
     if (isTerminal(rec.status)) return { ...rec };
+    const before = rec.status;
     const patch: RunPatch = { status: 'canceled', release: true, wakeAt: null };
     applyRunPatch(rec, patch, now);
     if (hold) {
@@ -615,7 +584,7 @@ export class MemoryStore implements Store {
     rec.leaseEpoch += 1;
     this.index.refresh(r);
     this.noteHeld(r);
-    this.settled(r, now);
+    this.children.statusChanged(r, before, now);
     return { ...rec };
   }
 }
