@@ -53,6 +53,8 @@ export type {
   RunLinksView,
   LoopView,
   LoopIterationView,
+  ChildLinkView,
+  ChildWaitInfo,
 } from './define/run-types.js';
 export type { RerunResult } from './engine/rerun.js';
 export type { RetentionStats } from './engine/retention.js';
@@ -121,5 +123,10 @@ export {
   AgentOutputError,
   AgentTripwireError,
   LifecycleCallbackError,
+  ChildRunError,
+  ChildRunFailedError,
+  ChildRunCanceledError,
+  ChildRunNotFoundError,
+  ChildRunConflictError,
 } from './errors.js';
 export type { ResultError, SerializedError, ValidationIssue } from './errors.js';

@@ -50,9 +50,23 @@ export interface RunLinkJson {
   createdAt: string;
 }
 
+/** A parent's link to a child run (ctx.startWorkflow), or a child's to its parent. */
+export interface ChildLinkJson {
+  runId: string;
+  /** The parent's step that started the child. */
+  step: string;
+  /** The call's row in the parent's journal (`<step>@child<n>`). */
+  path: string;
+  createdAt: string;
+}
+
 export interface RunLinksJson {
   rerunOf: RunLinkJson | null;
   reruns: RunLinkJson[];
+  /** The run that started this one as a child; null when none did. */
+  parent: ChildLinkJson | null;
+  /** The child runs this one started, oldest first. */
+  children: ChildLinkJson[];
 }
 
 export interface RunList {
@@ -154,7 +168,10 @@ export interface WeftClient<W extends WorkflowRegistry = WorkflowRegistry> {
    * with waits that `match` a key; `id` makes the send idempotent.
    */
   sendEvent(name: string, opts?: { key?: string; data?: unknown; id?: string }): Promise<SentEvent>;
-  /** A run's rerun links: its source (when it is a rerun) and its reruns; null when the run does not exist. */
+  /**
+   * A run's links: its source (when it is a rerun) and its reruns, its parent (when a step of another
+   * run started it) and its child runs; null when the run does not exist.
+   */
   getRunLinks(runId: string): Promise<RunLinksJson | null>;
   /**
    * A run's loops: for each `.dowhile`/`.dountil`, the iterations run and the outputs of the last

@@ -248,6 +248,17 @@ export interface RunView {
   serializedStepGraph: SerializedNode[];
   /** What the run waits for (its `.waitForEvent` waits not yet ended); absent when none. */
   waitingFor?: WaitInfo[];
+  /** The child runs it waits for (ctx.startWorkflow calls whose child has not settled); absent when none. */
+  waitingForChildren?: ChildWaitInfo[];
+}
+
+/** One child run a run waits for, as views show it. */
+export interface ChildWaitInfo {
+  /** The call's journal path (`<step>@child<n>`). */
+  path: string;
+  runId: string;
+  workflowId: string;
+  since: Date;
 }
 
 /** One wait for events of a run, as views show it. */
@@ -292,10 +303,26 @@ export interface RunLinkView {
   createdAt: Date;
 }
 
-/** A run's rerun links: its source (when it is a rerun), and its reruns, newest first. */
+/** A parent's link to a child run it started (ctx.startWorkflow), or a child's link to its parent. */
+export interface ChildLinkView {
+  runId: string;
+  /** The journal path of the parent's step that started the child. */
+  step: string;
+  /** The journal path of the call's own row in the parent (`<step>@child<n>`). */
+  path: string;
+  /** When the child run was created. */
+  createdAt: Date;
+}
+
+/**
+ * A run's links: its source (when it is a rerun) and its reruns, newest first; the run that started it
+ * as a child (null for a run started otherwise) and the child runs it started, oldest first.
+ */
 export interface RunLinksView {
   rerunOf: RunLinkView | null;
   reruns: RunLinkView[];
+  parent: ChildLinkView | null;
+  children: ChildLinkView[];
 }
 
 export interface ListRunsOptions {

@@ -56,6 +56,18 @@ export interface StepContext<TInput = any, TState = any, TResume = any, TSuspend
    * server) completes the run's `.waitForToken` with it. Unguessable; expires after `timeout` (default 7 days).
    */
   createToken(opts?: { timeout?: number | string }): Promise<{ token: string; url: string; expiresAt: Date }>;
+  /**
+   * Starts a run of another registered workflow as this run's child and resolves with its result. The
+   * parent does not wait in process: the run parks (`waiting`) until the child settles, then this step
+   * runs again and the call returns the child's result at once (code before it runs again too). Throws
+   * CHILD_RUN_FAILED (cause: the child's error) or CHILD_RUN_CANCELED, not retried. The child's id is
+   * derived from this run, the step and the call's position unless `runId` is given.
+   */
+  startWorkflow<TIn = any, TOut = any>(
+    workflow: { id: string; __in?: TIn; __out?: TOut } | string,
+    input: TIn,
+    opts?: { runId?: string; resourceId?: string },
+  ): Promise<TOut>;
   /** In the step after a `.waitForEvent`: the event that ended the wait (undefined when it timed out). */
   event?: ReceivedEvent;
   /** In the step after a `.waitForEvent` with a timeout: true when the wait ended without an event. */

@@ -5,6 +5,12 @@ import type { SerializedError } from '../errors.js';
  * writes them; the stores rewrite `resumePayload` when a run is resumed (inside their transaction);
  * the read model shows them. Everything that touches `meta` goes through this module.
  */
+/** The child run of one ctx.startWorkflow call. */
+export interface ChildMeta {
+  runId: string;
+  workflowId: string;
+}
+
 export interface RowMeta {
   /** What the step passed to suspend(). */
   suspendPayload?: unknown;
@@ -26,6 +32,8 @@ export interface RowMeta {
   skipped?: boolean;
   /** A wait for events (`.waitForEvent`): what it waits for, with which key, until when (null: forever). */
   wait?: WaitMeta;
+  /** A step's call of ctx.startWorkflow (row `<step path>@child<n>`): the child run it started and awaits. */
+  child?: ChildMeta;
   /** The event that ended the wait (its data as decoded JSON). */
   event?: DeliveredEvent;
   /** The wait ended at its deadline without an event. */

@@ -5,6 +5,8 @@ import { Worker } from '../worker/worker.js';
 import { EventHub } from './events.js';
 import { EventCommands } from './event-commands.js';
 import { createToken } from './tokens.js';
+import { ChildRuns } from './child-runs.js';
+import type { AnyWorkflow } from '../define/workflow.js';
 import { LocalExecutions, type RunReader } from './executions.js';
 import { GroupCommitter } from './group-commit.js';
 import { Lifecycle } from './lifecycle.js';
@@ -154,6 +156,14 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
           return store.registerWait(req);
         }),
       createToken: (runId, opts) => storeCall(() => createToken(store, runId, opts, seams.now(), o.eventKeepMs)),
+      childRuns: new ChildRuns({
+        store,
+        workflowById,
+        // The default engine learns workflows on first use (as workflow.createRun() does there).
+        ...(o.asDefaultEngine ? { learn: (wf: AnyWorkflow) => void (p.registry.has(wf.id) || p.registry.register(wf.id, wf)) } : {}),
+        create: (wf, runId, resourceId, opts, parent) => p.commands.create(wf, runId, resourceId, opts, parent),
+        storeCall,
+      }),
       values: o.values,
       maxRunBytes: o.maxRunBytes,
       loopHistory: o.loopHistory,

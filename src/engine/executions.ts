@@ -1,6 +1,6 @@
 import type { WorkflowResult } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
-import { isSettled, type RunStatus } from '../domain/run-status.js';
+import { isSettled, isTerminal, type RunStatus } from '../domain/run-status.js';
 import { CorruptRunError, LeaseLostError, RunNotFoundError, serializeError } from '../errors.js';
 import type { ClaimedRun, JournalEntry, RunRecord } from '../store/types.js';
 import type { Worker } from '../worker/worker.js';
@@ -121,7 +121,9 @@ export class LocalExecutions {
       }
       if (end.status !== 'faulted') this.faults.delete(runId);
       // A parked run, or a finished run of a limited workflow (a slot is free), may let more runs go.
-      if (end.status === 'waiting' || end.status === 'faulted' || wf.concurrency) worker?.nudge();
+      // A settled child run has woken its parent in the store (the parent may be claimable now).
+      const wokeParent = claimed.run.parentRunId != null && isTerminal(end.status as RunStatus);
+      if (end.status === 'waiting' || end.status === 'faulted' || wf.concurrency || wokeParent) worker?.nudge();
       this.notify(runId);
       return end;
     };

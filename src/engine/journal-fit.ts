@@ -76,7 +76,7 @@ class Fitter {
 
   private orderOf(path: string): number {
     let min = Infinity;
-    for (const r of this.byPath.values()) if (r.path === path || r.path.startsWith(`${path}/`) || r.path.startsWith(`${path}[`)) min = Math.min(min, r.order);
+    for (const r of this.byPath.values()) if (r.path === path || r.path.startsWith(`${path}/`) || r.path.startsWith(`${path}[`) || r.path.startsWith(`${path}@child`)) min = Math.min(min, r.order);
     return min;
   }
 
@@ -86,13 +86,13 @@ class Fitter {
 
   private touched(path: string): boolean {
     if (this.byPath.has(path)) return true;
-    for (const p of this.byPath.keys()) if (p.startsWith(`${path}/`) || p.startsWith(`${path}[`)) return true;
+    for (const p of this.byPath.keys()) if (p.startsWith(`${path}/`) || p.startsWith(`${path}[`) || p.startsWith(`${path}@child`)) return true;
     return false;
   }
 
   /** Marks every row at or under `path` as read (a finished unit is replayed whole, never walked into). */
   private useUnder(path: string): void {
-    for (const p of this.byPath.keys()) if (p === path || p.startsWith(`${path}/`) || p.startsWith(`${path}[`)) this.used.add(p);
+    for (const p of this.byPath.keys()) if (p === path || p.startsWith(`${path}/`) || p.startsWith(`${path}[`) || p.startsWith(`${path}@child`)) this.used.add(p);
   }
 
   private row(path: string): (FitRow & { order: number }) | undefined {
@@ -200,10 +200,18 @@ class Fitter {
       return;
     }
     if (u.type === 'step') {
+      // A step's child-run calls (ctx.startWorkflow) have rows beside it: `<step>@child<n>`.
+      let calls = false;
+      for (const p of this.byPath.keys()) {
+        if (p.startsWith(`${path}@child`)) {
+          this.used.add(p);
+          calls = true;
+        }
+      }
       if (this.hasUnder(path)) {
         this.diverge(path, 'kind-changed', `"${path}" was recorded as a ${this.describe(path)}; it is a step now`);
         this.useUnder(path);
-      } else if (!r) {
+      } else if (!r && !calls) {
         this.diverge(path, 'kind-changed', `"${path}" has no row of its own but rows inside it; it is a step now`);
       }
       return;

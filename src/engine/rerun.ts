@@ -93,7 +93,7 @@ export class Reruns {
   /** A run's rerun links; none on a store that keeps none. */
   async links(runId: string): Promise<RunLinks> {
     const load = this.d.store.loadLinks;
-    if (!load) return { rerunOf: null, reruns: [] };
+    if (!load) return { rerunOf: null, reruns: [], parent: null, children: [] };
     return this.d.storeCall(() => load.call(this.d.store, runId));
   }
 

@@ -1,5 +1,5 @@
 import { versionOfFingerprint } from './fingerprint.js';
-import type { AttemptInfo, StepResult, StepView, WorkflowResult, RunView, RunSummary, WaitInfo } from '../define/run-types.js';
+import type { AttemptInfo, ChildWaitInfo, StepResult, StepView, WorkflowResult, RunView, RunSummary, WaitInfo } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import { decodeMeta, type RowMeta } from '../domain/journal-meta.js';
 import { INPUT_KEY } from '../domain/step-entries.js';
@@ -250,6 +250,22 @@ export function waitsOf(journal: Iterable<JournalEntry>): WaitInfo[] {
   return out;
 }
 
+/** The child runs the run waits for (ctx.startWorkflow rows 'waiting' with a child in their meta). */
+export function childWaitsOf(journal: Iterable<JournalEntry>): ChildWaitInfo[] {
+  const out: ChildWaitInfo[] = [];
+  for (const e of journal) {
+    if (e.status !== 'waiting' || e.meta === null || !e.meta.includes('"child"')) continue;
+    let c: RowMeta['child'];
+    try {
+      c = decodeMeta(e.meta).child;
+    } catch {
+      continue;
+    }
+    if (c) out.push({ path: e.path, runId: c.runId, workflowId: c.workflowId, since: new Date(e.startedAt) });
+  }
+  return out;
+}
+
 export function buildRunView(wf: AnyWorkflow | null, run: RunRecord, rows: Iterable<JournalEntry>): RunView {
   const journal = [...rows];
   const { steps } = buildSteps(journal, { errors: 'stored', runId: run.runId }) as { steps: Record<string, StepView> };
@@ -268,6 +284,8 @@ export function buildRunView(wf: AnyWorkflow | null, run: RunRecord, rows: Itera
   if (tracing.traceId) view.traceId = tracing.traceId;
   const waits = waitsOf(journal);
   if (waits.length) view.waitingFor = waits;
+  const children = childWaitsOf(journal);
+  if (children.length) view.waitingForChildren = children;
   return view;
 }
 

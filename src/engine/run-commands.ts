@@ -97,6 +97,7 @@ export class RunCommands {
     runId: string,
     resourceId: string | undefined,
     opts: unknown,
+    parent?: { runId: string; path: string },
   ): Promise<{ includeState: boolean; created: boolean; runId: string }> {
     let prepared;
     try {
@@ -133,6 +134,7 @@ export class RunCommands {
         options: prepared.options,
         fingerprint: fingerprintOf(wf),
         labels: prepared.labels,
+        ...(parent ? { parent } : {}),
       });
       this.d.started(runId);
       this.d.seams.crash?.('run:created');
@@ -325,7 +327,27 @@ export class RunCommands {
     if (due && made) {
       await lifecycle.deliver(wf!, { run, rows: await this.d.reader.loadJournal(runId) }, hold ? run.leaseEpoch : null);
     }
+    // A parent's cancel reaches its unfinished children (and theirs). The parent is canceled first, so
+    // a child's cancel does not wake it. A canceler that dies midway leaves the rest to finish on their
+    // own: their outcome then finds the parent canceled and changes nothing.
+    if (before && !isTerminal(before.status)) await this.cancelChildren(runId);
+    // A canceled child has woken its parent in the store: let a worker here claim it now.
+    if (run.parentRunId) this.d.worker?.nudge();
     return run;
+  }
+
+  private async cancelChildren(runId: string): Promise<void> {
+    const load = this.d.store.loadLinks;
+    if (!load) return;
+    const { children } = await this.d.storeCall(() => load.call(this.d.store, runId));
+    for (const c of children) {
+      try {
+        await this.cancel(c.runId);
+      } catch (err) {
+        // Deleted meanwhile: nothing to cancel.
+        if (!(err instanceof RunNotFoundError)) throw err;
+      }
+    }
   }
 
   /** Removes a run of `wf` and its journal, stopping it here if it executes here. */
@@ -333,6 +355,9 @@ export class RunCommands {
     const run = await this.d.reader.loadRun(runId);
     if (!run || run.workflowId !== wf.id) return false;
     this.d.executions.abort(runId, new Error('the run was deleted'));
-    return this.d.storeCall(() => this.d.store.deleteRun(runId));
+    const deleted = await this.d.storeCall(() => this.d.store.deleteRun(runId));
+    // An unfinished child deleted has woken its parent in the store (which then finds it gone).
+    if (deleted && run.parentRunId) this.d.worker?.nudge();
+    return deleted;
   }
 }

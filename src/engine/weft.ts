@@ -4,6 +4,7 @@ import type { RerunResult } from './rerun.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import type { WorkflowEvent } from '../domain/workflow-events.js';
 import { EngineStoppedError, InvalidArgumentError } from '../errors.js';
+import { stepOfCall } from './interpreter/child-run.js';
 import type { RetentionStats } from './retention.js';
 import { Scheduler } from '../worker/cron.js';
 import { newOwnerId } from '../worker/owner.js';
@@ -193,14 +194,23 @@ export class Weft {
     return this.#p.reruns.rerun(wf, runId, opts);
   }
 
-  /** Where a run was rerun from (null when it is no rerun) and its reruns, newest first. */
+  /**
+   * Where a run was rerun from (null when it is no rerun) and its reruns, newest first; the run that
+   * started it as a child (ctx.startWorkflow) and the child runs it started, oldest first.
+   */
   async getRunLinks(runId: string): Promise<RunLinksView> {
     checkRunId(runId);
     await this.start();
     await this.#p.queries.summary(runId);
     const links = await this.#p.reruns.links(runId);
     const view = (l: RunLink) => ({ runId: l.runId, step: l.step, createdAt: new Date(l.createdAt) });
-    return { rerunOf: links.rerunOf ? view(links.rerunOf) : null, reruns: links.reruns.map(view) };
+    const child = (l: RunLink) => ({ runId: l.runId, step: stepOfCall(l.step), path: l.step, createdAt: new Date(l.createdAt) });
+    return {
+      rerunOf: links.rerunOf ? view(links.rerunOf) : null,
+      reruns: links.reruns.map(view),
+      parent: links.parent ? child(links.parent) : null,
+      children: links.children.map(child),
+    };
   }
 
   /**

@@ -43,6 +43,11 @@ export interface RunRecord {
    * or null for runs created before fingerprints were stored (migration sqlite 0009 / postgres 0011).
    */
   fingerprint: string | null;
+  /**
+   * The run that started this one as a child (ctx.startWorkflow), or null. Optional so records built
+   * by hand (tools, tests) need not name it; every store fills it in.
+   */
+  parentRunId?: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -113,6 +118,12 @@ export interface NewRun {
   labels?: string | null;
   /** For a rerun: the run it was copied from, and the step it reruns from. */
   rerunOf?: { runId: string; step: string } | null;
+  /**
+   * For a child run (ctx.startWorkflow): the parent run and the path of the parent's journal row that
+   * waits for it. The child's outcome (success, failed, canceled) wakes the parent in the same
+   * transaction: that row becomes 'resumed' and a running or waiting parent pending with a new epoch.
+   */
+  parent?: { runId: string; path: string } | null;
 }
 
 /** What `weft check` reads of an unfinished run (Store.scanRuns). */
@@ -309,12 +320,38 @@ export interface RunLink {
   createdAt: number;
 }
 
-/** A run's rerun links: where it was copied from (null for a run that is no rerun), and its reruns. */
+/**
+ * A run's links: where it was copied from (null for a run that is no rerun) and its reruns; the run that
+ * started it as a child and the child runs it started (`step` is then the path of the parent's journal
+ * row that waits for the child).
+ */
 export interface RunLinks {
   rerunOf: RunLink | null;
   /** Newest first. */
   reruns: RunLink[];
+  parent: RunLink | null;
+  /** Oldest first (the order they were started in). */
+  children: RunLink[];
 }
+
+/**
+ * A parent run waiting for a child (under its lease: applied only while its epoch equals `epoch`). The
+ * store reads the child in the same transaction: when it is settled (success, failed, canceled) or gone,
+ * nothing is written and the child is returned; otherwise the waiting row is written as given, and the
+ * child's outcome will mark it 'resumed' and wake the parent (see NewRun.parent).
+ */
+export interface ChildWaitRequest {
+  runId: string;
+  epoch: number;
+  /** The parent's waiting row (status 'waiting'); the child's NewRun.parent.path is its path. */
+  entry: JournalEntry;
+  childRunId: string;
+}
+
+export type ChildWaitResult =
+  | { fenced: true }
+  /** `waiting`: the row was written and the parent waits; otherwise `child` is settled, or null when gone. */
+  | { fenced: false; waiting: boolean; child: RunRecord | null };
 
 /**
  * A batch of retention pruning: up to `limit` runs of `workflowId` in `status` (terminal) last updated
@@ -648,6 +685,11 @@ export interface Store {
   registerWait?(req: WaitRequest): Promise<WaitResult>;
   /** Optional: the stored event with this id, or null. */
   loadEvent?(id: string): Promise<StoredEvent | null>;
+  /**
+   * Optional (every built-in store has it): a parent run waits for its child, atomically with reading
+   * the child's status (see ChildWaitRequest). Stores without it do not support child runs.
+   */
+  registerChildWait?(req: ChildWaitRequest): Promise<ChildWaitResult>;
 
   /** Inserts a schedule row unless it exists (since = now); returns the stored row. */
   ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord>;

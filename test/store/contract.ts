@@ -6,6 +6,7 @@ import { claimContract } from './contract-claims.js';
 import { flowContract } from './contract-flow.js';
 import { admitContract } from './contract-admit.js';
 import { heldContract } from './contract-held.js';
+import { childrenContract } from './contract-children.js';
 import { T0, LEASE_MS, WF, entry, newRun, runIn, stripSeq, uid, type MakeStore } from './contract-helpers.js';
 import { listContract } from './contract-list.js';
 import { resumeCancelContract } from './contract-resume.js';
@@ -68,6 +69,7 @@ export function storeContract(name: string, make: MakeStore): void {
           concurrencyKey: 'k1',
           options: null,
           fingerprint: null,
+          parentRunId: null,
           createdAt: T0,
           updatedAt: T0,
         };
@@ -157,6 +159,7 @@ export function storeContract(name: string, make: MakeStore): void {
           concurrencyKey: 'ck',
           options: null,
           fingerprint: null,
+          parentRunId: null,
           createdAt: T0 + 10,
           updatedAt: T0 + 20,
         } satisfies RunRecord);
@@ -385,5 +388,6 @@ export function storeContract(name: string, make: MakeStore): void {
     streamContract(f);
     heldContract(f);
     scanContract(f);
+    childrenContract(f);
   });
 }

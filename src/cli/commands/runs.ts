@@ -220,7 +220,7 @@ async function rerun(argv: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-/** `weft runs links <runId>`: where a run was rerun from, and its reruns. */
+/** `weft runs links <runId>`: where a run was rerun from and its reruns; its parent run and child runs. */
 async function links(argv: string[]): Promise<number> {
   const cmd = 'runs links';
   const { values, positionals } = parse(argv, REMOTE, cmd, 1);
@@ -232,6 +232,10 @@ async function links(argv: string[]): Promise<number> {
   process.stdout.write(res.rerunOf ? `rerun of ${res.rerunOf.runId} from step ${res.rerunOf.step}\n` : 'not a rerun\n');
   if (res.reruns.length === 0) process.stdout.write('no reruns\n');
   else process.stdout.write(`${table(res.reruns.map((l) => [l.runId, l.step, fmtDate(l.createdAt)]), ['RERUN', 'FROM STEP', 'CREATED'])}\n`);
+  // Older servers answer without the child-run links.
+  if (res.parent) process.stdout.write(`child run of ${res.parent.runId}, started by step ${res.parent.step}\n`);
+  const children = res.children ?? [];
+  if (children.length) process.stdout.write(`${table(children.map((l) => [l.runId, l.step, fmtDate(l.createdAt)]), ['CHILD RUN', 'STARTED BY STEP', 'CREATED'])}\n`);
   return EXIT.ok;
 }
 

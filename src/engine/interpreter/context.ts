@@ -5,11 +5,11 @@ import type { DeliveredEvent } from '../../domain/journal-meta.js';
 import type { StepSpan } from '../tracing.js';
 import { mastraOf } from '../../define/mastra-link.js';
 import type { ChunkCall } from './chunk-journal.js';
-import type { Exec } from './exec.js';
+import type { ChildCalls, Exec } from './exec.js';
 import type { Scope } from './scope.js';
 
 /** What a step did to the run through its context, read by the step runner after execute returns. */
-export interface StepControl {
+export interface StepControl extends ChildCalls {
   suspended?: { payload: unknown; labels: string[] };
   bailed?: { value: unknown };
   aborted?: boolean;
@@ -33,7 +33,10 @@ export interface ContextArgs {
   signal?: AbortSignal;
   /** The step's span; conditions and `.map` functions (and steps while no SDK records) see the run's. */
   span?: StepSpan;
-  /** The journal path and start time of the step call (its chunks are keyed by them); absent: the node's. */
+  /**
+   * The journal path and start time of the step call (its chunks are keyed by them; child runs it starts
+   * are named by the path); absent for conditions and `.map` functions (they cannot start child runs).
+   */
   path?: string;
   startedAt?: number;
 }
@@ -161,6 +164,11 @@ class StepContextImpl {
   get createToken() {
     const exec = this.#a.exec;
     return (opts?: { timeout?: number | string }) => exec.createToken(opts);
+  }
+
+  get startWorkflow() {
+    const { exec, control, path } = this.#a;
+    return (workflow: unknown, input: unknown, opts?: unknown) => exec.startWorkflow(control, path, workflow, input, opts);
   }
 
   get writer(): StepWriter {

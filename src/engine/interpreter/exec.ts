@@ -2,11 +2,20 @@ import type { RequestContext } from '../../define/request-context.js';
 import type { AnyWorkflow } from '../../define/workflow.js';
 import type { RowMeta } from '../../domain/journal-meta.js';
 import type { CustomEventType, WorkflowEventType } from '../../domain/workflow-events.js';
-import type { JournalEntry, StoredEvent } from '../../store/types.js';
+import type { JournalEntry, RunRecord, StoredEvent } from '../../store/types.js';
+import type { StartChildRequest } from '../child-runs.js';
 import type { CrashPointName } from '../../worker/seams.js';
 import type { RunTracer } from '../tracing.js';
 import type { Value } from './outcome.js';
 import type { ChunkCall } from './chunk-journal.js';
+
+/** What a step attempt's child-run calls leave in its control (see StepControl). */
+export interface ChildCalls {
+  /** startWorkflow calls made in this attempt (numbers them: the n-th call reaches the same child on every attempt). */
+  childCalls?: number;
+  /** A child started here has not settled: the step stops and the run parks until it does. */
+  waitingForChild?: boolean;
+}
 
 /**
  * What the node interpreters need from the run they execute (implemented by RunExecution). Nodes see
@@ -53,6 +62,18 @@ export interface Exec {
    * recorded as given and the wait is registered). Rejects with EngineFault when fenced or not recorded.
    */
   registerWait(entry: JournalEntry, names: string[], key: string | null): Promise<StoredEvent | null>;
+  /** ctx.startWorkflow of a step (interpreter/child-run.ts); `path` is the step's (undefined outside steps). */
+  startWorkflow(control: ChildCalls, path: string | undefined, workflow: unknown, input: unknown, opts: unknown): Promise<unknown>;
+  /**
+   * Starts the child run of a ctx.startWorkflow call (validated first: nothing is written for an
+   * unregistered workflow or bad input) unless it exists as this call's child; resolves with its workflow id.
+   */
+  startChild(req: Omit<StartChildRequest, 'parentRunId'>): Promise<string>;
+  /**
+   * Writes a child wait's row under the lease unless the child already settled (Store.registerChildWait):
+   * `waiting` when the row was written, else the settled child (null: gone). EngineFault when fenced.
+   */
+  waitForChild(entry: JournalEntry, childRunId: string): Promise<{ waiting: boolean; child: RunRecord | null }>;
   /** Issues a completion token for this run (engine/tokens.ts). */
   createToken(opts: unknown): Promise<{ token: string; url: string; expiresAt: Date }>;
   /**

@@ -4,8 +4,10 @@ import { decodeMeta, deliveredMeta, type RowMeta } from '../../domain/journal-me
 import { decodeRunOptions } from '../../domain/run-options.js';
 import type { RunStatus } from '../../domain/run-status.js';
 import { finishPayload, type CustomEventType, type WorkflowEventType } from '../../domain/workflow-events.js';
-import { CorruptRunError, LeaseLostError, PayloadError, plainError, serializeError, type SerializedError } from '../../errors.js';
-import type { ClaimedRun, JournalEntry, RunPatch, RunRecord, StoredEvent, WaitRequest, WaitResult, WriteOp } from '../../store/types.js';
+import { CorruptRunError, InvalidArgumentError, LeaseLostError, PayloadError, plainError, serializeError, type SerializedError } from '../../errors.js';
+import type { ChildWaitRequest, ChildWaitResult, ClaimedRun, JournalEntry, RunPatch, RunRecord, StoredEvent, WaitRequest, WaitResult, WriteOp } from '../../store/types.js';
+import type { StartChildRequest } from '../child-runs.js';
+import { startWorkflow } from './child-run.js';
 import { applyRunPatch } from '../../store/shared/run-rules.js';
 import type { CrashPointName, LeaseLossKind, Seams } from '../../worker/seams.js';
 import type { EventHub } from '../events.js';
@@ -15,7 +17,7 @@ import { isEnvelope, newCodecState, type StoredBlob } from '../../domain/value-c
 import { ChunkJournal, type ChunkCall } from './chunk-journal.js';
 import { decode, encode, encodeChecked, encodeForJournal, reviveDates, tagDates, type RunCodec } from '../payload.js';
 import { newTraceId, RunTracer, type StoredTracing } from '../tracing.js';
-import type { Exec } from './exec.js';
+import type { ChildCalls, Exec } from './exec.js';
 import { ABORTED, EngineFault, type Outcome, type Value } from './outcome.js';
 import type { Scope } from './scope.js';
 import { walkSequence } from './walker.js';
@@ -47,6 +49,11 @@ export interface ExecutionHost {
   eventWindowMs: number;
   /** The store's registerWait, with the engine's retries (see Store.registerWait). */
   registerWait(req: WaitRequest): Promise<WaitResult>;
+  /** Child runs (engine/child-runs.ts): absent in engines that cannot start them. */
+  childRuns?: {
+    start(req: StartChildRequest): Promise<string>;
+    registerChildWait(req: ChildWaitRequest): Promise<ChildWaitResult>;
+  };
   /** Issues a completion token for a run (engine/tokens.ts). */
   createToken(runId: string, opts: unknown): Promise<{ token: string; url: string; expiresAt: Date }>;
   /** Whether this process still holds the run's lease by its own clock (absent: always). */
@@ -348,6 +355,31 @@ export class RunExecution implements Exec {
 
   createToken(opts: unknown): Promise<{ token: string; url: string; expiresAt: Date }> {
     return this.host.createToken(this.runId, opts);
+  }
+
+  startWorkflow(control: ChildCalls, path: string | undefined, workflow: unknown, input: unknown, opts: unknown): Promise<unknown> {
+    return startWorkflow(this, control, path, workflow, input, opts);
+  }
+
+  startChild(req: Omit<StartChildRequest, 'parentRunId'>): Promise<string> {
+    const host = this.host.childRuns;
+    if (!host) return Promise.reject(new InvalidArgumentError('this engine cannot start child runs'));
+    return host.start({ ...req, parentRunId: this.runId });
+  }
+
+  async waitForChild(entry: JournalEntry, childRunId: string): Promise<{ waiting: boolean; child: RunRecord | null }> {
+    let res: ChildWaitResult;
+    try {
+      res = await this.host.childRuns!.registerChildWait({ runId: this.runId, epoch: this.epoch, entry, childRunId });
+    } catch (err) {
+      throw new EngineFault(err);
+    }
+    if (res.fenced) {
+      this.loseLease('fenced');
+      throw new EngineFault(new LeaseLostError(this.runId));
+    }
+    if (res.waiting) this.journal.set(entry.path, entry);
+    return { waiting: res.waiting, child: res.child };
   }
 
   private takeBlobs(): StoredBlob[] | null {

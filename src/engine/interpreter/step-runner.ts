@@ -3,7 +3,7 @@ import type { StepNode } from '../../define/graph.js';
 import type { AnyWorkflow } from '../../define/workflow.js';
 import type { AttemptMeta, DeliveredEvent, RowMeta } from '../../domain/journal-meta.js';
 import type { AnySchema } from '../../define/schema.js';
-import { NonRetryableError, PayloadError, StepTimeoutError, WorkflowValidationError, deserializeError, serializeError } from '../../errors.js';
+import { ChildRunError, NonRetryableError, PayloadError, StepTimeoutError, WorkflowValidationError, deserializeError, serializeError } from '../../errors.js';
 import type { JournalEntry } from '../../store/types.js';
 import type { StepSpan } from '../tracing.js';
 import { createContext, type ContextArgs, type StepControl } from './context.js';
@@ -119,6 +119,9 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
     let result = callOnce(a, control, attempt, startedAt);
     if (result instanceof Promise) result = await result;
     if (control.aborted || (exec.aborted && result.threw)) return { t: 'canceled' };
+    // A child it started has not settled: the run parks without a timer (the child's outcome wakes it)
+    // and the step runs again then, finding its children's outcomes recorded.
+    if (control.waitingForChild) return { t: 'waiting', wakeAt: null };
     if (!result.threw) result = contextChecked(exec, result);
     if (!result.threw) {
       if (control.suspended) return suspend(rec, step, control);
@@ -219,7 +222,7 @@ async function checkedOutput(step: StepDef, output: unknown): Promise<CallResult
 }
 
 function isRetryable(error: unknown): boolean {
-  if (error instanceof NonRetryableError || error instanceof WorkflowValidationError || error instanceof PayloadError) return false;
+  if (error instanceof NonRetryableError || error instanceof WorkflowValidationError || error instanceof PayloadError || error instanceof ChildRunError) return false;
   const code = (error as { code?: unknown } | null | undefined)?.code;
   return !(typeof code === 'string' && code.startsWith('PAYLOAD_'));
 }

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { RerunOptions, ResumeOptions, RunLinkView } from '../../define/run-types.js';
+import type { ChildLinkView, RerunOptions, ResumeOptions, RunLinkView } from '../../define/run-types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { RunLoopsJson } from '../../wire/types.js';
 import { onlyKeys, optObject, optString, readJsonObject, wantsWait, type JsonObject } from '../body.js';
@@ -101,7 +101,13 @@ export function runRoutes(ctx: ApiContext): { perRun: Hono; allRuns: Hono } {
   allRuns.get('/:runId/links', async (c) => {
     const links = await weft.getRunLinks(c.req.param('runId'));
     const json = (l: RunLinkView) => ({ runId: l.runId, step: l.step, createdAt: l.createdAt.toISOString() });
-    return c.json({ rerunOf: links.rerunOf ? json(links.rerunOf) : null, reruns: links.reruns.map(json) });
+    const child = (l: ChildLinkView) => ({ runId: l.runId, step: l.step, path: l.path, createdAt: l.createdAt.toISOString() });
+    return c.json({
+      rerunOf: links.rerunOf ? json(links.rerunOf) : null,
+      reruns: links.reruns.map(json),
+      parent: links.parent ? child(links.parent) : null,
+      children: links.children.map(child),
+    });
   });
 
   allRuns.get('/:runId/loops', async (c) => {

@@ -1,4 +1,6 @@
 import type {
+  ChildWaitRequest,
+  ChildWaitResult,
   ClaimOptions,
   ClaimedRun,
   HoldRequest,
@@ -46,6 +48,7 @@ import { MemoryEvents } from './events.js';
 import { MemoryStreams } from './streams.js';
 import { rowPositions } from '../shared/stream-rules.js';
 import { checkEventPrune, checkSendEvent, checkWait } from '../shared/event-rules.js';
+import { MemoryChildren } from './children.js';
 import { checkAdmission, checkClaim, checkInt, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
 
 interface MemoryRun extends IndexedRun {
@@ -53,6 +56,8 @@ interface MemoryRun extends IndexedRun {
   journal: Map<string, JournalEntry>;
   history?: JournalGeneration[];
   rerunOf?: { runId: string; step: string };
+  /** For a child run: its parent and the path of the parent's row that waits for it. */
+  parent?: { runId: string; path: string };
   /** The run's blobs by hash (values stored by reference, domain/value-codec.ts). */
   blobs?: Map<string, string>;
 }
@@ -84,6 +89,13 @@ export class MemoryStore implements Store {
   /** The stream position last handed out (journal rows and chunks share it). */
   private streamPos = 0;
   private readonly nextPos = (): number => ++this.streamPos;
+  private readonly children = new MemoryChildren<MemoryRun>({
+    run: (id) => this.runs.get(id),
+    changed: (r) => {
+      this.index.refresh(r);
+      this.noteHeld(r);
+    },
+  });
 
   /** Call after anything that may have changed a run's owner or status. */
   private noteHeld(r: MemoryRun): void {
@@ -107,6 +119,7 @@ export class MemoryStore implements Store {
     const r: MemoryRun = { record, journal: new Map() };
     if (run.labels) r.labels = new Set(JSON.parse(run.labels) as string[]);
     if (run.rerunOf) r.rerunOf = { ...run.rerunOf };
+    this.children.link(r, run.parent);
     this.runs.set(run.runId, r);
     this.index.add(r);
     return { created: true, run: { ...record } };
@@ -157,6 +170,7 @@ export class MemoryStore implements Store {
       insertRun: (run, shape) => {
         const record = { ...insertedRecord(run), status: shape.status, wakeAt: shape.wakeAt, statusReason: shape.statusReason };
         const r: MemoryRun = { record, journal: new Map() };
+        this.children.link(r, run.parent);
         this.runs.set(run.runId, r);
         this.index.add(r);
         return { ...record };
@@ -174,10 +188,12 @@ export class MemoryStore implements Store {
       cancel: (id, reason, now) => {
         const r = this.runs.get(id);
         if (!r || isTerminal(r.record.status)) return false;
+        const before = r.record.status;
         Object.assign(r.record, { status: 'canceled', owner: null, leaseExpiresAt: null, wakeAt: null, statusReason: reason, updatedAt: now });
         r.record.leaseEpoch += 1;
         this.index.refresh(r);
         this.noteHeld(r);
+        this.children.statusChanged(r, before, now);
         return true;
       },
       countStarts: (wf, key, since) => book.countStarts(wf, key, since),
@@ -233,6 +249,7 @@ export class MemoryStore implements Store {
     this.index.remove(r);
     this.held.delete(r);
     this.streams.delete(runId);
+    this.children.deleted(r);
     return true;
   }
 
@@ -254,7 +271,11 @@ export class MemoryStore implements Store {
     const link = (x: MemoryRun): RunLink => ({ runId: x.record.runId, step: x.rerunOf!.step, createdAt: x.record.createdAt });
     const reruns = [...this.runs.values()].filter((x) => x.rerunOf?.runId === runId).map(link);
     reruns.sort((a, b) => b.createdAt - a.createdAt || (a.runId < b.runId ? 1 : -1));
-    return { rerunOf: r?.rerunOf ? { ...link(r), runId: r.rerunOf.runId } : null, reruns };
+    return { rerunOf: r?.rerunOf ? { ...link(r), runId: r.rerunOf.runId } : null, reruns, ...this.children.links(r, runId) };
+  }
+
+  async registerChildWait(req: ChildWaitRequest): Promise<ChildWaitResult> {
+    return this.children.wait(req);
   }
 
   async pruneRuns(req: PruneRequest): Promise<number> {
@@ -298,9 +319,11 @@ export class MemoryStore implements Store {
       } else if (isStreamOp(op)) {
         this.streams.apply(op, this.nextPos);
       } else {
+        const before = r.record.status;
         applyRunPatch(r.record, op.patch, op.now);
         this.index.refresh(r);
         this.noteHeld(r);
+        this.children.statusChanged(r, before, op.now);
       }
     }
     return { fenced: [...fenced] };
@@ -575,6 +598,7 @@ export class MemoryStore implements Store {
     if (!r) return null;
     const rec = r.record;
     if (isTerminal(rec.status)) return { ...rec };
+    const before = rec.status;
     const patch: RunPatch = { status: 'canceled', release: true, wakeAt: null };
     applyRunPatch(rec, patch, now);
     if (hold) {
@@ -584,6 +608,7 @@ export class MemoryStore implements Store {
     rec.leaseEpoch += 1;
     this.index.refresh(r);
     this.noteHeld(r);
+    this.children.statusChanged(r, before, now);
     return { ...rec };
   }
 }

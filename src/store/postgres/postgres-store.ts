@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { RunNotFoundError, StoreError } from '../../errors.js';
 import type {
+  ChildWaitRequest,
+  ChildWaitResult,
   ClaimOptions,
   ClaimedRun,
   HoldRequest,
@@ -43,6 +45,8 @@ import { migrateSchema } from './migrations.js';
 import { leaseLength, listRuns, runSql, type RunSql } from './run-queries.js';
 import { checkEventPrune, checkSendEvent, checkWait } from '../shared/event-rules.js';
 import * as events from './events.js';
+import { registerChildWait } from './child-runs.js';
+import { checkChildWait } from '../shared/child-rules.js';
 import { applyWrite } from './write-batch.js';
 import { readStream, streamSql, type StreamSql } from './stream-queries.js';
 import { listLabelled, loadLinks, pruneRuns } from './search-queries.js';
@@ -227,7 +231,7 @@ export class PostgresStore implements Store {
   /** createRuns without the checks (createRunsSettled made them already, item by item). */
   private async insertRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
     return this.run('createRuns', async (pool) => {
-      const cols: unknown[][] = Array.from({ length: 18 }, () => []);
+      const cols: unknown[][] = Array.from({ length: 20 }, () => []);
       const seen = new Set<string>();
       for (const r of runs) {
         if (seen.has(r.runId)) continue;
@@ -501,6 +505,11 @@ export class PostgresStore implements Store {
     return this.tx('registerWait', (c) => events.registerWait(c, this.eventSql, this.schema, req));
   }
 
+  async registerChildWait(req: ChildWaitRequest): Promise<ChildWaitResult> {
+    checkChildWait(req);
+    return this.tx('registerChildWait', (c) => registerChildWait(c, this.schema, req));
+  }
+
   async loadEvent(id: string): Promise<StoredEvent | null> {
     if (!isStorableText(id)) return null;
     return this.run('loadEvent', async (pool) => (await query<StoredEvent>(pool, this.eventSql.byId, [id])).rows[0] ?? null);
@@ -585,7 +594,7 @@ export class PostgresStore implements Store {
   }
 
   async loadLinks(runId: string): Promise<RunLinks> {
-    if (!isStorableText(runId)) return { rerunOf: null, reruns: [] };
+    if (!isStorableText(runId)) return { rerunOf: null, reruns: [], parent: null, children: [] };
     return this.run('loadLinks', (pool) => loadLinks(pool, this.schema, runId));
   }
 

@@ -7,7 +7,8 @@ import { query } from './connection.js';
 export const RUN_COLUMNS = `id AS "runId", workflow_id AS "workflowId", status, resource_id AS "resourceId", input,
   state, result, error, request_context AS "requestContext", tracing, status_reason AS "statusReason", owner,
   lease_epoch AS "leaseEpoch", lease_expires_at AS "leaseExpiresAt", wake_at AS "wakeAt", priority,
-  concurrency_key AS "concurrencyKey", options, fingerprint, created_at AS "createdAt", updated_at AS "updatedAt"`;
+  concurrency_key AS "concurrencyKey", options, fingerprint, parent_run_id AS "parentRunId", created_at AS "createdAt",
+  updated_at AS "updatedAt"`;
 
 const prefixed = (alias: string): string => RUN_COLUMNS.replace(/(^|,\s*)(\w+)/g, `$1${alias}.$2`);
 export const prefixedRunColumns = prefixed;
@@ -33,17 +34,20 @@ export function runSql(schema: string) {
     OR (status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= $1))`;
   return {
     insert: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
-        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, fingerprint, labels, rerun_of, rerun_step, updated_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, ${dbNow} + $10, $11, $12, $13, $14, $15, $16, $17, $18, $13)
+        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, fingerprint, labels, rerun_of, rerun_step,
+        parent_run_id, parent_path, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, ${dbNow} + $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $13)
       ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`,
     insertMany: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
-        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, fingerprint, labels, rerun_of, rerun_step, updated_at)
+        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, fingerprint, labels, rerun_of, rerun_step,
+        parent_run_id, parent_path, updated_at)
       SELECT id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, 1, ${dbNow} + lease_ms,
-        priority, concurrency_key, created_at, options, fingerprint, labels, rerun_of, rerun_step, created_at
+        priority, concurrency_key, created_at, options, fingerprint, labels, rerun_of, rerun_step, parent_run_id, parent_path, created_at
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-        $9::text[], $10::bigint[], $11::int[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
+        $9::text[], $10::bigint[], $11::int[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],
+        $19::text[], $20::text[])
         AS t(id, workflow_id, status, resource_id, input, state, request_context, tracing, owner, lease_ms,
-          priority, concurrency_key, created_at, options, fingerprint, labels, rerun_of, rerun_step)
+          priority, concurrency_key, created_at, options, fingerprint, labels, rerun_of, rerun_step, parent_run_id, parent_path)
       ON CONFLICT (id) DO NOTHING RETURNING id, lease_expires_at AS "leaseExpiresAt"`,
     scan: `SELECT id AS "runId", workflow_id AS "workflowId", status, fingerprint FROM ${runs}
       WHERE id > $1 AND status = ANY($2::text[]) AND ($4::text[] IS NULL OR workflow_id = ANY($4::text[]))

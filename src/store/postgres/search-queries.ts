@@ -56,21 +56,30 @@ export async function listLabelled(pool: pg.Pool, sql: RunSql, filter: ListRunsF
 }
 
 export async function loadLinks(pool: pg.Pool, schema: string, runId: string): Promise<RunLinks> {
-  const res = await query<{ own: boolean; runId: string | null; step: string; createdAt: number }>(
+  const runs = `"${schema}".runs`;
+  // kind: 0 the run's own links (rerun source, parent), 1 its reruns, 2 its children.
+  const res = await query<{ kind: number; runId: string | null; step: string | null; parentId: string | null; parentPath: string | null; createdAt: number }>(
     pool,
-    `SELECT TRUE AS own, rerun_of AS "runId", rerun_step AS step, created_at AS "createdAt" FROM "${schema}".runs WHERE id = $1
+    `SELECT 0 AS kind, rerun_of AS "runId", rerun_step AS step, parent_run_id AS "parentId", parent_path AS "parentPath",
+       created_at AS "createdAt" FROM ${runs} WHERE id = $1
      UNION ALL
-     (SELECT FALSE, id, rerun_step, created_at FROM "${schema}".runs WHERE rerun_of = $1 ORDER BY created_at DESC, id COLLATE "C" DESC)`,
+     (SELECT 1, id, rerun_step, NULL, NULL, created_at FROM ${runs} WHERE rerun_of = $1 ORDER BY created_at DESC, id COLLATE "C" DESC)
+     UNION ALL
+     (SELECT 2, id, parent_path, NULL, NULL, created_at FROM ${runs} WHERE parent_run_id = $1 ORDER BY created_at, id COLLATE "C")`,
     [runId],
   );
   let rerunOf: RunLink | null = null;
+  let parent: RunLink | null = null;
   const reruns: RunLink[] = [];
+  const children: RunLink[] = [];
   for (const r of res.rows) {
-    if (r.own) {
-      if (r.runId) rerunOf = { runId: r.runId, step: r.step, createdAt: Number(r.createdAt) };
-    } else reruns.push({ runId: r.runId!, step: r.step, createdAt: Number(r.createdAt) });
+    const createdAt = Number(r.createdAt);
+    if (r.kind === 0) {
+      if (r.runId) rerunOf = { runId: r.runId, step: r.step!, createdAt };
+      if (r.parentId) parent = { runId: r.parentId, step: r.parentPath!, createdAt };
+    } else (r.kind === 1 ? reruns : children).push({ runId: r.runId!, step: r.step!, createdAt });
   }
-  return { rerunOf, reruns };
+  return { rerunOf, reruns, parent, children };
 }
 
 /**

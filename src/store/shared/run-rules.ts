@@ -98,6 +98,7 @@ export function insertedRecord(run: NewRun): RunRecord {
     concurrencyKey: run.concurrencyKey ?? null,
     options: run.options ?? null,
     fingerprint: run.fingerprint ?? null,
+    parentRunId: run.parent?.runId ?? null,
     createdAt: run.now,
     updatedAt: run.now,
   };
@@ -106,7 +107,7 @@ export function insertedRecord(run: NewRun): RunRecord {
 /**
  * A new run's column values in insert order (id, workflow_id, status, resource_id, input, state,
  * request_context, tracing, owner, lease_expires_at, priority, concurrency_key, created_at, options,
- * fingerprint, labels, rerun_of, rerun_step),
+ * fingerprint, labels, rerun_of, rerun_step, parent_run_id, parent_path),
  * shared by the SQL stores so both write the same row for the same NewRun.
  */
 export function newRunValues(run: NewRun): unknown[] {
@@ -129,5 +130,7 @@ export function newRunValues(run: NewRun): unknown[] {
     run.labels ?? null,
     run.rerunOf?.runId ?? null,
     run.rerunOf?.step ?? null,
+    run.parent?.runId ?? null,
+    run.parent?.path ?? null,
   ];
 }

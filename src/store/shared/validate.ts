@@ -82,6 +82,10 @@ export function checkNewRun(run: NewRun): void {
   checkMs(run.now, 'now');
   checkMs(run.leaseExpiresAt, 'leaseExpiresAt');
   if (run.labels !== undefined && run.labels !== null) checkLabels(run.labels);
+  if (run.parent) {
+    checkText(run.parent.runId, 'parent.runId');
+    checkText(run.parent.path, 'parent.path');
+  }
   if (run.rerunOf) {
     checkText(run.rerunOf.runId, 'rerunOf.runId');
     checkText(run.rerunOf.step, 'rerunOf.step');

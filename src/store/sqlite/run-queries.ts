@@ -7,7 +7,8 @@ import type Database from 'better-sqlite3';
 export const RUN_COLUMNS = `id AS runId, workflow_id AS workflowId, status, resource_id AS resourceId, input, state,
   result, error, request_context AS requestContext, tracing, status_reason AS statusReason, owner,
   lease_epoch AS leaseEpoch, lease_expires_at AS leaseExpiresAt, wake_at AS wakeAt, priority,
-  concurrency_key AS concurrencyKey, options, fingerprint, created_at AS createdAt, updated_at AS updatedAt`;
+  concurrency_key AS concurrencyKey, options, fingerprint, parent_run_id AS parentRunId, created_at AS createdAt,
+  updated_at AS updatedAt`;
 
 /** RUN_COLUMNS naming the runs table (for joins with tables that share a column name). */
 const QUALIFIED_RUN_COLUMNS = RUN_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1runs.$2');
@@ -59,8 +60,8 @@ export class RunQueries {
     this.insert = db
       .prepare(`INSERT INTO runs (id, workflow_id, status, resource_id, input, state, request_context,
         tracing, owner, lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, fingerprint, labels,
-        rerun_of, rerun_step, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        rerun_of, rerun_step, parent_run_id, parent_path, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO NOTHING RETURNING rk`)
       .pluck();
     this.byId = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
@@ -388,7 +389,18 @@ export class RunQueries {
     const reruns = this.cached(
       `SELECT id AS runId, rerun_step AS step, created_at AS createdAt FROM runs WHERE rerun_of = ? ORDER BY created_at DESC, rk DESC`,
     ).all(runId) as RunLink[];
-    return { rerunOf: own?.runId ? { runId: own.runId, step: own.step, createdAt: own.createdAt } : null, reruns };
+    const parent = this.cached(`SELECT parent_run_id AS runId, parent_path AS step, created_at AS createdAt FROM runs WHERE id = ?`).get(runId) as
+      | { runId: string | null; step: string; createdAt: number }
+      | undefined;
+    const children = this.cached(
+      `SELECT id AS runId, parent_path AS step, created_at AS createdAt FROM runs WHERE parent_run_id = ? ORDER BY created_at, rk`,
+    ).all(runId) as RunLink[];
+    return {
+      rerunOf: own?.runId ? { runId: own.runId, step: own.step, createdAt: own.createdAt } : null,
+      reruns,
+      parent: parent?.runId ? { runId: parent.runId, step: parent.step, createdAt: parent.createdAt } : null,
+      children,
+    };
   }
 
   /** Statements off the hot path, prepared on first use. */

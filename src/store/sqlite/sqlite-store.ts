@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { RunNotFoundError, StoreError } from '../../errors.js';
 import type {
+  ChildWaitRequest,
+  ChildWaitResult,
   ClaimOptions,
   ClaimedRun,
   HoldRequest,
@@ -36,6 +38,7 @@ import { insertedRecord } from '../shared/run-rules.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { checkAdmission, checkClaim, checkInt, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { checkEventPrune, checkSendEvent, checkWait, deliverable, deliveredMeta, eventExpiry, wakesUp } from '../shared/event-rules.js';
+import { checkChildWait, childSettled } from '../shared/child-rules.js';
 import type { RunStatus } from '../types.js';
 import { EventQueries } from './event-queries.js';
 import { expandHistory, rowsNeedBlobs } from '../shared/blob-rows.js';
@@ -236,7 +239,7 @@ export class SqliteStore implements Store {
   }
 
   async loadLinks(runId: string): Promise<RunLinks> {
-    if (!isStorableText(runId)) return { rerunOf: null, reruns: [] };
+    if (!isStorableText(runId)) return { rerunOf: null, reruns: [], parent: null, children: [] };
     return this.use('loadLinks', (c) => c.runs.links(runId));
   }
 
@@ -489,6 +492,19 @@ export class SqliteStore implements Store {
   async loadEvent(id: string): Promise<StoredEvent | null> {
     if (!isStorableText(id)) return null;
     return this.use('loadEvent', (c) => c.events.load(id));
+  }
+
+  /** One write transaction: the child's outcome (and its trigger) cannot interleave with this read. */
+  async registerChildWait(req: ChildWaitRequest): Promise<ChildWaitResult> {
+    checkChildWait(req);
+    return this.tx('registerChildWait', (c): ChildWaitResult => {
+      const run = c.events.run(req.runId);
+      if (!run || run.epoch !== req.epoch) return { fenced: true };
+      const child = c.runs.get(req.childRunId) ?? null;
+      if (!child || childSettled(child.status)) return { fenced: false, waiting: false, child };
+      c.journal.upsert(run.rk, req.entry);
+      return { fenced: false, waiting: true, child };
+    });
   }
 
   async cancelRun(runId: string, now: number, hold?: HoldRequest): Promise<RunRecord | null> {

@@ -192,6 +192,35 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
     return form;
   }
 
+  /** The page of a run known by id alone (its workflow is read from its summary). */
+  function runLink(runId: string, label: string): HTMLElement {
+    const a = h('a', { href: '#', 'data-run': runId }, label);
+    api
+      .get<{ workflowName: string; status: string }>(`/runs/${encodeURIComponent(runId)}`)
+      .then((s) => {
+        a.setAttribute('href', `#/runs/${encodeURIComponent(s.workflowName)}/${encodeURIComponent(runId)}`);
+        a.setAttribute('title', `${s.workflowName} · ${s.status}`);
+      })
+      .catch(() => a.removeAttribute('href'));
+    return a;
+  }
+
+  type ChildLink = { runId: string; step: string; path: string };
+
+  /** The run's parent (when a step of another run started it) and the child runs it started, as links. */
+  function familyCard(links: { parent: ChildLink | null; children: ChildLink[] }): HTMLElement | null {
+    if (!links.parent && links.children.length === 0) return null;
+    const sec = h('section', { className: 'card', 'aria-labelledby': 'family-h' }, h('h2', { id: 'family-h' }, 'Parent and child runs'));
+    if (links.parent) sec.appendChild(h('p', { id: 'parent-run' }, 'Started by step ', h('code', {}, links.parent.step), ' of parent run ', runLink(links.parent.runId, links.parent.runId)));
+    if (links.children.length) {
+      const list = h('ul', { id: 'child-runs', 'aria-label': 'child runs' });
+      for (const c of links.children.slice(0, 100)) list.appendChild(h('li', {}, runLink(c.runId, c.runId), ' started by step ', h('code', {}, c.step)));
+      sec.appendChild(list);
+      if (links.children.length > 100) sec.appendChild(h('p', { className: 'muted' }, `and ${links.children.length - 100} more`));
+    }
+    return sec;
+  }
+
   async function render(root: HTMLElement, wfKey: string, runId: string): Promise<() => void> {
     const base = `/workflows/${encodeURIComponent(wfKey)}/runs/${encodeURIComponent(runId)}`;
     const info = await api.get<WorkflowInfo>(`/workflows/${encodeURIComponent(wfKey)}`).catch(() => undefined);
@@ -224,6 +253,8 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
     let lastSignature = '';
     let selected: string | undefined;
     let latest: { result: WorkflowResult; view: RunView; loops: LoopViewJson[] } | undefined;
+    /** Parent and children, read once per status change (a run gains children while it runs). */
+    let family: HTMLElement | null = null;
     let pendingRefresh: ReturnType<typeof setTimeout> | undefined;
 
     const paint = () => {
@@ -267,6 +298,14 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
         }
         body.appendChild(sec);
       }
+      if (view.waitingForChildren?.length) {
+        const sec = h('section', { className: 'card', 'aria-labelledby': 'child-wait-h' }, h('h2', { id: 'child-wait-h' }, 'Waiting for child runs'));
+        for (const c of view.waitingForChildren) {
+          sec.appendChild(h('p', { 'data-child-wait': c.path }, 'Waiting for child run ', runLink(c.runId, c.runId), ` (workflow ${c.workflowId}) since ${dom.fmtTime(String(c.since))}`));
+        }
+        body.appendChild(sec);
+      }
+      if (family) body.appendChild(family);
       if (view.waitingFor?.length) {
         const sec = h('section', { className: 'card', 'aria-labelledby': 'wait-h' }, h('h2', { id: 'wait-h' }, 'Waiting for an event'));
         for (const w of view.waitingFor) sec.appendChild(eventForm(runId, w, info?.events ?? {}, () => (refollow(), refresh())));
@@ -294,6 +333,10 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
         JSON.stringify(info?.stepGraph ?? []).includes('"loop"') ? api.get<RunLoopsJson>(`/runs/${encodeURIComponent(runId)}/loops`).then((r) => r.loops) : Promise.resolve([]),
       ]);
       if (result.status !== lastStatus) {
+        const links = await api.get<{ parent: ChildLink | null; children: ChildLink[] }>(`/runs/${encodeURIComponent(runId)}/links`).catch(() => null);
+        family = links ? familyCard(links) : null;
+        // A new family card must be painted even when the result itself did not change.
+        lastSignature = '';
         statusEl.textContent = result.status;
         statusEl.className = `badge st-${result.status}`;
         if (lastStatus) announce(`Run is ${result.status}`);
