@@ -82,8 +82,10 @@ export {
   MemoryStore,
   SqliteStore,
   PostgresStore,
+  shardedStore,
+  ShardedStore,
 } from './store/index.js';
-export type { Store, SqliteStoreOptions, PostgresStoreOptions, PgPool } from './store/index.js';
+export type { Store, SqliteStoreOptions, PostgresStoreOptions, PgPool, ShardedStoreOptions, ShardBy } from './store/index.js';
 export {
   WeftError,
   WorkflowValidationError,
@@ -112,6 +114,8 @@ export {
   InvalidStepInputError,
   WorkflowAlreadyRegisteredError,
   ClockSkewError,
+  ShardUnsupportedError,
+  ShardRoutingError,
   InvalidStepSourceError,
   ToolValidationError,
   AgentOutputError,

@@ -431,6 +431,12 @@ export interface Store {
    * clock, or a test's), so a skewed or fake clock is measured like the real one would be.
    */
   setClock?(now: () => number): void;
+  /**
+   * Optional: a new run id for a run of this workflow, for stores that place runs by id (the sharded
+   * store: an id that routes to the shard the workflow's runs belong on). The engine calls it for every
+   * run it starts without a caller-given id; without it, ids are UUIDv7 (domain/ids.ts).
+   */
+  newRunId?(workflowId: string, now: number): string;
   /** Opens connections and applies migrations. Idempotent. */
   open(): Promise<void>;
   close(): Promise<void>;
