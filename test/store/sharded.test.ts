@@ -68,6 +68,32 @@ describe('sharded store: routing and what it refuses', () => {
     expect(() => bad.newRunId('wf-a', T0)).toThrow(InvalidArgumentError);
   });
 
+  it('claimFrom: a worker takes runs (and timers) from its own shards only; reads still reach every shard', async () => {
+    const dir = join(root, `claim-from-${++n}`);
+    const files = [join(dir, 'a.db'), join(dir, 'b.db')];
+    const router = shardedStore(files.map((path) => sqliteStore({ path })));
+    const workers = [0, 1].map((i) => shardedStore(files.map((path) => sqliteStore({ path })), { claimFrom: [i] }));
+    await Promise.all([router, ...workers].map((s) => s.open()));
+    try {
+      const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => runIn(router, 'pending', { now: T0 + i })));
+      const waiting = await runIn(router, 'waiting', { wakeAt: T0 + 50 });
+      const claim = { leaseMs: LEASE_MS, now: T0 + 10, limit: 50, workflowIds: [WF] };
+      for (const [i, w] of workers.entries()) {
+        const got = await w.claimRuns({ ...claim, owner: `w${i}` });
+        expect(got.length).toBeGreaterThan(0);
+        expect(got.every((c) => router.router.ofRun(c.run.runId) === i)).toBe(true);
+        expect(await w.loadRun(runs[0]!.runId)).not.toBeNull();
+        expect(await w.nextWakeAt([WF])).toBe(router.router.ofRun(waiting.runId) === i ? T0 + 50 : null);
+      }
+      expect((await router.listRuns({ status: 'running' })).total).toBe(20);
+      expect(() => shardedStore(files.map((path) => sqliteStore({ path })), { claimFrom: [2] })).toThrow(InvalidArgumentError);
+      expect(() => shardedStore(files.map((path) => sqliteStore({ path })), { claimFrom: [] })).toThrow(InvalidArgumentError);
+    } finally {
+      await Promise.all([router, ...workers].map((s) => s.close()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses bad configurations', () => {
     expect(() => shardedStore([])).toThrow(InvalidArgumentError);
     const one = sqliteStore({ path: join(root, 'x.db') });

@@ -38,6 +38,12 @@ import { ShardRouter, type ShardBy } from './routing.js';
 export interface ShardedStoreOptions {
   /** How runs whose ids the store makes are placed (see ShardBy). Default 'runId'. */
   by?: ShardBy;
+  /**
+   * The shards this process's worker takes runs from (indexes into `stores`; default: all). Workers
+   * per shard: give each worker process the same stores, in the same order, and its own `claimFrom`;
+   * starts, reads and listings still reach every shard.
+   */
+  claimFrom?: readonly number[];
 }
 
 /**
@@ -51,6 +57,8 @@ export class ShardedStore implements Store {
   readonly router: ShardRouter;
   /** Where the next claim starts, so no shard is always asked last. */
   private turn = 0;
+  /** The shards claims, takeovers and timers look at (ClaimFrom). */
+  private readonly claimable: readonly Store[];
 
   constructor(
     readonly shards: readonly Store[],
@@ -64,6 +72,11 @@ export class ShardedStore implements Store {
     if (by !== 'runId' && by !== 'workflow' && typeof by !== 'function') throw new InvalidArgumentError(`shardedStore: by must be 'runId', 'workflow' or a function`);
     this.kind = shards[0]!.kind;
     this.router = new ShardRouter(shards.length, by);
+    const from = opts.claimFrom ?? shards.map((_, i) => i);
+    if (!Array.isArray(from) || from.length === 0 || from.some((i) => !Number.isInteger(i) || i < 0 || i >= shards.length) || new Set(from).size !== from.length) {
+      throw new InvalidArgumentError(`shardedStore: claimFrom must list distinct shard indexes 0..${shards.length - 1}`);
+    }
+    this.claimable = from.map((i) => shards[i]!);
     if (shards.every((s) => s.subscribe)) this.subscribe = (onEvent) => this.subscribeAll(onEvent);
   }
 
@@ -249,7 +262,7 @@ export class ShardedStore implements Store {
     checkClaim(opts);
     if (opts.limit <= 0 || opts.workflowIds.length === 0) return [];
     this.checkPerWorkflow(opts);
-    const claimed = await fillFrom(this.shards.length, this.nextTurn(), opts.limit, (i, limit) => this.shards[i]!.claimRuns({ ...opts, limit }));
+    const claimed = await fillFrom(this.claimable.length, this.nextTurn(), opts.limit, (i, limit) => this.claimable[i]!.claimRuns({ ...opts, limit }));
     // One batch is handed out in claim order, whichever shards its runs came from.
     return claimed.sort((a, b) => b.run.priority - a.run.priority || a.run.createdAt - b.run.createdAt || byteCompare(a.run.runId, b.run.runId));
   }
@@ -258,11 +271,11 @@ export class ShardedStore implements Store {
     const take = (s: Store, o: typeof opts) => (s.claimUnreleased ? s.claimUnreleased(o) : Promise.resolve([]));
     if (opts.runId !== undefined) return take(this.of(opts.runId), opts);
     if (opts.limit <= 0) return [];
-    return fillFrom(this.shards.length, this.nextTurn(), opts.limit, (i, limit) => take(this.shards[i]!, { ...opts, limit }));
+    return fillFrom(this.claimable.length, this.nextTurn(), opts.limit, (i, limit) => take(this.claimable[i]!, { ...opts, limit }));
   }
 
   private nextTurn(): number {
-    this.turn = (this.turn + 1) % this.shards.length;
+    this.turn = (this.turn + 1) % this.claimable.length;
     return this.turn;
   }
 
@@ -292,7 +305,7 @@ export class ShardedStore implements Store {
   }
 
   async nextWakeAt(workflowIds: string[]): Promise<number | null> {
-    const all = (await this.all((s) => s.nextWakeAt(workflowIds))).filter((t): t is number => t !== null);
+    const all = (await Promise.all(this.claimable.map((s) => s.nextWakeAt(workflowIds)))).filter((t): t is number => t !== null);
     return all.length ? Math.min(...all) : null;
   }
 
