@@ -94,6 +94,34 @@ describe('sharded store: routing and what it refuses', () => {
     }
   });
 
+  it('a shard that fails as a whole fails only its own items; the other shard commits; empty batches are no-ops', async () => {
+    const { store, cleanup } = await open('runId');
+    try {
+      expect(await store.createRunsSettled([])).toEqual([]);
+      expect(await store.writeSettled([])).toEqual({ fenced: [] });
+      const running = await Promise.all(Array.from({ length: 8 }, (_, i) => runIn(store, 'running', { runId: `whole-${i}` })));
+      await store.shards[1]!.close();
+      const fresh = Array.from({ length: 8 }, (_, i) => newRun({ runId: `fresh-${i}` }));
+      expect(new Set(fresh.map((r) => store.router.ofRun(r.runId)))).toEqual(new Set([0, 1]));
+      const created = await store.createRunsSettled(fresh);
+      fresh.forEach((r, i) => {
+        if (store.router.ofRun(r.runId) === 0) expect(created[i]).toMatchObject({ created: true });
+        else expect(created[i]!.error).toMatchObject({ code: 'STORE_CLOSED' });
+      });
+      const out = await store.writeSettled(running.map((r) => ({ type: 'journal' as const, epoch: r.leaseEpoch, entry: entry(r.runId, 'one') })));
+      const onOne = running.filter((r) => store.router.ofRun(r.runId) === 1).map((r) => r.runId);
+      expect(onOne.length).toBeGreaterThan(0);
+      expect(out.fenced).toEqual([]);
+      expect(out.failed!.map((f) => f.runId).sort()).toEqual([...onOne].sort());
+      for (const r of running.filter((x) => store.router.ofRun(x.runId) === 0)) expect((await store.loadJournal(r.runId)).map((e) => e.path)).toEqual(['one']);
+      await store.shards[0]!.close();
+      await expect(store.createRunsSettled([newRun()])).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
   it('refuses bad configurations', () => {
     expect(() => shardedStore([])).toThrow(InvalidArgumentError);
     const one = sqliteStore({ path: join(root, 'x.db') });

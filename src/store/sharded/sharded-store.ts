@@ -133,6 +133,7 @@ export class ShardedStore implements Store {
    * fails its own items with that error, and the other shards' items stand.
    */
   async createRunsSettled(runs: NewRun[]): Promise<SettledCreate[]> {
+    if (runs.length === 0) return [];
     const groups = this.router.group(runs, (r) => this.router.ofRun(r.runId));
     const out = new Array<SettledCreate>(runs.length);
     const settled = await Promise.allSettled(
@@ -225,6 +226,7 @@ export class ShardedStore implements Store {
 
   /** Like createRunsSettled: a shard that fails whole, after others committed, fails its own runs. */
   async writeSettled(ops: WriteOp[]): Promise<WriteOutcome> {
+    if (ops.length === 0) return { fenced: [] };
     const groups = this.router.group(ops, (op) => this.router.ofRun(runIdOf(op)));
     const entries = [...groups];
     const settled = await Promise.allSettled(
