@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { cronRunId, manualCronRunId } from '../../src/domain/ids.js';
 import { InvalidArgumentError, ShardRoutingError, ShardUnsupportedError } from '../../src/errors.js';
 import { sqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { shardedStore } from '../../src/store/sharded/sharded-store.js';
@@ -64,6 +65,15 @@ describe('sharded store: routing and what it refuses', () => {
     const pinned = twoSqlite((wf) => (wf === 'hot' ? 1 : 0)).store;
     for (let i = 0; i < 50; i++) expect(pinned.router.ofRun(pinned.newRunId('hot', T0))).toBe(1);
     expect(twoSqlite('runId').store.router.homeOf('wf-a')).toBeNull();
+    // Cron fires name their workflow: under a workflow placement they go to its shard ('runId': by hash).
+    for (const wf of ['wf-a', 'wf-b', 'a:b:c']) {
+      for (const at of [T0, T0 + 60_000, T0 + 7 * 3_600_000]) {
+        expect(byWf.router.ofRun(cronRunId(wf, at))).toBe(byWf.router.homeOf(wf));
+        expect(pinned.router.ofRun(manualCronRunId('hot', at))).toBe(1);
+      }
+    }
+    const spreadIds = new Set(Array.from({ length: 32 }, (_, i) => twoSqlite('runId').store.router.ofRun(cronRunId('wf-a', T0 + i * 60_000))));
+    expect(spreadIds).toEqual(new Set([0, 1]));
     const bad = twoSqlite(() => 2).store;
     expect(() => bad.newRunId('wf-a', T0)).toThrow(InvalidArgumentError);
   });

@@ -27,6 +27,9 @@ export function hashKey(key: string): number {
   return h;
 }
 
+/** `cron:<workflow id>:<ISO time>` and `cron:<workflow id>:manual:<ISO time>:<hex>` (domain/ids.ts). */
+const CRON_ID = /^cron:(.+?):(?:manual:)?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z(?::[0-9a-f]+)?$/;
+
 /** Where a sharded store's runs, schedules and coordination live. Pure: no I/O. */
 export class ShardRouter {
   constructor(
@@ -34,9 +37,18 @@ export class ShardRouter {
     readonly by: ShardBy,
   ) {}
 
-  /** The shard holding this run (every run-scoped operation goes there). */
+  /**
+   * The shard holding this run (every run-scoped operation goes there): the hash of its id, except that
+   * under a workflow placement a cron fire's id (domain/ids.ts cronRunId, which names its workflow)
+   * routes to its workflow's shard, so scheduled runs share their workflow's limits like the others.
+   */
   ofRun(runId: string): number {
-    return this.count === 1 ? 0 : hashKey(runId) % this.count;
+    if (this.count === 1) return 0;
+    if (this.by !== 'runId' && runId.startsWith('cron:')) {
+      const wf = CRON_ID.exec(runId)?.[1];
+      if (wf !== undefined) return this.homeOf(wf)!;
+    }
+    return hashKey(runId) % this.count;
   }
 
   /** The shard of a workflow's shared rows (its cron schedule). */
