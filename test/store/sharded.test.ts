@@ -132,6 +132,29 @@ describe('sharded store: routing and what it refuses', () => {
     }
   });
 
+  it('createRuns and write across shards: one item the store refuses means nothing is written on any shard', async () => {
+    const { store, cleanup } = await open('runId');
+    try {
+      const good = Array.from({ length: 8 }, (_, i) => newRun({ runId: `fresh-${i}` }));
+      const bad = newRun({ runId: 'bad\u0000id' });
+      for (const at of [0, 8]) {
+        const batch = [...good];
+        batch.splice(at, 0, bad);
+        expect(new Set(batch.map((r) => store.router.ofRun(r.runId))).size).toBe(2);
+        await expect(store.createRuns(batch)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        expect((await store.listRuns({})).total).toBe(0);
+      }
+      const running = await Promise.all(Array.from({ length: 8 }, (_, i) => runIn(store, 'running', { runId: `whole-${i}` })));
+      const ops = running.map((r) => ({ type: 'journal' as const, epoch: r.leaseEpoch, entry: entry(r.runId, 'one') }));
+      ops.push({ type: 'journal' as const, epoch: running[0]!.leaseEpoch, entry: entry(running[0]!.runId, 'bad\u0000path') });
+      await expect(store.write(ops)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      for (const r of running) expect(await store.loadJournal(r.runId)).toEqual([]);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
   it('refuses bad configurations', () => {
     expect(() => shardedStore([])).toThrow(InvalidArgumentError);
     const one = sqliteStore({ path: join(root, 'x.db') });

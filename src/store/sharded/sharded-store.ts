@@ -31,7 +31,7 @@ import type {
   WriteOutcome,
 } from '../types.js';
 import { runIdOf } from '../types.js';
-import { checkAdmission, checkClaim } from '../shared/validate.js';
+import { checkAdmission, checkClaim, checkNewRun, checkWriteOp } from '../shared/validate.js';
 import { byteCompare, fillFrom, linksAcross, listAcross, scanAcross } from './fan-out.js';
 import { ShardRouter, type ShardBy } from './routing.js';
 
@@ -115,9 +115,16 @@ export class ShardedStore implements Store {
     return this.of(run.runId).createRun(run);
   }
 
+  /**
+   * All or nothing per shard. Across shards, every item is checked before any shard writes, so a batch
+   * with an item the store refuses (INVALID_ARGUMENT) stores nothing; a shard failing for another
+   * reason (its database down) can leave the other shards' items created (a retry finds them:
+   * creation is idempotent on the run id).
+   */
   async createRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
     const groups = this.router.group(runs, (r) => this.router.ofRun(r.runId));
     if (groups.size === 1) return this.shards[groups.keys().next().value!]!.createRuns(runs);
+    for (const r of runs) checkNewRun(r);
     const out = new Array<{ created: boolean; run: RunRecord }>(runs.length);
     await Promise.all(
       [...groups].map(async ([shard, g]) => {
@@ -220,6 +227,8 @@ export class ShardedStore implements Store {
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
     const groups = this.router.group(ops, (op) => this.router.ofRun(runIdOf(op)));
     if (groups.size === 1) return this.shards[groups.keys().next().value!]!.write(ops);
+    // As in createRuns: a batch with an op the store refuses writes nothing on any shard.
+    for (const op of ops) checkWriteOp(op);
     const outs = await Promise.all([...groups].map(([shard, g]) => this.shards[shard]!.write(g.items)));
     return { fenced: outs.flatMap((o) => o.fenced) };
   }
