@@ -204,6 +204,28 @@ export class StoreError extends WeftError {
   }
 }
 
+/**
+ * A sharded store (store/sharded) was asked for something that cannot be correct across its shards
+ * in the placement it was built with: e.g. flow control or concurrency limits over a workflow whose
+ * runs are spread by run-id hash. Not retryable: the request needs another placement (`by: 'workflow'`).
+ */
+export class ShardUnsupportedError extends StoreError {
+  constructor(message: string) {
+    super(message, { code: 'SHARD_UNSUPPORTED' });
+  }
+}
+
+/**
+ * A sharded store was given a run whose id does not route to the shard its workflow's coordination
+ * lives on (flow control under `by: 'workflow'` needs every such run on its workflow's shard). Let the
+ * engine make the run id, or take one from `store.newRunId(workflowId)`.
+ */
+export class ShardRoutingError extends StoreError {
+  constructor(message: string) {
+    super(message, { code: 'SHARD_ROUTING' });
+  }
+}
+
 /** Reported (once, through the store's onError) when this process's clock is far from the database's. */
 export class ClockSkewError extends StoreError {
   /** The database's clock minus this process's, in ms: positive when this process is behind. */

@@ -88,8 +88,10 @@ export {
   MemoryStore,
   SqliteStore,
   PostgresStore,
+  shardedStore,
+  ShardedStore,
 } from './store/index.js';
-export type { Store, SqliteStoreOptions, PostgresStoreOptions, PgPool } from './store/index.js';
+export type { Store, SqliteStoreOptions, PostgresStoreOptions, PgPool, ShardedStoreOptions, ShardBy } from './store/index.js';
 export {
   WeftError,
   WorkflowValidationError,
@@ -118,6 +120,8 @@ export {
   InvalidStepInputError,
   WorkflowAlreadyRegisteredError,
   ClockSkewError,
+  ShardUnsupportedError,
+  ShardRoutingError,
   InvalidStepSourceError,
   ToolValidationError,
   AgentOutputError,

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { newRunId } from '../domain/ids.js';
 import type { StoreEvent, Store } from '../store/types.js';
 import type { Seams } from '../worker/seams.js';
 import { Worker } from '../worker/worker.js';
@@ -80,6 +81,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     isExecuting: (runId) => p.executions.has(runId),
     pending,
     now: seams.now,
+    newRunId: (workflowId) => (store.newRunId ? store.newRunId(workflowId, seams.now()) : newRunId(seams.now())),
     queries: () => p.queries,
     commands: () => p.commands,
     course: () => p.course,

@@ -11,6 +11,8 @@ export interface StartChildRequest {
   /** A workflow object or its id, as the step passed it. */
   workflow: unknown;
   childRunId: string;
+  /** The id was derived (not given by the step): a sharded store may move it to the parent's shard. */
+  derived?: boolean;
   input: unknown;
   resourceId: string | undefined;
 }
@@ -40,17 +42,19 @@ export class ChildRuns {
    * Creates the child run unless it exists (a replay of the parent after a crash attaches to it). An
    * existing run with that id that is not this call's child is refused. Returns the child's workflow id.
    */
-  async start(req: StartChildRequest): Promise<string> {
+  async start(req: StartChildRequest): Promise<{ workflowId: string; runId: string }> {
     if (!this.d.store.registerChildWait) throw new InvalidArgumentError(`the ${this.d.store.kind} store does not support child runs`);
     const wf = this.resolve(req.workflow);
     if (admits(wf, undefined)) {
       throw new InvalidArgumentError(`workflow "${wf.id}" has start-time flow control (debounce, batch, singleton, rate limit or idempotency); it cannot be started as a child run`);
     }
     const parent = { runId: req.parentRunId, path: req.parentPath };
+    const store = this.d.store;
+    const childRunId = req.derived && store.colocatedRunId ? store.colocatedRunId(req.parentRunId, req.childRunId) : req.childRunId;
+    req = { ...req, childRunId };
     const res = await this.d.create(wf, req.childRunId, req.resourceId, { inputData: req.input }, parent);
     if (!res.created) {
       // A replay finds the child it started; any other run under that id is refused.
-      const store = this.d.store;
       const [run, links] = await Promise.all([
         this.d.storeCall(() => store.loadRun(req.childRunId)),
         this.d.storeCall(async () => (store.loadLinks ? store.loadLinks(req.childRunId) : null)),
@@ -60,7 +64,7 @@ export class ChildRuns {
       const ours = p ? p.runId === parent.runId && p.step === parent.path : run.parentRunId === parent.runId;
       if (!ours) throw new ChildRunConflictError(req.childRunId, wf.id, 'a run that this call did not start has this id');
     }
-    return wf.id;
+    return { workflowId: wf.id, runId: req.childRunId };
   }
 
   registerChildWait(req: ChildWaitRequest): Promise<ChildWaitResult> {

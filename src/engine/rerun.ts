@@ -50,7 +50,7 @@ export class Reruns {
     if (!source || source.workflowId !== wf.id) throw new RunNotFoundError(sourceRunId);
     // A run still moving has no settled record to copy: its journal may change under the copy.
     if (!isSettled(source.status)) throw new RunConflictError(sourceRunId, `is ${source.status}; only a settled run (success, failed, canceled, suspended, paused) can be rerun`);
-    const runId = o.runId ?? newRunId(this.d.seams.now());
+    const runId = o.runId ?? (this.d.store.newRunId ? this.d.store.newRunId(wf.id, this.d.seams.now()) : newRunId(this.d.seams.now()));
     const journal = (await this.d.reader.loadJournal(sourceRunId)).map((e) => ({ ...e, runId }));
     const max = this.d.maxPayloadBytes;
     const now = this.d.seams.now();

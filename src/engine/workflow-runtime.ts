@@ -1,6 +1,5 @@
 import type { RuntimeWorkflow, WorkflowRuntime } from '../define/runtime.js';
 import type { AnyWorkflow } from '../define/workflow.js';
-import { newRunId } from '../domain/ids.js';
 import { checkCreateRunOptions, checkRunId, checkViewOptions } from './checks.js';
 import type { RunCommands } from './run-commands.js';
 import type { CourseCommands } from './course-commands.js';
@@ -17,6 +16,8 @@ export interface RuntimeDeps {
   isExecuting(runId: string): boolean;
   pending: PendingHandles;
   now(): number;
+  /** A new run id for a run of this workflow (the store's, when it places runs by id). */
+  newRunId(workflowId: string): string;
   queries(): RunQueries;
   commands(): RunCommands;
   course(): CourseCommands;
@@ -32,7 +33,7 @@ export function engineRuntime(d: RuntimeDeps): WorkflowRuntime {
   const createRun = (wf: AnyWorkflow, opts: unknown): Run => {
     const o = checkCreateRunOptions(opts);
     if (!d.isRegistered(wf.id)) d.register(wf);
-    const runId = o.runId ?? newRunId(d.now());
+    const runId = o.runId ?? d.newRunId(wf.id);
     if (!d.isExecuting(runId)) d.pending.add(runId, wf.id);
     return new Run(d.handleHost, wf, runId, o.resourceId);
   };

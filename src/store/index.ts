@@ -25,3 +25,6 @@ export { PostgresStore, postgresStore } from './postgres/postgres-store.js';
 export type { PostgresStoreOptions, PgPool } from './postgres/options.js';
 export { migratePostgres } from './postgres/migrations.js';
 export { migrate } from './migrate.js';
+export { ShardedStore, shardedStore } from './sharded/sharded-store.js';
+export type { ShardedStoreOptions } from './sharded/sharded-store.js';
+export type { ShardBy } from './sharded/routing.js';

@@ -546,6 +546,12 @@ export interface Store {
    * clock, or a test's), so a skewed or fake clock is measured like the real one would be.
    */
   setClock?(now: () => number): void;
+  /**
+   * Optional: a new run id for a run of this workflow, for stores that place runs by id (the sharded
+   * store: an id that routes to the shard the workflow's runs belong on). The engine calls it for every
+   * run it starts without a caller-given id; without it, ids are UUIDv7 (domain/ids.ts).
+   */
+  newRunId?(workflowId: string, now: number): string;
   /** Opens connections and applies migrations. Idempotent. */
   open(): Promise<void>;
   close(): Promise<void>;
@@ -690,6 +696,12 @@ export interface Store {
    * the child's status (see ChildWaitRequest). Stores without it do not support child runs.
    */
   registerChildWait?(req: ChildWaitRequest): Promise<ChildWaitResult>;
+  /**
+   * Optional (sharded stores): a run id derived from `candidate` that lives where `nearRunId` lives (a
+   * child run must share its parent's database: its outcome wakes the parent in one transaction). The
+   * same inputs always give the same id. Stores that are one database do not need it.
+   */
+  colocatedRunId?(nearRunId: string, candidate: string): string;
 
   /** Inserts a schedule row unless it exists (since = now); returns the stored row. */
   ensureSchedule(workflowId: string, now: number): Promise<ScheduleRecord>;

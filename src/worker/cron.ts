@@ -1,4 +1,5 @@
-import { Cron } from 'croner';
+import { createRequire } from 'node:module';
+import type { Cron } from 'croner';
 import { InvalidArgumentError } from '../errors.js';
 import type { ScheduleRecord, Store } from '../store/types.js';
 import { cronRunId } from '../domain/ids.js';
@@ -19,13 +20,21 @@ export interface SchedulerHost {
   now(): number;
 }
 
+/** croner, loaded with the first schedule rather than by `import 'weft'` (most programs have none). */
+let croner: typeof Cron | undefined;
+function cronClass(): typeof Cron {
+  croner ??= (createRequire(import.meta.url)('croner') as { Cron: typeof Cron }).Cron;
+  return croner;
+}
+
 /** Parses a schedule's expression; throws InvalidArgumentError naming the workflow when it is invalid. */
 export function parseSchedule(workflowId: string, spec: ScheduleSpec): Cron {
   if (!spec || typeof spec.cron !== 'string') {
     throw new InvalidArgumentError(`workflow "${workflowId}": schedule.cron must be a cron expression`);
   }
+  const CronClass = cronClass();
   try {
-    return new Cron(spec.cron, { timezone: spec.timezone, paused: true });
+    return new CronClass(spec.cron, { timezone: spec.timezone, paused: true });
   } catch (err) {
     throw new InvalidArgumentError(`workflow "${workflowId}": invalid schedule "${spec.cron}": ${(err as Error).message}`);
   }

@@ -61,6 +61,31 @@ const packages = (urls: string[]): Set<string> =>
   new Set(urls.map((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)?.[1] ?? (u.startsWith('cjs:') && !u.startsWith('cjs:.') ? u.slice(4) : '')).filter(Boolean));
 
 describe('import weft loads only what is used', () => {
+  it('importing the package loads no dependency at all: drivers and croner wait for first use', async () => {
+    const urls = await loaded('import-only', `await import(${JSON.stringify(DIST)});\n`);
+    const seen = packages(urls);
+    for (const lazy of ['better-sqlite3', 'bindings', 'croner', 'pg', 'hono', '@hono/node-server', '@opentelemetry/api', 'zod']) expect(seen.has(lazy), lazy).toBe(false);
+    // The package's own modules are loaded (the hook sees them), so the check above can see a package.
+    expect(urls.some((u) => u.endsWith('/dist/index.js'))).toBe(true);
+  });
+
+  it('a scheduled workflow loads croner when it is defined, and its schedule parses', async () => {
+    const urls = await loaded(
+      'cron',
+      `import { Weft, createWorkflow, createStep, memoryStore } from ${JSON.stringify(DIST)};
+const any = { '~standard': { version: 1, vendor: 'test', validate: (value) => ({ value }) } };
+const step = createStep({ id: 's', inputSchema: any, outputSchema: any, execute: async () => ({}) });
+const wf = createWorkflow({ id: 'cron-lazy', inputSchema: any, outputSchema: any, schedule: { cron: '*/5 * * * *' } }).then(step).commit();
+const weft = new Weft({ store: memoryStore(), workflows: { wf } });
+await weft.start();
+const [s] = await weft.listSchedules();
+if (!s || !(s.nextFireAt instanceof Date)) throw new Error('no schedule: ' + JSON.stringify(s));
+await weft.stop();
+`,
+    );
+    expect(packages(urls).has('croner')).toBe(true);
+  });
+
   it('a workflow run on the SQLite store loads neither pg, hono, OpenTelemetry nor zod', async () => {
     const urls = await loaded(
       'sqlite',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
 import type { AdmitOutcome, FlowAdmission, Store } from '../../src/store/types.js';
-import { LEASE_MS, T0, WF, newRun } from './contract-helpers.js';
+import { LEASE_MS, T0, WF, newRun, type ContractOptions } from './contract-helpers.js';
 
 function admission(n: number, now: number, flow: Omit<FlowAdmission, 'run'>): FlowAdmission {
   return { run: newRun({ input: JSON.stringify({ n }), now }), ...flow };
@@ -13,8 +13,8 @@ const claim = (store: Store, now: number, extra: Partial<Parameters<Store['claim
 const ids = (outs: AdmitOutcome[]) => outs.map((o) => o.run.runId);
 
 /** Start-time flow control (Store.admitRun) and throttled claims (ClaimOptions.throttles). */
-export function admitContract(f: { store: Store }): void {
-  describe('admitRun', () => {
+export function admitContract(f: { store: Store }, opts: ContractOptions = {}): void {
+  describe.skipIf(opts.spread)('admitRun', () => {
     it('an idempotency key returns the same run within its TTL and a new one after it', async () => {
       const idem = { key: 'order-7', ttlMs: 1_000 };
       const first = await f.store.admitRun(admission(1, T0, { idempotency: idem }));
@@ -114,7 +114,7 @@ export function admitContract(f: { store: Store }): void {
     });
   });
 
-  describe('claimRuns with throttles', () => {
+  describe.skipIf(opts.spread)('claimRuns with throttles', () => {
     const throttles = { [WF]: { limit: 2, periodMs: 1_000 } };
     const queued = (i: number, key: string) => admission(i, T0 + i, { rate: { key, limit: 2, periodMs: 1_000, queue: true } });
 

@@ -4,6 +4,21 @@ export const T0 = 1_700_000_000_000;
 export const LEASE_MS = 30_000;
 export const WF = 'wf-a';
 
+/**
+ * What a store under the contract promises beyond the common core. `spread`: a workflow's runs may sit
+ * on several stores (a sharded store placed by run id), so claim order across them, concurrency
+ * limits, throttles and flow control are not promised (the sharded store refuses the last three with
+ * SHARD_UNSUPPORTED; test/store/sharded.test.ts checks that instead).
+ */
+export interface ContractOptions {
+  spread?: boolean;
+  /**
+   * For a store made of several (sharded): how many, and which one holds a run id. Events then come
+   * once per workflow per shard a batch touched, and in commit order per shard only.
+   */
+  shards?: { count: number; of: (runId: string) => number };
+}
+
 export type MakeStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
 
 /** Gives each test a fresh, opened store and closes it afterwards. */
@@ -17,9 +32,18 @@ export function uid(prefix = 'run'): string {
   return `${prefix}-${counter.toString().padStart(5, '0')}`;
 }
 
+/**
+ * Where newRun takes its ids from when none is given: uid() unless a suite sets a maker (the sharded
+ * store placed by workflow gives each workflow's runs ids that route to its shard, as its engine would).
+ */
+let runIdMaker: ((workflowId: string) => string) | null = null;
+export function setRunIdMaker(make: ((workflowId: string) => string) | null): void {
+  runIdMaker = make;
+}
+
 export function newRun(overrides: Partial<NewRun> = {}): NewRun {
   return {
-    runId: uid(),
+    runId: runIdMaker ? runIdMaker(overrides.workflowId ?? WF) : uid(),
     workflowId: WF,
     status: 'pending',
     resourceId: null,

@@ -7,7 +7,7 @@ import { flowContract } from './contract-flow.js';
 import { admitContract } from './contract-admit.js';
 import { heldContract } from './contract-held.js';
 import { childrenContract } from './contract-children.js';
-import { T0, LEASE_MS, WF, entry, newRun, runIn, stripSeq, uid, type MakeStore } from './contract-helpers.js';
+import { T0, LEASE_MS, WF, entry, newRun, runIn, stripSeq, uid, type ContractOptions, type MakeStore } from './contract-helpers.js';
 import { listContract } from './contract-list.js';
 import { resumeCancelContract } from './contract-resume.js';
 import { retryAndBatchContract } from './contract-retry-batch.js';
@@ -19,7 +19,7 @@ import { safetyContract } from './contract-safety.js';
  * The behaviour every Store implementation must have. Each test gets a fresh, opened store from `make`.
  * Times are explicit (`now` arguments), never the wall clock, so the suite is deterministic.
  */
-export function storeContract(name: string, make: MakeStore): void {
+export function storeContract(name: string, make: MakeStore, opts: ContractOptions = {}): void {
   describe(`store contract: ${name}`, () => {
     const f = {} as { store: Store; cleanup: () => Promise<void> };
 
@@ -376,12 +376,12 @@ export function storeContract(name: string, make: MakeStore): void {
       });
     });
 
-    claimContract(f);
+    claimContract(f, opts);
     resumeCancelContract(f);
     listContract(f);
     retryAndBatchContract(f);
-    flowContract(f);
-    admitContract(f);
+    flowContract(f, opts);
+    admitContract(f, opts);
     safetyContract(f);
     reviseContract(f);
     blobContract(f);

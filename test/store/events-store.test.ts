@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { memoryStore } from '../../src/store/memory/memory-store.js';
 import { postgresStore } from '../../src/store/postgres/postgres-store.js';
 import { sqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { shardedStore } from '../../src/store/sharded/sharded-store.js';
 import type { JournalEntry, NewEvent, Store } from '../../src/store/types.js';
 import { decodeMeta, deliveredMeta, encodeMeta } from '../../src/domain/journal-meta.js';
 import { LEASE_MS, T0, entry, newRun, runIn } from './contract-helpers.js';
@@ -20,6 +21,8 @@ const stores: Record<string, () => Store> = {
   memory: () => memoryStore(),
   sqlite: () => sqliteStore({ path: join(dir, `s-${++n}.db`) }),
   postgres: () => postgresStore({ connectionString: PG_URL, schema: schemas.next() }),
+  // Runs spread by id over two files: untargeted events are kept on both, a run's own on its shard.
+  'sharded (2 sqlite)': () => shardedStore([sqliteStore({ path: join(dir, `s-${++n}.db`) }), sqliteStore({ path: join(dir, `s-${++n}.db`) })]),
 };
 afterAll(async () => {
   await schemas.dropAll(admin);

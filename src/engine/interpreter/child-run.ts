@@ -67,9 +67,15 @@ export async function startWorkflow(exec: Exec, control: ChildCalls, stepPath: s
   if (!child) {
     // A canceled run starts nothing more (its cancel has already looked for children to cancel).
     if (exec.aborted) throw exec.reason ?? new Error('the run was aborted');
-    const runId = o.runId ?? childRunId(exec.runId, path);
-    const workflowId = await exec.startChild({ parentPath: path, workflow, childRunId: runId, input, resourceId: o.resourceId ?? exec.resourceId });
-    child = { runId, workflowId };
+    const started = await exec.startChild({
+      parentPath: path,
+      workflow,
+      childRunId: o.runId ?? childRunId(exec.runId, path),
+      ...(o.runId === undefined ? { derived: true } : {}),
+      input,
+      resourceId: o.resourceId ?? exec.resourceId,
+    });
+    child = { runId: started.runId, workflowId: started.workflowId };
   }
   const entry = journalRow(exec.runId, { path, kind: 'decision', status: 'waiting', attempt: 1, meta: { child }, startedAt, endedAt: null });
   const res = await exec.waitForChild(entry, child.runId);

@@ -68,7 +68,7 @@ export interface Exec {
    * Starts the child run of a ctx.startWorkflow call (validated first: nothing is written for an
    * unregistered workflow or bad input) unless it exists as this call's child; resolves with its workflow id.
    */
-  startChild(req: Omit<StartChildRequest, 'parentRunId'>): Promise<string>;
+  startChild(req: Omit<StartChildRequest, 'parentRunId'>): Promise<{ workflowId: string; runId: string }>;
   /**
    * Writes a child wait's row under the lease unless the child already settled (Store.registerChildWait):
    * `waiting` when the row was written, else the settled child (null: gone). EngineFault when fenced.

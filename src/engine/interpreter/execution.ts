@@ -51,7 +51,7 @@ export interface ExecutionHost {
   registerWait(req: WaitRequest): Promise<WaitResult>;
   /** Child runs (engine/child-runs.ts): absent in engines that cannot start them. */
   childRuns?: {
-    start(req: StartChildRequest): Promise<string>;
+    start(req: StartChildRequest): Promise<{ workflowId: string; runId: string }>;
     registerChildWait(req: ChildWaitRequest): Promise<ChildWaitResult>;
   };
   /** Issues a completion token for a run (engine/tokens.ts). */
@@ -361,7 +361,7 @@ export class RunExecution implements Exec {
     return startWorkflow(this, control, path, workflow, input, opts);
   }
 
-  startChild(req: Omit<StartChildRequest, 'parentRunId'>): Promise<string> {
+  startChild(req: Omit<StartChildRequest, 'parentRunId'>): Promise<{ workflowId: string; runId: string }> {
     const host = this.host.childRuns;
     if (!host) return Promise.reject(new InvalidArgumentError('this engine cannot start child runs'));
     return host.start({ ...req, parentRunId: this.runId });

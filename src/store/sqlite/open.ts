@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { StoreError, WeftError } from '../../errors.js';
 import type { SqliteStoreOptions } from './options.js';
 import { NORMAL_AUTOCHECKPOINT_PAGES } from './wal-space.js';
@@ -10,6 +11,16 @@ export type SqliteDb = Database.Database;
 export type { SqliteStoreOptions } from './options.js';
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * The driver, loaded when the first database is opened rather than by `import 'weft'` (its dozen CommonJS
+ * modules are a good part of the import time; a program that never opens a SQLite file never loads them).
+ */
+let driver: typeof Database | undefined;
+function sqliteDriver(): typeof Database {
+  driver ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  return driver;
+}
 
 /** Validates options up front, so a typo fails when the store is created rather than on first use. */
 export function checkOptions(opts: SqliteStoreOptions): Required<Omit<SqliteStoreOptions, 'path'>> {
@@ -53,7 +64,8 @@ export function openDatabase(opts: SqliteStoreOptions): SqliteDb {
   }
   let db: SqliteDb | undefined;
   try {
-    db = new Database(path, { timeout: busyTimeoutMs });
+    const Driver = sqliteDriver();
+    db = new Driver(path, { timeout: busyTimeoutMs });
     db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
     if (!memory) {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
