@@ -11,9 +11,12 @@ const NOW = T0 + 100;
  */
 export function childrenContract(f: { store: Store }): void {
   /** A running parent (claimed by 'p-owner') and its child (created pending, linked at `path`). */
+  /** A child's id as the engine makes it: on the parent's shard when the store is sharded. */
+  const childId = (parentRunId: string) => (f.store.colocatedRunId ? f.store.colocatedRunId(parentRunId, uid('child')) : uid('child'));
+
   async function family(path = 'spawn@child0') {
     const parent = await runIn(f.store, 'running', { owner: 'p-owner' });
-    const child = (await f.store.createRun(newRun({ runId: uid('child'), parent: { runId: parent.runId, path } }))).run;
+    const child = (await f.store.createRun(newRun({ runId: childId(parent.runId), parent: { runId: parent.runId, path } }))).run;
     const waitRow = entry(parent.runId, path, { kind: 'decision', status: 'waiting', input: null, output: null, meta: JSON.stringify({ child: { runId: child.runId, workflowId: WF } }), endedAt: null });
     return { parent, child, path, waitRow };
   }
@@ -33,7 +36,7 @@ export function childrenContract(f: { store: Store }): void {
   describe('child runs', () => {
     it('the child names its parent; loadLinks gives both directions, children oldest first', async () => {
       const { parent, child, path } = await family();
-      const second = (await f.store.createRun(newRun({ runId: uid('child'), now: T0 + 5, parent: { runId: parent.runId, path: 'spawn@child1' } }))).run;
+      const second = (await f.store.createRun(newRun({ runId: childId(parent.runId), now: T0 + 5, parent: { runId: parent.runId, path: 'spawn@child1' } }))).run;
       expect(child.parentRunId).toBe(parent.runId);
       expect((await f.store.loadRun(child.runId))?.parentRunId).toBe(parent.runId);
       expect((await f.store.loadRun(parent.runId))?.parentRunId).toBeNull();
@@ -45,7 +48,7 @@ export function childrenContract(f: { store: Store }): void {
       ]);
       expect((await f.store.loadLinks!(child.runId)).parent).toMatchObject({ runId: parent.runId, step: path });
       // createRuns (group commit) keeps the link too.
-      const [batch] = await f.store.createRuns([newRun({ runId: uid('child'), parent: { runId: parent.runId, path: 'x@child0' } })]);
+      const [batch] = await f.store.createRuns([newRun({ runId: childId(parent.runId), parent: { runId: parent.runId, path: 'x@child0' } })]);
       expect((await f.store.loadRun(batch!.run.runId))?.parentRunId).toBe(parent.runId);
     });
 

@@ -179,6 +179,31 @@ describe('sharded store: routing and what it refuses', () => {
     }
   });
 
+  it("a child run lives on its parent's shard: colocatedRunId is deterministic; a child placed elsewhere is refused", async () => {
+    const { store, cleanup } = await open('runId');
+    try {
+      const parent = newRun({ runId: 'parent-1' });
+      await store.createRun(parent);
+      const home = store.router.ofRun('parent-1');
+      const ids = Array.from({ length: 16 }, (_, i) => store.colocatedRunId('parent-1', `child-${i}`));
+      expect(ids.every((id) => store.router.ofRun(id) === home)).toBe(true);
+      expect(Array.from({ length: 16 }, (_, i) => store.colocatedRunId('parent-1', `child-${i}`))).toEqual(ids);
+      // Some candidates already route home and are kept as they are.
+      expect(ids.some((id, i) => id === `child-${i}`)).toBe(true);
+      const away = Array.from({ length: 16 }, (_, i) => `stray-${i}`).find((id) => store.router.ofRun(id) !== home)!;
+      const stray = newRun({ runId: away, parent: { runId: 'parent-1', path: 'spawn@child0' } });
+      await expect(store.createRun(stray)).rejects.toMatchObject({ code: 'SHARD_UNSUPPORTED' });
+      await expect(store.createRuns([stray])).rejects.toMatchObject({ code: 'SHARD_UNSUPPORTED' });
+      expect(await store.loadRun(away)).toBeNull();
+      const placed = newRun({ runId: ids[0]!, parent: { runId: 'parent-1', path: 'spawn@child0' } });
+      expect((await store.createRun(placed)).created).toBe(true);
+      expect((await store.loadLinks('parent-1')).children.map((c) => c.runId)).toEqual([ids[0]]);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
   it("by 'workflow': a flow-controlled start whose id routes off its workflow's shard is refused (SHARD_ROUTING)", async () => {
     const { store, cleanup } = await open('workflow');
     try {
