@@ -99,29 +99,71 @@ export function journalOnlySql(schema: string, skipLocked: boolean): string {
     SELECT id, lease_epoch AS epoch FROM locked`;
 }
 
+/** How many journal rows a single-run statement carries: none, one (scalar parameters), or several (arrays). */
+export type OneRunRows = 0 | 1 | 'many';
+
 /**
- * The journal rows of one run at one epoch (one run at a time: each step's commit). The run is looked
- * up by `id = $1` on the primary key, which has one plan whatever the table's statistics, so this
- * statement is named: each connection parses and plans it once, and a step's commit is one
- * Bind/Execute round trip. Parameters: $1 run id, $2 epoch, $3-$12 the journal columns without run id
- * and epoch.
+ * The ops of one run at one epoch (most batches when runs execute one at a time: a step's journal row,
+ * or a run's settle patch) in one statement with scalar parameters. The run is looked up by `id = $1`
+ * on the primary key, which has one plan whatever the table's statistics, so these statements are
+ * named: each connection parses and plans each variant once, and a step's commit is one Bind/Execute
+ * round trip. Scalars instead of one-element arrays save the server the array parsing and the unnest
+ * (about 35 µs a statement measured on the bench machine, where one commit takes about 200 µs).
+ *
+ * Parameters: $1 run id, $2 epoch; with `patch`, $3-$18 the patch (now, then has/value pairs for
+ * status, state, result, error, wake_at, status_reason, request_context, then release); then the
+ * journal columns without run id and epoch (path, kind, status, attempt, input, output, error, meta,
+ * started_at, ended_at), scalars for one row, arrays for several.
  */
-export function oneRunJournalSql(schema: string, skipLocked: boolean): string {
-  return `WITH locked AS MATERIALIZED (
-      SELECT id, lease_epoch FROM "${schema}".runs WHERE id = $1 FOR NO KEY UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
-    ),
-    ins AS (
-      INSERT INTO "${schema}".journal AS j (run_id, path, kind, status, attempt, input, output, error, meta,
-          started_at, ended_at)
+export function oneRunSql(schema: string, skipLocked: boolean, patch: boolean, rows: OneRunRows): string {
+  const runs = `"${schema}".runs`;
+  const parts = [
+    `WITH locked AS MATERIALIZED (
+      SELECT id, lease_epoch FROM ${runs} WHERE id = $1 FOR NO KEY UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
+    )`,
+  ];
+  if (patch) {
+    parts.push(`patched AS (
+      UPDATE ${runs} r SET
+        status = CASE WHEN $4::bool THEN $5::text ELSE r.status END,
+        state = CASE WHEN $6::bool THEN $7::text ELSE r.state END,
+        result = CASE WHEN $8::bool THEN $9::text ELSE r.result END,
+        error = CASE WHEN $10::bool THEN $11::text ELSE r.error END,
+        wake_at = CASE WHEN $12::bool THEN $13::bigint ELSE r.wake_at END,
+        status_reason = CASE WHEN $14::bool THEN $15::text ELSE r.status_reason END,
+        request_context = CASE WHEN $16::bool THEN $17::text ELSE r.request_context END,
+        owner = CASE WHEN $18::bool THEN NULL ELSE r.owner END,
+        lease_expires_at = CASE WHEN $18::bool THEN NULL ELSE r.lease_expires_at END,
+        updated_at = $3::bigint
+      FROM locked l WHERE r.id = $1 AND l.id = r.id AND l.lease_epoch = $2
+      RETURNING 1
+    )`);
+  }
+  const f = patch ? 19 : 3;
+  const p = (i: number, type: string) => `$${f + i}::${type}${rows === 'many' ? '[]' : ''}`;
+  const cols = `${p(0, 'text')}, ${p(1, 'text')}, ${p(2, 'text')}, ${p(3, 'int')}, ${p(4, 'text')}, ${p(5, 'text')}, ${p(6, 'text')}, ${p(7, 'text')}, ${p(8, 'bigint')}, ${p(9, 'bigint')}`;
+  const insert = `INSERT INTO "${schema}".journal AS j (run_id, path, kind, status, attempt, input, output, error, meta,
+          started_at, ended_at)`;
+  if (rows === 1) {
+    parts.push(`ins AS (
+      ${insert}
+      SELECT $1, ${cols} FROM locked WHERE lease_epoch = $2
+      ${JOURNAL_UPSERT}
+      RETURNING 1
+    )`);
+  } else if (rows === 'many') {
+    parts.push(`ins AS (
+      ${insert}
       SELECT $1, i.path, i.kind, i.status, i.attempt, i.input, i.output, i.error, i.meta, i.started_at, i.ended_at
-      FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[],
-          $11::bigint[], $12::bigint[]) WITH ORDINALITY AS i(path, kind, status, attempt, input, output, error, meta,
+      FROM unnest(${cols}) WITH ORDINALITY AS i(path, kind, status, attempt, input, output, error, meta,
           started_at, ended_at, ord)
       WHERE EXISTS (SELECT 1 FROM locked WHERE lease_epoch = $2)
       ORDER BY i.ord
       ${JOURNAL_UPSERT}
       RETURNING 1
-    )
+    )`);
+  }
+  return `${parts.join(',\n    ')}
     SELECT id, lease_epoch AS epoch FROM locked`;
 }
 
@@ -151,10 +193,10 @@ export function epochsSql(schema: string): string {
 type PatchOp = Extract<WriteOp, { type: 'run' }>;
 
 /**
- * Patch columns for the batch. Several patches for one (run, epoch) are merged in order first, because
- * an UPDATE ... FROM changes each row at most once.
+ * Patches merged per (run, epoch), in order: an UPDATE ... FROM changes each row at most once, so several
+ * patches of one run in a batch become one.
  */
-function patchColumns(ops: PatchOp[]): unknown[][] {
+function mergePatches(ops: PatchOp[]): PatchOp[] {
   const merged = new Map<string, PatchOp>();
   for (const op of ops) {
     const key = `${op.epoch}\u0000${op.runId}`;
@@ -165,31 +207,38 @@ function patchColumns(ops: PatchOp[]): unknown[][] {
       merged.set(key, { ...prev, patch: { ...prev.patch, ...definedOnly(op.patch), release }, now: op.now });
     }
   }
+  return [...merged.values()];
+}
+
+/** One merged patch as writeSql's patch columns (run id, epoch, now, then has/value pairs, release). */
+function patchValues({ runId, epoch, patch: p, now }: PatchOp): unknown[] {
+  return [
+    runId,
+    epoch,
+    Math.round(now),
+    p.status !== undefined,
+    p.status ?? null,
+    p.state !== undefined,
+    p.state ?? null,
+    p.result !== undefined,
+    p.result ?? null,
+    p.error !== undefined,
+    p.error ?? null,
+    p.wakeAt !== undefined,
+    // BIGINT: a fractional wake time (a sleep of 1.5 ms) is rounded up, never early.
+    p.wakeAt == null ? null : Math.ceil(p.wakeAt),
+    p.statusReason !== undefined,
+    p.statusReason ?? null,
+    p.requestContext !== undefined,
+    p.requestContext ?? null,
+    Boolean(p.release),
+  ];
+}
+
+/** Patch columns for the batch (see mergePatches). */
+function patchColumns(ops: PatchOp[]): unknown[][] {
   const cols: unknown[][] = Array.from({ length: 18 }, () => []);
-  for (const { runId, epoch, patch: p, now } of merged.values()) {
-    const values = [
-      runId,
-      epoch,
-      Math.round(now),
-      p.status !== undefined,
-      p.status ?? null,
-      p.state !== undefined,
-      p.state ?? null,
-      p.result !== undefined,
-      p.result ?? null,
-      p.error !== undefined,
-      p.error ?? null,
-      p.wakeAt !== undefined,
-      // BIGINT: a fractional wake time (a sleep of 1.5 ms) is rounded up, never early.
-      p.wakeAt == null ? null : Math.ceil(p.wakeAt),
-      p.statusReason !== undefined,
-      p.statusReason ?? null,
-      p.requestContext !== undefined,
-      p.requestContext ?? null,
-      Boolean(p.release),
-    ];
-    values.forEach((v, i) => cols[i]!.push(v));
-  }
+  for (const op of mergePatches(ops)) patchValues(op).forEach((v, i) => cols[i]!.push(v));
   return cols;
 }
 
@@ -283,9 +332,9 @@ export async function applyWrite(db: Queryable, schema: string, ops: WriteOp[], 
 }
 
 /**
- * The statement for a batch: rows with blobs take writeSql with its blob insert; one run's journal rows
- * alone take the named single-run statement, other journal-only batches skip the run patch, and the rest
- * take writeSql.
+ * The statement for a batch: rows with blobs take writeSql with its blob insert; the ops of one run at
+ * one epoch take a named single-run statement (oneRunSql); other journal-only batches skip the run
+ * patch, and the rest take writeSql.
  */
 function statementFor(
   schema: string,
@@ -297,14 +346,31 @@ function statementFor(
 ): [string, unknown[], string?] {
   // Rows that carry blobs (large values stored by content) take writeSql with its blob insert.
   if (blobs) return [writeSql(schema, skipLocked, true), [ids, ...patchColumns(patches), ...journalColumns(journal), ...blobs]];
-  if (patches.length === 0) {
-    const cols = journalColumns(journal);
-    if (ids.length === 1 && journal.every((j) => j.epoch === journal[0]!.epoch)) {
-      const name = `weft_${schema}_journal_one${skipLocked ? '_skip' : ''}`;
-      // The run id (column 0) and epoch (column 11) are single parameters here.
-      return [oneRunJournalSql(schema, skipLocked), [ids[0], journal[0]!.epoch, ...cols.slice(1, 11)], name];
-    }
-    return [journalOnlySql(schema, skipLocked), [ids, ...cols]];
-  }
+  const one = ids.length === 1 ? oneRunStatement(schema, skipLocked, ids[0]!, patches, journal) : null;
+  if (one) return one;
+  if (patches.length === 0) return [journalOnlySql(schema, skipLocked), [ids, ...journalColumns(journal)]];
   return [writeSql(schema, skipLocked, false), [ids, ...patchColumns(patches), ...journalColumns(journal)]];
+}
+
+/** oneRunSql and its parameters for one run's ops, when they all carry one epoch (else null). */
+function oneRunStatement(
+  schema: string,
+  skipLocked: boolean,
+  runId: string,
+  patches: PatchOp[],
+  journal: { epoch: number; entry: JournalEntry }[],
+): [string, unknown[], string] | null {
+  const epoch = patches[0]?.epoch ?? journal[0]!.epoch;
+  if (!patches.every((p) => p.epoch === epoch) || !journal.every((j) => j.epoch === epoch)) return null;
+  const patch = patches.length > 0 ? mergePatches(patches)[0]! : null;
+  // Rows folded by (run, path) first; columns 0 (run id) and 11 (epoch) are the single $1 and $2.
+  const cols = journal.length > 0 ? journalColumns(journal).slice(1, 11) : [];
+  const n = cols[0]?.length ?? 0;
+  const rows: OneRunRows = n === 0 ? 0 : n === 1 ? 1 : 'many';
+  const values: unknown[] = [runId, epoch];
+  if (patch) values.push(...patchValues(patch).slice(2));
+  if (rows === 1) values.push(...cols.map((c) => c[0]));
+  else if (rows === 'many') values.push(...cols);
+  const name = `weft_${schema}_one${patch ? '_patch' : ''}_${rows}${skipLocked ? '_skip' : ''}`;
+  return [oneRunSql(schema, skipLocked, patch !== null, rows), values, name];
 }
