@@ -40,7 +40,7 @@ import { migrateSchema } from './migrations.js';
 import { leaseLength, listRuns, runSql, type RunSql } from './run-queries.js';
 import { checkSendEvent, checkWait } from '../shared/event-rules.js';
 import * as events from './events.js';
-import { applyWrite } from './write-batch.js';
+import { writeOps } from './one-run-write.js';
 import { listLabelled, loadLinks, pruneRuns } from './search-queries.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
@@ -310,7 +310,7 @@ export class PostgresStore implements Store {
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
     if (ops.length === 0) return { fenced: [] };
     for (const op of ops) checkWriteOp(op);
-    return this.run('write', (pool) => applyWrite(pool, this.schema, ops, false));
+    return this.run('write', (pool) => writeOps(pool, this.schema, ops, false));
   }
 
   /**
@@ -319,7 +319,7 @@ export class PostgresStore implements Store {
    */
   async writeSettled(ops: WriteOp[]): Promise<WriteOutcome> {
     if (ops.length === 0) return { fenced: [] };
-    return writeSettled(ops, (batch) => this.run('write', (pool) => applyWrite(pool, this.schema, batch, true)));
+    return writeSettled(ops, (batch) => this.run('write', (pool) => writeOps(pool, this.schema, batch, true)));
   }
 
   async claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null> {

@@ -54,7 +54,7 @@ export function writeSql(schema: string, skipLocked: boolean, withBlobs = false)
     SELECT id, lease_epoch AS epoch FROM locked`;
 }
 
-const JOURNAL_UPSERT = `ON CONFLICT (run_id, path) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status,
+export const JOURNAL_UPSERT = `ON CONFLICT (run_id, path) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status,
         attempt = EXCLUDED.attempt, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
         meta = EXCLUDED.meta, started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at`;
 
@@ -99,74 +99,6 @@ export function journalOnlySql(schema: string, skipLocked: boolean): string {
     SELECT id, lease_epoch AS epoch FROM locked`;
 }
 
-/** How many journal rows a single-run statement carries: none, one (scalar parameters), or several (arrays). */
-export type OneRunRows = 0 | 1 | 'many';
-
-/**
- * The ops of one run at one epoch (most batches when runs execute one at a time: a step's journal row,
- * or a run's settle patch) in one statement with scalar parameters. The run is looked up by `id = $1`
- * on the primary key, which has one plan whatever the table's statistics, so these statements are
- * named: each connection parses and plans each variant once, and a step's commit is one Bind/Execute
- * round trip. Scalars instead of one-element arrays save the server the array parsing and the unnest
- * (about 35 µs a statement measured on the bench machine, where one commit takes about 200 µs).
- *
- * Parameters: $1 run id, $2 epoch; with `patch`, $3-$18 the patch (now, then has/value pairs for
- * status, state, result, error, wake_at, status_reason, request_context, then release); then the
- * journal columns without run id and epoch (path, kind, status, attempt, input, output, error, meta,
- * started_at, ended_at), scalars for one row, arrays for several.
- */
-export function oneRunSql(schema: string, skipLocked: boolean, patch: boolean, rows: OneRunRows): string {
-  const runs = `"${schema}".runs`;
-  const parts = [
-    `WITH locked AS MATERIALIZED (
-      SELECT id, lease_epoch FROM ${runs} WHERE id = $1 FOR NO KEY UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
-    )`,
-  ];
-  if (patch) {
-    parts.push(`patched AS (
-      UPDATE ${runs} r SET
-        status = CASE WHEN $4::bool THEN $5::text ELSE r.status END,
-        state = CASE WHEN $6::bool THEN $7::text ELSE r.state END,
-        result = CASE WHEN $8::bool THEN $9::text ELSE r.result END,
-        error = CASE WHEN $10::bool THEN $11::text ELSE r.error END,
-        wake_at = CASE WHEN $12::bool THEN $13::bigint ELSE r.wake_at END,
-        status_reason = CASE WHEN $14::bool THEN $15::text ELSE r.status_reason END,
-        request_context = CASE WHEN $16::bool THEN $17::text ELSE r.request_context END,
-        owner = CASE WHEN $18::bool THEN NULL ELSE r.owner END,
-        lease_expires_at = CASE WHEN $18::bool THEN NULL ELSE r.lease_expires_at END,
-        updated_at = $3::bigint
-      FROM locked l WHERE r.id = $1 AND l.id = r.id AND l.lease_epoch = $2
-      RETURNING 1
-    )`);
-  }
-  const f = patch ? 19 : 3;
-  const p = (i: number, type: string) => `$${f + i}::${type}${rows === 'many' ? '[]' : ''}`;
-  const cols = `${p(0, 'text')}, ${p(1, 'text')}, ${p(2, 'text')}, ${p(3, 'int')}, ${p(4, 'text')}, ${p(5, 'text')}, ${p(6, 'text')}, ${p(7, 'text')}, ${p(8, 'bigint')}, ${p(9, 'bigint')}`;
-  const insert = `INSERT INTO "${schema}".journal AS j (run_id, path, kind, status, attempt, input, output, error, meta,
-          started_at, ended_at)`;
-  if (rows === 1) {
-    parts.push(`ins AS (
-      ${insert}
-      SELECT $1, ${cols} FROM locked WHERE lease_epoch = $2
-      ${JOURNAL_UPSERT}
-      RETURNING 1
-    )`);
-  } else if (rows === 'many') {
-    parts.push(`ins AS (
-      ${insert}
-      SELECT $1, i.path, i.kind, i.status, i.attempt, i.input, i.output, i.error, i.meta, i.started_at, i.ended_at
-      FROM unnest(${cols}) WITH ORDINALITY AS i(path, kind, status, attempt, input, output, error, meta,
-          started_at, ended_at, ord)
-      WHERE EXISTS (SELECT 1 FROM locked WHERE lease_epoch = $2)
-      ORDER BY i.ord
-      ${JOURNAL_UPSERT}
-      RETURNING 1
-    )`);
-  }
-  return `${parts.join(',\n    ')}
-    SELECT id, lease_epoch AS epoch FROM locked`;
-}
-
 /**
  * The blobs the batch's rows reference (domain/value-codec.ts), inserted in the same statement where
  * their run's epoch matches; one already stored is kept. Only in batches that carry blobs, so the
@@ -190,13 +122,13 @@ export function epochsSql(schema: string): string {
   return `SELECT id, lease_epoch AS epoch FROM "${schema}".runs WHERE id = ANY($1::text[])`;
 }
 
-type PatchOp = Extract<WriteOp, { type: 'run' }>;
+export type PatchOp = Extract<WriteOp, { type: 'run' }>;
 
 /**
  * Patches merged per (run, epoch), in order: an UPDATE ... FROM changes each row at most once, so several
  * patches of one run in a batch become one.
  */
-function mergePatches(ops: PatchOp[]): PatchOp[] {
+export function mergePatches(ops: PatchOp[]): PatchOp[] {
   const merged = new Map<string, PatchOp>();
   for (const op of ops) {
     const key = `${op.epoch}\u0000${op.runId}`;
@@ -211,7 +143,7 @@ function mergePatches(ops: PatchOp[]): PatchOp[] {
 }
 
 /** One merged patch as writeSql's patch columns (run id, epoch, now, then has/value pairs, release). */
-function patchValues({ runId, epoch, patch: p, now }: PatchOp): unknown[] {
+export function patchValues({ runId, epoch, patch: p, now }: PatchOp): unknown[] {
   return [
     runId,
     epoch,
@@ -252,7 +184,7 @@ function definedOnly(p: RunPatch): RunPatch {
  * Journal columns. Repeated (run, path, epoch) keys are folded into one row first (an upsert cannot touch
  * a row twice in one statement): the last values win and the first occurrence keeps its place.
  */
-function journalColumns(ops: { epoch: number; entry: JournalEntry }[]): unknown[][] {
+export function journalColumns(ops: { epoch: number; entry: JournalEntry }[]): unknown[][] {
   const cols: unknown[][] = Array.from({ length: 12 }, () => []);
   const index = new Map<string, number>();
   for (const { epoch, entry: e } of ops) {
@@ -332,9 +264,8 @@ export async function applyWrite(db: Queryable, schema: string, ops: WriteOp[], 
 }
 
 /**
- * The statement for a batch: rows with blobs take writeSql with its blob insert; the ops of one run at
- * one epoch take a named single-run statement (oneRunSql); other journal-only batches skip the run
- * patch, and the rest take writeSql.
+ * The statement for a batch of several runs (one run's ops take one-run-write.ts): rows with blobs take
+ * writeSql with its blob insert, journal-only batches skip the run patch, and the rest take writeSql.
  */
 function statementFor(
   schema: string,
@@ -346,31 +277,6 @@ function statementFor(
 ): [string, unknown[], string?] {
   // Rows that carry blobs (large values stored by content) take writeSql with its blob insert.
   if (blobs) return [writeSql(schema, skipLocked, true), [ids, ...patchColumns(patches), ...journalColumns(journal), ...blobs]];
-  const one = ids.length === 1 ? oneRunStatement(schema, skipLocked, ids[0]!, patches, journal) : null;
-  if (one) return one;
   if (patches.length === 0) return [journalOnlySql(schema, skipLocked), [ids, ...journalColumns(journal)]];
   return [writeSql(schema, skipLocked, false), [ids, ...patchColumns(patches), ...journalColumns(journal)]];
-}
-
-/** oneRunSql and its parameters for one run's ops, when they all carry one epoch (else null). */
-function oneRunStatement(
-  schema: string,
-  skipLocked: boolean,
-  runId: string,
-  patches: PatchOp[],
-  journal: { epoch: number; entry: JournalEntry }[],
-): [string, unknown[], string] | null {
-  const epoch = patches[0]?.epoch ?? journal[0]!.epoch;
-  if (!patches.every((p) => p.epoch === epoch) || !journal.every((j) => j.epoch === epoch)) return null;
-  const patch = patches.length > 0 ? mergePatches(patches)[0]! : null;
-  // Rows folded by (run, path) first; columns 0 (run id) and 11 (epoch) are the single $1 and $2.
-  const cols = journal.length > 0 ? journalColumns(journal).slice(1, 11) : [];
-  const n = cols[0]?.length ?? 0;
-  const rows: OneRunRows = n === 0 ? 0 : n === 1 ? 1 : 'many';
-  const values: unknown[] = [runId, epoch];
-  if (patch) values.push(...patchValues(patch).slice(2));
-  if (rows === 1) values.push(...cols.map((c) => c[0]));
-  else if (rows === 'many') values.push(...cols);
-  const name = `weft_${schema}_one${patch ? '_patch' : ''}_${rows}${skipLocked ? '_skip' : ''}`;
-  return [oneRunSql(schema, skipLocked, patch !== null, rows), values, name];
 }
