@@ -78,7 +78,7 @@ export class PostgresStore implements Store {
   private readonly scheduleSql: schedules.ScheduleSql;
   private readonly eventSql: events.EventSql;
   private listener: PgListener | null = null;
-  private readonly names: { createMany: string };
+  private readonly names: { createMany: string; createOne: string };
   private readonly settings: SessionSettings;
   private readonly clock: DbClock;
   private readonly onPoolError = (): void => {
@@ -102,7 +102,7 @@ export class PostgresStore implements Store {
     this.scheduleSql = schedules.scheduleSql(this.schema);
     this.eventSql = events.eventSql(this.schema);
     const n = (s: string): string => `weft_${this.schema}_${s}`;
-    this.names = { createMany: n('create_many') };
+    this.names = { createMany: n('create_many'), createOne: n('create_one') };
   }
 
   async open(): Promise<void> {
@@ -220,15 +220,11 @@ export class PostgresStore implements Store {
   /** createRuns without the checks (createRunsSettled made them already, item by item). */
   private async insertRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
     return this.run('createRuns', async (pool) => {
-      const cols: unknown[][] = Array.from({ length: 18 }, () => []);
-      const seen = new Set<string>();
-      for (const r of runs) {
-        if (seen.has(r.runId)) continue;
-        seen.add(r.runId);
-        pgRunValues(r).forEach((v, i) => cols[i]!.push(v));
-      }
       // Only the ids (and the lease the database granted) come back: the rows are built from the input.
-      const inserted = await query<{ id: string; leaseExpiresAt: number | null }>(pool, this.runSql.insertMany, cols, this.names.createMany);
+      const inserted =
+        runs.length === 1
+          ? await query<{ id: string; leaseExpiresAt: number | null }>(pool, this.runSql.insertOne, pgRunValues(runs[0]!), this.names.createOne)
+          : await query<{ id: string; leaseExpiresAt: number | null }>(pool, this.runSql.insertMany, runColumns(runs), this.names.createMany);
       const created = new Map(inserted.rows.map((r) => [r.id, r.leaseExpiresAt]));
       const byId = new Map<string, RunRecord>();
       for (const r of runs) {
@@ -615,6 +611,18 @@ export class PostgresStore implements Store {
 }
 
 /** A new run's column values (shared/run-rules.ts), with the lease as a length: the database adds its clock. */
+/** insertMany's columns: one array per column, each run once (the first occurrence of an id). */
+function runColumns(runs: NewRun[]): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: 18 }, () => []);
+  const seen = new Set<string>();
+  for (const r of runs) {
+    if (seen.has(r.runId)) continue;
+    seen.add(r.runId);
+    pgRunValues(r).forEach((v, i) => cols[i]!.push(v));
+  }
+  return cols;
+}
+
 function pgRunValues(run: NewRun): unknown[] {
   const values = newRunValues(run);
   values[9] = leaseLength(run.owner, run.leaseExpiresAt, run.now);
