@@ -512,7 +512,10 @@ export class RunExecution implements Exec {
       if (final.length > 0 && !this.lost) {
         const committed = await this.host.committer.writeAll(final).then(
           () => true,
-          () => false,
+          (err: unknown) => {
+            if (err instanceof LeaseLostError) this.loseLease('fenced');
+            return false;
+          },
         );
         this.releaseEvents(committed);
       } else this.releaseEvents(false);
