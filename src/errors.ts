@@ -156,7 +156,7 @@ export class StepTimeoutError extends WeftError {
 }
 
 export class PayloadError extends WeftError {
-  constructor(code: 'PAYLOAD_NOT_SERIALIZABLE' | 'PAYLOAD_TOO_LARGE' | 'PAYLOAD_TOO_DEEP' | 'RUN_BUDGET_EXCEEDED', message: string) {
+  constructor(code: 'PAYLOAD_NOT_SERIALIZABLE' | 'PAYLOAD_TOO_LARGE' | 'PAYLOAD_TOO_DEEP' | 'RUN_BUDGET_EXCEEDED' | 'STREAM_CHUNK_TOO_LARGE', message: string) {
     super(code, message);
   }
 }

@@ -20,6 +20,8 @@ export type {
 export type { Step, StepComponent, StepConfig, StepContext, StepWriter, SuspendOptions, RetryConfig, TracingContext, ReceivedEvent } from './define/types.js';
 export type { WaitForEventOptions, EventTrigger } from './define/events.js';
 export type { SendEventOptions, SendEventOutcome } from './engine/event-commands.js';
+export type { RunStreamEvent, RunStreamPage } from './engine/stream-reader.js';
+export type { FollowOptions as RunStreamFollowOptions } from './engine/stream-follow.js';
 export type {
   CreateRunOptions,
   ListRunsOptions,

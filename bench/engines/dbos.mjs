@@ -10,6 +10,10 @@ import { insertFloor } from '../lib/pg-floor.mjs';
 
 const DB = benchDb('weft_bench_dbos');
 const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+// Scenario i: how many waiter workflows have reached their DBOS.recv (counted in this process).
+const waiting = { entered: 0 };
+const WAITER_TIMEOUT_S = 24 * 3600;
+const waiterId = (key) => `waiter-${key}`;
 
 function register() {
   const steps = [];
@@ -82,6 +86,17 @@ function register() {
       { name: 'sleeper' },
     ),
     one: DBOS.registerWorkflow(async (input) => one(input), { name: 'one' }),
+    // Scenario i: DBOS's counterpart of a run waiting for an event by key is a workflow (its id carries
+    // the key) blocked in DBOS.recv on a topic; the event is DBOS.send to that workflow id and topic.
+    waiter: DBOS.registerWorkflow(
+      async () => {
+        waiting.entered++;
+        const msg = await DBOS.recv('paid', WAITER_TIMEOUT_S);
+        if (msg === null) throw new Error('recv timed out');
+        return inc({ n: 0 });
+      },
+      { name: 'waiter' },
+    ),
   };
 }
 
@@ -147,6 +162,17 @@ function dbosAdapter() {
       });
       return { rows: rows.length, total: undefined };
     },
+    async startWaiter(key) {
+      await DBOS.startWorkflow(wf.waiter, { workflowID: waiterId(key) })();
+    },
+    countWaiters: async () => waiting.entered,
+    countWaitersDone: () => count('waiter', ['SUCCESS']),
+    // DBOS.send addresses one workflow by id and does not report delivery: 1 when it returned.
+    async sendEvent(key) {
+      await DBOS.send(waiterId(key), { ok: true }, 'paid');
+      return 1;
+    },
+    sendNote: 'DBOS.send to the waiting workflow id (DBOS has no matching by key: the sender must know the workflow id); each waiter is an in-memory workflow blocked in DBOS.recv',
     async close() {
       await pool?.end();
       await DBOS.shutdown();

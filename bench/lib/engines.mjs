@@ -12,7 +12,7 @@ export const ENGINES = [
   { name: 'weft-postgres', peer: false, durable: true, supports: {} },
   { name: 'mastra-memory', peer: true, durable: false, supports: { g: 'unsupported: in-memory store does not survive kill -9', j: MASTRA_J, s: 'unsupported: no indexed run metadata or tags to filter on', i: 'unsupported: Mastra 1.x removed waitForEvent', k: 'unsupported: scale-out is measured on weft-postgres only' } },
   { name: 'mastra-libsql', peer: true, durable: true, supports: { j: MASTRA_J, s: 'unsupported: no indexed run metadata or tags to filter on', i: 'unsupported: Mastra 1.x removed waitForEvent', k: 'unsupported: scale-out is measured on weft-postgres only' } },
-  { name: 'dbos', peer: true, durable: true, supports: { h: 'not run: the benchmark has no DBOS version of the agent loop', j: DBOS_J, s: 'unsupported: no indexed run metadata or tags to filter on', i: 'not measured yet: no DBOS send/recv adapter in this harness', k: 'unsupported: scale-out is measured on weft-postgres only' } },
+  { name: 'dbos', peer: true, durable: true, supports: { h: 'not run: the benchmark has no DBOS version of the agent loop', j: DBOS_J, s: 'unsupported: no indexed run metadata or tags to filter on', k: 'unsupported: scale-out is measured on weft-postgres only' } },
 ];
 
 export const SCENARIOS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 's'];

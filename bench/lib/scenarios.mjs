@@ -246,8 +246,9 @@ async function scenarioF(ad, sizes) {
   return out;
 }
 
-// Event matching: `runs` runs wait for an event on distinct keys (parked in the store, held by no
-// process); then `sends` events, one at a time, each to a random waiting key. Reported: how long a send
+// Event matching: `runs` runs wait for an event on distinct keys (weft: parked in the store, held by no
+// process; DBOS: workflows blocked in DBOS.recv, addressed by a workflow id carrying the key); then
+// `sends` events, one at a time, each to a random waiting key. Reported: how long a send
 // takes (stored, matched against the waits through their index, delivered: one transaction), p50/p99,
 // and that every addressed run went on to succeed.
 async function scenarioI(ad, { runs, sends, startBudgetMs, finishTimeoutMs }) {
@@ -274,6 +275,7 @@ async function scenarioI(ad, { runs, sends, startBudgetMs, finishTimeoutMs }) {
   return {
     runs: started,
     note: started < runs ? `stopped after ${started} runs: start budget of ${startBudgetMs} ms used up` : undefined,
+    emulated: ad.sendNote,
     seedMs,
     sends: s.n,
     sendP50Ms: s.p50,

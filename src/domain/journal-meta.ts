@@ -35,6 +35,16 @@ export interface RowMeta {
    * first attempt settled it). The row itself describes the latest attempt.
    */
   attempts?: AttemptMeta[];
+  /**
+   * The call wrote output chunks and its start went to the run's stream with the first of them
+   * (engine/interpreter/chunk-journal.ts): stream readers take its start from there, not from this row.
+   */
+  streamed?: true;
+}
+
+/** The meta of a row whose call streamed its start (see RowMeta.streamed), the rest kept. */
+export function streamedMeta(meta: string | null): string {
+  return JSON.stringify({ ...decodeMeta(meta), streamed: true });
 }
 
 export interface WaitMeta {

@@ -9,6 +9,9 @@ export const WORKFLOW_EVENT_TYPES = [
   'workflow-start',
   'workflow-step-start',
   'workflow-step-output',
+  // Output chunks a reader got from an attempt that a retry or a new owner superseded: discard them
+  // (docs/durability.md, "Run streams").
+  'workflow-step-output-reset',
   'workflow-step-progress',
   'workflow-step-result',
   'workflow-step-suspended',

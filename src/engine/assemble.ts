@@ -67,6 +67,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
   const events = new EventHub();
   const pending = new PendingHandles();
   const committer = new GroupCommitter(store, retry, seams);
+  committer.setCommitListener(events);
   // Parts created below are referenced lazily by the ones created before them.
   const p = { store, events, committer, retry } as EngineParts;
 
@@ -152,7 +153,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
           if (!store.registerWait) throw new InvalidArgumentError(`the ${store.kind} store does not support waiting for events`);
           return store.registerWait(req);
         }),
-      createToken: (runId, opts) => storeCall(() => createToken(store, runId, opts, seams.now())),
+      createToken: (runId, opts) => storeCall(() => createToken(store, runId, opts, seams.now(), o.eventKeepMs)),
       values: o.values,
       maxRunBytes: o.maxRunBytes,
       loopHistory: o.loopHistory,
@@ -176,7 +177,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
   p.course = new CourseCommands({ store, reader, claims, executions: p.executions, seams, maxPayloadBytes: o.maxPayloadBytes, storeCall, started, lifecycle });
   p.retention = o.worker
     ? new Retention(
-        { store, workflows: () => p.registry.withRetention(), now: seams.now, storeCall, onError: o.onError },
+        { store, workflows: () => p.registry.withRetention(), now: seams.now, storeCall, onError: o.onError, eventKeepMs: o.eventKeepMs },
         o.worker.pruneEveryMs,
         o.worker.pruneBatch,
       )
@@ -206,6 +207,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     maxPayloadBytes: o.maxPayloadBytes,
     storeCall,
     workflows: () => Object.values(p.registry.entries()),
+    lifetimes: { windowMs: o.eventWindowMs, keepMs: o.eventKeepMs },
   });
   p.queries = new RunQueries({ store, reader, pending, storeCall, workflowById });
   p.schedules = new SchedulesApi({

@@ -11,7 +11,7 @@ import { checkObject } from './checks.js';
 import { eventCatalog, type EventDeclaration } from './event-catalog.js';
 import { encode } from './payload.js';
 import { newTraceId } from './tracing.js';
-import { findToken, TOKEN_EVENT, useToken } from './tokens.js';
+import { eventExpiresAt, findToken, TOKEN_EVENT, useToken, type EventLifetimes } from './tokens.js';
 
 /** What `weft.sendEvent` takes besides the name. */
 export interface SendEventOptions {
@@ -41,6 +41,8 @@ export interface EventDeps {
   maxPayloadBytes: number;
   storeCall<T>(fn: () => Promise<T>): Promise<T>;
   workflows(): Iterable<AnyWorkflow>;
+  /** How long stored events are kept (the engine's `events` options). */
+  lifetimes: EventLifetimes;
 }
 
 /**
@@ -87,7 +89,8 @@ export class EventCommands {
     const text = encode(o.data, `data of event "${name}"`, max);
     const res: SendEventResult = await this.d.storeCall(() => {
       if (!this.d.store.sendEvent) throw new InvalidArgumentError(`the ${this.d.store.kind} store does not support events`);
-      return this.d.store.sendEvent({ event: { id, name, key: o.key ?? null, runId: target?.runId ?? null, data: text, now }, startRuns });
+      const expiresAt = eventExpiresAt(now, this.d.lifetimes);
+      return this.d.store.sendEvent({ event: { id, name, key: o.key ?? null, runId: target?.runId ?? null, data: text, now, expiresAt }, startRuns });
     });
     if (res.delivered.length || res.started.length) this.d.worker?.nudge();
     return { id, created: res.created, delivered: res.delivered.map((r) => r.runId), started: res.started };
@@ -111,7 +114,7 @@ export class EventCommands {
     const wf = run ? [...this.d.workflows()].find((w) => w.id === run.workflowId) : undefined;
     for (const s of (wf ? eventCatalog([wf]).get(TOKEN_EVENT)?.schemas : undefined) ?? []) await validate(s, data, 'Invalid token data');
     const text = encode(data, 'token data', this.d.maxPayloadBytes);
-    const res = await this.d.storeCall(() => useToken(this.d.store, found, text, now));
+    const res = await this.d.storeCall(() => useToken(this.d.store, found, text, now, this.d.lifetimes));
     if (res.delivered) this.d.worker?.nudge();
     return res;
   }

@@ -13,6 +13,33 @@ export interface EventSource {
  */
 export class EventHub implements EventSource {
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** Readers of runs' durable streams waiting for this process's next commit of the run. */
+  private readonly commitWaiters = new Map<string, Set<() => void>>();
+
+  /** Calls `wake` after this process's next commit that wrote to the run (run stream readers). */
+  onCommit(runId: string, wake: () => void): () => void {
+    let set = this.commitWaiters.get(runId);
+    if (!set) this.commitWaiters.set(runId, (set = new Set()));
+    set.add(wake);
+    return () => {
+      set.delete(wake);
+      if (set.size === 0 && this.commitWaiters.get(runId) === set) this.commitWaiters.delete(runId);
+    };
+  }
+
+  /** Whether any reader waits for a commit (the group committer asks before it lists a batch's runs). */
+  wanted(): boolean {
+    return this.commitWaiters.size > 0;
+  }
+
+  /** The group committer committed writes of these runs. */
+  committed(runIds: Iterable<string>): void {
+    if (this.commitWaiters.size === 0) return;
+    for (const id of runIds) {
+      const set = this.commitWaiters.get(id);
+      if (set) for (const wake of [...set]) wake();
+    }
+  }
 
   has(runId: string): boolean {
     return this.listeners.has(runId);

@@ -8,6 +8,12 @@ function asStoreFailure(err: unknown): unknown {
   return err instanceof WeftError ? err : new StoreError('store write failed', { cause: err });
 }
 
+/** Who hears of committed batches: asked first whether anyone waits, so a batch nobody waits on costs nothing. */
+export interface CommitListener {
+  wanted(): boolean;
+  committed(runIds: Iterable<string>): void;
+}
+
 interface PendingWrite {
   op: WriteOp;
   resolve: () => void;
@@ -43,6 +49,8 @@ export class GroupCommitter {
    */
   private readonly held = new Map<string, PendingWrite[]>();
   private released: (() => void)[] = [];
+  /** Told which runs each batch committed writes for, while it wants to be (run stream readers wake on it). */
+  private onCommit: CommitListener | null = null;
 
   /**
    * @param maxInFlight batches committing at once per lane (creations, writes). 1 on every store: while a batch commits, new writes
@@ -57,6 +65,11 @@ export class GroupCommitter {
     private readonly maxBatch = 2000,
     private readonly maxInFlight = 1,
   ) {}
+
+  /** Sets who hears of committed batches (the engine's EventHub). */
+  setCommitListener(listener: CommitListener): void {
+    this.onCommit = listener;
+  }
 
   write(op: WriteOp): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -192,10 +205,17 @@ export class GroupCommitter {
         else p.resolve();
       }
       for (const runId of later) this.hold(runId, hold.filter((p) => runIdOf(p.op) === runId));
+      if (this.onCommit?.wanted()) this.notify(ops, skipped);
     } catch (err) {
       const e = err instanceof StoreError ? err : new StoreError('store write failed', { cause: err });
       for (const p of batch) p.reject(e);
     }
+  }
+
+  private notify(ops: WriteOp[], skipped: (op: WriteOp) => boolean): void {
+    const ids = new Set<string>();
+    for (const op of ops) if (!skipped(op)) ids.add(runIdOf(op));
+    this.onCommit!.committed(ids);
   }
 
   /**

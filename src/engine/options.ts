@@ -55,9 +55,12 @@ export interface WeftOptions {
   storeRetryMs?: number;
   /**
    * Events: an event sent while no run waits for it is kept for runs that reach a matching wait up to
-   * `windowMs` after it was sent (default 1 hour; 0: only runs already waiting get it).
+   * `windowMs` after it was sent (default 1 hour; 0: only runs already waiting get it). Workers' retention
+   * deletes stored events once nothing can take them: after `max(windowMs, keepMs)`, or `keepMs` after
+   * the run an event was sent to took it (default 1 hour). Within `keepMs` a resend with the same `id`
+   * does nothing (docs/operations.md, "Retention").
    */
-  events?: { windowMs?: number };
+  events?: { windowMs?: number; keepMs?: number };
   /** Called with background errors (a failed poll, a lost connection). Default: console.error. */
   onError?: (err: unknown) => void;
 }
@@ -74,6 +77,8 @@ export interface ResolvedOptions {
   loopHistory: number;
   storeRetryMs: number;
   eventWindowMs: number;
+  /** How long a stored event is kept at least (events.keepMs). */
+  eventKeepMs: number;
   onError: (err: unknown) => void;
   seams: Seams;
   /** Set only for the process-wide default engine: it receives the engine's runtime and binds nothing. */
@@ -122,6 +127,7 @@ export function resolveOptions(opts: WeftOptions): ResolvedOptions {
     loopHistory: checkLoopHistory(opts.loopHistory ?? DEFAULT_LOOP_HISTORY),
     storeRetryMs: checkNonNegative(opts.storeRetryMs ?? 300_000, 'storeRetryMs'),
     eventWindowMs: checkNonNegative(eventsOption(opts.events).windowMs ?? 3_600_000, 'events.windowMs'),
+    eventKeepMs: checkNonNegative(eventsOption(opts.events).keepMs ?? 3_600_000, 'events.keepMs'),
     onError: opts.onError ?? ((err) => console.error('[weft]', err)),
     seams,
     asDefaultEngine,
@@ -130,8 +136,8 @@ export function resolveOptions(opts: WeftOptions): ResolvedOptions {
   };
 }
 
-function eventsOption(v: unknown): { windowMs?: number } {
+function eventsOption(v: unknown): { windowMs?: number; keepMs?: number } {
   if (v === undefined) return {};
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError('events must be an object ({ windowMs? })');
-  return v as { windowMs?: number };
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError('events must be an object ({ windowMs?, keepMs? })');
+  return v as { windowMs?: number; keepMs?: number };
 }

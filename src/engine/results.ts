@@ -126,6 +126,8 @@ export function buildSteps(journal: Iterable<JournalEntry>, opts: StepsOptions):
   steps: Record<string, StepResult<unknown>>;
   suspended: string[][];
   suspendPayload: Record<string, unknown>;
+  /** The journal path each entry of `steps` was built from (run streams position its events by it). */
+  source: Map<string, string>;
 } {
   const steps: Record<string, StepResult<unknown>> = {};
   /** The journal path each entry of `steps` was built from (a later loop round replaces an earlier one). */
@@ -196,7 +198,7 @@ export function buildSteps(journal: Iterable<JournalEntry>, opts: StepsOptions):
       source.set(anc.key, anc.path);
     }
   }
-  return { steps, suspended, suspendPayload };
+  return { steps, suspended, suspendPayload, source };
 }
 
 function runError(text: string | null): unknown {

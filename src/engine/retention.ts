@@ -1,5 +1,5 @@
 import type { AnyWorkflow } from '../define/workflow.js';
-import type { PruneRequest, Store } from '../store/types.js';
+import type { EventPruneRequest, PruneRequest, Store } from '../store/types.js';
 
 /** Batches one workflow and outcome may take in one pass: a large backlog drains over several passes. */
 const MAX_BATCHES_PER_PASS = 20;
@@ -11,6 +11,8 @@ export interface RetentionDeps {
   now(): number;
   storeCall<T>(fn: () => Promise<T>): Promise<T>;
   onError(err: unknown): void;
+  /** events.keepMs: an event its run took is deleted this long after. */
+  eventKeepMs: number;
 }
 
 /** Counters of what retention pruned in this process (docs/operations.md, "Retention"). */
@@ -21,6 +23,8 @@ export interface RetentionStats {
   batches: number;
   /** Runs deleted, by workflow id and outcome. */
   deleted: Record<string, { success: number; failed: number; canceled: number }>;
+  /** Stored events deleted (expired, or taken by the run they were sent to; token records with them). */
+  eventsDeleted: number;
   /** When the last pass ended (ms), or null. */
   lastPassAt: number | null;
   /** How long the last pass took (ms). */
@@ -33,14 +37,15 @@ export interface RetentionStats {
  * Applies workflows' retention policies (`retention: { success: '7d', failed: '30d' }`) in the
  * background of a worker: every `everyMs`, for each policy, finished runs older than its duration are
  * deleted with their journals in batches of `batch` runs, each batch its own short transaction, so
- * claims and writes of other runs are never held up for long. Runs still held for their lifecycle
+ * claims and writes of other runs are never held up for long. Then the stored events nothing can take
+ * any more go the same way (see EventPruneRequest). Runs still held for their lifecycle
  * callbacks or onFailure are kept until that work is recorded. Every worker prunes; the store makes
  * concurrent passes safe (PostgreSQL skips rows another pass has locked; SQLite serialises).
  */
 export class Retention {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | null = null;
-  readonly stats: RetentionStats = { passes: 0, batches: 0, deleted: {}, lastPassAt: null, lastPassMs: null, lastError: null };
+  private running: Promise<{ runs: number; events: number }> | null = null;
+  readonly stats: RetentionStats = { passes: 0, batches: 0, deleted: {}, eventsDeleted: 0, lastPassAt: null, lastPassMs: null, lastError: null };
 
   constructor(
     private readonly d: RetentionDeps,
@@ -64,17 +69,17 @@ export class Retention {
     await this.running?.catch(() => undefined);
   }
 
-  /** One pass over every policy now; returns how many runs it deleted. One pass at a time per process. */
-  pass(): Promise<number> {
+  /** One pass over every policy and the events now; returns what it deleted. One pass at a time per process. */
+  pass(): Promise<{ runs: number; events: number }> {
     this.running ??= this.passOnce().finally(() => {
       this.running = null;
     });
     return this.running;
   }
 
-  private async passOnce(): Promise<number> {
+  private async passOnce(): Promise<{ runs: number; events: number }> {
     const prune = this.d.store.pruneRuns;
-    if (!prune) return 0;
+    if (!prune) return { runs: 0, events: 0 };
     const started = this.d.now();
     let total = 0;
     try {
@@ -96,8 +101,9 @@ export class Retention {
           }
         }
       }
+      const events = await this.pruneEvents();
       this.stats.lastError = null;
-      return total;
+      return { runs: total, events };
     } catch (err) {
       this.stats.lastError = (err as Error)?.message ?? String(err);
       this.d.onError(err);
@@ -107,5 +113,24 @@ export class Retention {
       this.stats.lastPassAt = this.d.now();
       this.stats.lastPassMs = this.d.now() - started;
     }
+  }
+
+  /** Stored events nothing can take any more, in batches like runs (see EventPruneRequest). */
+  private async pruneEvents(): Promise<number> {
+    const prune = this.d.store.pruneEvents;
+    if (!prune) return 0;
+    let total = 0;
+    for (let i = 0; i < MAX_BATCHES_PER_PASS; i++) {
+      const now = this.d.now();
+      // keepMs: Infinity keeps them for good: the earliest time there is, which no event was taken before.
+      const req: EventPruneRequest = { now, consumedBefore: Math.max(now - this.d.eventKeepMs, -8.64e15), limit: this.batch };
+      const n = await this.d.storeCall(() => prune.call(this.d.store, req));
+      this.stats.batches++;
+      this.stats.eventsDeleted += n;
+      total += n;
+      if (n < this.batch) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    return total;
   }
 }

@@ -23,8 +23,28 @@ export interface CreatedToken {
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
-/** Issues a token for a run: stored (as its hash) before it is returned, so the URL works at once. */
-export async function createToken(store: Store, runId: string, opts: unknown, now: number): Promise<CreatedToken> {
+/** How long stored events are kept: see WeftOptions.events. */
+export interface EventLifetimes {
+  windowMs: number;
+  keepMs: number;
+}
+
+/**
+ * When retention may delete an event sent now: once no wait can take it any more (a wait takes events
+ * sent up to windowMs before it began) and its id has been kept keepMs for idempotent resends.
+ */
+export function eventExpiresAt(now: number, l: EventLifetimes): number {
+  // Infinity (keep forever) as the latest time a Date can hold, which no pass ever reaches.
+  return Math.min(now + Math.max(l.windowMs, l.keepMs), LATEST_MS);
+}
+
+const LATEST_MS = 8.64e15;
+
+/**
+ * Issues a token for a run: stored (as its hash) before it is returned, so the URL works at once. Its
+ * record is kept `keepMs` past the expiry, so a late completion hears TOKEN_EXPIRED before TOKEN_NOT_FOUND.
+ */
+export async function createToken(store: Store, runId: string, opts: unknown, now: number, keepMs: number): Promise<CreatedToken> {
   if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new InvalidArgumentError('createToken options must be an object');
   const o = (opts ?? {}) as { timeout?: number | string };
   const ms = o.timeout === undefined ? DEFAULT_TIMEOUT_MS : durationMs(o.timeout);
@@ -32,7 +52,7 @@ export async function createToken(store: Store, runId: string, opts: unknown, no
   const token = randomBytes(32).toString('base64url');
   const expiresAt = now + ms;
   if (!store.sendEvent) throw new InvalidArgumentError(`the ${store.kind} store does not support events`);
-  await store.sendEvent({ event: { id: `token-record:${hash(token)}`, name: ISSUED, key: null, runId, data: JSON.stringify({ expiresAt }), now } });
+  await store.sendEvent({ event: { id: `token-record:${hash(token)}`, name: ISSUED, key: null, runId, data: JSON.stringify({ expiresAt }), now, expiresAt: Math.min(expiresAt + keepMs, LATEST_MS) } });
   return { token, url: `/api/weft/tokens/${token}`, expiresAt: new Date(expiresAt) };
 }
 
@@ -49,8 +69,15 @@ export async function findToken(store: Store, token: unknown, now: number): Prom
 }
 
 /** Completes a token found by findToken: its run's `.waitForToken` gets `data` (JSON text). Once. */
-export async function useToken(store: Store, found: { hash: string; runId: string }, data: string | null, now: number): Promise<{ runId: string; delivered: boolean }> {
-  const res = await store.sendEvent!({ event: { id: `token:${found.hash}`, name: TOKEN_EVENT, key: null, runId: found.runId, data, now } });
+export async function useToken(
+  store: Store,
+  found: { hash: string; runId: string },
+  data: string | null,
+  now: number,
+  lifetimes: EventLifetimes,
+): Promise<{ runId: string; delivered: boolean }> {
+  const event = { id: `token:${found.hash}`, name: TOKEN_EVENT, key: null, runId: found.runId, data, now, expiresAt: eventExpiresAt(now, lifetimes) };
+  const res = await store.sendEvent!({ event });
   if (!res.created) throw new TokenUsedError();
   return { runId: found.runId, delivered: res.delivered.length > 0 };
 }

@@ -17,6 +17,8 @@ import { resolveOptions, type ResolvedOptions, type WeftOptions } from './option
 import type { ScheduleInfo } from './schedules.js';
 import { startBulk, type BulkHandle, type BulkOptions } from './bulk.js';
 import { withStoreRetry } from './store-retry.js';
+import { parseStreamId, readRunStream, type RunStreamEvent, type RunStreamPage } from './stream-reader.js';
+import { followRunStream, type FollowOptions } from './stream-follow.js';
 
 export type { WeftOptions, SendEventOptions, SendEventOutcome };
 
@@ -193,19 +195,21 @@ export class Weft {
 
   /**
    * Applies the registered workflows' retention policies now (workers also do it every
-   * `worker.pruneEveryMs`); returns how many runs were deleted. Throws on a pure client (no worker).
+   * `worker.pruneEveryMs`), and deletes the stored events nothing can take any more; returns how many
+   * runs and events were deleted. Throws on a pure client (no worker).
    */
-  async applyRetention(): Promise<{ deleted: number }> {
+  async applyRetention(): Promise<{ deleted: number; eventsDeleted: number }> {
     await this.start();
     const retention = this.#p.retention;
     if (!retention) throw new InvalidArgumentError('retention is applied by workers; this engine has worker: false');
-    return { deleted: await retention.pass() };
+    const { runs, events } = await retention.pass();
+    return { deleted: runs, eventsDeleted: events };
   }
 
   /** What retention pruned in this process: passes, batches, runs deleted per workflow and outcome. */
   retentionStats(): RetentionStats {
     const s = this.#p.retention?.stats;
-    if (!s) return { passes: 0, batches: 0, deleted: {}, lastPassAt: null, lastPassMs: null, lastError: null };
+    if (!s) return { passes: 0, batches: 0, deleted: {}, eventsDeleted: 0, lastPassAt: null, lastPassMs: null, lastError: null };
     return { ...s, deleted: Object.fromEntries(Object.entries(s.deleted).map(([k, v]) => [k, { ...v }])) };
   }
 
@@ -243,9 +247,38 @@ export class Weft {
     );
   }
 
-  /** Follows a run's live events in this process (what `run.stream()` and the server's SSE read). */
+  /** Follows a run's live events in this process (what `run.stream()` and the Mastra routes read). */
   subscribe(runId: string, listener: (e: WorkflowEvent) => void): () => void {
     return this.#p.events.subscribe(runId, listener);
+  }
+
+  /**
+   * One read of a run's durable stream (docs/durability.md, "Run streams"): its step events and output
+   * chunks after the event id `after` (absent: from the start), oldest first, each with its id. Works
+   * for runs executed by any process, and after they finished until they are pruned. `settled` says
+   * the run's latest state is settled and nothing more follows; `more` that another read has more now.
+   */
+  async readRunStream(runId: string, opts: { after?: string | null } = {}): Promise<RunStreamPage> {
+    checkRunId(runId);
+    parseStreamId(opts.after);
+    await this.start();
+    return readRunStream(this.#p.store, runId, opts.after);
+  }
+
+  /**
+   * Follows a run's durable stream from `after` (absent: the start): yields each event once, in
+   * order, and ends after the run settles (ended or suspended), when it is deleted, or on `signal`.
+   * Continue a stream that ended or broke off by passing the last id you got as `after`.
+   */
+  followRunStream(runId: string, opts: FollowOptions = {}): AsyncGenerator<RunStreamEvent> {
+    checkRunId(runId);
+    parseStreamId(opts.after);
+    const p = this.#p;
+    const start = () => this.start();
+    return (async function* () {
+      await start();
+      yield* followRunStream({ store: p.store, onCommit: (id, wake) => p.events.onCommit(id, wake) }, runId, opts);
+    })();
   }
 
   // ---- safe deploys --------------------------------------------------------------------------------

@@ -32,11 +32,11 @@ export interface ServerOptions {
   mastraApiPrefix?: string | false;
   /** Serve the dashboard at `/`. Default true. */
   dashboard?: boolean;
-  /** Events kept per run for SSE replay (Last-Event-ID). Default 2000. */
+  /** Events kept per run by the in-memory feed of Mastra's stream routes (the SSE route reads the store). Default 2000. */
   eventBufferSize?: number;
   /** Runs whose events are kept in memory at once (idle ones are dropped first). Default 1000. */
   maxEventFeeds?: number;
-  /** How often the store is read for a streamed run executed elsewhere, in ms. Default 500. */
+  /** How often the store is read for a streamed run executed by another process, in ms. Default 500. */
   eventPollMs?: number;
   /** SSE keep-alive comment interval, in ms. Default 15000. */
   heartbeatMs?: number;

@@ -4,6 +4,26 @@ import type { Weft } from '../engine/weft.js';
 import type { RunSummaryJson, WorkflowInfo } from '../wire/types.js';
 import { jsonSchemaOf, stepSchemas } from './step-schemas.js';
 import { fingerprintOf } from '../engine/fingerprint.js';
+import { eventCatalog } from '../engine/event-catalog.js';
+
+const eventCache = new WeakMap<AnyWorkflow, Record<string, Record<string, unknown>>>();
+
+/**
+ * The data schema of each event a workflow waits for, as JSON Schema. A name waited for with several
+ * schemas (two waits) shows the first: the send checks the data against all of them anyway.
+ */
+function eventSchemas(wf: AnyWorkflow): Record<string, Record<string, unknown>> {
+  let out = eventCache.get(wf);
+  if (!out) {
+    out = {};
+    for (const [name, d] of eventCatalog([wf])) {
+      const schema = d.schemas[0] ? jsonSchemaOf(d.schemas[0]) : undefined;
+      if (schema) out[name] = schema;
+    }
+    eventCache.set(wf, out);
+  }
+  return out;
+}
 
 export type { RunSummaryJson, WorkflowInfo };
 
@@ -15,6 +35,8 @@ export function describeWorkflow(key: string, wf: AnyWorkflow): WorkflowInfo {
   info.fingerprint = fingerprintOf(wf);
   const input = jsonSchemaOf(wf.inputSchema);
   if (input) info.inputSchema = input;
+  const events = eventSchemas(wf);
+  if (Object.keys(events).length) info.events = events;
   return info;
 }
 

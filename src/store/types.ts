@@ -73,6 +73,15 @@ export interface JournalEntry {
   /** Insertion order within the run, assigned by the store. */
   seq?: number;
   /**
+   * Read only: the run stream position (shared with the stream's chunks, see StreamRow) of the row's
+   * latest outcome, and of the first write of the step call it records (its start). The store assigns
+   * a new `pos` when a write changes the row's status or start time, and keeps it otherwise (a
+   * compaction or a rewrite of the same outcome is no new event); `firstPos` stays while the start time
+   * does. Absent on rows of stores written before stream positions (read as 0).
+   */
+  pos?: number;
+  firstPos?: number;
+  /**
    * Write only: blobs of the run that `input`/`output` reference (domain/value-codec.ts) and that this
    * row is the first to need. The store keeps them with the run, in the same transaction as the row
    * (a blob already stored is kept as it is), and deletes them with the run. Rows read back never carry
@@ -137,14 +146,65 @@ export interface RunPatch {
   release?: boolean;
 }
 
+/** One output chunk a step call wrote (writer.write, writer.custom, an agent's text), to store. */
+export interface NewChunk {
+  /** The journal path of the step call that wrote it. */
+  path: string;
+  /** The step id its events show (the display id: nested prefixes included). */
+  step: string;
+  /** 1-based attempt of the call. */
+  attempt: number;
+  /** The event type: 'workflow-step-output' or a custom 'data-*' type. */
+  type: string;
+  /** JSON text of the event payload. */
+  payload: string;
+}
+
+/**
+ * One row of a run's stream (docs/durability.md, "Run streams"): an output chunk, or a reset that voids
+ * chunks written earlier (`type` STREAM_RESET, `payload` JSON `{ "voided": [positions] }`). `pos` is the
+ * store's stream position, shared with the journal rows' `pos` (one order per store, increasing with
+ * every commit that writes to the run), so a reader can continue after any position in any process.
+ */
+export interface StreamRow {
+  runId: string;
+  pos: number;
+  path: string;
+  step: string;
+  attempt: number;
+  type: string;
+  payload: string;
+}
+
+/** The type of the stream row that voids chunks of a superseded step call. */
+export const STREAM_RESET = 'workflow-step-output-reset';
+
+/**
+ * Stream writes, applied in order with the batch's other ops (and fenced like them). Chunks start
+ * open; a call's chunks are closed with the write of the outcome that keeps them. A void deletes open
+ * chunks and, when it deleted any, appends one STREAM_RESET row per step path naming them:
+ * - `path` and `beforeAttempt`: that path's open chunks of earlier attempts under this epoch (a retry);
+ * - neither: every open chunk written under an earlier epoch (a new owner takes over: calls that were in
+ *   flight when the previous owner stopped will run again).
+ */
+export type StreamOp =
+  | { type: 'chunks'; runId: string; epoch: number; now: number; chunks: NewChunk[] }
+  | { type: 'stream-close'; runId: string; epoch: number; path: string; attempt: number }
+  | { type: 'stream-void'; runId: string; epoch: number; now: number; path?: string; beforeAttempt?: number };
+
 /** A write made under a lease: applied only while the run's epoch still equals `epoch`. */
 export type WriteOp =
   | { type: 'journal'; epoch: number; entry: JournalEntry }
-  | { type: 'run'; runId: string; epoch: number; patch: RunPatch; now: number };
+  | { type: 'run'; runId: string; epoch: number; patch: RunPatch; now: number }
+  | StreamOp;
 
 /** The run a write belongs to (its fencing unit). */
 export function runIdOf(op: WriteOp): string {
   return op.type === 'journal' ? op.entry.runId : op.runId;
+}
+
+export function isStreamOp(op: WriteOp): op is StreamOp {
+  return op.type === 'chunks' || op.type === 'stream-close' || op.type === 'stream-void';
 }
 
 export interface WriteOutcome {
@@ -268,6 +328,19 @@ export interface PruneRequest {
   limit: number;
 }
 
+/**
+ * A batch of event pruning (retention): up to `limit` stored events are deleted with their delivery
+ * records, the ones past their `expiresAt` (before `now`) and the ones sent to one run that this run
+ * took before `consumedBefore` (a run takes an event once, so nothing can take them again). Deleting a
+ * token's completion (`token:<hash>`) deletes the token's record (`token-record:<hash>`) with it, so a
+ * token never works twice.
+ */
+export interface EventPruneRequest {
+  now: number;
+  consumedBefore: number;
+  limit: number;
+}
+
 export interface ResumeRequest {
   runId: string;
   /** The journal row to resume. */
@@ -350,6 +423,11 @@ export interface NewEvent {
   /** JSON text of the event's data. */
   data: string | null;
   now: number;
+  /**
+   * When retention may delete the event's record (ms): the end of its early-event window for an event,
+   * the expiry for a token's record. Default: `now` + DEFAULT_EVENT_KEEP_MS. See EventPruneRequest.
+   */
+  expiresAt?: number;
 }
 
 export interface StoredEvent {
@@ -468,8 +546,13 @@ export interface Store {
   /** The journals of many runs in one read: rows grouped by run (in `runIds` order), each run's in seq order. */
   loadJournals(runIds: readonly string[]): Promise<JournalEntry[]>;
   listRuns(filter: ListRunsFilter): Promise<ListRunsResult>;
-  /** Removes a run, its journal, its history and its blobs. Returns whether it existed. */
+  /** Removes a run, its journal, its history, its blobs and its stream. Returns whether it existed. */
   deleteRun(runId: string): Promise<boolean>;
+  /**
+   * The run's stream rows (chunks and resets) after position `after`, in position order, at most
+   * `limit`. Empty for a run without chunks (or no such run).
+   */
+  readStream(runId: string, after: number, limit: number): Promise<StreamRow[]>;
   /** Bytes of blob data stored for the run (0 when none or no such run): what its size budget counts. */
   blobBytes(runId: string): Promise<number>;
 
@@ -538,6 +621,8 @@ export interface Store {
   loadLinks?(runId: string): Promise<RunLinks>;
   /** Optional: one batch of retention pruning (see PruneRequest); returns how many runs were deleted. */
   pruneRuns?(req: PruneRequest): Promise<number>;
+  /** Optional: one batch of event pruning (see EventPruneRequest); returns how many events were deleted. */
+  pruneEvents?(req: EventPruneRequest): Promise<number>;
 
   /**
    * Optional: delivers events from other processes (PostgreSQL LISTEN/NOTIFY). Stores without it rely

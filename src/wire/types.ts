@@ -41,6 +41,11 @@ export interface WorkflowInfo {
   fingerprint?: string;
   /** Each step's resume and suspend schemas as JSON Schema (when the schema library can say), keyed like a result's step paths. */
   steps?: Record<string, StepSchemaInfo>;
+  /**
+   * The events this workflow waits for, each with the JSON Schema of its data (the wait's `schema`, or
+   * its step's resumeSchema, when the schema library can say): what the run page's event form is built from.
+   */
+  events?: Record<string, Record<string, unknown>>;
 }
 
 /** A run in a listing: the engine's RunSummary, plus `workflowId` (the same as `workflowName`). */

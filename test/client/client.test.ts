@@ -99,7 +99,7 @@ describe('client: workflows and runs', () => {
     await run.startAsync({ inputData: { ms: 300 } });
     const events = await collect(run.watch({ reconnectDelayMs: 10 }));
     expect(sseConnections).toBeGreaterThanOrEqual(2);
-    expect(lastIds[1]).toMatch(/\./);
+    expect(lastIds[1]).toMatch(/^\d+:\d+$/);
     expect(events.map((e) => e.type)).toEqual(['workflow-start', 'workflow-step-start', 'workflow-step-result', 'workflow-finish']);
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });

@@ -23,7 +23,7 @@ function recording() {
   let fencePath: string | null = null;
   const store = Object.create(inner) as Store;
   const record = (ops: WriteOp[]) => {
-    batches.push(ops.map((o) => (o.type === 'journal' ? o.entry.path : `run:${o.patch.status ?? '-'}`)));
+    batches.push(ops.map((o) => (o.type === 'journal' ? o.entry.path : o.type === 'run' ? `run:${o.patch.status ?? '-'}` : o.type)));
   };
   const fenced = (ops: WriteOp[]): WriteOutcome | null => {
     const hit = ops.find((o) => o.type === 'journal' && o.entry.path === fencePath);

@@ -60,11 +60,11 @@ describe.each(cases)('retention ($name)', ({ make }) => {
     const count = async (id: string) => (await weft.listRuns({ workflowId: id })).total;
 
     // Nothing is old enough yet.
-    expect(await weft.applyRetention()).toEqual({ deleted: 0 });
+    expect(await weft.applyRetention()).toEqual({ deleted: 0, eventsDeleted: 0 });
     clock.advance(8 * DAY);
     // Five successes past 7 days, in batches of two: three batches; the failure (30 d) and the other
     // workflow's run stay.
-    expect(await weft.applyRetention()).toEqual({ deleted: 5 });
+    expect(await weft.applyRetention()).toEqual({ deleted: 5, eventsDeleted: 0 });
     expect(await count(wfs.kept.id)).toBe(1);
     expect(await count(wfs.forever.id)).toBe(1);
     const stats = weft.retentionStats();
@@ -72,7 +72,7 @@ describe.each(cases)('retention ($name)', ({ make }) => {
     expect(stats.batches).toBeGreaterThanOrEqual(4); // the empty pass's batches, then 2 + 2 + 1 (+ the empty failed batch)
     expect(stats.lastError).toBeNull();
     clock.advance(23 * DAY);
-    expect(await weft.applyRetention()).toEqual({ deleted: 1 });
+    expect(await weft.applyRetention()).toEqual({ deleted: 1, eventsDeleted: 0 });
     expect(await count(wfs.kept.id)).toBe(0);
     expect(await count(wfs.forever.id)).toBe(1);
   });
@@ -101,7 +101,7 @@ describe.each(cases)('retention ($name)', ({ make }) => {
     await store.write([{ type: 'run', runId: 'held-run', epoch: 1, patch: { status: 'success', result: '{"n":1}' }, now: t0 }]);
     await (await wfs.kept.createRun({ runId: 'released-run' })).start({ inputData: { n: 2 } });
     clock.advance(8 * DAY);
-    expect(await weft.applyRetention()).toEqual({ deleted: 1 });
+    expect(await weft.applyRetention()).toEqual({ deleted: 1, eventsDeleted: 0 });
     expect(await store.loadRun('released-run')).toBeNull();
     expect((await store.loadRun('held-run'))?.owner).toBe('dead-owner');
   });

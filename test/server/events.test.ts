@@ -45,12 +45,12 @@ describe('GET .../events (SSE)', () => {
     expect(stale).toHaveLength(all.length);
   });
 
-  it('synthesizes step events from the store for runs this server did not watch', async () => {
-    // Run it through the engine directly: the server has no live feed for it.
+  it('reads step events and output chunks from the store for runs this server did not watch', async () => {
+    // Run it through the engine directly, before anyone listens: everything comes from the store.
     const run = await h.weft.getWorkflow('add').createRun();
     await run.start({ inputData: { n: 5 } });
     const msgs = (await readSse(await fetch(`${h.url}/api/weft/workflows/add/runs/${run.runId}/events`))).filter((m) => m.id);
-    expect(types(msgs)).toEqual(['workflow-start', 'workflow-step-start', 'workflow-step-result', 'workflow-step-start', 'workflow-step-result', 'workflow-finish']);
+    expect(types(msgs)).toEqual(['workflow-start', 'workflow-step-start', 'workflow-step-result', 'workflow-step-start', 'workflow-step-output', 'workflow-step-result', 'workflow-finish']);
     expect(msgs.at(-1)?.data.payload).toMatchObject({ workflowStatus: 'success', result: { n: 12 } });
   });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { createStep, createWorkflow } from '../../src/index.js';
 import { jsonSchemaOf, stepSchemas } from '../../src/server/step-schemas.js';
+import { describeWorkflow } from '../../src/server/views.js';
 
 const plain = { '~standard': { version: 1 as const, vendor: 'hand-made', validate: (value: unknown) => ({ value }) } };
 
@@ -28,5 +29,19 @@ describe('step schemas as JSON Schema (GET /api/weft/workflows/:id `steps`)', ()
     expect(Object.keys(steps).sort()).toEqual(['child.ask', 'other']);
     expect(steps['child.ask']?.resumeSchema).toMatchObject({ properties: { yes: { type: 'boolean' } } });
     expect(steps.other).toEqual({ id: 'other' });
+  });
+
+  it('lists the events a workflow waits for with their data schemas: the wait\'s schema, else the step\'s resumeSchema', () => {
+    const take = createStep({ id: 'take', inputSchema: plain, outputSchema: plain, resumeSchema: z.object({ amount: z.number() }), execute: async () => ({}) });
+    const note = createStep({ id: 'note', inputSchema: plain, outputSchema: plain, execute: async () => ({}) });
+    const wf = createWorkflow({ id: 'evs', inputSchema: plain, outputSchema: plain, triggers: [{ event: 'started.by' }] })
+      .waitForEvent('paid', take)
+      .waitForEvent(['noted', 'skipped'], note, { schema: z.object({ text: z.string() }) })
+      .commit();
+    const info = describeWorkflow('evs', wf);
+    expect(Object.keys(info.events ?? {}).sort()).toEqual(['noted', 'paid', 'skipped']);
+    expect(info.events?.paid).toMatchObject({ properties: { amount: { type: 'number' } } });
+    expect(info.events?.skipped).toMatchObject({ properties: { text: { type: 'string' } } });
+    expect(describeWorkflow('none', createWorkflow({ id: 'none', inputSchema: plain, outputSchema: plain }).then(note).commit()).events).toBeUndefined();
   });
 });

@@ -53,9 +53,9 @@ export function entry(runId: string, path: string, overrides: Partial<JournalEnt
   };
 }
 
-/** Without seq, for comparing what was written to what was read. */
+/** Without seq and stream positions (assigned by the store), for comparing what was written to what was read. */
 export function stripSeq(rows: JournalEntry[]): JournalEntry[] {
-  return rows.map(({ seq: _seq, ...rest }) => rest);
+  return rows.map(({ seq: _seq, pos: _pos, firstPos: _firstPos, ...rest }) => rest);
 }
 
 export interface RunInOptions extends Partial<NewRun> {

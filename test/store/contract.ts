@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunRecord, Store } from '../../src/store/types.js';
+import { streamContract } from './contract-streams.js';
 import { blobContract } from './contract-blobs.js';
 import { claimContract } from './contract-claims.js';
 import { flowContract } from './contract-flow.js';
@@ -381,6 +382,7 @@ export function storeContract(name: string, make: MakeStore): void {
     safetyContract(f);
     reviseContract(f);
     blobContract(f);
+    streamContract(f);
     heldContract(f);
     scanContract(f);
   });

@@ -7,7 +7,7 @@ import { memoryStore } from '../../src/store/memory/memory-store.js';
 import { postgresStore } from '../../src/store/postgres/postgres-store.js';
 import { sqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { JournalEntry, NewEvent, Store } from '../../src/store/types.js';
-import { decodeMeta, encodeMeta } from '../../src/domain/journal-meta.js';
+import { decodeMeta, deliveredMeta, encodeMeta } from '../../src/domain/journal-meta.js';
 import { LEASE_MS, T0, entry, newRun, runIn } from './contract-helpers.js';
 import { PG_URL, schemaFactory } from './pg-helpers.js';
 
@@ -112,6 +112,29 @@ describe.each(Object.keys(stores))('events in the %s store', (kind) => {
       expect(await s.sendEvent!({ event: ev({ id: 'x1' }), startRuns: [run] })).toMatchObject({ created: true, started: ['event:wf:x1'] });
       expect(await s.sendEvent!({ event: ev({ id: 'x1' }), startRuns: [run] })).toMatchObject({ created: false, started: [] });
       expect((await s.loadRun('event:wf:x1'))?.status).toBe('pending');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a delivered row's meta keeps what it had and records the event exactly (quotes, unicode, no data, no key)", async () => {
+    const s = await open();
+    try {
+      const cases: Partial<NewEvent>[] = [
+        { data: JSON.stringify({ text: 'a "quoted" \\ back\u2028slash é \u0001', n: [1.5, -2e-7, null], deep: { x: true } }) },
+        { data: null },
+        { data: '"just a string"', name: 'paid', key: null },
+      ];
+      for (const c of cases) {
+        const run = await runIn(s, 'running', { owner: 'w1' });
+        const row = { ...waitRow(run.runId, 'w', null), meta: encodeMeta({ wait: { events: ['paid'], key: null, deadline: null, onTimeout: 'continue' }, attempts: [] } as never) };
+        await s.registerWait!({ runId: run.runId, epoch: run.leaseEpoch, entry: row, names: ['paid'], key: null, since: T0, now: T0 });
+        const e = ev({ runId: run.runId, ...c });
+        expect((await s.sendEvent!({ event: e })).delivered).toEqual([{ runId: run.runId, workflowId: run.workflowId }]);
+        const stored = (await s.loadJournal(run.runId)).find((r) => r.path === 'w')!;
+        const storedEvent = { id: e.id, name: e.name, key: e.key, data: e.data };
+        expect(decodeMeta(stored.meta)).toEqual(decodeMeta(deliveredMeta(row.meta, storedEvent, e.now)));
+      }
     } finally {
       await s.close();
     }

@@ -98,7 +98,7 @@ describe('postgres store', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [a],
     );
-    expect(rows.map((r) => r.table_name)).toEqual(['blobs', 'event_deliveries', 'event_waits', 'events', 'flow_keys', 'flow_runs', 'journal', 'journal_history', 'run_counts', 'run_labels', 'runs', 'schedules', 'weft_migrations']);
+    expect(rows.map((r) => r.table_name)).toEqual(['blobs', 'event_deliveries', 'event_waits', 'events', 'flow_keys', 'flow_runs', 'journal', 'journal_history', 'run_counts', 'run_labels', 'run_stream', 'runs', 'schedules', 'weft_migrations']);
     const leaked = await admin.query(
       `SELECT table_schema, table_name FROM information_schema.tables
        WHERE table_name IN ('runs', 'journal', 'run_labels', 'weft_migrations') AND table_schema IN ('public')`,

@@ -4,6 +4,7 @@ import type { ReceivedEvent, StepContext, StepWriter, SuspendOptions, TracingCon
 import type { DeliveredEvent } from '../../domain/journal-meta.js';
 import type { StepSpan } from '../tracing.js';
 import { mastraOf } from '../../define/mastra-link.js';
+import type { ChunkCall } from './chunk-journal.js';
 import type { Exec } from './exec.js';
 import type { Scope } from './scope.js';
 
@@ -32,6 +33,9 @@ export interface ContextArgs {
   signal?: AbortSignal;
   /** The step's span; conditions and `.map` functions (and steps while no SDK records) see the run's. */
   span?: StepSpan;
+  /** The journal path and start time of the step call (its chunks are keyed by them); absent: the node's. */
+  path?: string;
+  startedAt?: number;
 }
 
 /**
@@ -162,15 +166,18 @@ class StepContextImpl {
   get writer(): StepWriter {
     const exec = this.#a.exec;
     const eventId = this.#a.scope.idPrefix + this.#a.stepId;
+    // Conditions and `.map` functions have no call of their own: their chunks are keyed by the node.
+    const a = this.#a;
+    const call: ChunkCall = { path: a.path ?? a.scope.prefix + a.stepId, step: eventId, attempt: a.retryCount + 1, startedAt: a.startedAt ?? 0 };
     return {
       async write(chunk: unknown) {
-        exec.emit('workflow-step-output', { id: eventId, output: chunk });
+        exec.writeChunk(call, 'workflow-step-output', { id: eventId, output: chunk });
       },
       async custom(event) {
         if (!event || typeof event.type !== 'string' || !event.type.startsWith('data-')) {
           throw new InvalidArgumentError('writer.custom() needs an event whose type starts with "data-"');
         }
-        exec.emit(event.type, { ...event });
+        exec.writeChunk(call, event.type, { ...event });
       },
     };
   }

@@ -6,6 +6,7 @@ import type { JournalEntry, StoredEvent } from '../../store/types.js';
 import type { CrashPointName } from '../../worker/seams.js';
 import type { RunTracer } from '../tracing.js';
 import type { Value } from './outcome.js';
+import type { ChunkCall } from './chunk-journal.js';
 
 /**
  * What the node interpreters need from the run they execute (implemented by RunExecution). Nodes see
@@ -84,6 +85,13 @@ export interface Exec {
   replayState(entry: JournalEntry): void;
 
   emit(type: WorkflowEventType | CustomEventType, payload: Record<string, unknown>): void;
+  /**
+   * Stores an output chunk of a step call in the run's stream (with the next group commit, before the
+   * call's row) and emits it. Throws PayloadError (STREAM_CHUNK_TOO_LARGE, RUN_BUDGET_EXCEEDED, ...).
+   */
+  writeChunk(call: ChunkCall, type: string, payload: Record<string, unknown>): void;
+  /** The call at `path` is retried as `nextAttempt`: the chunks of its earlier attempts are voided. */
+  supersedeChunks(path: string, step: string, nextAttempt: number): void;
   /** Resolves with the step's value, or ABORTED as soon as the run is aborted. */
   untilAborted(value: unknown): unknown;
   abortFromStep(): void;

@@ -4,7 +4,7 @@ import { decodeMeta, deliveredMeta, type RowMeta } from '../../domain/journal-me
 import { decodeRunOptions } from '../../domain/run-options.js';
 import type { RunStatus } from '../../domain/run-status.js';
 import { finishPayload, type CustomEventType, type WorkflowEventType } from '../../domain/workflow-events.js';
-import { CorruptRunError, LeaseLostError, plainError, serializeError, type SerializedError } from '../../errors.js';
+import { CorruptRunError, LeaseLostError, PayloadError, plainError, serializeError, type SerializedError } from '../../errors.js';
 import type { ClaimedRun, JournalEntry, RunPatch, RunRecord, StoredEvent, WaitRequest, WaitResult, WriteOp } from '../../store/types.js';
 import { applyRunPatch } from '../../store/shared/run-rules.js';
 import type { CrashPointName, LeaseLossKind, Seams } from '../../worker/seams.js';
@@ -12,6 +12,7 @@ import type { EventHub } from '../events.js';
 import type { GroupCommitter } from '../group-commit.js';
 import { MAX_JSON_DEPTH } from '../../domain/limits.js';
 import { isEnvelope, newCodecState, type StoredBlob } from '../../domain/value-codec.js';
+import { ChunkJournal, type ChunkCall } from './chunk-journal.js';
 import { decode, encode, encodeChecked, encodeForJournal, reviveDates, tagDates, type RunCodec } from '../payload.js';
 import { newTraceId, RunTracer, type StoredTracing } from '../tracing.js';
 import type { Exec } from './exec.js';
@@ -125,6 +126,7 @@ export class RunExecution implements Exec {
   /** How this run's journal values are stored (null: plain JSON only). */
   private readonly codec: RunCodec | null;
   readonly loopHistory: number;
+  private chunks: ChunkJournal | null = null;
 
   constructor(
     readonly host: ExecutionHost,
@@ -325,11 +327,15 @@ export class RunExecution implements Exec {
     // Blobs encoded since the last write go with this row: it is written no later than any row that
     // references them (the committer keeps a run's order, and a batch is one transaction).
     const blobs = this.takeBlobs();
+    // Chunks the step wrote are queued before its row; a row that keeps them closes them (same batch).
+    const streamOps: WriteOp[] | null = this.chunks ? [] : null;
+    if (this.chunks) entry = this.chunks.withRow(entry, streamOps!);
     this.journal.set(entry.path, entry);
     if (decoded) this.decoded.set(entry.path, decoded);
     // A step's changes to the request context are written with its row, in the same transaction, so a
     // recovered or resumed run starts from the context its recorded steps left (steps are not re-run).
     const ops: WriteOp[] = [{ type: 'journal', epoch: this.epoch, entry: blobs ? { ...entry, blobs } : entry }];
+    if (streamOps) ops.push(...streamOps);
     const context = this.pendingContext();
     if (context !== undefined) ops.push({ type: 'run', runId: this.runId, epoch: this.epoch, patch: { requestContext: context }, now: this.now() });
     if (entry.path === this.finalPath && entry.status === 'success' && this.finalOps === null && !this.isAborted) {
@@ -409,7 +415,39 @@ export class RunExecution implements Exec {
     return this.encodeJournal(value, what).text;
   }
 
+  /** The run's stream writer, created by the first chunk (runs that write none never have one). */
+  private chunkJournal(): ChunkJournal {
+    return (this.chunks ??= new ChunkJournal({
+      runId: this.runId,
+      epoch: this.epoch,
+      committer: this.host.committer,
+      now: () => this.now(),
+      maxPayloadBytes: this.host.maxPayloadBytes,
+      charge: (bytes, what) => this.chargeBudget(bytes, what),
+    }));
+  }
+
+  writeChunk(call: ChunkCall, type: string, payload: Record<string, unknown>): void {
+    this.chunkJournal().write(call, type, payload);
+    this.emit(type as WorkflowEventType, payload);
+  }
+
+  supersedeChunks(path: string, step: string, nextAttempt: number): void {
+    if (this.chunks?.supersede(path, nextAttempt)) this.emit('workflow-step-output-reset', { id: step, path, attempt: nextAttempt - 1 });
+  }
+
+  /** Stream chunks count against the run's size budget (maxRunBytes) like its stored values. */
+  private chargeBudget(bytes: number, what: string): void {
+    const c = this.codec;
+    if (!c || c.budget === null) return;
+    if (c.used + bytes > c.budget) {
+      throw new PayloadError('RUN_BUDGET_EXCEEDED', `${what} would bring the run's stored values to ${c.used + bytes} bytes, over its budget of ${c.budget} (maxRunBytes)`);
+    }
+    c.used += bytes;
+  }
+
   async compact(prefixes: string[]): Promise<void> {
+    this.chunks?.flush();
     if (prefixes.length === 0) return;
     const ops: WriteOp[] = [];
     for (const [path, e] of this.journal) {
@@ -447,6 +485,9 @@ export class RunExecution implements Exec {
 
   async run(): Promise<ExecutionEnd> {
     this.emit('workflow-start', { runId: this.runId, workflowId: this.rootWorkflow.id });
+    // Not the run's first owner: chunks of calls that were in flight when an earlier owner stopped are
+    // voided before this one writes any (those calls run again). A run created claimed (epoch 1) skips it.
+    if (this.epoch > 1) this.chunkJournal().takeOver();
     const scope: Scope = {
       prefix: '',
       idPrefix: '',
@@ -495,6 +536,7 @@ export class RunExecution implements Exec {
     const message = (cause as Error)?.message ?? String(cause);
     const statusReason = `the store could not record this run (${message}); it continues from its last recorded step at ${new Date(wakeAt).toISOString()}`;
     try {
+      this.chunks?.flush();
       await this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch: { status: 'waiting', wakeAt, statusReason, release: true }, now: this.now() });
     } catch {
       // Nothing more to do here: the lease expires and the run is claimed again.
@@ -528,6 +570,7 @@ export class RunExecution implements Exec {
     const held = patch.status !== 'waiting' && this.host.holdAfter?.(this.rootWorkflow, patch.status!) === true;
     if (held) patch.release = false;
     const extra = this.host.outcomeRow?.(this.rootWorkflow, this, patch) ?? null;
+    this.chunks?.flush();
     // One batch (all of a run's ops in a batch commit together or not at all): the final step's row, a
     // lifecycle row, then the outcome.
     const ops: WriteOp[] = final;

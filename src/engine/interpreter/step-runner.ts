@@ -116,7 +116,7 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
     }
     const control: StepControl = {};
     const rec: Recording = { exec, scope, path, id: step.id, input, startedAt, attempts: attempt + 1, control, prior, failedAttempts: retried };
-    let result = callOnce(a, control, attempt);
+    let result = callOnce(a, control, attempt, startedAt);
     if (result instanceof Promise) result = await result;
     if (control.aborted || (exec.aborted && result.threw)) return { t: 'canceled' };
     if (!result.threw) result = contextChecked(exec, result);
@@ -138,6 +138,8 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
     (retried ??= []).push({ attempt: attempt + 1, startedAt, endedAt: exec.now(), error: stored, retryDelayMs: delay });
     a.span.retry(attempt + 1, stored, delay);
     if (exec.hasListeners) exec.emit('workflow-step-retry', { id: eventId, attempt: attempt + 1, error: deserializeError(stored), delayMs: delay });
+    // The next attempt's output replaces this one's: readers never get both (docs/durability.md).
+    exec.supersedeChunks(path, eventId, attempt + 2);
     if (delay > exec.inProcessSleepMs) {
       const retryAt = exec.now() + delay;
       const inputJson = input.json !== undefined ? input.json : exec.encodeRow(input.v, 'step input');
@@ -165,12 +167,12 @@ async function attemptLoop(a: Attempts): Promise<Outcome> {
  * through the microtask queue, and an asynchronous step costs only the await of its own promise (this
  * runs once per step, on the hot path).
  */
-function callOnce(a: Attempts, control: StepControl, attempt: number): CallResult | Promise<CallResult> {
+function callOnce(a: Attempts, control: StepControl, attempt: number, startedAt: number): CallResult | Promise<CallResult> {
   try {
     // `validateInputs` of the run's root workflow decides, for nested workflows too (as in Mastra).
     const inputData = a.exec.rootWorkflow.options.validateInputs ? validate(a.step.inputSchema, a.input.v, 'Step input validation failed') : a.input.v;
-    if (inputData instanceof Promise) return inputData.then((v) => callExecute(a, control, attempt, v), failed);
-    return callExecute(a, control, attempt, inputData);
+    if (inputData instanceof Promise) return inputData.then((v) => callExecute(a, control, attempt, startedAt, v), failed);
+    return callExecute(a, control, attempt, startedAt, inputData);
   } catch (error) {
     return failed(error);
   }
@@ -186,10 +188,10 @@ function contextChecked(exec: Exec, result: CallResult): CallResult {
   }
 }
 
-function callExecute(a: Attempts, control: StepControl, attempt: number, inputData: unknown): CallResult | Promise<CallResult> {
+function callExecute(a: Attempts, control: StepControl, attempt: number, startedAt: number, inputData: unknown): CallResult | Promise<CallResult> {
   try {
     const step = a.step;
-    const args: ContextArgs = { exec: a.exec, scope: a.scope, stepId: step.id, control, inputData, resumeData: a.resumeData, suspendData: a.suspendData, retryCount: attempt, span: a.span, ...(a.event ? { received: a.event } : {}) };
+    const args: ContextArgs = { exec: a.exec, scope: a.scope, stepId: step.id, control, inputData, resumeData: a.resumeData, suspendData: a.suspendData, retryCount: attempt, span: a.span, path: a.path, startedAt, ...(a.event ? { received: a.event } : {}) };
     const output = a.span.active ? a.span.run(() => callStep(step, args)) : callStep(step, args);
     if (output instanceof Promise) return output.then((v) => settled(a.exec, v), failed);
     return settled(a.exec, output);

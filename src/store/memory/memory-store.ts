@@ -8,6 +8,7 @@ import type {
   NewRun,
   JournalGeneration,
   PruneRequest,
+  EventPruneRequest,
   RunLink,
   RunLinks,
   ResumeRequest,
@@ -27,8 +28,9 @@ import type {
   Store,
   WriteOp,
   WriteOutcome,
+  StreamRow,
 } from '../types.js';
-import { isTerminal, runIdOf } from '../types.js';
+import { isStreamOp, isTerminal, runIdOf } from '../types.js';
 import { applyRunPatch, insertedRecord, isClaimable, isUnreleased, normalisePage } from '../shared/run-rules.js';
 import { isSettled } from '../../domain/run-status.js';
 import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
@@ -41,8 +43,10 @@ import { admitSync, appendItem, type AdmitOutcome, type FlowAdmission, type Flow
 import { claimsBefore } from './run-queue.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { MemoryEvents } from './events.js';
-import { checkSendEvent, checkWait } from '../shared/event-rules.js';
-import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
+import { MemoryStreams } from './streams.js';
+import { rowPositions } from '../shared/stream-rules.js';
+import { checkEventPrune, checkSendEvent, checkWait } from '../shared/event-rules.js';
+import { checkAdmission, checkClaim, checkInt, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp } from '../shared/validate.js';
 
 interface MemoryRun extends IndexedRun {
   record: RunRecord;
@@ -66,6 +70,7 @@ export class MemoryStore implements Store {
   private readonly held = new Set<MemoryRun>();
   private readonly eventBook = new MemoryEvents({
     run: (id) => this.runs.get(id),
+    positioned: (prev, entry) => this.positioned(prev, entry),
     create: (run) => this.createOne(run).created,
     changed: (id) => {
       const r = this.runs.get(id);
@@ -75,6 +80,10 @@ export class MemoryStore implements Store {
     },
   });
   private readonly flow = new FlowBook();
+  private readonly streams = new MemoryStreams();
+  /** The stream position last handed out (journal rows and chunks share it). */
+  private streamPos = 0;
+  private readonly nextPos = (): number => ++this.streamPos;
 
   /** Call after anything that may have changed a run's owner or status. */
   private noteHeld(r: MemoryRun): void {
@@ -127,6 +136,11 @@ export class MemoryStore implements Store {
 
   async loadEvent(id: string): Promise<StoredEvent | null> {
     return this.eventBook.load(id);
+  }
+
+  async pruneEvents(req: EventPruneRequest): Promise<number> {
+    checkEventPrune(req);
+    return this.eventBook.prune(req);
   }
 
   async admitRun(req: FlowAdmission): Promise<AdmitOutcome> {
@@ -215,9 +229,24 @@ export class MemoryStore implements Store {
     const r = this.runs.get(runId);
     if (!r) return false;
     this.runs.delete(runId);
+    this.eventBook.dropRunWaits(runId);
     this.index.remove(r);
     this.held.delete(r);
+    this.streams.delete(runId);
     return true;
+  }
+
+  /** A copy of `entry` with its stream positions (a new one taken when the write is a new event). */
+  private positioned(prev: JournalEntry | undefined, entry: JournalEntry): JournalEntry {
+    const row = { ...entry, ...rowPositions(prev, entry, this.streamPos + 1) };
+    if (row.pos === this.streamPos + 1) this.streamPos++;
+    return row;
+  }
+
+  async readStream(runId: string, after: number, limit: number): Promise<StreamRow[]> {
+    checkText(runId, 'runId');
+    checkInt(after, 'after', 0, Number.MAX_SAFE_INTEGER);
+    return this.streams.read(runId, after, limit);
   }
 
   async loadLinks(runId: string): Promise<RunLinks> {
@@ -257,15 +286,17 @@ export class MemoryStore implements Store {
         continue;
       }
       if (op.type === 'journal') {
-        // Stored as given (the engine never mutates a row after writing it); readers get copies. The
-        // map's insertion order is the seq order: re-setting a path keeps its original place.
+        // Stored as a copy with its stream positions; readers get copies. The map's insertion order is
+        // the seq order: re-setting a path keeps its original place.
+        const row = this.positioned(r.journal.get(op.entry.path), op.entry);
         if (op.entry.blobs) {
           const blobs = (r.blobs ??= new Map());
           for (const b of op.entry.blobs) if (!blobs.has(b.hash)) blobs.set(b.hash, b.data);
-          const row = { ...op.entry };
           delete row.blobs;
-          r.journal.set(op.entry.path, row);
-        } else r.journal.set(op.entry.path, op.entry);
+        }
+        r.journal.set(op.entry.path, row);
+      } else if (isStreamOp(op)) {
+        this.streams.apply(op, this.nextPos);
       } else {
         applyRunPatch(r.record, op.patch, op.now);
         this.index.refresh(r);
@@ -485,7 +516,7 @@ export class MemoryStore implements Store {
       // A generation is the journal that was replaced: an empty journal leaves nothing to keep.
       const history = (r.history ??= []);
       if (r.journal.size > 0) history.push({ generation: history.length + 1, reason: req.journal.reason, archivedAt: req.now, rows: journalOf(r) });
-      r.journal = new Map(req.journal.rows.map((e) => [e.path, { ...e }]));
+      r.journal = new Map(req.journal.rows.map((e) => [e.path, this.positioned(undefined, e)]));
     }
     const rec = r.record;
     const p = req.patch;

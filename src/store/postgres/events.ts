@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { JournalEntry, NewRun, RunStatus, SendEventRequest, SendEventResult, StoredEvent, WaitRequest, WaitResult } from '../types.js';
-import { deliverable, deliveredMeta } from '../shared/event-rules.js';
+import { deliverable, deliveredMeta, eventExpiry } from '../shared/event-rules.js';
 import { query } from './connection.js';
 import { JOURNAL_COLUMNS } from './journal-queries.js';
 
@@ -27,6 +27,7 @@ export interface EventSql {
   earlyKeyed: string;
   earlyAny: string;
   earlyRun: string;
+  sendOneTrip: string;
 }
 
 export function eventSql(schema: string): EventSql {
@@ -46,7 +47,8 @@ export function eventSql(schema: string): EventSql {
     // becomes 'resumed' with the event, and a running or waiting run becomes pending with a new epoch.
     markDelivered: `WITH dropped AS (DELETE FROM ${s}.event_waits WHERE run_id = $1 AND path = $2),
       recorded AS (INSERT INTO ${s}.event_deliveries (event_id, run_id, path, delivered_at) VALUES ($3, $1, $2, $5)),
-      resumed AS (UPDATE ${s}.journal SET status = 'resumed', meta = $4 WHERE run_id = $1 AND path = $2)
+      resumed AS (UPDATE ${s}.journal SET status = 'resumed', meta = $4 WHERE run_id = $1 AND path = $2),
+      consumed AS (UPDATE ${s}.events SET consumed_at = $5 WHERE id = $3 AND run_id = $1)
       UPDATE ${s}.runs SET
         status = CASE WHEN status IN ('running', 'waiting') THEN 'pending' ELSE status END,
         owner = CASE WHEN status IN ('running', 'waiting') THEN NULL ELSE owner END,
@@ -54,7 +56,7 @@ export function eventSql(schema: string): EventSql {
         lease_epoch = CASE WHEN status IN ('running', 'waiting') THEN lease_epoch + 1 ELSE lease_epoch END,
         wake_at = NULL, updated_at = $5
       WHERE id = $1`,
-    insert: `INSERT INTO ${s}.events (id, name, match_key, run_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+    insert: `INSERT INTO ${s}.events (id, name, match_key, run_id, data, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
       ON CONFLICT (id) DO NOTHING RETURNING seq`,
     byId: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE id = $1`,
     waitsByKey: `SELECT run_id AS "runId", path FROM ${s}.event_waits WHERE name = $1 AND (match_key = $2 OR match_key IS NULL)
@@ -63,21 +65,29 @@ export function eventSql(schema: string): EventSql {
     waitsOfRun: `SELECT run_id AS "runId", path FROM ${s}.event_waits WHERE run_id = $1 AND name = $2 ORDER BY path COLLATE "C"`,
     runForUpdate: `SELECT id, workflow_id AS "workflowId", status, lease_epoch AS "leaseEpoch" FROM ${s}.runs WHERE id = $1 FOR UPDATE`,
     row: `SELECT ${JOURNAL_COLUMNS} FROM ${s}.journal WHERE run_id = $1 AND path = $2`,
-    deliver: `INSERT INTO ${s}.event_deliveries (event_id, run_id, path, delivered_at) VALUES ($1, $2, $3, $4)`,
+    // An early event taken by its wait: the delivery recorded, and an event sent to this run consumed.
+    deliver: `WITH consumed AS (UPDATE ${s}.events SET consumed_at = $4 WHERE id = $1 AND run_id = $2)
+      INSERT INTO ${s}.event_deliveries (event_id, run_id, path, delivered_at) VALUES ($1, $2, $3, $4)`,
     dropWaits: `DELETE FROM ${s}.event_waits WHERE run_id = $1 AND path = $2`,
     addWaits: `INSERT INTO ${s}.event_waits (run_id, path, name, match_key, created_at)
       SELECT $1, $2, n, $4, $5 FROM unnest($3::text[]) AS n ON CONFLICT (run_id, path, name) DO UPDATE SET match_key = EXCLUDED.match_key`,
-    upsertRow: `INSERT INTO ${s}.journal (run_id, path, kind, status, attempt, input, output, error, meta, started_at, ended_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    // Stream positions as the batch write gives them (write-batch.ts, JOURNAL_UPSERT).
+    upsertRow: `INSERT INTO ${s}.journal AS j (run_id, path, kind, status, attempt, input, output, error, meta, started_at, ended_at,
+        pos, first_pos)
+      SELECT x.*, x.pos FROM (SELECT $1::text, $2::text, $3::text, $4::text, $5::int, $6::text, $7::text, $8::text, $9::text,
+        $10::bigint, $11::bigint, nextval('${s}.stream_pos') AS pos) x
       ON CONFLICT (run_id, path) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status, attempt = EXCLUDED.attempt,
         input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error, meta = EXCLUDED.meta,
-        started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at`,
+        started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at,
+        pos = CASE WHEN j.started_at = EXCLUDED.started_at AND j.status = EXCLUDED.status THEN j.pos ELSE EXCLUDED.pos END,
+        first_pos = CASE WHEN j.started_at = EXCLUDED.started_at THEN j.first_pos ELSE EXCLUDED.first_pos END`,
     earlyKeyed: `SELECT ${EVENT_COLUMNS}, seq FROM ${s}.events e WHERE run_id IS NULL AND name = $1 AND match_key = $4
       AND created_at >= $2 AND ${notDelivered} ORDER BY created_at, seq LIMIT 1`,
     earlyAny: `SELECT ${EVENT_COLUMNS}, seq FROM ${s}.events e WHERE run_id IS NULL AND name = $1 AND created_at >= $2
       AND ${notDelivered} ORDER BY created_at, seq LIMIT 1`,
     earlyRun: `SELECT ${EVENT_COLUMNS}, seq FROM ${s}.events e WHERE run_id = $3 AND name = $1 AND created_at >= $2
       AND ${notDelivered} ORDER BY created_at, seq LIMIT 1`,
+    sendOneTrip: `SELECT created, run_id AS "runId", workflow_id AS "workflowId" FROM ${s}.weft_send_event($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
   };
 }
 
@@ -101,6 +111,25 @@ async function lockForSend(c: pg.PoolClient, sql: EventSql, schema: string, name
   else await query(c, sql.lockSharedKeyed, [lockKey(schema, name, null), lockKey(schema, name, key)]);
 }
 
+/**
+ * See Store.sendEvent, for a send that starts no runs: one statement, the server-side function of
+ * migration 0017 (the steps of sendEvent below, without their six round trips). Not inside a
+ * transaction: the statement is one.
+ */
+export async function sendEventOneTrip(pool: pg.Pool, sql: EventSql, schema: string, req: SendEventRequest): Promise<SendEventResult> {
+  const ev = req.event;
+  const lockAny = lockKey(schema, ev.name, null);
+  const lockKeyed = ev.key === null ? null : lockKey(schema, ev.name, ev.key);
+  const rows = (
+    await query<{ created: boolean; runId: string | null; workflowId: string | null }>(pool, sql.sendOneTrip, [
+      ev.id, ev.name, ev.key, ev.runId, ev.data, Math.round(ev.now), eventExpiry(ev), lockAny, lockKeyed,
+    ])
+  ).rows;
+  if (!rows[0]?.created) return { created: false, delivered: [], started: [] };
+  const delivered = rows.filter((r) => r.runId !== null).map((r) => ({ runId: r.runId!, workflowId: r.workflowId! }));
+  return { created: true, delivered, started: [] };
+}
+
 /** See Store.sendEvent. Runs inside a transaction; `insertRun` creates a triggered run unless it exists. */
 export async function sendEvent(
   c: pg.PoolClient,
@@ -113,7 +142,7 @@ export async function sendEvent(
   const stored: StoredEvent = { id: ev.id, name: ev.name, key: ev.key, runId: ev.runId, data: ev.data, createdAt: Math.round(ev.now) };
   if (ev.runId !== null) await query(c, sql.runForUpdate, [ev.runId]);
   else await lockForSend(c, sql, schema, ev.name, ev.key);
-  const ins = await query(c, sql.insert, [stored.id, stored.name, stored.key, stored.runId, stored.data, stored.createdAt]);
+  const ins = await query(c, sql.insert, [stored.id, stored.name, stored.key, stored.runId, stored.data, stored.createdAt, eventExpiry(ev)]);
   if (ins.rowCount === 0) return { created: false, delivered: [], started: [] };
   const started: string[] = [];
   for (const r of req.startRuns ?? []) if (await insertRun(r)) started.push(r.runId);

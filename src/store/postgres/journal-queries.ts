@@ -4,7 +4,7 @@ import type { JournalEntry } from '../types.js';
 import { query, type Queryable } from './connection.js';
 
 export const JOURNAL_COLUMNS = `run_id AS "runId", path, kind, status, attempt, input, output, error, meta,
-  started_at AS "startedAt", ended_at AS "endedAt", seq`;
+  started_at AS "startedAt", ended_at AS "endedAt", seq, pos, first_pos AS "firstPos"`;
 
 /** SQL for the journal of one schema (the batch write is in write-batch.ts). */
 export function journalSql(schema: string) {

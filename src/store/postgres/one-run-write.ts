@@ -1,6 +1,6 @@
 import type { JournalEntry, WriteOp, WriteOutcome } from '../types.js';
 import { query, type Queryable } from './connection.js';
-import { applyWrite, epochsSql, journalColumns, JOURNAL_UPSERT, mergePatches, patchValues, type PatchOp } from './write-batch.js';
+import { applyWrite, epochsSql, journalColumns, JOURNAL_UPSERT, mergePatches, nextPos, patchValues, type PatchOp } from './write-batch.js';
 
 /**
  * Writes when runs execute one at a time: a batch holding the ops of one run at one epoch (a step's
@@ -33,10 +33,10 @@ function oneRunOps(ops: WriteOp[]): OneRunOps | null {
     if (op.type === 'journal') {
       if (op.entry.runId !== runId || op.entry.blobs) return null;
       journal.push(op);
-    } else {
+    } else if (op.type === 'run') {
       if (op.runId !== runId) return null;
       patches.push(op);
-    }
+    } else return null; // stream ops: write-batch.ts, in a transaction (postgres-store.ts applyBatch)
   }
   return { runId, epoch, patches, journal };
 }
@@ -134,23 +134,30 @@ export function oneRunSql(schema: string, skipLocked: boolean, patch: boolean, r
   const f = patch ? 19 : 3;
   const p = (i: number, type: string) => `$${f + i}::${type}${rows === 'many' ? '[]' : ''}`;
   const cols = `${p(0, 'text')}, ${p(1, 'text')}, ${p(2, 'text')}, ${p(3, 'int')}, ${p(4, 'text')}, ${p(5, 'text')}, ${p(6, 'text')}, ${p(7, 'text')}, ${p(8, 'bigint')}, ${p(9, 'bigint')}`;
+  // A new row takes the next stream position as both pos and first_pos (the upsert keeps an existing
+  // row's where the write is no new event; see JOURNAL_UPSERT).
   const insert = `INSERT INTO "${schema}".journal AS j (run_id, path, kind, status, attempt, input, output, error, meta,
-          started_at, ended_at)`;
+          started_at, ended_at, pos, first_pos)`;
   if (rows === 1) {
     parts.push(`ins AS (
       ${insert}
-      SELECT $1, ${cols} FROM locked WHERE lease_epoch = $2
+      SELECT x.*, x.pos FROM (
+        SELECT $1, ${cols}, ${nextPos(schema)} AS pos FROM locked WHERE lease_epoch = $2
+      ) x
       ${JOURNAL_UPSERT}
       RETURNING 1
     )`);
   } else if (rows === 'many') {
     parts.push(`ins AS (
       ${insert}
-      SELECT $1, i.path, i.kind, i.status, i.attempt, i.input, i.output, i.error, i.meta, i.started_at, i.ended_at
-      FROM unnest(${cols}) WITH ORDINALITY AS i(path, kind, status, attempt, input, output, error, meta,
-          started_at, ended_at, ord)
-      WHERE EXISTS (SELECT 1 FROM locked WHERE lease_epoch = $2)
-      ORDER BY i.ord
+      SELECT x.*, x.pos FROM (
+        SELECT $1, i.path, i.kind, i.status, i.attempt, i.input, i.output, i.error, i.meta, i.started_at, i.ended_at,
+          ${nextPos(schema)} AS pos
+        FROM unnest(${cols}) WITH ORDINALITY AS i(path, kind, status, attempt, input, output, error, meta,
+            started_at, ended_at, ord)
+        WHERE EXISTS (SELECT 1 FROM locked WHERE lease_epoch = $2)
+        ORDER BY i.ord
+      ) x
       ${JOURNAL_UPSERT}
       RETURNING 1
     )`);

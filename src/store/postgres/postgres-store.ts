@@ -10,6 +10,7 @@ import type {
   NewRun,
   JournalGeneration,
   PruneRequest,
+  EventPruneRequest,
   RunLinks,
   ResumeRequest,
   RetryRequest,
@@ -28,7 +29,9 @@ import type {
   StoreEvent,
   WriteOp,
   WriteOutcome,
+  StreamRow,
 } from '../types.js';
+import { isStreamOp } from '../types.js';
 import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
 import { insertedRecord, newRunValues } from '../shared/run-rules.js';
 import { callerPool, checkSchema, checkSessionSettings, createPool, query, transaction, type SessionSettings } from './connection.js';
@@ -38,12 +41,14 @@ import { expandHistory, rowsNeedBlobs } from '../shared/blob-rows.js';
 import { journalSql, loadBlobs, loadJournal, loadJournals, type JournalSql } from './journal-queries.js';
 import { migrateSchema } from './migrations.js';
 import { leaseLength, listRuns, runSql, type RunSql } from './run-queries.js';
-import { checkSendEvent, checkWait } from '../shared/event-rules.js';
+import { checkEventPrune, checkSendEvent, checkWait } from '../shared/event-rules.js';
 import * as events from './events.js';
 import { writeOps } from './one-run-write.js';
+import { readStream, streamSql, type StreamSql } from './stream-queries.js';
 import { listLabelled, loadLinks, pruneRuns } from './search-queries.js';
+import { pruneEvents } from './event-pruning.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
-import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
+import { checkAdmission, checkClaim, checkInt, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
 import { claimLimited, flowControlSql, type FlowControlSql } from './flow-control.js';
 import { admitPg, claimThrottled, flowSql, type FlowSql } from './flow-admission.js';
 import type { AdmitOutcome, FlowAdmission } from '../shared/flow-rules.js';
@@ -74,6 +79,7 @@ export class PostgresStore implements Store {
   private readonly runSql: RunSql;
   private readonly admitSql: FlowSql;
   private readonly journalSql: JournalSql;
+  private readonly streamSql: StreamSql;
   private readonly flowSql: FlowControlSql;
   private readonly scheduleSql: schedules.ScheduleSql;
   private readonly eventSql: events.EventSql;
@@ -98,6 +104,7 @@ export class PostgresStore implements Store {
     this.runSql = runSql(this.schema);
     this.admitSql = flowSql(this.schema);
     this.journalSql = journalSql(this.schema);
+    this.streamSql = streamSql(this.schema);
     this.flowSql = flowControlSql(this.schema);
     this.scheduleSql = schedules.scheduleSql(this.schema);
     this.eventSql = events.eventSql(this.schema);
@@ -302,11 +309,44 @@ export class PostgresStore implements Store {
     return this.run('blobBytes', async (pool) => Number((await query<{ n: string }>(pool, this.journalSql.blobBytes, [runId])).rows[0]?.n ?? 0));
   }
 
+  /**
+   * A batch is one statement (atomic by itself); a batch with stream ops (chunks) takes a few more, so
+   * it runs in a transaction.
+   */
+  private async applyBatch(pool: pg.Pool, ops: WriteOp[], skipLocked: boolean): Promise<WriteOutcome> {
+    if (!ops.some(isStreamOp)) return writeOps(pool, this.schema, ops, skipLocked);
+    // A new owner's void (every run claimed again starts with one) is one statement of its own: it is
+    // right whatever happens to the rest of the batch, so it needs no transaction with it.
+    const takeovers = ops.filter((op) => op.type === 'stream-void' && op.path === undefined) as Extract<WriteOp, { type: 'stream-void' }>[];
+    if (takeovers.length > 0) {
+      await query(pool, this.streamSql.voidTakeovers, [takeovers.map((v) => v.runId), takeovers.map((v) => v.epoch), Math.round(takeovers[0]!.now)]);
+      ops = ops.filter((op) => !(op.type === 'stream-void' && op.path === undefined));
+      if (ops.length === 0) return { fenced: await this.fencedOf(pool, takeovers) };
+    }
+    if (!ops.some(isStreamOp)) return writeOps(pool, this.schema, ops, skipLocked);
+    return transaction(pool, 'write', (c) => writeOps(c, this.schema, ops, skipLocked));
+  }
+
+  /** The runs of these ops whose epoch moved on (a batch of takeover voids alone reports them). */
+  private async fencedOf(pool: pg.Pool, ops: { runId: string; epoch: number }[]): Promise<string[]> {
+    const ids = [...new Set(ops.map((o) => o.runId))];
+    const rows = (await query<{ id: string; epoch: number }>(pool, `SELECT id, lease_epoch AS epoch FROM "${this.schema}".runs WHERE id = ANY($1::text[])`, [ids])).rows;
+    const epochs = new Map(rows.map((r) => [r.id, r.epoch]));
+    return ids.filter((id) => ops.some((o) => o.runId === id && epochs.get(id) !== o.epoch));
+  }
+
+  async readStream(runId: string, after: number, limit: number): Promise<StreamRow[]> {
+    checkText(runId, 'runId');
+    checkInt(after, 'after', 0, Number.MAX_SAFE_INTEGER);
+    if (!isStorableText(runId)) return [];
+    return this.run('readStream', (pool) => readStream(pool, this.streamSql, runId, after, limit));
+  }
+
   /** The whole batch in one statement (write-batch.ts), waiting for run rows other transactions hold. */
   async write(ops: WriteOp[]): Promise<WriteOutcome> {
     if (ops.length === 0) return { fenced: [] };
     for (const op of ops) checkWriteOp(op);
-    return this.run('write', (pool) => writeOps(pool, this.schema, ops, false));
+    return this.run('write', (pool) => this.applyBatch(pool, ops, false));
   }
 
   /**
@@ -315,7 +355,7 @@ export class PostgresStore implements Store {
    */
   async writeSettled(ops: WriteOp[]): Promise<WriteOutcome> {
     if (ops.length === 0) return { fenced: [] };
-    return writeSettled(ops, (batch) => this.run('write', (pool) => writeOps(pool, this.schema, batch, true)));
+    return writeSettled(ops, (batch) => this.run('write', (pool) => this.applyBatch(pool, batch, true)));
   }
 
   async claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null> {
@@ -446,6 +486,7 @@ export class PostgresStore implements Store {
 
   async sendEvent(req: SendEventRequest): Promise<SendEventResult> {
     checkSendEvent(req);
+    if (!req.startRuns?.length) return this.run('sendEvent', (pool) => events.sendEventOneTrip(pool, this.eventSql, this.schema, req));
     return this.tx('sendEvent', (c) =>
       events.sendEvent(c, this.eventSql, this.schema, req, async (run) => ((await query(c, this.runSql.insert, pgRunValues(run))).rowCount ?? 0) > 0),
     );
@@ -547,6 +588,11 @@ export class PostgresStore implements Store {
   async pruneRuns(req: PruneRequest): Promise<number> {
     checkPrune(req);
     return this.run('pruneRuns', (pool) => pruneRuns(pool, this.schema, req));
+  }
+
+  async pruneEvents(req: EventPruneRequest): Promise<number> {
+    checkEventPrune(req);
+    return this.run('pruneEvents', (pool) => pruneEvents(pool, this.schema, req));
   }
 
   async loadHistory(runId: string): Promise<JournalGeneration[]> {

@@ -117,7 +117,9 @@ export function runSql(schema: string) {
       WHERE id = $1 AND status = 'suspended' RETURNING ${RUN_COLUMNS}`,
     remove: `WITH j AS (DELETE FROM "${schema}".journal WHERE run_id = $1),
         h AS (DELETE FROM "${schema}".journal_history WHERE run_id = $1),
-        b AS (DELETE FROM "${schema}".blobs WHERE run_id = $1)
+        b AS (DELETE FROM "${schema}".blobs WHERE run_id = $1),
+        w AS (DELETE FROM "${schema}".event_waits WHERE run_id = $1),
+        s AS (DELETE FROM "${schema}".run_stream WHERE run_id = $1)
       DELETE FROM ${runs} WHERE id = $1 RETURNING id`,
     // Each optional field is a (set?, value) pair.
     revise: `UPDATE ${runs} SET status = $2, owner = $3, lease_expires_at = ${dbNow} + $4, lease_epoch = lease_epoch + 1,
@@ -135,9 +137,12 @@ export function runSql(schema: string) {
       FROM "${schema}".journal WHERE run_id = $1`,
     clearJournal: `DELETE FROM "${schema}".journal WHERE run_id = $1`,
     insertJournal: `INSERT INTO "${schema}".journal (run_id, path, kind, status, attempt, input, output, error, meta,
-        started_at, ended_at)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[],
-        $9::text[], $10::bigint[], $11::bigint[])`,
+        started_at, ended_at, pos, first_pos)
+      SELECT x.*, x.pos FROM (
+        SELECT u.*, nextval('"${schema}".stream_pos') AS pos FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
+          $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[])
+          AS u(run_id, path, kind, status, attempt, input, output, error, meta, started_at, ended_at)
+      ) x`,
     history: `SELECT generation, reason, archived_at AS "archivedAt", run_id AS "runId", path, kind, status, attempt, input,
         output, error, meta, started_at AS "startedAt", ended_at AS "endedAt", seq
       FROM "${schema}".journal_history WHERE run_id = $1 ORDER BY generation, seq`,

@@ -75,7 +75,8 @@ export async function loadLinks(pool: pg.Pool, schema: string, runId: string): P
 
 /**
  * One retention batch in one statement: the chosen runs (SKIP LOCKED: a run another transaction is
- * writing is left for the next batch, never waited for) are deleted with their journals and history.
+ * writing is left for the next batch, never waited for) are deleted with their journals, history and
+ * event waits.
  */
 export async function pruneRuns(pool: pg.Pool, schema: string, req: PruneRequest): Promise<number> {
   const s = `"${schema}"`;
@@ -88,6 +89,8 @@ export async function pruneRuns(pool: pg.Pool, schema: string, req: PruneRequest
      j AS (DELETE FROM ${s}.journal WHERE run_id IN (SELECT id FROM c)),
      h AS (DELETE FROM ${s}.journal_history WHERE run_id IN (SELECT id FROM c)),
      b AS (DELETE FROM ${s}.blobs WHERE run_id IN (SELECT id FROM c)),
+     w AS (DELETE FROM ${s}.event_waits WHERE run_id IN (SELECT id FROM c)),
+     st AS (DELETE FROM ${s}.run_stream WHERE run_id IN (SELECT id FROM c)),
      d AS (DELETE FROM ${s}.runs WHERE id IN (SELECT id FROM c) RETURNING 1)
      SELECT COUNT(*)::int AS n FROM d`,
     [req.workflowId, req.status, Math.round(req.before), req.limit],

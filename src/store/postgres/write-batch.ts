@@ -1,4 +1,5 @@
-import { runIdOf, type JournalEntry, type RunPatch, type WriteOp, type WriteOutcome } from '../types.js';
+import { isStreamOp, runIdOf, type JournalEntry, type RunPatch, type StreamOp, type WriteOp, type WriteOutcome } from '../types.js';
+import { applyStreamOp, streamSql } from './stream-queries.js';
 import { query, type Queryable } from './connection.js';
 
 /**
@@ -54,9 +55,18 @@ export function writeSql(schema: string, skipLocked: boolean, withBlobs = false)
     SELECT id, lease_epoch AS epoch FROM locked`;
 }
 
+/**
+ * The upsert keeps a row's stream positions where the write is no new event (store/shared/stream-rules.ts,
+ * rowPositions): `j` is the row as it was before the update.
+ */
 export const JOURNAL_UPSERT = `ON CONFLICT (run_id, path) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status,
         attempt = EXCLUDED.attempt, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
-        meta = EXCLUDED.meta, started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at`;
+        meta = EXCLUDED.meta, started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at,
+        pos = CASE WHEN j.started_at = EXCLUDED.started_at AND j.status = EXCLUDED.status THEN j.pos ELSE EXCLUDED.pos END,
+        first_pos = CASE WHEN j.started_at = EXCLUDED.started_at THEN j.first_pos ELSE EXCLUDED.first_pos END`;
+
+/** A row's new stream position (used as both pos and first_pos of an inserted row). */
+export const nextPos = (schema: string) => `nextval('"${schema}".stream_pos')`;
 
 /**
  * The journal part of a batch statement: the rows as arrays from parameter $`first` on (run id, path,
@@ -73,11 +83,13 @@ function journalCtes(schema: string, first: number): string {
     ),
     ins AS (
       INSERT INTO "${schema}".journal AS j (run_id, path, kind, status, attempt, input, output, error, meta,
-          started_at, ended_at)
-      SELECT i.run_id, i.path, i.kind, i.status, i.attempt, i.input, i.output, i.error, i.meta, i.started_at,
-        i.ended_at
-      FROM input i JOIN locked l ON l.id = i.run_id AND l.lease_epoch = i.epoch
-      ORDER BY i.ord
+          started_at, ended_at, pos, first_pos)
+      SELECT x.*, x.pos FROM (
+        SELECT i.run_id, i.path, i.kind, i.status, i.attempt, i.input, i.output, i.error, i.meta, i.started_at,
+          i.ended_at, ${nextPos(schema)} AS pos
+        FROM input i JOIN locked l ON l.id = i.run_id AND l.lease_epoch = i.epoch
+        ORDER BY i.ord
+      ) x
       ${JOURNAL_UPSERT}
       RETURNING 1
 `;
@@ -232,9 +244,11 @@ function blobColumns(ops: { epoch: number; entry: JournalEntry }[]): unknown[][]
 export async function applyWrite(db: Queryable, schema: string, ops: WriteOp[], skipLocked: boolean): Promise<WriteOutcome> {
   const patches: PatchOp[] = [];
   const journal: { epoch: number; entry: JournalEntry }[] = [];
+  const stream: StreamOp[] = [];
   const epochs = new Map<string, Set<number>>();
   for (const op of ops) {
     if (op.type === 'journal') journal.push(op);
+    else if (isStreamOp(op)) stream.push(op);
     else patches.push(op);
     const id = runIdOf(op);
     const set = epochs.get(id);
@@ -242,9 +256,22 @@ export async function applyWrite(db: Queryable, schema: string, ops: WriteOp[], 
     else epochs.set(id, new Set([op.epoch]));
   }
   const ids = [...epochs.keys()];
-  const blobs = blobColumns(journal);
-  const res = await query<{ id: string; epoch: number }>(db, ...statementFor(schema, skipLocked, ids, patches, journal, blobs));
-  const locked = new Map(res.rows.map((r) => [r.id, r.epoch]));
+  // Stream ops (only in batches with chunks; the caller runs those in a transaction) go first, in
+  // their order, under the locks the batch statement then finds held: a step's result row takes a
+  // later position than the chunks it wrote before returning.
+  let held: Map<string, number> | undefined;
+  if (stream.length > 0) {
+    const sql = streamSql(schema);
+    held = new Map((await query<{ id: string; epoch: number }>(db, sql.lock(skipLocked), [ids])).rows.map((r) => [r.id, r.epoch]));
+    for (const op of stream) if (held.get(op.runId) === op.epoch && [...epochs.get(op.runId)!].every((e) => e === op.epoch)) await applyStreamOp(db, sql, op);
+  }
+  let locked: Map<string, number>;
+  if (held && journal.length === 0 && patches.length === 0) locked = held;
+  else {
+    const blobs = blobColumns(journal);
+    const res = await query<{ id: string; epoch: number }>(db, ...statementFor(schema, skipLocked, ids, patches, journal, blobs));
+    locked = new Map(res.rows.map((r) => [r.id, r.epoch]));
+  }
   const missing = ids.filter((id) => !locked.has(id));
   // Runs not locked: deleted (fenced) or, with skipLocked, held by another transaction. The committed
   // epoch tells which: if it still matches, the run is ours and only has to wait its turn.

@@ -1,6 +1,6 @@
 import { isTerminal } from '../../domain/run-status.js';
-import type { JournalEntry, RunRecord, RunStatus, SendEventRequest, StoredEvent, WaitRequest } from '../types.js';
-import { checkMs, checkNewRun, checkText } from './validate.js';
+import type { EventPruneRequest, JournalEntry, NewEvent, RunRecord, RunStatus, SendEventRequest, StoredEvent, WaitRequest } from '../types.js';
+import { checkInt, checkMs, checkNewRun, checkText } from './validate.js';
 
 export { deliveredMeta } from '../../domain/journal-meta.js';
 
@@ -17,6 +17,7 @@ export function checkSendEvent(req: SendEventRequest): void {
   checkText(e.key, 'event key');
   checkText(e.runId, 'event runId');
   checkMs(e.now, 'now');
+  if (e.expiresAt !== undefined) checkMs(e.expiresAt, 'expiresAt');
   for (const r of req.startRuns ?? []) checkNewRun(r);
 }
 
@@ -52,3 +53,28 @@ export function eventMatches(e: StoredEvent, req: Pick<WaitRequest, 'runId' | 'n
   if (e.runId !== null) return e.runId === req.runId;
   return req.key === null || e.key === req.key;
 }
+
+/** How long a stored event is kept when its sender gives no `expiresAt` (one day). */
+export const DEFAULT_EVENT_KEEP_MS = 86_400_000;
+
+/** When retention may delete an event's record (see NewEvent.expiresAt). */
+export function eventExpiry(e: NewEvent): number {
+  return Math.round(e.expiresAt ?? e.now + DEFAULT_EVENT_KEEP_MS);
+}
+
+export function checkEventPrune(req: EventPruneRequest): void {
+  checkMs(req.now, 'now');
+  checkMs(req.consumedBefore, 'consumedBefore');
+  checkInt(req.limit, 'limit', 1, 10_000);
+}
+
+/**
+ * The token record that goes with a token's completion event (see engine/tokens.ts): deleting the
+ * completion without its record would let the token work a second time.
+ */
+export function tokenRecordOf(e: Pick<StoredEvent, 'id' | 'name'>): string | null {
+  return e.name === TOKEN_COMPLETION && e.id.startsWith('token:') ? `token-record:${e.id.slice('token:'.length)}` : null;
+}
+
+/** The name of a token's completion event (reserved: only the token route sends it). */
+export const TOKEN_COMPLETION = 'weft.token';

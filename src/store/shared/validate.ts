@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../../errors.js';
 import { isRunStatus } from '../../domain/run-status.js';
-import type { ClaimOptions, JournalEntry, ListRunsFilter, NewRun, PruneRequest, ReviseRequest, RunPatch, ScanRunsOptions, WriteOp } from '../types.js';
+import type { ClaimOptions, JournalEntry, ListRunsFilter, NewChunk, NewRun, PruneRequest, ReviseRequest, RunPatch, ScanRunsOptions, WriteOp } from '../types.js';
 import { flowErrors, type FlowAdmission } from './flow-rules.js';
 
 /**
@@ -132,12 +132,43 @@ function checkPatch(p: RunPatch): void {
 
 export function checkWriteOp(op: WriteOp): void {
   checkInt(op.epoch, 'epoch', 0, Number.MAX_SAFE_INTEGER);
-  if (op.type === 'journal') checkEntry(op.entry);
-  else {
-    checkText(op.runId, 'runId');
-    checkMs(op.now, 'now');
-    checkPatch(op.patch);
+  if (op.type === 'journal') {
+    checkEntry(op.entry);
+    return;
   }
+  checkText(op.runId, 'runId');
+  switch (op.type) {
+    case 'run':
+      checkMs(op.now, 'now');
+      checkPatch(op.patch);
+      return;
+    case 'chunks':
+      checkMs(op.now, 'now');
+      if (!Array.isArray(op.chunks)) throw new InvalidArgumentError('chunks must be an array');
+      for (const c of op.chunks) checkChunk(c);
+      return;
+    case 'stream-close':
+      checkText(op.path, 'stream path');
+      checkInt(op.attempt, 'attempt', 0, INT32_MAX);
+      return;
+    case 'stream-void':
+      checkMs(op.now, 'now');
+      checkText(op.path, 'stream path');
+      checkInt(op.beforeAttempt, 'beforeAttempt', 0, INT32_MAX);
+      if ((op.path === undefined) !== (op.beforeAttempt === undefined)) throw new InvalidArgumentError('a stream void names both path and beforeAttempt, or neither');
+      return;
+    default:
+      throw new InvalidArgumentError(`unknown write op type ${JSON.stringify((op as { type?: unknown }).type)}`);
+  }
+}
+
+function checkChunk(c: NewChunk): void {
+  if (c === null || typeof c !== 'object') throw new InvalidArgumentError('a chunk must be an object');
+  for (const [v, field] of [[c.path, 'chunk path'], [c.step, 'chunk step'], [c.type, 'chunk type'], [c.payload, 'chunk payload']] as const) {
+    if (typeof v !== 'string') throw new InvalidArgumentError(`${field} must be a string`);
+    checkText(v, field);
+  }
+  checkInt(c.attempt, 'attempt', 0, INT32_MAX);
 }
 
 /** Listing filters: a bad value is the caller's mistake, so it fails instead of matching nothing. */

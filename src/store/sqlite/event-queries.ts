@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { JournalEntry, StoredEvent } from '../types.js';
+import type { EventPruneRequest, JournalEntry, StoredEvent } from '../types.js';
+import { tokenRecordOf } from '../shared/event-rules.js';
 import { JOURNAL_COLUMNS } from './journal-queries.js';
 import type { SqliteDb } from './open.js';
 
@@ -33,10 +34,23 @@ export class EventQueries {
   private readonly earlyKeyed: Stmt;
   private readonly earlyAny: Stmt;
   private readonly earlyRun: Stmt;
+  private readonly consume: Stmt;
+  private readonly waitsOfDeleted: Stmt;
+  private readonly expired: Stmt;
+  private readonly consumed: Stmt;
+  private readonly removeEvent: Stmt;
+  private readonly removeDeliveries: Stmt;
 
   constructor(db: SqliteDb) {
-    this.insertEvent = db.prepare(`INSERT INTO events (id, name, match_key, run_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    this.insertEvent = db.prepare(`INSERT INTO events (id, name, match_key, run_id, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO NOTHING`);
+    this.consume = db.prepare(`UPDATE events SET consumed_at = ? WHERE id = ? AND run_id = ?`);
+    this.waitsOfDeleted = db.prepare(`DELETE FROM event_waits WHERE run_id = ?`);
+    // Retention (migration 0014): candidates through events_expiry and events_consumed, never a scan.
+    this.expired = db.prepare(`SELECT id, name FROM events WHERE expires_at < ? ORDER BY expires_at LIMIT ?`);
+    this.consumed = db.prepare(`SELECT id, name FROM events WHERE consumed_at < ? ORDER BY consumed_at LIMIT ?`);
+    this.removeEvent = db.prepare(`DELETE FROM events WHERE id = ?`);
+    this.removeDeliveries = db.prepare(`DELETE FROM event_deliveries WHERE event_id = ?`);
     this.byId = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`);
     this.waitsByKey = db.prepare(`SELECT run_id AS runId, path FROM event_waits WHERE name = ? AND match_key = ?
       UNION SELECT run_id, path FROM event_waits WHERE name = ? AND match_key IS NULL ORDER BY 1, 2`);
@@ -65,8 +79,8 @@ export class EventQueries {
       WHERE run_id = ? AND name = ? AND created_at >= ? AND ${notDelivered} ORDER BY created_at, seq LIMIT 1`);
   }
 
-  insert(e: StoredEvent): boolean {
-    return this.insertEvent.run(e.id, e.name, e.key, e.runId, e.data, e.createdAt).changes > 0;
+  insert(e: StoredEvent, expiresAt: number): boolean {
+    return this.insertEvent.run(e.id, e.name, e.key, e.runId, e.data, e.createdAt, expiresAt).changes > 0;
   }
 
   load(id: string): StoredEvent | null {
@@ -93,13 +107,37 @@ export class EventQueries {
 
   /** Records the delivery and the row's new meta, and wakes the run up (see event-rules: wakesUp). */
   markDelivered(e: StoredEvent, runId: string, rk: number, path: string, meta: string, now: number, wake: boolean): void {
-    this.deliver.run(e.id, runId, path, now);
+    this.recordDelivery(e, runId, path, now);
     this.setRow.run(meta, rk, path);
     if (wake) this.wake.run(now, rk);
   }
 
+  /** Records a delivery; an event sent to this run is consumed by it (retention may delete it). */
   recordDelivery(e: StoredEvent, runId: string, path: string, now: number): void {
     this.deliver.run(e.id, runId, path, now);
+    if (e.runId === runId) this.consume.run(now, e.id, runId);
+  }
+
+  /** The waits of a run being deleted. */
+  dropRunWaits(runId: string): void {
+    this.waitsOfDeleted.run(runId);
+  }
+
+  /** One retention batch (see EventPruneRequest); runs inside the caller's transaction. */
+  prune(req: EventPruneRequest): number {
+    const chosen = new Map<string, string>();
+    for (const r of [...this.expired.all(req.now, req.limit), ...this.consumed.all(req.consumedBefore, req.limit)] as { id: string; name: string }[]) {
+      if (chosen.size < req.limit) chosen.set(r.id, r.name);
+    }
+    let n = 0;
+    for (const [id, name] of chosen) {
+      for (const doomed of [id, tokenRecordOf({ id, name })]) {
+        if (doomed === null || this.removeEvent.run(doomed).changes === 0) continue;
+        this.removeDeliveries.run(doomed);
+        n++;
+      }
+    }
+    return n;
   }
 
   dropWait(runId: string, path: string): void {

@@ -3,22 +3,29 @@ import type { BlobSource } from '../../domain/value-codec.js';
 import { blobMap, expandRows, rowsNeedBlobs } from '../shared/blob-rows.js';
 import type { JournalEntry } from '../types.js';
 import type { SqliteDb } from './open.js';
+import type { StreamClock } from './stream-queries.js';
 
 /** Columns aliased to JournalEntry's keys, so a row is a JournalEntry with no mapping. */
 export const JOURNAL_COLUMNS = `run_id AS runId, path, kind, status, attempt, input, output, error, meta,
-  started_at AS startedAt, ended_at AS endedAt, seq`;
+  started_at AS startedAt, ended_at AS endedAt, seq, pos, first_pos AS firstPos`;
 
 type Stmt = Database.Statement;
 
-/** The journal upsert for `rows` rows. The upsert keeps a row's original seq (see JournalQueries). */
+/**
+ * The journal upsert for `rows` rows. The upsert keeps a row's original seq (see JournalQueries), and
+ * its stream positions where the write is no new event (store/shared/stream-rules.ts, rowPositions):
+ * SET expressions read the row as it was before the update.
+ */
 function upsertSql(rows: number): string {
-  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
   return `INSERT INTO journal (run_key, run_id, path, kind, status, attempt, input, output, error, meta, started_at,
-      ended_at)
+      ended_at, pos, first_pos)
     VALUES ${values}
     ON CONFLICT (run_key, path) DO UPDATE SET kind = excluded.kind, status = excluded.status,
       attempt = excluded.attempt, input = excluded.input, output = excluded.output, error = excluded.error,
-      meta = excluded.meta, started_at = excluded.started_at, ended_at = excluded.ended_at`;
+      meta = excluded.meta, started_at = excluded.started_at, ended_at = excluded.ended_at,
+      pos = CASE WHEN journal.started_at = excluded.started_at AND journal.status = excluded.status THEN journal.pos ELSE excluded.pos END,
+      first_pos = CASE WHEN journal.started_at = excluded.started_at THEN journal.first_pos ELSE excluded.first_pos END`;
 }
 
 /**
@@ -43,9 +50,12 @@ export class JournalQueries {
   static readonly CHUNK = 16;
   private readonly upsertChunk: Stmt;
   /** Reused bind buffer for upsertChunk (better-sqlite3 copies the values when it binds them). */
-  private readonly chunkValues: unknown[] = new Array(JournalQueries.CHUNK * 12);
+  private readonly chunkValues: unknown[] = new Array(JournalQueries.CHUNK * 14);
 
-  constructor(private readonly db: SqliteDb) {
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly clock: StreamClock,
+  ) {
     // Positional parameters: binding an array is measurably faster than named binding on the hot path.
     this.upsertStmt = db.prepare(upsertSql(1));
     this.upsertChunk = db.prepare(upsertSql(JournalQueries.CHUNK));
@@ -74,7 +84,7 @@ export class JournalQueries {
     for (const b of e.blobs!) this.insertBlob.run(runKey, b.hash, b.data);
   }
 
-  upsert(runKey: number, e: JournalEntry): void {
+  upsert(runKey: number, e: JournalEntry, pos = this.clock.allocate(1)): void {
     if (e.blobs) this.writeBlobs(runKey, e);
     this.upsertStmt.run(
       runKey,
@@ -89,6 +99,8 @@ export class JournalQueries {
       e.meta ?? null,
       e.startedAt,
       e.endedAt ?? null,
+      pos,
+      pos,
     );
   }
 
@@ -98,6 +110,10 @@ export class JournalQueries {
    */
   upsertAll(keys: number[], entries: JournalEntry[]): void {
     const n = entries.length;
+    if (n === 0) return;
+    // One position per row, taken in one statement for the batch; a row that keeps its position leaves
+    // its number unused (positions only need to grow).
+    let pos = this.clock.allocate(n);
     const chunk = JournalQueries.CHUNK;
     const v = this.chunkValues;
     let i = 0;
@@ -105,7 +121,7 @@ export class JournalQueries {
       for (let j = 0; j < chunk; j++) {
         const e = entries[i + j]!;
         if (e.blobs) this.writeBlobs(keys[i + j]!, e);
-        const o = j * 12;
+        const o = j * 14;
         v[o] = keys[i + j];
         v[o + 1] = e.runId;
         v[o + 2] = e.path;
@@ -118,10 +134,12 @@ export class JournalQueries {
         v[o + 9] = e.meta ?? null;
         v[o + 10] = e.startedAt;
         v[o + 11] = e.endedAt ?? null;
+        v[o + 12] = pos;
+        v[o + 13] = pos++;
       }
       this.upsertChunk.run(v);
     }
-    for (; i < n; i++) this.upsert(keys[i]!, entries[i]!);
+    for (; i < n; i++) this.upsert(keys[i]!, entries[i]!, pos++);
   }
 
   /** The rows of many runs in one statement, grouped by run, each run's in seq order, values resolved. */

@@ -9,6 +9,7 @@ import type {
   ListRunsResult,
   NewRun,
   PruneRequest,
+  EventPruneRequest,
   RunLinks,
   JournalGeneration,
   ResumeRequest,
@@ -27,17 +28,19 @@ import type {
   Store,
   WriteOp,
   WriteOutcome,
+  StreamRow,
 } from '../types.js';
-import { runIdOf } from '../types.js';
+import { isStreamOp, runIdOf, type StreamOp } from '../types.js';
 import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
 import { insertedRecord } from '../shared/run-rules.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
-import { checkAdmission, checkClaim, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
-import { checkSendEvent, checkWait, deliverable, deliveredMeta, wakesUp } from '../shared/event-rules.js';
+import { checkAdmission, checkClaim, checkInt, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
+import { checkEventPrune, checkSendEvent, checkWait, deliverable, deliveredMeta, eventExpiry, wakesUp } from '../shared/event-rules.js';
 import type { RunStatus } from '../types.js';
 import { EventQueries } from './event-queries.js';
 import { expandHistory, rowsNeedBlobs } from '../shared/blob-rows.js';
 import { JournalQueries } from './journal-queries.js';
+import { StreamClock, StreamQueries } from './stream-queries.js';
 import { migrateDatabase } from './migrations.js';
 import { checkOptions, isMemoryPath, mapSqliteError, openDatabase, type SqliteDb } from './open.js';
 import type { SqliteStoreOptions } from './options.js';
@@ -54,6 +57,7 @@ interface Connection {
   runs: RunQueries;
   keys: RunKeys;
   journal: JournalQueries;
+  streams: StreamQueries;
   history: HistoryQueries;
   workers: WorkerQueries;
   events: EventQueries;
@@ -108,8 +112,10 @@ export class SqliteStore implements Store {
       migrateDatabase(db);
       const runs = new RunQueries(db);
       const keys = new RunKeys(db);
-      const journal = new JournalQueries(db);
-      const write = db.transaction((ops: WriteOp[]) => applyBatch(runs, keys, journal, ops));
+      const clock = new StreamClock(db);
+      const journal = new JournalQueries(db, clock);
+      const streams = new StreamQueries(db, clock);
+      const write = db.transaction((ops: WriteOp[]) => applyBatch(runs, keys, journal, streams, ops));
       const createMany = db.transaction((batch: NewRun[]) => batch.map((r) => createOne(runs, keys, r)));
       // A transaction that failed was rolled back: what it taught the key cache may not be true.
       const rolledBack = <T>(fn: () => T): T => {
@@ -125,6 +131,7 @@ export class SqliteStore implements Store {
         runs,
         keys,
         journal,
+        streams,
         history: new HistoryQueries(db),
         workers: new WorkerQueries(db),
         events: new EventQueries(db),
@@ -221,7 +228,9 @@ export class SqliteStore implements Store {
     if (!isStorableText(runId)) return false;
     return this.tx('deleteRun', (c) => {
       c.journal.deleteRun(runId);
+      c.events.dropRunWaits(runId);
       c.history.deleteRun(runId);
+      c.streams.deleteRun(runId);
       return c.runs.deleteRun(runId);
     });
   }
@@ -239,10 +248,24 @@ export class SqliteStore implements Store {
       for (const id of c.runs.prunable(req)) {
         c.journal.deleteRun(id);
         c.history.deleteRun(id);
+        c.events.dropRunWaits(id);
+        c.streams.deleteRun(id);
         if (c.runs.deleteRun(id)) n++;
       }
       return n;
     });
+  }
+
+  /** One event-pruning batch in one transaction (see EventPruneRequest). */
+  async pruneEvents(req: EventPruneRequest): Promise<number> {
+    checkEventPrune(req);
+    return this.tx('pruneEvents', (c) => c.events.prune(req));
+  }
+
+  async readStream(runId: string, after: number, limit: number): Promise<StreamRow[]> {
+    checkText(runId, 'runId');
+    checkInt(after, 'after', 0, Number.MAX_SAFE_INTEGER);
+    return this.use('readStream', (c) => c.streams.read(runId, after, limit));
   }
 
   async blobBytes(runId: string): Promise<number> {
@@ -424,7 +447,7 @@ export class SqliteStore implements Store {
     const ev = req.event;
     const stored: StoredEvent = { id: ev.id, name: ev.name, key: ev.key, runId: ev.runId, data: ev.data, createdAt: ev.now };
     return this.tx('sendEvent', (c) => {
-      if (!c.events.insert(stored)) return { created: false, delivered: [], started: [] };
+      if (!c.events.insert(stored, eventExpiry(ev))) return { created: false, delivered: [], started: [] };
       const started: string[] = [];
       for (const r of req.startRuns ?? []) if (createOne(c.runs, c.keys, r).created) started.push(r.runId);
       const delivered: SendEventResult['delivered'] = [];
@@ -491,13 +514,16 @@ function createOne(runs: RunQueries, keys: RunKeys, run: NewRun): { created: boo
  * wrote); seq is the journal's rowid, assigned by the insert. A patch that releases the run ends this
  * process's interest in it, so its cache entry goes.
  */
-function applyBatch(runs: RunQueries, keys: RunKeys, journal: JournalQueries, ops: WriteOp[]): WriteOutcome {
+function applyBatch(runs: RunQueries, keys: RunKeys, journal: JournalQueries, streams: StreamQueries, ops: WriteOp[]): WriteOutcome {
   keys.sync();
   const fenced = new Set<string>();
   // Journal rows are written together at the end, several per statement; their order is kept, and
   // rows of different tables do not depend on each other within the transaction.
   const rowKeys: number[] = [];
   const rows: JournalEntry[] = [];
+  // Stream ops go in before the journal rows, in their order: a step's result row then takes a later
+  // position than the chunks it wrote before returning. Only batches with chunks have any.
+  let stream: { key: number; op: StreamOp }[] | undefined;
   let lateFence = false;
   for (const op of ops) {
     const runId = runIdOf(op);
@@ -509,6 +535,8 @@ function applyBatch(runs: RunQueries, keys: RunKeys, journal: JournalQueries, op
     if (op.type === 'journal') {
       rowKeys.push(key[0]);
       rows.push(op.entry);
+    } else if (isStreamOp(op)) {
+      (stream ??= []).push({ key: key[0], op });
     } else if (!runs.applyPatch(key[0], op.epoch, op.patch, op.now)) {
       // Cannot happen while the cache is right (the epoch was just checked); fence rather than trust it,
       // and drop the run's journal rows collected before this op too.
@@ -519,6 +547,7 @@ function applyBatch(runs: RunQueries, keys: RunKeys, journal: JournalQueries, op
       keys.forget(runId);
     }
   }
+  if (stream) for (const s of stream) if (!fenced.has(s.op.runId)) streams.apply(s.key, s.op);
   if (lateFence) {
     const keep = rows.map((e) => !fenced.has(e.runId));
     journal.upsertAll(rowKeys.filter((_, i) => keep[i]), rows.filter((_, i) => keep[i]));

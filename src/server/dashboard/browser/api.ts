@@ -7,6 +7,8 @@ export function apiLib() {
       readonly status: number,
       readonly code: string,
       message: string,
+      /** VALIDATION_FAILED: the failing fields (dotted paths) and why. */
+      readonly issues: { path: string; message: string }[] = [],
     ) {
       super(message);
     }
@@ -34,8 +36,8 @@ export function apiLib() {
       data = null;
     }
     if (!res.ok) {
-      const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
-      throw new ApiError(res.status, err?.code ?? 'HTTP_ERROR', err?.message ?? `HTTP ${res.status}`);
+      const err = (data as { error?: { code?: string; message?: string; issues?: { path: string; message: string }[] } } | null)?.error;
+      throw new ApiError(res.status, err?.code ?? 'HTTP_ERROR', err?.message ?? `HTTP ${res.status}`, Array.isArray(err?.issues) ? err.issues : []);
     }
     return data as T;
   }

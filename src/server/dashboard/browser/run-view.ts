@@ -123,14 +123,35 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
     return form;
   }
 
-  /** What a run waits for (event names, key, deadline) and a form sending one of its events to this run. */
-  function eventForm(runId: string, wait: NonNullable<RunView['waitingFor']>[number], refresh: () => void): HTMLElement {
+  /**
+   * What a run waits for (event names, key, deadline) and a form sending one of its events: fields built
+   * from the event's declared data schema beside the JSON it edits. A wait with a key gets the event as
+   * any sender would send it (POST /events/:name with the run's key, so it is matched like a webhook's);
+   * a wait without one gets it sent to this run only. The server checks the data against the schema and
+   * its refusal (VALIDATION_FAILED, with the failing fields) is shown in the form.
+   */
+  function eventForm(runId: string, wait: NonNullable<RunView['waitingFor']>[number], schemas: Record<string, Record<string, unknown>>, refresh: () => void): HTMLElement {
+    // A .waitForToken: only the token's URL completes it (names under weft. cannot be sent).
+    if (wait.events.every((e) => e.startsWith('weft.'))) {
+      return h('p', { 'data-wait': wait.path }, `${wait.path} waits for its completion token: POST the data to the token's URL (/api/weft/tokens/<token>).`);
+    }
     const id = `event-${wait.path}`;
-    const area = h('textarea', { id, rows: 4, spellcheck: 'false', name: 'data' });
-    area.value = '{}';
-    const select = h('select', { id: `${id}-name`, name: 'event' }, ...wait.events.map((e) => h('option', { value: e }, e)));
+    const select = h('select', { id: `${id}-name`, name: 'event' }, ...wait.events.map((e) => h('option', { value: e }, e))) as HTMLSelectElement;
     const err = h('p', { className: 'error', role: 'alert' });
     const deadline = wait.deadline ? `until ${dom.fmtTime(String(wait.deadline))} (then ${wait.onTimeout === 'fail' ? 'the run fails' : 'it goes on without an event'})` : 'with no timeout';
+    // The fields and the JSON area of the chosen event, rebuilt when another event is chosen.
+    const slot = h('div', { className: 'event-data' });
+    let area = h('textarea', { id, rows: 4, spellcheck: 'false', name: 'data' }) as HTMLTextAreaElement;
+    const build = () => {
+      const schema = schemas[select.value];
+      area = h('textarea', { id, rows: 4, spellcheck: 'false', name: 'data' }) as HTMLTextAreaElement;
+      area.value = JSON.stringify(forms.defaultsOf(schema), null, 2);
+      const fields = forms.schemaFields(`ev-${wait.path}-${select.value}`, schema, area);
+      slot.replaceChildren(...(fields ? [fields] : []), h('label', { for: id }, 'Event data (JSON)'), area);
+      err.textContent = '';
+    };
+    select.addEventListener('change', build);
+    build();
     const form = h(
       'form',
       { className: 'resume-form', 'aria-label': `send an event to ${wait.path}` },
@@ -138,13 +159,13 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
       h('p', { 'data-wait': wait.path }, `Key: ${wait.key ?? '(any)'} · waiting since ${dom.fmtTime(String(wait.since))} ${deadline}`),
       h('label', { for: `${id}-name` }, 'Event'),
       select,
-      h('label', { for: id }, 'Event data (JSON)'),
-      area,
+      slot,
       err,
-      h('button', { type: 'submit' }, 'Send event to this run'),
+      h('button', { type: 'submit' }, wait.key === null ? 'Send event to this run' : `Send event with key ${wait.key}`),
     );
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
+      err.textContent = '';
       let data: unknown;
       try {
         data = JSON.parse(area.value || '{}');
@@ -153,13 +174,18 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
         area.focus();
         return;
       }
+      const name = select.value;
       api
-        .post(`/events/${encodeURIComponent((select as HTMLSelectElement).value)}`, { runId, data })
+        .post(`/events/${encodeURIComponent(name)}`, wait.key === null ? { runId, data } : { key: wait.key, data })
         .then(() => {
-          announce(`Sent ${(select as HTMLSelectElement).value}`);
+          announce(`Sent ${name}`);
           refresh();
         })
-        .catch((e: Error) => (err.textContent = e.message));
+        .catch((e: Error & { issues?: { path: string; message: string }[] }) => {
+          // The data failed the event's schema: say which fields, one line each.
+          if (e.issues?.length) err.replaceChildren(h('span', {}, `The event was refused: its data does not fit the ${name} schema`), h('ul', {}, ...e.issues.map((i) => h('li', { 'data-issue': i.path }, `${i.path || '(data)'}: ${i.message}`))));
+          else err.textContent = e.message;
+        });
     });
     return form;
   }
@@ -241,7 +267,7 @@ export function runView(dom: Dom, api: Api, parts: Parts, announce: (msg: string
       }
       if (view.waitingFor?.length) {
         const sec = h('section', { className: 'card', 'aria-labelledby': 'wait-h' }, h('h2', { id: 'wait-h' }, 'Waiting for an event'));
-        for (const w of view.waitingFor) sec.appendChild(eventForm(runId, w, () => (refollow(), refresh())));
+        for (const w of view.waitingFor) sec.appendChild(eventForm(runId, w, info?.events ?? {}, () => (refollow(), refresh())));
         body.appendChild(sec);
       }
       const past = history(steps, result.status);
