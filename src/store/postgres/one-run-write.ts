@@ -6,7 +6,7 @@ import { applyWrite, epochsSql, journalColumns, JOURNAL_UPSERT, mergePatches, ne
  * Writes when runs execute one at a time: a batch holding the ops of one run at one epoch (a step's
  * journal row, a settle patch, or both) is one named statement with scalar parameters (oneRunSql);
  * every other batch goes to write-batch.ts. This is the per-step commit of a run executed alone, so its
- * JS is kept to building one parameter list: the statement texts are built once per store.
+ * JS is kept to building one parameter list: the statement texts are built once per schema.
  */
 export function writeOps(db: Queryable, schema: string, ops: WriteOp[], skipLocked: boolean): Promise<WriteOutcome> {
   const one = oneRunOps(ops);
