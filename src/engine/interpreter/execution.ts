@@ -121,6 +121,15 @@ export class RunExecution implements Exec {
   readonly eventWindowMs: number;
   /** Steps this execution may still start: 1 for a perStep run, unlimited otherwise. */
   private stepsLeft: number;
+  /**
+   * The path of the root workflow's last node when it is a step. Its success row is not committed on
+   * its own: nothing runs after it but the run's outcome, so it is written with the outcome in one
+   * commit (a run of n steps costs n + 1 commits with its creation, not n + 2). Until then the events
+   * it emits are held, so listeners never see a result that is not committed.
+   */
+  private finalPath: string | null = null;
+  private finalOps: WriteOp[] | null = null;
+  private heldEvents: [WorkflowEventType | CustomEventType, Record<string, unknown>][] | null = null;
   /** How this run's journal values are stored (null: plain JSON only). */
   private readonly codec: RunCodec | null;
   readonly loopHistory: number;
@@ -259,7 +268,15 @@ export class RunExecution implements Exec {
   }
 
   emit(type: WorkflowEventType | CustomEventType, payload: Record<string, unknown>): void {
-    this.host.events.emit(this.runId, type, payload);
+    if (this.heldEvents) this.heldEvents.push([type, payload]);
+    else this.host.events.emit(this.runId, type, payload);
+  }
+
+  /** The final row committed (or dropped): its held events are sent, or dropped with it. */
+  private releaseEvents(committed: boolean): void {
+    const held = this.heldEvents;
+    this.heldEvents = null;
+    if (committed && held) for (const [type, payload] of held) this.host.events.emit(this.runId, type, payload);
   }
 
   get hasListeners(): boolean {
@@ -328,6 +345,12 @@ export class RunExecution implements Exec {
     if (streamOps) ops.push(...streamOps);
     const context = this.pendingContext();
     if (context !== undefined) ops.push({ type: 'run', runId: this.runId, epoch: this.epoch, patch: { requestContext: context }, now: this.now() });
+    if (entry.path === this.finalPath && entry.status === 'success' && this.finalOps === null && !this.isAborted) {
+      // Committed by finish(), with the run's outcome (see finalPath).
+      this.finalOps = ops;
+      this.heldEvents = [];
+      return;
+    }
     try {
       await this.host.committer.writeAll(ops);
     } catch (err) {
@@ -506,6 +529,9 @@ export class RunExecution implements Exec {
       rowKind: 'step',
     };
     let outcome: Outcome;
+    const nodes = this.rootWorkflow.graph();
+    const last = nodes[nodes.length - 1];
+    this.finalPath = last?.type === 'step' ? last.segment : null;
     // Only a run loaded with a journal may hold blobs already: a fresh run does not wait for this.
     if (this.journal.size > 0) {
       try {
@@ -530,6 +556,9 @@ export class RunExecution implements Exec {
    */
   private async park(cause: unknown): Promise<ExecutionEnd> {
     const outcome: Outcome = { t: 'canceled' };
+    // A final row not committed yet is not written: the run continues from its last recorded step.
+    this.finalOps = null;
+    this.releaseEvents(false);
     this.abort(cause);
     if (this.lost) {
       this.tracer.end('lost');
@@ -549,8 +578,21 @@ export class RunExecution implements Exec {
   }
 
   private async finish(outcome: Outcome): Promise<ExecutionEnd> {
+    const final = this.finalOps ?? [];
+    this.finalOps = null;
     if (this.lost || (outcome.t === 'canceled' && !this.abortedByStep)) {
-      // Someone else (a cancel, or a worker that took over) owns the run's status now.
+      // Someone else (a cancel, or a worker that took over) owns the run's status now. A final row is
+      // still written when the run is ours to write (as it would have been before the cancel).
+      if (final.length > 0 && !this.lost) {
+        const committed = await this.host.committer.writeAll(final).then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof LeaseLostError) this.loseLease('fenced');
+            return false;
+          },
+        );
+        this.releaseEvents(committed);
+      } else this.releaseEvents(false);
       this.tracer.end('lost');
       return { status: 'lost', outcome };
     }
@@ -561,15 +603,19 @@ export class RunExecution implements Exec {
     if (held) patch.release = false;
     const extra = this.host.outcomeRow?.(this.rootWorkflow, this, patch) ?? null;
     this.chunks?.flush();
+    // One batch (all of a run's ops in a batch commit together or not at all): the final step's row, a
+    // lifecycle row, then the outcome.
+    const ops: WriteOp[] = final;
+    if (extra) {
+      this.journal.set(extra.path, extra);
+      ops.push({ type: 'journal', epoch: this.epoch, entry: extra });
+    }
+    ops.push({ type: 'run', runId: this.runId, epoch: this.epoch, patch, now: this.now() });
     try {
-      if (extra) {
-        // Queued in the same turn as the outcome, so it commits in the same batch (all of a run's ops in
-        // a batch commit together or not at all).
-        this.journal.set(extra.path, extra);
-        const row = this.host.committer.write({ type: 'journal', epoch: this.epoch, entry: extra });
-        await Promise.all([row, this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch, now: this.now() })]);
-      } else await this.host.committer.write({ type: 'run', runId: this.runId, epoch: this.epoch, patch, now: this.now() });
+      await this.host.committer.writeAll(ops);
+      this.releaseEvents(true);
     } catch (err) {
+      this.releaseEvents(false);
       if (err instanceof LeaseLostError) {
         this.tracer.end('lost');
         this.loseLease('fenced');

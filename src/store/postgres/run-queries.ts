@@ -38,6 +38,14 @@ export function runSql(schema: string) {
         parent_run_id, parent_path, updated_at)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, ${dbNow} + $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $13)
       ON CONFLICT (id) DO NOTHING RETURNING ${RUN_COLUMNS}`,
+    // One run (a start while runs are started one at a time): scalar parameters, no unnest of 20
+    // one-element arrays. Named, like insertMany; returns what insertMany returns.
+    insertOne: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
+        lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, fingerprint, labels, rerun_of, rerun_step,
+        parent_run_id, parent_path, updated_at)
+      VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, 1, ${dbNow} + $10::bigint,
+        $11::int, $12::text, $13::bigint, $14::text, $15::text, $16::text, $17::text, $18::text, $19::text, $20::text, $13::bigint)
+      ON CONFLICT (id) DO NOTHING RETURNING id, lease_expires_at AS "leaseExpiresAt"`,
     insertMany: `INSERT INTO ${runs} (id, workflow_id, status, resource_id, input, state, request_context, tracing, owner,
         lease_epoch, lease_expires_at, priority, concurrency_key, created_at, options, fingerprint, labels, rerun_of, rerun_step,
         parent_run_id, parent_path, updated_at)

@@ -47,7 +47,7 @@ import { checkEventPrune, checkSendEvent, checkWait } from '../shared/event-rule
 import * as events from './events.js';
 import { registerChildWait } from './child-runs.js';
 import { checkChildWait } from '../shared/child-rules.js';
-import { applyWrite } from './write-batch.js';
+import { writeOps } from './one-run-write.js';
 import { readStream, streamSql, type StreamSql } from './stream-queries.js';
 import { listLabelled, loadLinks, pruneRuns } from './search-queries.js';
 import { pruneEvents } from './event-pruning.js';
@@ -89,7 +89,7 @@ export class PostgresStoreCore implements Store {
   private readonly scheduleSql: schedules.ScheduleSql;
   private readonly eventSql: events.EventSql;
   private listener: PgListener | null = null;
-  private readonly names: { createMany: string };
+  private readonly names: { createMany: string; createOne: string };
   private readonly settings: SessionSettings;
   private readonly clock: DbClock;
   private readonly onPoolError = (): void => {
@@ -114,7 +114,7 @@ export class PostgresStoreCore implements Store {
     this.scheduleSql = schedules.scheduleSql(this.schema);
     this.eventSql = events.eventSql(this.schema);
     const n = (s: string): string => `weft_${this.schema}_${s}`;
-    this.names = { createMany: n('create_many') };
+    this.names = { createMany: n('create_many'), createOne: n('create_one') };
   }
 
   async open(): Promise<void> {
@@ -232,15 +232,11 @@ export class PostgresStoreCore implements Store {
   /** createRuns without the checks (createRunsSettled made them already, item by item). */
   private async insertRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
     return this.run('createRuns', async (pool) => {
-      const cols: unknown[][] = Array.from({ length: 20 }, () => []);
-      const seen = new Set<string>();
-      for (const r of runs) {
-        if (seen.has(r.runId)) continue;
-        seen.add(r.runId);
-        pgRunValues(r).forEach((v, i) => cols[i]!.push(v));
-      }
       // Only the ids (and the lease the database granted) come back: the rows are built from the input.
-      const inserted = await query<{ id: string; leaseExpiresAt: number | null }>(pool, this.runSql.insertMany, cols, this.names.createMany);
+      const inserted =
+        runs.length === 1
+          ? await query<{ id: string; leaseExpiresAt: number | null }>(pool, this.runSql.insertOne, pgRunValues(runs[0]!), this.names.createOne)
+          : await query<{ id: string; leaseExpiresAt: number | null }>(pool, this.runSql.insertMany, runColumns(runs), this.names.createMany);
       const created = new Map(inserted.rows.map((r) => [r.id, r.leaseExpiresAt]));
       const byId = new Map<string, RunRecord>();
       for (const r of runs) {
@@ -323,7 +319,7 @@ export class PostgresStoreCore implements Store {
    * it runs in a transaction.
    */
   private async applyBatch(pool: pg.Pool, ops: WriteOp[], skipLocked: boolean): Promise<WriteOutcome> {
-    if (!ops.some(isStreamOp)) return applyWrite(pool, this.schema, ops, skipLocked);
+    if (!ops.some(isStreamOp)) return writeOps(pool, this.schema, ops, skipLocked);
     // A new owner's void (every run claimed again starts with one) is one statement of its own: it is
     // right whatever happens to the rest of the batch, so it needs no transaction with it.
     const takeovers = ops.filter((op) => op.type === 'stream-void' && op.path === undefined) as Extract<WriteOp, { type: 'stream-void' }>[];
@@ -332,8 +328,8 @@ export class PostgresStoreCore implements Store {
       ops = ops.filter((op) => !(op.type === 'stream-void' && op.path === undefined));
       if (ops.length === 0) return { fenced: await this.fencedOf(pool, takeovers) };
     }
-    if (!ops.some(isStreamOp)) return applyWrite(pool, this.schema, ops, skipLocked);
-    return transaction(pool, 'write', (c) => applyWrite(c, this.schema, ops, skipLocked));
+    if (!ops.some(isStreamOp)) return writeOps(pool, this.schema, ops, skipLocked);
+    return transaction(pool, 'write', (c) => writeOps(c, this.schema, ops, skipLocked));
   }
 
   /** The runs of these ops whose epoch moved on (a batch of takeover voids alone reports them). */
@@ -671,6 +667,21 @@ export class PostgresStoreCore implements Store {
 }
 
 /** A new run's column values (shared/run-rules.ts), with the lease as a length: the database adds its clock. */
+/** insertMany's columns: one array per column, each run once (the first occurrence of an id). */
+/** How many values pgRunValues gives (insertOne's parameters, insertMany's arrays). */
+const RUN_VALUE_COUNT = 20;
+
+function runColumns(runs: NewRun[]): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: RUN_VALUE_COUNT }, () => []);
+  const seen = new Set<string>();
+  for (const r of runs) {
+    if (seen.has(r.runId)) continue;
+    seen.add(r.runId);
+    pgRunValues(r).forEach((v, i) => cols[i]!.push(v));
+  }
+  return cols;
+}
+
 function pgRunValues(run: NewRun): unknown[] {
   const values = newRunValues(run);
   values[9] = leaseLength(run.owner, run.leaseExpiresAt, run.now);

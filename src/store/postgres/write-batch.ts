@@ -59,14 +59,14 @@ export function writeSql(schema: string, skipLocked: boolean, withBlobs = false)
  * The upsert keeps a row's stream positions where the write is no new event (store/shared/stream-rules.ts,
  * rowPositions): `j` is the row as it was before the update.
  */
-const JOURNAL_UPSERT = `ON CONFLICT (run_id, path) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status,
+export const JOURNAL_UPSERT = `ON CONFLICT (run_id, path) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status,
         attempt = EXCLUDED.attempt, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
         meta = EXCLUDED.meta, started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at,
         pos = CASE WHEN j.started_at = EXCLUDED.started_at AND j.status = EXCLUDED.status THEN j.pos ELSE EXCLUDED.pos END,
         first_pos = CASE WHEN j.started_at = EXCLUDED.started_at THEN j.first_pos ELSE EXCLUDED.first_pos END`;
 
 /** A row's new stream position (used as both pos and first_pos of an inserted row). */
-const nextPos = (schema: string) => `nextval('"${schema}".stream_pos')`;
+export const nextPos = (schema: string) => `nextval('"${schema}".stream_pos')`;
 
 /**
  * The journal part of a batch statement: the rows as arrays from parameter $`first` on (run id, path,
@@ -112,35 +112,6 @@ export function journalOnlySql(schema: string, skipLocked: boolean): string {
 }
 
 /**
- * The journal rows of one run at one epoch (one run at a time: each step's commit). The run is looked
- * up by `id = $1` on the primary key, which has one plan whatever the table's statistics, so this
- * statement is named: each connection parses and plans it once, and a step's commit is one
- * Bind/Execute round trip. Parameters: $1 run id, $2 epoch, $3-$12 the journal columns without run id
- * and epoch.
- */
-export function oneRunJournalSql(schema: string, skipLocked: boolean): string {
-  return `WITH locked AS MATERIALIZED (
-      SELECT id, lease_epoch FROM "${schema}".runs WHERE id = $1 FOR NO KEY UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
-    ),
-    ins AS (
-      INSERT INTO "${schema}".journal AS j (run_id, path, kind, status, attempt, input, output, error, meta,
-          started_at, ended_at, pos, first_pos)
-      SELECT x.*, x.pos FROM (
-        SELECT $1, i.path, i.kind, i.status, i.attempt, i.input, i.output, i.error, i.meta, i.started_at, i.ended_at,
-          ${nextPos(schema)} AS pos
-        FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[],
-            $11::bigint[], $12::bigint[]) WITH ORDINALITY AS i(path, kind, status, attempt, input, output, error, meta,
-            started_at, ended_at, ord)
-        WHERE EXISTS (SELECT 1 FROM locked WHERE lease_epoch = $2)
-        ORDER BY i.ord
-      ) x
-      ${JOURNAL_UPSERT}
-      RETURNING 1
-    )
-    SELECT id, lease_epoch AS epoch FROM locked`;
-}
-
-/**
  * The blobs the batch's rows reference (domain/value-codec.ts), inserted in the same statement where
  * their run's epoch matches; one already stored is kept. Only in batches that carry blobs, so the
  * statement of every other batch is unchanged.
@@ -163,13 +134,13 @@ export function epochsSql(schema: string): string {
   return `SELECT id, lease_epoch AS epoch FROM "${schema}".runs WHERE id = ANY($1::text[])`;
 }
 
-type PatchOp = Extract<WriteOp, { type: 'run' }>;
+export type PatchOp = Extract<WriteOp, { type: 'run' }>;
 
 /**
- * Patch columns for the batch. Several patches for one (run, epoch) are merged in order first, because
- * an UPDATE ... FROM changes each row at most once.
+ * Patches merged per (run, epoch), in order: an UPDATE ... FROM changes each row at most once, so several
+ * patches of one run in a batch become one.
  */
-function patchColumns(ops: PatchOp[]): unknown[][] {
+export function mergePatches(ops: PatchOp[]): PatchOp[] {
   const merged = new Map<string, PatchOp>();
   for (const op of ops) {
     const key = `${op.epoch}\u0000${op.runId}`;
@@ -180,31 +151,38 @@ function patchColumns(ops: PatchOp[]): unknown[][] {
       merged.set(key, { ...prev, patch: { ...prev.patch, ...definedOnly(op.patch), release }, now: op.now });
     }
   }
+  return [...merged.values()];
+}
+
+/** One merged patch as writeSql's patch columns (run id, epoch, now, then has/value pairs, release). */
+export function patchValues({ runId, epoch, patch: p, now }: PatchOp): unknown[] {
+  return [
+    runId,
+    epoch,
+    Math.round(now),
+    p.status !== undefined,
+    p.status ?? null,
+    p.state !== undefined,
+    p.state ?? null,
+    p.result !== undefined,
+    p.result ?? null,
+    p.error !== undefined,
+    p.error ?? null,
+    p.wakeAt !== undefined,
+    // BIGINT: a fractional wake time (a sleep of 1.5 ms) is rounded up, never early.
+    p.wakeAt == null ? null : Math.ceil(p.wakeAt),
+    p.statusReason !== undefined,
+    p.statusReason ?? null,
+    p.requestContext !== undefined,
+    p.requestContext ?? null,
+    Boolean(p.release),
+  ];
+}
+
+/** Patch columns for the batch (see mergePatches). */
+function patchColumns(ops: PatchOp[]): unknown[][] {
   const cols: unknown[][] = Array.from({ length: 18 }, () => []);
-  for (const { runId, epoch, patch: p, now } of merged.values()) {
-    const values = [
-      runId,
-      epoch,
-      Math.round(now),
-      p.status !== undefined,
-      p.status ?? null,
-      p.state !== undefined,
-      p.state ?? null,
-      p.result !== undefined,
-      p.result ?? null,
-      p.error !== undefined,
-      p.error ?? null,
-      p.wakeAt !== undefined,
-      // BIGINT: a fractional wake time (a sleep of 1.5 ms) is rounded up, never early.
-      p.wakeAt == null ? null : Math.ceil(p.wakeAt),
-      p.statusReason !== undefined,
-      p.statusReason ?? null,
-      p.requestContext !== undefined,
-      p.requestContext ?? null,
-      Boolean(p.release),
-    ];
-    values.forEach((v, i) => cols[i]!.push(v));
-  }
+  for (const op of mergePatches(ops)) patchValues(op).forEach((v, i) => cols[i]!.push(v));
   return cols;
 }
 
@@ -218,7 +196,7 @@ function definedOnly(p: RunPatch): RunPatch {
  * Journal columns. Repeated (run, path, epoch) keys are folded into one row first (an upsert cannot touch
  * a row twice in one statement): the last values win and the first occurrence keeps its place.
  */
-function journalColumns(ops: { epoch: number; entry: JournalEntry }[]): unknown[][] {
+export function journalColumns(ops: { epoch: number; entry: JournalEntry }[]): unknown[][] {
   const cols: unknown[][] = Array.from({ length: 12 }, () => []);
   const index = new Map<string, number>();
   for (const { epoch, entry: e } of ops) {
@@ -313,9 +291,8 @@ export async function applyWrite(db: Queryable, schema: string, ops: WriteOp[], 
 }
 
 /**
- * The statement for a batch: rows with blobs take writeSql with its blob insert; one run's journal rows
- * alone take the named single-run statement, other journal-only batches skip the run patch, and the rest
- * take writeSql.
+ * The statement for a batch of several runs (one run's ops take one-run-write.ts): rows with blobs take
+ * writeSql with its blob insert, journal-only batches skip the run patch, and the rest take writeSql.
  */
 function statementFor(
   schema: string,
@@ -327,14 +304,6 @@ function statementFor(
 ): [string, unknown[], string?] {
   // Rows that carry blobs (large values stored by content) take writeSql with its blob insert.
   if (blobs) return [writeSql(schema, skipLocked, true), [ids, ...patchColumns(patches), ...journalColumns(journal), ...blobs]];
-  if (patches.length === 0) {
-    const cols = journalColumns(journal);
-    if (ids.length === 1 && journal.every((j) => j.epoch === journal[0]!.epoch)) {
-      const name = `weft_${schema}_journal_one${skipLocked ? '_skip' : ''}`;
-      // The run id (column 0) and epoch (column 11) are single parameters here.
-      return [oneRunJournalSql(schema, skipLocked), [ids[0], journal[0]!.epoch, ...cols.slice(1, 11)], name];
-    }
-    return [journalOnlySql(schema, skipLocked), [ids, ...cols]];
-  }
+  if (patches.length === 0) return [journalOnlySql(schema, skipLocked), [ids, ...journalColumns(journal)]];
   return [writeSql(schema, skipLocked, false), [ids, ...patchColumns(patches), ...journalColumns(journal)]];
 }
