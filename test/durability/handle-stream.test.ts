@@ -36,11 +36,28 @@ function chunksLogged(path: string): number {
   }
 }
 
+/** A step that suspends, and once resumed writes three chunks. */
+function gatedWorkflow() {
+  const T = z.object({ text: z.string() });
+  const gate = createStep({
+    id: 'gate',
+    inputSchema: T,
+    outputSchema: T,
+    resumeSchema: z.object({ ok: z.boolean() }),
+    execute: async ({ inputData, resumeData, suspend, writer }) => {
+      if (!resumeData) return suspend({ why: 'approval' });
+      for (const w of ['a', 'b', 'c']) await writer.write(w);
+      return { text: `${inputData.text} approved` };
+    },
+  });
+  return createWorkflow({ id: 'gated', inputSchema: T, outputSchema: T }).then(gate).commit();
+}
+
 /** Engine A executes the run; engine B (same store, executing nothing) observes it through a handle. */
 async function twoEngines(storeA: Store, storeB: Store): Promise<void> {
   const log = () => {};
-  const a = new Weft({ workflows: { talk: streamWorkflow({ createStep, createWorkflow, z }, { gapMs: 2, log }) }, store: storeA, onError: () => {} });
-  const b = new Weft({ workflows: { talk: streamWorkflow({ createStep, createWorkflow, z }) }, store: storeB, worker: false, onError: () => {} });
+  const a = new Weft({ workflows: { talk: streamWorkflow({ createStep, createWorkflow, z }, { gapMs: 2, log }), gated: gatedWorkflow() }, store: storeA, worker: { pollMs: 20 }, onError: () => {} });
+  const b = new Weft({ workflows: { talk: streamWorkflow({ createStep, createWorkflow, z }), gated: gatedWorkflow() }, store: storeB, worker: false, onError: () => {} });
   try {
     await a.start();
     await b.start();
@@ -63,6 +80,19 @@ async function twoEngines(storeA: Store, storeB: Store): Promise<void> {
     const types: string[] = [];
     for await (const c of legacy) types.push(c.type);
     expect(types).toEqual(['start', 'step-start', 'step-result', 'step-finish', 'finish']);
+
+    // resumeStream() from B, which executes nothing: A's worker carries the resumed run, B streams it
+    // from what was stored after the resume.
+    const gA = await a.getWorkflow('gated').createRun({ runId: 'gated-1' });
+    expect((await gA.start({ inputData: { text: 'x' } })).status).toBe('suspended');
+    const gB = await b.getWorkflow('gated').createRun({ runId: 'gated-1' });
+    const resumed = gB.resumeStream({ step: 'gate', resumeData: { ok: true } });
+    const after = await collect(resumed.fullStream);
+    expect((await resumed.result).status).toBe('success');
+    expect(outputs(after)).toEqual(['a', 'b', 'c']);
+    expect(after.some((c) => c.type === 'workflow-step-suspended')).toBe(false);
+    expect(after.at(-1)).toMatchObject({ type: 'workflow-finish', payload: { workflowStatus: 'success', result: { text: 'x approved' } } });
+    expect(resumed.status).toBe('success');
   } finally {
     await a.stop({ timeoutMs: 500 });
     await b.stop({ timeoutMs: 500 });
