@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Weft, createStep, createWorkflow, postgresStore, sqliteStore, type Store } from '../../src/index.js';
+import { serve } from '../../src/server/index.js';
 import type { WorkflowStreamChunk } from '../../src/define/stream-types.js';
 import { waitUntil } from '../support/wait.js';
 import { runPhase } from './crash-harness.js';
@@ -80,6 +81,25 @@ async function twoEngines(storeA: Store, storeB: Store): Promise<void> {
     const types: string[] = [];
     for await (const c of legacy) types.push(c.type);
     expect(types).toEqual(['start', 'step-start', 'step-result', 'step-finish', 'finish']);
+
+    // Mastra's /observe on a server of B, which has no live feed of the run: the durable stream, in
+    // Mastra's chunks, from an offset too.
+    const server = await serve(b, { port: 0, onError: () => {} });
+    try {
+      const observe = async (q: string) => {
+        const res = await fetch(`${server.url}/api/workflows/talk/observe?runId=two-1${q}`, { method: 'POST' });
+        expect(res.status).toBe(200);
+        return (await res.text()).split('\x1E').filter(Boolean).map((t) => JSON.parse(t) as WorkflowStreamChunk);
+      };
+      const mastra = await observe('');
+      expect(outputs(mastra)).toEqual(TOKS);
+      expect(mastra.map((c) => c.type)).toEqual(live.map((c) => c.type));
+      expect(mastra[0]!.payload).toMatchObject({ workflowId: 'talk' });
+      expect(mastra.at(-1)).toMatchObject({ type: 'workflow-finish', payload: { workflowStatus: 'success' } });
+      expect((await observe('&offset=5')).map((c) => c.type)).toEqual(mastra.slice(5).map((c) => c.type));
+    } finally {
+      await server.close();
+    }
 
     // resumeStream() from B, which executes nothing: A's worker carries the resumed run, B streams it
     // from what was stored after the resume.
