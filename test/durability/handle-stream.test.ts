@@ -113,6 +113,26 @@ async function twoEngines(storeA: Store, storeB: Store): Promise<void> {
     expect(after.some((c) => c.type === 'workflow-step-suspended')).toBe(false);
     expect(after.at(-1)).toMatchObject({ type: 'workflow-finish', payload: { workflowStatus: 'success', result: { text: 'x approved' } } });
     expect(resumed.status).toBe('success');
+
+    // Mastra's /resume-stream on B's server, which has no feed of the run: the resumed execution (by
+    // A) from the durable stream.
+    const g2 = await a.getWorkflow('gated').createRun({ runId: 'gated-2' });
+    expect((await g2.start({ inputData: { text: 'y' } })).status).toBe('suspended');
+    const server2 = await serve(b, { port: 0, onError: () => {} });
+    try {
+      const res = await fetch(`${server2.url}/api/workflows/gated/resume-stream?runId=gated-2`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ step: 'gate', resumeData: { ok: true } }),
+      });
+      expect(res.status).toBe(200);
+      const got = (await res.text()).split('\x1E').filter(Boolean).map((t) => JSON.parse(t) as WorkflowStreamChunk);
+      expect(outputs(got)).toEqual(['a', 'b', 'c']);
+      expect(got.some((c) => c.type === 'workflow-step-suspended')).toBe(false);
+      expect(got.at(-1)).toMatchObject({ type: 'workflow-finish', payload: { workflowStatus: 'success', finalWorkflowResult: { text: 'y approved' } } });
+    } finally {
+      await server2.close();
+    }
   } finally {
     await a.stop({ timeoutMs: 500 });
     await b.stop({ timeoutMs: 500 });

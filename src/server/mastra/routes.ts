@@ -8,7 +8,7 @@ import { createRunBody, readMastraBody, resumeBody, runIdQuery, startBody } from
 import { describeForMastra, mastraStepGraph } from './info.js';
 import { courseRoutes } from './course.js';
 import { listRunsForMastra, runCounts } from './runs.js';
-import { durableResponse, feedResponse, latestSeq } from './stream.js';
+import { durableResponse, durableTail, feedResponse, latestSeq } from './stream.js';
 import { studioRoutes } from './studio.js';
 import { mastraResult, mastraRun, parseFields, runningSteps } from './views.js';
 
@@ -167,6 +167,13 @@ export function mastraRoutes(ctx: ApiContext): Hono {
       const opts = resumeBody(await readMastraBody(c));
       const { wf, summary, run } = await storedRun(c, runId);
       if (answer === 'wait') return c.json(mastraResult(await run.resume(opts)));
+      if (answer === 'stream' && !feeds.has(summary.runId)) {
+        // No live feed here (the run was started by another process, or before a restart): the
+        // resumed execution, wherever it runs, is read from the durable stream after what is stored now.
+        const after = await durableTail(weft, summary.runId);
+        await run.resumeAsync(opts);
+        return durableResponse(c, { weft, runId: summary.runId, workflowId: wf.id, offset: 0, after, pollMs: ctx.opts.eventPollMs, closing: ctx.closing });
+      }
       const feed = feeds.get(summary.runId);
       await feed.ready;
       await feed.sync();

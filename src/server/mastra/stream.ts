@@ -120,12 +120,24 @@ export interface DurableStreamOptions {
   workflowId: string;
   /** Chunks of the stream not sent (Mastra's observe `offset`, an index into the chunks). */
   offset: number;
+  /** Read after this event id (a resume's stream: what was stored before it); absent: from the start. */
+  after?: string | null;
   pollMs: number;
   closing: Promise<void>;
 }
 
+/** The id of the last event of the run's durable stream as stored now (null: none). */
+export async function durableTail(weft: Weft, runId: string): Promise<string | null> {
+  let last: string | null = null;
+  for (;;) {
+    const page = await weft.readRunStream(runId, { after: last });
+    last = page.events.at(-1)?.id ?? last;
+    if (!page.more) return last;
+  }
+}
+
 /**
- * The run's durable stream from its start, followed until the run settles, as Mastra's chunks. Output
+ * The run's durable stream from its start (or `after`), followed until the run settles, as Mastra's chunks. Output
  * chunks pass through FinalChunks: each is sent once its call is recorded (or the run settled), so a
  * chunk a retry or a crash superseded is never sent, and no reset is either (Mastra's clients have
  * no way to take a chunk back).
@@ -145,7 +157,7 @@ export function durableResponse(c: Context, o: DurableStreamOptions): Response {
       void (async () => {
         const gate = new FinalChunks();
         try {
-          for await (const e of o.weft.followRunStream(o.runId, { signal: stop.signal, pollMs: o.pollMs })) for (const out of gate.push(e)) send(out);
+          for await (const e of o.weft.followRunStream(o.runId, { after: o.after ?? null, signal: stop.signal, pollMs: o.pollMs })) for (const out of gate.push(e)) send(out);
           for (const out of gate.flush()) send(out);
           if (!stop.signal.aborted) controller.close();
         } catch (err) {
