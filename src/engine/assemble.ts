@@ -24,6 +24,9 @@ import { SchedulesApi } from './schedules.js';
 import { withStoreRetry, type RetryPolicy } from './store-retry.js';
 import { engineRuntime } from './workflow-runtime.js';
 
+/** How often a run handle's durable stream reads the store while nothing in this process wakes it. */
+const HANDLE_STREAM_POLL_MS = 250;
+
 /** The parts of one engine, each with one job (see docs/architecture.md). */
 export interface EngineParts {
   store: Store;
@@ -95,6 +98,9 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
       waitForResult: (runId, includeState) => p.executions.waitForResult(runId, includeState),
       sendEvent: (wf, runId, name, data) => p.signals.sendToRun(wf, runId, name, data),
       events,
+      isExecuting: (runId) => p.executions.has(runId),
+      // Runs executed elsewhere are seen within this interval; this process's commits wake readers at once.
+      durable: { store, onCommit: (runId, wake) => events.onCommit(runId, wake), pollMs: HANDLE_STREAM_POLL_MS },
     },
   });
   // The default engine does not claim the workflows it runs: they fall back to it while no engine has them.

@@ -4,8 +4,9 @@ import type { AnyWorkflow } from '../define/workflow.js';
 import { isTerminal, type RunStatus } from '../domain/run-status.js';
 import type { WorkflowEvent } from '../domain/workflow-events.js';
 import type { SendEventOutcome } from './event-commands.js';
+import { followDurable, streamTail, type DurableSource } from './durable-stream.js';
 import type { EventSource } from './events.js';
-import { guardWatcher, runStream, toChunk, toLegacyChunks, ZERO_USAGE, type CloseRule, type RunStream } from './run-streams.js';
+import { guardWatcher, runStream, streamSink, toChunk, toLegacyChunks, ZERO_USAGE, type CloseRule, type StreamSink } from './run-streams.js';
 
 /** What a run handle needs from its engine: the lifecycle commands and a way to wait for a result. */
 export interface RunHost {
@@ -20,6 +21,10 @@ export interface RunHost {
   waitForResult(runId: string, includeState: boolean): Promise<WorkflowResult>;
   sendEvent(wf: AnyWorkflow, runId: string, name: unknown, data: unknown): Promise<SendEventOutcome>;
   events: EventSource;
+  /** Whether the run executes in this process now. */
+  isExecuting(runId: string): boolean;
+  /** Where the run's durable stream is read, for runs this process does not execute. */
+  durable: DurableSource;
 }
 
 /** A handle on one run of a workflow. Creating it stores nothing; starting it does. */
@@ -51,12 +56,24 @@ export class Run implements RunHandle {
   /** Starts the run and streams its events as Mastra 1.71's chunks (run-streams.ts). */
   stream(opts?: StreamOptions): StreamHandle {
     const { closeOnSuspend, ...start } = opts ?? {};
-    return this.streamOf(closeOnSuspend === false ? 'terminal' : 'settled', () => this.start(start));
+    let includeState = false;
+    let runId = this.runId;
+    return this.streamOf(
+      closeOnSuspend === false ? 'terminal' : 'settled',
+      true,
+      async () => void ({ includeState, runId } = await this.host.create(this.wf, this.runId, this.resourceId, start)),
+      async () => this.settle(await this.host.waitForResult(runId, includeState)),
+    );
   }
 
   /** Resumes the run and streams the resumed execution's events. */
   resumeStream(opts?: ResumeOptions): StreamHandle {
-    return this.streamOf('settled', () => this.resume(opts));
+    return this.streamOf(
+      'settled',
+      false,
+      () => this.host.resume(this.wf, this.runId, opts),
+      async () => this.settle(await this.host.waitForResult(this.runId, false)),
+    );
   }
 
   /**
@@ -87,14 +104,55 @@ export class Run implements RunHandle {
     return { stream: s.stream, getWorkflowState };
   }
 
-  /** The run's events in this process from now until its next outcome, as Mastra 1.71's chunks. */
+  /**
+   * The run's stream until its next outcome, as Mastra 1.71's chunks. A run executing in this process
+   * (or not stored yet) is followed live from now; a stored run executing elsewhere or not at all is
+   * read from its durable stream: replayed from its start, then followed (docs/api.md, "Run handle
+   * streams").
+   */
   observeStream(): ReadableStream<WorkflowStreamChunk> & AsyncIterable<WorkflowStreamChunk> {
-    return runStream(this.host.events, this.runId, (e) => [toChunk(e)], 'settled', (e) => this.follow(e)).stream;
+    return this.observe((e) => [toChunk(e)], 'settled').stream;
   }
 
-  /** The run's events in this process from now until it ends, as Mastra's legacy chunks. */
+  /** observeStream() until the run ends (through suspensions), as Mastra's legacy chunks. */
   observeStreamLegacy(): { stream: ReadableStream<LegacyStreamChunk> & AsyncIterable<LegacyStreamChunk> } {
-    return { stream: runStream(this.host.events, this.runId, toLegacyChunks, 'terminal', (e) => this.follow(e)).stream };
+    return { stream: this.observe(toLegacyChunks, 'terminal').stream };
+  }
+
+  private observe<T>(map: (e: WorkflowEvent) => T[], rule: CloseRule): StreamSink<T> {
+    const sink = streamSink(map, rule, (e) => this.follow(e));
+    if (this.host.isExecuting(this.runId)) return this.feedLive(sink, []);
+    const held: WorkflowEvent[] = [];
+    const off = this.host.events.subscribe(this.runId, (e) => held.push(e));
+    void (async () => {
+      await this.host.ready();
+      const stored = await this.host.durable.store.loadRun(this.runId);
+      off();
+      // Not stored yet: it is about to be started, here as far as this handle knows.
+      if (!stored || this.host.isExecuting(this.runId)) return void this.feedLive(sink, held);
+      this.feedDurable(sink, rule, null);
+    })().catch((err: unknown) => {
+      off();
+      sink.fail(err);
+    });
+    return sink;
+  }
+
+  /** Feeds live events of this process into the sink: those held so far first. */
+  private feedLive<T>(sink: StreamSink<T>, held: WorkflowEvent[]): StreamSink<T> {
+    const queue = [...held];
+    const off = this.host.events.subscribe(this.runId, (e) => void sink.push(e));
+    sink.signal.addEventListener('abort', off, { once: true });
+    for (const e of queue) if (sink.push(e)) break;
+    return sink;
+  }
+
+  /** Feeds the run's durable stream after `after` into the sink, ending it when the follow ends. */
+  private feedDurable<T>(sink: StreamSink<T>, rule: CloseRule, after: string | null): void {
+    followDurable(this.host.durable, this.runId, { after, deliver: (e) => sink.push(e), untilTerminal: rule === 'terminal', signal: sink.signal }).then(
+      () => sink.close(),
+      (err: unknown) => sink.fail(err),
+    );
   }
 
   /** Calls `cb` with each of the run's chunks in this process; its errors never reach the run. */
@@ -127,7 +185,13 @@ export class Run implements RunHandle {
 
   /** timeTravel, following the run's events. */
   timeTravelStream(opts: TimeTravelOptions): StreamHandle {
-    return this.streamOf('settled', () => this.timeTravel(opts));
+    let includeState = false;
+    return this.streamOf(
+      'settled',
+      false,
+      async () => void ({ includeState } = await this.host.timeTravel(this.wf, this.runId, this.resourceId, opts)),
+      async () => this.settle(await this.host.waitForResult(this.runId, includeState)),
+    );
   }
 
   /**
@@ -140,29 +204,57 @@ export class Run implements RunHandle {
     return this.settle(await this.host.waitForResult(this.runId, false));
   }
 
-  private streamOf(rule: CloseRule, begin: () => Promise<WorkflowResult>): StreamHandle {
-    const s: RunStream<WorkflowStreamChunk> = runStream(this.host.events, this.runId, (e) => [toChunk(e)], rule, (e) => this.follow(e));
-    const result = begin();
+  /**
+   * A stream of the execution that `launch` stores (a start, resume or time travel). Live events are
+   * subscribed before it and held; once it is stored, a run that executes here (or already emitted
+   * here) streams them live, as Mastra does. A run another process executes is read from its durable
+   * stream instead: from its start for a new run (`replay`), else after what was stored before
+   * `launch`.
+   */
+  private streamOf(rule: CloseRule, replay: boolean, launch: () => Promise<void>, settle: () => Promise<WorkflowResult>): StreamHandle {
+    const sink = streamSink<WorkflowStreamChunk>((e) => [toChunk(e)], rule, (e) => this.follow(e));
+    let held: WorkflowEvent[] | null = [];
+    const off = this.host.events.subscribe(this.runId, (e) => {
+      if (held) held.push(e);
+      else void sink.push(e);
+    });
+    sink.signal.addEventListener('abort', off, { once: true });
+    let live = true;
+    const result = (async () => {
+      await this.host.ready();
+      const after = replay ? null : await streamTail(this.host.durable.store, this.runId);
+      await launch();
+      const got = held!;
+      held = null;
+      if (this.host.isExecuting(this.runId) || got.length > 0) {
+        for (const e of got) if (sink.push(e)) break;
+      } else {
+        live = false;
+        off();
+        this.feedDurable(sink, rule, after);
+      }
+      return settle();
+    })();
     result.then(
       (r) => {
-        // The fallback when the outcome's events did not reach this process (the run ran elsewhere).
-        if (rule === 'settled' || isTerminal(r.status)) setImmediate(s.close);
+        // Live: the fallback when the outcome's events did not reach this process (the lease moved).
+        if (live && (rule === 'settled' || isTerminal(r.status))) setImmediate(sink.close);
       },
-      () => setImmediate(s.close),
+      () => setImmediate(sink.close),
     );
     result.catch(() => {});
     const currentStatus = () => this.lastStatus;
     return {
       runId: this.runId,
       workflowId: this.wf.id,
-      fullStream: s.stream,
+      fullStream: sink.stream,
       result,
       get status() {
         return currentStatus();
       },
       usage: Promise.resolve({ ...ZERO_USAGE }),
       async consumeStream() {
-        const reader = s.stream.getReader();
+        const reader = sink.stream.getReader();
         while (!(await reader.read()).done);
       },
     };

@@ -5,11 +5,10 @@ import type { WorkflowEvent } from '../domain/workflow-events.js';
 import type { EventSource } from './events.js';
 
 /**
- * The streams of a run handle, built on the in-process EventHub: Mastra 1.71's chunk shapes, and
- * when a stream ends. A stream sees the events of executions in this process from the moment it
- * subscribes. Streams that replay a run's past from the store and follow it on any worker are a
- * later step (journal-backed chunks); they would change where `runStream` gets its events, not the
- * chunk shapes or the closing rules here.
+ * The streams of a run handle: Mastra 1.71's chunk shapes, and when a stream ends. Their events come
+ * either from the in-process EventHub (a run executing here from the moment the stream subscribed:
+ * `runStream`) or from the run's durable stream (durable-stream.ts); the shapes and closing rules
+ * here are the same for both.
  */
 
 /** When a stream ends: after any outcome (success, failed, canceled, suspended), or only a terminal one. */
@@ -91,10 +90,60 @@ export interface RunStream<T> {
   closed: Promise<void>;
 }
 
+/** The consumer side of a run stream: events go in, mapped chunks come out, ending by the rule. */
+export interface StreamSink<T> extends RunStream<T> {
+  /** Maps and enqueues one event; returns true once the stream has ended. */
+  push(e: WorkflowEvent): boolean;
+  /** Ends the stream with an error (its source failed). */
+  fail(err: unknown): void;
+  /** Aborts when the stream ends (by any cause): its sources stop. */
+  signal: AbortSignal;
+}
+
+/** A stream of chunks fed by `push`, ending after the event that `rule` names, on close() or cancel. */
+export function streamSink<T>(map: (e: WorkflowEvent) => T[], rule: CloseRule, onEvent?: (e: WorkflowEvent) => void): StreamSink<T> {
+  let done!: () => void;
+  const closed = new Promise<void>((resolve) => (done = resolve));
+  const stop = new AbortController();
+  let ended = false;
+  let controller!: ReadableStreamDefaultController<T>;
+  const finish = () => {
+    ended = true;
+    stop.abort();
+    done();
+  };
+  const close = () => {
+    if (ended) return;
+    finish();
+    controller.close();
+  };
+  const stream = new ReadableStream<T>({
+    start(c) {
+      controller = c;
+    },
+    cancel() {
+      if (!ended) finish();
+    },
+  });
+  const push = (e: WorkflowEvent): boolean => {
+    if (ended) return true;
+    onEvent?.(e);
+    for (const chunk of map(e)) controller.enqueue(chunk);
+    if (ends(e, rule)) close();
+    return ended;
+  };
+  const fail = (err: unknown) => {
+    if (ended) return;
+    finish();
+    controller.error(err);
+  };
+  return { stream: stream as ReadableStream<T> & AsyncIterable<T>, close, closed, push, fail, signal: stop.signal };
+}
+
 /**
- * A ReadableStream of one run's events mapped to chunks, subscribed at once (so nothing emitted after
- * this call is missed), ending after the event that `rule` names or on close(). `onEvent` sees every
- * event first (a handle's status follows them).
+ * A ReadableStream of one run's live events in this process mapped to chunks, subscribed at once (so
+ * nothing emitted after this call is missed), ending after the event that `rule` names or on close().
+ * `onEvent` sees every event first (a handle's status follows them).
  */
 export function runStream<T>(
   hub: EventSource,
@@ -103,35 +152,10 @@ export function runStream<T>(
   rule: CloseRule,
   onEvent?: (e: WorkflowEvent) => void,
 ): RunStream<T> {
-  let done!: () => void;
-  const closed = new Promise<void>((resolve) => (done = resolve));
-  let ended = false;
-  let unsubscribe: () => void = () => {};
-  let controller!: ReadableStreamDefaultController<T>;
-  const close = () => {
-    if (ended) return;
-    ended = true;
-    unsubscribe();
-    controller.close();
-    done();
-  };
-  const stream = new ReadableStream<T>({
-    start(c) {
-      controller = c;
-      unsubscribe = hub.subscribe(runId, (e) => {
-        if (ended) return;
-        onEvent?.(e);
-        for (const chunk of map(e)) c.enqueue(chunk);
-        if (ends(e, rule)) close();
-      });
-    },
-    cancel() {
-      ended = true;
-      unsubscribe();
-      done();
-    },
-  });
-  return { stream: stream as ReadableStream<T> & AsyncIterable<T>, close, closed };
+  const sink = streamSink(map, rule, onEvent);
+  const unsubscribe = hub.subscribe(runId, (e) => void sink.push(e));
+  sink.signal.addEventListener('abort', unsubscribe, { once: true });
+  return sink;
 }
 
 /** A watcher must never break the emitting execution: its errors (thrown or rejected) are dropped. */

@@ -17,6 +17,8 @@ import { buildResult, buildSteps } from './results.js';
 export interface RunStreamEvent {
   id: string;
   event: WorkflowEvent;
+  /** For an output chunk or data-* event: the step (its event id) whose call wrote it. */
+  step?: string;
 }
 
 export interface RunStreamPage {
@@ -88,7 +90,7 @@ function outcomeEvent(runId: string, id: string, s: StepResult<unknown>): Workfl
   }
 }
 
-type Positioned = { at: Cursor; event: WorkflowEvent };
+type Positioned = { at: Cursor; event: WorkflowEvent; step?: string };
 
 /** The k offset of the i-th journal row when rows have no stream position (stored before it existed). */
 function legacyK(i: number): number {
@@ -164,7 +166,7 @@ export async function readRunStream(store: Store, runId: string, afterId?: strin
   for (const row of rows) {
     horizon = Math.max(horizon, row.pos);
     const e = chunkEvent(runId, row, from);
-    if (e) all.push({ at: { pos: row.pos, k: 0 }, event: e });
+    if (e) all.push({ at: { pos: row.pos, k: 0 }, event: e, ...(row.type === STREAM_RESET ? {} : { step: row.step }) });
   }
   // With a page cut short, events past the last chunk read wait for the next call (their order with
   // the chunks not read yet is not known here).
@@ -188,6 +190,6 @@ export async function readRunStream(store: Store, runId: string, afterId?: strin
   const events = all
     .filter((p) => after(p.at, from) && p.at.pos <= limit)
     .sort((a, b) => a.at.pos - b.at.pos || a.at.k - b.at.k)
-    .map((p) => ({ id: idOf(p.at), event: p.event }));
+    .map((p) => (p.step === undefined ? { id: idOf(p.at), event: p.event } : { id: idOf(p.at), event: p.event, step: p.step }));
   return { events, settled, more, gone: false };
 }

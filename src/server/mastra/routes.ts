@@ -8,7 +8,7 @@ import { createRunBody, readMastraBody, resumeBody, runIdQuery, startBody } from
 import { describeForMastra, mastraStepGraph } from './info.js';
 import { courseRoutes } from './course.js';
 import { listRunsForMastra, runCounts } from './runs.js';
-import { feedResponse, latestSeq } from './stream.js';
+import { durableResponse, durableTail, feedResponse, latestSeq } from './stream.js';
 import { studioRoutes } from './studio.js';
 import { mastraResult, mastraRun, parseFields, runningSteps } from './views.js';
 
@@ -148,6 +148,11 @@ export function mastraRoutes(ctx: ApiContext): Hono {
     if (!Number.isInteger(offset) || offset < 0) throw new InvalidArgumentError('offset must be a non-negative integer');
     await readMastraBody(c);
     const { wf, summary } = await storedRun(c, runId);
+    // A run this server started or streamed has a live feed (its chunks as Mastra streamed them); any
+    // other run is read from its durable stream, whichever process executes it.
+    if (!feeds.has(summary.runId)) {
+      return durableResponse(c, { weft, runId: summary.runId, workflowId: wf.id, offset, pollMs: ctx.opts.eventPollMs, closing: ctx.closing });
+    }
     const feed = feeds.get(summary.runId);
     await feed.ready;
     await feed.sync();
@@ -162,6 +167,13 @@ export function mastraRoutes(ctx: ApiContext): Hono {
       const opts = resumeBody(await readMastraBody(c));
       const { wf, summary, run } = await storedRun(c, runId);
       if (answer === 'wait') return c.json(mastraResult(await run.resume(opts)));
+      if (answer === 'stream' && !feeds.has(summary.runId)) {
+        // No live feed here (the run was started by another process, or before a restart): the
+        // resumed execution, wherever it runs, is read from the durable stream after what is stored now.
+        const after = await durableTail(weft, summary.runId);
+        await run.resumeAsync(opts);
+        return durableResponse(c, { weft, runId: summary.runId, workflowId: wf.id, offset: 0, after, pollMs: ctx.opts.eventPollMs, closing: ctx.closing });
+      }
       const feed = feeds.get(summary.runId);
       await feed.ready;
       await feed.sync();

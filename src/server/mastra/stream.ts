@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { isTerminal } from '../../domain/run-status.js';
 import type { WorkflowEvent } from '../../domain/workflow-events.js';
+import { FinalChunks } from '../../engine/durable-stream.js';
+import type { Weft } from '../../engine/weft.js';
 import type { FeedEvent, RunFeed } from '../run-feed.js';
 
 /**
@@ -12,7 +14,9 @@ import type { FeedEvent, RunFeed } from '../run-feed.js';
  * with the two fields Mastra adds: `workflowId` on `workflow-start` and `stepName` on step events.
  *
  * The events come from the server's run feed (live events of this process, plus events rebuilt from
- * the store for a run another worker executes), so a stream follows a run wherever it runs.
+ * the store for a run another worker executes), so a stream follows a run wherever it runs. `/observe`
+ * of a run this server has no feed for (another process executes or executed it, or this server
+ * restarted since) reads the run's durable stream instead (durableResponse), output chunks included.
  */
 const RECORD_SEPARATOR = '\x1E';
 
@@ -108,4 +112,62 @@ export function feedResponse(c: Context, o: FeedStreamOptions): Response {
 /** The sequence number of the feed's latest retained event (0 when it has none). */
 export function latestSeq(feed: RunFeed): number {
   return feed.since(undefined).at(-1)?.seq ?? 0;
+}
+
+export interface DurableStreamOptions {
+  weft: Weft;
+  runId: string;
+  workflowId: string;
+  /** Chunks of the stream not sent (Mastra's observe `offset`, an index into the chunks). */
+  offset: number;
+  /** Read after this event id (a resume's stream: what was stored before it); absent: from the start. */
+  after?: string | null;
+  pollMs: number;
+  closing: Promise<void>;
+}
+
+/** The id of the last event of the run's durable stream as stored now (null: none). */
+export async function durableTail(weft: Weft, runId: string): Promise<string | null> {
+  let last: string | null = null;
+  for (;;) {
+    const page = await weft.readRunStream(runId, { after: last });
+    last = page.events.at(-1)?.id ?? last;
+    if (!page.more) return last;
+  }
+}
+
+/**
+ * The run's durable stream from its start (or `after`), followed until the run settles, as Mastra's chunks. Output
+ * chunks pass through FinalChunks: each is sent once its call is recorded (or the run settled), so a
+ * chunk a retry or a crash superseded is never sent, and no reset is either (Mastra's clients have
+ * no way to take a chunk back).
+ */
+export function durableResponse(c: Context, o: DurableStreamOptions): Response {
+  const encoder = new TextEncoder();
+  const stop = new AbortController();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      let sent = 0;
+      const send = (e: WorkflowEvent) => {
+        if (stop.signal.aborted) return;
+        if (sent++ < o.offset) return;
+        controller.enqueue(encoder.encode(JSON.stringify(mastraChunk(e, o.workflowId)) + RECORD_SEPARATOR));
+      };
+      void o.closing.then(() => stop.abort());
+      void (async () => {
+        const gate = new FinalChunks();
+        try {
+          for await (const e of o.weft.followRunStream(o.runId, { after: o.after ?? null, signal: stop.signal, pollMs: o.pollMs })) for (const out of gate.push(e)) send(out);
+          for (const out of gate.flush()) send(out);
+          if (!stop.signal.aborted) controller.close();
+        } catch (err) {
+          if (!stop.signal.aborted) controller.error(err);
+        }
+      })();
+    },
+    cancel() {
+      stop.abort();
+    },
+  });
+  return c.body(body, 200, { 'content-type': 'text/plain; charset=utf-8' });
 }
