@@ -92,7 +92,8 @@ export class Weft {
   }
 
   /**
-   * Stops claiming, waits up to `timeoutMs` for in-flight steps, aborts the rest, releases their
+   * Stops claiming (a claim already sent is waited for: the runs it hands over are stopped with the
+   * others), waits up to `timeoutMs` for in-flight steps, aborts the rest, releases their
    * leases so other workers take over at once, and closes the store.
    */
   async stop(opts: { timeoutMs?: number } = {}): Promise<void> {
@@ -100,6 +101,7 @@ export class Weft {
     this.#scheduler?.stop();
     this.#p.retention?.stop();
     this.#p.worker?.stop();
+    await this.#p.worker?.idle();
     await this.#p.executions.stop(opts.timeoutMs ?? 10_000);
     await this.#p.committer.drain();
     await this.#p.retention?.idle();

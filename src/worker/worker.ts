@@ -63,6 +63,7 @@ export class Worker {
   private maintainTimer: NodeJS.Timeout | undefined;
   private maintaining = false;
   private polling = false;
+  private pollInFlight: Promise<void> | null = null;
   private pollAgain = false;
   private running = false;
   private pollCount = 0;
@@ -197,8 +198,25 @@ export class Worker {
     this.pollTimer = setTimeout(() => void this.poll(), 0);
   }
 
-  private async poll(): Promise<void> {
-    if (!this.running || this.polling) return;
+  /**
+   * Resolves once the poll in flight (if any) has ended. stop() cannot cancel a claim the store is
+   * answering: the engine waits for it before it stops its executions, so runs that claim hands over
+   * are stopped and released with the others, and the store is not closed under it.
+   */
+  idle(): Promise<void> {
+    return this.pollInFlight ?? Promise.resolve();
+  }
+
+  private poll(): Promise<void> {
+    if (!this.running || this.polling) return Promise.resolve();
+    const p = this.pollOnce().finally(() => {
+      if (this.pollInFlight === p) this.pollInFlight = null;
+    });
+    this.pollInFlight = p;
+    return p;
+  }
+
+  private async pollOnce(): Promise<void> {
     this.polling = true;
     let nextWake: number | null = null;
     try {
