@@ -8,6 +8,9 @@ import { followDurable, streamTail, type DurableSource } from './durable-stream.
 import type { EventSource } from './events.js';
 import { guardWatcher, runStream, streamSink, toChunk, toLegacyChunks, ZERO_USAGE, type CloseRule, type StreamSink } from './run-streams.js';
 
+/** How often a stream waiting for a run to be stored looks for it (another process may start it). */
+const NOT_STORED_POLL_MS = 250;
+
 /** What a run handle needs from its engine: the lifecycle commands and a way to wait for a result. */
 export interface RunHost {
   /** Starts the engine if needed (a handle may be used before `weft.start()`). */
@@ -123,13 +126,17 @@ export class Run implements RunHandle {
     const sink = streamSink(map, rule, (e) => this.follow(e));
     if (this.host.isExecuting(this.runId)) return this.feedLive(sink, []);
     const held: WorkflowEvent[] = [];
+    let sawLive = false;
     const off = this.host.events.subscribe(this.runId, (e) => held.push(e));
     void (async () => {
       await this.host.ready();
       const stored = await this.host.durable.store.loadRun(this.runId);
       off();
-      // Not stored yet: it is about to be started, here as far as this handle knows.
-      if (!stored || this.host.isExecuting(this.runId)) return void this.feedLive(sink, held);
+      if (this.host.isExecuting(this.runId)) return void this.feedLive(sink, held);
+      // Not stored yet: it is about to be started, here or by another process. Follow it live, and
+      // until a live event shows it executes here, look for it in the store: once stored elsewhere, its
+      // durable stream (from the start) is the one that has its events.
+      if (!stored) return void this.awaitStored(this.feedLive(sink, held, () => (sawLive = true)), rule, () => sawLive || held.length > 0);
       this.feedDurable(sink, rule, null);
     })().catch((err: unknown) => {
       off();
@@ -139,12 +146,40 @@ export class Run implements RunHandle {
   }
 
   /** Feeds live events of this process into the sink: those held so far first. */
-  private feedLive<T>(sink: StreamSink<T>, held: WorkflowEvent[]): StreamSink<T> {
+  private feedLive<T>(sink: StreamSink<T>, held: WorkflowEvent[], onLive?: () => void): StreamSink<T> {
     const queue = [...held];
-    const off = this.host.events.subscribe(this.runId, (e) => void sink.push(e));
+    const off = this.host.events.subscribe(this.runId, (e) => {
+      onLive?.();
+      void sink.push(e);
+    });
+    this.liveOff.set(sink, off);
     sink.signal.addEventListener('abort', off, { once: true });
     for (const e of queue) if (sink.push(e)) break;
     return sink;
+  }
+
+  /** Unsubscribes a sink's live feed (when it switches to the durable stream). */
+  private readonly liveOff = new WeakMap<StreamSink<unknown>, () => void>();
+
+  /**
+   * A sink following a run not stored yet: polls the store until the run is stored (then, unless
+   * `live()` says its events already arrive here, switches to the durable stream from its start), or
+   * until the sink ends. A run started by another process would otherwise never reach this stream.
+   */
+  private awaitStored<T>(sink: StreamSink<T>, rule: CloseRule, live: () => boolean): void {
+    const check = async (): Promise<void> => {
+      if (sink.signal.aborted || live()) return;
+      const stored = await this.host.durable.store.loadRun(this.runId);
+      if (sink.signal.aborted || live()) return;
+      if (stored && !this.host.isExecuting(this.runId)) {
+        this.liveOff.get(sink as StreamSink<unknown>)?.();
+        this.feedDurable(sink, rule, null);
+        return;
+      }
+      if (stored) return; // executing here: the live feed has it
+      setTimeout(() => void check().catch((err: unknown) => sink.fail(err)), NOT_STORED_POLL_MS).unref();
+    };
+    setTimeout(() => void check().catch((err: unknown) => sink.fail(err)), NOT_STORED_POLL_MS).unref();
   }
 
   /** Feeds the run's durable stream after `after` into the sink, ending it when the follow ends. */

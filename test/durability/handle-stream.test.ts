@@ -194,6 +194,29 @@ describe('a run handle streams a run another engine executes, from the durable s
     await twoEngines(sqliteStore({ path }), sqliteStore({ path }));
   }, 60_000);
 
+  it('observed before it exists, a run another engine then starts is followed to its end (SQLite file)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-handle-stream-'));
+    dirs.push(dir);
+    const path = join(dir, 'w.db');
+    const a = new Weft({ workflows: { talk: streamWorkflow({ createStep, createWorkflow, z }, { gapMs: 2, log: () => {} }) }, store: sqliteStore({ path }), worker: { pollMs: 20 }, onError: () => {} });
+    const b = new Weft({ workflows: { talk: streamWorkflow({ createStep, createWorkflow, z }) }, store: sqliteStore({ path }), worker: false, onError: () => {} });
+    try {
+      await a.start();
+      await b.start();
+      const handle = await b.getWorkflow('talk').createRun({ runId: 'early-1' });
+      const observed = collect(handle.observeStream());
+      // B has looked for the run and not found it before A starts it (B's store answers in order).
+      await waitUntil(async () => (await b.getRun('early-1')) === null, { message: 'B to have looked for the run' });
+      await (await a.getWorkflow('talk').createRun({ runId: 'early-1' })).startAsync({ inputData: { text: 'hi' } });
+      const chunks = await observed;
+      expect(outputs(chunks)).toEqual(TOKS);
+      expect(chunks.at(-1)).toMatchObject({ type: 'workflow-finish', payload: { workflowStatus: 'success' } });
+    } finally {
+      await b.stop({ timeoutMs: 500 });
+      await a.stop({ timeoutMs: 500 });
+    }
+  }, 60_000);
+
   it('on PostgreSQL', async () => {
     const schema = `handle_stream_${process.pid}`;
     const c = new pg.Client({ connectionString: PG_URL });
