@@ -4,7 +4,7 @@ import { decodeMeta, deliveredMeta, type RowMeta } from '../../domain/journal-me
 import { decodeRunOptions } from '../../domain/run-options.js';
 import type { RunStatus } from '../../domain/run-status.js';
 import { finishPayload, type CustomEventType, type WorkflowEventType } from '../../domain/workflow-events.js';
-import { CorruptRunError, InvalidArgumentError, LeaseLostError, PayloadError, plainError, serializeError, type SerializedError } from '../../errors.js';
+import { CorruptRunError, InvalidArgumentError, LeaseLostError, plainError, serializeError, type SerializedError } from '../../errors.js';
 import type { ChildWaitRequest, ChildWaitResult, ClaimedRun, JournalEntry, RunPatch, RunRecord, StoredEvent, WaitRequest, WaitResult, WriteOp } from '../../store/types.js';
 import type { StartChildRequest } from '../child-runs.js';
 import { startWorkflow } from './child-run.js';
@@ -12,10 +12,10 @@ import { applyRunPatch } from '../../store/shared/run-rules.js';
 import type { CrashPointName, LeaseLossKind, Seams } from '../../worker/seams.js';
 import type { EventHub } from '../events.js';
 import type { GroupCommitter } from '../group-commit.js';
-import { MAX_JSON_DEPTH } from '../../domain/limits.js';
-import { isEnvelope, newCodecState, type StoredBlob } from '../../domain/value-codec.js';
+import { isEnvelope } from '../../domain/value-codec.js';
 import { ChunkJournal, type ChunkCall } from './chunk-journal.js';
-import { decode, encode, encodeChecked, encodeForJournal, reviveDates, tagDates, type RunCodec } from '../payload.js';
+import { RunValues } from './run-values.js';
+import { decode } from '../payload.js';
 import { newTraceId, RunTracer, type StoredTracing } from '../tracing.js';
 import type { ChildCalls, Exec } from './exec.js';
 import { ABORTED, EngineFault, type Outcome, type Value } from './outcome.js';
@@ -130,8 +130,8 @@ export class RunExecution implements Exec {
   private finalPath: string | null = null;
   private finalOps: WriteOp[] | null = null;
   private heldEvents: [WorkflowEventType | CustomEventType, Record<string, unknown>][] | null = null;
-  /** How this run's journal values are stored (null: plain JSON only). */
-  private readonly codec: RunCodec | null;
+  /** How this run's values are encoded, and its size budget. */
+  private readonly values: RunValues;
   readonly loopHistory: number;
   private chunks: ChunkJournal | null = null;
 
@@ -149,15 +149,7 @@ export class RunExecution implements Exec {
     this.eventWindowMs = host.eventWindowMs;
     this.stepsLeft = decodeRunOptions(run.options).perStep ? 1 : Infinity;
     this.loopHistory = host.loopHistory ?? Infinity;
-    this.codec = host.values
-      ? {
-          opts: { inlineMax: host.values.inlineBytes, chunk: host.values.arrayChunk, maxDepth: MAX_JSON_DEPTH },
-          state: newCodecState(),
-          pending: [],
-          used: 0,
-          budget: host.maxRunBytes ?? null,
-        }
-      : null;
+    this.values = new RunValues(host);
     for (const e of claimed.journal) {
       this.journal.set(e.path, e);
       if (e.meta !== null && this.metaOf(e).statePatch) this.unreplayedState.add(e.path);
@@ -308,7 +300,7 @@ export class RunExecution implements Exec {
     const changes = contextChanges(this.requestContext);
     if (changes === this.storedContext) return undefined;
     if (this.encodedContext?.changes !== changes) {
-      this.encodedContext = { changes, text: this.encodeRunField(this.requestContext.toJSON(), 'requestContext') ?? undefined };
+      this.encodedContext = { changes, text: this.values.encodeRunField(this.requestContext.toJSON(), 'requestContext') ?? undefined };
     }
     return this.encodedContext.text;
   }
@@ -333,7 +325,7 @@ export class RunExecution implements Exec {
   async record(entry: JournalEntry, decoded?: DecodedRow): Promise<void> {
     // Blobs encoded since the last write go with this row: it is written no later than any row that
     // references them (the committer keeps a run's order, and a batch is one transaction).
-    const blobs = this.takeBlobs();
+    const blobs = this.values.takeBlobs();
     // Chunks the step wrote are queued before its row; a row that keeps them closes them (same batch).
     const streamOps: WriteOp[] | null = this.chunks ? [] : null;
     if (this.chunks) entry = this.chunks.withRow(entry, streamOps!);
@@ -405,46 +397,16 @@ export class RunExecution implements Exec {
     return { waiting: res.waiting, child: res.child };
   }
 
-  private takeBlobs(): StoredBlob[] | null {
-    const c = this.codec;
-    if (c === null || c.pending.length === 0) return null;
-    const blobs = c.pending;
-    c.pending = [];
-    return blobs;
-  }
-
-  /**
-   * When the run may already hold blobs (it was loaded with a journal), the budget counts them: read
-   * once, before the first step of this execution. A store failure here parks the run like any other.
-   */
-  private async loadBudget(): Promise<void> {
-    const c = this.codec;
-    if (c === null || c.budget === null || this.journal.size === 0 || !this.host.runBlobBytes) return;
-    c.used = await this.host.runBlobBytes(this.runId);
-  }
-
   encodeValue(value: Value, what: string): string | null {
-    let v = value.v;
-    let { text, lossy } = this.encodeJournal(v, what);
-    if (lossy) {
-      // Only a value JSON changes is looked at again (not every step's): its Dates are stored tagged (see
-      // encodeKeepingDates), so the next step, a resume and a replay all see a Date. Tagging copies only
-      // the containers on the way to a Date, so the codec's memo still knows the rest.
-      const tagged = tagDates(v);
-      if (tagged !== v) ({ text, lossy } = this.encodeJournal((v = tagged), what));
-      // The value passed on is the one a replay decodes (the text may reference blobs).
-      value.v = text === null ? undefined : reviveDates(JSON.parse(JSON.stringify(v)));
-    }
-    value.json = text;
-    return text;
+    return this.values.encodeValue(value, what);
   }
 
   encode(value: unknown, what: string): string | null {
-    return encode(value, what, this.host.maxPayloadBytes);
+    return this.values.encode(value, what);
   }
 
   encodeRow(value: unknown, what: string): string | null {
-    return this.encodeJournal(value, what).text;
+    return this.values.encodeRow(value, what);
   }
 
   /** The run's stream writer, created by the first chunk (runs that write none never have one). */
@@ -455,7 +417,7 @@ export class RunExecution implements Exec {
       committer: this.host.committer,
       now: () => this.now(),
       maxPayloadBytes: this.host.maxPayloadBytes,
-      charge: (bytes, what) => this.chargeBudget(bytes, what),
+      charge: (bytes, what) => this.values.chargeBudget(bytes, what),
     }));
   }
 
@@ -466,16 +428,6 @@ export class RunExecution implements Exec {
 
   supersedeChunks(path: string, step: string, nextAttempt: number): void {
     if (this.chunks?.supersede(path, nextAttempt)) this.emit('workflow-step-output-reset', { id: step, path, attempt: nextAttempt - 1 });
-  }
-
-  /** Stream chunks count against the run's size budget (maxRunBytes) like its stored values. */
-  private chargeBudget(bytes: number, what: string): void {
-    const c = this.codec;
-    if (!c || c.budget === null) return;
-    if (c.used + bytes > c.budget) {
-      throw new PayloadError('RUN_BUDGET_EXCEEDED', `${what} would bring the run's stored values to ${c.used + bytes} bytes, over its budget of ${c.budget} (maxRunBytes)`);
-    }
-    c.used += bytes;
   }
 
   async compact(prefixes: string[]): Promise<void> {
@@ -497,12 +449,6 @@ export class RunExecution implements Exec {
       if (err instanceof LeaseLostError) this.loseLease('fenced');
       throw new EngineFault(err);
     }
-  }
-
-  private encodeJournal(value: unknown, what: string): { text: string | null; lossy: boolean } {
-    if (value === undefined) return { text: null, lossy: false };
-    if (this.codec === null) return encodeChecked(value, what, this.host.maxPayloadBytes);
-    return encodeForJournal(value, what, this.host.maxPayloadBytes, this.codec);
   }
 
   /** This process no longer owns the run: abort its steps and write nothing more for it. */
@@ -535,7 +481,7 @@ export class RunExecution implements Exec {
     // Only a run loaded with a journal may hold blobs already: a fresh run does not wait for this.
     if (this.journal.size > 0) {
       try {
-        await this.loadBudget();
+        await this.values.loadBudget(this.runId, this.journal.size > 0);
       } catch (err) {
         return this.park(err);
       }
@@ -635,7 +581,7 @@ export class RunExecution implements Exec {
   }
 
   private patchFor(outcome: Outcome): RunPatch {
-    const patch: RunPatch = { status: 'canceled', state: this.safeEncode(this.state, 'state'), release: true, wakeAt: null };
+    const patch: RunPatch = { status: 'canceled', state: this.values.safeEncode(this.state, 'state'), release: true, wakeAt: null };
     // A run that was parked by a store fault carries the reason until it moves on.
     if (this.runRow.statusReason) patch.statusReason = null;
     const context = this.pendingContext();
@@ -647,7 +593,7 @@ export class RunExecution implements Exec {
           // The run row holds plain JSON (it is read without the run's blobs): a value stored by content
           // in the journal is written out whole here, once.
           const json = outcome.value.json;
-          patch.result = json !== undefined && (json === null || !isEnvelope(json)) ? json : this.encodeRunField(outcome.value.v, 'workflow result');
+          patch.result = json !== undefined && (json === null || !isEnvelope(json)) ? json : this.values.encodeRunField(outcome.value.v, 'workflow result');
           patch.status = 'success';
         } catch (err) {
           patch.status = 'failed';
@@ -670,19 +616,6 @@ export class RunExecution implements Exec {
         return patch;
       case 'canceled':
         return patch;
-    }
-  }
-
-  /** Run-row fields (result, state, context) are plain JSON, never stored by content. */
-  private encodeRunField(value: unknown, what: string): string | null {
-    return encode(value, what, this.host.maxPayloadBytes);
-  }
-
-  private safeEncode(value: unknown, what: string): string | null {
-    try {
-      return this.encodeRunField(value, what);
-    } catch {
-      return null;
     }
   }
 
