@@ -9,6 +9,7 @@ import { appendFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Weft, createStep, createWorkflow, postgresStore, sqliteStore } from '../../dist/index.js';
 import { withTestSeams } from '../../dist/testing/index.js';
+import { pollUntil, untilSettled } from '../support/child-wait.mjs';
 
 const env = process.env;
 const log = (line) => appendFileSync(env.LEDGER, `${line}\t${process.pid}\n`);
@@ -65,17 +66,11 @@ await weft.start();
 
 /** Waits until `runId` has an outcome, then logs it with the run's child runs and exits. */
 async function finish(runId) {
-  for (;;) {
-    const r = await weft.getRun(runId);
-    if (r && (r.status === 'success' || r.status === 'failed' || r.status === 'canceled')) {
-      const links = await weft.getRunLinks(runId);
-      const children = (await weft.listRuns({ workflowId: 'child' })).runs;
-      const child = children[0] ? await weft.getRun(children[0].runId) : null;
-      log(`final\t${r.status}\t${JSON.stringify(r.result ?? r.error)}\t${JSON.stringify(links.children.map((c) => c.runId))}\t${JSON.stringify(children.map((c) => c.runId))}\t${r.updatedAt.getTime()}\t${child?.updatedAt.getTime() ?? 0}`);
-      break;
-    }
-    await new Promise((res) => setTimeout(res, 20));
-  }
+  const r = await untilSettled(weft, runId);
+  const links = await weft.getRunLinks(runId);
+  const children = (await weft.listRuns({ workflowId: 'child' })).runs;
+  const child = children[0] ? await weft.getRun(children[0].runId) : null;
+  log(`final\t${r.status}\t${JSON.stringify(r.result ?? r.error)}\t${JSON.stringify(links.children.map((c) => c.runId))}\t${JSON.stringify(children.map((c) => c.runId))}\t${r.updatedAt.getTime()}\t${child?.updatedAt.getTime() ?? 0}`);
   await weft.stop();
   process.exit(0);
 }
@@ -83,13 +78,8 @@ async function finish(runId) {
 if (env.ROLE === 'crash-run') {
   const run = await parent.createRun({ runId: 'p-1' });
   await run.startAsync({ inputData: { n: 4 } });
-  for (;;) {
-    if ((await weft.getRun('p-1'))?.status === 'waiting') {
-      log('parent-waiting');
-      break;
-    }
-    await new Promise((res) => setTimeout(res, 10));
-  }
+  await pollUntil(async () => (await weft.getRun('p-1'))?.status === 'waiting', 10);
+  log('parent-waiting');
   await forever(); // the test kills this process
 } else if (env.ROLE === 'recover') {
   await finish('p-1');

@@ -5,6 +5,7 @@
 import { appendFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Weft, createStep, createWorkflow, postgresStore, sqliteStore } from '../../dist/index.js';
+import { untilSettled } from '../support/child-wait.mjs';
 
 const env = process.env;
 const N = z.object({ n: z.number() });
@@ -36,14 +37,9 @@ if (env.PHASE === 'travel') {
   await new Promise(() => {}); // t3 hangs: the test kills this process
 } else {
   process.stdout.write('ready\n');
-  for (;;) {
-    const r = await w.getWorkflowRunExecutionResult('run-1');
-    if (r && r.status !== 'running' && r.status !== 'pending' && r.status !== 'waiting') {
-      log(`final\t${r.status}\t${JSON.stringify(r.status === 'success' ? r.result : null)}`);
-      break;
-    }
-    await new Promise((res) => setTimeout(res, 20));
-  }
+  await untilSettled(weft, 'run-1');
+  const r = await w.getWorkflowRunExecutionResult('run-1');
+  log(`final\t${r.status}\t${JSON.stringify(r.status === 'success' ? r.result : null)}`);
   await weft.stop();
   process.stdout.write('done\n');
   process.exit(0);

@@ -5,6 +5,7 @@ import { appendFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Weft, createStep, createWorkflow, sqliteStore, postgresStore } from '../../dist/index.js';
 import { withTestSeams } from '../../dist/testing/index.js';
+import { pollUntil } from '../support/child-wait.mjs';
 
 const env = process.env;
 const total = Number(env.TOTAL);
@@ -58,14 +59,13 @@ for (let i = 0; i < total; i++) {
   const run = await job.createRun({ runId: `run-${i}` });
   await run.startAsync({ inputData: { n: i } });
 }
-for (;;) {
+await pollUntil(async () => {
   const failed = await weft.listRuns({ workflowId: 'fail-job', status: 'failed', perPage: 1000 });
   const alerts = await weft.listRuns({ workflowId: 'fail-alert', status: 'success', perPage: 1000 });
   const held = [];
   for (const r of failed.runs) if ((await store.loadRun(r.runId))?.owner) held.push(r.runId);
-  if (failed.total === total && alerts.total >= total && held.length === 0) break;
-  await new Promise((r) => setTimeout(r, 50));
-}
+  return failed.total === total && alerts.total >= total && held.length === 0;
+}, 50);
 process.stdout.write('done\n');
 await weft.stop({ timeoutMs: 1000 });
 process.exit(0);

@@ -5,6 +5,7 @@
 import { appendFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Weft, createStep, createWorkflow, postgresStore, sqliteStore } from '../../dist/index.js';
+import { untilSettled } from '../support/child-wait.mjs';
 
 const env = process.env;
 const TURNS = Number(env.TURNS);
@@ -34,14 +35,9 @@ if (env.PHASE === 'run') {
   await run.startAsync({ inputData: { messages: [], turns: 0 } });
   await new Promise(() => {}); // the test kills this process mid-loop
 } else {
-  for (;;) {
-    const r = await w.getWorkflowRunExecutionResult('chat-1');
-    if (r && r.status !== 'running' && r.status !== 'pending' && r.status !== 'waiting') {
-      log(`final\t${r.status}\t${JSON.stringify(r.status === 'success' ? r.result : r.error)}`);
-      break;
-    }
-    await new Promise((res) => setTimeout(res, 20));
-  }
+  await untilSettled(weft, 'chat-1');
+  const r = await w.getWorkflowRunExecutionResult('chat-1');
+  log(`final\t${r.status}\t${JSON.stringify(r.status === 'success' ? r.result : r.error)}`);
   await weft.stop();
   process.exit(0);
 }

@@ -5,6 +5,7 @@ import { appendFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Weft, createStep, createWorkflow, postgresStore, sqliteStore } from '../../dist/index.js';
 import { streamWorkflow } from './stream-workflow.mjs';
+import { untilSettled } from '../support/child-wait.mjs';
 
 const env = process.env;
 const log = (line) => appendFileSync(env.LEDGER, `${line}\t${process.pid}\n`);
@@ -19,14 +20,8 @@ if (env.PHASE === 'run') {
   await run.startAsync({ inputData: { text: 'hi' } });
   await new Promise(() => {}); // the test kills this process mid-stream
 } else {
-  for (;;) {
-    const r = await w.getWorkflowRunExecutionResult(env.RUN_ID);
-    if (r && r.status !== 'running' && r.status !== 'pending' && r.status !== 'waiting') {
-      log(`final\t${r.status}`);
-      break;
-    }
-    await new Promise((res) => setTimeout(res, 20));
-  }
+  const r = await untilSettled(weft, env.RUN_ID);
+  log(`final\t${r.status}`);
   await weft.stop();
   process.exit(0);
 }

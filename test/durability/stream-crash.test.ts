@@ -10,6 +10,7 @@ import { serve } from '../../src/server/index.js';
 import { runPhase } from './crash-harness.js';
 import { appliedOutputs, outputsOf, readUntil, strictlyIncreasing } from './stream-sse.js';
 import { streamWorkflow, TOKENS } from './stream-workflow.mjs';
+import { waitUntil } from '../support/wait.js';
 
 /**
  * Run streams survive kill -9 (docs/durability.md, "Run streams"): a worker streaming a step's chunks
@@ -43,15 +44,8 @@ async function scenario(base: Record<string, string> & { LEDGER: string }, store
     });
     const url = `${server.url}/api/weft/workflows/talk/runs/talk-1/events`;
     // The run is created by the child: wait for it to exist, then read the first 10 chunks.
-    let part1: Awaited<ReturnType<typeof readUntil>> | null = null;
-    for (let i = 0; !part1; i++) {
-      try {
-        part1 = await readUntil(url, {}, (msgs) => outputsOf(msgs).length >= 10);
-      } catch (err) {
-        if (i > 500) throw err;
-        await new Promise((r) => setTimeout(r, 20)); // the run is not created yet: poll for it
-      }
-    }
+    // readUntil throws while the run does not exist yet (404); waitUntil asks again until it reads.
+    const part1 = await waitUntil(() => readUntil(url, {}, (msgs) => outputsOf(msgs).length >= 10), { timeout: 30_000, message: 'the first 10 chunks over SSE' });
     expect(part1.ended).toBe(false);
     expect(outputsOf(part1.msgs)).toEqual(TOKS.slice(0, 10));
     readerDone = true;

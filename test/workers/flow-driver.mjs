@@ -1,4 +1,6 @@
 // Starts 500 runs of 'limited' over 10 customers, then waits until all are terminal.
+import { pollUntil } from '../support/child-wait.mjs';
+
 export async function drive(weft, say) {
   const wf = weft.getWorkflow('limited');
   const total = 500;
@@ -12,10 +14,6 @@ export async function drive(weft, say) {
     );
   }
   say('created');
-  for (;;) {
-    const { total: done } = await weft.listRuns({ status: ['success', 'failed', 'canceled'], perPage: 1 });
-    if (done >= total) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await pollUntil(async () => (await weft.listRuns({ status: ['success', 'failed', 'canceled'], perPage: 1 })).total >= total, 100);
   say('done');
 }

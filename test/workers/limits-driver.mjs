@@ -1,11 +1,12 @@
 // One of several client processes starting runs of the 'limits' set at the same time (DRIVER_ID tells
 // them apart). Prints `sent <json>` with what each start returned, then exits.
 import { existsSync } from 'node:fs';
+import { pollUntil } from '../support/child-wait.mjs';
 
 export async function drive(weft, say) {
   const me = Number(process.env.DRIVER_ID);
   // All drivers begin together: the test creates the go file once every one of them is ready.
-  while (!existsSync(`${process.env.LEDGER_DIR}/go`)) await new Promise((r) => setTimeout(r, 10));
+  await pollUntil(() => existsSync(`${process.env.LEDGER_DIR}/go`), 10);
   const rounds = Number(process.env.ROUNDS ?? 1);
   const out = { throttled: [], rated: [], debounced: [], single: [], batched: [], idem: [] };
   const start = async (id, input, opts = {}) => {

@@ -1,0 +1,29 @@
+// How the child processes of the crash and multi-process tests wait. They run the built package with
+// plain Node (not under vitest), so they cannot use wait.ts; these are its counterparts for them.
+
+/**
+ * Resolves once the run exists and has an outcome (or suspended), with its summary: woken by the run's own
+ * durable stream, which a commit in this process wakes at once (other processes' commits are read
+ * within the stream's poll).
+ */
+export async function untilSettled(weft, runId) {
+  // The run may be started by another process after this one is ready: its stream exists from then.
+  await pollUntil(() => weft.getRun(runId));
+  // Only the end of the stream matters here: it ends when the run settles.
+  const events = weft.followRunStream(runId);
+  while (!(await events.next()).done);
+  return weft.getRun(runId);
+}
+
+/**
+ * Resolves with the first truthy value of `probe`, asked every `intervalMs`: for conditions nothing
+ * announces (a file another process creates, a count across runs). The caller's process is killed by
+ * its test's guard if the condition never holds.
+ */
+export async function pollUntil(probe, intervalMs = 20) {
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
