@@ -1,6 +1,7 @@
 import type { WorkflowEvent } from '../domain/workflow-events.js';
 import type { Store } from '../store/types.js';
 import { readRunStream, type RunStreamEvent } from './stream-reader.js';
+import { followStreamPages } from './stream-follow.js';
 
 /**
  * A run handle's stream read from the run's durable stream (stream-reader.ts) instead of this
@@ -101,41 +102,9 @@ export interface DurableFollow {
  */
 export async function followDurable(src: DurableSource, runId: string, o: DurableFollow): Promise<void> {
   const gate = new FinalChunks();
-  let last = o.after;
-  for (;;) {
-    if (o.signal.aborted) return;
-    // Subscribed before reading, so a commit that lands during the read still wakes the next wait.
-    let woken = false;
-    let wake: () => void = () => {
-      woken = true;
-    };
-    const off = src.onCommit(runId, () => wake());
-    try {
-      const page = await readRunStream(src.store, runId, last);
-      if (o.signal.aborted) return;
-      for (const e of page.events) {
-        last = e.id;
-        for (const out of gate.push(e)) if (o.deliver(out)) return;
-      }
-      if (page.gone) return;
-      if (page.settled) {
-        for (const out of gate.flush()) if (o.deliver(out)) return;
-        // Settled before `after` (the finish was read earlier): nothing more for a `settled` reader.
-        if (!o.untilTerminal) return;
-      }
-      if (page.more || woken) continue;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          o.signal.removeEventListener('abort', done);
-          resolve();
-        };
-        const timer = setTimeout(done, src.pollMs);
-        wake = done;
-        o.signal.addEventListener('abort', done, { once: true });
-      });
-    } finally {
-      off();
-    }
+  const pages = followStreamPages(src, runId, { after: o.after, signal: o.signal, pollMs: src.pollMs, throughSuspensions: o.untilTerminal });
+  for await (const page of pages) {
+    for (const e of page.events) for (const out of gate.push(e)) if (o.deliver(out)) return;
+    if (page.settled) for (const out of gate.flush()) if (o.deliver(out)) return;
   }
 }

@@ -1,5 +1,5 @@
 import type { Store } from '../store/types.js';
-import { parseStreamId, readRunStream, type RunStreamEvent } from './stream-reader.js';
+import { parseStreamId, readRunStream, type RunStreamEvent, type RunStreamPage } from './stream-reader.js';
 
 export interface FollowOptions {
   /** Continue after this event id (from an earlier read); absent: from the start of the run. */
@@ -25,6 +25,20 @@ export interface FollowSource {
  * read before `after`), when the run is deleted, or when `signal` aborts.
  */
 export async function* followRunStream(src: FollowSource, runId: string, opts: FollowOptions = {}): AsyncGenerator<RunStreamEvent> {
+  for await (const page of followStreamPages(src, runId, opts)) yield* page.events;
+}
+
+/**
+ * The reading loop under followRunStream: yields each page read (events after the last one yielded),
+ * reading again at once when more is stored or this process committed writes of the run, otherwise
+ * after `pollMs`. Returns once a page says the run is gone, or settled (unless `throughSuspensions`:
+ * a reader of the whole run goes on reading through a suspension until it stops), or on `signal`.
+ */
+export async function* followStreamPages(
+  src: FollowSource,
+  runId: string,
+  opts: FollowOptions & { throughSuspensions?: boolean } = {},
+): AsyncGenerator<RunStreamPage> {
   let last = opts.after ?? null;
   parseStreamId(last);
   const pollMs = opts.pollMs ?? 250;
@@ -38,11 +52,10 @@ export async function* followRunStream(src: FollowSource, runId: string, opts: F
     const off = src.onCommit(runId, () => wake());
     try {
       const page = await readRunStream(src.store, runId, last);
-      for (const e of page.events) {
-        last = e.id;
-        yield e;
-      }
-      if (page.gone || page.settled) return;
+      if (opts.signal?.aborted) return;
+      last = page.events.at(-1)?.id ?? last;
+      yield page;
+      if (page.gone || (page.settled && !opts.throughSuspensions)) return;
       if (page.more || woken) continue;
       await new Promise<void>((resolve) => {
         const done = () => {
