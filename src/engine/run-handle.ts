@@ -126,7 +126,6 @@ export class Run implements RunHandle {
     const sink = streamSink(map, rule, (e) => this.follow(e));
     if (this.host.isExecuting(this.runId)) return this.feedLive(sink, []);
     const held: WorkflowEvent[] = [];
-    let sawLive = false;
     const off = this.host.events.subscribe(this.runId, (e) => held.push(e));
     void (async () => {
       await this.host.ready();
@@ -136,7 +135,11 @@ export class Run implements RunHandle {
       // Not stored yet: it is about to be started, here or by another process. Follow it live, and
       // until a live event shows it executes here, look for it in the store: once stored elsewhere, its
       // durable stream (from the start) is the one that has its events.
-      if (!stored) return void this.awaitStored(this.feedLive(sink, held, () => (sawLive = true)), rule, () => sawLive || held.length > 0);
+      if (!stored) {
+        let sawLive = held.length > 0;
+        const stopLive = this.subscribeLive(sink, held, () => (sawLive = true));
+        return void this.awaitStored(sink, rule, () => sawLive, stopLive);
+      }
       this.feedDurable(sink, rule, null);
     })().catch((err: unknown) => {
       off();
@@ -146,40 +149,42 @@ export class Run implements RunHandle {
   }
 
   /** Feeds live events of this process into the sink: those held so far first. */
-  private feedLive<T>(sink: StreamSink<T>, held: WorkflowEvent[], onLive?: () => void): StreamSink<T> {
+  private feedLive<T>(sink: StreamSink<T>, held: WorkflowEvent[]): StreamSink<T> {
+    this.subscribeLive(sink, held);
+    return sink;
+  }
+
+  /** feedLive, calling `onLive` at each live event; returns what unsubscribes the sink. */
+  private subscribeLive<T>(sink: StreamSink<T>, held: WorkflowEvent[], onLive?: () => void): () => void {
     const queue = [...held];
     const off = this.host.events.subscribe(this.runId, (e) => {
       onLive?.();
       void sink.push(e);
     });
-    this.liveOff.set(sink, off);
     sink.signal.addEventListener('abort', off, { once: true });
     for (const e of queue) if (sink.push(e)) break;
-    return sink;
+    return off;
   }
 
-  /** Unsubscribes a sink's live feed (when it switches to the durable stream). */
-  private readonly liveOff = new WeakMap<StreamSink<unknown>, () => void>();
-
   /**
-   * A sink following a run not stored yet: polls the store until the run is stored (then, unless
-   * `live()` says its events already arrive here, switches to the durable stream from its start), or
-   * until the sink ends. A run started by another process would otherwise never reach this stream.
+   * A sink following a run not stored yet: looks for the run in the store every NOT_STORED_POLL_MS
+   * until it is stored (then, unless `live()` says its events arrive here, it stops the live feed and
+   * reads the durable stream from its start), or until the sink ends. A run started by another process
+   * would otherwise never reach this stream.
    */
-  private awaitStored<T>(sink: StreamSink<T>, rule: CloseRule, live: () => boolean): void {
+  private awaitStored<T>(sink: StreamSink<T>, rule: CloseRule, live: () => boolean, stopLive: () => void): void {
+    const later = () => setTimeout(() => void check().catch((err: unknown) => sink.fail(err)), NOT_STORED_POLL_MS).unref();
     const check = async (): Promise<void> => {
       if (sink.signal.aborted || live()) return;
       const stored = await this.host.durable.store.loadRun(this.runId);
       if (sink.signal.aborted || live()) return;
-      if (stored && !this.host.isExecuting(this.runId)) {
-        this.liveOff.get(sink as StreamSink<unknown>)?.();
-        this.feedDurable(sink, rule, null);
-        return;
-      }
-      if (stored) return; // executing here: the live feed has it
-      setTimeout(() => void check().catch((err: unknown) => sink.fail(err)), NOT_STORED_POLL_MS).unref();
+      if (!stored) return void later();
+      // Executing here: the live feed has it. Elsewhere: its durable stream does.
+      if (this.host.isExecuting(this.runId)) return;
+      stopLive();
+      this.feedDurable(sink, rule, null);
     };
-    setTimeout(() => void check().catch((err: unknown) => sink.fail(err)), NOT_STORED_POLL_MS).unref();
+    later();
   }
 
   /** Feeds the run's durable stream after `after` into the sink, ending it when the follow ends. */
