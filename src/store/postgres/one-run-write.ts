@@ -1,6 +1,6 @@
 import type { JournalEntry, WriteOp, WriteOutcome } from '../types.js';
 import { query, type Queryable } from './connection.js';
-import { applyWrite, epochsSql, journalColumns, JOURNAL_UPSERT, mergePatches, nextPos, patchValues, type PatchOp } from './write-batch.js';
+import { applyWrite, epochsSql, journalColumns, journalRowValues, JOURNAL_UPSERT, mergePatches, nextPos, patchValues, type PatchOp } from './write-batch.js';
 
 /**
  * Writes when runs execute one at a time: a batch holding the ops of one run at one epoch (a step's
@@ -64,7 +64,7 @@ async function applyOneRun(db: Queryable, st: Statements, skipLocked: boolean, w
   let rows: OneRunRows = 0;
   if (w.journal.length === 1) {
     rows = 1;
-    pushRow(values, w.journal[0]!.entry);
+    values.push(...journalRowValues(w.journal[0]!.entry));
   } else if (w.journal.length > 1) {
     // Folded by path first (an upsert touches a row once); columns 0 (run id) and 11 (epoch) are $1, $2.
     const cols = journalColumns(w.journal).slice(1, 11);
@@ -173,18 +173,3 @@ function pushPatch(values: unknown[], patch: PatchOp): void {
   for (let i = 2; i < v.length; i++) values.push(v[i]);
 }
 
-/** One journal row as oneRunSql's scalar journal parameters (journalColumns' order, less run id and epoch). */
-function pushRow(values: unknown[], e: JournalEntry): void {
-  values.push(
-    e.path,
-    e.kind,
-    e.status,
-    e.attempt,
-    e.input ?? null,
-    e.output ?? null,
-    e.error ?? null,
-    e.meta ?? null,
-    Math.round(e.startedAt),
-    e.endedAt == null ? null : Math.round(e.endedAt),
-  );
-}

@@ -201,20 +201,7 @@ export function journalColumns(ops: { epoch: number; entry: JournalEntry }[]): u
   const index = new Map<string, number>();
   for (const { epoch, entry: e } of ops) {
     const key = `${epoch}\u0000${e.runId}\u0000${e.path}`;
-    const values = [
-      e.runId,
-      e.path,
-      e.kind,
-      e.status,
-      e.attempt,
-      e.input ?? null,
-      e.output ?? null,
-      e.error ?? null,
-      e.meta ?? null,
-      Math.round(e.startedAt),
-      e.endedAt == null ? null : Math.round(e.endedAt),
-      epoch,
-    ];
+    const values = [e.runId, ...journalRowValues(e), epoch];
     const at = index.get(key);
     if (at === undefined) {
       index.set(key, cols[0]!.length);
@@ -222,6 +209,22 @@ export function journalColumns(ops: { epoch: number; entry: JournalEntry }[]): u
     } else values.forEach((v, i) => (cols[i]![at] = v));
   }
   return cols;
+}
+
+/** A journal row's values from its path to its end time (journalColumns' order between run id and epoch). */
+export function journalRowValues(e: JournalEntry): unknown[] {
+  return [
+    e.path,
+    e.kind,
+    e.status,
+    e.attempt,
+    e.input ?? null,
+    e.output ?? null,
+    e.error ?? null,
+    e.meta ?? null,
+    Math.round(e.startedAt),
+    e.endedAt == null ? null : Math.round(e.endedAt),
+  ];
 }
 
 /** Blob columns (run, hash, data, epoch) of the rows that carry blobs, or null when none does. */
