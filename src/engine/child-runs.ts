@@ -50,21 +50,21 @@ export class ChildRuns {
     }
     const parent = { runId: req.parentRunId, path: req.parentPath };
     const store = this.d.store;
+    // A sharded store places a derived id on the parent's shard (the child's outcome wakes the parent there).
     const childRunId = req.derived && store.colocatedRunId ? store.colocatedRunId(req.parentRunId, req.childRunId) : req.childRunId;
-    req = { ...req, childRunId };
-    const res = await this.d.create(wf, req.childRunId, req.resourceId, { inputData: req.input }, parent);
+    const res = await this.d.create(wf, childRunId, req.resourceId, { inputData: req.input }, parent);
     if (!res.created) {
       // A replay finds the child it started; any other run under that id is refused.
       const [run, links] = await Promise.all([
-        this.d.storeCall(() => store.loadRun(req.childRunId)),
-        this.d.storeCall(async () => (store.loadLinks ? store.loadLinks(req.childRunId) : null)),
+        this.d.storeCall(() => store.loadRun(childRunId)),
+        this.d.storeCall(async () => (store.loadLinks ? store.loadLinks(childRunId) : null)),
       ]);
-      if (!run || run.workflowId !== wf.id) throw new ChildRunConflictError(req.childRunId, wf.id, 'a run of another workflow has this id');
+      if (!run || run.workflowId !== wf.id) throw new ChildRunConflictError(childRunId, wf.id, 'a run of another workflow has this id');
       const p = links?.parent;
       const ours = p ? p.runId === parent.runId && p.step === parent.path : run.parentRunId === parent.runId;
-      if (!ours) throw new ChildRunConflictError(req.childRunId, wf.id, 'a run that this call did not start has this id');
+      if (!ours) throw new ChildRunConflictError(childRunId, wf.id, 'a run that this call did not start has this id');
     }
-    return { workflowId: wf.id, runId: req.childRunId };
+    return { workflowId: wf.id, runId: childRunId };
   }
 
   registerChildWait(req: ChildWaitRequest): Promise<ChildWaitResult> {
