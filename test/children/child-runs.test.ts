@@ -109,6 +109,14 @@ describe.each(Object.keys(STORES))('child runs on %s', (kind) => {
       const v = await weft.getRun(runId);
       return v?.status === status ? v : null;
     }, { message: `run ${runId} ${status}` });
+  /** Waits until `runId` waits for its first child run; returns the child's id. */
+  const waitingChild = async (weft: Weft, runId: string) => (await statusOf(weft, runId, 'waiting')).waitingForChildren![0]!.runId;
+  /** Starts `wf` (a parent) and returns the run with the id of the child run it then waits for. */
+  const startWaiting = async (weft: Weft, wf: AnyWorkflow) => {
+    const run = await wf.createRun();
+    await run.startAsync({ inputData: { n: 1 } });
+    return { run, childId: await waitingChild(weft, run.runId) };
+  };
 
   it('a step starts a child run and gets its result; the parent waits parked and links both ways', async () => {
     const child = childWorkflow();
@@ -230,16 +238,12 @@ describe.each(Object.keys(STORES))('child runs on %s', (kind) => {
     const parent = parentWorkflow(child.wf, { catchErrors: true });
     const weft = make({ child: child.wf, parent: parent.wf });
     child.hold();
-    const a = await parent.wf.createRun();
-    await a.startAsync({ inputData: { n: 1 } });
-    const childA = (await statusOf(weft, a.runId, 'waiting')).waitingForChildren![0]!.runId;
+    const { run: a, childId: childA } = await startWaiting(weft, parent.wf);
     await a.cancel();
     await statusOf(weft, childA, 'canceled');
     expect((await weft.getRun(a.runId))?.status).toBe('canceled');
 
-    const b = await parent.wf.createRun();
-    await b.startAsync({ inputData: { n: 1 } });
-    const childB = (await statusOf(weft, b.runId, 'waiting')).waitingForChildren![0]!.runId;
+    const { run: b, childId: childB } = await startWaiting(weft, parent.wf);
     await weft.cancelRun(childB);
     const done = await statusOf(weft, b.runId, 'success');
     expect(done.result).toEqual({ caught: 'CHILD_RUN_CANCELED' });
@@ -250,9 +254,7 @@ describe.each(Object.keys(STORES))('child runs on %s', (kind) => {
     const parent = parentWorkflow(child.wf, { catchErrors: true });
     const weft = make({ child: child.wf, parent: parent.wf });
     child.hold();
-    const run = await parent.wf.createRun();
-    await run.startAsync({ inputData: { n: 1 } });
-    const childId = (await statusOf(weft, run.runId, 'waiting')).waitingForChildren![0]!.runId;
+    const { run, childId } = await startWaiting(weft, parent.wf);
     await child.wf.deleteWorkflowRunById(childId);
     expect((await statusOf(weft, run.runId, 'success')).result).toEqual({ caught: 'CHILD_RUN_NOT_FOUND' });
     child.gate.open();
@@ -264,10 +266,8 @@ describe.each(Object.keys(STORES))('child runs on %s', (kind) => {
     const top = parentWorkflow(middle.wf);
     const weft = make({ child: child.wf, middle: middle.wf, top: top.wf });
     child.hold();
-    const run = await top.wf.createRun();
-    await run.startAsync({ inputData: { n: 1 } });
-    const middleId = (await statusOf(weft, run.runId, 'waiting')).waitingForChildren![0]!.runId;
-    const leafId = (await statusOf(weft, middleId, 'waiting')).waitingForChildren![0]!.runId;
+    const { run, childId: middleId } = await startWaiting(weft, top.wf);
+    const leafId = await waitingChild(weft, middleId);
     await statusOf(weft, leafId, 'running');
     await weft.cancelRun(run.runId);
     for (const id of [run.runId, middleId, leafId]) expect((await weft.getRun(id))?.status).toBe('canceled');
