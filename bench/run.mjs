@@ -49,7 +49,7 @@ const METRICS = {
     { key: 'runP99Ms', label: 'run p99 ms', better: 'lower' },
     { key: 'stepP50Us', label: 'per-step p50 µs', better: 'lower', ratio: true },
     { key: 'stepP99Us', label: 'per-step p99 µs', better: 'lower' },
-    { key: 'insertP50Us', label: 'one autocommit insert p50 µs (same server)' },
+    { key: 'insertP50Us', label: 'one autocommit insert p50 µs (same server, between the runs)' },
     { key: 'stepOverInsert', label: 'per-step p50 / insert p50' },
   ],
   b: [

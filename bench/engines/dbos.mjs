@@ -6,7 +6,7 @@ import { runEngine } from '../lib/harness.mjs';
 import { freshDatabase, dropDatabase, benchDb } from '../lib/pg.mjs';
 import { STEPS } from '../lib/sizes.mjs';
 import { hooks } from '../lib/hooks.mjs';
-import { insertFloor } from '../lib/pg-floor.mjs';
+import { openInsertFloor } from '../lib/pg-floor.mjs';
 
 const DB = benchDb('weft_bench_dbos');
 const delay = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -124,7 +124,7 @@ function dbosAdapter() {
       });
       await DBOS.launch();
       pool = new pg.Pool({ connectionString: store, max: 2 });
-      this.insertFloor = () => insertFloor(store);
+      this.openInsertFloor = () => openInsertFloor(store);
     },
     async runChain() {
       const chain = wf.chain; // a registered workflow must not be called as a method (DBOS checks `this`)

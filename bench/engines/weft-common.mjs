@@ -18,15 +18,15 @@ export async function loadWeft() {
 
 
 /** @param {{ makeStore: (lib: any, store: string) => any }} opts */
-export function weftAdapter({ makeStore, insertFloor }) {
+export function weftAdapter({ makeStore, openInsertFloor }) {
   let weft;
   const wf = {};
   const count = async (id, status) => (await wf[id].listWorkflowRuns({ status, perPage: 1, page: 0 })).total;
   return {
     peer: false,
-    insertFloor: undefined,
+    openInsertFloor: undefined,
     async init({ scenario, store }) {
-      if (insertFloor) this.insertFloor = () => insertFloor(store);
+      if (openInsertFloor) this.openInsertFloor = () => openInsertFloor(store);
       const lib = await loadWeft();
       // scenario g keeps every run of the load phase in flight at once
       const concurrency = scenario === 'g' ? Math.max(200, SIZES.full.g.runs) : 200;

@@ -1,7 +1,7 @@
 import { runEngine } from '../lib/harness.mjs';
 import { benchDb, databaseBytes, freshDatabase, dropDatabase } from '../lib/pg.mjs';
 import { weftAdapter } from './weft-common.mjs';
-import { insertFloor } from '../lib/pg-floor.mjs';
+import { openInsertFloor } from '../lib/pg-floor.mjs';
 
 const DB = benchDb('weft_bench_weft');
 
@@ -13,5 +13,5 @@ await runEngine({
   cleanupStore: async () => dropDatabase(DB),
   measureStore: async () => databaseBytes(DB),
   createAdapter: () =>
-    weftAdapter({ makeStore: (lib, connectionString) => lib.postgresStore({ connectionString, schema: 'weft' }), insertFloor }),
+    weftAdapter({ makeStore: (lib, connectionString) => lib.postgresStore({ connectionString, schema: 'weft' }), openInsertFloor }),
 });
