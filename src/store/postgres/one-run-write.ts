@@ -79,9 +79,9 @@ async function applyOneRun(db: Queryable, st: Statements, skipLocked: boolean, w
   const key = `${patch ? 'patch_' : ''}${rows}${skipLocked ? '_skip' : ''}`;
   let s = st.texts.get(key);
   if (s === undefined) st.texts.set(key, (s = { text: oneRunSql(st.schema, skipLocked, patch !== null, rows), name: `weft_${st.schema}_one_${key}` }));
-  const res = await query<{ epoch: number }>(db, s.text, values, s.name);
+  const res = await query<{ epoch?: number; written?: number }>(db, s.text, values, s.name);
   const locked = res.rows[0];
-  if (locked) return { fenced: locked.epoch === epoch ? [] : [runId] };
+  if (locked) return { fenced: locked.written !== undefined || locked.epoch === epoch ? [] : [runId] };
   // Not locked: deleted (fenced) or, with skipLocked, held by another transaction. The committed epoch
   // tells which: if it still matches, the run is ours and only has to wait its turn.
   if (skipLocked) {
@@ -108,6 +108,7 @@ export type OneRunRows = 0 | 1 | 'many';
  * started_at, ended_at), scalars for one row, arrays for several.
  */
 export function oneRunSql(schema: string, skipLocked: boolean, patch: boolean, rows: OneRunRows): string {
+  if (!patch && rows === 1) return stepRowSql(schema, skipLocked);
   const runs = `"${schema}".runs`;
   const parts = [
     `WITH locked AS MATERIALIZED (
@@ -166,6 +167,25 @@ export function oneRunSql(schema: string, skipLocked: boolean, patch: boolean, r
     SELECT lease_epoch AS epoch FROM locked`;
 }
 
+
+/**
+ * A step's row alone (most commits of a run executed by itself): one INSERT ... SELECT whose source is
+ * the run's row, locked and matched on the epoch, without the CTEs of the general form. It returns a
+ * row only when it wrote; nothing means fenced or (with skipLocked) locked elsewhere, which
+ * applyOneRun tells apart with the epochs lookup. Measured interleaved with the general form on the
+ * same server: about 20 µs less per statement (of about 400).
+ */
+function stepRowSql(schema: string, skipLocked: boolean): string {
+  return `INSERT INTO "${schema}".journal AS j (run_id, path, kind, status, attempt, input, output, error, meta,
+        started_at, ended_at, pos, first_pos)
+      SELECT $1, $3::text, $4::text, $5::text, $6::int, $7::text, $8::text, $9::text, $10::text, $11::bigint, $12::bigint, x.pos, x.pos
+      FROM (
+        SELECT ${nextPos(schema)} AS pos FROM "${schema}".runs
+        WHERE id = $1 AND lease_epoch = $2 FOR NO KEY UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
+      ) x
+      ${JOURNAL_UPSERT}
+      RETURNING 1 AS written`;
+}
 
 /** A merged patch as oneRunSql's $3-$18 (patchValues without the run id and epoch). */
 function pushPatch(values: unknown[], patch: PatchOp): void {
