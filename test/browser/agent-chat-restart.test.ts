@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, startWeft, type Running } from '../cli/helpers.js';
+import { useBrowser } from '../support/browser.js';
 import { waitUntil } from '../support/wait.js';
 
 /**
@@ -14,13 +14,9 @@ import { waitUntil } from '../support/wait.js';
  * so the tokens written meanwhile reach the page only if the new server can replay them from the store
  * (durable output chunks).
  */
-const CHROMIUM = '/usr/bin/chromium';
 const dir = mkdtempSync(join(tmpdir(), 'weft-chat-restart-'));
 const db = join(dir, 'weft.db');
-let browser: Browser;
-let page: Page;
 let server: Running | undefined;
-const pageErrors: string[] = [];
 
 async function startServer(port: number): Promise<{ url: string; port: number }> {
   server = startWeft(['dev', '--db', db, '--port', String(port)]);
@@ -33,21 +29,16 @@ async function api(url: string, path: string, json?: unknown): Promise<{ status:
   return { status: res.status, body: await res.json() };
 }
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  ensureBuilt();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--headless'] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-}, 60_000);
+// The servers are `weft dev` processes this file starts itself (twice, on one port); the browser stops before the last one.
+beforeAll(() => ensureBuilt(), 60_000);
 afterAll(async () => {
-  await browser?.close();
   if (server && server.child.exitCode === null) {
     server.child.kill('SIGTERM');
     await server.exited;
   }
   rmSync(dir, { recursive: true, force: true });
 });
+const { page, pageErrors } = useBrowser();
 
 const tokensOf = (text: string) => text.split(/(?= )/);
 

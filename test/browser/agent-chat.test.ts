@@ -1,31 +1,15 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { agentChat } from '../../src/examples/index.js';
-import { startHarness, type Harness } from '../server/harness.js';
+import { useBrowser } from '../support/browser.js';
+import { useHarness } from '../support/file-harness.js';
 
 /**
  * The agent-chat example end to end in real Chromium: started from the dashboard's start form, its
  * tokens followed on the conversation page while they stream, the refund approved on the run page's
  * resume form (in a second tab) while the conversation page keeps following, the final text checked.
  */
-const CHROMIUM = '/usr/bin/chromium';
-let h: Harness;
-let browser: Browser;
-let page: Page;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  h = await startHarness({ workflows: { 'agent-chat': agentChat } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--headless'] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+const h = useHarness({ workflows: { 'agent-chat': agentChat } });
+const { page, pageErrors, newPage } = useBrowser();
 
 /** Tokens as the mock model writes them (one per word, with its leading space). */
 const tokensOf = (text: string) => text.split(/(?= )/);
@@ -55,8 +39,8 @@ describe('agent-chat: the conversation page follows the stream', () => {
 
     // The refund is above the limit: the page says a human must approve; the run page's form does it.
     await expect.poll(() => page.locator('.approval').count(), { timeout: 15_000 }).toBe(1);
-    const runPage = await browser.newPage();
-    runPage.on('pageerror', (e) => pageErrors.push(e.message));
+    // A second tab; the fixture collects its page errors too.
+    const runPage = await newPage();
     await runPage.goto(`${h.url}/#/runs/agent-chat/${encodeURIComponent(runId)}`);
     const resume = runPage.getByRole('form', { name: 'resume agent-turn.refund' });
     await resume.getByLabel('Resume data (JSON)').fill('{"approved": true}');

@@ -1,15 +1,13 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createStep, createWorkflow } from '../../src/index.js';
-import { startHarness, type Harness } from '../server/harness.js';
+import { useBrowser } from '../support/browser.js';
+import { useHarness } from '../support/file-harness.js';
 
 /**
  * The conversation page when a step is retried after it streamed: the stream's reset names the
  * superseded attempt's chunks and the page takes their tokens out (real Chromium, real server, SQLite).
  */
-const CHROMIUM = '/usr/bin/chromium';
 let release: () => void = () => {};
 const shownFirst = new Promise<void>((resolve) => (release = resolve));
 
@@ -32,23 +30,10 @@ const reply = createStep({
 });
 const talk = createWorkflow({ id: 'retry-talk', inputSchema: T, outputSchema: T }).then(reply).commit();
 
-let h: Harness;
-let browser: Browser;
-let page: Page;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  h = await startHarness({ workflows: { 'retry-talk': talk } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--headless'] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-}, 60_000);
-afterAll(async () => {
-  release();
-  await browser?.close();
-  await h?.close();
-});
+const h = useHarness({ workflows: { 'retry-talk': talk } });
+const { page, pageErrors } = useBrowser();
+// Registered last, so it runs first: a held step must not keep the server from stopping.
+afterAll(() => release());
 
 describe('dashboard: the conversation page across a retried step', () => {
   it('shows the first attempt as it streams, then only the retry\'s tokens', async () => {

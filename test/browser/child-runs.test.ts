@@ -1,17 +1,10 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createStep, createWorkflow } from '../../src/index.js';
-import { startHarness, type Harness } from '../server/harness.js';
+import { useBrowser } from '../support/browser.js';
+import { useHarness } from '../support/file-harness.js';
 
 /** The dashboard's run pages of a parent and its child run: what the parent waits for, links both ways (real Chromium). */
-const CHROMIUM = '/usr/bin/chromium';
-let h: Harness;
-let browser: Browser;
-let page: Page;
-const pageErrors: string[] = [];
-
 let release: () => void = () => {};
 const held = new Promise<void>((r) => (release = r));
 const child = createWorkflow({ id: 'child-work', inputSchema: z.object({ n: z.number() }), outputSchema: z.object({ n: z.number() }) })
@@ -21,18 +14,10 @@ const parent = createWorkflow({ id: 'parent-work', inputSchema: z.object({ n: z.
   .then(createStep({ id: 'delegate', inputSchema: z.object({ n: z.number() }), outputSchema: z.any(), execute: async (ctx) => ctx.startWorkflow(child, { n: ctx.inputData.n }) }))
   .commit();
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  h = await startHarness({ workflows: { 'parent-work': parent, 'child-work': child } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--headless'] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-}, 60_000);
-afterAll(async () => {
-  release();
-  await browser?.close();
-  await h?.close();
-});
+const h = useHarness({ workflows: { 'parent-work': parent, 'child-work': child } });
+const { page, pageErrors } = useBrowser();
+// Registered last, so it runs first: a held step must not keep the server from stopping.
+afterAll(() => release());
 
 describe('dashboard: child runs', () => {
   it('a waiting parent names its child run and links to it; the child links back to its parent', async () => {

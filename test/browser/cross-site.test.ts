@@ -1,18 +1,18 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createStep, createWorkflow } from '../../src/index.js';
-import { startHarness, until, type Harness } from '../server/harness.js';
+import { until, type Harness } from '../server/harness.js';
+import { useBrowser } from '../support/browser.js';
+import { useHarness } from '../support/file-harness.js';
 
 // What a web page the operator visits can do to a weft server on loopback without a token, in a real
 // Chromium: a page of another origin (another port, another name) sending simple requests, and a
 // DNS-rebinding page, i.e. a page whose origin is http://attacker.example:<weft's port> after the name
 // was re-pointed at 127.0.0.1, for which weft's API is same-origin.
 
-const CHROMIUM = '/usr/bin/chromium';
 const ATTACKER = 'attacker.example';
 
 /**
@@ -38,46 +38,30 @@ function ownWorkflows() {
   };
 }
 
-let browser: Browser;
-let context: BrowserContext;
-let victim: Harness; // no CORS origins
-let open: Harness; // corsOrigins: [the attacker server's 127.0.0.1 origin]
 let attackerServer: Server;
 let attackerPort: number;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   attackerServer = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end('<!doctype html><title>not weft</title><h1>cute cats</h1>');
   });
   await new Promise<void>((resolve) => attackerServer.listen(0, '127.0.0.1', resolve));
   attackerPort = (attackerServer.address() as AddressInfo).port;
-  victim = await startHarness();
-  open = await startHarness({ workflows: ownWorkflows(), corsOrigins: [`http://127.0.0.1:${attackerPort}`] });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // The resolver rule makes attacker.example resolve to 127.0.0.1, as a rebinding DNS server would.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--headless', `--host-resolver-rules=MAP ${ATTACKER} 127.0.0.1`],
-  });
-}, 60_000);
-
+});
 afterAll(async () => {
-  await browser?.close();
-  await victim?.close();
-  await open?.close();
   await new Promise((resolve) => attackerServer?.close(resolve));
 });
 
-afterEach(async () => {
-  await context?.close();
-});
+const victim = useHarness(); // no CORS origins
+const open = useHarness(() => ({ workflows: ownWorkflows(), corsOrigins: [`http://127.0.0.1:${attackerPort}`] })); // the attacker server's 127.0.0.1 origin
+// The resolver rule makes attacker.example resolve to 127.0.0.1, as a rebinding DNS server would.
+// Each test's page is in a browser context of its own.
+const web = useBrowser({ extraFlags: [`--host-resolver-rules=MAP ${ATTACKER} 127.0.0.1`] });
 
 async function pageAt(url: string): Promise<Page> {
-  context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(url);
-  return page;
+  await web.page.goto(url);
+  return web.page;
 }
 
 /**
@@ -89,11 +73,9 @@ async function pageAt(url: string): Promise<Page> {
  * which only some browsers have; weft must not rely on them.)
  */
 async function rebindingPage(port: number): Promise<Page> {
-  context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`http://${ATTACKER}:${port}/`);
-  expect(await page.evaluate(() => location.origin)).toBe(`http://${ATTACKER}:${port}`);
-  return page;
+  await web.page.goto(`http://${ATTACKER}:${port}/`);
+  expect(await web.page.evaluate(() => location.origin)).toBe(`http://${ATTACKER}:${port}`);
+  return web.page;
 }
 
 const runCount = async (h: Harness) => (await h.store.listRuns({})).total;

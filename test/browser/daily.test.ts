@@ -1,36 +1,11 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../server/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBrowser } from '../support/browser.js';
+import { useHarness } from '../support/file-harness.js';
 import { waitUntil } from '../support/wait.js';
 import { dailyWorkflows } from './daily-fixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-let h: Harness;
-let browser: Browser;
-let page: Page;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  h = await startHarness({ workflows: dailyWorkflows() });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--headless'] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
-
-afterEach(() => {
-  expect(pageErrors.splice(0)).toEqual([]);
-});
+const h = useHarness({ workflows: dailyWorkflows() });
+const { page } = useBrowser({ consoleErrors: true, failOnPageErrors: true });
 
 const status = () => page.locator('#run-status');
 const runUrl = (wf: string, runId: string) => `${h.url}/#/runs/${wf}/${runId}`;

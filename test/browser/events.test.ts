@@ -1,32 +1,16 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createStep, createWorkflow } from '../../src/index.js';
 import { documentReview, orderPayment } from '../../src/examples/index.js';
-import { startHarness, type Harness } from '../server/harness.js';
+import { useBrowser } from '../support/browser.js';
+import { useHarness } from '../support/file-harness.js';
 
 /** The dashboard's run page for a run waiting for events: what it waits for, and sending one (real Chromium). */
-const CHROMIUM = '/usr/bin/chromium';
-let h: Harness;
-let browser: Browser;
-let page: Page;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-    const mail = createStep({ id: 'mail', inputSchema: z.any(), outputSchema: z.any(), execute: async ({ createToken }) => ({ sent: (await createToken()).expiresAt !== null }) });
-  const decide = createStep({ id: 'decide', inputSchema: z.any(), outputSchema: z.any(), resumeSchema: z.object({ ok: z.boolean() }), execute: async ({ resumeData }) => resumeData ?? null });
-  const approveLink = createWorkflow({ id: 'approve-link', inputSchema: z.any(), outputSchema: z.any() }).then(mail).waitForToken(decide).commit();
-  h = await startHarness({ workflows: { 'document-review': documentReview, 'order-payment': orderPayment, 'approve-link': approveLink } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--headless'] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+const mail = createStep({ id: 'mail', inputSchema: z.any(), outputSchema: z.any(), execute: async ({ createToken }) => ({ sent: (await createToken()).expiresAt !== null }) });
+const decide = createStep({ id: 'decide', inputSchema: z.any(), outputSchema: z.any(), resumeSchema: z.object({ ok: z.boolean() }), execute: async ({ resumeData }) => resumeData ?? null });
+const approveLink = createWorkflow({ id: 'approve-link', inputSchema: z.any(), outputSchema: z.any() }).then(mail).waitForToken(decide).commit();
+const h = useHarness({ workflows: { 'document-review': documentReview, 'order-payment': orderPayment, 'approve-link': approveLink } });
+const { page, pageErrors } = useBrowser();
 
 describe('dashboard: waiting for events', () => {
   it('shows the events, key and deadline a run waits for, and sends the chosen event to it', async () => {

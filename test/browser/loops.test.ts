@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createStep, createWorkflow } from '../../src/index.js';
-import { startHarness, type Harness } from '../server/harness.js';
+import { useBrowser } from '../support/browser.js';
+import { useHarness } from '../support/file-harness.js';
 
 /** The run page's loop section for a long loop (real Chromium, real server, SQLite file). */
-const CHROMIUM = '/usr/bin/chromium';
 const N = z.object({ n: z.number() });
 const poll = createStep({ id: 'poll', inputSchema: N, outputSchema: N, execute: async ({ inputData }) => ({ n: inputData.n + 1 }) });
 const waitForApproval = createStep({
@@ -23,22 +21,8 @@ const pausedLoop = createWorkflow({ id: 'paused-loop', inputSchema: N, outputSch
   .dountil(waitForApproval, async ({ inputData }) => inputData.n >= 5)
   .commit();
 
-let h: Harness;
-let browser: Browser;
-let page: Page;
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  h = await startHarness({ workflows: { 'long-loop': longLoop, 'paused-loop': pausedLoop } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--headless'] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+const h = useHarness({ workflows: { 'long-loop': longLoop, 'paused-loop': pausedLoop } });
+const { page, pageErrors } = useBrowser();
 
 describe('dashboard: loops', () => {
   it('a 600-iteration loop shows "iteration 600 of 600, showing last 20", what was compacted, and the last outputs', async () => {

@@ -1,9 +1,9 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryStore } from '../../src/index.js';
-import { startHarness, type Harness } from '../server/harness.js';
+import { useBrowser } from '../support/browser.js';
+import { useHarness } from '../support/file-harness.js';
 import { waitUntil } from '../support/wait.js';
 import { dailyWorkflows } from './daily-fixtures.js';
 
@@ -12,15 +12,14 @@ import { dailyWorkflows } from './daily-fixtures.js';
  * page, a failed run and the runs list. Each test checks what the picture shows; the PNGs go to
  * test-artifacts/, and with WEFT_UPDATE_SCREENSHOTS=1 also to docs/img/.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(import.meta.dirname, '../..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const DOCS_IMG = join(ROOT, 'docs/img');
 const N = 10_000;
 
-let h: Harness;
-let browser: Browser;
-let page: Page;
+mkdirSync(ARTIFACTS, { recursive: true });
+mkdirSync(DOCS_IMG, { recursive: true });
+const h = useHarness({ workflows: dailyWorkflows(), store: memoryStore() });
 
 async function shot(name: string): Promise<void> {
   const file = join(ARTIFACTS, `${name}.png`);
@@ -35,10 +34,6 @@ async function start(wf: string, inputData: unknown, resourceId: string): Promis
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  mkdirSync(ARTIFACTS, { recursive: true });
-  mkdirSync(DOCS_IMG, { recursive: true });
-  h = await startHarness({ workflows: dailyWorkflows(), store: memoryStore() });
   // 10,000 runs: most suspended, some finished, some failed.
   for (let i = 0; i < N; i += 200) {
     await Promise.all(
@@ -51,14 +46,9 @@ beforeAll(async () => {
     );
   }
   await waitUntil(async () => (await h.weft.listRuns({ status: ['pending', 'running'] })).total === 0, { timeout: 120_000, message: 'the seeded runs to settle' });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--headless'] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 }, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+// Launched after the seeding, which it would only slow down.
+const { page } = useBrowser();
 
 describe('dashboard screenshots at 10,000 runs', { timeout: 60_000 }, () => {
   it('the run page: graph, step panel with attempts, history after resume, Gantt timeline', async () => {
