@@ -1,4 +1,5 @@
 import type { ClaimedRun, Store } from '../store/types.js';
+import { inSlices } from './event-loop-slices.js';
 import { isDeadLocalOwner } from './owner.js';
 import type { CrashPointName, LeaseLossKind } from './seams.js';
 
@@ -238,10 +239,10 @@ export class Worker {
             ...(throttles && Object.keys(throttles).length ? { throttles } : {}),
           });
           if (claimed.length > 0) this.host.crashPoint('claim:after');
-          for (const c of claimed) {
+          await inSlices(claimed, (c) => {
             this.track(c.run.runId, sentAt);
             this.host.launch(c);
-          }
+          });
           if (claimed.length === Math.min(free, 100) && claimed.length > 0) this.pollAgain = true;
           await this.claimHeld(free - claimed.length);
           nextWake = await this.host.store.nextWakeAt(ids);
@@ -273,10 +274,10 @@ export class Worker {
     if (ids.length === 0) return;
     const sentAt = this.host.now();
     const claimed = await claim.call(this.host.store, { owner: this.host.ownerId, leaseMs: this.opts.leaseMs, now: sentAt, limit: Math.min(free, 100), workflowIds: ids });
-    for (const c of claimed) {
+    await inSlices(claimed, (c) => {
       this.track(c.run.runId, sentAt);
       this.host.launch(c);
-    }
+    });
   }
 
   private async renew(): Promise<void> {
