@@ -70,6 +70,11 @@ export interface ExecutionHost {
    * or null. Absent: never.
    */
   outcomeRow?(wf: AnyWorkflow, exec: RunExecution, patch: RunPatch): JournalEntry | null;
+  /**
+   * A child run whose parent (or a run above it) is canceled is canceled instead of executed; returns
+   * whether it was (engine/cancel-cascade.ts). Called only for runs that have a parent. Absent: never.
+   */
+  cancelIfOrphaned?(run: RunRecord): Promise<boolean>;
 }
 
 /**
@@ -462,6 +467,16 @@ export class RunExecution implements Exec {
   }
 
   async run(): Promise<ExecutionEnd> {
+    if (this.runRow.parentRunId != null && this.host.cancelIfOrphaned) {
+      try {
+        if (await this.host.cancelIfOrphaned(this.runRow)) {
+          this.tracer.end('lost');
+          return { status: 'lost', outcome: { t: 'canceled' } };
+        }
+      } catch (err) {
+        return this.park(err);
+      }
+    }
     this.emit('workflow-start', { runId: this.runId, workflowId: this.rootWorkflow.id });
     // Not the run's first owner: chunks of calls that were in flight when an earlier owner stopped are
     // voided before this one writes any (those calls run again). A run created claimed (epoch 1) skips it.
