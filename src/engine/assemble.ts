@@ -181,6 +181,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
       faultBackoffMs: (runId) => p.executions.faultBackoffMs(runId),
       holdAfter: (wf, status) => lifecycle.holds(wf, status),
       outcomeRow: (wf, exec, patch) => snapshotRow(wf, exec, patch),
+      cancelIfOrphaned: (run) => p.commands.cascade.cancelIfOrphaned(run),
     },
     committer,
     reader,
@@ -189,6 +190,7 @@ export function assemble(o: ResolvedOptions, env: EngineEnv): EngineParts {
     lifecycle,
     onError: o.onError,
     notified: env.isNotified,
+    cancelChildren: (runId) => p.commands.cascade.cancelChildren(runId),
   });
   const claims = new LocalClaims({ worker, ownerId: env.ownerId, executions: p.executions, reader, now: seams.now });
   const started = (runId: string) => pending.delete(runId);

@@ -6,7 +6,8 @@ import type { ClaimedRun, JournalEntry, RunRecord } from '../store/types.js';
 import type { Worker } from '../worker/worker.js';
 import type { GroupCommitter } from './group-commit.js';
 import { Lifecycle } from './lifecycle.js';
-import { RunExecution, type ExecutionEnd, type ExecutionHost } from './interpreter/execution.js';
+import { RunExecution } from './interpreter/execution.js';
+import type { ExecutionEnd, ExecutionHost } from './interpreter/execution-host.js';
 import { buildResult } from './results.js';
 import { fingerprintOf } from './fingerprint.js';
 import { fitStructure, divergenceReason, type Divergence } from './journal-fit.js';
@@ -35,6 +36,8 @@ export interface ExecutionsDeps {
   onError(err: unknown): void;
   /** Whether store notifications reach this process (waiters then poll rarely). */
   notified(): boolean;
+  /** Cancels the unfinished children of a canceled run (cancel-cascade.ts): a taken-over cascade goes on. */
+  cancelChildren(runId: string): Promise<void>;
 }
 
 /** A store fault parks a run for 5 s, doubling per fault in a row, up to 5 minutes. */
@@ -86,7 +89,7 @@ export class LocalExecutions {
     // command created, resumed or retried here is tracked from now.
     if (worker && !worker.tracks(runId)) worker.track(runId);
     if (held) {
-      void this.d.lifecycle.deliverClaimed(wf, claimed).finally(() => {
+      void this.takeOver(wf, claimed).finally(() => {
         // Unless a callback resumed the run and it executes here now (its lease is tracked for it).
         if (!this.running.has(runId)) worker?.untrack(runId);
       });
@@ -163,6 +166,24 @@ export class LocalExecutions {
     if (!e) return false;
     e.exec.loseLease(kind);
     return true;
+  }
+
+  /**
+   * The work after a held outcome whose owner died: a canceled run's cascade to its children first,
+   * then the lifecycle callbacks; the release that ends either is the record. A cascade the store fails
+   * leaves the run held: its lease runs out and it is taken over again.
+   */
+  private async takeOver(wf: AnyWorkflow, claimed: ClaimedRun): Promise<void> {
+    if (claimed.run.status === 'canceled') {
+      try {
+        await this.d.cancelChildren(claimed.run.runId);
+      } catch (err) {
+        this.d.onError(err);
+        return;
+      }
+    }
+    if (Lifecycle.watches(wf)) await this.d.lifecycle.deliverClaimed(wf, claimed);
+    else await this.release(claimed);
   }
 
   private async failCorrupt(claimed: ClaimedRun, err: unknown): Promise<void> {

@@ -1,10 +1,10 @@
+import { CancelCascade } from './cancel-cascade.js';
 import { fingerprintOf } from './fingerprint.js';
 import { divergenceReason, fitStructure } from './journal-fit.js';
 import { RequestContext } from '../define/request-context.js';
 import { validate } from '../define/schema.js';
 import type { ResumeOptions } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
-import { isTerminal } from '../domain/run-status.js';
 import { finishPayload } from '../domain/workflow-events.js';
 import { ResumeConflictError, RunDivergedError, RunNotFoundError, RunNotSuspendedError, StepNotSuspendedError } from '../errors.js';
 import type { NewRun, ReviseRequest, RunRecord, Store } from '../store/types.js';
@@ -79,9 +79,12 @@ export interface CommandsDeps {
  */
 export class RunCommands {
   private readonly claims: LocalClaims;
+  /** Cancels trees of runs durably; the executions use it too (orphaned children, taken-over cascades). */
+  readonly cascade: CancelCascade;
 
   constructor(private readonly d: CommandsDeps) {
     this.claims = d.claims;
+    this.cascade = new CancelCascade(d);
   }
 
   private now(): number {
@@ -179,6 +182,8 @@ export class RunCommands {
         this.d.events.emit(out.canceled, 'workflow-canceled', {});
         this.d.events.emit(out.canceled, 'workflow-finish', finishPayload('canceled'));
       }
+      // Its unfinished children go with it (a child that this misses is canceled when it is claimed).
+      await this.cascade.cancelChildren(out.canceled);
     }
     // Queued or waiting runs: a worker claims them (and sets its timer for a waiting one's wake time).
     if (out.kind === 'created' || out.kind === 'merged') this.d.worker?.nudge();
@@ -302,52 +307,9 @@ export class RunCommands {
     }));
   }
 
-  /**
-   * Marks the run canceled; its in-flight steps see `abortSignal` fire and later steps never start.
-   * A workflow with onFinish gets its canceled outcome delivered here, held like any other outcome: the
-   * run stays this process's until the callback is recorded (or another worker's after a crash).
-   */
-  async cancel(runId: string): Promise<RunRecord> {
-    const before = await this.d.reader.loadRun(runId);
-    const wf = before ? this.d.workflowById(before.workflowId) : undefined;
-    const lifecycle = this.d.lifecycle;
-    const due = wf !== undefined && before !== null && !isTerminal(before.status) && lifecycle.due(wf, 'canceled');
-    const holds = due && lifecycle.holds(wf, 'canceled');
-    if (holds) await lifecycle.settle(wf, runId);
-    const hold = holds ? { owner: this.d.ownerId, leaseExpiresAt: lifecycle.leaseExpiresAt() } : undefined;
-    const run = await this.d.storeCall(() => this.d.store.cancelRun(runId, this.now(), hold));
-    if (!run) throw new RunNotFoundError(runId);
-    this.d.executions.abort(runId, new Error('the run was canceled'));
-    if (this.d.events.has(runId)) {
-      this.d.events.emit(runId, 'workflow-canceled', {});
-      this.d.events.emit(runId, 'workflow-finish', finishPayload('canceled'));
-    }
-    // Only when this call made the cancel (a run already terminal comes back unchanged, held by nobody here).
-    const made = run.status === 'canceled' && run.leaseEpoch === before!.leaseEpoch + 1 && (!hold || run.owner === hold.owner);
-    if (due && made) {
-      await lifecycle.deliver(wf!, { run, rows: await this.d.reader.loadJournal(runId) }, hold ? run.leaseEpoch : null);
-    }
-    // A parent's cancel reaches its unfinished children (and theirs). The parent is canceled first, so
-    // a child's cancel does not wake it. A canceler that dies midway leaves the rest to finish on their
-    // own: their outcome then finds the parent canceled and changes nothing.
-    if (before && !isTerminal(before.status)) await this.cancelChildren(runId);
-    // A canceled child has woken its parent in the store: let a worker here claim it now.
-    if (run.parentRunId) this.d.worker?.nudge();
-    return run;
-  }
-
-  private async cancelChildren(runId: string): Promise<void> {
-    const load = this.d.store.loadLinks;
-    if (!load) return;
-    const { children } = await this.d.storeCall(() => load.call(this.d.store, runId));
-    for (const c of children) {
-      try {
-        await this.cancel(c.runId);
-      } catch (err) {
-        // Deleted meanwhile: nothing to cancel.
-        if (!(err instanceof RunNotFoundError)) throw err;
-      }
-    }
+  /** Cancels the run and the unfinished child runs under it (cancel-cascade.ts). */
+  cancel(runId: string): Promise<RunRecord> {
+    return this.cascade.cancel(runId);
   }
 
   /** Removes a run of `wf` and its journal, stopping it here if it executes here. */

@@ -17,7 +17,9 @@ export type CrashPointName =
   /** The callbacks returned; their record (the run's release) is not written yet. */
   | 'callback:after'
   /** A failed outcome's onFailure run was created; the outcome's record is not written yet. */
-  | 'failure-run:started';
+  | 'failure-run:started'
+  /** A cancel's write (the run canceled and held) committed; its children are not canceled yet. */
+  | 'cancel:committed';
 
 /**
  * How a process learned that it no longer owns a run: 'fenced' (the store rejected a write: the epoch

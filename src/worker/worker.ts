@@ -244,7 +244,7 @@ export class Worker {
             this.host.launch(c);
           });
           if (claimed.length === Math.min(free, 100) && claimed.length > 0) this.pollAgain = true;
-          await this.claimHeld(free - claimed.length);
+          await this.claimHeld(free - claimed.length, this.pollCount % 10 === 1);
           nextWake = await this.host.store.nextWakeAt(ids);
         }
       }
@@ -264,13 +264,16 @@ export class Worker {
   }
 
   /**
-   * Settled runs whose owner died before recording their lifecycle callbacks (lease expired, run not
-   * released): claimed like runnable runs, and launched to deliver the callbacks again.
+   * Settled runs whose owner died before recording their lifecycle callbacks or, for a canceled run,
+   * its cascade to its child runs (lease expired, run not released): claimed like runnable runs, and
+   * launched to do that work again.
    */
-  private async claimHeld(free: number): Promise<void> {
+  private async claimHeld(free: number, everyWorkflow: boolean): Promise<void> {
     const claim = this.host.store.claimUnreleased;
     if (!claim || free <= 0) return;
-    const ids = this.host.heldWorkflowIds?.() ?? [];
+    // Every workflow's runs may be held by a canceler that died (a cancel's cascade to child runs is
+    // held like callbacks): looked for now and then, not on every poll like held callbacks.
+    const ids = everyWorkflow ? this.host.workflowIds() : (this.host.heldWorkflowIds?.() ?? []);
     if (ids.length === 0) return;
     const sentAt = this.host.now();
     const claimed = await claim.call(this.host.store, { owner: this.host.ownerId, leaseMs: this.opts.leaseMs, now: sentAt, limit: Math.min(free, 100), workflowIds: ids });

@@ -3,85 +3,24 @@ import type { AnyWorkflow } from '../../define/workflow.js';
 import { decodeMeta, deliveredMeta, type RowMeta } from '../../domain/journal-meta.js';
 import { decodeRunOptions } from '../../domain/run-options.js';
 import type { RunStatus } from '../../domain/run-status.js';
-import { finishPayload, type CustomEventType, type WorkflowEventType } from '../../domain/workflow-events.js';
-import { CorruptRunError, InvalidArgumentError, LeaseLostError, plainError, serializeError, type SerializedError } from '../../errors.js';
-import type { ChildWaitRequest, ChildWaitResult, ClaimedRun, JournalEntry, RunPatch, RunRecord, StoredEvent, WaitRequest, WaitResult, WriteOp } from '../../store/types.js';
+import type { CustomEventType, WorkflowEventType } from '../../domain/workflow-events.js';
+import { CorruptRunError, InvalidArgumentError, LeaseLostError, serializeError } from '../../errors.js';
+import type { ChildWaitResult, ClaimedRun, JournalEntry, RunPatch, RunRecord, StoredEvent, WaitResult, WriteOp } from '../../store/types.js';
 import type { StartChildRequest } from '../child-runs.js';
 import { startWorkflow } from './child-run.js';
 import { applyRunPatch } from '../../store/shared/run-rules.js';
-import type { CrashPointName, LeaseLossKind, Seams } from '../../worker/seams.js';
-import type { EventHub } from '../events.js';
-import type { GroupCommitter } from '../group-commit.js';
-import { isEnvelope } from '../../domain/value-codec.js';
+import type { CrashPointName, LeaseLossKind } from '../../worker/seams.js';
 import { ChunkJournal, type ChunkCall } from './chunk-journal.js';
 import { RunValues } from './run-values.js';
 import { decode } from '../payload.js';
 import { newTraceId, RunTracer, type StoredTracing } from '../tracing.js';
 import type { ChildCalls, Exec } from './exec.js';
-import { ABORTED, EngineFault, type Outcome, type Value } from './outcome.js';
+import { EngineFault, type Outcome, type Value } from './outcome.js';
 import type { Scope } from './scope.js';
 import { walkSequence } from './walker.js';
-
-const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')?.get;
-
-export interface DecodedRow {
-  input: unknown;
-  output: unknown;
-}
-
-/** What an execution needs from the engine that runs it. */
-export interface ExecutionHost {
-  committer: GroupCommitter;
-  events: EventHub;
-  maxPayloadBytes: number;
-  /** Sleeps and retry delays up to this long wait in process; longer ones park the run in the store. */
-  inProcessSleepMs: number;
-  /** How large values are stored (WeftOptions.values); absent: every value is plain JSON. */
-  values?: { inlineBytes: number; arrayChunk: number };
-  /** Budget for the run's blob bytes (null or absent: none). */
-  maxRunBytes?: number | null;
-  /** Loop iterations whose values are kept (WeftOptions.loopHistory; absent: all). */
-  loopHistory?: number;
-  /** The blob bytes the store holds for a run (read when a recovered run may already have some). */
-  runBlobBytes?(runId: string): Promise<number>;
-  seams: Seams;
-  /** See Exec.eventWindowMs. */
-  eventWindowMs: number;
-  /** The store's registerWait, with the engine's retries (see Store.registerWait). */
-  registerWait(req: WaitRequest): Promise<WaitResult>;
-  /** Child runs (engine/child-runs.ts): absent in engines that cannot start them. */
-  childRuns?: {
-    start(req: StartChildRequest): Promise<{ workflowId: string; runId: string }>;
-    registerChildWait(req: ChildWaitRequest): Promise<ChildWaitResult>;
-  };
-  /** Issues a completion token for a run (engine/tokens.ts). */
-  createToken(runId: string, opts: unknown): Promise<{ token: string; url: string; expiresAt: Date }>;
-  /** Whether this process still holds the run's lease by its own clock (absent: always). */
-  leaseHeld?(runId: string): boolean;
-  /** How long to park a run after the store failed `faults` times in a row to record it. */
-  faultBackoffMs(runId: string): number;
-  /**
-   * Whether an outcome with this status is written without releasing the run, so its owner can call
-   * the workflow's lifecycle callbacks and record them (engine/lifecycle.ts). Absent: never.
-   */
-  holdAfter?(wf: AnyWorkflow, status: RunStatus): boolean;
-  /**
-   * A row to write with the outcome, in the same batch (the shouldPersistSnapshot record, run-shapes.ts),
-   * or null. Absent: never.
-   */
-  outcomeRow?(wf: AnyWorkflow, exec: RunExecution, patch: RunPatch): JournalEntry | null;
-}
-
-/**
- * How an execution ended, as far as this process knows. 'lost' means another party took the run;
- * 'faulted' means the store could not record it (the run was parked to be retried, or left to its lease).
- */
-export type ExecutionEnd = {
-  status: RunStatus | 'lost' | 'faulted';
-  outcome: Outcome;
-  /** The outcome was written held (not released): its lifecycle callbacks are to be delivered. */
-  held?: boolean;
-};
+import { finishEvents, outcomePatch } from './outcome-patch.js';
+import { RunAbort } from './run-abort.js';
+import type { DecodedRow, ExecutionEnd, ExecutionHost } from './execution-host.js';
 
 /**
  * One process's attempt at carrying a run forward, from a claim until the run settles or is parked.
@@ -101,15 +40,8 @@ export class RunExecution implements Exec {
   private storedContext = 0;
   private encodedContext: { changes: number; text: string | undefined } | null = null;
   readonly input: Value;
-  /**
-   * Created on first use: most steps never look at their abortSignal, and an AbortController with a
-   * listener per run was a measurable share of a short run's cost. `aborted` is the engine's own flag.
-   */
-  private controller: AbortController | null = null;
-  private isAborted = false;
-  private abortReason: unknown;
-  /** Steps in flight that must stop waiting when the run is aborted (see untilAborted). */
-  private readonly abortWaiters = new Set<() => void>();
+  /** The stop switch: abort flag, the steps' abortSignal, waits that end on abort. */
+  private readonly stop: RunAbort;
   private abortedByStep = false;
   /** The run row as this execution last wrote it (so callers need not reload it). */
   private runRow: RunRecord;
@@ -150,6 +82,8 @@ export class RunExecution implements Exec {
     this.stepsLeft = decodeRunOptions(run.options).perStep ? 1 : Infinity;
     this.loopHistory = host.loopHistory ?? Infinity;
     this.values = new RunValues(host);
+    const leaseHeld = host.leaseHeld;
+    this.stop = new RunAbort(leaseHeld ? () => void (leaseHeld(this.runId) || this.loseLease('expired')) : null);
     for (const e of claimed.journal) {
       this.journal.set(e.path, e);
       if (e.meta !== null && this.metaOf(e).statePatch) this.unreplayedState.add(e.path);
@@ -196,67 +130,20 @@ export class RunExecution implements Exec {
     return meta;
   }
 
-  /**
-   * Makes `abortSignal.aborted` (and throwIfAborted) look at the lease first: a step that checks its
-   * signal after this process was paused past its lease sees it aborted at once, before the worker's
-   * timers have had a chance to run, so it never goes on side by side with the worker that took over.
-   */
-  private guardSignal(signal: AbortSignal): void {
-    const host = this.host;
-    const get = abortedGetter;
-    if (!host.leaseHeld || !get) return;
-    const check = (): boolean => {
-      if (!get.call(signal) && !host.leaseHeld!(this.runId)) this.loseLease('expired');
-      return get.call(signal) as boolean;
-    };
-    Object.defineProperty(signal, 'aborted', { configurable: true, get: check });
-    Object.defineProperty(signal, 'throwIfAborted', {
-      configurable: true,
-      value: () => {
-        if (check()) throw signal.reason;
-      },
-    });
-  }
-
   get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.isAborted) this.controller.abort(this.abortReason);
-      this.guardSignal(this.controller.signal);
-    }
-    return this.controller.signal;
+    return this.stop.signal;
   }
 
   get aborted(): boolean {
-    if (!this.isAborted && this.host.leaseHeld && !this.host.leaseHeld(this.runId)) this.loseLease('expired');
-    return this.isAborted;
+    return this.stop.aborted;
   }
 
   get reason(): unknown {
-    return this.abortReason;
+    return this.stop.reason;
   }
 
   untilAborted(value: unknown): unknown {
-    if (!(value instanceof Promise)) {
-      if (value === null || typeof value !== 'object' || typeof (value as PromiseLike<unknown>).then !== 'function') return value;
-      value = Promise.resolve(value);
-    }
-    if (this.isAborted) return ABORTED;
-    const pending = value as Promise<unknown>;
-    return new Promise((resolve, reject) => {
-      const onAbort = () => resolve(ABORTED);
-      this.abortWaiters.add(onAbort);
-      pending.then(
-        (v) => {
-          this.abortWaiters.delete(onAbort);
-          resolve(v);
-        },
-        (e: unknown) => {
-          this.abortWaiters.delete(onAbort);
-          reject(e);
-        },
-      );
-    });
+    return this.stop.untilAborted(value);
   }
 
   emit(type: WorkflowEventType | CustomEventType, payload: Record<string, unknown>): void {
@@ -277,12 +164,7 @@ export class RunExecution implements Exec {
 
   /** Stops the run from outside: cancel, lease lost or shutdown. In-flight steps see abortSignal fire. */
   abort(reason: unknown): void {
-    if (this.isAborted) return;
-    this.isAborted = true;
-    this.abortReason = reason;
-    this.controller?.abort(reason);
-    for (const wake of this.abortWaiters) wake();
-    this.abortWaiters.clear();
+    this.stop.abort(reason);
   }
 
   abortFromStep(): void {
@@ -337,7 +219,7 @@ export class RunExecution implements Exec {
     if (streamOps) ops.push(...streamOps);
     const context = this.pendingContext();
     if (context !== undefined) ops.push({ type: 'run', runId: this.runId, epoch: this.epoch, patch: { requestContext: context }, now: this.now() });
-    if (entry.path === this.finalPath && entry.status === 'success' && this.finalOps === null && !this.isAborted) {
+    if (entry.path === this.finalPath && entry.status === 'success' && this.finalOps === null && !this.stop.raised) {
       // Committed by finish(), with the run's outcome (see finalPath).
       this.finalOps = ops;
       this.heldEvents = [];
@@ -462,6 +344,16 @@ export class RunExecution implements Exec {
   }
 
   async run(): Promise<ExecutionEnd> {
+    if (this.runRow.parentRunId != null && this.host.cancelIfOrphaned) {
+      try {
+        if (await this.host.cancelIfOrphaned(this.runRow)) {
+          this.tracer.end('lost');
+          return { status: 'lost', outcome: { t: 'canceled' } };
+        }
+      } catch (err) {
+        return this.park(err);
+      }
+    }
     this.emit('workflow-start', { runId: this.runId, workflowId: this.rootWorkflow.id });
     // Not the run's first owner: chunks of calls that were in flight when an earlier owner stopped are
     // voided before this one writes any (those calls run again). A run created claimed (epoch 1) skips it.
@@ -581,51 +473,16 @@ export class RunExecution implements Exec {
   }
 
   private patchFor(outcome: Outcome): RunPatch {
-    const patch: RunPatch = { status: 'canceled', state: this.values.safeEncode(this.state, 'state'), release: true, wakeAt: null };
-    // A run that was parked by a store fault carries the reason until it moves on.
-    if (this.runRow.statusReason) patch.statusReason = null;
-    const context = this.pendingContext();
-    if (context !== undefined) patch.requestContext = context;
-    switch (outcome.t) {
-      case 'ok':
-      case 'bail':
-        try {
-          // The run row holds plain JSON (it is read without the run's blobs): a value stored by content
-          // in the journal is written out whole here, once.
-          const json = outcome.value.json;
-          patch.result = json !== undefined && (json === null || !isEnvelope(json)) ? json : this.values.encodeRunField(outcome.value.v, 'workflow result');
-          patch.status = 'success';
-        } catch (err) {
-          patch.status = 'failed';
-          patch.error = JSON.stringify(serializeError(err));
-        }
-        return patch;
-      case 'failed':
-        patch.status = 'failed';
-        patch.error = JSON.stringify(outcome.error);
-        return patch;
-      case 'suspended':
-        patch.status = 'suspended';
-        return patch;
-      case 'paused':
-        patch.status = 'paused';
-        return patch;
-      case 'waiting':
-        patch.status = 'waiting';
-        patch.wakeAt = outcome.wakeAt;
-        return patch;
-      case 'canceled':
-        return patch;
-    }
+    return outcomePatch(outcome, {
+      state: this.values.safeEncode(this.state, 'state'),
+      hadStatusReason: Boolean(this.runRow.statusReason),
+      requestContext: this.pendingContext(),
+      encodeRunField: (value, what) => this.values.encodeRunField(value, what),
+    });
   }
 
   private emitFinish(status: RunStatus, outcome: Outcome): void {
-    // A parked run is not finished: it continues when its timer fires, and its stream stays open.
-    // A paused or suspended one ends this stream: it goes on only when someone resumes it.
-    if (!this.hasListeners || status === 'waiting') return;
-    if (status === 'canceled') this.emit('workflow-canceled', {});
-    const error: SerializedError | undefined = outcome.t === 'failed' ? plainError(outcome.error) : undefined;
-    const ok = outcome.t === 'ok' || outcome.t === 'bail';
-    this.emit('workflow-finish', finishPayload(status, { error, hasResult: ok, result: ok ? outcome.value.v : undefined }));
+    if (!this.hasListeners) return;
+    for (const [type, payload] of finishEvents(status, outcome)) this.emit(type, payload);
   }
 }
