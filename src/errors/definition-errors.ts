@@ -1,6 +1,6 @@
-/** Errors about what a program declared or passed in: bad arguments, definitions and data that fails a schema. */
-
 import { WeftError, type ValidationIssue } from './weft-error.js';
+
+/** Errors about what a program declared or passed in: bad arguments, definitions and data that fails a schema. */
 
 /**
  * Data failed a schema. The message is Mastra's (`Invalid input data: \n- user.email: ...`, `Step input

@@ -1,6 +1,6 @@
-/** Errors of events and completion tokens. */
-
 import { WeftError } from './weft-error.js';
+
+/** Errors of events and completion tokens. */
 
 /** An event name no registered workflow waits for or is triggered by (HTTP 404). */
 export class UnknownEventError extends WeftError {

@@ -1,6 +1,6 @@
-/** Errors about a run's course: it is missing, in the wrong status, taken by someone else or unreadable. */
-
 import { WeftError } from './weft-error.js';
+
+/** Errors about a run's course: it is missing, in the wrong status, taken by someone else or unreadable. */
 
 export class RunNotFoundError extends WeftError {
   constructor(runId: string) {

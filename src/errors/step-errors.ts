@@ -1,6 +1,6 @@
-/** Errors a step's attempt ends with: timeouts, bad input or output, agents, and the no-retry marker. */
-
 import { WeftError } from './weft-error.js';
+
+/** Errors a step's attempt ends with: timeouts, bad input or output, agents, and the no-retry marker. */
 
 export class StepTimeoutError extends WeftError {
   constructor(stepId: string, timeoutMs: number) {

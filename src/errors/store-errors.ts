@@ -1,6 +1,6 @@
-/** Errors of the store layer: the database, the sharded placement, the clock. */
-
 import { WeftError } from './weft-error.js';
+
+/** Errors of the store layer: the database, the sharded placement, the clock. */
 
 export class StoreError extends WeftError {
   readonly retryable: boolean;
