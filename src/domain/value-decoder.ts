@@ -1,7 +1,7 @@
 import { isEnvelope, needsEnvelope, reserved } from './codec-format.js';
 import { encodeLarge, type CodecOptions } from './value-encoder.js';
 
-/** Decoding stored text (plain JSON or an envelope, codec-format.ts) back to values, resolving blob references. */
+/** Decoding stored text (plain JSON or an envelope, codec-format.ts) back to values, blob references resolved. */
 
 /** Where a decoder finds a blob's text; undefined when the run has no such blob (corrupt). */
 export type BlobSource = (hash: string) => string | undefined;

@@ -1,6 +1,9 @@
 import { ENVELOPE_PREFIX, REF_LENGTH, hashText, refHash, refOf, reserved, type StoredBlob } from './codec-format.js';
 
-/** Encoding values to their stored form (codec-format.ts): blobs, array parts, and the caches that keep a growing value cheap. */
+/**
+ * Encoding values to their stored form (codec-format.ts): blobs, array parts, and the caches that keep
+ * the encoding of a growing value cheap.
+ */
 
 /** What the encoder remembers about a plain object or array it encoded (see CodecState.memo). */
 interface MemoEntry {
