@@ -13,11 +13,11 @@ import {
   type SleepUntilFn,
   type UnitNode,
 } from './graph.js';
-import { checkTriggers, TOKEN_EVENT, waitSpec, type EventTrigger, type WaitForEventOptions } from './events.js';
-import { lifecycleOf, type LifecycleOptions } from './lifecycle.js';
+import { TOKEN_EVENT, waitSpec, type EventTrigger, type WaitForEventOptions } from './events.js';
+import type { LifecycleOptions } from './lifecycle.js';
 import { awaitsSteps, checkLogger, checkPrimitives, linkMastra } from './mastra-link.js';
-import { operationsOf, type ResolvedOperations, type RetentionPolicy } from './operations.js';
-import { flowControlOf, type FlowControl, type FlowControlConfig } from './flow-control.js';
+import type { ResolvedOperations } from './operations.js';
+import type { FlowControl } from './flow-control.js';
 import { runtimeOf, type WorkflowRunListing, type WorkflowRuntime } from './runtime.js';
 import { checkRunId } from '../domain/ids.js';
 import type {
@@ -33,10 +33,13 @@ import type {
   WorkflowResult,
 } from './run-types.js';
 import { compileMapConfig, type MapConfig, type MapOptions, type MapOutput } from './map-forms.js';
-import { isStandardSchema, type AnySchema, type InferIn, type InferOut, type StandardSchemaV1 } from './schema.js';
+import type { AnySchema, InferOut, StandardSchemaV1 } from './schema.js';
 import { checkId, isStep, stepFromAgent, stepFromClassifier, stepFromTool } from './step.js';
 import { isToolLike, type ToolLike, type ToolStepOptions } from './tool-step.js';
 import type { RetryConfig, Step, StepContext } from './types.js';
+import { resolveWorkflowConfig, type WorkflowConfig } from './workflow-config.js';
+
+export type { WorkflowConfig };
 
 /** Anything that can stand where a step goes. */
 export type StepLike = Step<string, any, any> | AnyWorkflow;
@@ -72,55 +75,6 @@ type ElementOf<T> = T extends readonly (infer E)[] ? E : never;
 type AcceptsEach<TPrev, S> = [TPrev] extends [readonly unknown[]]
   ? Accepts<ElementOf<TPrev>, S>
   : S & { readonly __inputMismatch: 'foreach needs an array as the previous step output' };
-
-export interface WorkflowConfig<
-  TId extends string,
-  TInSchema extends AnySchema,
-  TOutSchema extends AnySchema,
-  TStateSchema extends AnySchema | undefined,
-> extends FlowControlConfig<InferOut<TInSchema>> {
-  id: TId;
-  /**
-   * The version of this definition (letters, digits, `.`, `_`, `-`; at most 32): shown with the runs
-   * that started on it and part of its graph fingerprint. Two versions of one id may be registered at
-   * once; each run continues on the version it started with (docs/operations.md, upgrading).
-   */
-  version?: string | number;
-  description?: string;
-  inputSchema: TInSchema;
-  outputSchema: TOutSchema;
-  stateSchema?: TStateSchema;
-  retryConfig?: RetryConfig;
-  /**
-   * `validateInputs` (default true): validate the workflow input, initialState, resume data, step and
-   * nested-workflow inputs, suspend payloads and setState against their schemas. The run's root
-   * workflow decides for every workflow nested in it (as in Mastra). `validateOutputs` (default false):
-   * validate step outputs too. And the lifecycle callbacks (define/lifecycle.ts).
-   */
-  options?: { validateInputs?: boolean; validateOutputs?: boolean } & LifecycleOptions;
-  /** Flow control: at most `limit` runs at once, per `key(input)` when given. */
-  concurrency?: { limit: number; key?: (input: InferOut<TInSchema>) => string };
-  /** Higher runs first when workers pick runs from the store. */
-  priority?: number;
-  /** Cron schedule (see docs/operations.md). */
-  schedule?: { cron: string; timezone?: string; inputData?: InferIn<TInSchema> };
-  metadata?: Record<string, unknown>;
-  /** Events that start a run of this workflow (see docs/concepts.md, Events). */
-  triggers?: EventTrigger[];
-  /**
-   * Run metadata keys (from the start's `metadata`) that listings can filter on through an index
-   * (docs/operations.md, "Search"). A run's tags are always searchable.
-   */
-  searchable?: readonly string[];
-  /** How long finished runs are kept per outcome, e.g. `{ success: '7d', failed: '30d' }` (workers prune). */
-  retention?: RetentionPolicy;
-  /** The id of a workflow started (durably, once) with `{ runId, workflowId, error, input }` when a run fails for good. */
-  onFailure?: string;
-}
-
-
-/** What a workflow version may look like: short, and safe in a fingerprint, a URL and a log line. */
-const VERSION = /^[A-Za-z0-9._-]{1,32}$/;
 
 /**
  * A workflow under construction, then (after `.commit()`) an immutable graph that can run and be
@@ -160,50 +114,24 @@ export class Workflow<TId extends string = string, TInput = any, TOutput = any, 
   private readonly config: WorkflowConfig<TId, AnySchema, AnySchema, AnySchema | undefined>;
 
   constructor(config: WorkflowConfig<TId, AnySchema, AnySchema, AnySchema | undefined>) {
-    if (!config || typeof config !== 'object') throw new WorkflowDefinitionError('createWorkflow needs a config object');
-    checkId('workflow', config.id);
-    const where = `workflow "${config.id}"`;
-    if (!isStandardSchema(config.inputSchema)) throw new WorkflowDefinitionError(`${where}: inputSchema must be a Standard Schema value`);
-    if (!isStandardSchema(config.outputSchema)) throw new WorkflowDefinitionError(`${where}: outputSchema must be a Standard Schema value`);
-    if (config.stateSchema !== undefined && !isStandardSchema(config.stateSchema)) {
-      throw new WorkflowDefinitionError(`${where}: stateSchema must be a Standard Schema value`);
-    }
-    const rc = config.retryConfig ?? {};
-    if (rc.attempts !== undefined && !(Number.isInteger(rc.attempts) && rc.attempts >= 0)) {
-      throw new WorkflowDefinitionError(`${where}: retryConfig.attempts must be a non-negative integer`);
-    }
-    if (rc.delay !== undefined && !(Number.isFinite(rc.delay) && rc.delay >= 0)) {
-      throw new WorkflowDefinitionError(`${where}: retryConfig.delay must be a non-negative number of ms`);
-    }
-    if (config.concurrency !== undefined) {
-      const c = config.concurrency;
-      if (!c || !(Number.isInteger(c.limit) && c.limit > 0) || (c.key !== undefined && typeof c.key !== 'function')) {
-        throw new WorkflowDefinitionError(`${where}: concurrency must be { limit: positive integer, key?: (input) => string }`);
-      }
-    }
-    if (config.version !== undefined) {
-      const v = typeof config.version === 'number' && Number.isFinite(config.version) ? String(config.version) : config.version;
-      if (typeof v !== 'string' || !VERSION.test(v)) {
-        throw new WorkflowDefinitionError(`${where}: version must be a string of letters, digits, ".", "_" or "-" (at most 32), or a number`);
-      }
-      this.version = v;
-    }
+    const resolved = resolveWorkflowConfig(config);
+    if (resolved.version !== undefined) this.version = resolved.version;
     this.config = config as WorkflowConfig<TId, AnySchema, AnySchema, AnySchema | undefined>;
     this.id = config.id as TId;
     this.description = config.description;
     this.inputSchema = config.inputSchema;
     this.outputSchema = config.outputSchema;
     this.stateSchema = config.stateSchema;
-    this.retryConfig = { ...rc, attempts: rc.attempts ?? 0, delay: rc.delay ?? 0 };
-    this.options = { validateInputs: config.options?.validateInputs ?? true, validateOutputs: config.options?.validateOutputs ?? false };
-    this.lifecycle = lifecycleOf(where, config.options);
+    this.retryConfig = resolved.retryConfig;
+    this.options = resolved.options;
+    this.lifecycle = resolved.lifecycle;
     this.concurrency = config.concurrency;
     this.priority = config.priority ?? 0;
-    this.flow = flowControlOf(where, config);
+    this.flow = resolved.flow;
     this.schedule = config.schedule;
     this.metadata = config.metadata;
-    this.triggers = checkTriggers(where, config.triggers);
-    this.operations = operationsOf(where, config);
+    this.triggers = resolved.triggers;
+    this.operations = resolved.operations;
   }
 
   // ---- builders -------------------------------------------------------------------------------

@@ -32,44 +32,18 @@ import type {
   WriteOutcome,
   StreamRow,
 } from '../types.js';
-import { isStreamOp, runIdOf, type StreamOp } from '../types.js';
 import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
-import { insertedRecord } from '../shared/run-rules.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { checkAdmission, checkClaim, checkInt, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
-import { checkEventPrune, checkSendEvent, checkWait, deliverable, deliveredMeta, eventExpiry, wakesUp } from '../shared/event-rules.js';
-import { checkChildWait, childSettled } from '../shared/child-rules.js';
-import type { RunStatus } from '../types.js';
-import { EventQueries } from './event-queries.js';
+import { checkEventPrune, checkSendEvent, checkWait } from '../shared/event-rules.js';
+import { checkChildWait } from '../shared/child-rules.js';
 import { expandHistory, rowsNeedBlobs } from '../shared/blob-rows.js';
-import { JournalQueries } from './journal-queries.js';
-import { StreamClock, StreamQueries } from './stream-queries.js';
-import { migrateDatabase } from './migrations.js';
-import { checkOptions, isMemoryPath, mapSqliteError, openDatabase, type SqliteDb } from './open.js';
+import { checkOptions, isMemoryPath, mapSqliteError, openDatabase } from './open.js';
 import type { SqliteStoreOptions } from './options.js';
 import { WalSpace } from './wal-space.js';
-import { HistoryQueries } from './history-queries.js';
-import { RunKeys } from './run-keys.js';
-import { RunQueries } from './run-queries.js';
-import { WorkerQueries } from './workers.js';
-import { FlowQueries } from './flow-queries.js';
 import { admitSync, type AdmitOutcome, type FlowAdmission } from '../shared/flow-rules.js';
-
-interface Connection {
-  db: SqliteDb;
-  runs: RunQueries;
-  keys: RunKeys;
-  journal: JournalQueries;
-  streams: StreamQueries;
-  history: HistoryQueries;
-  workers: WorkerQueries;
-  events: EventQueries;
-  /** Applies a write batch; a better-sqlite3 transaction function, compiled once. */
-  write: (ops: WriteOp[]) => WriteOutcome;
-  /** Inserts a batch of runs in one transaction, compiled once. */
-  createMany: (runs: NewRun[]) => { created: boolean; run: RunRecord }[];
-  flow: FlowQueries;
-}
+import { connect, createOne, type Connection } from './connection.js';
+import { registerChildWaitTx, registerWaitTx, sendEventTx } from './event-commands.js';
 
 /**
  * The embedded store: one better-sqlite3 connection, WAL, every statement prepared once. better-sqlite3
@@ -112,36 +86,7 @@ export class SqliteStore implements Store {
     if (this.closed) throw new StoreError('the SQLite store is closed', { code: 'STORE_CLOSED' });
     const db = openDatabase(this.opts);
     try {
-      migrateDatabase(db);
-      const runs = new RunQueries(db);
-      const keys = new RunKeys(db);
-      const clock = new StreamClock(db);
-      const journal = new JournalQueries(db, clock);
-      const streams = new StreamQueries(db, clock);
-      const write = db.transaction((ops: WriteOp[]) => applyBatch(runs, keys, journal, streams, ops));
-      const createMany = db.transaction((batch: NewRun[]) => batch.map((r) => createOne(runs, keys, r)));
-      // A transaction that failed was rolled back: what it taught the key cache may not be true.
-      const rolledBack = <T>(fn: () => T): T => {
-        try {
-          return fn();
-        } catch (err) {
-          keys.reset();
-          throw err;
-        }
-      };
-      this.conn = {
-        db,
-        runs,
-        keys,
-        journal,
-        streams,
-        history: new HistoryQueries(db),
-        workers: new WorkerQueries(db),
-        events: new EventQueries(db),
-        write: (ops) => rolledBack(() => write.immediate(ops)),
-        createMany: (b) => rolledBack(() => createMany.immediate(b)),
-        flow: new FlowQueries(db),
-      };
+      this.conn = connect(db);
       return this.conn;
     } catch (err) {
       db.close();
@@ -447,46 +392,12 @@ export class SqliteStore implements Store {
 
   async sendEvent(req: SendEventRequest): Promise<SendEventResult> {
     checkSendEvent(req);
-    const ev = req.event;
-    const stored: StoredEvent = { id: ev.id, name: ev.name, key: ev.key, runId: ev.runId, data: ev.data, createdAt: ev.now };
-    return this.tx('sendEvent', (c) => {
-      if (!c.events.insert(stored, eventExpiry(ev))) return { created: false, delivered: [], started: [] };
-      const started: string[] = [];
-      for (const r of req.startRuns ?? []) if (createOne(c.runs, c.keys, r).created) started.push(r.runId);
-      const delivered: SendEventResult['delivered'] = [];
-      const done = new Set<string>();
-      for (const w of c.events.waitsFor(stored)) {
-        if (done.has(w.runId) || c.events.wasDelivered(stored.id, w.runId)) continue;
-        const run = c.events.run(w.runId);
-        const row = run ? c.events.journalRow(run.rk, w.path) : undefined;
-        c.events.dropWait(w.runId, w.path);
-        if (!run || !deliverable({ status: run.status as RunStatus }, row)) continue;
-        c.events.markDelivered(stored, w.runId, run.rk, w.path, deliveredMeta(row!.meta, stored, ev.now), ev.now, wakesUp(run.status as RunStatus));
-        c.keys.forget(w.runId);
-        done.add(w.runId);
-        delivered.push({ runId: w.runId, workflowId: run.workflowId });
-      }
-      return { created: true, delivered, started };
-    });
+    return this.tx('sendEvent', (c) => sendEventTx(c, req));
   }
 
   async registerWait(req: WaitRequest): Promise<WaitResult> {
     checkWait(req);
-    return this.tx('registerWait', (c): WaitResult => {
-      const run = c.events.run(req.runId);
-      if (!run || run.epoch !== req.epoch) return { fenced: true };
-      const path = req.entry.path;
-      c.events.dropWait(req.runId, path);
-      const early = c.events.early(req.runId, req.names, req.key, req.since);
-      if (early) {
-        c.events.recordDelivery(early, req.runId, path, req.now);
-        c.journal.upsert(run.rk, { ...req.entry, status: 'resumed', meta: deliveredMeta(req.entry.meta, early, req.now) });
-        return { fenced: false, event: early };
-      }
-      c.journal.upsert(run.rk, req.entry);
-      c.events.addWaits(req.runId, path, req.names, req.key, req.now);
-      return { fenced: false, event: null };
-    });
+    return this.tx('registerWait', (c) => registerWaitTx(c, req));
   }
 
   async loadEvent(id: string): Promise<StoredEvent | null> {
@@ -497,14 +408,7 @@ export class SqliteStore implements Store {
   /** One write transaction: the child's outcome (and its trigger) cannot interleave with this read. */
   async registerChildWait(req: ChildWaitRequest): Promise<ChildWaitResult> {
     checkChildWait(req);
-    return this.tx('registerChildWait', (c): ChildWaitResult => {
-      const run = c.events.run(req.runId);
-      if (!run || run.epoch !== req.epoch) return { fenced: true };
-      const child = c.runs.get(req.childRunId) ?? null;
-      if (!child || childSettled(child.status)) return { fenced: false, waiting: false, child };
-      c.journal.upsert(run.rk, req.entry);
-      return { fenced: false, waiting: true, child };
-    });
+    return this.tx('registerChildWait', (c) => registerChildWaitTx(c, req));
   }
 
   async cancelRun(runId: string, now: number, hold?: HoldRequest): Promise<RunRecord | null> {
@@ -512,63 +416,6 @@ export class SqliteStore implements Store {
     if (hold) checkText(hold.owner, 'owner');
     return this.tx('cancelRun', (c) => c.runs.cancelRun(runId, now, hold?.owner ?? null, hold?.leaseExpiresAt ?? null) ?? c.runs.get(runId) ?? null);
   }
-}
-
-function createOne(runs: RunQueries, keys: RunKeys, run: NewRun): { created: boolean; run: RunRecord } {
-  const rk = runs.insertRun(run);
-  if (rk !== undefined) {
-    keys.remember(run.runId, rk, 1);
-    return { created: true, run: insertedRecord(run) };
-  }
-  const existing = runs.get(run.runId);
-  if (!existing) throw new StoreError(`createRun: run ${run.runId} neither inserted nor found`);
-  return { created: false, run: existing };
-}
-
-/**
- * The group-commit hot path. A run's rk and epoch come from RunKeys (cached while no other connection
- * wrote); seq is the journal's rowid, assigned by the insert. A patch that releases the run ends this
- * process's interest in it, so its cache entry goes.
- */
-function applyBatch(runs: RunQueries, keys: RunKeys, journal: JournalQueries, streams: StreamQueries, ops: WriteOp[]): WriteOutcome {
-  keys.sync();
-  const fenced = new Set<string>();
-  // Journal rows are written together at the end, several per statement; their order is kept, and
-  // rows of different tables do not depend on each other within the transaction.
-  const rowKeys: number[] = [];
-  const rows: JournalEntry[] = [];
-  // Stream ops go in before the journal rows, in their order: a step's result row then takes a later
-  // position than the chunks it wrote before returning. Only batches with chunks have any.
-  let stream: { key: number; op: StreamOp }[] | undefined;
-  let lateFence = false;
-  for (const op of ops) {
-    const runId = runIdOf(op);
-    const key = fenced.has(runId) ? undefined : keys.lookup(runId);
-    if (key === undefined || key[1] !== op.epoch) {
-      fenced.add(runId);
-      continue;
-    }
-    if (op.type === 'journal') {
-      rowKeys.push(key[0]);
-      rows.push(op.entry);
-    } else if (isStreamOp(op)) {
-      (stream ??= []).push({ key: key[0], op });
-    } else if (!runs.applyPatch(key[0], op.epoch, op.patch, op.now)) {
-      // Cannot happen while the cache is right (the epoch was just checked); fence rather than trust it,
-      // and drop the run's journal rows collected before this op too.
-      keys.forget(runId);
-      fenced.add(runId);
-      lateFence = true;
-    } else if (op.patch.release) {
-      keys.forget(runId);
-    }
-  }
-  if (stream) for (const s of stream) if (!fenced.has(s.op.runId)) streams.apply(s.key, s.op);
-  if (lateFence) {
-    const keep = rows.map((e) => !fenced.has(e.runId));
-    journal.upsertAll(rowKeys.filter((_, i) => keep[i]), rows.filter((_, i) => keep[i]));
-  } else journal.upsertAll(rowKeys, rows);
-  return { fenced: [...fenced] };
 }
 
 export function sqliteStore(opts: SqliteStoreOptions): Store {
