@@ -102,7 +102,16 @@ describe('every attempt of a retried step, and its error', () => {
       await second.start();
       const wf2 = second.getWorkflow('wf');
       clock.advance(60_000);
-      await until(async () => (await wf2.getWorkflowRunExecutionResult(run.runId))?.steps.f?.attemptHistory?.length === 2, 5000, 'the second attempt to fail and park');
+      // Parked again, not only failed: the retry's wake time is taken from the clock when the run parks,
+      // so advancing before that would put the wake another minute ahead.
+      await until(
+        async () => {
+          const r = await wf2.getWorkflowRunExecutionResult(run.runId);
+          return r?.status === 'waiting' && r.steps.f?.attemptHistory?.length === 2;
+        },
+        5000,
+        'the second attempt to fail and park',
+      );
       clock.advance(60_000);
       const done = await untilStatus(wf2, run.runId, 'success');
       await second.stop();
