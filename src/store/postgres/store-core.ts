@@ -34,15 +34,14 @@ import type {
   StreamRow,
 } from '../types.js';
 import { isStreamOp } from '../types.js';
-import { checkResumable, checkRetryable, checkRevisable, checkSuspendedRow, resumedMeta, resumedPaths } from '../shared/resume-rules.js';
-import { insertedRecord, newRunValues } from '../shared/run-rules.js';
+import { resumedPaths } from '../shared/resume-rules.js';
 import { callerPool, checkSchema, checkSessionSettings, createPool, query, transaction, type SessionSettings } from './connection.js';
 import type { PostgresStoreOptions } from './options.js';
 import { mapPgError } from './errors.js';
 import { expandHistory, rowsNeedBlobs } from '../shared/blob-rows.js';
 import { journalSql, loadBlobs, loadJournal, loadJournals, type JournalSql } from './journal-queries.js';
 import { migrateSchema } from './migrations.js';
-import { leaseLength, listRuns, runSql, type RunSql } from './run-queries.js';
+import { listRuns, runSql, type RunSql } from './run-queries.js';
 import { checkEventPrune, checkSendEvent, checkWait } from '../shared/event-rules.js';
 import * as events from './events.js';
 import { registerChildWait } from './child-runs.js';
@@ -53,20 +52,19 @@ import { listLabelled, loadLinks, pruneRuns } from './search-queries.js';
 import { pruneEvents } from './event-pruning.js';
 import { createRunsSettled, writeSettled } from '../shared/isolate.js';
 import { checkAdmission, checkClaim, checkInt, checkListFilter, checkNewRun, checkPrune, checkRevise, checkScan, checkText, checkWriteOp, isStorableText } from '../shared/validate.js';
-import { claimLimited, flowControlSql, type FlowControlSql } from './flow-control.js';
-import { admitPg, claimThrottled, flowSql, type FlowSql } from './flow-admission.js';
+import { flowControlSql, type FlowControlSql } from './flow-control.js';
+import { admitPg, flowSql, type FlowSql } from './flow-admission.js';
 import type { AdmitOutcome, FlowAdmission } from '../shared/flow-rules.js';
 import { channelFor, PgListener } from './notify.js';
 import * as schedules from './schedules.js';
 import { analyzeIfStale } from './maintenance.js';
 import { loadPg } from './driver.js';
 import { DbClock, DEFAULT_CLOCK_SKEW_WARN_MS } from './clock.js';
+import type { CoreStatements } from './core-statements.js';
+import { claimOneRun, claimRunnable, claimUnreleasedRuns, renewRunLeases } from './claims.js';
+import { cancelOn, resumeIn, retryIn, reviseIn } from './course-commands.js';
+import { createOneRun, insertRuns, pgRunValues } from './run-inserts.js';
 
-/**
- * Planner settings for the claim statement only (SET LOCAL ends with its transaction). JIT is off
- * because disabled sorts add a huge cost that would trip jit_above_cost: compiling took 330 ms.
- */
-const CLAIM_PLANNER = 'SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off';
 
 /**
  * The PostgreSQL store's implementation, loaded by its facade (postgres-store.ts) on first use so that
@@ -92,6 +90,7 @@ export class PostgresStoreCore implements Store {
   private readonly names: { createMany: string; createOne: string };
   private readonly settings: SessionSettings;
   private readonly clock: DbClock;
+  private readonly statements: CoreStatements;
   private readonly onPoolError = (): void => {
     // An idle client lost its connection (server restart, admin shutdown). pg discards the client; the
     // next query opens a new connection or fails with a retryable StoreError. Without a listener the
@@ -113,6 +112,7 @@ export class PostgresStoreCore implements Store {
     this.flowSql = flowControlSql(this.schema);
     this.scheduleSql = schedules.scheduleSql(this.schema);
     this.eventSql = events.eventSql(this.schema);
+    this.statements = { schema: this.schema, runSql: this.runSql, journalSql: this.journalSql, flowSql: this.flowSql, admitSql: this.admitSql };
     const n = (s: string): string => `weft_${this.schema}_${s}`;
     this.names = { createMany: n('create_many'), createOne: n('create_one') };
   }
@@ -212,14 +212,7 @@ export class PostgresStoreCore implements Store {
 
   async createRun(run: NewRun): Promise<{ created: boolean; run: RunRecord }> {
     checkNewRun(run);
-    return this.run('createRun', async (pool) => {
-      const ins = await query<RunRecord>(pool, this.runSql.insert, pgRunValues(run));
-      const inserted = ins.rows[0];
-      if (inserted) return { created: true, run: inserted };
-      const existing = (await query<RunRecord>(pool, this.runSql.byId, [run.runId])).rows[0];
-      if (!existing) throw new StoreError(`createRun: run ${run.runId} neither inserted nor found`);
-      return { created: false, run: existing };
-    });
+    return this.run('createRun', (pool) => createOneRun(pool, this.runSql, run));
   }
 
   /** One INSERT ... SELECT FROM unnest for the whole batch; existing ids are read back in one query. */
@@ -231,34 +224,7 @@ export class PostgresStoreCore implements Store {
 
   /** createRuns without the checks (createRunsSettled made them already, item by item). */
   private async insertRuns(runs: NewRun[]): Promise<{ created: boolean; run: RunRecord }[]> {
-    return this.run('createRuns', async (pool) => {
-      // Only the ids (and the lease the database granted) come back: the rows are built from the input.
-      const inserted =
-        runs.length === 1
-          ? await query<{ id: string; leaseExpiresAt: number | null }>(pool, this.runSql.insertOne, pgRunValues(runs[0]!), this.names.createOne)
-          : await query<{ id: string; leaseExpiresAt: number | null }>(pool, this.runSql.insertMany, runColumns(runs), this.names.createMany);
-      const created = new Map(inserted.rows.map((r) => [r.id, r.leaseExpiresAt]));
-      const byId = new Map<string, RunRecord>();
-      for (const r of runs) {
-        if (created.has(r.runId) && !byId.has(r.runId)) byId.set(r.runId, { ...insertedRecord(r), leaseExpiresAt: created.get(r.runId) ?? null });
-      }
-      const missing = runs.filter((r) => !byId.has(r.runId)).map((r) => r.runId);
-      const existing = new Map<string, RunRecord>();
-      if (missing.length) {
-        for (const r of (await query<RunRecord>(pool, this.runSql.byIds, [missing])).rows) existing.set(r.runId, r);
-      }
-      const firstSeen = new Set<string>();
-      return runs.map((r) => {
-        const fresh = byId.get(r.runId);
-        if (fresh && !firstSeen.has(r.runId)) {
-          firstSeen.add(r.runId);
-          return { created: true, run: fresh };
-        }
-        const run = fresh ?? existing.get(r.runId);
-        if (!run) throw new StoreError(`createRuns: run ${r.runId} neither inserted nor found`);
-        return { created: false, run };
-      });
-    });
+    return this.run('createRuns', (pool) => insertRuns(pool, this.runSql, this.names, runs));
   }
 
   async createRunsSettled(runs: NewRun[]): Promise<SettledCreate[]> {
@@ -366,102 +332,23 @@ export class PostgresStoreCore implements Store {
   async claimRun(runId: string, opts: Omit<ClaimOptions, 'limit' | 'workflowIds'>): Promise<ClaimedRun | null> {
     checkClaim(opts);
     if (!isStorableText(runId)) return null;
-    return this.run('claimRun', async (pool) => {
-      const res = await query<RunRecord>(pool, this.runSql.claimOne, [opts.now, opts.owner, Math.round(opts.leaseMs), runId]);
-      const run = res.rows[0];
-      if (!run) return null;
-      // Loaded after the claim committed: any write by the previous owner either landed before the
-      // epoch bump or is now fenced, so this journal is complete.
-      const journal = await loadJournal(pool, this.journalSql, runId);
-      return { run, journal };
-    });
+    return this.run('claimRun', (pool) => claimOneRun(pool, this.statements, runId, opts));
   }
 
   async claimRuns(opts: ClaimOptions): Promise<ClaimedRun[]> {
     checkClaim(opts);
-    // A workflow id the store could not hold has no runs; sent along, it would fail every claim.
-    const workflowIds = opts.workflowIds.filter(isStorableText);
-    if (!(opts.limit >= 1) || workflowIds.length === 0) return [];
-    const limits = opts.limits ?? {};
-    const allT = opts.throttles ?? {};
-    // Throttled workflows (with their concurrency limit, if any) are claimed by claimThrottled.
-    const throttled = workflowIds.filter((id) => allT[id] !== undefined);
-    const limited = workflowIds.filter((id) => limits[id] !== undefined && allT[id] === undefined);
-    const free = limited.length || throttled.length ? workflowIds.filter((id) => limits[id] === undefined && allT[id] === undefined) : workflowIds;
-    return this.run('claimRuns', async (pool) => {
-      const rows: RunRecord[] = [];
-      if (free.length) {
-        const res = await transaction(pool, 'claimRuns', async (c) => {
-          // Pending runs must be read in claim order from runs_pending_claim, never gathered and
-          // sorted: right after a bulk load the table has no statistics yet, the planner guesses a
-          // handful of pending rows and sorts the whole backlog on every claim (100 ms at 100k runs,
-          // draining at a seventh of the speed). Only this transaction plans without sorts.
-          await c.query(CLAIM_PLANNER);
-          // Unnamed, so it is planned for the table as it is now, not with a plan cached while the
-          // table was small (the hazard described in journal-queries.ts).
-          return query<RunRecord>(c, this.runSql.claimMany, [opts.now, opts.owner, Math.round(opts.leaseMs), free, Math.floor(opts.limit)]);
-        });
-        rows.push(...res.rows);
-      }
-      const left = Math.floor(opts.limit) - rows.length;
-      if (limited.length && left > 0) {
-        const only = Object.fromEntries(limited.map((id) => [id, limits[id]!]));
-        rows.push(
-          ...(await transaction(pool, 'claimRuns', (c) =>
-            claimLimited(c, this.flowSql, this.schema, { owner: opts.owner, now: opts.now, leaseMs: opts.leaseMs, limit: left, limits: only }),
-          )),
-        );
-      }
-      const rest = Math.floor(opts.limit) - rows.length;
-      if (throttled.length && rest > 0) {
-        const throttles = Object.fromEntries(throttled.map((id) => [id, allT[id]!]));
-        const only = Object.fromEntries(throttled.filter((id) => limits[id] !== undefined).map((id) => [id, limits[id]!]));
-        rows.push(
-          ...(await transaction(pool, 'claimRuns', (c) =>
-            claimThrottled(c, this.admitSql, this.schema, { owner: opts.owner, now: opts.now, leaseMs: opts.leaseMs, limit: rest, throttles, limits: only }),
-          )),
-        );
-      }
-      // RETURNING has no defined order.
-      const runs = rows.sort(
-        (a, b) => b.priority - a.priority || a.createdAt - b.createdAt || (a.runId < b.runId ? -1 : 1),
-      );
-      const journals = await loadJournals(pool, this.journalSql, runs.map((r) => r.runId));
-      return runs.map((run) => ({ run, journal: journals.get(run.runId) ?? [] }));
-    });
+    return this.run('claimRuns', (pool) => claimRunnable(pool, this.statements, opts));
   }
 
   async claimUnreleased(opts: ClaimOptions & { runId?: string }): Promise<ClaimedRun[]> {
     checkClaim(opts);
-    const workflowIds = opts.workflowIds.filter(isStorableText);
-    if (!(opts.limit >= 1) || workflowIds.length === 0) return [];
-    if (opts.runId !== undefined && !isStorableText(opts.runId)) return [];
-    return this.run('claimUnreleased', async (pool) => {
-      const params = [opts.now, opts.owner, Math.round(opts.leaseMs), workflowIds, Math.floor(opts.limit), opts.runId ?? null];
-      const runs = (await query<RunRecord>(pool, this.runSql.claimUnreleased, params)).rows;
-      if (runs.length === 0) return [];
-      const journals = await loadJournals(pool, this.journalSql, runs.map((r) => r.runId));
-      return runs.map((run) => ({ run, journal: journals.get(run.runId) ?? [] }));
-    });
+    return this.run('claimUnreleased', (pool) => claimUnreleasedRuns(pool, this.statements, opts));
   }
 
   async renewLeases(owner: string, runIds: string[], leaseMs: number, now: number): Promise<{ lost: string[]; skipped?: string[] }> {
     if (runIds.length === 0) return { lost: [] };
     checkClaim({ owner, leaseMs, now });
-    const ids = runIds.filter(isStorableText);
-    return this.run('renewLeases', async (pool) => {
-      const res = await query<{ id: string }>(pool, this.runSql.renew, [Math.round(leaseMs), ids, owner]);
-      const kept = new Set(res.rows.map((r) => r.id));
-      const missing = runIds.filter((id) => !kept.has(id));
-      if (missing.length === 0) return { lost: [] };
-      // Not renewed: either no longer ours, or locked by another transaction right now (still ours,
-      // but its lease was not extended: the worker must not count on it).
-      const owned = await query<{ id: string }>(pool, this.runSql.ownedOf, [missing.filter(isStorableText), owner]);
-      const still = new Set(owned.rows.map((r) => r.id));
-      const skipped = missing.filter((id) => still.has(id));
-      const lost = missing.filter((id) => !still.has(id));
-      return skipped.length ? { lost, skipped } : { lost };
-    });
+    return this.run('renewLeases', (pool) => renewRunLeases(pool, this.statements, owner, runIds, leaseMs));
   }
 
   async maintain(): Promise<void> {
@@ -520,74 +407,18 @@ export class PostgresStoreCore implements Store {
     checkText(req.resumeData, 'resumeData');
     checkText(req.requestContext, 'requestContext');
     checkText(req.owner, 'owner');
-    return this.tx('resumeRun', async (c) => {
-      checkResumable(req.runId, (await query<RunRecord>(c, this.runSql.byIdForUpdate, [req.runId])).rows[0]);
-      // Rows in one order (the run row's lock already keeps two resumes of this run apart).
-      for (const p of [...paths].sort()) {
-        const row = (await query<JournalEntry>(c, this.journalSql.rowForUpdate, [req.runId, p])).rows[0];
-        checkSuspendedRow(req.runId, p, row);
-        await query(c, this.journalSql.setResumed, [req.runId, p, resumedMeta(row.meta, req.resumeData)]);
-      }
-      const res = await query<RunRecord>(c, this.runSql.resume, [
-        req.runId,
-        req.owner ? 'running' : 'pending',
-        req.owner,
-        leaseLength(req.owner, req.leaseExpiresAt, req.now),
-        req.requestContext,
-        req.now,
-      ]);
-      const run = res.rows[0];
-      if (!run) throw new StoreError(`resumeRun: run ${req.runId} changed while locked`);
-      return run;
-    });
+    return this.tx('resumeRun', (c) => resumeIn(c, this.statements, req, paths));
   }
 
   async retryRun(req: RetryRequest): Promise<RunRecord> {
     if (!isStorableText(req.runId)) throw new RunNotFoundError(req.runId);
     checkText(req.owner, 'owner');
-    return this.tx('retryRun', async (c) => {
-      const run = (await query<RunRecord>(c, this.runSql.byIdForUpdate, [req.runId])).rows[0];
-      checkRetryable(req.runId, run);
-      await query(c, this.runSql.deleteFailed, [req.runId]);
-      const status = req.owner ? 'running' : 'pending';
-      const res = await query<RunRecord>(c, this.runSql.retry, [req.runId, status, req.owner, leaseLength(req.owner, req.leaseExpiresAt, req.now), req.now]);
-      const retried = res.rows[0];
-      if (!retried) throw new StoreError(`retryRun: run ${req.runId} changed inside its own transaction`);
-      return retried;
-    });
+    return this.tx('retryRun', (c) => retryIn(c, this.statements, req));
   }
 
   async reviseRun(req: ReviseRequest): Promise<ClaimedRun> {
     checkRevise(req);
-    return this.tx('reviseRun', async (c) => {
-      const run = (await query<RunRecord>(c, this.runSql.byIdForUpdate, [req.runId])).rows[0];
-      // A run created here starts its course now: no status to check.
-      if (!run && req.create) await query(c, this.runSql.insert, pgRunValues(req.create));
-      else checkRevisable(req, run);
-      if (req.journal) {
-        await query(c, this.runSql.keepHistory, [req.runId, req.journal.reason, req.now]);
-        await query(c, this.runSql.clearJournal, [req.runId]);
-        const rows = req.journal.rows;
-        if (rows.length) {
-          const col = <K extends keyof JournalEntry>(k: K) => rows.map((e) => e[k] ?? null);
-          await query(c, this.runSql.insertJournal, [
-            col('runId'), col('path'), col('kind'), col('status'), col('attempt'), col('input'), col('output'),
-            col('error'), col('meta'), col('startedAt'), col('endedAt'),
-          ]);
-        }
-      }
-      const p = req.patch;
-      const set = (k: keyof ReviseRequest['patch']) => [k in p, p[k] ?? null];
-      const status = req.owner ? 'running' : 'pending';
-      const res = await query<RunRecord>(c, this.runSql.revise, [
-        req.runId, status, req.owner, leaseLength(req.owner, req.leaseExpiresAt, req.now),
-        ...set('input'), ...set('state'), ...set('requestContext'), ...set('options'), req.now,
-      ]);
-      const revised = res.rows[0];
-      if (!revised) throw new StoreError(`reviseRun: run ${req.runId} changed inside its own transaction`);
-      const journal = await loadJournal(c, this.journalSql, req.runId);
-      return { run: revised, journal };
-    });
+    return this.tx('reviseRun', (c) => reviseIn(c, this.statements, req));
   }
 
   async loadLinks(runId: string): Promise<RunLinks> {
@@ -622,14 +453,9 @@ export class PostgresStoreCore implements Store {
   async cancelRun(runId: string, now: number, hold?: HoldRequest): Promise<RunRecord | null> {
     if (!isStorableText(runId)) return null;
     if (hold) checkText(hold.owner, 'owner');
-    const owner = hold?.owner ?? null;
-    return this.run('cancelRun', async (pool) => {
-      const params = [runId, now, owner, leaseLength(owner, hold?.leaseExpiresAt, now)];
-      const canceled = (await query<RunRecord>(pool, this.runSql.cancel, params)).rows[0];
-      if (canceled) return canceled;
-      return (await query<RunRecord>(pool, this.runSql.byId, [runId])).rows[0] ?? null;
-    });
+    return this.run('cancelRun', (pool) => cancelOn(pool, this.statements, runId, now, hold));
   }
+
 
   /** LISTEN on the schema's channel over one dedicated connection shared by every subscriber. */
   async subscribe(onEvent: (event: StoreEvent) => void): Promise<() => Promise<void>> {
@@ -664,29 +490,6 @@ export class PostgresStoreCore implements Store {
     if (!isStorableText(workflowId)) return;
     return this.run('markScheduleFired', (pool) => schedules.markScheduleFired(pool, this.scheduleSql, workflowId, fireAt, now));
   }
-}
-
-/** A new run's column values (shared/run-rules.ts), with the lease as a length: the database adds its clock. */
-/** insertMany's columns: one array per column, each run once (the first occurrence of an id). */
-/** How many values pgRunValues gives (insertOne's parameters, insertMany's arrays). */
-const RUN_VALUE_COUNT = 20;
-
-function runColumns(runs: NewRun[]): unknown[][] {
-  const cols: unknown[][] = Array.from({ length: RUN_VALUE_COUNT }, () => []);
-  const seen = new Set<string>();
-  for (const r of runs) {
-    if (seen.has(r.runId)) continue;
-    seen.add(r.runId);
-    pgRunValues(r).forEach((v, i) => cols[i]!.push(v));
-  }
-  return cols;
-}
-
-function pgRunValues(run: NewRun): unknown[] {
-  const values = newRunValues(run);
-  values[9] = leaseLength(run.owner, run.leaseExpiresAt, run.now);
-  values[12] = Math.round(run.now);
-  return values;
 }
 
 function ignorePoolError(): void {}
