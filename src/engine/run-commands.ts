@@ -1,4 +1,4 @@
-import { CancelCascade } from './cancel-cascade.js';
+import { CancelCascade, type CancelDeps } from './cancel-cascade.js';
 import { fingerprintOf } from './fingerprint.js';
 import { divergenceReason, fitStructure } from './journal-fit.js';
 import { RequestContext } from '../define/request-context.js';
@@ -7,16 +7,11 @@ import type { ResumeOptions } from '../define/run-types.js';
 import type { AnyWorkflow } from '../define/workflow.js';
 import { finishPayload } from '../domain/workflow-events.js';
 import { ResumeConflictError, RunDivergedError, RunNotFoundError, RunNotSuspendedError, StepNotSuspendedError } from '../errors.js';
-import type { NewRun, ReviseRequest, RunRecord, Store } from '../store/types.js';
+import type { NewRun, ReviseRequest, RunRecord } from '../store/types.js';
 import { admissionOf, admits } from './admission.js';
-import type { Seams } from '../worker/seams.js';
-import type { Worker } from '../worker/worker.js';
 import { checkResumeOptions, checkStartOptions } from './checks.js';
-import type { EventHub } from './events.js';
-import type { LocalExecutions, RunReader } from './executions.js';
 import { findStepByPath } from './graph-lookup.js';
-import type { GroupCommitter } from './group-commit.js';
-import { startInfo, type Lifecycle } from './lifecycle.js';
+import { startInfo } from './lifecycle.js';
 import { decode, encode, encodeResumeData } from './payload.js';
 import type { LocalClaims } from './local-claim.js';
 import { encodeRunOptions } from '../domain/run-options.js';
@@ -52,22 +47,12 @@ function storedContext(run: RunRecord): Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
-export interface CommandsDeps {
-  store: Store;
-  committer: GroupCommitter;
-  executions: LocalExecutions;
-  worker: Worker | null;
-  ownerId: string;
-  reader: RunReader;
-  events: EventHub;
-  seams: Seams;
+/** The cascade's dependencies (cancel-cascade.ts), and what the other commands need besides. */
+export interface CommandsDeps extends CancelDeps {
   maxPayloadBytes: number;
-  storeCall<T>(fn: () => Promise<T>): Promise<T>;
   /** Handles created but not started are reported as `pending` in this process; starting ends that. */
   started(runId: string): void;
   claims: LocalClaims;
-  lifecycle: Lifecycle;
-  workflowById(id: string): AnyWorkflow | undefined;
   /** The registered definition a stored run continues on (registry.ts `forRun`). */
   workflowFor(run: RunRecord): AnyWorkflow | undefined;
 }

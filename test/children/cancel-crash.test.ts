@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPhase } from '../durability/crash-harness.js';
 import { PG_URL } from '../store/pg-helpers.js';
+import { useCrashScratch } from '../support/crash-scratch.js';
 
 /**
  * A process canceling a tree of runs (a root, three children, two grandchildren; running, waiting and
@@ -41,27 +40,16 @@ async function scenario(base: Record<string, string>, killAt: number): Promise<v
 const KILL_AT = [1, 3, 5];
 
 describe('a cancel cascade survives kill -9 of its canceler', () => {
-  const dirs: string[] = [];
-  const admin = new pg.Pool({ connectionString: PG_URL });
-  const schemas: string[] = [];
-  afterAll(async () => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await admin.end();
-  });
+  const scratch = useCrashScratch('weft-cancel-crash');
 
   it.each(KILL_AT)('on SQLite, killed after cancel number %i committed', async (killAt) => {
-    const dir = mkdtempSync(join(tmpdir(), 'weft-cancel-crash-'));
-    dirs.push(dir);
+    const dir = scratch.dir();
     await scenario({ STORE: 'sqlite', DB_PATH: join(dir, 'w.db'), LEDGER: join(dir, 'ledger.tsv') }, killAt);
   }, 240_000);
 
   it.each(KILL_AT)('on PostgreSQL, killed after cancel number %i committed', async (killAt) => {
-    const dir = mkdtempSync(join(tmpdir(), 'weft-cancel-crash-'));
-    dirs.push(dir);
-    const schema = `cancel_crash_${process.pid}_${killAt}`;
-    schemas.push(schema);
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    const dir = scratch.dir();
+    const schema = await scratch.schema(`cancel_crash_${process.pid}_${killAt}`);
     await scenario({ STORE: 'postgres', PG_URL, PG_SCHEMA: schema, LEDGER: join(dir, 'ledger.tsv') }, killAt);
   }, 240_000);
 });

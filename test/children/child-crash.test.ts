@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runPhase } from '../durability/crash-harness.js';
 import { PG_URL } from '../store/pg-helpers.js';
+import { useCrashScratch } from '../support/crash-scratch.js';
 
 /**
  * A worker SIGKILLed while a parent run waits for its child, while the child runs, or right after the
@@ -53,27 +52,16 @@ async function scenario(base: Record<string, string>, point: KillPoint): Promise
 const POINTS: KillPoint[] = ['child-created', 'child-running', 'parent-waiting', 'child-returned'];
 
 describe('child runs survive kill -9 of their worker', () => {
-  const dirs: string[] = [];
-  const admin = new pg.Pool({ connectionString: PG_URL });
-  const schemas: string[] = [];
-  afterAll(async () => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await admin.end();
-  });
+  const scratch = useCrashScratch('weft-child-crash');
 
   it.each(POINTS)('on SQLite, killed when %s', async (point) => {
-    const dir = mkdtempSync(join(tmpdir(), 'weft-child-crash-'));
-    dirs.push(dir);
+    const dir = scratch.dir();
     await scenario({ STORE: 'sqlite', DB_PATH: join(dir, 'w.db'), LEDGER: join(dir, 'ledger.tsv') }, point);
   }, 240_000);
 
   it.each(POINTS)('on PostgreSQL, killed when %s', async (point) => {
-    const dir = mkdtempSync(join(tmpdir(), 'weft-child-crash-'));
-    dirs.push(dir);
-    const schema = `child_crash_${process.pid}_${point.replace(/-/g, '_')}`;
-    schemas.push(schema);
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    const dir = scratch.dir();
+    const schema = await scratch.schema(`child_crash_${process.pid}_${point.replace(/-/g, '_')}`);
     await scenario({ STORE: 'postgres', PG_URL, PG_SCHEMA: schema, LEDGER: join(dir, 'ledger.tsv') }, point);
   }, 240_000);
 });
