@@ -80,6 +80,33 @@ export function deliveredMeta(meta: string | null, e: { id: string; name: string
   return JSON.stringify(out);
 }
 
+/**
+ * deliveredMeta's text around the event, for a store that picks the event inside the database
+ * (PostgreSQL's weft_register_wait, migration 0019): for an event whose data is JSON text as
+ * JSON.stringify writes it,
+ *   deliveredMeta(meta, e, now) === before + '{"id":' + id + ',"name":' + name + ',"key":' + key
+ *     + (data === null ? '' : ',"data":' + data) + after
+ * with id, name and key as JSON (key null when there is none). Built field by field as JSON.stringify
+ * writes an object, with `event` where deliveredMeta puts it: in its place when the meta had one, else
+ * after the rest and before `resumedAt`.
+ */
+export function deliveredMetaAround(meta: string | null, now: number): { before: string; after: string } {
+  const out = decodeMeta(meta) as Record<string, unknown>;
+  out.event = null;
+  out.resumedAt = now;
+  const head: string[] = [];
+  const tail: string[] = [];
+  let past = false;
+  for (const [k, v] of Object.entries(out)) {
+    if (k === 'event') {
+      past = true;
+      continue;
+    }
+    (past ? tail : head).push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
+  }
+  return { before: `{${[...head, '"event":'].join(',')}`, after: `,"receivedAt":${JSON.stringify(now)}}${tail.map((f) => `,${f}`).join('')}}` };
+}
+
 /** One failed attempt of a step that was retried: when it ran, what it failed with, how long the retry waited. */
 export interface AttemptMeta {
   /** 1-based. */

@@ -1,14 +1,14 @@
 import type pg from 'pg';
+import { deliveredMetaAround } from '../../domain/journal-meta.js';
+import { StoreError } from '../../errors.js';
 import type { JournalEntry, NewRun, RunStatus, SendEventRequest, SendEventResult, StoredEvent, WaitRequest, WaitResult } from '../types.js';
 import { deliverable, deliveredMeta, eventExpiry } from '../shared/event-rules.js';
-import { query } from './connection.js';
-import { JOURNAL_COLUMNS } from './journal-queries.js';
+import { query, type Queryable } from './connection.js';
 
 const EVENT_COLUMNS = `id, name, match_key AS key, run_id AS "runId", data, created_at AS "createdAt"`;
 
 /** The statements on the events tables of one schema (migrations/postgres/0010_events.sql). */
 export interface EventSql {
-  lockExclusive: string;
   lockShared: string;
   lockSharedKeyed: string;
   deliveryTarget: string;
@@ -19,27 +19,20 @@ export interface EventSql {
   waitsAny: string;
   waitsOfRun: string;
   runForUpdate: string;
-  row: string;
-  deliver: string;
   dropWaits: string;
-  addWaits: string;
-  upsertRow: string;
-  earlyKeyed: string;
-  earlyAny: string;
-  earlyRun: string;
   sendOneTrip: string;
+  registerOneTrip: string;
 }
 
 export function eventSql(schema: string): EventSql {
   const s = `"${schema}"`;
-  const notDelivered = `NOT EXISTS (SELECT 1 FROM ${s}.event_deliveries d WHERE d.event_id = e.id AND d.run_id = $3)`;
   return {
-    // Transaction-level advisory locks on (name, key) taken before any run row (see lockFor*): a wait
-    // registered while an event is being sent sees the event, or the send sees the wait, never neither.
-    lockExclusive: `SELECT pg_advisory_xact_lock(hashtextextended(x, 0)) FROM unnest($1::text[]) AS n(x) ORDER BY x COLLATE "C"`,
+    // Transaction-level advisory locks on (name, key) taken before any run row (see lockForSend and
+    // waitLocks): a wait registered while an event is being sent sees the event, or the send sees the
+    // wait, never neither.
     lockShared: `SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))`,
     lockSharedKeyed: `SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0)), pg_advisory_xact_lock(hashtextextended($2, 0))`,
-    // The waiting run (its row locked), its wait's row, and whether it got this event already: one trip.
+    // The waiting run (its row locked: already, see sendEvent), its wait's row, and whether it got this event already.
     deliveryTarget: `SELECT r.workflow_id AS "workflowId", r.status, j.status AS "rowStatus", j.meta,
         EXISTS (SELECT 1 FROM ${s}.event_deliveries d WHERE d.event_id = $3 AND d.run_id = r.id) AS "already"
       FROM ${s}.runs r LEFT JOIN ${s}.journal j ON j.run_id = r.id AND j.path = $2 WHERE r.id = $1 FOR UPDATE OF r`,
@@ -64,34 +57,12 @@ export function eventSql(schema: string): EventSql {
     waitsAny: `SELECT run_id AS "runId", path FROM ${s}.event_waits WHERE name = $1 AND match_key IS NULL ORDER BY run_id COLLATE "C", path COLLATE "C"`,
     waitsOfRun: `SELECT run_id AS "runId", path FROM ${s}.event_waits WHERE run_id = $1 AND name = $2 ORDER BY path COLLATE "C"`,
     runForUpdate: `SELECT id, workflow_id AS "workflowId", status, lease_epoch AS "leaseEpoch" FROM ${s}.runs WHERE id = $1 FOR UPDATE`,
-    row: `SELECT ${JOURNAL_COLUMNS} FROM ${s}.journal WHERE run_id = $1 AND path = $2`,
-    // An early event taken by its wait: the delivery recorded, and an event sent to this run consumed.
-    deliver: `WITH consumed AS (UPDATE ${s}.events SET consumed_at = $4 WHERE id = $1 AND run_id = $2)
-      INSERT INTO ${s}.event_deliveries (event_id, run_id, path, delivered_at) VALUES ($1, $2, $3, $4)`,
     dropWaits: `DELETE FROM ${s}.event_waits WHERE run_id = $1 AND path = $2`,
-    addWaits: `INSERT INTO ${s}.event_waits (run_id, path, name, match_key, created_at)
-      SELECT $1, $2, n, $4, $5 FROM unnest($3::text[]) AS n ON CONFLICT (run_id, path, name) DO UPDATE SET match_key = EXCLUDED.match_key`,
-    // Stream positions as the batch write gives them (write-batch.ts, JOURNAL_UPSERT).
-    upsertRow: `INSERT INTO ${s}.journal AS j (run_id, path, kind, status, attempt, input, output, error, meta, started_at, ended_at,
-        pos, first_pos)
-      SELECT x.*, x.pos FROM (SELECT $1::text, $2::text, $3::text, $4::text, $5::int, $6::text, $7::text, $8::text, $9::text,
-        $10::bigint, $11::bigint, nextval('${s}.stream_pos') AS pos) x
-      ON CONFLICT (run_id, path) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status, attempt = EXCLUDED.attempt,
-        input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error, meta = EXCLUDED.meta,
-        started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at,
-        pos = CASE WHEN j.started_at = EXCLUDED.started_at AND j.status = EXCLUDED.status THEN j.pos ELSE EXCLUDED.pos END,
-        first_pos = CASE WHEN j.started_at = EXCLUDED.started_at THEN j.first_pos ELSE EXCLUDED.first_pos END`,
-    earlyKeyed: `SELECT ${EVENT_COLUMNS}, seq FROM ${s}.events e WHERE run_id IS NULL AND name = $1 AND match_key = $4
-      AND created_at >= $2 AND ${notDelivered} ORDER BY created_at, seq LIMIT 1`,
-    earlyAny: `SELECT ${EVENT_COLUMNS}, seq FROM ${s}.events e WHERE run_id IS NULL AND name = $1 AND created_at >= $2
-      AND ${notDelivered} ORDER BY created_at, seq LIMIT 1`,
-    earlyRun: `SELECT ${EVENT_COLUMNS}, seq FROM ${s}.events e WHERE run_id = $3 AND name = $1 AND created_at >= $2
-      AND ${notDelivered} ORDER BY created_at, seq LIMIT 1`,
     sendOneTrip: `SELECT created, run_id AS "runId", workflow_id AS "workflowId" FROM ${s}.weft_send_event($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    registerOneTrip: `SELECT fenced, ev_id AS id, ev_name AS name, ev_key AS key, ev_run_id AS "runId", ev_data AS data, ev_created_at AS "createdAt"
+      FROM ${s}.weft_register_wait($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
   };
 }
-
-type Row = { id: string; workflowId: string; status: RunStatus; leaseEpoch: number };
 
 const lockKey = (schema: string, name: string, key: string | null) => (key === null ? `${schema}\n${name}\n*` : `${schema}\n${name}\nk\n${key}`);
 
@@ -100,10 +71,11 @@ const lockKey = (schema: string, name: string, key: string | null) => (key === n
  * that (name, key): both lock (name, key) exclusively, so sends and waits of other keys run in
  * parallel. A wait without a key takes any event of the name: it locks (name, *) exclusively, and every
  * send of the name holds (name, *) shared, so sends do not wait for each other. An event sent to one
- * run locks that run's row first, as a wait registration of the run does.
+ * run locks that run's row first, as a wait registration of the run does. These are the keys of a
+ * wait's locks; weft_register_wait takes them exclusively in byte order (so two waits never deadlock).
  */
-async function lockForWait(c: pg.PoolClient, sql: EventSql, schema: string, names: string[], key: string | null): Promise<void> {
-  await query(c, sql.lockExclusive, [[...new Set(names)].map((n) => lockKey(schema, n, key)).sort()]);
+function waitLocks(schema: string, names: string[], key: string | null): string[] {
+  return [...new Set(names)].map((n) => lockKey(schema, n, key)).sort();
 }
 
 async function lockForSend(c: pg.PoolClient, sql: EventSql, schema: string, name: string, key: string | null): Promise<void> {
@@ -113,15 +85,15 @@ async function lockForSend(c: pg.PoolClient, sql: EventSql, schema: string, name
 
 /**
  * See Store.sendEvent, for a send that starts no runs: one statement, the server-side function of
- * migration 0017 (the steps of sendEvent below, without their six round trips). Not inside a
- * transaction: the statement is one.
+ * migration 0017 (the steps of sendEvent below, without their six round trips). Called on the pool,
+ * outside a transaction: the statement is one (tests call it inside one to hold its locks).
  */
-export async function sendEventOneTrip(pool: pg.Pool, sql: EventSql, schema: string, req: SendEventRequest): Promise<SendEventResult> {
+export async function sendEventOneTrip(db: Queryable, sql: EventSql, schema: string, req: SendEventRequest): Promise<SendEventResult> {
   const ev = req.event;
   const lockAny = lockKey(schema, ev.name, null);
   const lockKeyed = ev.key === null ? null : lockKey(schema, ev.name, ev.key);
   const rows = (
-    await query<{ created: boolean; runId: string | null; workflowId: string | null }>(pool, sql.sendOneTrip, [
+    await query<{ created: boolean; runId: string | null; workflowId: string | null }>(db, sql.sendOneTrip, [
       ev.id, ev.name, ev.key, ev.runId, ev.data, Math.round(ev.now), eventExpiry(ev), lockAny, lockKeyed,
     ])
   ).rows;
@@ -157,6 +129,9 @@ export async function sendEvent(
   const done = new Set<string>();
   for (const w of waits) {
     if (done.has(w.runId)) continue;
+    // The run's row locked by its own statement first: a statement that waits for the lock reads the
+    // other tables in its old snapshot, and would see a row another send has just resumed as waiting.
+    await query(c, sql.runForUpdate, [w.runId]);
     const t = (await query<{ workflowId: string; status: RunStatus; rowStatus: string | null; meta: string | null; already: boolean }>(c, sql.deliveryTarget, [w.runId, w.path, stored.id])).rows[0];
     if (t?.already) continue;
     if (!t || !deliverable(t, t.rowStatus === null ? null : { status: t.rowStatus as JournalEntry['status'] })) {
@@ -171,35 +146,28 @@ export async function sendEvent(
   return { created: true, delivered, started };
 }
 
-/** See Store.registerWait. Runs inside a transaction. */
-export async function registerWait(c: pg.PoolClient, sql: EventSql, schema: string, req: WaitRequest): Promise<WaitResult> {
-  await lockForWait(c, sql, schema, req.names, req.key);
-  const run = (await query<Row>(c, sql.runForUpdate, [req.runId])).rows[0];
-  if (!run || run.leaseEpoch !== req.epoch) return { fenced: true };
-  const path = req.entry.path;
-  await query(c, sql.dropWaits, [req.runId, path]);
-  let best: (StoredEvent & { seq: number }) | null = null;
-  for (const n of req.names) {
-    const since = Math.round(req.since);
-    const found = [
-      (await query<StoredEvent & { seq: number }>(c, sql.earlyRun, [n, since, req.runId])).rows[0],
-      req.key === null
-        ? (await query<StoredEvent & { seq: number }>(c, sql.earlyAny, [n, since, req.runId])).rows[0]
-        : (await query<StoredEvent & { seq: number }>(c, sql.earlyKeyed, [n, since, req.runId, req.key])).rows[0],
-    ];
-    for (const f of found) if (f && (!best || f.createdAt < best.createdAt || (f.createdAt === best.createdAt && f.seq < best.seq))) best = f;
-  }
+/**
+ * See Store.registerWait: one statement, the server-side function of migration 0019 (the same locks,
+ * fencing, lookups, delivery and row as the steps it replaced, in one round trip). Called on the pool,
+ * outside a transaction: the statement is one. Named, so each connection prepares it once.
+ */
+export async function registerWait(db: Queryable, sql: EventSql, schema: string, req: WaitRequest): Promise<WaitResult> {
   const e = req.entry;
-  const upsert = (status: string, meta: string | null) =>
-    query(c, sql.upsertRow, [e.runId, e.path, e.kind, status, e.attempt, e.input, e.output, e.error, meta, Math.round(e.startedAt), e.endedAt === null ? null : Math.round(e.endedAt)]);
-  if (best) {
-    const { seq: _seq, ...event } = best;
-    await query(c, sql.deliver, [event.id, req.runId, path, Math.round(req.now)]);
-    await upsert('resumed', deliveredMeta(e.meta, event, req.now));
-    return { fenced: false, event };
-  }
-  await upsert(e.status, e.meta);
-  await query(c, sql.addWaits, [req.runId, path, req.names, req.key, Math.round(req.now)]);
-  return { fenced: false, event: null };
+  const { before, after } = deliveredMetaAround(e.meta, req.now);
+  const row = (
+    await query<{ fenced: boolean } & StoredEvent>(
+      db,
+      sql.registerOneTrip,
+      [
+        req.runId, req.epoch, waitLocks(schema, req.names, req.key), req.names, req.key, Math.round(req.since), Math.round(req.now),
+        e.runId, e.path, e.kind, e.status, e.attempt, e.input, e.output, e.error, e.meta, Math.round(e.startedAt), e.endedAt === null ? null : Math.round(e.endedAt),
+        before, after,
+      ],
+      `weft_${schema}_register_wait`,
+    )
+  ).rows[0];
+  if (!row) throw new StoreError('registerWait: weft_register_wait returned no row');
+  if (row.fenced) return { fenced: true };
+  if (row.id === null) return { fenced: false, event: null };
+  return { fenced: false, event: { id: row.id, name: row.name, key: row.key, runId: row.runId, data: row.data, createdAt: row.createdAt } };
 }
-

@@ -386,7 +386,7 @@ export class PostgresStoreCore implements Store {
 
   async registerWait(req: WaitRequest): Promise<WaitResult> {
     checkWait(req);
-    return this.tx('registerWait', (c) => events.registerWait(c, this.eventSql, this.schema, req));
+    return this.run('registerWait', (pool) => events.registerWait(pool, this.eventSql, this.schema, req));
   }
 
   async registerChildWait(req: ChildWaitRequest): Promise<ChildWaitResult> {
