@@ -1,5 +1,4 @@
 import type { ClaimedRun, Store } from '../store/types.js';
-import { inSlices } from './event-loop-slices.js';
 import { isDeadLocalOwner } from './owner.js';
 import type { CrashPointName, LeaseLossKind } from './seams.js';
 
@@ -239,10 +238,10 @@ export class Worker {
             ...(throttles && Object.keys(throttles).length ? { throttles } : {}),
           });
           if (claimed.length > 0) this.host.crashPoint('claim:after');
-          await inSlices(claimed, (c) => {
+          for (const c of claimed) {
             this.track(c.run.runId, sentAt);
             this.host.launch(c);
-          });
+          }
           if (claimed.length === Math.min(free, 100) && claimed.length > 0) this.pollAgain = true;
           await this.claimHeld(free - claimed.length, this.pollCount % 10 === 1);
           nextWake = await this.host.store.nextWakeAt(ids);
@@ -277,10 +276,10 @@ export class Worker {
     if (ids.length === 0) return;
     const sentAt = this.host.now();
     const claimed = await claim.call(this.host.store, { owner: this.host.ownerId, leaseMs: this.opts.leaseMs, now: sentAt, limit: Math.min(free, 100), workflowIds: ids });
-    await inSlices(claimed, (c) => {
+    for (const c of claimed) {
       this.track(c.run.runId, sentAt);
       this.host.launch(c);
-    });
+    }
   }
 
   private async renew(): Promise<void> {
