@@ -8,21 +8,6 @@ function asStoreFailure(err: unknown): unknown {
   return err instanceof WeftError ? err : new StoreError('store write failed', { cause: err });
 }
 
-/**
- * Callers settled per event-loop turn. Each settled caller goes on at once (a run's next step executes
- * and queues its write), all in the turn that settles it: a batch of 200 settled together kept the loop
- * busy for milliseconds, and a start's acknowledgement that had arrived meanwhile waited behind it
- * (scenario c's p99). Between slices the loop polls I/O.
- */
-const SETTLE_SLICE = 32;
-
-async function inSlices<T>(items: T[], settle: (item: T, index: number) => void): Promise<void> {
-  for (let i = 0; i < items.length; i++) {
-    if (i > 0 && i % SETTLE_SLICE === 0) await new Promise<void>((r) => setImmediate(r));
-    settle(items[i]!, i);
-  }
-}
-
 /** Who hears of committed batches: asked first whether anyone waits, so a batch nobody waits on costs nothing. */
 export interface CommitListener {
   wanted(): boolean;
@@ -178,7 +163,7 @@ export class GroupCommitter {
       const results: SettledCreate[] = settled
         ? await withStoreRetry(() => settled.call(this.store, runs), this.retry)
         : await withStoreRetry(() => this.store.createRuns(runs), this.retry);
-      await inSlices(batch, (p, i) => {
+      batch.forEach((p, i) => {
         const r = results[i]!;
         if (r.error) p.reject(r.error);
         else p.resolve(r);
@@ -212,13 +197,13 @@ export class GroupCommitter {
       // Ops not written are left out: observers see only what the store actually committed.
       this.seams.committed?.(lost.size || failed.size || later.size ? ops.filter((op) => !skipped(op)) : ops);
       const hold: PendingWrite[] = [];
-      await inSlices(batch, (p) => {
+      for (const p of batch) {
         const runId = runIdOf(p.op);
         if (lost.has(runId)) p.reject(new LeaseLostError(runId));
         else if (failed.has(runId)) p.reject(asStoreFailure(failed.get(runId)));
         else if (later.has(runId)) hold.push(p);
         else p.resolve();
-      });
+      }
       for (const runId of later) this.hold(runId, hold.filter((p) => runIdOf(p.op) === runId));
       if (this.onCommit?.wanted()) this.notify(ops, skipped);
     } catch (err) {

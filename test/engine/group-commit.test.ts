@@ -131,42 +131,4 @@ describe('GroupCommitter', () => {
     expect(seen).toEqual(['kept']);
     expect(points).toEqual(['commit:before', 'commit:after']);
   });
-  it('settles the callers of a large batch over several turns of the event loop, so I/O that arrived meanwhile is not held up behind them', async () => {
-    const inner = memoryStore();
-    const store = Object.create(inner) as Store;
-    let settledWhenPolled = -1;
-    let settled = 0;
-    // When the batch's commit returns, queue a macrotask (as an arriving acknowledgement would be).
-    store.write = async (ops) => {
-      const out = await inner.write(ops);
-      setImmediate(() => (settledWhenPolled = settled));
-      return out;
-    };
-    store.writeSettled = undefined;
-    const gc = new GroupCommitter(store, RETRY, NO_SEAMS);
-    const created = await inner.createRuns(Array.from({ length: 200 }, (_, i) => newRun(`r${i}`)));
-    await Promise.all(created.map((c, i) => gc.write({ type: 'journal', epoch: c.run.leaseEpoch, entry: row(`r${i}`, 'x') }).then(() => settled++)));
-    expect(settled).toBe(200);
-    // The macrotask ran before the last callers were settled, not after all 200.
-    expect(settledWhenPolled).toBeGreaterThan(0);
-    expect(settledWhenPolled).toBeLessThan(200);
-  });
-
-  it('settles a large batch of creations over several turns too', async () => {
-    const inner = memoryStore();
-    const store = Object.create(inner) as Store;
-    let settledWhenPolled = -1;
-    let settled = 0;
-    store.createRuns = async (runs) => {
-      const out = await inner.createRuns(runs);
-      setImmediate(() => (settledWhenPolled = settled));
-      return out;
-    };
-    store.createRunsSettled = undefined;
-    const gc = new GroupCommitter(store, RETRY, NO_SEAMS);
-    await Promise.all(Array.from({ length: 200 }, (_, i) => gc.create(newRun(`c${i}`)).then(() => settled++)));
-    expect(settled).toBe(200);
-    expect(settledWhenPolled).toBeGreaterThan(0);
-    expect(settledWhenPolled).toBeLessThan(200);
-  });
 });
