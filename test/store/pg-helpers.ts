@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { waitUntil as sharedWaitUntil } from '../support/wait.js';
 
 /** Shared set-up for the PostgreSQL store tests outside the contract suite. */
 export const PG_URL = process.env.WEFT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -16,15 +17,9 @@ export function schemaFactory(tag: string): { next: () => string; dropAll: (admi
   };
 }
 
-/** Polls `probe` until it returns something truthy; throws once `timeoutMs` has passed. */
-export async function waitUntil<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** The shared waitUntil (support/wait.mjs) with this file's older argument order: what, then the timeout. */
+export function waitUntil<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  return sharedWaitUntil(probe, { message: what, timeout: timeoutMs });
 }
 
 /** How many backends are waiting on a lock held by `pid` (a database signal, not a sleep). */

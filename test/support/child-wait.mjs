@@ -1,5 +1,6 @@
 // How the child processes of the crash and multi-process tests wait. They run the built package with
-// plain Node (not under vitest), so they cannot use wait.ts; these are its counterparts for them.
+// plain Node (not under vitest): both rest on the shared waitUntil of wait.mjs.
+import { waitUntil } from './wait.mjs';
 
 /**
  * Resolves once the run exists and has an outcome (or suspended), with its summary: woken by the run's own
@@ -17,13 +18,9 @@ export async function untilSettled(weft, runId) {
 
 /**
  * Resolves with the first truthy value of `probe`, asked every `intervalMs`: for conditions nothing
- * announces (a file another process creates, a count across runs). The caller's process is killed by
- * its test's guard if the condition never holds.
+ * announces (a file another process creates, a count across runs). The shared waitUntil (wait.mjs), with
+ * a timeout longer than any test's guard: the guard kills the process first and reports the phase.
  */
-export async function pollUntil(probe, intervalMs = 20) {
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+export function pollUntil(probe, intervalMs = 20, message = 'a condition') {
+  return waitUntil(probe, { interval: intervalMs, timeout: 600_000, message });
 }
