@@ -1,13 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createStep, createWorkflow, memoryStore, postgresStore, shardedStore, sqliteStore, Weft, type Store } from '../../src/index.js';
+import { createStep, createWorkflow, shardedStore, sqliteStore, Weft, type Store } from '../../src/index.js';
 import type { NewRun } from '../../src/store/types.js';
-import { PG_URL, schemaFactory } from '../store/pg-helpers.js';
 import { waitUntil } from '../support/wait.js';
+import { useStoreKinds } from '../support/store-kinds.js';
 
 /**
  * The durable cancel cascade on every store (docs/durability.md, "Canceling a tree of runs"), set up the
@@ -15,28 +11,12 @@ import { waitUntil } from '../support/wait.js';
  * not reached yet. The crash itself, with real processes, is cancel-crash.test.ts.
  */
 
-const dir = mkdtempSync(join(tmpdir(), 'weft-cancel-cascade-'));
-const schemas = schemaFactory('cc');
-const admin = new pg.Pool({ connectionString: PG_URL });
-let files = 0;
-const file = () => join(dir, `cc-${++files}.db`);
-
+const kinds = useStoreKinds('cc');
 const STORES: Record<string, () => Store> = {
-  memory: () => memoryStore(),
-  sqlite: () => sqliteStore({ path: file() }),
-  postgres: () => postgresStore({ connectionString: PG_URL, schema: schemas.next() }),
-  'sharded SQLite': () => shardedStore([sqliteStore({ path: file() }), sqliteStore({ path: file() })], { by: 'runId' }),
+  ...kinds.stores,
+  'sharded SQLite': () => shardedStore([sqliteStore({ path: kinds.file() }), sqliteStore({ path: kinds.file() })], { by: 'runId' }),
 };
-
-const wefts: Weft[] = [];
-afterEach(async () => {
-  await Promise.all(wefts.splice(0).map((w) => w.stop({ timeoutMs: 500 })));
-});
-afterAll(async () => {
-  await schemas.dropAll(admin);
-  await admin.end();
-  rmSync(dir, { recursive: true, force: true });
-});
+const wefts = kinds.wefts;
 
 let ids = 0;
 

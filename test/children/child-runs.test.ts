@@ -1,35 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createStep, createWorkflow, memoryStore, postgresStore, sqliteStore, Weft, type AnyWorkflow, type Store, type WeftOptions } from '../../src/index.js';
-import { PG_URL, schemaFactory } from '../store/pg-helpers.js';
+import { createStep, createWorkflow, Weft, type AnyWorkflow, type WeftOptions } from '../../src/index.js';
 import { waitUntil } from '../support/wait.js';
+import { useStoreKinds } from '../support/store-kinds.js';
 
 /** Child runs (ctx.startWorkflow) on every store: results, failures, replays, links, cancel, validation. */
 
-const dir = mkdtempSync(join(tmpdir(), 'weft-children-'));
-const schemas = schemaFactory('ch');
-const admin = new pg.Pool({ connectionString: PG_URL });
-let files = 0;
-
-const STORES: Record<string, () => Store> = {
-  memory: () => memoryStore(),
-  sqlite: () => sqliteStore({ path: join(dir, `ch-${++files}.db`) }),
-  postgres: () => postgresStore({ connectionString: PG_URL, schema: schemas.next() }),
-};
-
-const wefts: Weft[] = [];
-afterEach(async () => {
-  await Promise.all(wefts.splice(0).map((w) => w.stop({ timeoutMs: 500 })));
-});
-afterAll(async () => {
-  await schemas.dropAll(admin);
-  await admin.end();
-  rmSync(dir, { recursive: true, force: true });
-});
+const kinds = useStoreKinds('ch');
+const STORES = kinds.stores;
+const wefts = kinds.wefts;
 
 let ids = 0;
 const uid = (p: string) => `${p}-${++ids}`;

@@ -1,35 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createStep, createWorkflow, memoryStore, postgresStore, sqliteStore, Weft, type AnyWorkflow, type Store, type WeftOptions } from '../../src/index.js';
-import { PG_URL, schemaFactory } from '../store/pg-helpers.js';
+import { createStep, createWorkflow, memoryStore, postgresStore, sqliteStore, Weft, type AnyWorkflow, type WeftOptions } from '../../src/index.js';
+import { PG_URL } from '../store/pg-helpers.js';
 import { waitUntil } from '../support/wait.js';
+import { useStoreKinds } from '../support/store-kinds.js';
 
 /** Events on every store: waits, early events, lists of names, keys, timeouts, idempotency, triggers. */
 
-const dir = mkdtempSync(join(tmpdir(), 'weft-events-'));
-const schemas = schemaFactory('ev');
-const admin = new pg.Pool({ connectionString: PG_URL });
-let files = 0;
-
-const STORES: Record<string, () => Store> = {
-  memory: () => memoryStore(),
-  sqlite: () => sqliteStore({ path: join(dir, `ev-${++files}.db`) }),
-  postgres: () => postgresStore({ connectionString: PG_URL, schema: schemas.next() }),
-};
-
-const wefts: Weft[] = [];
-afterEach(async () => {
-  await Promise.all(wefts.splice(0).map((w) => w.stop({ timeoutMs: 500 })));
-});
-afterAll(async () => {
-  await schemas.dropAll(admin);
-  await admin.end();
-  rmSync(dir, { recursive: true, force: true });
-});
+const kinds = useStoreKinds('ev');
+const STORES = kinds.stores;
+const wefts = kinds.wefts;
 
 const Order = z.object({ orderId: z.string() });
 const Payment = z.object({ amount: z.number() });
@@ -213,7 +193,7 @@ describe.each(Object.keys(STORES))('events on %s', (kind) => {
     await run.startAsync({ inputData: {} });
     await statusOf(first, run.runId, 'waiting');
     await first.stop();
-    const reopened = kind === 'sqlite' ? sqliteStore({ path: join(dir, `ev-${files}.db`) }) : postgresStore({ connectionString: PG_URL, schema: (shared as unknown as { schema: string }).schema });
+    const reopened = kind === 'sqlite' ? sqliteStore({ path: kinds.lastFile() }) : postgresStore({ connectionString: PG_URL, schema: (shared as unknown as { schema: string }).schema });
     const second = new Weft({ store: reopened, workflows: { wf: build() }, worker: { pollMs: 20 } });
     wefts.push(second);
     expect((await second.sendEvent('later', { key: 'k', data: { v: 1 } })).delivered).toEqual([run.runId]);
