@@ -4,6 +4,7 @@ import { createStep, createWorkflow, shardedStore, sqliteStore, Weft, type Store
 import type { NewRun } from '../../src/store/types.js';
 import { waitUntil } from '../support/wait.js';
 import { useStoreKinds } from '../support/store-kinds.js';
+import { newRun } from '../store/contract-helpers.js';
 
 /**
  * The durable cancel cascade on every store (docs/durability.md, "Canceling a tree of runs"), set up the
@@ -48,23 +49,7 @@ describe.each(Object.keys(STORES))('the cancel cascade on %s', (kind) => {
   const put = async (store: Store, workflowId: string, over: Partial<NewRun> & { parent?: { runId: string; path: string } } = {}) => {
     const candidate = `cc-${++ids}`;
     const runId = over.parent && store.colocatedRunId ? store.colocatedRunId(over.parent.runId, candidate) : candidate;
-    const run: NewRun = {
-      runId,
-      workflowId,
-      status: 'pending',
-      resourceId: null,
-      input: '{}',
-      state: null,
-      requestContext: null,
-      tracing: null,
-      priority: 0,
-      concurrencyKey: null,
-      owner: null,
-      leaseExpiresAt: null,
-      now: T,
-      ...over,
-    };
-    await store.createRun(run);
+    await store.createRun(newRun({ runId, workflowId, input: '{}', now: T, ...over }));
     return runId;
   };
   const start = async (store: Store, work: ReturnType<typeof counted>) => {
